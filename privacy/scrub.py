@@ -1,0 +1,143 @@
+"""Server-side scrubbing of recorded events, before anything is stored.
+
+The recorder already masks what the privacy rules protect; this is the second
+line of defence against an old, broken or hostile client. It works on plain
+data (rrweb events) and keeps their shape, replacing protected characters by
+`*` so that the replay's layout stays the same.
+"""
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+MASK = "*"
+# 13 to 19 digits, optionally split by single spaces or dashes.
+CARD_CANDIDATE = re.compile(r"(?<![0-9])[0-9](?:[ -]?[0-9]){12,18}(?![0-9])")
+EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+CARD_AUTOCOMPLETE = re.compile(r"^cc-(number|csc|exp|exp-month|exp-year)$")
+CARD_NAME = re.compile(r"card.?num|cc.?num|cvc|cvv|csc|security.?code|expiry|expiration|cc.?exp", re.I)
+TEXT_ATTRIBUTES = ("value", "placeholder", "title", "alt", "aria-label")
+
+# rrweb constants (rrweb-snapshot NodeType and IncrementalSource).
+FULL_SNAPSHOT, INCREMENTAL = 2, 3
+ELEMENT = 2
+MUTATION, INPUT = 0, 5
+
+
+def luhn_valid(digits: str) -> bool:
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        value = int(char)
+        if position % 2 == 1:
+            value = value * 2 - 9 if value > 4 else value * 2
+        total += value
+    return total % 10 == 0
+
+
+def _mask_card(match: re.Match) -> str:
+    text = match.group(0)
+    digits = re.sub(r"[ -]", "", text)
+    if 13 <= len(digits) <= 19 and luhn_valid(digits):
+        return re.sub(r"[0-9]", MASK, text)
+    return text
+
+
+def text_scrub(text: str, *, emails: bool) -> str:
+    """Mask Luhn-valid card numbers (and e-mail addresses when asked) in a string."""
+    if any(char.isdigit() for char in text):
+        text = CARD_CANDIDATE.sub(_mask_card, text)
+    if emails and "@" in text:
+        text = EMAIL.sub(lambda m: MASK * len(m.group(0)), text)
+    return text
+
+
+def is_sensitive_input(tag: str, attributes: dict) -> bool:
+    """Whether an element's value must never be stored, whatever the settings."""
+    if tag not in ("input", "textarea", "select"):
+        return False
+    kind = str(attributes.get("type", "")).lower()
+    autocomplete = str(attributes.get("autocomplete", "")).lower().strip()
+    names = f"{attributes.get('name', '')} {attributes.get('id', '')}"
+    return (
+        kind == "password"
+        or autocomplete == "one-time-code"
+        or bool(CARD_AUTOCOMPLETE.match(autocomplete))
+        or bool(CARD_NAME.search(names))
+    )
+
+
+@dataclass
+class ScrubState:
+    """What scrubbing learns across the batches of one session: ids of sensitive inputs."""
+
+    emails: bool = False
+    sensitive_ids: set[int] = field(default_factory=set)
+
+
+def events_scrub(events: list[dict], state: ScrubState) -> list[dict]:
+    """Return scrubbed copies of the events; `state.sensitive_ids` grows as inputs are seen."""
+    scrubbed = []
+    for event in events:
+        event = _deep_scrub(event, state.emails)
+        if event.get("type") == FULL_SNAPSHOT:
+            _node_scrub(event["data"].get("node"), state)
+        elif event.get("type") == INCREMENTAL:
+            _incremental_scrub(event["data"], state)
+        scrubbed.append(event)
+    return scrubbed
+
+
+def _deep_scrub(value: Any, emails: bool) -> Any:
+    if isinstance(value, str):
+        return text_scrub(value, emails=emails)
+    if isinstance(value, list):
+        return [_deep_scrub(item, emails) for item in value]
+    if isinstance(value, dict):
+        return {key: _deep_scrub(item, emails) for key, item in value.items()}
+    return value
+
+
+def _node_scrub(node: Any, state: ScrubState) -> None:
+    """Walk a serialized node tree; mask the value of every sensitive input in place."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if not isinstance(current, dict):
+            continue
+        if current.get("type") == ELEMENT:
+            attributes = current.get("attributes")
+            if isinstance(attributes, dict) and is_sensitive_input(str(current.get("tagName", "")), attributes):
+                if isinstance(current.get("id"), int):
+                    state.sensitive_ids.add(current["id"])
+                _mask_attribute(attributes, "value")
+        children = current.get("childNodes")
+        if isinstance(children, list):
+            stack.extend(children)
+
+
+def _incremental_scrub(data: dict, state: ScrubState) -> None:
+    source = data.get("source")
+    if source == MUTATION:
+        for added in data.get("adds") or []:
+            if isinstance(added, dict):
+                _node_scrub(added.get("node"), state)
+        for change in data.get("attributes") or []:
+            _attribute_change_scrub(change, state)
+    elif source == INPUT and data.get("id") in state.sensitive_ids:
+        if isinstance(data.get("text"), str):
+            data["text"] = MASK * len(data["text"])
+
+
+def _attribute_change_scrub(change: Any, state: ScrubState) -> None:
+    if not isinstance(change, dict) or not isinstance(change.get("attributes"), dict):
+        return
+    attributes = change["attributes"]
+    if str(attributes.get("type", "")).lower() == "password" and isinstance(change.get("id"), int):
+        state.sensitive_ids.add(change["id"])
+    if change.get("id") in state.sensitive_ids:
+        _mask_attribute(attributes, "value")
+
+
+def _mask_attribute(attributes: dict, name: str) -> None:
+    value = attributes.get(name)
+    if isinstance(value, str):
+        attributes[name] = MASK * len(value)

@@ -1,0 +1,35 @@
+"""Where recording chunks live: one object per (site, session, seq), via Django storage."""
+import uuid
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import storages
+
+
+def recordings():
+    return storages["recordings"]
+
+
+def session_prefix(site_id: int, session_id: uuid.UUID) -> str:
+    return f"sites/{site_id}/sessions/{session_id}/"
+
+
+def chunk_key(site_id: int, session_id: uuid.UUID, seq: int) -> str:
+    return f"{session_prefix(site_id, session_id)}{seq:08d}.json.gz"
+
+
+def chunk_write(key: str, blob: bytes) -> None:
+    """Write (or overwrite with the same bytes) one chunk object."""
+    recordings().save(key, ContentFile(blob))
+
+
+def chunk_read(key: str) -> bytes:
+    with recordings().open(key, "rb") as handle:
+        return handle.read()
+
+
+def chunk_delete(key: str) -> None:
+    recordings().delete(key)
+
+
+def chunk_exists(key: str) -> bool:
+    return recordings().exists(key)

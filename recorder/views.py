@@ -1,0 +1,120 @@
+"""HTTP entry points of the recorder: the loader script and the ingest API."""
+import json
+from functools import lru_cache
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET
+
+from privacy.ip import client_ip, ip_excluded, ip_rules_parse
+from privacy.optout import opted_out, privacy_signal
+from sites.domains import origin_allowed
+from sites.models import Site
+from sites.snippet import loader_script, recorder_config
+
+from .ingest import Visitor, batch_accept
+from .processing import BatchError
+
+JS = "application/javascript; charset=utf-8"
+NOOP = "/* hindsight: not recording */\n"
+
+
+def public_base(request: HttpRequest) -> str:
+    return settings.PUBLIC_URL or request.build_absolute_uri("/").rstrip("/")
+
+
+@lru_cache(maxsize=2)
+def _bundle(mtime: float) -> str:
+    return settings.RECORDER_BUNDLE.read_text(encoding="utf-8")
+
+
+def recorder_bundle() -> str:
+    return _bundle(settings.RECORDER_BUNDLE.stat().st_mtime)
+
+
+@require_GET
+def loader(request: HttpRequest) -> HttpResponse:
+    """The recorder with the site's settings embedded, or a no-op for anyone not to record."""
+    site = _site_to_record(request)
+    body = loader_script(recorder_bundle(), recorder_config(site, public_base(request))) if site else NOOP
+    response = HttpResponse(body, content_type=JS)
+    # The answer depends on the visitor's opt-out cookies, so shared caches must not keep it.
+    response["Cache-Control"] = "private, max-age=3600"
+    response["Vary"] = "Cookie"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _site_to_record(request: HttpRequest) -> Site | None:
+    wid = request.GET.get("wid", "")
+    if not wid.isdigit():
+        return None
+    site = Site.objects.filter(pk=int(wid), enabled=True).first()
+    if site is None or opted_out(request.COOKIES, site.pk):
+        return None
+    if site.honor_dnt and privacy_signal(request.META):
+        return None
+    if ip_excluded(ip_rules_parse(site.ip_rules), client_ip(request.META)):
+        return None
+    return site
+
+
+@csrf_exempt
+def ingest(request: HttpRequest) -> HttpResponse:
+    origin = request.headers.get("Origin")
+    if request.method == "OPTIONS":
+        return _preflight(request, origin)
+    if request.method != "POST":
+        return _cors(_error(405, "method_not_allowed", "Use POST."), request, origin)
+    visitor = Visitor(
+        origin=origin, ip=client_ip(request.META), user_agent=request.headers.get("User-Agent", ""),
+        cookies=request.COOKIES, meta=request.META,
+    )
+    try:
+        batch_accept(body=_body(request), visitor=visitor, query_wid=request.GET.get("wid"))
+    except BatchError as error:
+        return _cors(_error(error.status, error.code, error.detail), request, origin)
+    return _cors(JsonResponse({"status": "accepted"}, status=202), request, origin)
+
+
+def _body(request: HttpRequest) -> bytes:
+    """The raw body, refused before reading when its declared length is over the limit."""
+    declared = request.META.get("CONTENT_LENGTH") or "0"
+    if not declared.isdigit() or int(declared) > settings.INGEST_MAX_BODY_BYTES:
+        raise BatchError(413, "too_large", "The request body is larger than the server accepts.")
+    try:
+        return request.body
+    except RequestDataTooBig:
+        raise BatchError(413, "too_large", "The request body is larger than the server accepts.") from None
+
+
+def _preflight(request: HttpRequest, origin: str | None) -> HttpResponse:
+    """Answer CORS preflights for the site's own domains only."""
+    wid = request.GET.get("wid", "")
+    sites = Site.objects.filter(enabled=True)
+    if wid.isdigit():
+        sites = sites.filter(pk=int(wid))
+    if not any(origin_allowed(domains, origin) for domains in sites.values_list("domains", flat=True)):
+        return _error(403, "origin_not_allowed", "This origin may not send batches.")
+    response = HttpResponse(status=204)
+    response["Access-Control-Allow-Methods"] = "POST, OPTIONS"
+    response["Access-Control-Allow-Headers"] = request.headers.get("Access-Control-Request-Headers", "content-type")
+    response["Access-Control-Max-Age"] = "86400"
+    return _cors(response, request, origin)
+
+
+def _cors(response: HttpResponse, request: HttpRequest, origin: str | None) -> HttpResponse:
+    # Echoing the origin is safe: batches from origins not of the site are refused anyway,
+    # and the answer carries nothing but a status.
+    if origin:
+        response["Access-Control-Allow-Origin"] = origin
+        response["Access-Control-Allow-Credentials"] = "true"
+        response["Vary"] = "Origin"
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _error(status: int, code: str, detail: str) -> JsonResponse:
+    return JsonResponse({"error": code, "detail": detail}, status=status)

@@ -1,0 +1,80 @@
+"""REST API: sites, their sessions, a session's events, deletion."""
+from django.http import StreamingHttpResponse
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, mixins, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.pagination import CursorPagination
+
+from privacy.audit import audit_record
+from privacy.services import session_delete
+from recorder.models import Session
+from sites.selectors import membership_get, sites_for_user
+
+from .filters import SESSION_FILTER_PARAMS, sessions_filter
+from .selectors import session_chunks, session_events_json, sessions_for_site
+from .serializers import SessionDetailSerializer, SessionSerializer, SiteSerializer
+
+
+class SiteViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = SiteSerializer
+
+    def get_queryset(self):
+        return sites_for_user(self.request.user).order_by("id")
+
+
+class SessionPagination(CursorPagination):
+    ordering = ("-started_at", "-id")
+    page_size = 50
+
+
+class SiteSessionList(generics.ListAPIView):
+    """Sessions of one site, newest first, with the dashboard's filters as query parameters."""
+
+    serializer_class = SessionSerializer
+    pagination_class = SessionPagination
+
+    @extend_schema(parameters=[OpenApiParameter(name, str, description=text) for name, text in SESSION_FILTER_PARAMS])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        site = membership_get(self.request.user, self.kwargs["site_id"]).site
+        return sessions_filter(sessions_for_site(site), self.request.query_params)
+
+    def paginate_queryset(self, queryset):
+        if self.request.query_params.get("sort") == "longest":
+            self.paginator.ordering = ("-duration_ms", "-id")
+        return super().paginate_queryset(queryset)
+
+
+class SessionViewSet(mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
+    serializer_class = SessionDetailSerializer
+
+    def get_object(self):
+        session = get_object_or_404(Session.objects.select_related("site"), pk=self.kwargs["pk"])
+        self.membership = membership_get(self.request.user, session.site_id)
+        return session
+
+    def perform_destroy(self, session):
+        if not self.membership.can_manage:
+            raise PermissionDenied("Only owners and admins delete sessions.")
+        audit_record(user=self.request.user, site=session.site, action="session.delete", target=str(session.pk))
+        session_delete(session=session)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("from_seq", int, description="Only chunks with this sequence or later.")],
+        responses={200: {"type": "array", "items": {"type": "object"}}},
+    )
+    @action(detail=True, methods=["get"], url_path="events", url_name="events")
+    def events(self, request, pk=None):
+        """The session's rrweb events in order, streamed chunk by chunk."""
+        session = self.get_object()
+        raw = request.query_params.get("from_seq", "0")
+        from_seq = int(raw) if raw.isdigit() else 0
+        chunks = list(session_chunks(session, from_seq=from_seq).only("seq", "key"))
+        response = StreamingHttpResponse(session_events_json(chunks), content_type="application/json")
+        response["X-Next-Seq"] = str(chunks[-1].seq + 1 if chunks else from_seq)
+        response["Cache-Control"] = "no-store"
+        return response

@@ -1,0 +1,84 @@
+"""Session list filters, shared by the dashboard and the API; values come from the query string."""
+from datetime import timedelta
+
+from django.db.models import QuerySet
+from django.db.models.fields.json import KeyTextTransform
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+
+from .selectors import LIVE_WINDOW_SECONDS
+
+SESSION_FILTER_PARAMS = [
+    ("date_from", "Started on or after this date (YYYY-MM-DD) or time (ISO 8601)."),
+    ("date_to", "Started on or before this date or time."),
+    ("min_duration", "At least this many seconds long."),
+    ("max_duration", "At most this many seconds long."),
+    ("identity", "Identity equals this."),
+    ("identity_contains", "Identity contains this."),
+    ("tag", "Has this tag key."),
+    ("tag_value", "With `tag`: the tag has this value."),
+    ("url", "Visited a page whose URL contains this."),
+    ("errors", "`1`: only sessions with errors."),
+    ("browser", "Browser family, e.g. Chrome."),
+    ("os", "Operating system family, e.g. Windows."),
+    ("device", "desktop, mobile, tablet or bot."),
+    ("live", "`1`: only sessions in progress."),
+    ("visitor", "Visitor id equals this."),
+    ("sort", "`newest` (default) or `longest`."),
+]
+
+
+def _moment(value: str, *, end: bool):
+    moment = parse_datetime(value)
+    if moment is not None:
+        return moment if moment.tzinfo else timezone.make_aware(moment)
+    day = parse_date(value)
+    if day is None:
+        return None
+    start = timezone.make_aware(timezone.datetime.combine(day, timezone.datetime.min.time()))
+    return start + timedelta(days=1) if end else start
+
+
+def _seconds(value: str) -> int | None:
+    return int(value) if value.strip().isdigit() else None
+
+
+def sessions_filter(sessions: QuerySet, params) -> QuerySet:
+    """Apply every filter present in `params`; unknown or malformed values are ignored."""
+    get = lambda name: (params.get(name) or "").strip()  # noqa: E731
+    if (start := _moment(get("date_from"), end=False)) is not None:
+        sessions = sessions.filter(started_at__gte=start)
+    if (stop := _moment(get("date_to"), end=True)) is not None:
+        sessions = sessions.filter(started_at__lt=stop)
+    if (low := _seconds(get("min_duration"))) is not None:
+        sessions = sessions.filter(duration_ms__gte=low * 1000)
+    if (high := _seconds(get("max_duration"))) is not None:
+        sessions = sessions.filter(duration_ms__lte=high * 1000)
+    if get("identity"):
+        sessions = sessions.filter(identity=get("identity"))
+    if get("identity_contains"):
+        sessions = sessions.filter(identity__icontains=get("identity_contains"))
+    if get("visitor"):
+        sessions = sessions.filter(visitor_id=get("visitor"))
+    if get("tag"):
+        if get("tag_value"):
+            sessions = sessions.alias(tag_match=KeyTextTransform(get("tag"), "tags")).filter(tag_match=get("tag_value"))
+        else:
+            sessions = sessions.filter(tags__has_key=get("tag"))
+    if get("url"):
+        sessions = sessions.filter(pageviews__url__icontains=get("url")).distinct()
+    if get("errors") == "1":
+        sessions = sessions.filter(error_count__gt=0)
+    for name, field in (("browser", "browser__iexact"), ("os", "os__iexact"), ("device", "device_type")):
+        if get(name):
+            sessions = sessions.filter(**{field: get(name)})
+    if get("live") == "1":
+        recent = timezone.now() - timedelta(seconds=LIVE_WINDOW_SECONDS)
+        sessions = sessions.filter(status="active", received_at__gte=recent)
+    return sessions
+
+
+def sessions_sort(sessions: QuerySet, params) -> QuerySet:
+    if (params.get("sort") or "") == "longest":
+        return sessions.order_by("-duration_ms", "-id")
+    return sessions

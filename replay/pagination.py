@@ -1,0 +1,43 @@
+"""Keyset pagination for the session list: deep pages cost the same as the first."""
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlencode
+
+from django.db.models import Q, QuerySet
+from django.utils.dateparse import parse_datetime
+
+PAGE_SIZE = 50
+
+
+@dataclass
+class Page:
+    items: list
+    next_query: str | None
+
+
+def keyset_page(sessions: QuerySet, params, *, longest: bool) -> Page:
+    """One page after the cursor in `params["after"]` (`<sort value>_<id>`)."""
+    after = (params.get("after") or "").rpartition("_")
+    if after[1]:
+        sessions = _after(sessions, after[0], after[2], longest)
+    items = list(sessions[: PAGE_SIZE + 1])
+    next_query = None
+    if len(items) > PAGE_SIZE:
+        items = items[:PAGE_SIZE]
+        last = items[-1]
+        key = str(last.duration_ms) if longest else (last.started_at.isoformat() if last.started_at else "")
+        query = {k: v for k, v in params.items() if k != "after"}
+        next_query = urlencode({**query, "after": f"{key}_{last.pk}"})
+    return Page(items=items, next_query=next_query)
+
+
+def _after(sessions: QuerySet, value: str, pk: str, longest: bool) -> QuerySet:
+    if longest:
+        if not value.lstrip("-").isdigit():
+            return sessions
+        duration = int(value)
+        return sessions.filter(Q(duration_ms__lt=duration) | Q(duration_ms=duration, id__lt=pk))
+    moment: datetime | None = parse_datetime(value)
+    if moment is None:
+        return sessions
+    return sessions.filter(Q(started_at__lt=moment) | Q(started_at=moment, id__lt=pk))

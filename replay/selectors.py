@@ -1,0 +1,50 @@
+"""Reads of recorded sessions shared by the dashboard, the API and commands."""
+import json
+from collections.abc import Iterator
+
+from django.db.models import F, QuerySet
+
+from recorder.models import Chunk, Session
+from recorder.processing import events_decode
+from recorder.storage import chunk_read
+from sites.models import Site
+
+
+def sessions_for_site(site: Site) -> QuerySet[Session]:
+    """Sessions worth showing: stored at least once and past the site's minimum length."""
+    return (
+        Session.objects.filter(site=site, chunk_count__gt=0, duration_ms__gte=site.min_session_sec * 1000)
+        .order_by(F("started_at").desc(nulls_last=True), "-id")
+    )
+
+
+def session_chunks(session: Session, *, from_seq: int = 0) -> QuerySet[Chunk]:
+    return session.chunks.filter(status=Chunk.STORED, seq__gte=from_seq).order_by("seq")
+
+
+def session_events(chunks: list[Chunk]) -> Iterator[dict]:
+    for chunk in chunks:
+        yield from events_decode(chunk_read(chunk.key))
+
+
+def session_events_json(chunks: list[Chunk]) -> Iterator[str]:
+    """The events of these chunks as one JSON array, read and produced chunk by chunk."""
+    yield "["
+    first = True
+    for chunk in chunks:
+        for event in events_decode(chunk_read(chunk.key)):
+            yield ("" if first else ",") + json.dumps(event, separators=(",", ":"))
+            first = False
+    yield "]"
+
+
+LIVE_WINDOW_SECONDS = 60
+
+
+def session_is_live(session: Session) -> bool:
+    """In progress: not finished, and a batch arrived within the last minute."""
+    from django.utils import timezone
+
+    if session.status != Session.ACTIVE or session.received_at is None:
+        return False
+    return (timezone.now() - session.received_at).total_seconds() < LIVE_WINDOW_SECONDS

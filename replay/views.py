@@ -1,0 +1,37 @@
+"""Dashboard pages: a site's sessions and the player."""
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+
+from privacy.audit import audit_record
+from recorder.models import Session
+from sites.selectors import membership_get
+
+from .filters import sessions_filter, sessions_sort
+from .pagination import keyset_page
+from .selectors import session_is_live, sessions_for_site
+
+
+@login_required
+def session_list(request: HttpRequest, site_id: int) -> HttpResponse:
+    membership = membership_get(request.user, site_id)
+    site = membership.site
+    sessions = sessions_sort(sessions_filter(sessions_for_site(site), request.GET), request.GET)
+    page = keyset_page(sessions, request.GET, longest=request.GET.get("sort") == "longest")
+    context = {"site": site, "membership": membership, "page": page, "params": request.GET, "tab": "sessions"}
+    return render(request, "replay/session_list.html", context)
+
+
+@login_required
+def session_player(request: HttpRequest, site_id: int, session_id) -> HttpResponse:
+    membership = membership_get(request.user, site_id)
+    session = get_object_or_404(Session, pk=session_id, site=membership.site)
+    audit_record(user=request.user, site=membership.site, action="session.view", target=str(session.pk))
+    context = {
+        "site": membership.site, "membership": membership, "session": session,
+        "is_live": session_is_live(session),
+        "session_url": reverse("api-session-detail", args=[session.pk]),
+        "events_url": reverse("api-session-events", args=[session.pk]),
+    }
+    return render(request, "replay/player.html", context)

@@ -1,0 +1,134 @@
+// One place that drives the replayer: every control, marker, panel row and
+// shortcut goes through these methods, so that state (playing, speed,
+// skipping, following the live edge) stays consistent.
+
+export const SPEEDS = [1, 2, 4, 8];
+const END_SLACK_MS = 250;
+
+export function createController(replayer, state) {
+  const changeListeners = new Set();
+  const tickListeners = new Set();
+  let frame = null;
+
+  const ctl = {
+    replayer,
+    state,
+    onChange(fn) {
+      changeListeners.add(fn);
+    },
+    onTick(fn) {
+      tickListeners.add(fn);
+    },
+    total() {
+      return replayer.getMetaData().totalTime;
+    },
+    currentTime() {
+      return Math.min(Math.max(0, replayer.getCurrentTime()), ctl.total());
+    },
+    isPlaying() {
+      return replayer.service.state.matches('playing');
+    },
+    atEnd() {
+      return ctl.currentTime() >= ctl.total() - END_SLACK_MS;
+    },
+    play() {
+      // Play at the end starts over, as every media player does.
+      replayer.play(ctl.atEnd() ? 0 : ctl.currentTime());
+      changed();
+    },
+    pause() {
+      state.following = false;
+      replayer.pause();
+      changed();
+    },
+    toggle() {
+      if (ctl.isPlaying()) ctl.pause();
+      else ctl.play();
+    },
+    seek(ms) {
+      const target = Math.min(Math.max(0, Math.round(ms)), ctl.total());
+      endSkip();
+      if (target < ctl.total() - END_SLACK_MS) state.following = false;
+      if (ctl.isPlaying()) replayer.play(target);
+      else replayer.pause(target);
+      changed();
+    },
+    seekBy(deltaMs) {
+      ctl.seek(ctl.currentTime() + deltaMs);
+    },
+    setSpeed(speed) {
+      if (!SPEEDS.includes(speed)) return;
+      state.speed = speed;
+      endSkip();
+      replayer.setConfig({ speed });
+      changed();
+    },
+    setSkipInactive(on) {
+      state.skipInactive = Boolean(on);
+      replayer.setConfig({ skipInactive: state.skipInactive });
+      if (!on) state.skipping = false;
+      changed();
+    },
+    /** Jumps to the newest moment and keeps playing as events arrive. */
+    goLive() {
+      state.following = true;
+      replayer.play(Math.max(0, ctl.total() - 1000));
+      changed();
+    },
+    /** After live events were added: carry on if the viewer was at the edge. */
+    resumeIfFollowing() {
+      if (state.following && !ctl.isPlaying()) replayer.play(ctl.currentTime());
+      changed();
+    },
+    changed,
+  };
+
+  // rrweb stays in fast-forward until it reaches the interaction it was
+  // skipping to; after a seek or a speed change that moment may never be
+  // played, so leave skipping explicitly (this emits skip-end).
+  function endSkip() {
+    if (state.skipping && typeof replayer.backToNormal === 'function') replayer.backToNormal();
+    state.skipping = false;
+  }
+
+  function changed() {
+    state.playing = ctl.isPlaying();
+    for (const fn of changeListeners) fn(ctl);
+    tick();
+    if (state.playing && frame === null) frame = requestAnimationFrame(loop);
+  }
+
+  function tick() {
+    const time = ctl.currentTime();
+    state.currentTime = time;
+    state.total = ctl.total();
+    for (const fn of tickListeners) fn(time, state.total);
+  }
+
+  function loop() {
+    frame = null;
+    tick();
+    if (ctl.isPlaying()) frame = requestAnimationFrame(loop);
+  }
+
+  // state-change also fires for every replayed event; react to real changes only.
+  replayer.on('state-change', () => {
+    if (ctl.isPlaying() !== state.playing) changed();
+  });
+  replayer.on('skip-start', () => {
+    state.skipping = true;
+    changed();
+  });
+  replayer.on('skip-end', () => {
+    state.skipping = false;
+    changed();
+  });
+  replayer.on('finish', () => {
+    // Reaching the end of a live session means "show me what comes next".
+    if (state.live) state.following = true;
+    state.skipping = false;
+    changed();
+  });
+
+  return ctl;
+}

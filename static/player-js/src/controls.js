@@ -1,0 +1,154 @@
+// The control bar (play/pause, time, speed, skip inactivity, link to this
+// moment), the page-wide keyboard shortcuts and the ?t= deep link.
+import { h } from './dom.js';
+import { formatClock } from './format.js';
+import { SPEEDS } from './controller.js';
+
+const ARROW_STEP_MS = 5000;
+
+export function createControls(ctl, { announce }) {
+  const { state } = ctl;
+  const playLabel = h('span', { class: 'hsp-label' }, 'Play');
+  const playToggle = h(
+    'button',
+    { type: 'button', class: 'hsp-btn hsp-play', 'data-testid': 'play-toggle', 'aria-label': 'Play', onclick: () => ctl.toggle() },
+    h('span', { class: 'hsp-icon', 'aria-hidden': 'true' }),
+    playLabel,
+  );
+  const time = h('span', { class: 'hsp-time', 'data-testid': 'time', 'aria-label': 'Current time / total time' }, '0:00 / 0:00');
+  const speedButtons = SPEEDS.map((speed) =>
+    h(
+      'button',
+      {
+        type: 'button',
+        class: 'hsp-btn hsp-speed',
+        'data-testid': `speed-${speed}`,
+        'aria-label': `Speed ${speed}×`,
+        'aria-pressed': 'false',
+        onclick: () => ctl.setSpeed(speed),
+      },
+      `${speed}×`,
+    ),
+  );
+  const skipToggle = h(
+    'button',
+    {
+      type: 'button',
+      class: 'hsp-btn hsp-skip',
+      'data-testid': 'skip-toggle',
+      'aria-pressed': 'true',
+      onclick: () => ctl.setSkipInactive(!state.skipInactive),
+    },
+    h('span', { class: 'hsp-check', 'aria-hidden': 'true' }),
+    'Skip inactivity',
+  );
+  const copyLink = h(
+    'button',
+    {
+      type: 'button',
+      class: 'hsp-btn',
+      'data-testid': 'copy-link',
+      title: 'Copy a link that opens the replay at this moment',
+      onclick: () => copyMomentLink(ctl, announce),
+    },
+    'Copy link to this moment',
+  );
+
+  const el = h(
+    'div',
+    { class: 'hsp-controls', role: 'toolbar', 'aria-label': 'Replay controls' },
+    playToggle,
+    time,
+    h('div', { class: 'hsp-speeds', role: 'group', 'aria-label': 'Playback speed' }, speedButtons),
+    skipToggle,
+    copyLink,
+  );
+
+  ctl.onChange(() => {
+    const playing = state.playing;
+    playToggle.setAttribute('aria-label', playing ? 'Pause' : 'Play');
+    playToggle.dataset.state = playing ? 'playing' : 'paused';
+    playLabel.textContent = playing ? 'Pause' : 'Play';
+    speedButtons.forEach((b, i) => b.setAttribute('aria-pressed', String(SPEEDS[i] === state.speed)));
+    skipToggle.setAttribute('aria-pressed', String(state.skipInactive));
+  });
+  ctl.onTick((t, total) => {
+    const text = `${formatClock(t)} / ${formatClock(total)}`;
+    if (time.textContent !== text) time.textContent = text;
+  });
+
+  return { el };
+}
+
+/** Space toggles, arrows step 5 s; never while the viewer types or on a control that owns the key. */
+export function bindShortcuts(ctl) {
+  document.addEventListener('keydown', (event) => {
+    if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey) return;
+    const target = event.target;
+    if (isTextField(target)) return;
+    if (event.key === ' ' || event.key === 'Spacebar') {
+      // A focused button activates itself with space; don't toggle on top of it.
+      if (target.closest && target.closest('button, a[href], summary, [role="tab"]')) return;
+      event.preventDefault();
+      ctl.toggle();
+    } else if (event.key === 'ArrowLeft' || event.key === 'ArrowRight') {
+      if (target.closest && target.closest('[role="tablist"]')) return;
+      event.preventDefault();
+      ctl.seekBy(event.key === 'ArrowLeft' ? -ARROW_STEP_MS : ARROW_STEP_MS);
+    }
+  });
+}
+
+function isTextField(el) {
+  if (!el || !el.tagName) return false;
+  if (el.isContentEditable) return true;
+  const tag = el.tagName.toLowerCase();
+  if (tag === 'textarea' || tag === 'select') return true;
+  if (tag !== 'input') return false;
+  const nonText = ['button', 'checkbox', 'radio', 'range', 'submit', 'reset', 'color', 'file', 'image'];
+  return !nonText.includes((el.type || 'text').toLowerCase());
+}
+
+/** ?t=SECONDS from the page URL, or null. */
+export function deepLinkTime(href = window.location.href) {
+  const raw = new URL(href).searchParams.get('t');
+  if (raw === null || raw.trim() === '') return null;
+  const seconds = Number(raw);
+  return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : null;
+}
+
+export function momentUrl(seconds, href = window.location.href) {
+  const url = new URL(href);
+  url.searchParams.set('t', String(seconds));
+  return url.href;
+}
+
+async function copyMomentLink(ctl, announce) {
+  const url = momentUrl(Math.floor(ctl.currentTime() / 1000));
+  try {
+    await navigator.clipboard.writeText(url);
+  } catch (e) {
+    // The async clipboard needs a secure context; plain-HTTP self-hosted
+    // dashboards fall back to the old copy command.
+    if (!legacyCopy(url)) {
+      announce(`Copy this link: ${url}`);
+      return;
+    }
+  }
+  announce('Link to this moment copied');
+}
+
+function legacyCopy(text) {
+  const area = h('textarea', { readonly: true, class: 'hsp-offscreen' });
+  area.value = text;
+  document.body.appendChild(area);
+  area.select();
+  let ok = false;
+  try {
+    ok = document.execCommand('copy');
+  } catch (e) {
+    ok = false;
+  }
+  area.remove();
+  return ok;
+}

@@ -1,0 +1,56 @@
+// Small pure formatters shared by the controls and the panels.
+
+/** 83500 -> "1:23", 3723000 -> "1:02:03". Negative and NaN read as 0. */
+export function formatClock(ms) {
+  const total = Math.max(0, Math.floor((Number(ms) || 0) / 1000));
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = String(total % 60).padStart(2, '0');
+  return h ? `${h}:${String(m).padStart(2, '0')}:${s}` : `${m}:${s}`;
+}
+
+/** Seconds as a human duration: 45 -> "45 s", 3725 -> "1 h 2 min". */
+export function formatDuration(seconds) {
+  const s = Math.max(0, Math.round(Number(seconds) || 0));
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min ${s % 60} s`;
+  return `${Math.floor(m / 60)} h ${m % 60} min`;
+}
+
+/** Network durations in ms: 84 -> "84 ms", 5012 -> "5.0 s", unknown -> "". */
+export function formatMs(ms) {
+  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) return '';
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** An ISO date as the viewer's local date and time; the raw text if unparsable. */
+export function formatDate(iso) {
+  if (!iso) return '';
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? String(iso) : d.toLocaleString();
+}
+
+/** "1280 × 720", or "" when a dimension is missing. */
+export function formatSize(w, h) {
+  return w > 0 && h > 0 ? `${w} × ${h}` : '';
+}
+
+/** A URL without its origin when it is on the same host as `base`, for short rows. */
+export function shortUrl(url, base) {
+  try {
+    const u = new URL(url, base || undefined);
+    const b = base ? new URL(base) : null;
+    if (b && u.origin === b.origin) return u.pathname + u.search + u.hash;
+    return u.host + u.pathname + u.search + u.hash;
+  } catch (e) {
+    return String(url || '');
+  }
+}
+
+/** `source:line` for a console row; just the file name of the source. */
+export function formatSource(source, line) {
+  if (!source) return '';
+  const file = String(source).split(/[?#]/)[0].split('/').pop() || String(source);
+  return line ? `${file}:${line}` : file;
+}

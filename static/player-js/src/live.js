@@ -1,0 +1,58 @@
+// Live follow: while the session is still being recorded, ask for the
+// chunks after the last one we have every few seconds and hand their events
+// over. Stops when the server says the session is no longer live.
+import { fetchEvents, fetchSession } from './api.js';
+
+const INTERVAL_MS = 3000;
+const MAX_BACKOFF_MS = 30000;
+
+/**
+ * onEvents(events) gets each new batch; onSession(session) each fresh copy of
+ * the session; onStop() is called once when following ends.
+ * Returns {stop}.
+ */
+export function startLive({ sessionUrl, eventsUrl, nextSeq, lastTimestamp, onEvents, onSession, onStop, intervalMs = INTERVAL_MS }) {
+  let stopped = false;
+  let delay = intervalMs;
+  let timer = null;
+
+  async function poll() {
+    timer = null;
+    if (stopped) return;
+    try {
+      const answer = await fetchEvents(eventsUrl, nextSeq);
+      let events = answer.events;
+      if (answer.nextSeq === null) {
+        // A server that does not page: it sent everything again, keep the new tail.
+        events = events.filter((e) => e.timestamp > lastTimestamp);
+      } else {
+        nextSeq = answer.nextSeq;
+      }
+      if (events.length) {
+        for (const e of events) lastTimestamp = Math.max(lastTimestamp, e.timestamp);
+        onEvents(events);
+      } else {
+        // Nothing new: is the session still going? Only asked when idle, to
+        // keep polling to one request most of the time.
+        const session = await fetchSession(sessionUrl);
+        onSession(session);
+        if (!session.is_live) return stop();
+      }
+      delay = intervalMs;
+    } catch (e) {
+      // Keep trying through a flaky network or a restart, but more slowly.
+      delay = Math.min(delay * 2, MAX_BACKOFF_MS);
+    }
+    if (!stopped) timer = setTimeout(poll, delay);
+  }
+
+  function stop() {
+    if (stopped) return;
+    stopped = true;
+    clearTimeout(timer);
+    onStop();
+  }
+
+  timer = setTimeout(poll, delay);
+  return { stop };
+}

@@ -1,0 +1,161 @@
+// The panels beside the replay: pages visited, console, network and the
+// session's details. List rows are buttons that jump to their moment.
+import { h, setChildren } from './dom.js';
+import { formatClock, formatDate, formatDuration, formatMs, formatSize, formatSource, shortUrl } from './format.js';
+import { recordedTags } from './summary.js';
+
+const TABS = [
+  { id: 'pages', label: 'Pages' },
+  { id: 'console', label: 'Console' },
+  { id: 'network', label: 'Network' },
+  { id: 'details', label: 'Details' },
+];
+
+export function createPanels({ onJump }) {
+  const tabButtons = {};
+  const panels = {};
+  const counts = {};
+  const tablist = h('div', { class: 'hsp-tabs', role: 'tablist', 'aria-label': 'Session panels' });
+  for (const tab of TABS) {
+    counts[tab.id] = h('span', { class: 'hsp-count' });
+    tabButtons[tab.id] = h(
+      'button',
+      {
+        type: 'button',
+        role: 'tab',
+        id: `hsp-tab-${tab.id}`,
+        class: 'hsp-tab',
+        'aria-controls': `hsp-panel-${tab.id}`,
+        'data-testid': `tab-${tab.id}`,
+        onclick: () => select(tab.id),
+      },
+      tab.label,
+      counts[tab.id],
+    );
+    tablist.appendChild(tabButtons[tab.id]);
+    panels[tab.id] = h('div', {
+      class: 'hsp-panel',
+      role: 'tabpanel',
+      id: `hsp-panel-${tab.id}`,
+      'aria-labelledby': `hsp-tab-${tab.id}`,
+      tabindex: '0',
+      'data-testid': `panel-${tab.id}`,
+    });
+  }
+  // Arrow keys move between tabs, as the ARIA tabs pattern expects.
+  tablist.addEventListener('keydown', (event) => {
+    if (event.key !== 'ArrowLeft' && event.key !== 'ArrowRight') return;
+    const ids = TABS.map((t) => t.id);
+    const at = ids.indexOf(current);
+    const next = ids[(at + (event.key === 'ArrowRight' ? 1 : ids.length - 1)) % ids.length];
+    select(next);
+    tabButtons[next].focus();
+    event.preventDefault();
+  });
+
+  let current = 'pages';
+  function select(id) {
+    current = id;
+    for (const tab of TABS) {
+      const on = tab.id === id;
+      tabButtons[tab.id].setAttribute('aria-selected', String(on));
+      tabButtons[tab.id].tabIndex = on ? 0 : -1;
+      panels[tab.id].hidden = !on;
+    }
+  }
+  select('pages');
+
+  const el = h('section', { class: 'hsp-panels', 'aria-label': 'Session panels' }, tablist, TABS.map((t) => panels[t.id]));
+
+  function row(time, testid, className, label, ...content) {
+    return h(
+      'li',
+      null,
+      h(
+        'button',
+        { type: 'button', class: `hsp-row ${className}`, 'data-testid': testid, 'data-time': String(time), 'aria-label': label, onclick: () => onJump(time) },
+        h('span', { class: 'hsp-row-time' }, formatClock(time)),
+        h('span', { class: 'hsp-row-body' }, content),
+      ),
+    );
+  }
+
+  function list(panel, items, empty) {
+    setChildren(panel, items.length ? h('ul', { class: 'hsp-list' }, items) : h('p', { class: 'hsp-empty' }, empty));
+  }
+
+  /** Re-renders the three lists from a summary (cheap enough for live updates). */
+  function setSummary(summary, baseUrl) {
+    const pages = summary.pages.map((p) =>
+      row(p.time, 'page-entry', '', `Jump to page view at ${formatClock(p.time)}: ${p.url}`,
+        h('span', { class: 'hsp-row-title' }, p.title || '(no title)'),
+        h('span', { class: 'hsp-row-url', title: p.url }, shortUrl(p.url, baseUrl)),
+      ),
+    );
+    list(panels.pages, pages, 'No page views recorded.');
+    counts.pages.textContent = String(summary.pages.length);
+
+    const entries = summary.console.map((e) =>
+      row(e.time, 'console-entry', `hsp-level-${e.level}`, `Jump to ${e.level} at ${formatClock(e.time)}: ${e.message}`,
+        h('span', { class: 'hsp-badge' }, e.level === 'error' ? (e.kind === 'rejection' ? 'Rejection' : 'Error') : 'Warning'),
+        h('span', { class: 'hsp-row-message' }, e.message || '(no message)'),
+        e.source ? h('span', { class: 'hsp-row-source', title: e.source }, formatSource(e.source, e.line)) : null,
+      ),
+    );
+    list(panels.console, entries, 'No errors or warnings recorded.');
+    const errors = summary.console.filter((e) => e.level === 'error').length;
+    counts.console.textContent = String(summary.console.length);
+    counts.console.classList.toggle('hsp-count-bad', errors > 0);
+
+    const requests = summary.network.map((n) =>
+      row(n.time, 'network-entry', n.failed ? 'hsp-failed' : '', `Jump to request at ${formatClock(n.time)}: ${n.method} ${n.url} ${n.status || 'failed'}`,
+        h('span', { class: 'hsp-method' }, n.method),
+        h('span', { class: 'hsp-row-url', title: n.url }, shortUrl(n.url, baseUrl)),
+        h('span', { class: 'hsp-status' }, n.status ? String(n.status) : 'failed'),
+        h('span', { class: 'hsp-duration' }, formatMs(n.duration)),
+      ),
+    );
+    list(panels.network, requests, 'No requests recorded.');
+    const failed = summary.network.filter((n) => n.failed).length;
+    counts.network.textContent = String(summary.network.length);
+    counts.network.classList.toggle('hsp-count-bad', failed > 0);
+  }
+
+  /** The Details tab; `session` may be null when its answer failed. */
+  function setDetails(session, summary, viewport) {
+    if (!session) {
+      setChildren(panels.details, h('p', { class: 'hsp-empty' }, 'Session details could not be loaded.'));
+      return;
+    }
+    const identity = session.identity || (summary.identities.length ? summary.identities[summary.identities.length - 1].id : '');
+    const tags = Object.assign({}, recordedTags(summary), session.tags || {});
+    const screen = formatSize(session.screen_w, session.screen_h);
+    const rows = [
+      ['Identity', identity || 'Anonymous'],
+      ['Visitor', session.visitor_id],
+      ['Tags', Object.keys(tags).length ? tagList(tags) : ''],
+      ['Browser', session.browser],
+      ['OS', session.os],
+      ['Device', session.device_type],
+      ['Viewport', formatSize(session.viewport_w, session.viewport_h) || (viewport ? formatSize(viewport.width, viewport.height) : '')],
+      ['Screen', screen],
+      ['Entry URL', session.entry_url],
+      ['Referrer', session.referrer || 'None (direct)'],
+      ['Duration', session.duration !== undefined && session.duration !== null ? formatDuration(session.duration) : ''],
+      ['Started', formatDate(session.started_at)],
+      ['Last activity', formatDate(session.last_activity_at)],
+      ['Pages', session.page_count],
+      ['Errors', session.error_count],
+    ];
+    setChildren(
+      panels.details,
+      h('dl', { class: 'hsp-details' }, rows.map(([k, v]) => [h('dt', null, k), h('dd', null, v === '' || v === undefined || v === null ? '—' : v)])),
+    );
+  }
+
+  return { el, select, setSummary, setDetails };
+}
+
+function tagList(tags) {
+  return h('ul', { class: 'hsp-tags' }, Object.entries(tags).map(([k, v]) => h('li', null, h('span', { class: 'hsp-tag' }, `${k}: ${v}`))));
+}

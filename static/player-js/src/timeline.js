@@ -1,0 +1,127 @@
+// The seek bar: progress, click or drag to seek, keyboard steps, and the
+// coloured ticks for page views, clicks, errors, failed requests and tags.
+import { h, setChildren } from './dom.js';
+import { formatClock } from './format.js';
+
+const KEY_STEP_MS = 5000;
+
+export function createTimeline(ctl) {
+  const fill = h('div', { class: 'hsp-seek-fill' });
+  const thumb = h('div', { class: 'hsp-seek-thumb' });
+  const seek = h(
+    'div',
+    {
+      class: 'hsp-seek',
+      role: 'slider',
+      tabindex: '0',
+      'aria-label': 'Seek',
+      'aria-valuemin': '0',
+      'data-testid': 'seek',
+    },
+    h('div', { class: 'hsp-seek-track' }, fill),
+    thumb,
+  );
+  const markers = h('div', { class: 'hsp-markers', role: 'group', 'aria-label': 'Events on the timeline' });
+  const legend = h(
+    'ul',
+    { class: 'hsp-legend', 'aria-label': 'Marker colours' },
+    [
+      ['page', 'Page view'],
+      ['click', 'Click'],
+      ['error', 'Error'],
+      ['network', 'Failed request'],
+      ['tag', 'Tag'],
+    ].map(([kind, label]) => h('li', null, h('span', { class: `hsp-dot hsp-marker-${kind}`, 'aria-hidden': 'true' }), label)),
+  );
+  const el = h('div', { class: 'hsp-timeline' }, markers, seek, legend);
+
+  let dragging = null; // the time under the pointer while dragging
+
+  function show(time, total) {
+    const ratio = total > 0 ? Math.min(1, Math.max(0, time / total)) : 0;
+    const pct = `${(ratio * 100).toFixed(3)}%`;
+    fill.style.width = pct;
+    thumb.style.left = pct;
+    seek.setAttribute('aria-valuemax', String(Math.round(total / 1000)));
+    seek.setAttribute('aria-valuenow', String(Math.round(time / 1000)));
+    seek.setAttribute('aria-valuetext', `${formatClock(time)} of ${formatClock(total)}`);
+  }
+
+  function timeAt(clientX) {
+    const box = seek.getBoundingClientRect();
+    const ratio = box.width ? (clientX - box.left) / box.width : 0;
+    return Math.min(1, Math.max(0, ratio)) * ctl.total();
+  }
+
+  // Seek once on release: rebuilding the page at every pointer move would be
+  // slow on long sessions, so the drag only moves the bar.
+  seek.addEventListener('pointerdown', (event) => {
+    if (event.button !== 0) return;
+    seek.setPointerCapture(event.pointerId);
+    dragging = timeAt(event.clientX);
+    show(dragging, ctl.total());
+    seek.focus();
+    event.preventDefault();
+  });
+  seek.addEventListener('pointermove', (event) => {
+    if (dragging === null) return;
+    dragging = timeAt(event.clientX);
+    show(dragging, ctl.total());
+  });
+  const release = (event) => {
+    if (dragging === null) return;
+    const target = event.type === 'pointercancel' ? null : timeAt(event.clientX);
+    dragging = null;
+    if (target !== null) ctl.seek(target);
+  };
+  seek.addEventListener('pointerup', release);
+  seek.addEventListener('pointercancel', release);
+
+  seek.addEventListener('keydown', (event) => {
+    const steps = {
+      ArrowLeft: -KEY_STEP_MS,
+      ArrowDown: -KEY_STEP_MS,
+      ArrowRight: KEY_STEP_MS,
+      ArrowUp: KEY_STEP_MS,
+      PageDown: -6 * KEY_STEP_MS,
+      PageUp: 6 * KEY_STEP_MS,
+    };
+    if (event.key in steps) ctl.seekBy(steps[event.key]);
+    else if (event.key === 'Home') ctl.seek(0);
+    else if (event.key === 'End') ctl.seek(ctl.total());
+    else return;
+    // Handled here; the page-wide arrow shortcuts must not step again.
+    event.preventDefault();
+    event.stopPropagation();
+  });
+
+  ctl.onTick((time, total) => {
+    if (dragging === null) show(time, total);
+  });
+
+  /** Draws the ticks; called again when live events extend the recording. */
+  function setMarkers(list) {
+    const total = ctl.total();
+    setChildren(
+      markers,
+      list.map((m) =>
+        h(
+          'button',
+          {
+            type: 'button',
+            class: `hsp-marker hsp-marker-${m.kind}`,
+            style: `left: ${total > 0 ? ((m.time / total) * 100).toFixed(3) : 0}%`,
+            title: `${formatClock(m.time)} ${m.label}`,
+            'aria-label': `${m.label} at ${formatClock(m.time)}`,
+            'data-testid': 'marker',
+            'data-kind': m.kind,
+            'data-time': String(m.time),
+            onclick: () => ctl.seek(m.time),
+          },
+        ),
+      ),
+    );
+  }
+
+  return { el, setMarkers };
+}

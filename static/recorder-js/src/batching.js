@@ -1,0 +1,40 @@
+// Pure helpers for batching and delivery; transport.js holds the state.
+
+// Retry delay: 1 s doubling to a 60 s cap, with jitter over the upper half so
+// that many tabs coming back online do not retry in step.
+export function backoffDelay(attempt, rnd, base = 1000, cap = 60000) {
+  const d = Math.min(cap, base * 2 ** Math.min(Math.max(attempt, 1) - 1, 20))
+  return Math.round(d / 2 + (d / 2) * rnd)
+}
+
+// Groups event JSON strings into batches of at most maxBytes (estimated as
+// string length) and maxCount events; a single oversize event is alone.
+export function splitBatches(items, maxBytes, maxCount) {
+  const out = []
+  let cur = []
+  let bytes = 0
+  for (const s of items) {
+    if (cur.length && (bytes + s.length + 1 > maxBytes || cur.length >= maxCount)) {
+      out.push(cur)
+      cur = []
+      bytes = 0
+    }
+    cur.push(s)
+    bytes += s.length + 1
+  }
+  if (cur.length) out.push(cur)
+  return out
+}
+
+// Which unsent data to drop when memory passes the cap: the oldest batches
+// first (never the first `keep`, which is in flight), then the open buffer.
+export function planDrop(batchSizes, keep, bufferBytes, cap) {
+  let total = bufferBytes + batchSizes.reduce((a, b) => a + b, 0)
+  let batches = 0
+  while (total > cap && keep + batches < batchSizes.length) total -= batchSizes[keep + batches++]
+  return { batches, buffer: total > cap }
+}
+
+export function batchBody(wid, b, sent) {
+  return `{"v":1,"wid":${wid},"vid":${JSON.stringify(b.vid)},"sid":${JSON.stringify(b.sid)},"seq":${b.seq},"sent":${sent},"events":[${b.ev}]}`
+}

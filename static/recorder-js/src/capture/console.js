@@ -1,0 +1,68 @@
+import { listen, patch } from '../patch.js'
+
+// hs.error: uncaught errors, unhandled rejections, console.error / warn.
+// Console arguments are stringified and truncated (500 chars per argument,
+// 2000 in all); the page's console always gets the call.
+
+export function stringifyArg(a) {
+  if (typeof a === 'string') return a
+  if (a && typeof a.message === 'string' && typeof a.stack === 'string') return (a.name || 'Error') + ': ' + a.message
+  try {
+    const s = JSON.stringify(a)
+    if (s !== undefined && s !== '{}') return s
+  } catch (e) {}
+  try {
+    return String(a)
+  } catch (e) {
+    return '?'
+  }
+}
+
+export function consoleMessage(args) {
+  return args
+    .map((a) => stringifyArg(a).slice(0, 500))
+    .join(' ')
+    .slice(0, 2000)
+}
+
+const stackOf = (x) => (x && typeof x.stack === 'string' ? x.stack.slice(0, 2000) : '')
+
+export function captureErrors(win, report) {
+  const con = win.console
+  let busy = false // our own reporting must not report itself
+  const fromConsole = (level) => (orig, on) =>
+    function () {
+      if (on() && !busy) {
+        busy = true
+        try {
+          const args = Array.prototype.slice.call(arguments)
+          const err = args.find((a) => stackOf(a))
+          report({ kind: 'console.' + level, message: consoleMessage(args), source: '', line: 0, col: 0, stack: stackOf(err) })
+        } catch (e) {}
+        busy = false
+      }
+      return orig.apply(this, arguments)
+    }
+  const offs = [
+    patch(con, 'error', fromConsole('error')),
+    patch(con, 'warn', fromConsole('warn')),
+    listen(win, 'error', (e) => {
+      // Resource load failures also arrive here (capture phase only); we
+      // listen in the bubble phase and skip anything without a message.
+      if (typeof e.message !== 'string') return
+      report({
+        kind: 'error',
+        message: e.message.slice(0, 2000),
+        source: String(e.filename || '').slice(0, 500),
+        line: e.lineno | 0,
+        col: e.colno | 0,
+        stack: stackOf(e.error),
+      })
+    }),
+    listen(win, 'unhandledrejection', (e) => {
+      const r = e.reason
+      report({ kind: 'rejection', message: stringifyArg(r).slice(0, 2000), source: '', line: 0, col: 0, stack: stackOf(r) })
+    }),
+  ]
+  return () => offs.forEach((f) => f())
+}

@@ -1,0 +1,40 @@
+// Identifiers and stable sampling. `crypto` is passed in so that node tests
+// and old browsers (no crypto.randomUUID outside secure contexts) both work.
+
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-'
+
+function randomBytes(crypto, n) {
+  const b = new Uint8Array(n)
+  if (crypto && crypto.getRandomValues) crypto.getRandomValues(b)
+  else for (let i = 0; i < n; i++) b[i] = (Math.random() * 256) | 0
+  return b
+}
+
+export function randomId(crypto, n = 22) {
+  let s = ''
+  for (const x of randomBytes(crypto, n)) s += ALPHABET[x & 63]
+  return s
+}
+
+export function uuid4(crypto) {
+  if (crypto && crypto.randomUUID) return crypto.randomUUID()
+  const b = randomBytes(crypto, 16)
+  b[6] = (b[6] & 0x0f) | 0x40
+  b[8] = (b[8] & 0x3f) | 0x80
+  const h = Array.from(b, (x) => (x + 256).toString(16).slice(1)).join('')
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`
+}
+
+// 32-bit FNV-1a over UTF-16 code units; the server computes the same.
+export function fnv1a32(s) {
+  let h = 0x811c9dc5
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i)
+    h = Math.imul(h, 0x01000193) >>> 0
+  }
+  return h
+}
+
+export function isSampled(vid, sampleRate) {
+  return fnv1a32(vid) % 10000 < sampleRate * 100
+}

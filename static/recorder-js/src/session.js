@@ -1,0 +1,47 @@
+import { randomId, uuid4 } from './ids.js'
+
+// Visitor and session identity, shared by every tab of the origin through
+// localStorage. A session is `{sid, start, last, seq}`: it lives until
+// `sessionTimeoutMin` without user activity or `maxSessionHours` in total;
+// `seq` is the next batch number, reserved by read-increment-write so that
+// tabs sharing a session never reuse one.
+export function createSessions(store, cfg, crypto) {
+  const key = 'ses_' + cfg.wid
+  const timeout = cfg.sessionTimeoutMin * 60000
+  const maxAge = cfg.maxSessionHours * 3600000
+  let vid = null
+  let mem = null // last known state, in case storage is cleared or full
+
+  const alive = (s, now, activity) =>
+    s &&
+    typeof s.sid === 'string' &&
+    s.seq >= 0 &&
+    now - Math.max(s.last, activity) <= timeout &&
+    now - s.start <= maxAge
+
+  function current(now, activity, reserve) {
+    let s = store.get(key)
+    if (mem && (!s || s.sid === mem.sid)) s = { ...mem, ...s, seq: Math.max(mem.seq, (s && s.seq) || 0) }
+    if (alive(s, now, activity)) s.last = Math.max(s.last, activity)
+    else s = { sid: uuid4(crypto), start: now, last: now, seq: 0 }
+    const seq = s.seq
+    if (reserve) s.seq++
+    store.set(key, s)
+    mem = s
+    return { sid: s.sid, start: s.start, seq }
+  }
+
+  return {
+    // Created (and stored) on first need, outlives sessions.
+    visitor() {
+      if (vid) return vid
+      vid = store.get('vid')
+      if (typeof vid !== 'string' || !/^[\w-]{8,64}$/.test(vid)) store.set('vid', (vid = randomId(crypto)))
+      return vid
+    },
+    // The live session (adopting one another tab started), or a new one.
+    current: (now, activity) => current(now, activity, false),
+    // Same, and takes the next seq for a batch.
+    reserve: (now, activity) => current(now, activity, true),
+  }
+}

@@ -1,0 +1,86 @@
+import gzip
+import json
+import os
+import time
+import uuid
+
+import boto3
+import pytest
+from django.conf import settings
+
+from tests.factories import SiteFactory, UserFactory
+
+ORIGIN = "https://shop.example.com"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def s3_bucket():
+    """The recordings bucket on the S3 server over HTTP (moto, started by tests/run.py)."""
+    if not settings.S3_BUCKET:
+        yield None
+        return
+    client = s3_client()
+    try:
+        client.create_bucket(Bucket=settings.S3_BUCKET)
+    except client.exceptions.BucketAlreadyOwnedByYou:
+        pass
+    yield settings.S3_BUCKET
+
+
+def s3_client():
+    options = settings.STORAGES["recordings"]["OPTIONS"]
+    return boto3.client(
+        "s3", endpoint_url=options["endpoint_url"], region_name=options["region_name"],
+        aws_access_key_id=options["access_key"], aws_secret_access_key=options["secret_key"],
+    )
+
+
+def s3_objects(prefix: str = "") -> dict[str, bytes]:
+    """Every stored object under `prefix`, read back over HTTP."""
+    client = s3_client()
+    found = {}
+    for page in client.get_paginator("list_objects_v2").paginate(Bucket=settings.S3_BUCKET, Prefix=prefix):
+        for item in page.get("Contents", []):
+            found[item["Key"]] = client.get_object(Bucket=settings.S3_BUCKET, Key=item["Key"])["Body"].read()
+    return found
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture
+def owner(db):
+    return UserFactory(username="owner")
+
+
+@pytest.fixture
+def site(owner):
+    return SiteFactory(owner=owner, domains=["shop.example.com"])
+
+
+def make_batch(site_id: int, *, sid: str | None = None, seq: int = 0, vid: str = "visitor-0001", events=None) -> dict:
+    now = int(time.time() * 1000)
+    return {
+        "v": 1, "wid": site_id, "vid": vid, "sid": sid or str(uuid.uuid4()), "seq": seq, "sent": now,
+        "events": events if events is not None else [
+            {"type": 4, "data": {"href": "https://shop.example.com/", "width": 1280, "height": 720}, "timestamp": now},
+            {"type": 5, "data": {"tag": "hs.page", "payload": {"url": "https://shop.example.com/", "title": "Shop", "kind": "load", "referrer": ""}}, "timestamp": now},
+            {"type": 3, "data": {"source": 2, "type": 2, "id": 5, "x": 10, "y": 20}, "timestamp": now + 500},
+        ],
+    }
+
+
+def post_batch(client, body, *, origin: str | None = ORIGIN, gzip_it: bool = False, **extra):
+    if not isinstance(body, (bytes, str)):
+        body = json.dumps(body)
+    if isinstance(body, str):
+        body = body.encode()
+    if gzip_it:
+        body = gzip.compress(body)
+    headers = {"HTTP_ORIGIN": origin} if origin else {}
+    return client.generic("POST", "/api/v1/ingest", body, content_type="text/plain", **headers, **extra)

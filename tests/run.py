@@ -1,0 +1,71 @@
+"""Run the test suite against the real services on loopback.
+
+Starts an S3 API over HTTP (moto's server mode) on a free port, points the
+settings at it and at Postgres and Redis (defaults below, overridable by the
+environment), runs pytest with the given arguments and stops the S3 server.
+"""
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULTS = {
+    "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/test",
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
+    "DEBUG": "true",
+    "S3_BUCKET": "hindsight-test",
+    "S3_ACCESS_KEY_ID": "testing",
+    "S3_SECRET_ACCESS_KEY": "testing",
+    "S3_REGION": "us-east-1",
+    "CELERY_QUEUE": f"hindsight-test-{os.getpid()}",
+}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def s3_server_start(env: dict) -> subprocess.Popen | None:
+    if env.get("S3_ENDPOINT_URL"):
+        return None  # an S3 API is already given
+    port = free_port()
+    moto = Path(sys.executable).with_name("moto_server")
+    process = subprocess.Popen(
+        [str(moto), "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    endpoint = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=1).read()
+            break
+        except OSError:
+            time.sleep(0.1)
+    else:
+        process.kill()
+        raise SystemExit("moto_server did not start")
+    env["S3_ENDPOINT_URL"] = endpoint
+    return process
+
+
+def main(argv: list[str]) -> int:
+    env = {**DEFAULTS, **os.environ}
+    env.setdefault("AWS_ACCESS_KEY_ID", env["S3_ACCESS_KEY_ID"])
+    env.setdefault("AWS_SECRET_ACCESS_KEY", env["S3_SECRET_ACCESS_KEY"])
+    server = s3_server_start(env)
+    try:
+        return subprocess.call([sys.executable, "-m", "pytest", *argv], cwd=ROOT, env=env)
+    finally:
+        if server:
+            server.terminate()
+            server.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

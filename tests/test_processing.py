@@ -1,0 +1,105 @@
+"""Batch decoding and validation: pure functions, no database."""
+import gzip
+import json
+import uuid
+
+import pytest
+
+from recorder.processing import BatchError, batch_summarise, batch_validate, body_decode, events_decode, events_encode
+
+GOOD = {
+    "v": 1, "wid": 3, "vid": "abcdefgh12", "sid": str(uuid.uuid4()), "seq": 0, "sent": 1,
+    "events": [{"type": 4, "data": {"href": "https://a.test/", "width": 800, "height": 600}, "timestamp": 1000}],
+}
+
+
+def test_plain_and_gzip_bodies_decode_to_the_same_batch():
+    raw = json.dumps(GOOD).encode()
+    assert body_decode(raw, max_inflated=10_000) == body_decode(gzip.compress(raw), max_inflated=10_000)
+
+
+def test_gzip_bomb_is_refused_without_inflating_it_whole():
+    bomb = gzip.compress(b"[" + b" " * 50_000_000 + b"]")
+    with pytest.raises(BatchError) as caught:
+        body_decode(bomb, max_inflated=1_000_000)
+    assert caught.value.status == 413
+
+
+@pytest.mark.parametrize("body, status, code", [
+    (b"{not json", 400, "malformed_json"),
+    (b"\xff\xfe\x00garbage", 415, "bad_encoding"),
+    (b"\x1f\x8b\x08\x00broken", 415, "bad_gzip"),
+    (gzip.compress(b'{"a": 1}')[:-6], 415, "bad_gzip"),
+])
+def test_undecodable_bodies_are_refused(body, status, code):
+    with pytest.raises(BatchError) as caught:
+        body_decode(body, max_inflated=10_000)
+    assert (caught.value.status, caught.value.code) == (status, code)
+
+
+@pytest.mark.parametrize("field, value", [
+    ("wid", "3"), ("wid", 0), ("wid", True), ("wid", None), ("wid", 2**40),
+    ("seq", -1), ("seq", 1.5), ("seq", "0"),
+    ("vid", 12345678), ("vid", "short"), ("vid", "has spaces in it"), ("vid", "x" * 65),
+    ("sid", "not-a-uuid"), ("sid", 5),
+    ("sent", "yesterday"),
+    ("events", []), ("events", {}), ("events", "[]"),
+    ("events", [1]), ("events", [{"type": 9, "data": {}, "timestamp": 1}]),
+    ("events", [{"type": "2", "data": {}, "timestamp": 1}]),
+    ("events", [{"type": 2, "data": [], "timestamp": 1}]),
+    ("events", [{"type": 2, "data": {}, "timestamp": -5}]),
+    ("events", [{"type": 2, "data": {}, "timestamp": "now"}]),
+])
+def test_a_wrong_type_in_any_field_is_a_400_naming_it(field, value):
+    with pytest.raises(BatchError) as caught:
+        batch_validate({**GOOD, field: value}, max_events=100)
+    assert caught.value.status == 400
+    assert field in caught.value.detail
+
+
+def test_a_body_that_is_not_an_object_is_refused():
+    with pytest.raises(BatchError):
+        batch_validate([GOOD], max_events=100)
+
+
+def test_too_many_events_is_a_413():
+    events = GOOD["events"] * 11
+    with pytest.raises(BatchError) as caught:
+        batch_validate({**GOOD, "events": events}, max_events=10)
+    assert caught.value.status == 413
+
+
+def test_a_good_batch_validates():
+    batch = batch_validate(GOOD, max_events=100)
+    assert (batch.wid, batch.seq, batch.vid) == (3, 0, "abcdefgh12")
+    assert isinstance(batch.sid, uuid.UUID)
+
+
+def test_summary_reads_pages_identity_tags_errors_and_viewport():
+    def custom(tag, payload, ts):
+        return {"type": 5, "data": {"tag": tag, "payload": payload}, "timestamp": ts}
+
+    events = [
+        {"type": 4, "data": {"href": "https://a.test/", "width": 800, "height": 600}, "timestamp": 1000},
+        custom("hs.page", {"url": "https://a.test/", "title": "A", "kind": "load"}, 1000),
+        custom("hs.identify", {"id": "first"}, 1100),
+        custom("hs.identify", {"id": "user-1"}, 1200),
+        custom("hs.tag", {"tags": {"plan": "free"}}, 1300),
+        custom("hs.tag", {"tags": {"plan": "pro", "role": "admin"}}, 1400),
+        custom("hs.error", {"kind": "error", "message": "boom"}, 1500),
+        custom("hs.error", {"kind": "console.warn", "message": "meh"}, 1600),
+        {"type": 3, "data": {"source": 4, "width": 400, "height": 700}, "timestamp": 1700},
+    ]
+    summary = batch_summarise(events)
+    assert (summary.first_ts, summary.last_ts, summary.event_count) == (1000, 1700, 9)
+    assert [p["url"] for p in summary.pages] == ["https://a.test/"]
+    assert summary.identity == "user-1"
+    assert summary.tags == {"plan": "pro", "role": "admin"}
+    assert summary.error_count == 1
+    assert summary.viewport == (400, 700)
+
+
+def test_stored_form_round_trips_and_is_deterministic():
+    events = GOOD["events"]
+    assert events_decode(events_encode(events)) == events
+    assert events_encode(events) == events_encode(events)
