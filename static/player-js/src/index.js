@@ -4,7 +4,7 @@
 // script-less sandbox, and follows the session while it is still live.
 import { fetchEvents, fetchSession } from './api.js';
 import { h } from './dom.js';
-import { formatSize, shortUrl } from './format.js';
+import { formatSize } from './format.js';
 import { buildLayout } from './layout.js';
 import { createReplayer, fitToStage, SandboxError } from './stage.js';
 import { createController } from './controller.js';
