@@ -10,6 +10,7 @@ from rest_framework.pagination import CursorPagination
 from privacy.audit import audit_record
 from privacy.services import session_delete
 from recorder.models import Session
+from sites.models import Site
 from sites.selectors import membership_get, sites_for_user
 
 from .filters import SESSION_FILTER_PARAMS, sessions_filter
@@ -17,11 +18,18 @@ from .selectors import session_chunks, session_events_json, sessions_for_site
 from .serializers import SessionDetailSerializer, SessionSerializer, SiteSerializer
 
 
+class SitePagination(CursorPagination):
+    ordering = ("id",)
+
+
 class SiteViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = SiteSerializer
+    pagination_class = SitePagination
 
     def get_queryset(self):
-        return sites_for_user(self.request.user).order_by("id")
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no user
+            return Site.objects.none()
+        return sites_for_user(self.request.user)
 
 
 class SessionPagination(CursorPagination):
@@ -40,6 +48,8 @@ class SiteSessionList(generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Session.objects.none()
         site = membership_get(self.request.user, self.kwargs["site_id"]).site
         return sessions_filter(sessions_for_site(site), self.request.query_params)
 
@@ -51,6 +61,7 @@ class SiteSessionList(generics.ListAPIView):
 
 class SessionViewSet(mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
     serializer_class = SessionDetailSerializer
+    queryset = Session.objects.none()  # for the schema; get_object checks membership
 
     def get_object(self):
         session = get_object_or_404(Session.objects.select_related("site"), pk=self.kwargs["pk"])

@@ -20,22 +20,11 @@ export function scrubUrl(raw, base, keepQuery) {
   return u.href.slice(0, 1000)
 }
 
-export function utf8Length(s) {
-  let n = 0
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i)
-    // a surrogate half counts 2, so a pair counts 4
-    n += c < 0x80 ? 1 : c < 0x800 || (c >= 0xd800 && c < 0xe000) ? 2 : 3
-  }
-  return n
-}
-
 // Request body size when it is cheap to know, else -1 (FormData, streams).
 export function bodySize(b) {
   if (b == null) return 0
-  if (typeof b === 'string') return utf8Length(b)
+  if (typeof b === 'string' || b instanceof URLSearchParams) return new Blob([String(b)]).size
   if (typeof b.byteLength === 'number') return b.byteLength
   if (typeof b.size === 'number') return b.size
-  if (typeof URLSearchParams !== 'undefined' && b instanceof URLSearchParams) return utf8Length(String(b))
   return -1
 }

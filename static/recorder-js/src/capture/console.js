@@ -26,6 +26,14 @@ export function consoleMessage(args) {
 }
 
 const stackOf = (x) => (x && typeof x.stack === 'string' ? x.stack.slice(0, 2000) : '')
+const payload = (kind, message, stack, e) => ({
+  kind,
+  message: message.slice(0, 2000),
+  source: String((e && e.filename) || '').slice(0, 500),
+  line: (e && e.lineno) | 0,
+  col: (e && e.colno) | 0,
+  stack,
+})
 
 export function captureErrors(win, report) {
   const con = win.console
@@ -37,7 +45,7 @@ export function captureErrors(win, report) {
         try {
           const args = Array.prototype.slice.call(arguments)
           const err = args.find((a) => stackOf(a))
-          report({ kind: 'console.' + level, message: consoleMessage(args), source: '', line: 0, col: 0, stack: stackOf(err) })
+          report(payload('console.' + level, consoleMessage(args), stackOf(err)))
         } catch (e) {}
         busy = false
       }
@@ -49,19 +57,10 @@ export function captureErrors(win, report) {
     listen(win, 'error', (e) => {
       // Resource load failures also arrive here (capture phase only); we
       // listen in the bubble phase and skip anything without a message.
-      if (typeof e.message !== 'string') return
-      report({
-        kind: 'error',
-        message: e.message.slice(0, 2000),
-        source: String(e.filename || '').slice(0, 500),
-        line: e.lineno | 0,
-        col: e.colno | 0,
-        stack: stackOf(e.error),
-      })
+      if (typeof e.message === 'string') report(payload('error', e.message, stackOf(e.error), e))
     }),
     listen(win, 'unhandledrejection', (e) => {
-      const r = e.reason
-      report({ kind: 'rejection', message: stringifyArg(r).slice(0, 2000), source: '', line: 0, col: 0, stack: stackOf(r) })
+      report(payload('rejection', stringifyArg(e.reason), stackOf(e.reason)))
     }),
   ]
   return () => offs.forEach((f) => f())

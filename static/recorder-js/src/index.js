@@ -1,0 +1,13 @@
+// Entry of the bundle. The loader wraps it as
+// `(function(__hsc){ ...this bundle... })({...config...})`, so `__hsc` is a
+// free variable here (docs/protocol.md).
+import { createRecorder } from './recorder.js'
+
+/* global __hsc */
+try {
+  // A second copy of the script on the page does nothing.
+  if (!window.__hindsight) {
+    window.__hindsight = { version: '1.0.0' }
+    createRecorder(typeof __hsc === 'object' ? __hsc : null, window).start()
+  }
+} catch (e) {}

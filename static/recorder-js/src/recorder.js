@@ -1,0 +1,344 @@
+import { record } from '@rrweb/record'
+import { captureErrors } from './capture/console.js'
+import { captureNetwork } from './capture/network.js'
+import { installQueue, normalizeTags, virtualPageArgs } from './commands.js'
+import { normalizeConfig } from './config.js'
+import { isSampled } from './ids.js'
+import { navKind, watchNavigation } from './navigation.js'
+import { showNotice } from './notice.js'
+import { listen } from './patch.js'
+import { pageAllowed } from './patterns.js'
+import { createPrivacy, starText } from './privacy.js'
+import { createSessions } from './session.js'
+import { createStore } from './storage.js'
+import { createTransport } from './transport.js'
+
+// rrweb options chosen for bytes (budget: 25 KB gzipped per recorded minute).
+const RRWEB = {
+  sampling: {
+    mousemove: 50, // one position per 50 ms, sent in groups every 500 ms
+    // mousedown/up add nothing to a click for the player
+    mouseInteraction: { MouseUp: false, MouseDown: false, TouchMove_Departed: false, TouchCancel: false },
+    scroll: 150,
+    media: 800,
+    input: 'last', // the field's value on change, not every keystroke
+  },
+  slimDOMOptions: 'all', // no scripts, comments, head meta noise, title mutations
+  inlineStylesheet: true, // replays keep their look when the site's CSS changes
+  // recordCanvas, collectFonts, inlineImages, recordCrossOriginIframes: off
+  // (rrweb's defaults); cross-origin iframes replay as empty boxes.
+}
+
+// Custom events per page load, so a console loop cannot flood the upload.
+const LIMITS = { 'hs.error': 100, 'hs.net': 500 }
+
+// Source numbers of rrweb incremental events that mean a person is there:
+// mouse move, mouse interaction, scroll, viewport resize, input, touch move.
+const isUserSource = (s) => s >= 1 && s <= 6
+
+export function createRecorder(options, win) {
+  const cfg = normalizeConfig(options)
+  const doc = win.document
+  const nav = win.navigator
+  const store = createStore(win)
+  const sessions = store && createSessions(store, cfg, win.crypto)
+  const consentKey = 'consent_' + cfg.wid
+  const timeout = cfg.sessionTimeoutMin * 60000
+  const maxAge = cfg.maxSessionHours * 3600000
+  // Uploads use fetch / sendBeacon as they were before we patch them.
+  const send = win.fetch && win.fetch.bind(win)
+  const beacon = nav.sendBeacon && nav.sendBeacon.bind(nav)
+
+  let ready = false // queued commands processed
+  let phase = 'idle' // idle | waiting (consent) | recording | stopped (capture ended, delivery goes on) | off
+  let identity = null
+  const tags = {}
+  let sess, lastActivity, lastUrl, privacy, transport
+  let capture = [] // undo functions of observers and patches
+  let life = [] // delivery's listeners, and the notice
+  let counts = {}
+
+  // Every entry point from the page or the browser goes through guard():
+  // nothing throws into the host page, and a failure stops recording.
+  const guard = (fn) =>
+    function () {
+      try {
+        return fn.apply(this, arguments)
+      } catch (e) {
+        fail()
+      }
+    }
+  const later = (fn) => setTimeout(guard(fn), 0)
+
+  function fail() {
+    try {
+      stopCapture()
+    } catch (e) {}
+  }
+
+  // ---- deciding ----------------------------------------------------------
+
+  function verdict() {
+    if (!store || !send || !cfg.endpoint || !cfg.wid || !win.MutationObserver || store.get('optout')) return 'off'
+    if (cfg.honorDnt && (nav.globalPrivacyControl === true || nav.doNotTrack === '1' || win.doNotTrack === '1')) return 'off'
+    const c = store.get(consentKey)
+    if (c === 0 || (cfg.consentRequired && c !== 1)) return 'waiting'
+    if (!pageAllowed(win.location, cfg.include, cfg.exclude)) return 'off'
+    // The visitor id is stored even when not sampled, so the choice is stable.
+    return isSampled(sessions.visitor(), cfg.sampleRate) ? 'go' : 'off'
+  }
+
+  function decide() {
+    if (phase !== 'idle' && phase !== 'waiting') return
+    const v = verdict()
+    if (v === 'go') begin()
+    else phase = v
+  }
+
+  // ---- recording ---------------------------------------------------------
+
+  function begin() {
+    phase = 'recording'
+    counts = {}
+    const t = Date.now()
+    lastActivity = t
+    sess = sessions.current(t, t)
+    lastUrl = win.location.href
+    privacy = createPrivacy(cfg, doc, () => record.mirror)
+    capture = [privacy.stop]
+    transport = createTransport({
+      win,
+      cfg,
+      store,
+      vid: sessions.visitor(),
+      session: () => sess,
+      reserve,
+      fetch: send,
+      beacon,
+      onGap: (dropped, bytes) => {
+        custom('hs.gap', { dropped, bytes })
+        snapshotSoon()
+      },
+      onForbidden: guard(shutdown),
+    })
+    life = [
+      () => transport.stop(),
+      listen(doc, 'visibilitychange', guard(onVisibility)),
+      listen(win, 'pagehide', guard(() => transport.unload())),
+      listen(win, 'pageshow', guard((e) => e.persisted && transport.show())),
+    ]
+    transport.claim() // batches a previous page of this browser left unsent
+    const stopRrweb = record({
+      emit: guard(onEvent),
+      // rrweb reports its own observer failures here; swallow and stop.
+      errorHandler: () => {
+        later(fail)
+        return true
+      },
+      checkoutEveryNms: cfg.checkoutMs,
+      ...RRWEB,
+      ...privacy.rrweb,
+    })
+    if (!stopRrweb) return fail()
+    capture.push(stopRrweb)
+    sessionStart(doc.referrer)
+    capture.push(watchNavigation(win, guard(onNav)))
+    capture.push(listen(doc, 'change', guard(onFileChosen), true))
+    if (cfg.recordConsole) capture.push(captureErrors(win, guard((p) => custom('hs.error', p))))
+    if (cfg.recordNetwork) capture.push(captureNetwork(win, cfg, guard((p) => custom('hs.net', p))))
+    if (cfg.notice) life.push(showNotice(doc, store, cfg.noticeText))
+  }
+
+  function stopCapture() {
+    const fns = capture
+    capture = []
+    for (const f of fns) {
+      try {
+        f()
+      } catch (e) {}
+    }
+    if (phase === 'recording') phase = 'stopped'
+    if (transport) transport.flush()
+  }
+
+  // Stop and forget: nothing unsent leaves the browser.
+  function shutdown() {
+    stopCapture()
+    for (const f of life) {
+      try {
+        f()
+      } catch (e) {}
+    }
+    life = []
+    transport = null
+    phase = 'off'
+  }
+
+  function onEvent(e) {
+    if (phase !== 'recording') return
+    const src = e.type === 3 ? e.data.source : -1
+    const t = e.timestamp
+    if (isUserSource(src)) {
+      if (t - lastActivity > timeout || t - sess.start > maxAge) return wake(t)
+      lastActivity = t
+    } else if (src >= 0 && t - lastActivity > timeout) {
+      return // nobody there: an unattended page's churn is not worth sending
+    }
+    privacy.scrub(e)
+    push(e)
+  }
+
+  // A person is back after the session timeout (or the session is too old):
+  // continue the session if another tab kept it alive, else start a new one.
+  // Either way the replay needs a fresh full snapshot.
+  function wake(t) {
+    transport.flush()
+    const s = sessions.current(t, lastActivity)
+    lastActivity = t
+    if (s.sid !== sess.sid) newSession(s)
+    snapshotSoon()
+  }
+
+  function reserve() {
+    const r = sessions.reserve(Date.now(), lastActivity)
+    if (r.sid !== sess.sid) {
+      // Storage said the session ended (or was cleared): this batch opens a new one.
+      newSession(r)
+      snapshotSoon()
+    }
+    return r
+  }
+
+  function newSession(s) {
+    sess = s
+    later(() => sessionStart(''))
+  }
+
+  function snapshotSoon() {
+    later(() => phase === 'recording' && record.takeFullSnapshot(true))
+  }
+
+  function push(e) {
+    const json = JSON.stringify(e)
+    // A page this large cannot be recorded within the memory cap.
+    if (json.length > cfg.capBytes / 2) return fail()
+    transport.add(json)
+  }
+
+  function custom(tag, payload) {
+    if (phase !== 'recording') return
+    counts[tag] = (counts[tag] || 0) + 1
+    if (counts[tag] <= (LIMITS[tag] || Infinity)) push({ type: 5, data: { tag, payload }, timestamp: Date.now() })
+  }
+
+  // ---- what the page does ------------------------------------------------
+
+  function page(kind, url, title, referrer) {
+    custom('hs.page', { url, title: cfg.maskAllText ? starText(title) : title, referrer, kind })
+  }
+
+  function sessionStart(referrer) {
+    page('load', lastUrl, doc.title, referrer)
+    const s = win.screen || {}
+    let tz = ''
+    try {
+      tz = Intl.DateTimeFormat().resolvedOptions().timeZone || ''
+    } catch (e) {}
+    custom('hs.device', {
+      screenW: s.width | 0,
+      screenH: s.height | 0,
+      vpW: win.innerWidth | 0,
+      vpH: win.innerHeight | 0,
+      dpr: win.devicePixelRatio || 1,
+      touch: 'ontouchstart' in win || nav.maxTouchPoints > 0,
+      lang: nav.language || '',
+      tz,
+    })
+    if (identity) custom('hs.identify', { id: identity })
+    if (Object.keys(tags).length) custom('hs.tag', { tags })
+  }
+
+  function onNav(kind) {
+    const url = win.location.href
+    if (url === lastUrl) return
+    const from = lastUrl
+    lastUrl = url
+    // Navigated into an excluded page: stop here (what came before is delivered).
+    if (!pageAllowed(win.location, cfg.include, cfg.exclude)) return stopCapture()
+    page(navKind(kind, from, url), url, doc.title, from)
+  }
+
+  function onVisibility() {
+    const state = doc.visibilityState === 'hidden' ? 'hidden' : 'visible'
+    custom('hs.visibility', { state })
+    if (state === 'hidden') transport.hide()
+    else transport.show()
+  }
+
+  // rrweb never records files; we record how many were chosen, never names.
+  function onFileChosen(e) {
+    const el = e.target
+    if (el && el.tagName === 'INPUT' && el.type === 'file' && !el.closest(privacy.ignoreSel)) {
+      custom('hs.file', { chosen: el.files ? el.files.length : 0 })
+    }
+  }
+
+  // ---- commands ------------------------------------------------------------
+
+  function handle(cmd) {
+    if (!cmd || typeof cmd !== 'object') return
+    const name = cmd[0]
+    const a = cmd[1]
+    if (name === 'identify') {
+      if ((typeof a === 'string' && a) || typeof a === 'number') {
+        identity = String(a).slice(0, 255)
+        custom('hs.identify', { id: identity })
+      }
+    } else if (name === 'tagSession') {
+      const t = normalizeTags(a)
+      if (t) {
+        Object.assign(tags, t)
+        custom('hs.tag', { tags: t })
+      }
+    } else if (name === 'virtualPage') {
+      if (phase === 'recording') {
+        const p = virtualPageArgs(a, cmd[2], win.location, doc)
+        page('virtual', p.url, p.title, lastUrl)
+      }
+    } else if (name === 'consent') {
+      consent(a)
+    } else if (name === 'optOut') {
+      shutdown()
+      if (store) {
+        for (const k of store.keys()) store.del(k)
+        store.set('optout', 1)
+      }
+    }
+  }
+
+  function consent(v) {
+    if (v === true) {
+      if (store && !store.get('optout')) store.set(consentKey, 1)
+      if (ready && phase === 'waiting') decide()
+    } else if (v === false) {
+      const was = phase
+      shutdown()
+      phase = was === 'off' ? 'off' : 'waiting'
+      if (store) {
+        // Forget this visitor; where consent is optional, remember the refusal.
+        for (const k of store.keys()) if (k !== 'optout' && k !== 'notice') store.del(k)
+        if (!cfg.consentRequired) store.set(consentKey, 0)
+      }
+    }
+  }
+
+  return {
+    start() {
+      const queued = installQueue(win, guard(handle))
+      // Queued commands first (a queued optOut or consent decides), then start.
+      for (const c of queued) guard(handle)(c)
+      ready = true
+      decide()
+    },
+  }
+}

@@ -1,0 +1,263 @@
+import { backoffDelay, batchBody, planDrop, splitBatches } from './batching.js'
+
+// Chromium lets at most 64 KB of keepalive requests (beacons included) be in
+// flight; stay under it.
+const KEEPALIVE_MAX = 60000
+const HEADERS = { 'Content-Type': 'text/plain' } // a CORS "simple" request: no preflight
+const noop = () => {}
+
+// An unread response body keeps holding the keepalive quota: always cancel it.
+function drain(res) {
+  try {
+    const p = res.body && res.body.cancel()
+    if (p && p.catch) p.catch(noop)
+  } catch (e) {}
+}
+
+async function gzip(win, s) {
+  const stream = new win.Blob([s]).stream().pipeThrough(new win.CompressionStream('gzip'))
+  return new Uint8Array(await new win.Response(stream).arrayBuffer())
+}
+
+// Batching and delivery. Events arrive as JSON strings; a batch takes its seq
+// when it is formed and keeps it, so a retried batch is idempotent on the
+// server. One request is in flight at a time, in order; network errors, 5xx
+// and 429 are retried with backoff, other 4xx drop the batch (403 also stops).
+// Unsent batches go to localStorage when the page hides and are claimed by
+// the next page load (or this page, when it is shown again).
+//
+// o: { win, cfg, store, vid, session() -> {sid, start}, reserve() -> {sid, seq},
+//      fetch, beacon, onGap(dropped, bytes), onForbidden() }
+export function createTransport(o) {
+  const { win, cfg, store } = o
+  const key = 'pend_' + cfg.wid
+  let buf = [] // event JSON strings not yet in a batch
+  let bufBytes = 0
+  let queue = [] // formed batches {sid, vid, seq, ev, n, bytes}, oldest first
+  let busy = null // the batch in flight, always queue[0]
+  let attempt = 0
+  let retryAt = 0
+  let retryTimer = 0
+  let hidden = false
+  let unloaded = false
+  let dead = false
+  let ctl = null
+  let keepaliveBytes = 0
+  // Batches accepted since we last wrote a copy to storage: not to be claimed back.
+  let acked = new Set()
+
+  // minSessionSec: the current session's batches wait until it is old enough.
+  const sendable = (sid) => {
+    const s = o.session()
+    return sid !== s.sid || Date.now() - s.start >= cfg.minSessionSec * 1000
+  }
+
+  function add(json) {
+    buf.push(json)
+    bufBytes += json.length + 1
+    if (bufBytes >= cfg.batchBytes || buf.length >= 1000) flush()
+    cap()
+  }
+
+  // Memory bound: past capBytes, drop the oldest unsent data and say so.
+  function cap() {
+    const sizes = queue.map((b) => b.bytes)
+    if (bufBytes + sizes.reduce((a, b) => a + b, 0) <= cfg.capBytes) return
+    const keep = busy ? 1 : 0
+    const plan = planDrop(sizes, keep, bufBytes, cfg.capBytes)
+    let dropped = 0
+    let bytes = 0
+    for (const b of queue.splice(keep, plan.batches)) {
+      dropped += b.n
+      bytes += b.bytes
+    }
+    if (plan.buffer) {
+      dropped += buf.length
+      bytes += bufBytes
+      buf = []
+      bufBytes = 0
+    }
+    o.onGap(dropped, bytes)
+  }
+
+  function flush() {
+    if (!buf.length) return
+    const groups = splitBatches(buf, cfg.batchBytes, 1000)
+    buf = []
+    bufBytes = 0
+    for (const g of groups) {
+      const r = o.reserve()
+      const ev = g.join(',')
+      queue.push({ sid: r.sid, vid: o.vid, seq: r.seq, ev, n: g.length, bytes: ev.length })
+    }
+  }
+
+  async function post(b) {
+    const json = batchBody(cfg.wid, b, Date.now())
+    let body = json
+    if (win.CompressionStream) {
+      try {
+        body = await gzip(win, json)
+      } catch (e) {}
+    }
+    const size = typeof body === 'string' ? new win.Blob([body]).size : body.byteLength
+    // keepalive only while hidden (the page may be discarded) and within quota.
+    const keepalive = hidden && size < KEEPALIVE_MAX
+    ctl = win.AbortController ? new win.AbortController() : null
+    keepaliveBytes = keepalive ? size : 0
+    try {
+      const res = await o.fetch(cfg.endpoint, {
+        method: 'POST',
+        body,
+        credentials: 'include',
+        keepalive,
+        headers: HEADERS,
+        signal: ctl && ctl.signal,
+      })
+      drain(res)
+      return res.status
+    } finally {
+      keepaliveBytes = 0
+    }
+  }
+
+  async function pump() {
+    try {
+      if (busy || dead || unloaded || !queue.length) return
+      const b = queue[0]
+      if (!sendable(b.sid) || Date.now() < retryAt) return
+      busy = b
+      let status = 0
+      try {
+        status = await post(b)
+      } catch (e) {}
+      busy = null
+      if (queue[0] !== b) return pump() // discarded meanwhile
+      if (status === 0 || status === 429 || status >= 500) {
+        const d = backoffDelay(++attempt, Math.random())
+        retryAt = Date.now() + d
+        clearTimeout(retryTimer)
+        retryTimer = setTimeout(pump, d)
+        return
+      }
+      queue.shift() // accepted, or refused for good
+      acked.add(b.sid + b.seq)
+      attempt = 0
+      if (status === 403) return o.onForbidden()
+      pump()
+    } catch (e) {
+      dead = true
+    }
+  }
+
+  function persist(list) {
+    acked = new Set()
+    const have = new Set(list.map((b) => b.sid + b.seq))
+    const old = (store.get(key) || []).filter((x) => x && !have.has(x.sid + x.seq))
+    const all = old.concat(list.map((b) => ({ ...b, held: !sendable(b.sid) })))
+    // Estimated size (JSON inside JSON escapes quotes); the oldest go first.
+    const est = (x) => x.bytes * 1.2 + 100
+    let size = all.reduce((a, x) => a + est(x), 0)
+    while (all.length && size > cfg.persistBytes) size -= est(all.shift())
+    while (all.length && !store.set(key, all)) all.shift()
+    if (!all.length) store.del(key)
+  }
+
+  function claim() {
+    const list = store.get(key)
+    store.del(key)
+    if (!Array.isArray(list)) return
+    const cur = o.session().sid
+    const have = new Set(queue.map((b) => b.sid + b.seq).concat(Array.from(acked)))
+    acked = new Set()
+    const got = []
+    for (const x of list) {
+      if (!x || typeof x.ev !== 'string' || typeof x.sid !== 'string' || have.has(x.sid + x.seq)) continue
+      if (x.held && x.sid !== cur) continue // held data of a session that ended too short
+      x.bytes = x.ev.length
+      got.push(x)
+    }
+    // Claimed batches are older than ours; the one in flight stays first.
+    queue = busy ? [busy].concat(got, queue.slice(1)) : got.concat(queue)
+  }
+
+  // Page going away: no time for gzip or retries. Beacon what fits in the
+  // keepalive quota (plain JSON), keep the rest for the next page load.
+  function unload() {
+    claim()
+    flush()
+    unloaded = true
+    hidden = true
+    let quota = KEEPALIVE_MAX - keepaliveBytes
+    const rest = []
+    for (const b of queue) {
+      if (sendable(b.sid) && quota > 0) {
+        const blob = new win.Blob([batchBody(cfg.wid, b, Date.now())], { type: 'text/plain' })
+        if (blob.size <= quota && beacon(blob)) {
+          quota -= blob.size
+          continue
+        }
+      }
+      rest.push(b)
+    }
+    queue = rest
+    busy = null
+    persist(rest)
+  }
+
+  function beacon(blob) {
+    try {
+      if (o.beacon) return o.beacon(cfg.endpoint, blob)
+      o.fetch(cfg.endpoint, { method: 'POST', body: blob, credentials: 'include', keepalive: true, headers: HEADERS }).then(drain, noop)
+      return true
+    } catch (e) {
+      return false
+    }
+  }
+
+  function discard() {
+    buf = []
+    bufBytes = 0
+    queue = []
+    store.del(key)
+    try {
+      if (ctl) ctl.abort()
+    } catch (e) {}
+  }
+
+  const interval = setInterval(() => {
+    try {
+      flush()
+      pump()
+    } catch (e) {
+      dead = true
+    }
+  }, cfg.flushMs)
+
+  return {
+    add,
+    flush,
+    claim: () => (claim(), pump()),
+    // Hidden pages may be discarded without pagehide: send with keepalive and
+    // keep a copy in storage until shown again.
+    hide() {
+      hidden = true
+      flush()
+      persist(queue)
+      pump()
+    },
+    show() {
+      hidden = unloaded = false
+      claim()
+      pump()
+    },
+    unload,
+    discard,
+    stop() {
+      dead = true
+      clearInterval(interval)
+      clearTimeout(retryTimer)
+      discard()
+    },
+  }
+}

@@ -1,0 +1,87 @@
+"""The REST API with token auth: members see their sites' sessions, nobody else does."""
+import pytest
+from rest_framework.authtoken.models import Token
+
+from recorder.models import Chunk
+from recorder.tasks import chunk_store
+from sites.models import Membership
+from tests.conftest import make_batch, post_batch
+from tests.factories import SiteFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def auth(user) -> dict:
+    return {"HTTP_AUTHORIZATION": f"Token {Token.objects.get_or_create(user=user)[0].key}"}
+
+
+@pytest.fixture
+def stored_session(client, site):
+    batch = make_batch(site.pk)
+    post_batch(client, batch)
+    chunk = Chunk.objects.get()
+    chunk_store.apply(args=[chunk.pk, batch["events"]])
+    return batch
+
+
+def test_anonymous_is_refused(client, site):
+    response = client.get("/api/v1/sites/")
+    assert response.status_code == 401
+    assert "error" in response.json()
+
+
+def test_sites_lists_only_the_users_sites(client, site, owner):
+    SiteFactory()  # someone else's
+    response = client.get("/api/v1/sites/", **auth(owner))
+    assert response.status_code == 200
+    assert [s["id"] for s in response.json()["results"]] == [site.pk]
+
+
+def test_site_sessions_lists_stored_sessions(client, site, owner, stored_session):
+    response = client.get(f"/api/v1/sites/{site.pk}/sessions/", **auth(owner))
+    assert response.status_code == 200
+    (session,) = response.json()["results"]
+    assert session["id"] == stored_session["sid"]
+    assert session["page_count"] == 1
+
+
+def test_session_detail_has_replay_url_and_pages(client, site, owner, stored_session):
+    response = client.get(f"/api/v1/sessions/{stored_session['sid']}/", **auth(owner))
+    assert response.status_code == 200
+    body = response.json()
+    assert body["replay_url"] == f"/sites/{site.pk}/sessions/{stored_session['sid']}/"
+    assert body["pages"][0]["url"] == "https://shop.example.com/"
+
+
+def test_session_events_are_the_stored_events(client, site, owner, stored_session):
+    response = client.get(f"/api/v1/sessions/{stored_session['sid']}/events/", **auth(owner))
+    assert response.status_code == 200
+    import json
+
+    assert json.loads(b"".join(response.streaming_content)) == stored_session["events"]
+    assert response["X-Next-Seq"] == "1"
+
+
+def test_another_sites_session_is_a_404(client, site, stored_session):
+    outsider = UserFactory(username="outsider")
+    SiteFactory(owner=outsider)
+    sid = stored_session["sid"]
+    for url in (f"/api/v1/sessions/{sid}/", f"/api/v1/sessions/{sid}/events/", f"/api/v1/sites/{site.pk}/sessions/",
+                f"/api/v1/sites/{site.pk}/"):
+        assert client.get(url, **auth(outsider)).status_code == 404, url
+    assert client.delete(f"/api/v1/sessions/{sid}/", **auth(outsider)).status_code == 404
+
+
+def test_viewer_cannot_delete_but_owner_can(client, site, owner, stored_session):
+    viewer = UserFactory(username="viewer")
+    Membership.objects.create(site=site, user=viewer, role=Membership.VIEWER)
+    sid = stored_session["sid"]
+    assert client.delete(f"/api/v1/sessions/{sid}/", **auth(viewer)).status_code == 403
+    assert client.delete(f"/api/v1/sessions/{sid}/", **auth(owner)).status_code == 204
+    assert client.get(f"/api/v1/sessions/{sid}/", **auth(owner)).status_code == 404
+
+
+def test_openapi_schema_is_served(client, owner):
+    response = client.get("/api/v1/schema/", **auth(owner))
+    assert response.status_code == 200
+    assert b"/api/v1/sessions/{id}/events/" in response.content

@@ -1,0 +1,75 @@
+"""Management commands and settings that operators rely on."""
+import json
+import os
+import secrets
+import subprocess
+import sys
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from recorder.models import Chunk
+from recorder.tasks import chunk_store
+from sites.models import Membership, Site
+from tests.conftest import make_batch, post_batch
+from tests.factories import UserFactory
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.django_db
+def test_createsite_prints_the_new_id_on_its_own_line():
+    UserFactory(username="alice")
+    out = StringIO()
+    call_command("createsite", "--name", "Shop", "--domain", "shop.example.com:8080", "--owner", "alice", stdout=out)
+    site = Site.objects.get()
+    assert out.getvalue().strip().splitlines()[-1] == str(site.pk)
+    assert site.domains == ["shop.example.com:8080"]
+    assert Membership.objects.get(site=site).role == Membership.OWNER
+
+
+@pytest.mark.django_db
+def test_exportsession_prints_the_events_as_a_json_array(client, site, capsys):
+    batch = make_batch(site.pk)
+    post_batch(client, batch)
+    second = make_batch(site.pk, sid=batch["sid"], seq=1)
+    post_batch(client, second)
+    for chunk, events in zip(Chunk.objects.order_by("seq"), (batch["events"], second["events"])):
+        chunk_store.apply(args=[chunk.pk, events])
+    call_command("exportsession", batch["sid"])
+    assert json.loads(capsys.readouterr().out) == batch["events"] + second["events"]
+
+
+@pytest.mark.django_db
+def test_setupdemo_is_safe_to_run_twice():
+    call_command("setupdemo", stdout=StringIO())
+    call_command("setupdemo", stdout=StringIO())
+    assert Site.objects.filter(name="Demo site").count() == 1
+
+
+def test_check_deploy_passes_with_production_values():
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
+        "DEBUG": "false", "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "hindsight.example.com", "PUBLIC_URL": "https://hindsight.example.com",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT, env=env, capture_output=True, text=True,
+    )
+    assert result.returncode == 0, result.stderr + result.stdout
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    env = {**os.environ, "DEBUG": "false", "SECRET_KEY": ""}
+    result = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert result.returncode != 0 and "SECRET_KEY" in result.stderr
+
+
+def test_docker_compose_file_has_the_whole_stack():
+    import yaml
+
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    assert {"postgres", "redis", "minio", "web", "worker", "beat"} <= set(compose["services"])
