@@ -2,19 +2,29 @@
 import { readFile } from 'node:fs/promises'
 import { build } from 'esbuild'
 
-// rrweb inlines the source of its canvas worker (~1 KB gzipped) and builds a
-// Blob of it on every page load. We never record canvas (recordCanvas is
-// off, so the worker is never started): drop that string at build time. The
-// build fails if the pinned rrweb stops matching, rather than silently
-// shipping the bytes.
-const dropCanvasWorker = {
-  name: 'drop-rrweb-canvas-worker',
+// We never record <canvas> (rrweb's recordCanvas stays off), yet rrweb ships
+// its canvas recording: ~3 KB gzipped, of which 1 KB is the inlined source
+// of a worker that it turns into a Blob on every page load. Cut both out of
+// the pinned rrweb at build time: the worker source becomes '' and the
+// canvas observers' methods become no-ops, so the helpers only they use are
+// tree-shaken. Each cut must match exactly once, so that a different rrweb
+// fails the build instead of silently shipping (or breaking) anything.
+const cuts = [
+  [/^const jsContent = '.*';$/m, "const jsContent = '';"],
+  [/^ {2}initCanvasFPSObserver\([\s\S]*?^}\nclass StylesheetManager \{$/m, '  initCanvasFPSObserver() {}\n  initCanvasMutationObserver() {}\n}\nclass StylesheetManager {'],
+]
+
+const slimRrweb = {
+  name: 'slim-rrweb-record',
   setup(b) {
     b.onLoad({ filter: /@rrweb[\\/]record[\\/]dist[\\/]record\.js$/ }, async (args) => {
-      const src = await readFile(args.path, 'utf8')
-      const re = /^const jsContent = '.*';$/m
-      if (!re.test(src)) throw new Error('rrweb canvas worker source not found: check the drop-rrweb-canvas-worker plugin')
-      return { contents: src.replace(re, "const jsContent = '';"), loader: 'js' }
+      let src = await readFile(args.path, 'utf8')
+      for (const [re, to] of cuts) {
+        const n = (src.match(new RegExp(re.source, re.flags + 'g')) || []).length
+        if (n !== 1) throw new Error(`slim-rrweb-record: ${re} matched ${n} times; check build.mjs against this rrweb`)
+        src = src.replace(re, to)
+      }
+      return { contents: src, loader: 'js' }
     })
   },
 }
@@ -27,7 +37,7 @@ export const options = {
   target: 'es2019',
   legalComments: 'none',
   banner: { js: '/*! Hindsight recorder. Includes rrweb (MIT, github.com/rrweb-io/rrweb). */' },
-  plugins: [dropCanvasWorker],
+  plugins: [slimRrweb],
   logLevel: 'warning',
 }
 
