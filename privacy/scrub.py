@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 MASK = "*"
-# 13 to 19 digits, optionally split by single spaces or dashes.
-CARD_CANDIDATE = re.compile(r"(?<![0-9])[0-9](?:[ -]?[0-9]){12,18}(?![0-9])")
+# A run of 13 or more digits, optionally split by single spaces or dashes.
+DIGIT_RUN = re.compile(r"[0-9](?:[ -]?[0-9]){12,}")
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 CARD_AUTOCOMPLETE = re.compile(r"^cc-(number|csc|exp|exp-month|exp-year)$")
 CARD_NAME = re.compile(r"card.?num|cc.?num|cvc|cvv|csc|security.?code|expiry|expiration|cc.?exp", re.I)
@@ -34,17 +34,32 @@ def luhn_valid(digits: str) -> bool:
 
 
 def _mask_card(match: re.Match) -> str:
+    """Mask every 13-19 digit window of the run that passes Luhn.
+
+    Windows, not the whole run: a card number next to other digits
+    ("qty 2 4111 1111 1111 1111") must not hide inside a longer number.
+    """
     text = match.group(0)
-    digits = re.sub(r"[ -]", "", text)
-    if 13 <= len(digits) <= 19 and luhn_valid(digits):
-        return re.sub(r"[0-9]", MASK, text)
-    return text
+    positions = [index for index, char in enumerate(text) if char.isdigit()]
+    digits = "".join(text[index] for index in positions)
+    masked = [False] * len(digits)
+    for length in range(13, min(19, len(digits)) + 1):
+        for start in range(len(digits) - length + 1):
+            if luhn_valid(digits[start:start + length]):
+                masked[start:start + length] = [True] * length
+    if not any(masked):
+        return text
+    chars = list(text)
+    for flag, index in zip(masked, positions):
+        if flag:
+            chars[index] = MASK
+    return "".join(chars)
 
 
 def text_scrub(text: str, *, emails: bool) -> str:
     """Mask Luhn-valid card numbers (and e-mail addresses when asked) in a string."""
     if any(char.isdigit() for char in text):
-        text = CARD_CANDIDATE.sub(_mask_card, text)
+        text = DIGIT_RUN.sub(_mask_card, text)
     if emails and "@" in text:
         text = EMAIL.sub(lambda m: MASK * len(m.group(0)), text)
     return text

@@ -100,9 +100,22 @@ def _session_facts(session: Session, summary: Summary) -> list[str]:
     return changed
 
 
-def sessions_finish_idle(*, idle: timedelta) -> int:
-    """Mark sessions with no activity for `idle` as finished; a rerun finds nothing new."""
-    cutoff = dj_timezone.now() - idle
-    return Session.objects.filter(status=Session.ACTIVE, last_activity_at__lt=cutoff).update(
-        status=Session.FINISHED
-    )
+def sessions_finish_idle(*, now: datetime | None = None) -> int:
+    """Finish sessions idle past their site's timeout; drop finished ones shorter than its minimum.
+
+    Picks work by state, so a rerun resumes where a crashed one stopped.
+    """
+    from privacy.services import session_delete  # privacy depends on recorder models
+
+    now = now or dj_timezone.now()
+    finished = 0
+    for site_id, timeout in Session.objects.filter(status=Session.ACTIVE).values_list(
+        "site_id", "site__session_timeout_min"
+    ).distinct():
+        finished += Session.objects.filter(
+            site_id=site_id, status=Session.ACTIVE, received_at__lt=now - timedelta(minutes=timeout)
+        ).update(status=Session.FINISHED)
+    too_short = Session.objects.filter(status=Session.FINISHED, duration_ms__lt=F("site__min_session_sec") * 1000)
+    for session in too_short.select_related("site"):
+        session_delete(session=session)
+    return finished

@@ -1,6 +1,4 @@
 """Celery entry points of the recorder app; each calls one service."""
-from datetime import timedelta
-
 from botocore.exceptions import BotoCoreError, ClientError
 from celery import shared_task
 
@@ -20,5 +18,5 @@ def chunk_store(chunk_id: int, events: list[dict]) -> bool:
 
 @shared_task(acks_late=True)
 def sessions_sweep() -> int:
-    """Finish sessions idle for more than the longest session timeout. Safe to rerun."""
-    return services.sessions_finish_idle(idle=timedelta(minutes=30))
+    """Finish idle sessions and drop too-short ones. Safe to rerun."""
+    return services.sessions_finish_idle()

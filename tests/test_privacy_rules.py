@@ -1,0 +1,160 @@
+"""Opt-out, GPC/DNT, IP rules and retention, checked at the loader, at ingest and in storage."""
+from datetime import timedelta
+
+import pytest
+from django.test import override_settings
+from django.utils import timezone
+
+from privacy.ip import client_ip, ip_excluded, ip_truncate
+from privacy.services import retention_purge
+from recorder.models import Chunk, Session
+from recorder.services import sessions_finish_idle
+from recorder.tasks import chunk_store
+from tests.conftest import make_batch, post_batch, s3_objects
+
+NOOP = "not recording"
+
+
+@pytest.mark.parametrize("rule, ip, excluded", [
+    ("203.0.113.7", "203.0.113.7", True),
+    ("203.0.113.7", "203.0.113.8", False),
+    ("192.168.*.*", "192.168.44.3", True),
+    ("192.168.*.*", "192.169.0.1", False),
+    ("10.0.0.0/8", "10.200.3.4", True),
+    ("10.0.0.0/8", "11.0.0.1", False),
+    ("2001:db8::/32", "2001:db8:abcd::1", True),
+    ("2001:db8::/32", "2001:db9::1", False),
+    ("::ffff:0:0/96", "::ffff:1.2.3.4", False),
+    ("1.2.3.4", "::ffff:1.2.3.4", True),
+    ("not a rule", "1.2.3.4", False),
+])
+def test_ip_rules_match_addresses_wildcards_and_ranges(rule, ip, excluded):
+    assert ip_excluded([rule], ip) is excluded
+
+
+@pytest.mark.parametrize("ip, kept", [
+    ("203.0.113.77", "203.0.113.0"), ("2001:db8:abcd:1234::5", "2001:db8:abcd::"), ("junk", None),
+])
+def test_stored_ip_is_truncated(ip, kept):
+    assert ip_truncate(ip) == kept
+
+
+@override_settings(TRUSTED_PROXIES=["10.0.0.0/8"])
+def test_forwarded_for_is_believed_only_from_a_trusted_proxy():
+    assert client_ip({"REMOTE_ADDR": "10.1.1.1", "HTTP_X_FORWARDED_FOR": "198.51.100.9, 10.2.2.2"}) == "198.51.100.9"
+    assert client_ip({"REMOTE_ADDR": "198.51.100.1", "HTTP_X_FORWARDED_FOR": "1.2.3.4"}) == "198.51.100.1"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("how", ["site-cookie", "all-cookie", "gpc", "dnt", "ip"])
+def test_refused_visitors_get_a_noop_loader_and_ingest_refuses_them(client, site, how):
+    site.ip_rules = "127.0.0.0/8"
+    site.save()
+    extra = {}
+    if how == "site-cookie":
+        client.get(f"/exclude/{site.pk}")
+    elif how == "all-cookie":
+        client.get("/optout")
+    elif how == "gpc":
+        extra = {"HTTP_SEC_GPC": "1"}
+    elif how == "dnt":
+        extra = {"HTTP_DNT": "1"}
+    if how != "ip":
+        site.ip_rules = ""
+        site.save()
+    assert NOOP in client.get(f"/recorder.js?wid={site.pk}", **extra).content.decode()
+    response = post_batch(client, make_batch(site.pk), **extra)
+    assert response.status_code == 403
+    assert not Session.objects.exists()
+
+
+@pytest.mark.django_db
+def test_gpc_is_ignored_when_the_site_does_not_honour_it(client, site):
+    site.honor_dnt = False
+    site.save()
+    assert NOOP not in client.get(f"/recorder.js?wid={site.pk}", HTTP_SEC_GPC="1").content.decode()
+    assert post_batch(client, make_batch(site.pk), HTTP_SEC_GPC="1").status_code == 202
+
+
+@pytest.mark.django_db
+def test_exclude_page_can_be_undone(client, site):
+    response = client.get(f"/exclude/{site.pk}")
+    assert response.status_code == 200 and b"opted out" in response.content
+    assert client.cookies[f"hs_optout_{site.pk}"].value == "1"
+    client.post(f"/exclude/{site.pk}", {"action": "undo"})
+    assert NOOP not in client.get(f"/recorder.js?wid={site.pk}").content.decode()
+
+
+@pytest.mark.django_db
+def test_exclude_page_of_an_unknown_site_is_404(client):
+    assert client.get("/exclude/987654").status_code == 404
+
+
+@pytest.mark.django_db
+def test_ip_is_truncated_or_not_stored(client, site):
+    batch = make_batch(site.pk)
+    post_batch(client, batch, REMOTE_ADDR="203.0.113.77")
+    assert Session.objects.get(pk=batch["sid"]).ip == "203.0.113.0"
+    site.ip_storage = "none"
+    site.save()
+    other = make_batch(site.pk)
+    post_batch(client, other, REMOTE_ADDR="203.0.113.77")
+    assert Session.objects.get(pk=other["sid"]).ip is None
+
+
+@pytest.mark.django_db
+def test_unsampled_visitor_is_refused_and_sampling_is_stable(client, site):
+    from sites.targeting import visitor_sampled
+
+    site.sample_rate = 50
+    site.save()
+    visitors = [f"visitor-{n:04d}" for n in range(200)]
+    sampled = [v for v in visitors if visitor_sampled(v, 50)]
+    assert 60 < len(sampled) < 140
+    assert all(visitor_sampled(v, 50) for v in sampled)  # stable
+    out = next(v for v in visitors if v not in sampled)
+    assert post_batch(client, make_batch(site.pk, vid=out)).status_code == 403
+    assert post_batch(client, make_batch(site.pk, vid=sampled[0])).status_code == 202
+
+
+@pytest.mark.django_db
+def test_excluded_url_is_refused_at_ingest(client, site):
+    site.exclude_urls = "/"
+    site.save()
+    response = post_batch(client, make_batch(site.pk))
+    assert (response.status_code, response.json()["error"]) == (403, "url_not_targeted")
+
+
+def store(client, site, **kwargs) -> Session:
+    batch = make_batch(site.pk, **kwargs)
+    post_batch(client, batch)
+    chunk = Chunk.objects.get(session_id=batch["sid"], seq=batch["seq"])
+    chunk_store.apply(args=[chunk.pk, batch["events"]])
+    return Session.objects.get(pk=batch["sid"])
+
+
+@pytest.mark.django_db
+def test_retention_purge_deletes_rows_and_s3_objects_of_expired_sessions_only(client, site):
+    site.retention_days = 7
+    site.save()
+    old, fresh = store(client, site), store(client, site)
+    Session.objects.filter(pk=old.pk).update(last_activity_at=timezone.now() - timedelta(days=8))
+    assert s3_objects(f"sites/{site.pk}/sessions/{old.pk}/")
+    assert retention_purge() == 1
+    assert not Session.objects.filter(pk=old.pk).exists()
+    assert not Chunk.objects.filter(session_id=old.pk).exists()
+    assert s3_objects(f"sites/{site.pk}/sessions/{old.pk}/") == {}
+    assert s3_objects(f"sites/{site.pk}/sessions/{fresh.pk}/")
+    assert retention_purge() == 0
+
+
+@pytest.mark.django_db
+def test_sweeper_finishes_idle_sessions_and_drops_those_too_short(client, site):
+    site.min_session_sec = 5
+    site.save()
+    short = store(client, site)  # 0.5 s long
+    assert short.duration_ms < 5000
+    assert sessions_finish_idle(now=timezone.now() + timedelta(minutes=5)) == 0
+    assert sessions_finish_idle(now=timezone.now() + timedelta(minutes=31)) == 1
+    assert not Session.objects.filter(pk=short.pk).exists()
+    assert s3_objects(f"sites/{site.pk}/sessions/{short.pk}/") == {}
