@@ -32,24 +32,31 @@ export function createController(replayer, state) {
       return ctl.currentTime() >= ctl.total() - END_SLACK_MS;
     },
     play() {
-      // Play at the end starts over, as every media player does.
-      replayer.play(ctl.atEnd() ? 0 : ctl.currentTime());
+      if (ctl.atEnd() && state.live) {
+        // At the end of a live session, "play" means wait for what comes next.
+        state.following = true;
+        replayer.play(ctl.currentTime());
+      } else {
+        // Play at the end starts over, as every media player does.
+        replayer.play(ctl.atEnd() ? 0 : ctl.currentTime());
+      }
       changed();
     },
     pause() {
       state.following = false;
-      replayer.pause();
+      if (ctl.isPlaying()) replayer.pause();
       changed();
     },
     toggle() {
-      if (ctl.isPlaying()) ctl.pause();
+      if (state.playing) ctl.pause();
       else ctl.play();
     },
     seek(ms) {
       const target = Math.min(Math.max(0, Math.round(ms)), ctl.total());
+      const wasPlaying = state.playing;
       endSkip();
       if (target < ctl.total() - END_SLACK_MS) state.following = false;
-      if (ctl.isPlaying()) replayer.play(target);
+      if (wasPlaying) replayer.play(target);
       else replayer.pause(target);
       changed();
     },
@@ -92,7 +99,8 @@ export function createController(replayer, state) {
   }
 
   function changed() {
-    state.playing = ctl.isPlaying();
+    // Waiting at the live edge for new events counts as playing for the viewer.
+    state.playing = ctl.isPlaying() || (state.live && state.following);
     for (const fn of changeListeners) fn(ctl);
     tick();
     if (state.playing && frame === null) frame = requestAnimationFrame(loop);
@@ -112,8 +120,12 @@ export function createController(replayer, state) {
   }
 
   // state-change also fires for every replayed event; react to real changes only.
+  let rrwebPlaying = false;
   replayer.on('state-change', () => {
-    if (ctl.isPlaying() !== state.playing) changed();
+    if (ctl.isPlaying() !== rrwebPlaying) {
+      rrwebPlaying = ctl.isPlaying();
+      changed();
+    }
   });
   replayer.on('skip-start', () => {
     state.skipping = true;

@@ -17,10 +17,21 @@ import { addToSummary, markersOf, pageAt, sortEvents, summarize, viewportAt } fr
 
 const EVENT_META = 4;
 const EVENT_FULL_SNAPSHOT = 2;
+// Longer than rrweb's own 0 and 1 ms setup timers (see mount()).
+const SETUP_DELAY_MS = 20;
 
 /** rrweb can rebuild a page only from a Meta (size) and a full snapshot. */
 function canReplay(events) {
   return events.some((e) => e.type === EVENT_META) && events.some((e) => e.type === EVENT_FULL_SNAPSHOT);
+}
+
+function loadErrorText(error) {
+  const status = error && error.status;
+  if (status === 404) return 'This session was not found. It may have been deleted.';
+  if (status === 401 || status === 403) return 'You do not have access to this session. Try signing in again.';
+  if (status === 0) return 'Could not reach the server to load this recording. Check your connection.';
+  if (status) return `Could not load this recording: the server answered HTTP ${status}.`;
+  return `Could not load this recording: ${error && error.message ? error.message : 'unknown error'}.`;
 }
 
 function readConfig(root) {
@@ -74,7 +85,9 @@ function createPlayer(root) {
     ]);
     session = sessionAnswer.status === 'fulfilled' ? sessionAnswer.value : null;
     if (eventsAnswer.status === 'rejected') {
-      fail(`Could not load this recording: ${eventsAnswer.reason.message}.`);
+      const status = eventsAnswer.reason && eventsAnswer.reason.status;
+      // Retrying helps with a network hiccup or a server error, not a missing session.
+      fail(loadErrorText(eventsAnswer.reason), { retry: !(status >= 400 && status < 500) });
       return;
     }
     const events = sortEvents(eventsAnswer.value.events);
@@ -97,16 +110,15 @@ function createPlayer(root) {
     if (state.live) follow(events);
   }
 
-  function fail(text) {
+  function fail(text, { retry = false } = {}) {
     state.status = 'error';
     state.error = text;
-    ui.showMessage(text, {
-      state: 'error',
-      action: h('button', { type: 'button', class: 'hsp-btn', onclick: () => load() }, 'Try again'),
-    });
+    const action = retry ? h('button', { type: 'button', class: 'hsp-btn', onclick: () => load() }, 'Try again') : null;
+    ui.showMessage(text, { state: 'error', action });
   }
 
-  function mount(events) {
+  /** Starts the replay; `followLive` jumps to the newest moment once it is built. */
+  function mount(events, { followLive = false } = {}) {
     let replayer;
     try {
       replayer = createReplayer(events, ui.mount, { skipInactive: state.skipInactive, speed: state.speed });
@@ -160,18 +172,26 @@ function createPlayer(root) {
     exposed.refresh = refresh;
     search.addEvents(events, summary.startTime);
 
-    state.status = 'ready';
     ui.showMessage(null);
-    const start = deepLinkTime();
-    if (start !== null) ctl.seek(start);
-    else ctl.changed();
+    ctl.changed();
+    // rrweb's constructor sizes the frame from the first Meta event and
+    // builds the first snapshot on 0 and 1 ms timers; a deep-link seek made
+    // before those fire would be undone by them. "ready" means the first
+    // frame (or the deep-linked one) is on the stage.
+    setTimeout(() => {
+      const start = deepLinkTime();
+      if (start !== null) ctl.seek(start);
+      else if (followLive) ctl.goLive();
+      state.status = 'ready';
+    }, SETUP_DELAY_MS);
   }
 
   function addLiveEvents(batch) {
     const events = sortEvents(batch);
     if (!ctl) {
       pending = pending.concat(events);
-      if (canReplay(pending)) mount(sortEvents(pending));
+      // Whoever waited for a live session to start wants to watch it live.
+      if (canReplay(pending)) mount(sortEvents(pending), { followLive: state.live });
       return;
     }
     for (const event of events) ctl.replayer.addEvent(event);

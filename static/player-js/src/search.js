@@ -8,6 +8,7 @@ const DEBOUNCE_MS = 200;
 
 export function createSearch({ onJump }) {
   let index = null;
+  let unindexed = []; // event batches not indexed yet: the index is built on first use
   let timer = null;
   const input = h('input', {
     type: 'search',
@@ -37,6 +38,8 @@ export function createSearch({ onJump }) {
       setChildren(results);
       return;
     }
+    for (const events of unindexed) indexEvents(index, events);
+    unindexed = [];
     const found = index ? searchIndex(index, query) : [];
     status.textContent = found.length ? `${found.length} moment${found.length === 1 ? '' : 's'} found` : 'Not found in this recording.';
     setChildren(
@@ -85,7 +88,7 @@ export function createSearch({ onJump }) {
     /** The whole recording (sorted), or more of it as live events arrive. */
     addEvents(events, startTime) {
       if (!index) index = createIndex(startTime);
-      indexEvents(index, events);
+      unindexed.push(events);
       if (input.value.trim()) run();
     },
   };

@@ -38,6 +38,9 @@ export function createReplayer(events, mount, { skipInactive, speed }) {
     throw e;
   }
   guardSandbox(replayer);
+  // The replay is a picture of a page, not a page: keep keyboard focus and
+  // assistive tech out of the recorded links and fields.
+  replayer.wrapper.inert = true;
   return replayer;
 }
 

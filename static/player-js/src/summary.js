@@ -143,9 +143,13 @@ export function markersOf(summary) {
   return markers.sort((a, b) => a.time - b.time);
 }
 
-/** The page the visitor was on at `time`: the last page view at or before it. */
+/**
+ * The page the visitor was on at `time`: the last page view at or before it.
+ * The recorder reports a load a moment after the first snapshot, so before
+ * any page view the first one is the answer.
+ */
 export function pageAt(summary, time) {
-  let current = null;
+  let current = summary.pages[0] || null;
   for (const p of summary.pages) {
     if (p.time > time) break;
     current = p;

@@ -104,24 +104,42 @@ export function createTimeline(ctl) {
     const total = ctl.total();
     setChildren(
       markers,
-      list.map((m) =>
-        h(
-          'button',
-          {
-            type: 'button',
-            class: `hsp-marker hsp-marker-${m.kind}`,
-            style: `left: ${total > 0 ? ((m.time / total) * 100).toFixed(3) : 0}%`,
-            title: `${formatClock(m.time)} ${m.label}`,
-            'aria-label': `${m.label} at ${formatClock(m.time)}`,
-            'data-testid': 'marker',
-            'data-kind': m.kind,
-            'data-time': String(m.time),
-            onclick: () => ctl.seek(m.time),
-          },
-        ),
-      ),
+      list.map((m, i) => {
+        const tick = h('button', {
+          type: 'button',
+          class: `hsp-marker hsp-marker-${m.kind}`,
+          title: `${formatClock(m.time)} ${m.label}`,
+          'aria-label': `${m.label} at ${formatClock(m.time)}`,
+          'data-testid': 'marker',
+          'data-kind': m.kind,
+          'data-time': String(m.time),
+          // One tab stop for the whole group; arrows move within it.
+          tabindex: i === 0 ? '0' : '-1',
+          onclick: () => ctl.seek(m.time),
+        });
+        // Through the CSSOM, not a style attribute, so a strict CSP allows it.
+        tick.style.left = `${total > 0 ? ((m.time / total) * 100).toFixed(3) : 0}%`;
+        return tick;
+      }),
     );
   }
+
+  // Roving focus: a long session has hundreds of ticks, which must not all
+  // stand between a keyboard user and the play button.
+  markers.addEventListener('keydown', (event) => {
+    const step = { ArrowLeft: -1, ArrowRight: 1 }[event.key];
+    if (!step) return;
+    const all = [...markers.querySelectorAll('.hsp-marker')];
+    const at = all.indexOf(document.activeElement);
+    const next = all[Math.min(all.length - 1, Math.max(0, at + step))];
+    if (next) {
+      all.forEach((b) => (b.tabIndex = b === next ? 0 : -1));
+      next.focus();
+    }
+    // Handled here; the page-wide arrow shortcuts must not seek as well.
+    event.preventDefault();
+    event.stopPropagation();
+  });
 
   return { el, setMarkers };
 }

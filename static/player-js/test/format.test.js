@@ -1,0 +1,41 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { formatClock, formatDuration, formatMs, formatSize, formatSource, shortUrl } from '../src/format.js';
+import { deepLinkTime, momentUrl } from '../src/controls.js';
+
+for (const [ms, text] of [[0, '0:00'], [999, '0:00'], [83500, '1:23'], [3723000, '1:02:03'], [-5, '0:00'], [NaN, '0:00']]) {
+  test(`clock ${ms} reads ${text}`, () => assert.equal(formatClock(ms), text));
+}
+
+test('durations, request times and sizes read naturally', () => {
+  assert.equal(formatDuration(45), '45 s');
+  assert.equal(formatDuration(125), '2 min 5 s');
+  assert.equal(formatDuration(3725), '1 h 2 min');
+  assert.equal(formatMs(84), '84 ms');
+  assert.equal(formatMs(5012), '5.0 s');
+  assert.equal(formatMs(-1), '');
+  assert.equal(formatSize(1280, 720), '1280 × 720');
+  assert.equal(formatSize(0, 720), '');
+});
+
+test('sources and URLs are shortened for rows', () => {
+  assert.equal(formatSource('https://shop.test/static/app.js?v=3', 12), 'app.js:12');
+  assert.equal(shortUrl('https://shop.test/cart?x=1', 'https://shop.test/'), '/cart?x=1');
+  assert.equal(shortUrl('https://cdn.test/a.js', 'https://shop.test/'), 'cdn.test/a.js');
+  assert.equal(shortUrl('not a url'), 'not a url');
+});
+
+for (const [href, ms] of [
+  ['https://d.test/replay/1/?t=44', 44000],
+  ['https://d.test/replay/1/?t=2.5', 2500],
+  ['https://d.test/replay/1/?t=', null],
+  ['https://d.test/replay/1/?t=-3', null],
+  ['https://d.test/replay/1/?t=abc', null],
+  ['https://d.test/replay/1/', null],
+]) {
+  test(`deep link ${href} starts at ${ms}`, () => assert.equal(deepLinkTime(href), ms));
+}
+
+test('the moment link keeps other parameters and replaces t', () => {
+  assert.equal(momentUrl(12, 'https://d.test/replay/1/?tab=console&t=3'), 'https://d.test/replay/1/?tab=console&t=12');
+});
