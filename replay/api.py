@@ -14,7 +14,7 @@ from sites.models import Site
 from sites.selectors import membership_get, sites_for_user
 
 from .filters import SESSION_FILTER_PARAMS, sessions_filter
-from .selectors import session_chunks, session_events_json, sessions_for_site
+from .selectors import session_chunks_contiguous, session_events_json, sessions_for_site
 from .serializers import SessionDetailSerializer, SessionSerializer, SiteSerializer
 
 
@@ -84,8 +84,8 @@ class SessionViewSet(mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewse
         session = self.get_object()
         raw = request.query_params.get("from_seq", "0")
         from_seq = int(raw) if raw.isdigit() else 0
-        chunks = list(session_chunks(session, from_seq=from_seq).only("seq", "key"))
+        chunks, next_seq = session_chunks_contiguous(session, from_seq=from_seq)
         response = StreamingHttpResponse(session_events_json(chunks), content_type="application/json")
-        response["X-Next-Seq"] = str(chunks[-1].seq + 1 if chunks else from_seq)
+        response["X-Next-Seq"] = str(next_seq)
         response["Cache-Control"] = "no-store"
         return response

@@ -22,6 +22,29 @@ def session_chunks(session: Session, *, from_seq: int = 0) -> QuerySet[Chunk]:
     return session.chunks.filter(status=Chunk.STORED, seq__gte=from_seq).order_by("seq")
 
 
+# How long a missing sequence number may hold back the chunks after it (live follow).
+GAP_WAIT_SECONDS = 30
+
+
+def session_chunks_contiguous(session: Session, *, from_seq: int, now=None) -> tuple[list[Chunk], int]:
+    """Stored chunks from `from_seq` on, stopping at a gap that may still fill; and the next seq to ask for.
+
+    A batch can be stored after a later one (retries, two tabs). Stopping at the
+    gap lets a live viewer get it on its next poll; a gap older than
+    GAP_WAIT_SECONDS is taken as lost and skipped.
+    """
+    from django.utils import timezone
+
+    now = now or timezone.now()
+    chunks, expected = [], from_seq
+    for chunk in session_chunks(session, from_seq=from_seq).only("seq", "key", "stored_at"):
+        if chunk.seq != expected and (now - chunk.stored_at).total_seconds() < GAP_WAIT_SECONDS:
+            break
+        chunks.append(chunk)
+        expected = chunk.seq + 1
+    return chunks, expected
+
+
 def session_events(chunks: list[Chunk]) -> Iterator[dict]:
     for chunk in chunks:
         yield from events_decode(chunk_read(chunk.key))

@@ -85,3 +85,23 @@ def test_openapi_schema_is_served(client, owner):
     response = client.get("/api/v1/schema/", **auth(owner))
     assert response.status_code == 200
     assert b"/api/v1/sessions/{id}/events/" in response.content
+
+
+def test_events_stop_at_a_fresh_gap_and_skip_an_old_one(client, site, owner):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from recorder.models import Chunk
+
+    batch = make_batch(site.pk)
+    for seq in (0, 2):
+        part = make_batch(site.pk, sid=batch["sid"], seq=seq)
+        post_batch(client, part)
+        chunk_store.apply(args=[Chunk.objects.get(session_id=batch["sid"], seq=seq).pk, part["events"]])
+    url = f"/api/v1/sessions/{batch['sid']}/events/?from_seq=0"
+    response = client.get(url, **auth(owner))
+    assert response["X-Next-Seq"] == "1"
+    Chunk.objects.filter(seq=2).update(stored_at=timezone.now() - timedelta(minutes=5))
+    response = client.get(url, **auth(owner))
+    assert response["X-Next-Seq"] == "3"
