@@ -1,12 +1,13 @@
-"""Deleting recordings: one session, a visitor's sessions, or what is past retention."""
+"""Deleting recordings (one session, a visitor's sessions, what is past retention) and exporting a visitor's."""
 import logging
 from datetime import timedelta
 
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from recorder.models import Session
 from recorder.storage import chunk_delete
+from replay.selectors import session_chunks, session_events
 from sites.models import Site
 
 log = logging.getLogger(__name__)
@@ -44,3 +45,37 @@ def retention_purge() -> int:
             session_delete(session=session)
             deleted += 1
     return deleted
+
+
+EXPORT_SESSION_FIELDS = [
+    "visitor_id", "identity", "tags", "started_at", "last_activity_at", "duration_ms", "page_count",
+    "event_count", "error_count", "status", "user_agent", "browser", "os", "device_type", "viewport_w",
+    "viewport_h", "screen_w", "screen_h", "language", "timezone", "entry_url", "referrer", "ip",
+]
+
+
+def visitor_export(*, site: Site, visitor: str) -> dict:
+    """Everything kept about one visitor on a site (by identity or visitor id), oldest session first.
+
+    `{"visitor", "site", "exported_at", "sessions": [{metadata..., "pages": [...], "events": [...]}]}`,
+    JSON-ready: times are ISO 8601 strings, events are the stored (scrubbed) rrweb events.
+    """
+    sessions = (
+        visitor_sessions(site=site, visitor=visitor)
+        .order_by(F("started_at").asc(nulls_last=True), "created_at", "id")
+        .prefetch_related("pageviews")
+    )
+    exported = []
+    for session in sessions:
+        item = {"id": str(session.pk), **{name: _jsonable(getattr(session, name)) for name in EXPORT_SESSION_FIELDS}}
+        item["pages"] = [
+            {"url": page.url, "title": page.title, "kind": page.kind, "at": page.at.isoformat()}
+            for page in session.pageviews.all()
+        ]
+        item["events"] = list(session_events(list(session_chunks(session).only("key"))))
+        exported.append(item)
+    return {"visitor": visitor, "site": site.pk, "exported_at": timezone.now().isoformat(), "sessions": exported}
+
+
+def _jsonable(value):
+    return value.isoformat() if hasattr(value, "isoformat") else value

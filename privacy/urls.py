@@ -8,4 +8,9 @@ visitor_urlpatterns = [
     path("optout", views.optout_all, name="optout"),
 ]
 
-dashboard_urlpatterns = []
+dashboard_urlpatterns = [
+    path("<int:site_id>/privacy/", views.visitor_requests, name="site-privacy"),
+    path("<int:site_id>/privacy/forget/", views.visitor_forget_view, name="site-privacy-forget"),
+    path("<int:site_id>/privacy/export/", views.visitor_export_view, name="site-privacy-export"),
+    path("<int:site_id>/sessions/<uuid:session_id>/delete/", views.session_delete_view, name="session-delete"),
+]

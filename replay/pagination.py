@@ -41,3 +41,16 @@ def _after(sessions: QuerySet, value: str, pk: str, longest: bool) -> QuerySet:
     if moment is None:
         return sessions
     return sessions.filter(Q(started_at__lt=moment) | Q(started_at=moment, id__lt=pk))
+
+
+def neighbours(sessions: QuerySet, current, *, longest: bool) -> tuple[object | None, object | None]:
+    """The sessions just before (newer/longer) and just after (older/shorter) `current` in the list."""
+    if longest:
+        value, field = current.duration_ms, "duration_ms"
+    else:
+        value, field = current.started_at, "started_at"
+    if value is None:
+        return None, None
+    after = sessions.filter(Q(**{f"{field}__lt": value}) | Q(**{field: value, "id__lt": current.pk}))
+    before = sessions.filter(Q(**{f"{field}__gt": value}) | Q(**{field: value, "id__gt": current.pk}))
+    return before.order_by(field, "id").first(), after.first()

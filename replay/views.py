@@ -9,7 +9,7 @@ from recorder.models import Session
 from sites.selectors import membership_get
 
 from .filters import sessions_filter, sessions_sort
-from .pagination import keyset_page
+from .pagination import keyset_page, neighbours
 from .selectors import session_is_live, sessions_for_site
 
 
@@ -28,8 +28,14 @@ def session_player(request: HttpRequest, site_id: int, session_id) -> HttpRespon
     membership = membership_get(request.user, site_id)
     session = get_object_or_404(Session, pk=session_id, site=membership.site)
     audit_record(user=request.user, site=membership.site, action="session.view", target=str(session.pk))
+    longest = request.GET.get("sort") == "longest"
+    listed = sessions_sort(sessions_filter(sessions_for_site(membership.site), request.GET), request.GET)
+    previous, following = neighbours(listed, session, longest=longest)
+    query = request.GET.copy()
+    query.pop("t", None)
     context = {
-        "site": membership.site, "membership": membership, "session": session,
+        "site": membership.site, "membership": membership, "session": session, "tab": "sessions",
+        "previous": previous, "next": following, "list_query": query.urlencode(),
         "is_live": session_is_live(session),
         "session_url": reverse("api-session-detail", args=[session.pk]),
         "events_url": reverse("api-session-events", args=[session.pk]),

@@ -1,5 +1,15 @@
 """Reads of the sites app shared by views and the API."""
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Case, Count, Q, QuerySet, Sum, Value, When
+from django.db.models.functions import TruncDate
 from django.http import Http404
+from django.utils import timezone
+
+from privacy.models import AuditEntry
+from recorder.models import PageView
+from replay.selectors import sessions_for_site
 
 from .models import Membership, Site
 
@@ -16,3 +26,73 @@ def membership_get(user, site_id: int) -> Membership:
     if membership is None:
         raise Http404
     return membership
+
+
+def members_of_site(site: Site) -> QuerySet[Membership]:
+    """The site's members, the owner first, then admins, then viewers, each by username."""
+    rank = Case(
+        When(role=Membership.OWNER, then=Value(0)), When(role=Membership.ADMIN, then=Value(1)), default=Value(2),
+    )
+    return site.memberships.select_related("user").order_by(rank, "user__username")
+
+
+AUDIT_PAGE_SIZE = 50
+
+
+def audit_page(site: Site, *, before: str | None = None) -> tuple[list, int | None]:
+    """One page of the site's audit log, newest first, and the id to continue before (or None)."""
+    entries = AuditEntry.objects.filter(site=site).order_by("-id")
+    if before and before.isdigit():
+        entries = entries.filter(id__lt=int(before))
+    items = list(entries[: AUDIT_PAGE_SIZE + 1])
+    if len(items) > AUDIT_PAGE_SIZE:
+        return items[:AUDIT_PAGE_SIZE], items[AUDIT_PAGE_SIZE - 1].pk
+    return items, None
+
+
+OVERVIEW_DAYS = 30
+
+
+@dataclass
+class Overview:
+    days: list[dict]  # {"day", "sessions", "height"} for each of the last OVERVIEW_DAYS days, oldest first
+    sessions: int
+    average_ms: int
+    with_errors: int
+    top_pages: list[dict]  # {"url", "views"}
+    peak: int
+
+    @property
+    def average_seconds(self) -> int:
+        return round(self.average_ms / 1000)
+
+
+def site_overview(site: Site, *, today: date | None = None) -> Overview:
+    """The last 30 days of a site in two aggregate queries, whatever the number of sessions."""
+    zone = timezone.get_current_timezone()
+    today = today or timezone.localdate()
+    first = today - timedelta(days=OVERVIEW_DAYS - 1)
+    start = datetime.combine(first, time.min, tzinfo=zone)
+    recent = sessions_for_site(site).filter(started_at__gte=start).order_by()
+    per_day = {
+        row["day"]: row
+        for row in recent.annotate(day=TruncDate("started_at", tzinfo=zone)).values("day").annotate(
+            sessions=Count("id"), duration=Sum("duration_ms"), errors=Count("id", filter=Q(error_count__gt=0)),
+        )
+    }
+    top_pages = list(
+        PageView.objects.filter(session__in=recent.values("id")).values("url")
+        .annotate(views=Count("id")).order_by("-views", "url")[:10]
+    )
+    total = sum(row["sessions"] for row in per_day.values())
+    peak = max((row["sessions"] for row in per_day.values()), default=0)
+    days = []
+    for offset in range(OVERVIEW_DAYS):
+        day = first + timedelta(days=offset)
+        count = per_day.get(day, {}).get("sessions", 0)
+        days.append({"day": day, "sessions": count, "height": round(100 * count / peak) if peak else 0})
+    return Overview(
+        days=days, sessions=total, peak=peak, top_pages=top_pages,
+        average_ms=(sum(row["duration"] or 0 for row in per_day.values()) // total) if total else 0,
+        with_errors=sum(row["errors"] for row in per_day.values()),
+    )

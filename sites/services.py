@@ -1,6 +1,9 @@
 """Writes of the sites app."""
 from django.contrib.auth.models import AbstractUser
 from django.db import transaction
+from rest_framework.authtoken.models import Token
+
+from privacy.audit import audit_record
 
 from .domains import domain_normalise
 from .models import Membership, Site
@@ -20,3 +23,93 @@ def domains_clean(domains: list[str]) -> list[str]:
         if entry and entry not in cleaned:
             cleaned.append(entry)
     return cleaned
+
+
+# Fields of a site that the settings page may change, in the form's order.
+SETTINGS_FIELDS = [
+    "name", "domains", "enabled",
+    "sample_rate", "include_urls", "exclude_urls", "min_session_sec", "session_timeout_min",
+    "record_console", "record_network", "network_query_allow",
+    "mask_all_inputs", "mask_all_text", "mask_selectors", "ignore_selectors", "unmask_selectors",
+    "scrub_emails", "consent_required", "honor_dnt", "notice", "notice_text",
+    "ip_rules", "ip_storage", "retention_days",
+]
+
+
+@transaction.atomic
+def site_settings_update(*, site: Site, user: AbstractUser, data: dict) -> dict:
+    """Save the changed settings and audit them once; returns {field: {"old", "new"}} of what changed."""
+    unknown = set(data) - set(SETTINGS_FIELDS)
+    if unknown:
+        raise ValueError(f"Not a site setting: {', '.join(sorted(unknown))}")
+    changes = {
+        name: {"old": getattr(site, name), "new": value}
+        for name, value in data.items()
+        if getattr(site, name) != value
+    }
+    if not changes:
+        return {}
+    for name, change in changes.items():
+        setattr(site, name, change["new"])
+    site.save(update_fields=list(changes))
+    audit_record(user=user, site=site, action="site.settings", target=str(site.pk), detail={"changes": changes})
+    return changes
+
+
+class MemberError(Exception):
+    """A team change that the rules refuse; the message is meant for the person who asked."""
+
+
+def _role_check(role: str) -> None:
+    if role not in (Membership.ADMIN, Membership.VIEWER):
+        raise MemberError("Members can be made viewers or admins; a site has exactly one owner.")
+
+
+@transaction.atomic
+def member_add(*, site: Site, user: AbstractUser, member: AbstractUser, role: str) -> Membership:
+    """Give `member` a role on `site`; `user` is who asked (for the audit log)."""
+    _role_check(role)
+    if Membership.objects.filter(site=site, user=member).exists():
+        raise MemberError(f"{member.username} is already a member of this site.")
+    membership = Membership.objects.create(site=site, user=member, role=role)
+    audit_record(user=user, site=site, action="member.add", target=member.username, detail={"role": role})
+    return membership
+
+
+@transaction.atomic
+def member_role_set(*, site: Site, user: AbstractUser, membership: Membership, role: str) -> Membership:
+    _role_check(role)
+    if membership.site_id != site.pk:
+        raise MemberError("Not a member of this site.")
+    if membership.role == Membership.OWNER:
+        raise MemberError("The owner's role cannot be changed.")
+    if membership.role != role:
+        old = membership.role
+        membership.role = role
+        membership.save(update_fields=["role"])
+        audit_record(user=user, site=site, action="member.role", target=membership.user.username,
+                     detail={"old": old, "new": role})
+    return membership
+
+
+@transaction.atomic
+def member_remove(*, site: Site, user: AbstractUser, membership: Membership) -> None:
+    if membership.site_id != site.pk:
+        raise MemberError("Not a member of this site.")
+    if membership.role == Membership.OWNER:
+        raise MemberError("The owner cannot be removed from the site.")
+    username, role = membership.user.username, membership.role
+    membership.delete()
+    audit_record(user=user, site=site, action="member.remove", target=username, detail={"role": role})
+
+
+def token_create(*, user: AbstractUser) -> Token:
+    """A new API token for `user`, replacing any earlier one (which stops working)."""
+    with transaction.atomic():
+        Token.objects.filter(user=user).delete()
+        return Token.objects.create(user=user)
+
+
+def token_revoke(*, user: AbstractUser) -> bool:
+    deleted, _ = Token.objects.filter(user=user).delete()
+    return bool(deleted)

@@ -46,6 +46,12 @@ def s3_objects(prefix: str = "") -> dict[str, bytes]:
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Tests create many users; the production hasher costs ~0.3 s each.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     from django.core.cache import cache
 

@@ -1,0 +1,24 @@
+import json
+
+from django.core.management.base import BaseCommand, CommandError
+
+from privacy.audit import audit_record
+from privacy.services import visitor_export
+from sites.models import Site
+
+
+class Command(BaseCommand):
+    help = "Print everything kept about one visitor (identity or visitor id) on a site as one JSON document."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--site", type=int, required=True, help="The site's id.")
+        parser.add_argument("visitor", help="The visitor's identity or visitor id.")
+
+    def handle(self, *args, site, visitor, **options):
+        found = Site.objects.filter(pk=site).first()
+        if found is None:
+            raise CommandError(f"No site {site}.")
+        export = visitor_export(site=found, visitor=visitor)
+        audit_record(user=None, site=found, action="visitor.export", target=visitor,
+                     detail={"sessions": len(export["sessions"]), "via": "exportvisitor"})
+        self.stdout.write(json.dumps(export, ensure_ascii=False))

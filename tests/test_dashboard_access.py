@@ -1,0 +1,169 @@
+"""Every dashboard page and action added for settings, team, audit, privacy and overview, per persona.
+
+Outsiders always get 404; viewers are refused (403) whatever would change data, and nothing changes.
+"""
+from datetime import timedelta
+
+import pytest
+from django.forms.models import model_to_dict
+from django.urls import reverse
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
+
+from privacy.models import AuditEntry
+from recorder.models import PageView, Session
+from sites.models import Membership
+from tests.factories import SessionFactory, UserFactory
+from tests.test_site_settings import settings_data
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world(site, owner):
+    viewer = UserFactory(username="viewer")
+    admin = UserFactory(username="admin")
+    other = UserFactory(username="other-viewer")
+    UserFactory(username="carol")
+    Membership.objects.create(site=site, user=viewer, role=Membership.VIEWER)
+    Membership.objects.create(site=site, user=admin, role=Membership.ADMIN)
+    Membership.objects.create(site=site, user=other, role=Membership.VIEWER)
+    session = SessionFactory(site=site, visitor_id="visitor-1", started_at=timezone.now() - timedelta(hours=1),
+                             duration_ms=5000, chunk_count=1)
+    PageView.objects.create(session=session, url="https://shop.example.com/", at=session.started_at)
+    return {"site": site, "owner": owner, "viewer": viewer, "admin": admin,
+            "other": Membership.objects.get(user=other), "session": session}
+
+
+def snapshot(site) -> dict:
+    site.refresh_from_db()
+    return {
+        "site": model_to_dict(site),
+        "members": set(Membership.objects.filter(site=site).values_list("user__username", "role")),
+        "sessions": set(Session.objects.filter(site=site).values_list("id", flat=True)),
+        "audit": AuditEntry.objects.count(),
+        "tokens": set(Token.objects.values_list("key", flat=True)),
+    }
+
+
+# (method, url name, extra url arguments, POST data); `None` data for GETs.
+def endpoints(world) -> list[tuple[str, str, list, dict | None]]:
+    site, session, other = world["site"], world["session"], world["other"]
+    return [
+        ("get", "site-overview", [], None),
+        ("get", "site-settings", [], None),
+        ("post", "site-settings", [], settings_data(site, name="Taken over", enabled=False)),
+        ("get", "site-team", [], None),
+        ("post", "site-team", [], {"who": "carol", "role": "admin"}),
+        ("post", "site-member-role", [other.pk], {"role": "admin"}),
+        ("post", "site-member-remove", [other.pk], {}),
+        ("post", "site-team-token", [], {"action": "create"}),
+        ("get", "site-audit", [], None),
+        ("get", "site-privacy", [], None),
+        ("post", "site-privacy-forget", [], {"forget-visitor": "visitor-1", "forget-confirm": "on"}),
+        ("post", "site-privacy-export", [], {"export-visitor": "visitor-1"}),
+        ("get", "session-delete", [session.pk], None),
+        ("post", "session-delete", [session.pk], {}),
+    ]
+
+
+ENDPOINT_IDS = [
+    "overview", "settings", "settings-save", "team", "member-add", "member-role", "member-remove", "token",
+    "audit", "privacy", "forget", "export", "session-delete-confirm", "session-delete",
+]
+
+
+def call(client, world, index: int):
+    method, name, args, data = endpoints(world)[index]
+    url = reverse(name, args=[world["site"].pk, *args])
+    return client.get(url) if method == "get" else client.post(url, data)
+
+
+@pytest.mark.parametrize("index", range(len(ENDPOINT_IDS)), ids=ENDPOINT_IDS)
+def test_outsider_gets_404_and_changes_nothing(client, world, index):
+    outsider = UserFactory(username="outsider")
+    Token.objects.create(user=outsider)
+    client.force_login(outsider)
+    before = snapshot(world["site"])
+
+    assert call(client, world, index).status_code == 404
+
+    assert snapshot(world["site"]) == before
+
+
+@pytest.mark.parametrize("index", range(len(ENDPOINT_IDS)), ids=ENDPOINT_IDS)
+def test_anonymous_is_sent_to_the_login_page(client, world, index):
+    response = call(client, world, index)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+VIEWER_REFUSED = {
+    "settings", "settings-save", "member-add", "member-role", "member-remove", "audit", "privacy", "forget",
+    "export", "session-delete-confirm", "session-delete",
+}
+
+
+@pytest.mark.parametrize("index", range(len(ENDPOINT_IDS)), ids=ENDPOINT_IDS)
+def test_viewer_is_refused_what_changes_data_and_owner_only_pages(client, world, index):
+    client.force_login(world["viewer"])
+    before = snapshot(world["site"])
+
+    response = call(client, world, index)
+
+    if ENDPOINT_IDS[index] in VIEWER_REFUSED:
+        assert response.status_code == 403
+        assert snapshot(world["site"]) == before
+    else:
+        assert response.status_code in (200, 302)
+
+
+@pytest.mark.parametrize("index", range(len(ENDPOINT_IDS)), ids=ENDPOINT_IDS)
+def test_admin_may_do_everything_but_read_the_audit_log(client, world, index):
+    client.force_login(world["admin"])
+    response = call(client, world, index)
+    expected = {403} if ENDPOINT_IDS[index] == "audit" else {200, 302}
+    assert response.status_code in expected
+
+
+def test_a_session_of_another_site_cannot_be_deleted_through_this_site(client, world):
+    other = SessionFactory()
+    client.force_login(world["owner"])
+    url = reverse("session-delete", args=[world["site"].pk, other.pk])
+    assert client.get(url).status_code == 404
+    assert client.post(url).status_code == 404
+    assert Session.objects.filter(pk=other.pk).exists()
+
+
+def test_audit_log_shows_newest_first_fifty_a_page(client, world):
+    site, owner = world["site"], world["owner"]
+    for number in range(55):
+        AuditEntry.objects.create(site=site, user=owner, username="owner", action="session.view", target=f"s{number}")
+    AuditEntry.objects.create(site=site, user=owner, username="owner", action="site.settings", target=str(site.pk),
+                              detail={"changes": {"sample_rate": {"old": 100, "new": 25}}})
+    AuditEntry.objects.create(site=None, username="someone", action="session.view", target="elsewhere")
+    client.force_login(owner)
+
+    first = client.get(reverse("site-audit", args=[site.pk]))
+    second = client.get(reverse("site-audit", args=[site.pk]), {"before": first.context["before"]})
+
+    first_rows = [row["entry"] for row in first.context["rows"]]
+    assert len(first_rows) == 50
+    assert first_rows[0].action == "site.settings"
+    assert first.context["rows"][0]["detail"] == ["sample_rate: 100 → 25"]
+    assert "sample_rate: 100 → 25" in first.content.decode()
+    second_rows = [row["entry"] for row in second.context["rows"]]
+    assert [e.target for e in second_rows] == [f"s{n}" for n in range(5, -1, -1)]
+    assert second.context["before"] is None
+    assert "elsewhere" not in first.content.decode() + second.content.decode()
+
+
+def test_audit_page_query_count_does_not_grow_with_entries(client, world, django_assert_num_queries):
+    site, owner = world["site"], world["owner"]
+    client.force_login(owner)
+    url = reverse("site-audit", args=[site.pk])
+    AuditEntry.objects.bulk_create(
+        AuditEntry(site=site, user=owner, username="owner", action="session.view", target=str(n)) for n in range(60)
+    )
+    with django_assert_num_queries(4):  # session, user, membership, one page of entries
+        client.get(url)

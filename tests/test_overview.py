@@ -1,0 +1,104 @@
+"""The overview page: sessions per day, totals and top pages from a fixed number of aggregate queries."""
+from datetime import datetime, time, timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from recorder.models import PageView
+from sites.models import Membership
+from sites.selectors import site_overview
+from tests.factories import SessionFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def at(days_ago: int, hour: int = 12):
+    day = timezone.localdate() - timedelta(days=days_ago)
+    return datetime.combine(day, time(hour), tzinfo=timezone.get_current_timezone())
+
+
+def visit(site, days_ago: int, *, seconds=60, errors=0, pages=("https://shop.example.com/",), stored=True):
+    started = at(days_ago)
+    session = SessionFactory(site=site, started_at=started, duration_ms=seconds * 1000, error_count=errors,
+                             chunk_count=1 if stored else 0)
+    PageView.objects.bulk_create(PageView(session=session, url=url, at=started) for url in pages)
+    return session
+
+
+def test_overview_counts_sessions_per_day_totals_and_top_pages(site):
+    visit(site, 0, seconds=30, pages=["https://shop.example.com/", "https://shop.example.com/cart"])
+    visit(site, 0, seconds=90, errors=2, pages=["https://shop.example.com/"])
+    visit(site, 3, seconds=60, pages=["https://shop.example.com/", "https://shop.example.com/pay"])
+    visit(site, 29, seconds=120, pages=["https://shop.example.com/pay"])
+    visit(site, 30, seconds=999, errors=1, pages=["https://shop.example.com/old"])  # before the window
+    visit(site, 1, stored=False, pages=["https://shop.example.com/unstored"])  # never stored: not shown
+
+    overview = site_overview(site)
+
+    assert len(overview.days) == 30
+    assert overview.days[0]["day"] == timezone.localdate() - timedelta(days=29)
+    counts = {d["day"]: d["sessions"] for d in overview.days}
+    assert counts[timezone.localdate()] == 2
+    assert counts[timezone.localdate() - timedelta(days=3)] == 1
+    assert counts[timezone.localdate() - timedelta(days=29)] == 1
+    assert sum(counts.values()) == overview.sessions == 4
+    assert overview.peak == 2 and overview.days[-1]["height"] == 100
+    assert overview.average_ms == (30 + 90 + 60 + 120) * 1000 // 4
+    assert overview.with_errors == 1
+    assert overview.top_pages == [
+        {"url": "https://shop.example.com/", "views": 3},
+        {"url": "https://shop.example.com/pay", "views": 2},
+        {"url": "https://shop.example.com/cart", "views": 1},
+    ]
+
+
+def test_overview_ignores_other_sites(site):
+    visit(site, 0)
+    other = SessionFactory(started_at=at(0), duration_ms=1000, chunk_count=1)
+    PageView.objects.create(session=other, url="https://elsewhere.example/", at=at(0))
+    overview = site_overview(site)
+    assert overview.sessions == 1
+    assert [p["url"] for p in overview.top_pages] == ["https://shop.example.com/"]
+
+
+def test_top_pages_are_at_most_ten(site):
+    visit(site, 0, pages=[f"https://shop.example.com/p{n}" for n in range(15)])
+    assert len(site_overview(site).top_pages) == 10
+
+
+def test_overview_page_renders_for_any_member(client, site):
+    visit(site, 0, seconds=65, errors=1)
+    viewer = UserFactory(username="viewer")
+    Membership.objects.create(site=site, user=viewer, role=Membership.VIEWER)
+    client.force_login(viewer)
+
+    response = client.get(reverse("site-overview", args=[site.pk]))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'data-testid="total-sessions">1<' in html
+    assert 'data-testid="average-duration">1:05<' in html
+    assert 'data-testid="error-sessions">1<' in html
+    assert "https://shop.example.com/" in html
+    assert html.count('class="bar"') == 30
+
+
+def test_empty_overview_says_there_is_nothing_yet(client, site, owner):
+    client.force_login(owner)
+    response = client.get(reverse("site-overview", args=[site.pk]))
+    assert "No sessions in the last 30 days." in response.content.decode()
+
+
+@pytest.mark.parametrize("sessions", [1, 40])
+def test_overview_query_count_is_fixed(client, site, owner, sessions, django_assert_num_queries):
+    for number in range(sessions):
+        visit(site, number % 30, errors=number % 2,
+              pages=[f"https://shop.example.com/{number % 12}", "https://shop.example.com/"])
+    client.force_login(owner)
+
+    # session, user, membership, sessions per day (with totals), top pages
+    with django_assert_num_queries(5):
+        response = client.get(reverse("site-overview", args=[site.pk]))
+
+    assert response.context["overview"].sessions == sessions

@@ -1,0 +1,185 @@
+"""The team page: members and roles, and each user's own API token."""
+import pytest
+from django.urls import reverse
+from rest_framework.authtoken.models import Token
+
+from privacy.models import AuditEntry
+from sites.models import Membership
+from tests.factories import SiteFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin(site):
+    user = UserFactory(username="admin")
+    Membership.objects.create(site=site, user=user, role=Membership.ADMIN)
+    return user
+
+
+@pytest.fixture
+def viewer(site):
+    user = UserFactory(username="viewer")
+    Membership.objects.create(site=site, user=user, role=Membership.VIEWER)
+    return user
+
+
+def roles(site) -> dict[str, str]:
+    return dict(Membership.objects.filter(site=site).values_list("user__username", "role"))
+
+
+def test_team_page_lists_members_with_roles(client, site, owner, viewer, django_assert_max_num_queries):
+    client.force_login(owner)
+    with django_assert_max_num_queries(8):
+        response = client.get(reverse("site-team", args=[site.pk]))
+    assert response.status_code == 200
+    members = [(m.user.username, m.role) for m in response.context["members"]]
+    assert members == [("owner", "owner"), ("viewer", "viewer")]
+
+
+def test_owner_adds_a_member_by_username(client, site, owner):
+    UserFactory(username="carol")
+    client.force_login(owner)
+
+    response = client.post(reverse("site-team", args=[site.pk]), {"who": "carol", "role": "viewer"}, follow=True)
+
+    assert "carol is now viewer of this site." in response.content.decode()
+    assert roles(site)["carol"] == "viewer"
+    entry = AuditEntry.objects.get(action="member.add")
+    assert (entry.user, entry.target, entry.detail) == (owner, "carol", {"role": "viewer"})
+
+
+def test_admin_adds_a_member_by_email_whatever_its_case(client, site, admin):
+    UserFactory(username="dave", email="Dave@Example.com")
+    client.force_login(admin)
+    client.post(reverse("site-team", args=[site.pk]), {"who": "dave@example.COM", "role": "admin"})
+    assert roles(site)["dave"] == "admin"
+
+
+@pytest.mark.parametrize("who, role, message", [
+    ("nobody", "viewer", "No account has this username or e-mail address."),
+    ("viewer", "viewer", "viewer is already a member of this site."),
+    ("carol", "owner", "Select a valid choice."),
+])
+def test_adding_an_unknown_user_an_existing_member_or_an_owner_is_refused(
+    client, site, owner, viewer, who, role, message,
+):
+    UserFactory(username="carol")
+    client.force_login(owner)
+    before = roles(site)
+
+    response = client.post(reverse("site-team", args=[site.pk]), {"who": who, "role": role})
+
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert roles(site) == before
+    assert not AuditEntry.objects.exists()
+
+
+def test_owner_changes_a_role(client, site, owner, viewer):
+    client.force_login(owner)
+    membership = Membership.objects.get(user=viewer)
+
+    client.post(reverse("site-member-role", args=[site.pk, membership.pk]), {"role": "admin"})
+
+    assert roles(site)["viewer"] == "admin"
+    entry = AuditEntry.objects.get(action="member.role")
+    assert (entry.target, entry.detail) == ("viewer", {"old": "viewer", "new": "admin"})
+
+
+def test_nobody_can_grant_or_change_the_owner_role(client, site, owner, admin, viewer):
+    client.force_login(admin)
+    client.post(reverse("site-member-role", args=[site.pk, Membership.objects.get(user=viewer).pk]), {"role": "owner"})
+    client.post(reverse("site-member-role", args=[site.pk, Membership.objects.get(user=owner).pk]), {"role": "viewer"})
+    assert roles(site) == {"owner": "owner", "admin": "admin", "viewer": "viewer"}
+    assert not AuditEntry.objects.exists()
+
+
+def test_admin_removes_a_member(client, site, admin, viewer):
+    client.force_login(admin)
+    client.post(reverse("site-member-remove", args=[site.pk, Membership.objects.get(user=viewer).pk]))
+    assert "viewer" not in roles(site)
+    entry = AuditEntry.objects.get(action="member.remove")
+    assert (entry.user, entry.target, entry.detail) == (admin, "viewer", {"role": "viewer"})
+
+
+def test_owner_membership_cannot_be_removed(client, site, owner, admin):
+    for user in (admin, owner):
+        client.force_login(user)
+        response = client.post(
+            reverse("site-member-remove", args=[site.pk, Membership.objects.get(user=owner).pk]), follow=True,
+        )
+        assert "The owner cannot be removed from the site." in response.content.decode()
+    assert roles(site)["owner"] == "owner"
+    assert not AuditEntry.objects.exists()
+
+
+def test_viewer_sees_the_team_read_only_and_cannot_change_it(client, site, owner, viewer):
+    UserFactory(username="carol")
+    client.force_login(viewer)
+    html = client.get(reverse("site-team", args=[site.pk])).content.decode()
+    assert "owner" in html and "Add a member" not in html and "Remove" not in html
+    owner_membership = Membership.objects.get(user=owner)
+    own_membership = Membership.objects.get(user=viewer)
+
+    responses = [
+        client.post(reverse("site-team", args=[site.pk]), {"who": "carol", "role": "admin"}),
+        client.post(reverse("site-member-role", args=[site.pk, own_membership.pk]), {"role": "admin"}),
+        client.post(reverse("site-member-remove", args=[site.pk, owner_membership.pk])),
+    ]
+
+    assert [r.status_code for r in responses] == [403, 403, 403]
+    assert roles(site) == {"owner": "owner", "viewer": "viewer"}
+
+
+def test_outsider_gets_404_for_the_team_page_and_its_actions(client, site, viewer):
+    client.force_login(UserFactory(username="outsider"))
+    membership = Membership.objects.get(user=viewer)
+    assert client.get(reverse("site-team", args=[site.pk])).status_code == 404
+    assert client.post(reverse("site-team", args=[site.pk]), {"who": "outsider", "role": "admin"}).status_code == 404
+    assert client.post(reverse("site-member-remove", args=[site.pk, membership.pk])).status_code == 404
+    assert roles(site) == {"owner": "owner", "viewer": "viewer"}
+
+
+def test_a_membership_of_another_site_is_a_404(client, site, owner):
+    other = SiteFactory()
+    foreign = Membership.objects.get(site=other)
+    client.force_login(owner)
+    assert client.post(reverse("site-member-remove", args=[site.pk, foreign.pk])).status_code == 404
+    assert client.post(reverse("site-member-role", args=[site.pk, foreign.pk]), {"role": "viewer"}).status_code == 404
+    assert Membership.objects.filter(pk=foreign.pk, role=Membership.OWNER).exists()
+
+
+def test_token_is_shown_once_and_authenticates_the_api(client, site, viewer):
+    client.force_login(viewer)
+    team = reverse("site-team", args=[site.pk])
+
+    client.post(reverse("site-team-token", args=[site.pk]), {"action": "create"})
+    first = client.get(team)
+    again = client.get(team)
+
+    key = Token.objects.get(user=viewer).key
+    assert first.context["new_token"] == key
+    assert f'curl -H "Authorization: Token {key}" http://testserver/api/v1/sites/' in first.content.decode()
+    assert again.context["new_token"] is None and key not in again.content.decode()
+    client.logout()
+    api = client.get("/api/v1/sites/", HTTP_AUTHORIZATION=f"Token {key}")
+    assert api.status_code == 200
+    assert [s["id"] for s in api.json()["results"]] == [site.pk]
+
+
+def test_regenerating_replaces_the_token_and_revoking_stops_it(client, site, owner):
+    client.force_login(owner)
+    url = reverse("site-team-token", args=[site.pk])
+    client.post(url, {"action": "create"})
+    old = Token.objects.get(user=owner).key
+
+    client.post(url, {"action": "create"})
+    new = Token.objects.get(user=owner).key
+    assert new != old
+    assert client.get("/api/v1/sites/", HTTP_AUTHORIZATION=f"Token {old}").status_code == 401
+
+    client.post(url, {"action": "revoke"})
+    assert not Token.objects.filter(user=owner).exists()
+    client.logout()
+    assert client.get("/api/v1/sites/", HTTP_AUTHORIZATION=f"Token {new}").status_code == 401

@@ -1,0 +1,203 @@
+"""Visitor requests: forget a visitor (rows and stored objects), export a visitor, delete one session."""
+import json
+import time
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.urls import reverse
+
+from privacy.models import AuditEntry
+from privacy.services import visitor_export
+from recorder.models import Chunk, PageView, Session
+from recorder.tasks import chunk_store
+from sites.models import Membership
+from tests.conftest import make_batch, post_batch, s3_objects
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def record(client, site, *, vid: str, identity: str | None = None, sid: str | None = None, seq: int = 0) -> dict:
+    """Post one batch through ingest and store it for real (object in S3, rows in Postgres)."""
+    batch = make_batch(site.pk, vid=vid, sid=sid, seq=seq)
+    if identity:
+        now = int(time.time() * 1000)
+        identify = {"tag": "hs.identify", "payload": {"id": identity}}
+        batch["events"].append({"type": 5, "data": identify, "timestamp": now + 600})
+    assert post_batch(client, batch).status_code == 202
+    chunk = Chunk.objects.get(session_id=batch["sid"], seq=seq)
+    assert chunk_store.apply(args=[chunk.pk, batch["events"]]).get() is True
+    return batch
+
+
+@pytest.fixture
+def recorded(client, site):
+    """Alice: two sessions (one of two chunks), known by identity; Bob: one session."""
+    first = record(client, site, vid="visitor-alice", identity="alice@example.com")
+    second_seq0 = record(client, site, vid="visitor-alice")
+    second_seq1 = record(client, site, vid="visitor-alice", sid=second_seq0["sid"], seq=1, identity="alice@example.com")
+    bob = record(client, site, vid="visitor-bob")
+    return {"alice": [first, second_seq0, second_seq1], "bob": bob}
+
+
+def prefix(site, sid: str) -> str:
+    return f"sites/{site.pk}/sessions/{sid}/"
+
+
+@pytest.fixture
+def viewer(site):
+    user = UserFactory(username="viewer")
+    Membership.objects.create(site=site, user=user, role=Membership.VIEWER)
+    return user
+
+
+def test_forget_deletes_every_row_and_stored_object_of_the_visitor_only(client, site, owner, recorded):
+    alice_sids = {recorded["alice"][0]["sid"], recorded["alice"][1]["sid"]}
+    bob_sid = recorded["bob"]["sid"]
+    assert len(s3_objects(f"sites/{site.pk}/")) == 4
+    client.force_login(owner)
+
+    response = client.post(
+        reverse("site-privacy-forget", args=[site.pk]),
+        {"forget-visitor": "alice@example.com", "forget-confirm": "on"}, follow=True,
+    )
+
+    assert "Deleted 2 sessions of “alice@example.com”" in response.content.decode()
+    assert not Session.objects.filter(pk__in=alice_sids).exists()
+    assert not Chunk.objects.filter(session_id__in=alice_sids).exists()
+    assert not PageView.objects.filter(session_id__in=alice_sids).exists()
+    for sid in alice_sids:
+        assert s3_objects(prefix(site, sid)) == {}
+    assert Session.objects.filter(pk=bob_sid).exists()
+    assert len(s3_objects(prefix(site, bob_sid))) == 1
+    entry = AuditEntry.objects.get(action="visitor.forget")
+    assert (entry.user, entry.target, entry.detail) == (owner, "alice@example.com", {"sessions": 2})
+
+
+def test_forget_by_visitor_id_works_and_needs_confirmation(client, site, owner, recorded):
+    client.force_login(owner)
+    url = reverse("site-privacy-forget", args=[site.pk])
+
+    unconfirmed = client.post(url, {"forget-visitor": "visitor-bob"})
+    assert unconfirmed.status_code == 400
+    assert Session.objects.filter(visitor_id="visitor-bob").exists()
+
+    client.post(url, {"forget-visitor": "visitor-bob", "forget-confirm": "on"})
+    assert not Session.objects.filter(visitor_id="visitor-bob").exists()
+    assert Session.objects.filter(visitor_id="visitor-alice").count() == 2
+
+
+def test_export_downloads_every_session_with_pages_and_events(client, site, owner, recorded):
+    client.force_login(owner)
+
+    response = client.post(reverse("site-privacy-export", args=[site.pk]), {"export-visitor": "visitor-alice"})
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/json")
+    assert response["Content-Disposition"] == f'attachment; filename="hindsight-site{site.pk}-visitor-alice.json"'
+    body = json.loads(response.content)
+    assert body["visitor"] == "visitor-alice"
+    first, second_seq0, second_seq1 = recorded["alice"]
+    by_id = {s["id"]: s for s in body["sessions"]}
+    assert set(by_id) == {first["sid"], second_seq0["sid"]}
+    assert by_id[first["sid"]]["events"] == first["events"]
+    assert by_id[second_seq0["sid"]]["events"] == second_seq0["events"] + second_seq1["events"]
+    assert by_id[first["sid"]]["identity"] == "alice@example.com"
+    assert by_id[first["sid"]]["pages"][0]["url"] == "https://shop.example.com/"
+    assert "visitor-bob" not in response.content.decode()
+    entry = AuditEntry.objects.get(action="visitor.export")
+    assert (entry.user, entry.target, entry.detail) == (owner, "visitor-alice", {"sessions": 2})
+
+
+def test_export_of_an_unknown_visitor_says_so(client, site, owner, recorded):
+    client.force_login(owner)
+    response = client.post(reverse("site-privacy-export", args=[site.pk]), {"export-visitor": "nobody"})
+    assert response.status_code == 404
+    assert "No sessions of this visitor were found" in response.content.decode()
+    assert not AuditEntry.objects.exists()
+
+
+def test_visitor_export_service_finds_a_visitor_by_identity(site, recorded):
+    export = visitor_export(site=site, visitor="alice@example.com")
+    assert len(export["sessions"]) == 2
+    assert all(session["visitor_id"] == "visitor-alice" for session in export["sessions"])
+    json.dumps(export)  # ready to serialise as it is
+
+
+def test_exportvisitor_prints_the_export_as_json(site, recorded):
+    out = StringIO()
+    call_command("exportvisitor", "--site", str(site.pk), "visitor-bob", stdout=out)
+    body = json.loads(out.getvalue())
+    assert [s["id"] for s in body["sessions"]] == [recorded["bob"]["sid"]]
+    assert body["sessions"][0]["events"] == recorded["bob"]["events"]
+    assert AuditEntry.objects.get(action="visitor.export").detail == {"sessions": 1, "via": "exportvisitor"}
+
+
+def test_forgetvisitor_deletes_rows_and_objects(site, recorded):
+    out = StringIO()
+    call_command("forgetvisitor", "--site", str(site.pk), "alice@example.com", stdout=out)
+    assert out.getvalue().strip() == f"Deleted 2 sessions of alice@example.com on site {site.pk}."
+    assert list(Session.objects.values_list("visitor_id", flat=True)) == ["visitor-bob"]
+    assert set(s3_objects(f"sites/{site.pk}/")) == set(s3_objects(prefix(site, recorded["bob"]["sid"])))
+    assert AuditEntry.objects.get(action="visitor.forget").detail == {"sessions": 2, "via": "forgetvisitor"}
+
+
+@pytest.mark.parametrize("command", ["forgetvisitor", "exportvisitor"])
+def test_visitor_commands_refuse_an_unknown_site(db, command):
+    with pytest.raises(CommandError, match="No site 999999"):
+        call_command(command, "--site", "999999", "someone", stdout=StringIO())
+
+
+def test_viewer_cannot_use_visitor_requests(client, site, viewer, recorded):
+    client.force_login(viewer)
+    assert client.get(reverse("site-privacy", args=[site.pk])).status_code == 403
+    forget = client.post(reverse("site-privacy-forget", args=[site.pk]),
+                         {"forget-visitor": "visitor-bob", "forget-confirm": "on"})
+    export = client.post(reverse("site-privacy-export", args=[site.pk]), {"export-visitor": "visitor-bob"})
+    assert (forget.status_code, export.status_code) == (403, 403)
+    assert Session.objects.count() == 3
+    assert len(s3_objects(f"sites/{site.pk}/")) == 4
+    assert not AuditEntry.objects.exists()
+
+
+def test_outsider_gets_404_for_visitor_requests(client, site, recorded):
+    client.force_login(UserFactory(username="outsider"))
+    assert client.get(reverse("site-privacy", args=[site.pk])).status_code == 404
+    forget = client.post(reverse("site-privacy-forget", args=[site.pk]),
+                         {"forget-visitor": "visitor-bob", "forget-confirm": "on"})
+    export = client.post(reverse("site-privacy-export", args=[site.pk]), {"export-visitor": "visitor-bob"})
+    assert (forget.status_code, export.status_code) == (404, 404)
+    assert Session.objects.count() == 3
+
+
+def test_deleting_a_session_asks_first_then_deletes_its_rows_and_objects(client, site, owner, recorded):
+    sid = recorded["bob"]["sid"]
+    url = reverse("session-delete", args=[site.pk, sid])
+    client.force_login(owner)
+
+    confirm = client.get(url)
+    assert confirm.status_code == 200
+    assert "Delete this session?" in confirm.content.decode()
+    assert Session.objects.filter(pk=sid).exists()
+
+    response = client.post(url, follow=True)
+
+    assert response.redirect_chain[-1][0] == reverse("session-list", args=[site.pk])
+    assert "The session and its recording are deleted." in response.content.decode()
+    assert not Session.objects.filter(pk=sid).exists()
+    assert s3_objects(prefix(site, sid)) == {}
+    assert Session.objects.filter(visitor_id="visitor-alice").count() == 2
+    entry = AuditEntry.objects.get(action="session.delete")
+    assert (entry.user, entry.target) == (owner, sid)
+
+
+def test_viewer_cannot_delete_a_session(client, site, viewer, recorded):
+    sid = recorded["bob"]["sid"]
+    client.force_login(viewer)
+    url = reverse("session-delete", args=[site.pk, sid])
+    assert client.get(url).status_code == 403
+    assert client.post(url).status_code == 403
+    assert Session.objects.filter(pk=sid).exists()
+    assert len(s3_objects(prefix(site, sid))) == 1
