@@ -133,3 +133,40 @@ def login(page, live_server, username: str, password: str = "secret-pass-123"):
     page.fill("#id_password", password)
     page.click("button[type=submit]")
     page.wait_for_url(f"{live_server.url}/sites/**")
+
+
+def stored_bytes_everywhere(site_id: int) -> bytes:
+    """Every stored object (raw and decompressed) and every database row of the app, as bytes."""
+    import gzip
+
+    from django.db import connection
+
+    from tests.conftest import s3_objects
+
+    blobs = []
+    for blob in s3_objects(f"sites/{site_id}/").values():
+        blobs += [blob, gzip.decompress(blob)]
+    with connection.cursor() as cursor:
+        for table in ("recorder_session", "recorder_pageview", "recorder_chunk", "privacy_auditentry"):
+            cursor.execute(f"SELECT * FROM {table}")
+            blobs.append(repr(cursor.fetchall()).encode())
+    return b"\n".join(blobs)
+
+
+def recorder_started(page):
+    """Wait until the recorder has taken over the __insp queue."""
+    page.wait_for_function("window.__insp && !Array.isArray(window.__insp)")
+
+
+class RequestLog:
+    """Every request a page makes, to check what left the browser."""
+
+    def __init__(self, context):
+        self.urls: list[str] = []
+        context.on("request", lambda request: self.urls.append(request.url))
+
+    def ingest(self) -> list[str]:
+        return [url for url in self.urls if "/api/v1/ingest" in url]
+
+    def to(self, origin: str) -> list[str]:
+        return [url for url in self.urls if url.startswith(origin)]

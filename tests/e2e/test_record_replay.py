@@ -1,13 +1,9 @@
 """The whole path: a visitor on a customer's site, a real worker storing to S3, the player showing it."""
-import gzip
-
 import pytest
-from django.db import connection
 
 from recorder.models import Chunk, Session
 from sites.snippet import site_snippet
-from tests.conftest import s3_objects
-from tests.e2e.conftest import artifact, login, wait_for
+from tests.e2e.conftest import artifact, login, stored_bytes_everywhere, wait_for
 from tests.factories import SiteFactory, UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.worker]
@@ -30,18 +26,6 @@ def shop_pages(snippet: str) -> dict[str, str]:
         "/checkout": f"""<!doctype html><html><head><title>Checkout</title>{snippet}</head><body>
             <h1>Your basket</h1><p>One pack of oolong.</p></body></html>""",
     }
-
-
-def stored_bytes_everywhere(site_id: int) -> bytes:
-    """Every stored object (raw and decompressed) and every database row of the app, as bytes."""
-    blobs = []
-    for blob in s3_objects(f"sites/{site_id}/").values():
-        blobs += [blob, gzip.decompress(blob)]
-    with connection.cursor() as cursor:
-        for table in ("recorder_session", "recorder_pageview", "recorder_chunk"):
-            cursor.execute(f"SELECT * FROM {table}")
-            blobs.append(repr(cursor.fetchall()).encode())
-    return b"\n".join(blobs)
 
 
 def test_a_visit_is_recorded_stored_in_s3_and_replayed(live_server, celery_worker, customer, browser, page):
