@@ -79,6 +79,8 @@ TEMPLATES = [
 ]
 
 # Database: postgres://user:pass@host:5432/name in production, SQLite otherwise.
+if not env_str("DATABASE_URL"):
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
 DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'hindsight.sqlite3'}"),
