@@ -14,6 +14,8 @@ run: deps build
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: deps-dev build
+	cd static/recorder-js && npm test --silent
+	cd static/player-js && npm test --silent
 	$(PY) -m tests.run $(PYTEST_ARGS)
 
 build: static/build/recorder.js static/build/player.js
