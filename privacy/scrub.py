@@ -73,7 +73,7 @@ def is_sensitive_input(tag: str, attributes: dict) -> bool:
     autocomplete = str(attributes.get("autocomplete", "")).lower().strip()
     names = f"{attributes.get('name', '')} {attributes.get('id', '')}"
     return (
-        kind == "password"
+        kind in ("password", "file")
         or autocomplete == "one-time-code"
         or bool(CARD_AUTOCOMPLETE.match(autocomplete))
         or bool(CARD_NAME.search(names))
@@ -137,8 +137,9 @@ def _incremental_scrub(data: dict, state: ScrubState) -> None:
                 _node_scrub(added.get("node"), state)
         for change in data.get("attributes") or []:
             _attribute_change_scrub(change, state)
-    elif source == INPUT and data.get("id") in state.sensitive_ids:
-        if isinstance(data.get("text"), str):
+    elif source == INPUT and isinstance(data.get("text"), str):
+        # A file input's value is "C:\\fakepath\\<file name>": names are never kept.
+        if data.get("id") in state.sensitive_ids or data["text"].startswith("C:\\fakepath\\"):
             data["text"] = MASK * len(data["text"])
 
 

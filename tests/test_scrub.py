@@ -124,3 +124,11 @@ def test_emails_are_masked_only_when_the_site_asks():
 ])
 def test_is_sensitive_input(tag, attributes, sensitive):
     assert is_sensitive_input(tag, attributes) is sensitive
+
+
+def test_file_input_names_are_never_kept():
+    events = events_scrub([
+        snapshot(element(8, "input", type="file", value="C:\\fakepath\\jane-medical.pdf")),
+        {"type": 3, "data": {"source": 5, "id": 99, "text": "C:\\fakepath\\jane-medical.pdf", "isChecked": False}, "timestamp": 2},
+    ], ScrubState())
+    assert "jane-medical" not in json.dumps(events)

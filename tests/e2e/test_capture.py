@@ -1,0 +1,239 @@
+"""Everything a session holds, captured by the real recorder in real Chromium and stored by a real worker."""
+import time
+
+import pytest
+
+from recorder.models import Chunk, Session
+from replay.selectors import session_chunks, session_events
+from sites.snippet import site_snippet
+from tests.e2e.conftest import RequestLog, recorder_started, wait_for
+from tests.factories import SiteFactory, UserFactory
+
+pytestmark = [pytest.mark.e2e, pytest.mark.worker]
+
+
+def make_site(customer, **settings):
+    return SiteFactory(owner=UserFactory(username="owner"), domains=[customer.domain], **settings)
+
+
+def html(snippet: str, body: str, title: str = "Shop") -> str:
+    return f"<!doctype html><html><head><title>{title}</title>{snippet}</head><body>{body}</body></html>"
+
+
+def stored_events(site, *, until=lambda events: True, timeout: float = 40) -> list[dict]:
+    """The site's single session's events, once every chunk is stored and `until(events)` holds."""
+    def ready():
+        session = Session.objects.filter(site=site, chunk_count__gt=0).first()
+        if session is None or Chunk.objects.filter(session=session, status=Chunk.PENDING).exists():
+            return None
+        events = list(session_events(list(session_chunks(session))))
+        return events if until(events) else None
+
+    return wait_for(ready, timeout=timeout, interval=0.5, message="the stored events")
+
+
+def custom(events, tag) -> list[dict]:
+    return [e["data"]["payload"] for e in events if e["type"] == 5 and e["data"].get("tag") == tag]
+
+
+def has(tag, predicate=lambda payload: True):
+    return lambda events: any(predicate(p) for p in custom(events, tag))
+
+
+def test_console_errors_and_rejections_are_timeline_events(live_server, celery_worker, customer, page):
+    site = make_site(customer)
+    customer.pages = {"/": html(site_snippet(site, live_server.url), "<h1>Errors</h1>")}
+    page.goto(customer.url("/"))
+    recorder_started(page)
+    page.evaluate("""() => {
+        console.error('checkout failed', {code: 42}, 'x'.repeat(5000));
+        console.warn('deprecated call');
+        setTimeout(() => { throw new Error('kaboom in handler') }, 0);
+        Promise.reject(new Error('promise went wrong'));
+    }""")
+    page.wait_for_timeout(500)
+    page.close()
+    events = stored_events(site, until=has("hs.error", lambda p: p["kind"] == "rejection"))
+    errors = custom(events, "hs.error")
+    kinds = {p["kind"] for p in errors}
+    assert {"console.error", "console.warn", "error", "rejection"} <= kinds
+    thrown = next(p for p in errors if p["kind"] == "error")
+    assert "kaboom in handler" in thrown["message"] and thrown["line"] and "kaboom" in thrown["stack"]
+    logged = next(p for p in errors if p["kind"] == "console.error")
+    assert "checkout failed" in logged["message"] and len(logged["message"]) < 3000
+    session = Session.objects.get(site=site)
+    assert session.error_count == 3  # error, rejection and console.error; a warning is not an error
+
+
+def test_console_recording_can_be_turned_off(live_server, celery_worker, customer, page):
+    site = make_site(customer, record_console=False)
+    customer.pages = {"/": html(site_snippet(site, live_server.url), "<h1>Quiet</h1>")}
+    page.goto(customer.url("/"))
+    recorder_started(page)
+    page.evaluate("console.error('should not be recorded')")
+    page.click("h1")
+    page.close()
+    events = stored_events(site, until=has("hs.page"))
+    assert custom(events, "hs.error") == []
+
+
+API_PAGE = """<h1>Network</h1><script>
+async function calls() {
+  await fetch('/api/items?token=abc123&page=2').then(r => r.text());
+  await fetch('/missing').then(r => r.text());
+  await new Promise(done => { const x = new XMLHttpRequest(); x.open('POST', '/api/save?user=jane'); x.onloadend = done; x.send('{"a":1}'); });
+  navigator.sendBeacon('/beacon', 'hello');
+  await fetch('http://127.0.0.1:1/unreachable').catch(() => null);
+}
+</script>"""
+
+
+def api_pages(snippet):
+    return {"/": html(snippet, API_PAGE), "/api/items": "[1,2,3]", "/api/save": "ok"}
+
+
+def test_network_requests_are_recorded_without_bodies_and_with_masked_query_values(live_server, celery_worker, customer, page):
+    site = make_site(customer)
+    customer.pages = api_pages(site_snippet(site, live_server.url))
+    page.goto(customer.url("/"))
+    recorder_started(page)
+    page.evaluate("calls()")
+    page.wait_for_timeout(500)
+    page.close()
+    events = stored_events(site, until=has("hs.net", lambda p: p["kind"] == "beacon"))
+    requests = custom(events, "hs.net")
+    by_url = {p["url"].split("?")[0].replace(customer.origin, ""): p for p in requests}
+    items = by_url["/api/items"]
+    assert items["method"] == "GET" and items["status"] == 200 and items["kind"] == "fetch"
+    assert "abc123" not in items["url"] and "token=" in items["url"]
+    assert items["duration"] >= 0
+    assert by_url["/missing"]["status"] == 404
+    saved = by_url["/api/save"]
+    assert (saved["kind"], saved["method"], saved["status"]) == ("xhr", "POST", 501)  # the test server has no POST
+    assert "jane" not in saved["url"]
+    assert by_url["/beacon"]["kind"] == "beacon"
+    assert any(p["status"] == 0 for p in requests)  # the unreachable one failed
+    assert not any("/api/v1/ingest" in p["url"] for p in requests)  # never our own uploads
+    assert '{"a":1}' not in repr(requests)
+
+
+def test_network_recording_can_be_turned_off(live_server, celery_worker, customer, page):
+    site = make_site(customer, record_network=False)
+    customer.pages = api_pages(site_snippet(site, live_server.url))
+    page.goto(customer.url("/"))
+    recorder_started(page)
+    page.evaluate("calls()")
+    page.click("h1")
+    page.close()
+    events = stored_events(site, until=has("hs.page"))
+    assert custom(events, "hs.net") == []
+
+
+SPA = """<h1 id="title">Home</h1><a id="go" href="#">go</a><script>
+function nav(path, title) { document.getElementById('title').textContent = title; }
+</script>"""
+
+
+def test_spa_navigations_are_page_views_of_one_session(live_server, celery_worker, customer, page):
+    site = make_site(customer)
+    customer.pages = {"/app": html(site_snippet(site, live_server.url), SPA)}
+    page.goto(customer.url("/app"))
+    recorder_started(page)
+    page.evaluate("history.pushState({}, '', '/app/products'); nav('', 'Products')")
+    page.wait_for_timeout(100)
+    page.evaluate("history.replaceState({}, '', '/app/products?sort=price')")
+    page.wait_for_timeout(100)
+    page.evaluate("history.pushState({}, '', '/app/cart')")
+    page.wait_for_timeout(100)
+    page.go_back()
+    page.wait_for_timeout(100)
+    page.evaluate("location.hash = '#reviews'")
+    page.wait_for_timeout(100)
+    page.evaluate("__insp.push(['virtualPage', {url: '/app/wizard/step-2', title: 'Step 2'}])")
+    page.click("h1")
+    page.wait_for_timeout(300)
+    page.close()
+    events = stored_events(site, until=has("hs.page", lambda p: p["kind"] == "virtual"))
+    pages = custom(events, "hs.page")
+    assert [p["kind"] for p in pages] == ["load", "push", "replace", "push", "pop", "hash", "virtual"]
+    assert pages[1]["url"] == customer.url("/app/products")
+    assert pages[-1]["url"].endswith("/app/wizard/step-2") and pages[-1]["title"] == "Step 2"
+    session = Session.objects.get(site=site)
+    assert session.page_count == 7 and Session.objects.filter(site=site).count() == 1
+
+
+def test_identity_tags_device_and_visibility(live_server, celery_worker, customer, browser):
+    site = make_site(customer)
+    customer.pages = {"/": html(site_snippet(site, live_server.url), "<h1>Hello</h1>")}
+    context = browser.new_context(viewport={"width": 1024, "height": 700}, locale="de-DE", timezone_id="Europe/Berlin",
+                                  user_agent="Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36")
+    page = context.new_page()
+    page.goto(customer.url("/"))
+    page.evaluate("__insp.push(['identify', 'anon']); __insp.push(['tagSession', {plan: 'free', role: 'admin'}])")
+    recorder_started(page)
+    page.evaluate("__insp.push(['identify', 'user-42']); __insp.push(['tagSession', {plan: 'pro'}]); __insp.push(['tagSession', 'vip'])")
+    page.set_viewport_size({"width": 800, "height": 600})
+    page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+    page.click("h1")
+    page.wait_for_timeout(300)
+    page.close()
+    events = stored_events(site, until=has("hs.tag", lambda p: "vip" in p["tags"]))
+    session = Session.objects.get(site=site)
+    assert session.identity == "user-42"
+    assert session.tags["plan"] == "pro" and session.tags["role"] == "admin" and "vip" in session.tags
+    assert (session.browser, session.os, session.device_type) == ("Chrome", "Windows", "desktop")
+    assert (session.language, session.timezone) == ("de-DE", "Europe/Berlin")
+    device = custom(events, "hs.device")[0]
+    assert device["vpW"] == 1024 and device["dpr"] >= 1 and "touch" in device
+    assert any(e["type"] == 3 and e["data"]["source"] == 4 and e["data"]["width"] == 800 for e in events)
+    assert custom(events, "hs.visibility")
+    context.close()
+
+
+def test_cross_origin_iframes_are_boxes_and_file_inputs_keep_no_names(live_server, celery_worker, customer, page, tmp_path):
+    site = make_site(customer)
+    secret_file = tmp_path / "medical-report-jane.pdf"
+    secret_file.write_bytes(b"%PDF secret-file-content")
+    body = f"""<h1>Upload</h1><iframe id="pay" src="{live_server.url}/accounts/login/" width="300" height="150"></iframe>
+               <input id="file" type="file">"""
+    customer.pages = {"/": html(site_snippet(site, live_server.url), body)}
+    page.goto(customer.url("/"))
+    recorder_started(page)
+    page.set_input_files("#file", str(secret_file))
+    page.click("h1")
+    page.wait_for_timeout(300)
+    page.close()
+    events = stored_events(site, until=has("hs.file"))
+    assert custom(events, "hs.file") == [{"chosen": 1}]
+    dump = repr(events)
+    assert "medical-report-jane" not in dump and "secret-file-content" not in dump
+    assert "Log in to Hindsight" not in dump  # the iframe's own content is not recorded
+
+
+def test_url_rules_and_sampling_decide_in_the_browser(live_server, celery_worker, customer, browser):
+    site = make_site(customer, exclude_urls="/admin*", sample_rate=100)
+    snippet = site_snippet(site, live_server.url)
+    customer.pages = {"/admin/users": html(snippet, "<h1>Admin</h1>"), "/shop": html(snippet, "<h1>Shop</h1>")}
+    context = browser.new_context()
+    requests = RequestLog(context)
+    page = context.new_page()
+    page.goto(customer.url("/admin/users"))
+    page.wait_for_load_state("networkidle")
+    page.click("h1")
+    page.wait_for_timeout(1000)
+    assert requests.ingest() == []
+    context.close()
+    site.sample_rate = 0
+    site.exclude_urls = ""
+    site.save()
+    context = browser.new_context()  # a new browser: the loader is cached for an hour
+    requests = RequestLog(context)
+    page = context.new_page()
+    page.goto(customer.url("/shop"))
+    page.wait_for_load_state("networkidle")
+    page.click("h1")
+    page.wait_for_timeout(1000)
+    page.close()
+    assert requests.ingest() == []
+    assert not Session.objects.filter(site=site).exists()
+    context.close()

@@ -1,0 +1,97 @@
+"""Delivery under faults: nothing sent is lost, nothing is stored twice."""
+import json
+
+import pytest
+
+from recorder.models import Chunk
+from sites.snippet import site_snippet
+from tests.e2e.conftest import recorder_started
+from tests.e2e.test_capture import html, make_site, stored_events
+
+pytestmark = [pytest.mark.e2e, pytest.mark.worker]
+
+BODY = """<h1>Log</h1><button id="add">add</button><div id="log"></div><script>
+let n = 0;
+document.getElementById('add').onclick = () => {
+  const p = document.createElement('p'); p.textContent = 'marker-' + (n++); document.getElementById('log').appendChild(p);
+};
+</script>"""
+
+
+def markers_in(events) -> set[str]:
+    return {word for word in json.dumps(events).replace('"', " ").split() if word.startswith("marker-")}
+
+
+def no_duplicates(events) -> bool:
+    keys = [json.dumps(e, sort_keys=True) for e in events]
+    return len(keys) == len(set(keys))
+
+
+def seqs_are_contiguous(site) -> bool:
+    seqs = list(Chunk.objects.filter(session__site=site).order_by("seq").values_list("seq", flat=True))
+    return seqs == list(range(len(seqs)))
+
+
+def click_markers(page, count: int, pause: int = 150):
+    for _ in range(count):
+        page.click("#add")
+        page.wait_for_timeout(pause)
+
+
+def test_network_cut_then_restored_loses_nothing(live_server, celery_worker, customer, context):
+    site = make_site(customer)
+    customer.pages = {"/": html(site_snippet(site, live_server.url), BODY)}
+    page = context.new_page()
+    page.goto(customer.url("/"))
+    recorder_started(page)
+    click_markers(page, 5)
+    context.set_offline(True)
+    click_markers(page, 10, pause=700)  # ~7 s offline: at least one flush fails
+    context.set_offline(False)
+    click_markers(page, 5)
+    page.wait_for_timeout(500)
+    page.close()
+    expected = {f"marker-{i}" for i in range(20)}
+    events = stored_events(site, until=lambda events: expected <= markers_in(events), timeout=60)
+    assert no_duplicates(events)
+    assert seqs_are_contiguous(site)
+
+
+def test_server_errors_then_success_store_everything_once(live_server, celery_worker, customer, context):
+    site = make_site(customer)
+    customer.pages = {"/": html(site_snippet(site, live_server.url), BODY)}
+    failures = {"left": 3, "seen": 0}
+
+    def flaky(route):
+        if failures["left"] > 0:
+            failures["left"] -= 1
+            failures["seen"] += 1
+            route.fulfill(status=503, body='{"error": "unavailable"}', headers={
+                "Access-Control-Allow-Origin": customer.origin, "Access-Control-Allow-Credentials": "true"})
+        else:
+            route.continue_()
+
+    context.route("**/api/v1/ingest*", flaky)
+    page = context.new_page()
+    page.goto(customer.url("/"))
+    recorder_started(page)
+    click_markers(page, 12, pause=600)
+    page.close()
+    expected = {f"marker-{i}" for i in range(12)}
+    events = stored_events(site, until=lambda events: expected <= markers_in(events), timeout=90)
+    assert failures["seen"] == 3
+    assert no_duplicates(events)
+    assert seqs_are_contiguous(site)
+
+
+def test_an_action_right_before_the_page_closes_is_stored(live_server, celery_worker, customer, context):
+    site = make_site(customer)
+    customer.pages = {"/": html(site_snippet(site, live_server.url), BODY)}
+    page = context.new_page()
+    page.goto(customer.url("/"))
+    recorder_started(page)
+    page.wait_for_timeout(300)
+    page.click("#add")
+    page.close()
+    events = stored_events(site, until=lambda events: "marker-0" in markers_in(events))
+    assert no_duplicates(events)
