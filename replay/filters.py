@@ -29,14 +29,22 @@ SESSION_FILTER_PARAMS = [
 
 
 def _moment(value: str, *, end: bool):
-    moment = parse_datetime(value)
-    if moment is not None:
-        return moment if moment.tzinfo else timezone.make_aware(moment)
-    day = parse_date(value)
-    if day is None:
+    # A bare date first: parse_datetime reads "2025-03-05" as that day's midnight, which
+    # would make a "to" date exclude the very day it names.
+    try:
+        day = parse_date(value)
+    except ValueError:  # well formed but impossible, e.g. 2025-02-30
         return None
-    start = timezone.make_aware(timezone.datetime.combine(day, timezone.datetime.min.time()))
-    return start + timedelta(days=1) if end else start
+    if day is not None:
+        start = timezone.make_aware(timezone.datetime.combine(day, timezone.datetime.min.time()))
+        return start + timedelta(days=1) if end else start
+    try:
+        moment = parse_datetime(value)
+    except ValueError:
+        return None
+    if moment is None:
+        return None
+    return moment if moment.tzinfo else timezone.make_aware(moment)
 
 
 def _seconds(value: str) -> int | None:

@@ -19,7 +19,11 @@ def session_list(request: HttpRequest, site_id: int) -> HttpResponse:
     site = membership.site
     sessions = sessions_sort(sessions_filter(sessions_for_site(site), request.GET), request.GET)
     page = keyset_page(sessions, request.GET, longest=request.GET.get("sort") == "longest")
-    context = {"site": site, "membership": membership, "page": page, "params": request.GET, "tab": "sessions"}
+    live_ids = {session.pk for session in page.items if session_is_live(session)}
+    context = {
+        "site": site, "membership": membership, "page": page, "params": request.GET, "tab": "sessions",
+        "live_ids": live_ids,
+    }
     return render(request, "replay/session_list.html", context)
 
 

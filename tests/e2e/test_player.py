@@ -1,0 +1,461 @@
+"""The replay player in real Chromium, logged in through the login form.
+
+Most tests replay a hand-built recording (rrweb events as the recorder sends them, posted to
+ingest and stored to S3 by the worker's task), so that every moment is known to the
+millisecond. The live test records a real visit with the real recorder and a real worker.
+"""
+import time
+import uuid
+
+import pytest
+
+from recorder.models import Chunk, Session
+from recorder.tasks import chunk_store
+from sites.snippet import site_snippet
+from tests.conftest import make_batch, post_batch
+from tests.e2e.conftest import artifact, login, recorder_started, wait_for
+from tests.factories import SiteFactory, UserFactory
+
+pytestmark = pytest.mark.e2e
+
+FIREFOX_WINDOWS = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0"
+HEADLINE = "Fresh oolong from the misty hills"
+ADDED = "Added to basket"
+AFTER_GAP = "Thanks for waiting"
+ERROR = "Payment failed: card declined"
+# Moments of the hand-built recording, in ms from its start.
+CLICK, ADD_TEXT, GOOD_REQUEST, BAD_REQUEST, CONSOLE_ERROR = 2000, 3000, 4000, 5000, 6000
+IDLE_FROM, IDLE_TO = 7000, 67000  # a minute with nothing going on
+HEADING, SECOND_PAGE, LAST_CLICK = 68000, 69000, 70000
+
+
+class Dom:
+    """rrweb's serialized nodes, with ids handed out in order."""
+
+    def __init__(self):
+        self.last_id = 0
+
+    def _id(self) -> int:
+        self.last_id += 1
+        return self.last_id
+
+    def text(self, text: str, *, style: bool = False) -> dict:
+        node = {"type": 3, "textContent": text, "id": self._id()}
+        return {**node, "isStyle": True} if style else node
+
+    def el(self, tag: str, attributes: dict | None = None, *children) -> dict:
+        return {"type": 2, "tagName": tag, "attributes": attributes or {}, "childNodes": list(children),
+                "id": self._id()}
+
+    def document(self, html: dict) -> dict:
+        doctype = {"type": 1, "name": "html", "publicId": "", "systemId": "", "id": self._id()}
+        return {"type": 0, "childNodes": [doctype, html], "id": self._id()}
+
+
+def custom(tag: str, payload: dict, timestamp: int) -> dict:
+    return {"type": 5, "data": {"tag": tag, "payload": payload}, "timestamp": timestamp}
+
+
+def mouse_move(at: int, node: int) -> dict:
+    return {"type": 3, "data": {"source": 1, "positions": [{"x": 300, "y": 200, "id": node, "timeOffset": 0}]},
+            "timestamp": at}
+
+
+def click(at: int, node: int) -> dict:
+    return {"type": 3, "data": {"source": 2, "type": 2, "id": node, "x": 120, "y": 160}, "timestamp": at}
+
+
+def add_element(dom: Dom, at: int, parent: int, tag: str, text: str) -> dict:
+    """A mutation adding <tag>text</tag> at the end of `parent` (rrweb lists each added node)."""
+    element = dom.el(tag)
+    words = dom.text(text)
+    adds = [{"parentId": parent, "nextId": None, "node": element},
+            {"parentId": element["id"], "nextId": None, "node": words}]
+    return {"type": 3, "data": {"source": 0, "texts": [], "attributes": [], "removes": [], "adds": adds},
+            "timestamp": at}
+
+
+def shop_recording(start: int, *, headline: str = HEADLINE, identity: str = "alice@example.com",
+                   tags: dict | None = None) -> list[dict]:
+    """Seventy seconds on a tea shop: a click, requests (one failing), an error, a minute idle, a second page."""
+    dom = Dom()
+    button = dom.el("button", {"id": "buy"}, dom.text("Add to basket"))
+    body = dom.el(
+        "body", {"style": "font-family: sans-serif; margin: 32px; background: #fffdf7; color: #222"},
+        dom.el("h1", {}, dom.text(headline)),
+        dom.el("p", {}, dom.text("Hand-picked leaves, rolled by hand and shipped the same day.")),
+        button,
+        # Recorded content is data: neither of these may ever run in the dashboard.
+        dom.el("img", {"src": "data:,nothing", "style": "display: none", "onerror": "parent.__pwned = 'img'"}),
+        dom.el("script", {}, dom.text("parent.__pwned = 'script'")),
+        dom.el("ul", {}, *[dom.el("li", {}, dom.text(f"Oolong no. {n}: floral, sweet, roasted")) for n in range(6)]),
+    )
+    head = dom.el("head", {}, dom.el("title", {}, dom.text("Tea shop")),
+                  dom.el("style", {}, dom.text("h1 { color: #2e7d32; } button { font-size: 18px; }", style=True)))
+    snapshot = dom.document(dom.el("html", {"lang": "en"}, head, body))
+    events = [
+        {"type": 4, "data": {"href": "https://shop.example.com/", "width": 1024, "height": 640}, "timestamp": start},
+        {"type": 2, "data": {"node": snapshot, "initialOffset": {"left": 0, "top": 0}}, "timestamp": start},
+        custom("hs.page", {"url": "https://shop.example.com/", "title": "Tea shop", "kind": "load", "referrer": ""},
+               start + 10),
+        custom("hs.identify", {"id": identity}, start + 20),
+        custom("hs.tag", {"tags": tags or {"plan": "gold"}}, start + 30),
+        mouse_move(start + 1000, body["id"]),
+        click(start + CLICK, button["id"]),
+        add_element(dom, start + ADD_TEXT, body["id"], "p", ADDED),
+        custom("hs.net", {"kind": "fetch", "method": "GET", "url": "https://shop.example.com/api/cart", "status": 200,
+                          "duration": 35, "reqSize": 0, "resSize": 120}, start + GOOD_REQUEST),
+        custom("hs.net", {"kind": "fetch", "method": "post", "url": "https://shop.example.com/api/pay", "status": 500,
+                          "duration": 120, "reqSize": 40, "resSize": 12}, start + BAD_REQUEST),
+        custom("hs.error", {"kind": "console.error", "message": ERROR, "source": "https://shop.example.com/app.js",
+                            "line": 42, "col": 7, "stack": ""}, start + CONSOLE_ERROR),
+        mouse_move(start + IDLE_FROM, body["id"]),
+        mouse_move(start + IDLE_TO, body["id"]),
+        add_element(dom, start + HEADING, body["id"], "h2", AFTER_GAP),
+        custom("hs.page", {"url": "https://shop.example.com/checkout", "title": "Checkout", "kind": "push",
+                           "referrer": ""}, start + SECOND_PAGE),
+        click(start + LAST_CLICK, button["id"]),
+    ]
+    return events
+
+
+def store_recording(client, site, events: list[dict], *, agent: str = FIREFOX_WINDOWS, finished: bool = True,
+                    vid: str = "visitor-0001") -> Session:
+    """Through ingest and the worker's task, split in two batches as a recorder would send them."""
+    sid = str(uuid.uuid4())
+    half = len(events) // 2
+    for seq, part in enumerate((events[:half], events[half:])):
+        batch = make_batch(site.pk, sid=sid, seq=seq, vid=vid, events=part)
+        assert post_batch(client, batch, HTTP_USER_AGENT=agent).status_code == 202
+        chunk_store.apply(args=[Chunk.objects.get(session_id=sid, seq=seq).pk, part])
+    if finished:
+        Session.objects.filter(pk=sid).update(status=Session.FINISHED)
+    return Session.objects.get(pk=sid)
+
+
+@pytest.fixture
+def recording(client, live_server):
+    owner = UserFactory(username="owner")
+    site = SiteFactory(owner=owner, name="Tea shop", domains=["shop.example.com"])
+    start = int(time.time() * 1000) - 5 * 60 * 1000
+    return site, store_recording(client, site, shop_recording(start))
+
+
+def open_player(page, live_server, site, session, query: str = ""):
+    page.goto(f"{live_server.url}/sites/{site.pk}/sessions/{session.pk}/{query}")
+    page.wait_for_function("window.__hsPlayer && window.__hsPlayer.state.status === 'ready'", timeout=20_000)
+    return page.frame_locator("#hs-player iframe")
+
+
+@pytest.fixture
+def player(page, live_server, recording):
+    """The owner, logged in, with the recording open in the player (paused at the start)."""
+    site, session = recording
+    login(page, live_server, "owner")
+    open_player(page, live_server, site, session)
+    return page
+
+
+def now_ms(page) -> float:
+    return page.evaluate("window.__hsPlayer.replayer.getCurrentTime()")
+
+
+def replay_rate(page, wall_ms: int = 800) -> float:
+    """Replayed milliseconds per wall-clock millisecond, measured inside the page."""
+    return page.evaluate("""async (wait) => {
+        const r = window.__hsPlayer.replayer;
+        const t0 = r.getCurrentTime(), w0 = performance.now();
+        await new Promise((done) => setTimeout(done, wait));
+        return (r.getCurrentTime() - t0) / (performance.now() - w0);
+    }""", wall_ms)
+
+
+def blur(page):
+    page.evaluate("document.activeElement && document.activeElement.blur()")
+
+
+def test_the_recorded_page_shows_in_a_frame_that_can_run_no_script(player):
+    frame_element = player.locator("#hs-player iframe")
+    sandbox = frame_element.get_attribute("sandbox")
+    assert sandbox is not None and "allow-scripts" not in sandbox.split()
+
+    frame = player.frame_locator("#hs-player iframe")
+    assert frame.locator("h1").inner_text() == HEADLINE
+    assert frame.locator("h1").is_visible()
+    assert frame.locator("li").count() == 6
+    assert player.get_by_test_id("current-url").inner_text() == "https://shop.example.com/"
+    assert player.get_by_test_id("viewport-size").inner_text().replace("×", "x").replace(" ", "") == "1024x640"
+    player.wait_for_timeout(300)
+    assert player.evaluate("window.__pwned") is None
+
+
+def test_play_pause_and_the_four_speeds(player):
+    toggle = player.get_by_test_id("play-toggle")
+    assert toggle.get_attribute("data-state") == "paused"
+
+    toggle.click()
+    assert toggle.get_attribute("data-state") == "playing"
+    assert toggle.get_attribute("aria-label") == "Pause"
+    assert 0.6 < replay_rate(player) < 1.6
+
+    toggle.click()
+    assert toggle.get_attribute("data-state") == "paused"
+    assert replay_rate(player, 400) == 0
+
+    for speed in (2, 4, 8, 1):
+        player.get_by_test_id(f"speed-{speed}").click()
+        pressed = {s: player.get_by_test_id(f"speed-{s}").get_attribute("aria-pressed") for s in (1, 2, 4, 8)}
+        assert pressed == {s: str(s == speed).lower() for s in (1, 2, 4, 8)}
+        assert player.evaluate("window.__hsPlayer.replayer.config.speed") == speed
+
+    player.get_by_test_id("speed-8").click()
+    toggle.click()
+    assert 5 < replay_rate(player, 600) < 11
+
+
+def test_clicking_the_timeline_seeks_there(player):
+    seek = player.get_by_test_id("seek")
+    box = seek.bounding_box()
+
+    seek.click(position={"x": box["width"] * 0.25, "y": box["height"] / 2})
+    assert abs(now_ms(player) - 0.25 * LAST_CLICK) < 1500
+    assert player.get_by_test_id("time").inner_text() == "0:17 / 1:10"
+
+    seek.click(position={"x": box["width"] * 0.75, "y": box["height"] / 2})
+    assert abs(now_ms(player) - 0.75 * LAST_CLICK) < 1500
+    assert player.get_by_test_id("play-toggle").get_attribute("data-state") == "paused"
+
+
+def test_space_plays_and_pauses_and_arrows_step_five_seconds(player):
+    blur(player)
+    player.keyboard.press("Space")
+    assert player.get_by_test_id("play-toggle").get_attribute("data-state") == "playing"
+    player.keyboard.press("Space")
+    assert player.get_by_test_id("play-toggle").get_attribute("data-state") == "paused"
+
+    before = now_ms(player)
+    player.keyboard.press("ArrowRight")
+    player.keyboard.press("ArrowRight")
+    assert abs(now_ms(player) - (before + 10_000)) < 300
+    player.keyboard.press("ArrowLeft")
+    assert abs(now_ms(player) - (before + 5_000)) < 300
+
+    # Typing in the search box is not a shortcut.
+    player.get_by_test_id("search-input").type("a b")
+    assert player.get_by_test_id("play-toggle").get_attribute("data-state") == "paused"
+
+
+def test_a_deep_link_opens_the_replay_at_that_moment(page, live_server, recording):
+    site, session = recording
+    login(page, live_server, "owner")
+
+    frame = open_player(page, live_server, site, session, "?t=30")
+    assert abs(now_ms(page) - 30_000) < 500
+    assert page.get_by_test_id("time").inner_text() == "0:30 / 1:10"
+    assert frame.locator(f"text={ADDED}").count() == 1
+    assert frame.locator(f"text={AFTER_GAP}").count() == 0
+
+    frame = open_player(page, live_server, site, session, "?t=68.5")
+    assert abs(now_ms(page) - 68_500) < 500
+    frame.locator(f"text={AFTER_GAP}").wait_for(timeout=5000)
+    assert page.get_by_test_id("current-url").inner_text() == "https://shop.example.com/"
+
+
+def test_inactivity_is_skipped_quickly_and_said_so(page, live_server, recording):
+    site, session = recording
+    login(page, live_server, "owner")
+    open_player(page, live_server, site, session, "?t=6.5")
+    assert page.get_by_test_id("skip-toggle").get_attribute("aria-pressed") == "true"
+
+    page.get_by_test_id("play-toggle").click()
+    started = time.monotonic()
+    page.get_by_test_id("skip-note").wait_for(state="visible", timeout=5000)
+    page.wait_for_function(f"window.__hsPlayer.replayer.getCurrentTime() >= {IDLE_TO}", timeout=15_000)
+    took = time.monotonic() - started
+
+    assert took < 12, f"a minute of inactivity took {took:.1f} s to pass"
+    page.get_by_test_id("skip-note").wait_for(state="hidden", timeout=3000)
+
+
+def test_with_skipping_off_the_idle_minute_plays_in_real_time(page, live_server, recording):
+    site, session = recording
+    login(page, live_server, "owner")
+    open_player(page, live_server, site, session, "?t=6.5")
+
+    page.get_by_test_id("skip-toggle").click()
+    assert page.get_by_test_id("skip-toggle").get_attribute("aria-pressed") == "false"
+    page.get_by_test_id("play-toggle").click()
+
+    assert replay_rate(page, 1500) < 1.6
+    assert page.get_by_test_id("skip-note").is_hidden()
+
+
+def markers(page) -> set[tuple[str, int]]:
+    return {(m.get_attribute("data-kind"), int(float(m.get_attribute("data-time"))))
+            for m in page.get_by_test_id("marker").all()}
+
+
+def test_the_timeline_marks_pages_clicks_errors_failed_requests_and_tags(player):
+    assert markers(player) == {
+        ("page", 10), ("page", SECOND_PAGE), ("tag", 30), ("click", CLICK), ("click", LAST_CLICK),
+        ("error", CONSOLE_ERROR), ("network", BAD_REQUEST),
+    }
+    player.locator("[data-testid=marker][data-kind=error]").click()
+    assert abs(now_ms(player) - CONSOLE_ERROR) < 50
+
+
+def test_an_entry_of_the_console_panel_jumps_to_its_moment(page, live_server, recording):
+    site, session = recording
+    login(page, live_server, "owner")
+    open_player(page, live_server, site, session, "?t=50")
+
+    page.get_by_test_id("tab-console").click()
+    assert page.get_by_test_id("panel-console").is_visible()
+    assert page.get_by_test_id("panel-pages").is_hidden()
+    (entry,) = page.get_by_test_id("console-entry").all()
+    assert ERROR in entry.inner_text() and "app.js" in entry.inner_text()
+
+    entry.click()
+    assert abs(now_ms(page) - CONSOLE_ERROR) < 50
+    assert page.get_by_test_id("time").inner_text().startswith("0:06")
+
+
+def test_the_network_panel_lists_requests_and_marks_failures(player):
+    player.get_by_test_id("tab-network").click()
+    assert player.get_by_test_id("panel-network").is_visible()
+
+    good, bad = player.get_by_test_id("network-entry").all()
+    assert [good.locator(c).inner_text() for c in (".hsp-method", ".hsp-status")] == ["GET", "200"]
+    assert "/api/cart" in good.inner_text()
+    assert [bad.locator(c).inner_text() for c in (".hsp-method", ".hsp-status")] == ["POST", "500"]
+    assert "/api/pay" in bad.inner_text()
+    assert "hsp-failed" in bad.get_attribute("class") and "hsp-failed" not in good.get_attribute("class")
+
+    bad.click()
+    assert abs(now_ms(player) - BAD_REQUEST) < 50
+
+
+def test_the_pages_and_details_panels(player):
+    pages = player.get_by_test_id("page-entry").all()
+    assert [p.get_attribute("data-time") for p in pages] == ["10", str(SECOND_PAGE)]
+    assert "Checkout" in pages[1].inner_text()
+    pages[1].click()
+    assert abs(now_ms(player) - SECOND_PAGE) < 50
+    assert player.get_by_test_id("current-url").inner_text() == "https://shop.example.com/checkout"
+
+    player.get_by_test_id("tab-details").click()
+    details = player.get_by_test_id("panel-details").inner_text()
+    for fact in ("alice@example.com", "plan: gold", "Firefox", "Windows", "desktop", "visitor-0001"):
+        assert fact in details, fact
+
+
+def test_search_finds_text_seen_in_the_recording_and_jumps_there(player):
+    search = player.get_by_test_id("search-input")
+
+    search.fill("thanks for")
+    search.press("Enter")
+    (result,) = player.get_by_test_id("search-result").all()
+    assert result.get_attribute("data-time") == str(HEADING)
+    result.click()
+    assert abs(now_ms(player) - HEADING) < 50
+    player.frame_locator("#hs-player iframe").locator(f"text={AFTER_GAP}").wait_for(timeout=5000)
+
+    search.fill("misty")
+    search.press("Enter")
+    assert [r.get_attribute("data-time") for r in player.get_by_test_id("search-result").all()] == ["0"]
+
+    search.fill("earl grey")
+    search.press("Enter")
+    assert player.get_by_test_id("search-result").count() == 0
+    assert "Not found" in player.locator(".hsp-search-status").inner_text()
+
+
+def test_previous_and_next_follow_the_filtered_list(client, page, live_server, recording):
+    site, tagged_newest = recording
+    start = int(time.time() * 1000)
+    untagged = store_recording(client, site, shop_recording(start - 10 * 60_000, headline="Untagged visit",
+                                                            tags={"other": "x"}))
+    tagged_oldest = store_recording(client, site, shop_recording(start - 20 * 60_000, headline="Older gold visit"))
+    assert untagged.started_at > tagged_oldest.started_at
+    login(page, live_server, "owner")
+
+    page.goto(f"{live_server.url}/sites/{site.pk}/?tag=plan")
+    page.click(f"tr[data-session='{tagged_newest.pk}'] a")
+    page.wait_for_function("window.__hsPlayer && window.__hsPlayer.state.status === 'ready'")
+    assert page.get_by_test_id("prev-session").count() == 0
+
+    page.get_by_test_id("next-session").click()
+    page.wait_for_url(f"**/sessions/{tagged_oldest.pk}/?tag=plan")
+    frame = page.frame_locator("#hs-player iframe")
+    frame.locator("text=Older gold visit").wait_for(timeout=20_000)
+    assert page.get_by_test_id("next-session").count() == 0
+
+    page.get_by_test_id("prev-session").click()
+    page.wait_for_url(f"**/sessions/{tagged_newest.pk}/?tag=plan")
+
+
+# --- a real visit, followed live ---------------------------------------------------------------
+
+def visitor_page(snippet: str) -> str:
+    return f"""<!doctype html><html><head><title>Live tea</title>{snippet}</head><body>
+    <h1>Live tea tasting</h1><p id="status">Welcome.</p>
+    <button id="order" onclick="document.getElementById('status').textContent = 'Ordering…'">Order</button>
+    </body></html>"""
+
+
+@pytest.mark.worker
+def test_the_player_follows_a_visit_that_is_still_going_on(live_server, celery_worker, customer, browser):
+    owner = UserFactory(username="owner")
+    site = SiteFactory(owner=owner, name="Live tea", domains=[customer.domain])
+    customer.pages = {"/": visitor_page(site_snippet(site, live_server.url))}
+    visitor = browser.new_context(viewport={"width": 1100, "height": 700})
+    viewer = browser.new_context(viewport={"width": 1280, "height": 800})
+    try:
+        tab = visitor.new_page()
+        tab.goto(customer.url("/"))
+        recorder_started(tab)
+        tab.evaluate("""() => {
+            __insp.push(['identify', 'live-visitor-7']);
+            __insp.push(['tagSession', {plan: 'trial'}]);
+            console.error('Live checkout exploded');
+            fetch('/missing-endpoint').catch(() => {});
+        }""")
+        tab.click("#order")
+        session = wait_for(lambda: Session.objects.filter(site=site, chunk_count__gt=0).first(), timeout=30,
+                           message="the first stored batch")
+
+        player = viewer.new_page()
+        login(player, live_server, "owner")
+        player.goto(f"{live_server.url}/sites/{site.pk}/sessions/{session.pk}/")
+        player.get_by_test_id("live-badge").wait_for(state="visible", timeout=20_000)
+        frame = player.frame_locator("#hs-player iframe")
+        frame.locator("text=Live tea tasting").wait_for(timeout=20_000)
+        # The badge jumps to the newest moment and follows it (opening the player alone stays at the start).
+        player.get_by_test_id("live-badge").click()
+        player.wait_for_function("window.__hsPlayer.state.following === true")
+
+        # The visitor does something new; the open player shows it without a reload.
+        tab.evaluate("""() => {
+            const h = document.createElement('h2');
+            h.textContent = 'Brand new arrival';
+            document.body.appendChild(h);
+        }""")
+        started = time.monotonic()
+        frame.locator("text=Brand new arrival").wait_for(timeout=25_000)
+        assert time.monotonic() - started < 25
+        assert player.get_by_test_id("live-badge").is_visible()
+
+        # What the real recorder sent reached the panels.
+        player.get_by_test_id("tab-console").click()
+        player.get_by_test_id("console-entry").filter(has_text="Live checkout exploded").wait_for(timeout=5000)
+        player.get_by_test_id("tab-network").click()
+        failed = player.locator("[data-testid=network-entry].hsp-failed").filter(has_text="missing-endpoint")
+        failed.wait_for(timeout=5000)
+        assert "404" in failed.inner_text()
+        player.get_by_test_id("tab-details").click()
+        player.get_by_test_id("panel-details").filter(has_text="live-visitor-7").wait_for(timeout=10_000)
+        assert "plan: trial" in player.get_by_test_id("panel-details").inner_text()
+        player.screenshot(path=str(artifact("player-live.png")))
+    finally:
+        visitor.close()
+        viewer.close()
