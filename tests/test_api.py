@@ -68,7 +68,8 @@ def test_another_sites_session_is_a_404(client, site, stored_session):
     sid = stored_session["sid"]
     for url in (f"/api/v1/sessions/{sid}/", f"/api/v1/sessions/{sid}/events/", f"/api/v1/sites/{site.pk}/sessions/",
                 f"/api/v1/sites/{site.pk}/"):
-        assert client.get(url, **auth(outsider)).status_code == 404, url
+        response = client.get(url, **auth(outsider))
+        assert (response.status_code, response.json()["error"]) == (404, "not_found"), url
     assert client.delete(f"/api/v1/sessions/{sid}/", **auth(outsider)).status_code == 404
 
 

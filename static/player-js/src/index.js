@@ -95,7 +95,8 @@ function createPlayer(root) {
     state.live = config.live || Boolean(session && session.is_live);
     panels.setDetails(session, summarize(events), null);
 
-    if (canReplay(events)) mount(events);
+    // A session still in progress opens at its live edge, following new events.
+    if (canReplay(events)) mount(events, { followLive: state.live });
     else if (state.live) {
       pending = events;
       state.status = 'waiting';
