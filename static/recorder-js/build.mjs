@@ -1,5 +1,6 @@
 // Bundles src/index.js into ../build/recorder.js: one minified IIFE.
 import { readFile } from 'node:fs/promises'
+import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
 
 // We never record <canvas> (rrweb's recordCanvas stays off), yet rrweb ships
@@ -30,6 +31,7 @@ const slimRrweb = {
 }
 
 export const options = {
+  absWorkingDir: fileURLToPath(new URL('.', import.meta.url)), // paths below are relative to this package
   entryPoints: ['src/index.js'],
   bundle: true,
   format: 'iife',

@@ -20,7 +20,7 @@ export function normalizeTags(arg) {
   const out = {}
   let n = 0
   const put = (k, v) => {
-    if (n++ < 50 && k) out[String(k).slice(0, 100)] = String(v).slice(0, 500)
+    if (k && n++ < 50) out[String(k).slice(0, 100)] = String(v).slice(0, 500)
   }
   if (typeof arg === 'string') put(arg, 'true')
   else if (arg && typeof arg === 'object' && !Array.isArray(arg)) {
@@ -35,8 +35,9 @@ export function normalizeTags(arg) {
 // virtualPage takes nothing, a url string (and a title), or {url, title}.
 export function virtualPageArgs(a, b, loc, doc) {
   const o = a && typeof a === 'object' ? a : { url: a, title: b }
-  return {
-    url: typeof o.url === 'string' && o.url ? String(new URL(o.url, loc.href)) : loc.href,
-    title: typeof o.title === 'string' ? o.title : doc.title,
-  }
+  let url = loc.href
+  try {
+    if (typeof o.url === 'string' && o.url) url = String(new URL(o.url, url))
+  } catch (e) {} // a bad URL: keep the current one
+  return { url, title: typeof o.title === 'string' ? o.title : doc.title }
 }

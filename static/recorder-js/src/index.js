@@ -6,7 +6,8 @@ import { createRecorder } from './recorder.js'
 /* global __hsc */
 try {
   // A second copy of the script on the page does nothing.
-  if (!window.__hindsight) {
+  const h = window.__hindsight
+  if (!(h && h.version)) {
     window.__hindsight = { version: '1.0.0' }
     createRecorder(typeof __hsc === 'object' ? __hsc : null, window).start()
   }

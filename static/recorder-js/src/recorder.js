@@ -16,7 +16,8 @@ import { createTransport } from './transport.js'
 // rrweb options chosen for bytes (budget: 25 KB gzipped per recorded minute).
 const RRWEB = {
   sampling: {
-    mousemove: 50, // one position per 50 ms, sent in groups every 500 ms
+    mousemove: 100, // one position per 100 ms (the player interpolates)
+    mousemoveCallback: 1000, // positions go out in groups, once a second
     // mousedown/up add nothing to a click for the player
     mouseInteraction: { MouseUp: false, MouseDown: false, TouchMove_Departed: false, TouchCancel: false },
     scroll: 150,
@@ -32,9 +33,24 @@ const RRWEB = {
 // Custom events per page load, so a console loop cannot flood the upload.
 const LIMITS = { 'hs.error': 100, 'hs.net': 500 }
 
+// DOM changes the page makes on its own (tickers, clocks, polling SPAs) are
+// coalesced into one diff per COALESCE_MS: rrweb's mutation buffer is frozen
+// after a mutation and released by the next non-mutation event (rrweb does
+// that itself) or by our timer. Not within COALESCE_MS of a click or key
+// press, so that the replay shows the page answering the visitor on time.
+const COALESCE_MS = 1000
+const THAW = 'hs.thaw' // our timer's custom event, never sent
+
 // Source numbers of rrweb incremental events that mean a person is there:
 // mouse move, mouse interaction, scroll, viewport resize, input, touch move.
 const isUserSource = (s) => s >= 1 && s <= 6
+
+// rrweb keeps every change of a text node in a (coalesced) mutation; the
+// player only needs the last one.
+function lastTextPerNode(texts) {
+  const seen = new Set()
+  return texts.reverse().filter((t) => !seen.has(t.id) && seen.add(t.id)).reverse()
+}
 
 export function createRecorder(options, win) {
   const cfg = normalizeConfig(options)
@@ -57,6 +73,10 @@ export function createRecorder(options, win) {
   let capture = [] // undo functions of observers and patches
   let life = [] // delivery's listeners, and the notice
   let counts = {}
+  let gap = null // a pending hs.gap
+  let gapAt = 0
+  let touchedAt = 0 // last click or key press
+  let thaw = 0 // timer releasing frozen mutations
 
   // Every entry point from the page or the browser goes through guard():
   // nothing throws into the host page, and a failure stops recording.
@@ -100,6 +120,7 @@ export function createRecorder(options, win) {
   function begin() {
     phase = 'recording'
     counts = {}
+    gap = null
     const t = Date.now()
     lastActivity = t
     sess = sessions.current(t, t)
@@ -115,10 +136,7 @@ export function createRecorder(options, win) {
       reserve,
       fetch: send,
       beacon,
-      onGap: (dropped, bytes) => {
-        custom('hs.gap', { dropped, bytes })
-        snapshotSoon()
-      },
+      onGap,
       onForbidden: guard(shutdown),
     })
     life = [
@@ -144,6 +162,8 @@ export function createRecorder(options, win) {
     sessionStart(doc.referrer)
     capture.push(watchNavigation(win, guard(onNav)))
     capture.push(listen(doc, 'change', guard(onFileChosen), true))
+    for (const type of ['pointerdown', 'keydown']) capture.push(listen(doc, type, () => (touchedAt = Date.now()), true))
+    capture.push(() => clearTimeout(thaw))
     if (cfg.recordConsole) capture.push(captureErrors(win, guard((p) => custom('hs.error', p))))
     if (cfg.recordNetwork) capture.push(captureNetwork(win, cfg, guard((p) => custom('hs.net', p))))
     if (cfg.notice) life.push(showNotice(doc, store, cfg.noticeText))
@@ -184,8 +204,26 @@ export function createRecorder(options, win) {
     } else if (src >= 0 && t - lastActivity > timeout) {
       return // nobody there: an unattended page's churn is not worth sending
     }
+    if (e.type === 5 && e.data.tag === THAW) return
+    if (src === 0) e.data.texts = lastTextPerNode(e.data.texts)
     privacy.scrub(e)
     push(e)
+    if (src === 0) coalesce()
+  }
+
+  // A mutation just went out, so the buffer is not frozen (any more): freeze
+  // it for the next COALESCE_MS.
+  function coalesce() {
+    if (Date.now() - touchedAt < COALESCE_MS) return
+    record.freezePage()
+    clearTimeout(thaw)
+    thaw = setTimeout(
+      guard(() => {
+        thaw = 0
+        if (phase === 'recording') record.addCustomEvent(THAW, 0)
+      }),
+      COALESCE_MS
+    )
   }
 
   // A person is back after the session timeout (or the session is too old):
@@ -212,6 +250,27 @@ export function createRecorder(options, win) {
   function newSession(s) {
     sess = s
     later(() => sessionStart(''))
+  }
+
+  // Data was dropped to stay within memory: say how much and take a full
+  // snapshot so the replay can go on from there. While the server stays down
+  // that snapshot pushes out more old data, so at most one per 10 s.
+  function onGap(dropped, bytes) {
+    if (!gap) {
+      gap = { dropped: 0, bytes: 0 }
+      const t = setTimeout(
+        guard(() => {
+          custom('hs.gap', gap)
+          gap = null
+          gapAt = Date.now()
+          snapshotSoon()
+        }),
+        Math.max(0, gapAt + 10000 - Date.now())
+      )
+      capture.push(() => clearTimeout(t))
+    }
+    gap.dropped += dropped
+    gap.bytes += bytes
   }
 
   function snapshotSoon() {

@@ -182,7 +182,10 @@ export function createTransport(o) {
   }
 
   // Page going away: no time for gzip or retries. Beacon what fits in the
-  // keepalive quota (plain JSON), keep the rest for the next page load.
+  // keepalive quota (plain JSON), keep the rest for the next page load. A
+  // beacon's answer is never known: while the server is failing (a retry is
+  // pending) keep a copy of beaconed batches too; the server stores a
+  // repeated (sid, seq) once.
   function unload() {
     claim()
     flush()
@@ -195,7 +198,7 @@ export function createTransport(o) {
         const blob = new win.Blob([batchBody(cfg.wid, b, Date.now())], { type: 'text/plain' })
         if (blob.size <= quota && beacon(blob)) {
           quota -= blob.size
-          continue
+          if (!attempt) continue
         }
       }
       rest.push(b)

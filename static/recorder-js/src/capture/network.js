@@ -10,8 +10,9 @@ const contentLength = (v) => (v != null && /^\d+$/.test(v) ? +v : -1)
 export function captureNetwork(win, cfg, report) {
   const loc = win.location
   const perf = win.performance && win.performance.now ? win.performance : Date
-  const own = cfg.endpoint.split('?')[0]
-  const isOwn = (url) => scrubUrl(url, loc.href, false).split('?')[0] === own
+  const path = (url) => scrubUrl(url, loc.href, false).split('?')[0]
+  const own = path(cfg.endpoint)
+  const isOwn = (url) => path(url) === own
 
   // Returns a `done(status, resSize)` for a request, or null for our own.
   function begin(kind, method, url, body) {

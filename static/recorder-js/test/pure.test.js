@@ -1,0 +1,245 @@
+// Table-driven tests of the recorder's pure modules (node --test, no DOM).
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { backoffDelay, batchBody, planDrop, splitBatches } from '../src/batching.js'
+import { consoleMessage, stringifyArg } from '../src/capture/console.js'
+import { installQueue, normalizeTags, virtualPageArgs } from '../src/commands.js'
+import { DEFAULTS, normalizeConfig } from '../src/config.js'
+import { fnv1a32, isSampled, randomId, uuid4 } from '../src/ids.js'
+import { hasCardNumber, luhnValid, maskCardNumbers } from '../src/luhn.js'
+import { navKind } from '../src/navigation.js'
+import { pageAllowed, urlMatches } from '../src/patterns.js'
+import { joinSelectors, starText, stars } from '../src/privacy.js'
+import { createSessions } from '../src/session.js'
+import { bodySize, scrubUrl } from '../src/urls.js'
+
+const loc = (href) => new URL(href)
+
+test('url patterns match the whole href, or pathname+search when they start with /', () => {
+  const cases = [
+    ['/checkout*', 'https://a.com/checkout/step1', true],
+    ['/checkout', 'https://a.com/checkout?x=1', false],
+    ['/checkout*', 'https://a.com/cart?next=/checkout', false],
+    ['/search?q=*', 'https://a.com/search?q=shoes', true],
+    ['https://a.com/*', 'https://a.com/x', true],
+    ['*.com/admin*', 'https://b.com/admin/users', true],
+    ['https://a.com/', 'https://a.com/x', false],
+    ['/a.b', 'https://a.com/aXb', false], // '.' is literal
+    ['/(x)+', 'https://a.com/(x)+', true],
+    ['*', 'https://a.com/anything', true],
+  ]
+  for (const [p, href, want] of cases) assert.equal(urlMatches(p, loc(href)), want, `${p} vs ${href}`)
+})
+
+test('include and exclude decide which pages are recorded', () => {
+  const l = loc('https://a.com/account/settings')
+  assert.equal(pageAllowed(l, [], []), true)
+  assert.equal(pageAllowed(l, ['/account*'], []), true)
+  assert.equal(pageAllowed(l, ['/shop*'], []), false)
+  assert.equal(pageAllowed(l, [], ['/account/*']), false)
+  assert.equal(pageAllowed(l, ['/account*'], ['*settings']), false)
+})
+
+test('fnv1a32 matches the reference vectors', () => {
+  assert.equal(fnv1a32(''), 0x811c9dc5)
+  assert.equal(fnv1a32('a'), 0xe40c292c)
+  assert.equal(fnv1a32('foobar'), 0xbf9cf968)
+})
+
+test('sampling is stable per visitor and follows the rate', () => {
+  const ids = Array.from({ length: 4000 }, (_, i) => 'visitor-' + i)
+  assert.equal(ids.filter((v) => isSampled(v, 100)).length, 4000)
+  assert.equal(ids.filter((v) => isSampled(v, 0)).length, 0)
+  const quarter = ids.filter((v) => isSampled(v, 25)).length
+  assert.ok(quarter > 800 && quarter < 1200, String(quarter))
+  for (const v of ids.slice(0, 50)) assert.equal(isSampled(v, 37.5), fnv1a32(v) % 10000 < 3750)
+})
+
+test('ids: uuid v4 with or without crypto.randomUUID, visitor ids fit the protocol', () => {
+  const re = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
+  assert.match(uuid4(globalThis.crypto), re)
+  assert.match(uuid4({ getRandomValues: (b) => globalThis.crypto.getRandomValues(b) }), re)
+  assert.match(uuid4(undefined), re)
+  assert.match(randomId(globalThis.crypto), /^[A-Za-z0-9_-]{16,64}$/)
+  assert.notEqual(randomId(globalThis.crypto), randomId(globalThis.crypto))
+})
+
+test('luhn: card numbers are found and masked, other digit runs are left alone', () => {
+  assert.equal(luhnValid('4111111111111111'), true)
+  assert.equal(luhnValid('4111111111111112'), false)
+  const cases = [
+    ['4111 1111 1111 1111', true],
+    ['card: 4111-1111-1111-1111 exp 12/30', true],
+    ['5500005555555559', true],
+    ['378282246310005', true], // Amex, 15 digits
+    ['4111111111111112', false],
+    ['phone 0123456789', false],
+    ['order 12345678901234567890123', false], // too long to be a card
+    ['', false],
+  ]
+  for (const [text, want] of cases) assert.equal(hasCardNumber(text), want, text)
+  assert.equal(maskCardNumbers('pay 4111 1111 1111 1111 now'), 'pay ******************* now')
+  assert.equal(maskCardNumbers('id 4111111111111112'), 'id 4111111111111112')
+})
+
+test('request URLs lose query values, credentials and fragments', () => {
+  const base = 'https://shop.test/page'
+  assert.equal(scrubUrl('/api/x?token=abc&id=5#frag', base, false), 'https://shop.test/api/x?token=*&id=*')
+  assert.equal(scrubUrl('/api/x?token=abc', base, true), 'https://shop.test/api/x?token=abc')
+  assert.equal(scrubUrl('https://u:p@other.test/a?secret', base, false), 'https://other.test/a?*')
+  assert.equal(scrubUrl('/a?', base, false), 'https://shop.test/a?')
+  assert.equal(scrubUrl('http://[bad', base, false), '')
+})
+
+test('request body sizes are known when cheap, else -1', () => {
+  assert.equal(bodySize(undefined), 0)
+  assert.equal(bodySize('héllo'), 6)
+  assert.equal(bodySize(new Uint8Array(7)), 7)
+  assert.equal(bodySize(new ArrayBuffer(9)), 9)
+  assert.equal(bodySize(new Blob(['abc'])), 3)
+  assert.equal(bodySize(new URLSearchParams('a=1&b=2')), 7)
+  assert.equal(bodySize(new FormData()), -1)
+})
+
+test('backoff doubles from 1 s to a 60 s cap, jittered over the upper half', () => {
+  assert.equal(backoffDelay(1, 1), 1000)
+  assert.equal(backoffDelay(1, 0), 500)
+  assert.equal(backoffDelay(3, 1), 4000)
+  assert.equal(backoffDelay(7, 1), 60000)
+  assert.equal(backoffDelay(50, 0), 30000)
+  for (let a = 1; a < 30; a++) assert.ok(backoffDelay(a, Math.random()) <= 60000)
+})
+
+test('batches are split by size and count', () => {
+  const ev = (n) => 'x'.repeat(n)
+  assert.deepEqual(splitBatches([ev(10), ev(10), ev(10)], 25, 100).map((g) => g.length), [2, 1])
+  assert.deepEqual(splitBatches([ev(100), ev(1)], 25, 100).map((g) => g.length), [1, 1])
+  assert.deepEqual(splitBatches([1, 2, 3, 4, 5].map(() => 'a'), 1000, 2).map((g) => g.length), [2, 2, 1])
+  assert.deepEqual(splitBatches([], 10, 10), [])
+})
+
+test('the memory cap drops the oldest batches, never the one in flight, then the buffer', () => {
+  assert.deepEqual(planDrop([100, 100, 100], 0, 50, 400), { batches: 0, buffer: false })
+  assert.deepEqual(planDrop([100, 100, 100], 0, 150, 400), { batches: 1, buffer: false })
+  assert.deepEqual(planDrop([100, 100, 100], 1, 150, 250), { batches: 2, buffer: false })
+  assert.deepEqual(planDrop([100], 1, 500, 200), { batches: 0, buffer: true })
+})
+
+test('a batch body is the protocol JSON', () => {
+  const body = batchBody(12, { vid: 'v1234567', sid: 's', seq: 3, ev: '{"type":4},{"type":2}' }, 99)
+  assert.deepEqual(JSON.parse(body), { v: 1, wid: 12, vid: 'v1234567', sid: 's', seq: 3, sent: 99, events: [{ type: 4 }, { type: 2 }] })
+})
+
+test('tagSession takes a flag string or an object of primitives', () => {
+  assert.deepEqual(normalizeTags('vip'), { vip: 'true' })
+  assert.deepEqual(normalizeTags({ plan: 'pro', seats: 3, ok: true, skip: null, obj: {} }), { plan: 'pro', seats: '3', ok: 'true' })
+  assert.equal(normalizeTags(''), null)
+  assert.equal(normalizeTags([1, 2]), null)
+  assert.equal(normalizeTags(42), null)
+})
+
+test('virtualPage defaults to the current page', () => {
+  const l = loc('https://a.com/x')
+  const doc = { title: 'T' }
+  assert.deepEqual(virtualPageArgs(undefined, undefined, l, doc), { url: 'https://a.com/x', title: 'T' })
+  assert.deepEqual(virtualPageArgs('/y', 'Y', l, doc), { url: 'https://a.com/y', title: 'Y' })
+  assert.deepEqual(virtualPageArgs({ url: '/z' }, undefined, l, doc), { url: 'https://a.com/z', title: 'T' })
+  assert.deepEqual(virtualPageArgs('http://[bad', 7, l, doc), { url: 'https://a.com/x', title: 'T' })
+})
+
+test('the __insp queue hands back queued commands and runs later ones at once', () => {
+  const win = { __insp: [['wid', 1], ['identify', 'u']] }
+  const ran = []
+  const queued = installQueue(win, (c) => ran.push(c))
+  assert.deepEqual(queued, [['wid', 1], ['identify', 'u']])
+  assert.equal(win.__insp.push(['tagSession', 'a'], ['optOut']), 2)
+  assert.deepEqual(ran, [['tagSession', 'a'], ['optOut']])
+  assert.deepEqual(installQueue({}, () => {}), [])
+})
+
+test('config falls back to safe defaults for missing or mistyped keys', () => {
+  const cfg = normalizeConfig({ wid: 5, maskAllInputs: 'no', include: ['/a', 3], sampleRate: NaN, endpoint: 'https://h/api' })
+  assert.equal(cfg.wid, 5)
+  assert.equal(cfg.maskAllInputs, true)
+  assert.deepEqual(cfg.include, ['/a'])
+  assert.equal(cfg.sampleRate, 100)
+  assert.equal(cfg.honorDnt, true)
+  assert.deepEqual(Object.keys(normalizeConfig(null)), Object.keys(DEFAULTS))
+})
+
+test('selector lists keep their valid parts', () => {
+  const valid = (s) => !/[[]$|^\s*>/.test(s.trim()) && !s.includes('!!')
+  assert.equal(joinSelectors('.a', '', valid), '.a')
+  assert.equal(joinSelectors('.a', '#x, .y', valid), '.a,#x, .y')
+  assert.equal(joinSelectors('.a', '#x,!!bad,.y', valid), '.a,#x,.y')
+})
+
+test('masking keeps the length', () => {
+  assert.equal(stars('hunter2'), '*******')
+  assert.equal(starText('Jane Doe\n'), '**** ***\n')
+})
+
+test('console arguments are stringified and truncated', () => {
+  assert.equal(stringifyArg(new TypeError('boom')), 'TypeError: boom')
+  assert.equal(stringifyArg({ a: 1 }), '{"a":1}')
+  const circular = {}
+  circular.self = circular
+  assert.equal(stringifyArg(circular), '[object Object]')
+  assert.equal(stringifyArg(undefined), 'undefined')
+  assert.equal(consoleMessage(['x'.repeat(900)]).length, 500)
+  assert.equal(consoleMessage(Array(10).fill('y'.repeat(600))).length, 2000)
+})
+
+test('popstate within the page is a hash navigation', () => {
+  assert.equal(navKind('pop', 'https://a/x#1', 'https://a/x#2'), 'hash')
+  assert.equal(navKind('pop', 'https://a/x', 'https://a/y'), 'pop')
+  assert.equal(navKind('push', 'https://a/x', 'https://a/x#2'), 'push')
+})
+
+function memoryStore() {
+  const m = new Map()
+  return {
+    m,
+    get: (k) => (m.has(k) ? JSON.parse(m.get(k)) : null),
+    set: (k, v) => (m.set(k, JSON.stringify(v)), true),
+    del: (k) => m.delete(k),
+  }
+}
+
+test('a session spans page loads until the inactivity timeout or the maximum age', () => {
+  const store = memoryStore()
+  const cfg = { wid: 1, sessionTimeoutMin: 30, maxSessionHours: 1 }
+  const min = 60000
+  const a = createSessions(store, cfg, globalThis.crypto)
+  const s1 = a.current(0, 0)
+  assert.equal(a.reserve(1000, 1000).seq, 0)
+  assert.equal(a.reserve(2000, 1000).seq, 1)
+  // another page load (or tab) continues it, with the next seq
+  const b = createSessions(store, cfg, globalThis.crypto)
+  assert.equal(b.current(20 * min, 20 * min).sid, s1.sid)
+  assert.deepEqual(b.reserve(20 * min, 20 * min), { sid: s1.sid, start: 0, seq: 2 })
+  assert.equal(a.reserve(21 * min, 0).seq, 3) // tabs never reuse a seq
+  // 31 minutes without activity: a new session from seq 0
+  const s2 = b.reserve(52 * min, 20 * min)
+  assert.notEqual(s2.sid, s1.sid)
+  assert.equal(s2.seq, 0)
+  // and never longer than maxSessionHours, even when active
+  const s3 = b.reserve(52 * min + 3600001, 52 * min + 3600001)
+  assert.notEqual(s3.sid, s2.sid)
+})
+
+test('the visitor id is created once and kept', () => {
+  const store = memoryStore()
+  const cfg = { wid: 1, sessionTimeoutMin: 30, maxSessionHours: 24 }
+  const v = createSessions(store, cfg, globalThis.crypto).visitor()
+  assert.match(v, /^[A-Za-z0-9_-]{16,64}$/)
+  assert.equal(createSessions(store, cfg, globalThis.crypto).visitor(), v)
+})
+
+test('a session survives localStorage being cleared under it', () => {
+  const store = memoryStore()
+  const s = createSessions(store, { wid: 1, sessionTimeoutMin: 30, maxSessionHours: 24 }, globalThis.crypto)
+  const first = s.reserve(0, 0)
+  store.m.clear()
+  assert.deepEqual(s.reserve(1000, 1000), { sid: first.sid, start: 0, seq: 1 })
+})
