@@ -170,3 +170,50 @@ class RequestLog:
 
     def to(self, origin: str) -> list[str]:
         return [url for url in self.urls if url.startswith(origin)]
+
+
+class UploadSpy:
+    """The bodies of the recorder's uploads as they left the browser (read through the DevTools protocol).
+
+    Playwright does not expose Blob request bodies, so this asks Chromium for
+    them by request id. Read them before the page closes.
+    """
+
+    def __init__(self, page):
+        self.cdp = page.context.new_cdp_session(page)
+        self.cdp.send("Network.enable")
+        self.ids: list[str] = []
+        self.cdp.on("Network.requestWillBeSent", self._seen)
+
+    def _seen(self, event):
+        request = event["request"]
+        if request["method"] == "POST" and "/api/v1/ingest" in request["url"]:
+            self.ids.append(event["requestId"])
+
+    def wait(self, page, timeout_ms: int = 15_000) -> None:
+        """Wait for at least one upload; Playwright delivers events only inside its own calls."""
+        waited = 0
+        while not self.ids and waited < timeout_ms:
+            page.wait_for_timeout(100)
+            waited += 100
+        assert self.ids, "no upload left the browser"
+        page.wait_for_timeout(500)
+
+    def bodies(self) -> list[bytes]:
+        import base64
+        import gzip
+
+        found = []
+        for request_id in self.ids:
+            answer = self.cdp.send("Network.getRequestPostData", {"requestId": request_id})
+            body = base64.b64decode(answer["postData"]) if answer.get("base64Encoded") else answer["postData"].encode()
+            found.append(gzip.decompress(body) if body[:2] == b"\x1f\x8b" else body)
+        return found
+
+
+def flush_now(page):
+    """Make the recorder send what it holds, as when the tab is hidden."""
+    page.evaluate("""() => {
+        Object.defineProperty(document, 'visibilityState', {configurable: true, get: () => 'hidden'});
+        document.dispatchEvent(new Event('visibilitychange'));
+    }""")

@@ -6,7 +6,7 @@ import pytest
 from recorder.models import Chunk, Session
 from replay.selectors import session_chunks, session_events
 from sites.snippet import site_snippet
-from tests.e2e.conftest import RequestLog, recorder_started, wait_for
+from tests.e2e.conftest import RequestLog, UploadSpy, flush_now, recorder_started, wait_for
 from tests.factories import SiteFactory, UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.worker]
@@ -190,24 +190,31 @@ def test_identity_tags_device_and_visibility(live_server, celery_worker, custome
     context.close()
 
 
-def test_cross_origin_iframes_are_boxes_and_file_inputs_keep_no_names(live_server, celery_worker, customer, page, tmp_path):
+def test_cross_origin_iframes_are_boxes_and_file_inputs_keep_no_names(live_server, celery_worker, customer, context, tmp_path):
     site = make_site(customer)
     secret_file = tmp_path / "medical-report-jane.pdf"
     secret_file.write_bytes(b"%PDF secret-file-content")
     body = f"""<h1>Upload</h1><iframe id="pay" src="{live_server.url}/accounts/login/" width="300" height="150"></iframe>
                <input id="file" type="file">"""
     customer.pages = {"/": html(site_snippet(site, live_server.url), body)}
+    page = context.new_page()
+    uploads = UploadSpy(page)
     page.goto(customer.url("/"))
     recorder_started(page)
     page.set_input_files("#file", str(secret_file))
     page.click("h1")
     page.wait_for_timeout(300)
+    flush_now(page)
+    uploads.wait(page)
+    sent = b"".join(uploads.bodies())
     page.close()
     events = stored_events(site, until=has("hs.file"))
     assert custom(events, "hs.file") == [{"chosen": 1}]
     dump = repr(events)
     assert "medical-report-jane" not in dump and "secret-file-content" not in dump
     assert "Log in to Hindsight" not in dump  # the iframe's own content is not recorded
+    assert b"hs.file" in sent
+    assert b"medical-report-jane" not in sent  # the name never left the browser
 
 
 def test_url_rules_and_sampling_decide_in_the_browser(live_server, celery_worker, customer, browser):

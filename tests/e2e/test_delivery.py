@@ -10,7 +10,7 @@ from tests.e2e.test_capture import html, make_site, stored_events
 
 pytestmark = [pytest.mark.e2e, pytest.mark.worker]
 
-BODY = """<h1>Log</h1><button id="add">add</button><div id="log"></div><script>
+BODY = """<h1>Log</h1><button id="add">add</button><input id="note" class="hindsight-unmask"><div id="log"></div><script>
 let n = 0;
 document.getElementById('add').onclick = () => {
   const p = document.createElement('p'); p.textContent = 'marker-' + (n++); document.getElementById('log').appendChild(p);
@@ -95,3 +95,16 @@ def test_an_action_right_before_the_page_closes_is_stored(live_server, celery_wo
     page.close()
     events = stored_events(site, until=lambda events: "marker-0" in markers_in(events))
     assert no_duplicates(events)
+
+
+def test_text_typed_right_before_the_page_closes_is_stored(live_server, celery_worker, customer, context):
+    site = make_site(customer)
+    customer.pages = {"/": html(site_snippet(site, live_server.url), BODY)}
+    page = context.new_page()
+    page.goto(customer.url("/"))
+    recorder_started(page)
+    page.wait_for_timeout(300)
+    page.click("#note")
+    page.keyboard.type("typed-then-closed", delay=10)
+    page.close()  # the field still has focus: no change event ever fires
+    stored_events(site, until=lambda events: "typed-then-closed" in json.dumps(events))

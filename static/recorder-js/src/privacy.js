@@ -14,7 +14,7 @@ const CARD_NAME = /card.?num|cc.?num|cvc|cvv|csc|security.?code|exp(iry|iration)
 // Every type listed, so that rrweb asks maskInputFn about every field and
 // the decision (including the card-number check) is ours.
 const INPUT_TYPES =
-  'color date datetime-local email month number range search tel text time url week textarea select password hidden'
+  'color date datetime-local email month number range search tel text time url week textarea select password hidden file'
 
 export const stars = (s) => '*'.repeat(s.length)
 export const starText = (s) => s.replace(/\S/g, '*')
@@ -61,6 +61,7 @@ export function createPrivacy(cfg, doc, getMirror) {
     return (
       wasPassword.has(el) ||
       type === 'hidden' ||
+      type === 'file' || // its value is "C:\fakepath\<the file's name>"
       el.hasAttribute('data-rr-is-password') ||
       SECRET_AUTOCOMPLETE.test(attr('autocomplete')) ||
       CARD_NAME.test(attr('name')) ||

@@ -22,7 +22,9 @@ const RRWEB = {
     mouseInteraction: { MouseUp: false, MouseDown: false, TouchMove_Departed: false, TouchCancel: false },
     scroll: 150,
     media: 800,
-    input: 'last', // the field's value on change, not every keystroke
+    // input: every 'input' event, not 'last' (change only): text typed into a
+    // field that still has focus when the page closes must not be lost, and
+    // researchers watch people type.
   },
   slimDOMOptions: 'all', // no scripts, comments, head meta noise, title mutations
   inlineStylesheet: true, // replays keep their look when the site's CSS changes
