@@ -125,7 +125,8 @@ export function createRecorder(options, win) {
     gap = null
     const t = Date.now()
     lastActivity = t
-    sess = sessions.current(t, t)
+    // Activity 0: a page load alone does not revive a session that timed out.
+    sess = sessions.current(t, 0)
     lastUrl = win.location.href
     privacy = createPrivacy(cfg, doc, () => record.mirror)
     capture = [privacy.stop]
