@@ -228,6 +228,17 @@ test('a session spans page loads until the inactivity timeout or the maximum age
   assert.notEqual(s3.sid, s2.sid)
 })
 
+test('a page load after the timeout starts a new session (loading a page is not activity)', () => {
+  const store = memoryStore()
+  const cfg = { wid: 1, sessionTimeoutMin: 30, maxSessionHours: 24 }
+  const min = 60000
+  const first = createSessions(store, cfg, globalThis.crypto).current(0, 0)
+  const later = createSessions(store, cfg, globalThis.crypto).current(31 * min, 0)
+  assert.notEqual(later.sid, first.sid)
+  const soon = createSessions(store, cfg, globalThis.crypto).current(32 * min, 0)
+  assert.equal(soon.sid, later.sid)
+})
+
 test('the visitor id is created once and kept', () => {
   const store = memoryStore()
   const cfg = { wid: 1, sessionTimeoutMin: 30, maxSessionHours: 24 }
