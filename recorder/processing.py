@@ -19,6 +19,7 @@ INCREMENTAL = 3
 VIEWPORT_RESIZE = 4  # rrweb IncrementalSource.ViewportResize
 ERROR_KINDS = {"error", "rejection", "console.error"}
 MAX_TAGS = 50
+MAX_TIMESTAMP = 32_503_680_000_000  # 3000-01-01 in ms
 
 
 class BatchError(Exception):
@@ -103,8 +104,8 @@ def _event_validate(event: Any, index: int) -> None:
         raise _invalid(f"{where}.type", "must be an integer from 0 to 6")
     if not isinstance(event.get("data"), dict):
         raise _invalid(f"{where}.data", "must be an object")
-    if not _is_int(event.get("timestamp")) or event["timestamp"] < 0:
-        raise _invalid(f"{where}.timestamp", "must be a positive integer (ms)")
+    if not _is_int(event.get("timestamp")) or not 0 <= event["timestamp"] <= MAX_TIMESTAMP:
+        raise _invalid(f"{where}.timestamp", "must be a positive integer (ms) before the year 3000")
 
 
 def _is_int(value: Any) -> bool:

@@ -85,7 +85,7 @@ def _session_facts(session: Session, summary: Summary) -> list[str]:
         if not session.entry_url or _ms(entry["at"]) <= session.started_at:
             session.entry_url, session.referrer = entry["url"], entry["referrer"]
             changed += ["entry_url", "referrer"]
-    if summary.viewport:
+    if summary.viewport and max(summary.viewport) <= 100_000:
         session.viewport_w, session.viewport_h = summary.viewport
         changed += ["viewport_w", "viewport_h"]
     device = summary.device
@@ -95,7 +95,9 @@ def _session_facts(session: Session, summary: Summary) -> list[str]:
     ):
         value = device.get(key)
         if isinstance(value, kind) and not isinstance(value, bool):
-            setattr(session, field, value if kind is int else value[:64])
+            if kind is int and not 0 <= value <= 100_000:
+                continue
+            setattr(session, field, value if kind is int else value[: Session._meta.get_field(field).max_length])
             changed.append(field)
     return changed
 

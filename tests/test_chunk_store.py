@@ -53,3 +53,27 @@ def test_a_chunk_whose_row_is_gone_is_skipped(client, site):
     chunk, batch = accept(client, site)
     Chunk.objects.filter(pk=chunk.pk).delete()
     assert chunk_store.apply(args=[chunk.pk, batch["events"]]).get() is False
+
+
+def custom(tag, payload, ts=1_700_000_000_000):
+    return {"type": 5, "data": {"tag": tag, "payload": payload}, "timestamp": ts}
+
+
+def test_odd_payloads_from_a_client_are_stored_without_failing(client, site):
+    long = "x" * 5000
+    events = [
+        {"type": 4, "data": {"href": long, "width": 10**12, "height": -1}, "timestamp": 1_700_000_000_000},
+        custom("hs.page", {"url": long, "title": long, "kind": long, "referrer": 5}),
+        custom("hs.identify", {"id": long}),
+        custom("hs.tag", {"tags": {long: long, "n": None, "list": [1, 2]}}),
+        custom("hs.tag", {"tags": "not an object"}),
+        custom("hs.device", {"screenW": 10**15, "screenH": "wide", "lang": long, "tz": long}),
+        custom("hs.error", {"kind": "error", "message": None}),
+        custom("hs.page", "not an object"),
+        {"type": 3, "data": {"source": 4, "width": "1", "height": None}, "timestamp": 1_700_000_000_500},
+    ]
+    chunk, batch = accept(client, site, events=events)
+    assert chunk_store.apply(args=[chunk.pk, batch["events"]]).get() is True
+    session = Session.objects.get(pk=batch["sid"])
+    assert len(session.identity) == 255 and len(session.language) <= 35 and session.screen_w is None
+    assert session.page_count == 1 and session.error_count == 1

@@ -49,6 +49,7 @@ def test_undecodable_bodies_are_refused(body, status, code):
     ("events", [{"type": 2, "data": [], "timestamp": 1}]),
     ("events", [{"type": 2, "data": {}, "timestamp": -5}]),
     ("events", [{"type": 2, "data": {}, "timestamp": "now"}]),
+    ("events", [{"type": 2, "data": {}, "timestamp": 10**16}]),
 ])
 def test_a_wrong_type_in_any_field_is_a_400_naming_it(field, value):
     with pytest.raises(BatchError) as caught:
