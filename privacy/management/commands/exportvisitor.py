@@ -1,10 +1,10 @@
 import json
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
 from privacy.audit import audit_record
+from privacy.management.commands._site import site_or_fail
 from privacy.services import visitor_export
-from sites.models import Site
 
 
 class Command(BaseCommand):
@@ -15,9 +15,7 @@ class Command(BaseCommand):
         parser.add_argument("visitor", help="The visitor's identity or visitor id.")
 
     def handle(self, *args, site, visitor, **options):
-        found = Site.objects.filter(pk=site).first()
-        if found is None:
-            raise CommandError(f"No site {site}.")
+        found = site_or_fail(site)
         export = visitor_export(site=found, visitor=visitor)
         audit_record(user=None, site=found, action="visitor.export", target=visitor,
                      detail={"sessions": len(export["sessions"]), "via": "exportvisitor"})

@@ -1,8 +1,8 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
 from privacy.audit import audit_record
+from privacy.management.commands._site import site_or_fail
 from privacy.services import visitor_forget
-from sites.models import Site
 
 
 class Command(BaseCommand):
@@ -13,9 +13,7 @@ class Command(BaseCommand):
         parser.add_argument("visitor", help="The visitor's identity or visitor id.")
 
     def handle(self, *args, site, visitor, **options):
-        found = Site.objects.filter(pk=site).first()
-        if found is None:
-            raise CommandError(f"No site {site}.")
+        found = site_or_fail(site)
         deleted = visitor_forget(site=found, visitor=visitor)
         audit_record(user=None, site=found, action="visitor.forget", target=visitor,
                      detail={"sessions": deleted, "via": "forgetvisitor"})
