@@ -23,6 +23,8 @@ SECRETS = {
     "otp": "OtpQ7Z9X2",
     "hidden": "HiddenSecret-6666",
     "was_password": "ShownPwSecret-1212",
+    "unmasked_password": "UnmaskedPw-1313",
+    "unmasked_card": "6011 0009 9013 9424",
 }
 VISIBLE = "VisibleOK-7777"
 
@@ -43,6 +45,8 @@ def privacy_page(snippet: str) -> str:
     <input id="toggle" type="password">
     <button id="show" onclick="document.getElementById('toggle').type='text'">Show</button>
     <input id="visible" class="inspectlet-whitelist" name="search">
+    <input id="pw-unmask" type="password" class="hindsight-unmask">
+    <input id="cvv-unmask" name="card_number" class="inspectlet-whitelist">
     <p>Public text of the page.</p>
     </body></html>"""
 
@@ -64,6 +68,8 @@ def fill_everything(page):
     page.keyboard.type("X", delay=5)
     page.click("#visible")
     page.keyboard.type(VISIBLE, delay=5)
+    page.fill("#pw-unmask", SECRETS["unmasked_password"])  # the unmask class can never reveal these
+    page.fill("#cvv-unmask", SECRETS["unmasked_card"])
     page.click("h1")
 
 
