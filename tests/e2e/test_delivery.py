@@ -108,3 +108,38 @@ def test_text_typed_right_before_the_page_closes_is_stored(live_server, celery_w
     page.keyboard.type("typed-then-closed", delay=10)
     page.close()  # the field still has focus: no change event ever fires
     stored_events(site, until=lambda events: "typed-then-closed" in json.dumps(events))
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "known recorder bug: after a memory-cap gap the Meta event is stored but the fresh FullSnapshot "
+    "is not, so the replay cannot resume after the gap"
+))
+def test_memory_stays_bounded_while_offline_and_the_gap_is_recorded(live_server, celery_worker, customer, context):
+    site = make_site(customer)
+    customer.pages = {"/": html(site_snippet(site, live_server.url), BODY)}
+    page = context.new_page()
+    page.goto(customer.url("/"))
+    recorder_started(page)
+    context.set_offline(True)
+    # About 2.4 MB of changes while no upload can leave, past the recorder's 2 MB cap,
+    # on a page that itself stays small (a panel whose 80 KB of text is replaced).
+    page.evaluate("""async () => {
+        const panel = document.createElement('div');
+        document.body.appendChild(panel);
+        for (let i = 0; i < 30; i++) {
+            panel.textContent = ('bulk-' + i + ' ').repeat(10000);
+            await new Promise(done => setTimeout(done, 1100));
+        }
+    }""")
+    page.wait_for_timeout(1500)
+    context.set_offline(False)
+    page.wait_for_timeout(11_000)  # a gap's fresh snapshot waits up to 10 s
+    click_markers(page, 1)
+    page.close()
+    events = stored_events(site, until=lambda events: any(
+        e["type"] == 5 and e["data"]["tag"] == "hs.gap" for e in events) and "marker-0" in markers_in(events), timeout=90)
+    gap = [e for e in events if e["type"] == 5 and e["data"]["tag"] == "hs.gap"][-1]
+    assert gap["data"]["payload"]["dropped"] > 0 and gap["data"]["payload"]["bytes"] > 0
+    assert any(e["type"] == 2 and e["timestamp"] >= gap["timestamp"] for e in events)  # replay resumes from a fresh snapshot
+    stored = sum(len(json.dumps(e)) for e in events)
+    assert stored < 2_400_000  # what was dropped is not there
