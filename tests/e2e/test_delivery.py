@@ -152,3 +152,23 @@ def test_memory_stays_bounded_while_offline_and_the_replay_resumes_after_the_gap
     gap = [e for e in events if e["type"] == 5 and e["data"]["tag"] == "hs.gap"][-1]
     assert gap["data"]["payload"]["dropped"] > 0 and gap["data"]["payload"]["bytes"] > 0
     assert sum(len(json.dumps(e)) for e in events) < 2_400_000  # what was dropped is not there
+
+
+def test_typing_keeps_the_newest_value_at_least_once_a_second(live_server, celery_worker, customer, context):
+    site = make_site(customer)
+    customer.pages = {"/": html(site_snippet(site, live_server.url), BODY)}
+    page = context.new_page()
+    page.goto(customer.url("/"))
+    recorder_started(page)
+    page.click("#note")
+    text = "a sentence typed steadily for about two seconds"
+    page.keyboard.type(text, delay=45)
+    page.click("h1")
+    page.close()
+    events = stored_events(site, until=lambda events: text in json.dumps(events))
+    note_id = next(e["data"]["id"] for e in events if e["type"] == 3 and e["data"]["source"] == 5 and e["data"]["text"] == text)
+    values = [e["data"]["text"] for e in events if e["type"] == 3 and e["data"]["source"] == 5 and e["data"]["id"] == note_id]
+    assert values[-1] == text
+    # Not one value per keystroke (47): runs of keystrokes collapse (caret selection events split them).
+    assert 2 <= len(values) <= 12
+    assert all(text.startswith(v) for v in values)

@@ -42,6 +42,9 @@ const LIMITS = { 'hs.error': 100, 'hs.net': 500 }
 // press, so that the replay shows the page answering the visitor on time.
 const COALESCE_MS = 1000
 const THAW = 'hs.thaw' // our timer's custom event, never sent
+// Typing into one field keeps at least one value per TYPING_MS (see push()).
+const TYPING_MS = 1000
+const NOT_TYPING = { id: null, since: 0 }
 
 // Source numbers of rrweb incremental events that mean a person is there:
 // mouse move, mouse interaction, scroll, viewport resize, input, touch move.
@@ -77,6 +80,7 @@ export function createRecorder(options, win) {
   let counts = {}
   let gap = null // a pending hs.gap
   let gapAt = 0
+  let typing = NOT_TYPING // the field whose newest value may still be replaced
   let touchedAt = 0 // last click or key press
   let thaw = 0 // timer releasing frozen mutations
 
@@ -284,6 +288,12 @@ export function createRecorder(options, win) {
     const json = JSON.stringify(e)
     // A page this large cannot be recorded within the memory cap.
     if (json.length > cfg.capBytes / 2) return fail()
+    // Each keystroke carries the field's whole value: while nothing else
+    // happens, a newer value of the same field replaces the one before, so
+    // typing is kept at least once a second and grows linearly, not squared.
+    const field = e.type === 3 && e.data.source === 5 ? e.data.id : null
+    if (field !== null && field === typing.id && e.timestamp - typing.since < TYPING_MS && transport.replaceLast(json)) return
+    typing = field === null ? NOT_TYPING : field === typing.id && e.timestamp - typing.since < TYPING_MS ? typing : { id: field, since: e.timestamp }
     transport.add(json)
   }
 

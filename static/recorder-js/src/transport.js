@@ -59,6 +59,15 @@ export function createTransport(o) {
     cap()
   }
 
+  // Replace the newest buffered event (a newer value of the same field);
+  // false when it has left the buffer already.
+  function replaceLast(json) {
+    if (!buf.length) return false
+    bufBytes += json.length - buf[buf.length - 1].length
+    buf[buf.length - 1] = json
+    return true
+  }
+
   // Memory bound: past capBytes, drop the oldest unsent data and say so.
   function cap() {
     const sizes = queue.map((b) => b.bytes)
@@ -239,6 +248,7 @@ export function createTransport(o) {
 
   return {
     add,
+    replaceLast,
     flush,
     claim: () => (claim(), pump()),
     // Hidden pages may be discarded without pagehide: send with keepalive and
