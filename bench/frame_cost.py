@@ -162,7 +162,7 @@ def main(argv=None):
     ap.add_argument("--seconds", type=float, default=60, help="measured seconds per variant per round (default 60)")
     ap.add_argument("--rounds", type=int, default=3, help="rounds; the variant order rotates each round (default 3)")
     ap.add_argument("--variants", default=",".join(VARIANTS))
-    ap.add_argument("--seed", type=int, default=27, help="the visitor's plan (27: dashboard, orders, settings, 5 route changes a minute)")
+    ap.add_argument("--seed", type=int, default=27, help="the visitor's plan (27: dashboard, orders, settings, 6 route changes a minute)")
     args = ap.parse_args(argv)
     from playwright.sync_api import sync_playwright
 
