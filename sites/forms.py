@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from privacy.ip import ip_rules_parse
 
 from .models import Membership, Site
+from .services import SETTINGS_FIELDS
 
 _IPV4_WILDCARD = re.compile(r"(\d{1,3}|\*)(\.(\d{1,3}|\*)){3}")
 
@@ -62,14 +63,7 @@ class SiteSettingsForm(forms.ModelForm):
 
     class Meta:
         model = Site
-        fields = [
-            "name", "domains", "enabled",
-            "sample_rate", "include_urls", "exclude_urls", "min_session_sec", "session_timeout_min",
-            "record_console", "record_network", "network_query_allow",
-            "mask_all_inputs", "mask_all_text", "mask_selectors", "ignore_selectors", "unmask_selectors",
-            "scrub_emails", "consent_required", "honor_dnt", "notice", "notice_text",
-            "ip_rules", "ip_storage", "retention_days",
-        ]
+        fields = SETTINGS_FIELDS
         widgets = {
             name: forms.Textarea(attrs={"rows": 3})
             for name in ("include_urls", "exclude_urls", "mask_selectors", "ignore_selectors", "unmask_selectors", "ip_rules")

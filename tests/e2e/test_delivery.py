@@ -19,6 +19,16 @@ document.getElementById('add').onclick = () => {
 </script>"""
 
 
+def open_log_page(live_server, customer, context):
+    """A new site, and a visitor on its log page with the recorder running."""
+    site = make_site(customer)
+    customer.pages = {"/": html(site_snippet(site, live_server.url), BODY)}
+    page = context.new_page()
+    page.goto(customer.url("/"))
+    recorder_started(page)
+    return site, page
+
+
 def markers_in(events) -> set[str]:
     return {word for word in json.dumps(events).replace('"', " ").split() if word.startswith("marker-")}
 
@@ -40,11 +50,7 @@ def click_markers(page, count: int, pause: int = 150):
 
 
 def test_network_cut_then_restored_loses_nothing(live_server, celery_worker, customer, context):
-    site = make_site(customer)
-    customer.pages = {"/": html(site_snippet(site, live_server.url), BODY)}
-    page = context.new_page()
-    page.goto(customer.url("/"))
-    recorder_started(page)
+    site, page = open_log_page(live_server, customer, context)
     click_markers(page, 5)
     context.set_offline(True)
     click_markers(page, 10, pause=700)  # ~7 s offline: at least one flush fails
@@ -59,8 +65,6 @@ def test_network_cut_then_restored_loses_nothing(live_server, celery_worker, cus
 
 
 def test_server_errors_then_success_store_everything_once(live_server, celery_worker, customer, context):
-    site = make_site(customer)
-    customer.pages = {"/": html(site_snippet(site, live_server.url), BODY)}
     failures = {"left": 3, "seen": 0}
 
     def flaky(route):
@@ -73,9 +77,7 @@ def test_server_errors_then_success_store_everything_once(live_server, celery_wo
             route.continue_()
 
     context.route("**/api/v1/ingest*", flaky)
-    page = context.new_page()
-    page.goto(customer.url("/"))
-    recorder_started(page)
+    site, page = open_log_page(live_server, customer, context)
     click_markers(page, 12, pause=600)
     page.close()
     expected = {f"marker-{i}" for i in range(12)}
@@ -86,11 +88,7 @@ def test_server_errors_then_success_store_everything_once(live_server, celery_wo
 
 
 def test_an_action_right_before_the_page_closes_is_stored(live_server, celery_worker, customer, context):
-    site = make_site(customer)
-    customer.pages = {"/": html(site_snippet(site, live_server.url), BODY)}
-    page = context.new_page()
-    page.goto(customer.url("/"))
-    recorder_started(page)
+    site, page = open_log_page(live_server, customer, context)
     page.wait_for_timeout(300)
     page.click("#add")
     page.close()
@@ -99,11 +97,7 @@ def test_an_action_right_before_the_page_closes_is_stored(live_server, celery_wo
 
 
 def test_text_typed_right_before_the_page_closes_is_stored(live_server, celery_worker, customer, context):
-    site = make_site(customer)
-    customer.pages = {"/": html(site_snippet(site, live_server.url), BODY)}
-    page = context.new_page()
-    page.goto(customer.url("/"))
-    recorder_started(page)
+    site, page = open_log_page(live_server, customer, context)
     page.wait_for_timeout(300)
     page.click("#note")
     page.keyboard.type("typed-then-closed", delay=10)
@@ -124,11 +118,7 @@ def gap_then_snapshot(events) -> bool:
 def test_memory_stays_bounded_while_offline_and_the_replay_resumes_after_the_gap(
     live_server, celery_worker, customer, context
 ):
-    site = make_site(customer)
-    customer.pages = {"/": html(site_snippet(site, live_server.url), BODY)}
-    page = context.new_page()
-    page.goto(customer.url("/"))
-    recorder_started(page)
+    site, page = open_log_page(live_server, customer, context)
     context.set_offline(True)
     # About 2.4 MB of changes while no upload can leave, past the recorder's 2 MB cap,
     # on a page that itself stays small (a panel whose 80 KB of text is replaced).
@@ -155,11 +145,7 @@ def test_memory_stays_bounded_while_offline_and_the_replay_resumes_after_the_gap
 
 
 def test_typing_keeps_the_newest_value_at_least_once_a_second(live_server, celery_worker, customer, context):
-    site = make_site(customer)
-    customer.pages = {"/": html(site_snippet(site, live_server.url), BODY)}
-    page = context.new_page()
-    page.goto(customer.url("/"))
-    recorder_started(page)
+    site, page = open_log_page(live_server, customer, context)
     page.click("#note")
     text = "a sentence typed steadily for about two seconds"
     page.keyboard.type(text, delay=45)
