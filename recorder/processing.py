@@ -20,6 +20,7 @@ VIEWPORT_RESIZE = 4  # rrweb IncrementalSource.ViewportResize
 ERROR_KINDS = {"error", "rejection", "console.error"}
 MAX_TAGS = 50
 MAX_TIMESTAMP = 32_503_680_000_000  # 3000-01-01 in ms
+ID_KEYS = frozenset({"id", "parentId", "nextId", "previousId"})
 
 
 class BatchError(Exception):
@@ -93,6 +94,7 @@ def batch_validate(data: Any, *, max_events: int) -> Batch:
         raise BatchError(413, "too_many_events", f"A batch holds at most {max_events} events.")
     for index, event in enumerate(events):
         _event_validate(event, index)
+        _node_ids_restore(event)
     return Batch(wid=wid, vid=vid, sid=sid, seq=seq, sent=sent, events=events)
 
 
@@ -106,6 +108,38 @@ def _event_validate(event: Any, index: int) -> None:
         raise _invalid(f"{where}.data", "must be an object")
     if not _is_int(event.get("timestamp")) or not 0 <= event["timestamp"] <= MAX_TIMESTAMP:
         raise _invalid(f"{where}.timestamp", "must be a positive integer (ms) before the year 3000")
+    if "ids" in event and event["ids"] != "delta":
+        raise _invalid(f"{where}.ids", 'must be "delta" when present')
+
+
+def _node_ids_restore(event: dict) -> None:
+    """Undo the recorder's id encoding (docs/protocol.md, "Node ids"), in place.
+
+    With `"ids": "delta"`, each integer under an id-like key is its value
+    minus the last `id` before it in the event's JSON order, which is the
+    order json.loads keeps.
+    """
+    if event.pop("ids", None) is None:
+        return
+    last = 0
+    # Depth-first in document order (an element's "childNodes" come before its
+    # "id"), with a stack of iterators instead of recursion.
+    stack: list[tuple[Any, Any]] = [(event, iter(event.items()))]
+    while stack:
+        container, items = stack[-1]
+        for key, value in items:
+            if key in ID_KEYS and _is_int(value):
+                container[key] = value = value + last
+                if key == "id":
+                    last = value
+            elif isinstance(value, dict):
+                stack.append((value, iter(value.items())))
+                break
+            elif isinstance(value, list):
+                stack.append((value, iter(enumerate(value))))
+                break
+        else:
+            stack.pop()
 
 
 def _is_int(value: Any) -> bool:

@@ -1,7 +1,10 @@
 """Batch decoding and validation: pure functions, no database."""
+import copy
 import gzip
 import json
+import subprocess
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -50,6 +53,7 @@ def test_undecodable_bodies_are_refused(body, status, code):
     ("events", [{"type": 2, "data": {}, "timestamp": -5}]),
     ("events", [{"type": 2, "data": {}, "timestamp": "now"}]),
     ("events", [{"type": 2, "data": {}, "timestamp": 10**16}]),
+    ("events", [{"type": 2, "data": {}, "timestamp": 1, "ids": "absolute"}]),
 ])
 def test_a_wrong_type_in_any_field_is_a_400_naming_it(field, value):
     with pytest.raises(BatchError) as caught:
@@ -104,3 +108,49 @@ def test_stored_form_round_trips_and_is_deterministic():
     events = GOOD["events"]
     assert events_decode(events_encode(events)) == events
     assert events_encode(events) == events_encode(events)
+
+
+RECORDER = Path(__file__).resolve().parent.parent / "static" / "recorder-js"
+
+# A full snapshot (an element's childNodes come before its id) and a DOM
+# change with every id-like key, null, negative ids and an element whose
+# `id` attribute is a string.
+NODE_EVENTS = [
+    {"type": 2, "timestamp": 1000, "data": {"node": {"type": 0, "childNodes": [
+        {"type": 1, "name": "html", "id": 2},
+        {"type": 2, "tagName": "html", "attributes": {"id": "root"}, "childNodes": [
+            {"type": 2, "tagName": "body", "attributes": {}, "childNodes": [
+                {"type": 3, "textContent": "hi", "id": 5},
+                {"type": 2, "tagName": "input", "attributes": {"id": "7", "value": "**"}, "childNodes": [], "id": 6},
+            ], "id": 4},
+        ], "id": 3},
+    ], "id": 1}, "initialOffset": {"left": 0, "top": 0}}},
+    {"type": 3, "timestamp": 1200, "data": {"source": 0,
+        "texts": [{"id": 5, "value": "12.5"}, {"id": 905, "value": "13"}],
+        "attributes": [{"id": 6, "attributes": {"style": {"height": "4px"}}}],
+        "removes": [{"parentId": 4, "id": 900}, {"parentId": -1, "id": 901, "isShadow": True}],
+        "adds": [{"parentId": 4, "nextId": None, "previousId": 6, "node": {"type": 2, "tagName": "p", "attributes": {}, "childNodes": [], "id": 904}},
+                 {"parentId": 904, "nextId": 6, "node": {"type": 3, "textContent": "x", "id": 905}}]}},
+    {"type": 3, "timestamp": 1300, "data": {"source": 2, "type": 2, "id": 6, "x": 1, "y": 2}},
+]
+
+
+def recorder_encode(events: list[dict]) -> list[dict]:
+    """The events as the recorder's own encoder writes them (node, src/encode.js)."""
+    script = (
+        "import { eventJson } from './src/encode.js';"
+        "const events = JSON.parse(process.argv[1]);"
+        "process.stdout.write('[' + events.map(eventJson).join(',') + ']')"
+    )
+    out = subprocess.run(["node", "--input-type=module", "-e", script, json.dumps(events)],
+                         cwd=RECORDER, capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)
+
+
+def test_node_ids_written_as_differences_by_the_recorder_are_restored():
+    encoded = recorder_encode(NODE_EVENTS)
+    assert [e.get("ids") for e in encoded] == ["delta", "delta", None]
+    snapshot_ids = [n["id"] for n in encoded[0]["data"]["node"]["childNodes"]]
+    assert snapshot_ids == [2, -1], "the encoder wrote absolute ids"
+    batch = batch_validate({**GOOD, "events": copy.deepcopy(encoded)}, max_events=100)
+    assert batch.events == NODE_EVENTS

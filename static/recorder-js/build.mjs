@@ -3,16 +3,26 @@ import { readFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
 
+// The pinned rrweb is cut at build time. Each cut must match exactly once, so
+// that a different rrweb fails the build instead of silently shipping (or
+// breaking) anything.
+//
 // We never record <canvas> (rrweb's recordCanvas stays off), yet rrweb ships
 // its canvas recording: ~3 KB gzipped, of which 1 KB is the inlined source
-// of a worker that it turns into a Blob on every page load. Cut both out of
-// the pinned rrweb at build time: the worker source becomes '' and the
-// canvas observers' methods become no-ops, so the helpers only they use are
-// tree-shaken. Each cut must match exactly once, so that a different rrweb
-// fails the build instead of silently shipping (or breaking) anything.
+// of a worker that it turns into a Blob on every page load. The worker source
+// becomes '' and the canvas observers' methods become no-ops, so the helpers
+// only they use are tree-shaken.
 const cuts = [
   [/^const jsContent = '.*';$/m, "const jsContent = '';"],
   [/^ {2}initCanvasFPSObserver\([\s\S]*?^}\nclass StylesheetManager \{$/m, '  initCanvasFPSObserver() {}\n  initCanvasMutationObserver() {}\n}\nclass StylesheetManager {'],
+  // rrweb releases frozen DOM changes before any other event. Mouse and touch
+  // moves must not: they come every second while the visitor's hand rests on
+  // the mouse, and would undo the coalescing of a busy page's changes
+  // (recorder.js, coalesce()). Clicks, keys, input and scrolls still release.
+  [
+    /e\.type === EventType\.IncrementalSnapshot && e\.data\.source === IncrementalSource\.Mutation\)\) \{$/m,
+    'e.type === EventType.IncrementalSnapshot && (e.data.source === IncrementalSource.Mutation || e.data.source === IncrementalSource.MouseMove || e.data.source === IncrementalSource.TouchMove))) {',
+  ],
 ]
 
 const slimRrweb = {

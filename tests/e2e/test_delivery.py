@@ -79,6 +79,10 @@ def test_server_errors_then_success_store_everything_once(live_server, celery_wo
     context.route("**/api/v1/ingest*", flaky)
     site, page = open_log_page(live_server, customer, context)
     click_markers(page, 12, pause=600)
+    for _ in range(40):  # the retries (1 s, then 2 s, ...) meet all three failures before the page closes
+        if not failures["left"]:
+            break
+        page.wait_for_timeout(500)
     page.close()
     expected = {f"marker-{i}" for i in range(12)}
     events = stored_events(site, until=lambda events: expected <= markers_in(events), timeout=90)
@@ -121,15 +125,20 @@ def test_memory_stays_bounded_while_offline_and_the_replay_resumes_after_the_gap
     site, page = open_log_page(live_server, customer, context)
     context.set_offline(True)
     # About 2.4 MB of changes while no upload can leave, past the recorder's 2 MB cap,
-    # on a page that itself stays small (a panel whose 80 KB of text is replaced).
-    page.evaluate("""async () => {
+    # on a page that itself stays small: each click replaces a panel's 80 KB of
+    # text. Clicks, because the page's own churn is sampled down to ~1 KB/s.
+    page.evaluate("""() => {
         const panel = document.createElement('div');
-        document.body.appendChild(panel);
-        for (let i = 0; i < 30; i++) {
-            panel.textContent = ('bulk-' + i + ' ').repeat(10000);
-            await new Promise(done => setTimeout(done, 1100));
-        }
+        const button = document.createElement('button');
+        button.id = 'bulk';
+        button.textContent = 'bulk';
+        let i = 0;
+        button.onclick = () => { panel.textContent = ('bulk-' + i++ + ' ').repeat(10000); };
+        document.body.append(button, panel);
     }""")
+    for _ in range(30):
+        page.click("#bulk")
+        page.wait_for_timeout(300)
     context.set_offline(False)
     # The page stays open: the gap's fresh snapshot (at most one per 10 s) goes out with the next upload.
     for _ in range(60):

@@ -24,7 +24,7 @@ export const DEFAULTS = {
   noticeText: 'This session may be recorded to improve this site.',
   // Tuning knobs, not part of the loader config (tests shorten them).
   flushMs: 5000, // upload interval
-  batchBytes: 60000, // a batch is closed at this size so that it fits a beacon
+  batchBytes: 200000, // JSON per batch; gzipped, it still fits the 64 KB a closing page may send
   capBytes: 2e6, // buffered + unsent data kept in memory
   persistBytes: 1e6, // unsent data kept in localStorage across page loads
   checkoutMs: 300000, // a new full snapshot so the player can seek

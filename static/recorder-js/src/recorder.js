@@ -1,8 +1,10 @@
 import { record } from '@rrweb/record'
 import { captureErrors } from './capture/console.js'
 import { captureNetwork } from './capture/network.js'
+import { freezeMs } from './coalesce.js'
 import { installQueue, normalizeTags, virtualPageArgs } from './commands.js'
 import { normalizeConfig } from './config.js'
+import { eventJson } from './encode.js'
 import { isSampled } from './ids.js'
 import { navKind, watchNavigation } from './navigation.js'
 import { showNotice } from './notice.js'
@@ -36,11 +38,10 @@ const RRWEB = {
 const LIMITS = { 'hs.error': 100, 'hs.net': 500 }
 
 // DOM changes the page makes on its own (tickers, clocks, polling SPAs) are
-// coalesced into one diff per COALESCE_MS: rrweb's mutation buffer is frozen
-// after a mutation and released by the next non-mutation event (rrweb does
-// that itself) or by our timer. Not within COALESCE_MS of a click or key
-// press, so that the replay shows the page answering the visitor on time.
-const COALESCE_MS = 1000
+// coalesced: after a diff goes out, rrweb's mutation buffer is frozen, and
+// released by our timer (freezeMs(): longer after bigger diffs) or by the
+// visitor's next click, key, input or scroll (rrweb does that itself; mouse
+// moves don't, see build.mjs).
 const THAW = 'hs.thaw' // our timer's custom event, never sent
 // Typing into one field keeps at least one value per TYPING_MS (see push()).
 const TYPING_MS = 1000
@@ -54,8 +55,12 @@ const isUserSource = (s) => s >= 1 && s <= 6
 // player only needs the last one.
 function lastTextPerNode(texts) {
   const seen = new Set()
-  return texts.reverse().filter((t) => !seen.has(t.id) && seen.add(t.id)).reverse()
+  return texts.reverse().filter((t) => !seen.has(t.id) && seen.add(t.id))
 }
+
+// Each node has one text or attribute entry, so their order does not matter:
+// in node order, their ids go out as small regular steps (encode.js).
+const byId = (a, b) => a.id - b.id
 
 export function createRecorder(options, win) {
   const cfg = normalizeConfig(options)
@@ -81,7 +86,7 @@ export function createRecorder(options, win) {
   let gap = null // a pending hs.gap
   let gapAt = 0
   let typing = NOT_TYPING // the field whose newest value may still be replaced
-  let touchedAt = 0 // last click or key press
+  let touchedAt = 0 // the visitor last pressed, released, typed or changed something
   let thaw = 0 // timer releasing frozen mutations
 
   // Every entry point from the page or the browser goes through guard():
@@ -169,7 +174,7 @@ export function createRecorder(options, win) {
     sessionStart(doc.referrer)
     capture.push(watchNavigation(win, guard(onNav)))
     capture.push(listen(doc, 'change', guard(onFileChosen), true))
-    for (const type of ['pointerdown', 'keydown']) capture.push(listen(doc, type, () => (touchedAt = Date.now()), true))
+    for (const type of ['pointerdown', 'pointerup', 'keydown', 'input', 'change']) capture.push(listen(doc, type, () => (touchedAt = Date.now()), true))
     capture.push(() => clearTimeout(thaw))
     if (cfg.recordConsole) capture.push(captureErrors(win, guard((p) => custom('hs.error', p))))
     if (cfg.recordNetwork) capture.push(captureNetwork(win, cfg, guard((p) => custom('hs.net', p))))
@@ -212,16 +217,20 @@ export function createRecorder(options, win) {
       return // nobody there: an unattended page's churn is not worth sending
     }
     if (e.type === 5 && e.data.tag === THAW) return
-    if (src === 0) e.data.texts = lastTextPerNode(e.data.texts)
+    if (src === 0) {
+      e.data.texts = lastTextPerNode(e.data.texts).sort(byId)
+      e.data.attributes.sort(byId)
+    }
     privacy.scrub(e)
-    push(e)
-    if (src === 0) coalesce()
+    const bytes = push(e)
+    if (src === 0 && phase === 'recording') coalesce(bytes)
   }
 
-  // A mutation just went out, so the buffer is not frozen (any more): freeze
-  // it for the next COALESCE_MS.
-  function coalesce() {
-    if (Date.now() - touchedAt < COALESCE_MS) return
+  // A diff of `bytes` just went out, so the buffer is not frozen (any more):
+  // freeze it for a while.
+  function coalesce(bytes) {
+    const ms = freezeMs(bytes, Date.now() - touchedAt)
+    if (!ms) return
     record.freezePage()
     clearTimeout(thaw)
     thaw = setTimeout(
@@ -229,7 +238,7 @@ export function createRecorder(options, win) {
         thaw = 0
         if (phase === 'recording') record.addCustomEvent(THAW, 0)
       }),
-      COALESCE_MS
+      ms
     )
   }
 
@@ -284,17 +293,19 @@ export function createRecorder(options, win) {
     later(() => phase === 'recording' && record.takeFullSnapshot(true))
   }
 
+  // Buffers the event; returns its size in JSON.
   function push(e) {
-    const json = JSON.stringify(e)
+    const json = eventJson(e)
     // A page this large cannot be recorded within the memory cap.
     if (json.length > cfg.capBytes / 2) return fail()
     // Each keystroke carries the field's whole value: while nothing else
     // happens, a newer value of the same field replaces the one before, so
     // typing is kept at least once a second and grows linearly, not squared.
     const field = e.type === 3 && e.data.source === 5 ? e.data.id : null
-    if (field !== null && field === typing.id && e.timestamp - typing.since < TYPING_MS && transport.replaceLast(json)) return
+    if (field !== null && field === typing.id && e.timestamp - typing.since < TYPING_MS && transport.replaceLast(json)) return json.length
     typing = field === null ? NOT_TYPING : field === typing.id && e.timestamp - typing.since < TYPING_MS ? typing : { id: field, since: e.timestamp }
     transport.add(json)
+    return json.length
   }
 
   function custom(tag, payload) {

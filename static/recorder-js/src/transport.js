@@ -21,7 +21,8 @@ async function gzip(win, s) {
 
 // Batching and delivery. Events arrive as JSON strings; a batch takes its seq
 // when it is formed and keeps it, so a retried batch is idempotent on the
-// server. One request is in flight at a time, in order; network errors, 5xx
+// server. Its body is gzipped as soon as it is formed, so that even what goes
+// out while the page closes (no time for gzip then) is mostly compressed. One request is in flight at a time, in order; network errors, 5xx
 // and 429 are retried with backoff, other 4xx drop the batch (403 also stops).
 // Unsent batches go to localStorage when the page hides and are claimed by
 // the next page load (or this page, when it is shown again).
@@ -45,6 +46,8 @@ export function createTransport(o) {
   let keepaliveBytes = 0
   // Batches accepted since we last wrote a copy to storage: not to be claimed back.
   let acked = new Set()
+  const bodies = new WeakMap() // batch -> promise of its body: gzip, or JSON where gzip fails
+  const zipped = new WeakMap() // batch -> its gzipped body, once made
 
   // minSessionSec: the current session's batches wait until it is old enough.
   const sendable = (sid) => {
@@ -53,9 +56,11 @@ export function createTransport(o) {
   }
 
   function add(json) {
+    // A full batch is closed before this event, not after it: an event must
+    // not be left alone in a request of its own.
+    if (buf.length && (bufBytes + json.length + 1 > cfg.batchBytes || buf.length >= 1000)) flush()
     buf.push(json)
     bufBytes += json.length + 1
-    if (bufBytes >= cfg.batchBytes || buf.length >= 1000) flush()
     cap()
   }
 
@@ -89,26 +94,31 @@ export function createTransport(o) {
     o.onGap(dropped, bytes)
   }
 
-  function flush() {
+  function flush(maxBytes = cfg.batchBytes) {
     if (!buf.length) return
-    const groups = splitBatches(buf, cfg.batchBytes, 1000)
+    const groups = splitBatches(buf, maxBytes, 1000)
     buf = []
     bufBytes = 0
     for (const g of groups) {
       const r = o.reserve()
       const ev = g.join(',')
-      queue.push({ sid: r.sid, vid: o.vid, seq: r.seq, ev, n: g.length, bytes: ev.length })
+      const b = { sid: r.sid, vid: o.vid, seq: r.seq, ev, n: g.length, bytes: ev.length }
+      queue.push(b)
+      if (!unloaded) bodyOf(b)
     }
   }
 
-  async function post(b) {
-    const json = batchBody(cfg.wid, b, Date.now())
-    let body = json
-    if (win.CompressionStream) {
-      try {
-        body = await gzip(win, json)
-      } catch (e) {}
+  function bodyOf(b) {
+    if (!bodies.has(b)) {
+      const json = batchBody(cfg.wid, b, Date.now())
+      const p = win.CompressionStream ? gzip(win, json).then((z) => (zipped.set(b, z), z), () => json) : Promise.resolve(json)
+      bodies.set(b, p)
     }
+    return bodies.get(b)
+  }
+
+  async function post(b) {
+    const body = await bodyOf(b)
     const size = typeof body === 'string' ? new win.Blob([body]).size : body.byteLength
     // keepalive only while hidden (the page may be discarded) and within quota.
     const keepalive = hidden && size < KEEPALIVE_MAX
@@ -191,20 +201,20 @@ export function createTransport(o) {
   }
 
   // Page going away: no time for gzip or retries. Beacon what fits in the
-  // keepalive quota (plain JSON), keep the rest for the next page load. A
-  // beacon's answer is never known: while the server is failing (a retry is
-  // pending) keep a copy of beaconed batches too; the server stores a
-  // repeated (sid, seq) once.
+  // keepalive quota (gzipped where that was done before, else plain JSON in
+  // pieces that fit), keep the rest for the next page load. A beacon's answer
+  // is never known: while the server is failing (a retry is pending) keep a
+  // copy of beaconed batches too; the server stores a repeated (sid, seq) once.
   function unload() {
     claim()
-    flush()
     unloaded = true
+    flush(KEEPALIVE_MAX - 1000) // the open buffer goes plain: pieces that fit
     hidden = true
     let quota = KEEPALIVE_MAX - keepaliveBytes
     const rest = []
     for (const b of queue) {
       if (sendable(b.sid) && quota > 0) {
-        const blob = new win.Blob([batchBody(cfg.wid, b, Date.now())], { type: 'text/plain' })
+        const blob = new win.Blob([zipped.get(b) || batchBody(cfg.wid, b, Date.now())], { type: 'text/plain' })
         if (blob.size <= quota && beacon(blob)) {
           quota -= blob.size
           if (!attempt) continue

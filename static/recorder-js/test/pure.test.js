@@ -3,8 +3,10 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { backoffDelay, batchBody, planDrop, splitBatches } from '../src/batching.js'
 import { consoleMessage, stringifyArg } from '../src/capture/console.js'
+import { freezeMs } from '../src/coalesce.js'
 import { installQueue, normalizeTags, virtualPageArgs } from '../src/commands.js'
 import { DEFAULTS, normalizeConfig } from '../src/config.js'
+import { eventJson, eventParse } from '../src/encode.js'
 import { fnv1a32, isSampled, randomId, uuid4 } from '../src/ids.js'
 import { hasCardNumber, luhnValid, maskCardNumbers } from '../src/luhn.js'
 import { navKind } from '../src/navigation.js'
@@ -253,4 +255,38 @@ test('a session survives localStorage being cleared under it', () => {
   const first = s.reserve(0, 0)
   store.m.clear()
   assert.deepEqual(s.reserve(1000, 1000), { sid: first.sid, start: 0, seq: 1 })
+})
+
+test('node ids go out as differences and come back whole', () => {
+  const el = (id, childNodes) => ({ type: 2, tagName: 'tr', attributes: { id: 'r' + id }, childNodes, id })
+  const snapshot = { type: 2, timestamp: 1, data: { node: { type: 0, childNodes: [el(2, [el(3, []), el(4, [])])], id: 1 } } }
+  const change = {
+    type: 3,
+    timestamp: 2,
+    data: { source: 0, texts: [{ id: 40, value: '1' }], attributes: [], removes: [{ parentId: 2, id: 3 }], adds: [{ parentId: 2, nextId: null, node: el(41, []) }] },
+  }
+  const click = { type: 3, timestamp: 3, data: { source: 2, type: 2, id: 4 } }
+  for (const e of [snapshot, change, click]) {
+    const before = JSON.stringify(e)
+    const json = eventJson(e)
+    assert.equal(JSON.stringify(e), before, 'the event itself is left as it was')
+    assert.deepEqual(eventParse(json), e)
+  }
+  // Ids 3, 4, 2, 1 in document order (children before their parent).
+  assert.match(eventJson(snapshot), /"childNodes":\[\],"id":3\},.*"childNodes":\[\],"id":1\}\],"id":-2\}\],"id":-1\}/)
+  assert.equal(eventJson(click), JSON.stringify(click), 'only snapshots and DOM changes are encoded')
+})
+
+test('DOM changes freeze longer after bigger diffs, briefly or not at all right after a click', () => {
+  const cases = [
+    [50, 60000, 1000], // a clock's tick: once a second
+    [2500, 60000, 2500],
+    [8000, 60000, 8000],
+    [145000, 60000, 10000], // a re-rendered view: at most 10 s
+    [50, 20, 0], // the page answering a click: at once,
+    [50, 500, 250], // then within a quarter second
+    [2500, 500, 625],
+    [145000, 500, 1000], // or a second on a very busy page
+  ]
+  for (const [bytes, sinceTouch, ms] of cases) assert.equal(freezeMs(bytes, sinceTouch), ms, `${bytes} B, ${sinceTouch} ms`)
 })
