@@ -56,16 +56,21 @@ def body_decode(body: bytes, *, max_inflated: int) -> Any:
 
 
 def _gunzip_bounded(body: bytes, limit: int) -> bytes:
-    inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
-    try:
-        out = inflater.decompress(body, limit + 1)
-    except zlib.error:
-        raise BatchError(415, "bad_gzip", "The body is not valid gzip.") from None
-    if len(out) > limit or inflater.unconsumed_tail:
-        raise BatchError(413, "too_large", "The batch inflates past the size the server accepts.")
-    if not inflater.eof:
-        raise BatchError(415, "bad_gzip", "The gzip stream is truncated.")
-    return out
+    """Inflate every gzip member of `body` (a closing page sends several) into one text."""
+    out = bytearray()
+    rest = body
+    while rest:
+        inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+        try:
+            out += inflater.decompress(rest, limit + 1 - len(out))
+        except zlib.error:
+            raise BatchError(415, "bad_gzip", "The body is not valid gzip.") from None
+        if len(out) > limit or inflater.unconsumed_tail:
+            raise BatchError(413, "too_large", "The batch inflates past the size the server accepts.")
+        if not inflater.eof:
+            raise BatchError(415, "bad_gzip", "The gzip stream is truncated.")
+        rest = inflater.unused_data
+    return bytes(out)
 
 
 def batch_validate(data: Any, *, max_events: int) -> Batch:

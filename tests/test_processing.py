@@ -21,6 +21,18 @@ def test_plain_and_gzip_bodies_decode_to_the_same_batch():
     assert body_decode(raw, max_inflated=10_000) == body_decode(gzip.compress(raw), max_inflated=10_000)
 
 
+def test_a_body_of_several_gzip_members_is_one_text():
+    raw = json.dumps(GOOD).encode()
+    members = b"".join(gzip.compress(raw[i:i + 40]) for i in range(0, len(raw), 40))
+    assert body_decode(members, max_inflated=10_000) == GOOD
+    with pytest.raises(BatchError) as caught:
+        body_decode(members + b"\x1f\x8b\x08garbage", max_inflated=10_000)
+    assert caught.value.code == "bad_gzip"
+    with pytest.raises(BatchError) as caught:
+        body_decode(members, max_inflated=len(raw) - 1)
+    assert caught.value.status == 413
+
+
 def test_gzip_bomb_is_refused_without_inflating_it_whole():
     bomb = gzip.compress(b"[" + b" " * 50_000_000 + b"]")
     with pytest.raises(BatchError) as caught:

@@ -1,7 +1,7 @@
 """DOM changes the page makes on its own are sampled down by size; the page's answer to the visitor is not.
 
 The recorder freezes rrweb's buffer of DOM changes after each diff, 1 ms per
-byte of JSON from 1 s to 10 s (not at all for 100 ms after a click, key
+byte of JSON from 1 s to 30 s (not at all for 100 ms after a click, key
 press or input); clicks, keys, input and scrolls release it, mouse moves don't.
 """
 import pytest

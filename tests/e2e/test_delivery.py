@@ -109,6 +109,27 @@ def test_text_typed_right_before_the_page_closes_is_stored(live_server, celery_w
     stored_events(site, until=lambda events: "typed-then-closed" in json.dumps(events))
 
 
+def test_what_a_closing_page_sends_was_gzipped_beforehand(live_server, celery_worker, customer, context):
+    site, page = open_log_page(live_server, customer, context)
+    # A big change (about 60 KB of JSON), then the page closes before any upload:
+    # everything leaves in the pagehide beacon, which has no time to gzip.
+    page.evaluate("""() => {
+        const block = document.createElement('pre');
+        block.textContent = 'ledger line, the same again and again\\n'.repeat(1500);
+        document.body.appendChild(block);
+    }""")
+    page.wait_for_timeout(500)
+    click_markers(page, 1)
+    page.close()
+    events = stored_events(site, until=lambda events: "marker-0" in markers_in(events))
+    assert "ledger line" in json.dumps(events)
+    chunk = Chunk.objects.get(session__site=site)  # one batch: the beacon
+    as_json = len(json.dumps(events, separators=(",", ":")))
+    assert as_json > 55_000
+    # The change was gzipped while the page was open; a plain beacon would be as big as its JSON.
+    assert chunk.received_bytes < as_json / 5, (chunk.received_bytes, as_json)
+
+
 def events_stored_so_far(site) -> list[dict]:
     session = Session.objects.filter(site=site).first()
     return list(session_events(list(session_chunks(session)))) if session else []

@@ -7,25 +7,6 @@ export function backoffDelay(attempt, rnd, base = 1000, cap = 60000) {
   return Math.round(d / 2 + (d / 2) * rnd)
 }
 
-// Groups event JSON strings into batches of at most maxBytes (estimated as
-// string length) and maxCount events; a single oversize event is alone.
-export function splitBatches(items, maxBytes, maxCount) {
-  const out = []
-  let cur = []
-  let bytes = 0
-  for (const s of items) {
-    if (cur.length && (bytes + s.length + 1 > maxBytes || cur.length >= maxCount)) {
-      out.push(cur)
-      cur = []
-      bytes = 0
-    }
-    cur.push(s)
-    bytes += s.length + 1
-  }
-  if (cur.length) out.push(cur)
-  return out
-}
-
 // Which unsent data to drop when memory passes the cap: the oldest batches
 // first (never the first `keep`, which is in flight), then the open buffer.
 export function planDrop(batchSizes, keep, bufferBytes, cap) {
@@ -35,6 +16,7 @@ export function planDrop(batchSizes, keep, bufferBytes, cap) {
   return { batches, buffer: total > cap }
 }
 
-export function batchBody(wid, b, sent) {
-  return `{"v":1,"wid":${wid},"vid":${JSON.stringify(b.vid)},"sid":${JSON.stringify(b.sid)},"seq":${b.seq},"sent":${sent},"events":[${b.ev}]}`
+// A batch body is this, its events' JSON, then ']}'.
+export function batchHead(wid, b, sent) {
+  return `{"v":1,"wid":${wid},"vid":${JSON.stringify(b.vid)},"sid":${JSON.stringify(b.sid)},"seq":${b.seq},"sent":${sent},"events":[`
 }

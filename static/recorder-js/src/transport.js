@@ -1,9 +1,13 @@
-import { backoffDelay, batchBody, planDrop, splitBatches } from './batching.js'
+import { backoffDelay, batchHead, planDrop } from './batching.js'
+import { gzip, gzipStored } from './gzip.js'
 
 // Chromium lets at most 64 KB of keepalive requests (beacons included) be in
 // flight; stay under it.
 const KEEPALIVE_MAX = 60000
 const HEADERS = { 'Content-Type': 'text/plain' } // a CORS "simple" request: no preflight
+// The open batch is compressed in pieces of about this much JSON, for the
+// case that the page closes before the batch is formed.
+const PIECE_BYTES = 4000
 const noop = () => {}
 
 // An unread response body keeps holding the keepalive quota: always cancel it.
@@ -14,15 +18,11 @@ function drain(res) {
   } catch (e) {}
 }
 
-async function gzip(win, s) {
-  const stream = new win.Blob([s]).stream().pipeThrough(new win.CompressionStream('gzip'))
-  return new Uint8Array(await new win.Response(stream).arrayBuffer())
-}
-
 // Batching and delivery. Events arrive as JSON strings; a batch takes its seq
 // when it is formed and keeps it, so a retried batch is idempotent on the
-// server. Its body is gzipped as soon as it is formed, so that even what goes
-// out while the page closes (no time for gzip then) is mostly compressed. One request is in flight at a time, in order; network errors, 5xx
+// server. A page that closes has no time for gzip, so compression starts
+// early: the open batch is gzipped in pieces as it fills, and a formed batch
+// as a whole. One request is in flight at a time, in order; network errors, 5xx
 // and 429 are retried with backoff, other 4xx drop the batch (403 also stops).
 // Unsent batches go to localStorage when the page hides and are claimed by
 // the next page load (or this page, when it is shown again).
@@ -32,8 +32,11 @@ async function gzip(win, s) {
 export function createTransport(o) {
   const { win, cfg, store } = o
   const key = 'pend_' + cfg.wid
-  let buf = [] // event JSON strings not yet in a batch
-  let bufBytes = 0
+  let pieces = [] // the open batch's sealed parts: {text, gz} (text with its leading comma)
+  let buf = [] // the open batch's newest event JSON strings, not in a piece yet
+  let bufBytes = 0 // JSON of the whole open batch
+  let looseBytes = 0 // JSON in buf
+  let openN = 0 // events in the open batch
   let queue = [] // formed batches {sid, vid, seq, ev, n, bytes}, oldest first
   let busy = null // the batch in flight, always queue[0]
   let attempt = 0
@@ -48,6 +51,7 @@ export function createTransport(o) {
   let acked = new Set()
   const bodies = new WeakMap() // batch -> promise of its body: gzip, or JSON where gzip fails
   const zipped = new WeakMap() // batch -> its gzipped body, once made
+  const partsOf = new WeakMap() // batch -> the pieces it was formed from
 
   // minSessionSec: the current session's batches wait until it is old enough.
   const sendable = (sid) => {
@@ -58,10 +62,22 @@ export function createTransport(o) {
   function add(json) {
     // A full batch is closed before this event, not after it: an event must
     // not be left alone in a request of its own.
-    if (buf.length && (bufBytes + json.length + 1 > cfg.batchBytes || buf.length >= 1000)) flush()
+    if (openN && (bufBytes + json.length + 1 > cfg.batchBytes || openN >= 1000)) flush()
     buf.push(json)
     bufBytes += json.length + 1
+    looseBytes += json.length + 1
+    openN++
+    if (looseBytes >= PIECE_BYTES) seal()
     cap()
+  }
+
+  // The buffered events become a piece of the open batch, gzipped meanwhile.
+  function seal() {
+    const p = { text: (pieces.length ? ',' : '') + buf.join(','), gz: null }
+    pieces.push(p)
+    buf = []
+    looseBytes = 0
+    if (win.CompressionStream && !unloaded) gzip(win, p.text).then((z) => (p.gz = z), noop)
   }
 
   // Replace the newest buffered event (a newer value of the same field);
@@ -69,6 +85,7 @@ export function createTransport(o) {
   function replaceLast(json) {
     if (!buf.length) return false
     bufBytes += json.length - buf[buf.length - 1].length
+    looseBytes += json.length - buf[buf.length - 1].length
     buf[buf.length - 1] = json
     return true
   }
@@ -86,31 +103,29 @@ export function createTransport(o) {
       bytes += b.bytes
     }
     if (plan.buffer) {
-      dropped += buf.length
+      dropped += openN
       bytes += bufBytes
-      buf = []
-      bufBytes = 0
+      discardOpen()
     }
     o.onGap(dropped, bytes)
   }
 
-  function flush(maxBytes = cfg.batchBytes) {
-    if (!buf.length) return
-    const groups = splitBatches(buf, maxBytes, 1000)
-    buf = []
-    bufBytes = 0
-    for (const g of groups) {
-      const r = o.reserve()
-      const ev = g.join(',')
-      const b = { sid: r.sid, vid: o.vid, seq: r.seq, ev, n: g.length, bytes: ev.length }
-      queue.push(b)
-      if (!unloaded) bodyOf(b)
-    }
+  function flush() {
+    if (!openN) return
+    if (buf.length) seal()
+    const parts = pieces
+    const r = o.reserve()
+    const ev = parts.map((p) => p.text).join('')
+    const b = { sid: r.sid, vid: o.vid, seq: r.seq, ev, n: openN, bytes: ev.length }
+    discardOpen()
+    partsOf.set(b, parts)
+    queue.push(b)
+    if (!unloaded) bodyOf(b)
   }
 
   function bodyOf(b) {
     if (!bodies.has(b)) {
-      const json = batchBody(cfg.wid, b, Date.now())
+      const json = batchHead(cfg.wid, b, Date.now()) + b.ev + ']}'
       const p = win.CompressionStream ? gzip(win, json).then((z) => (zipped.set(b, z), z), () => json) : Promise.resolve(json)
       bodies.set(b, p)
     }
@@ -200,21 +215,41 @@ export function createTransport(o) {
     queue = busy ? [busy].concat(got, queue.slice(1)) : got.concat(queue)
   }
 
+  // What a closing page can send of a batch at once: its gzip if that is done;
+  // else its pieces, as gzip members, compressed where that is done, stored
+  // where not; else (nothing compressed, or a batch claimed from storage) JSON.
+  function bodyNow(b) {
+    const z = zipped.get(b)
+    if (z) return z
+    const parts = partsOf.get(b) || []
+    if (!parts.some((p) => p.gz)) return batchHead(cfg.wid, b, Date.now()) + b.ev + ']}'
+    const out = []
+    let plain = batchHead(cfg.wid, b, Date.now())
+    for (const p of parts) {
+      if (p.gz) {
+        out.push(gzipStored(plain), p.gz)
+        plain = ''
+      } else plain += p.text
+    }
+    out.push(gzipStored(plain + ']}'))
+    return out
+  }
+
   // Page going away: no time for gzip or retries. Beacon what fits in the
-  // keepalive quota (gzipped where that was done before, else plain JSON in
-  // pieces that fit), keep the rest for the next page load. A beacon's answer
+  // keepalive quota, keep the rest for the next page load. A beacon's answer
   // is never known: while the server is failing (a retry is pending) keep a
   // copy of beaconed batches too; the server stores a repeated (sid, seq) once.
   function unload() {
     claim()
     unloaded = true
-    flush(KEEPALIVE_MAX - 1000) // the open buffer goes plain: pieces that fit
+    flush()
     hidden = true
     let quota = KEEPALIVE_MAX - keepaliveBytes
     const rest = []
     for (const b of queue) {
       if (sendable(b.sid) && quota > 0) {
-        const blob = new win.Blob([zipped.get(b) || batchBody(cfg.wid, b, Date.now())], { type: 'text/plain' })
+        const body = bodyNow(b)
+        const blob = new win.Blob(Array.isArray(body) ? body : [body], { type: 'text/plain' })
         if (blob.size <= quota && beacon(blob)) {
           quota -= blob.size
           if (!attempt) continue
@@ -237,9 +272,14 @@ export function createTransport(o) {
     }
   }
 
-  function discard() {
+  function discardOpen() {
+    pieces = []
     buf = []
-    bufBytes = 0
+    bufBytes = looseBytes = openN = 0
+  }
+
+  function discard() {
+    discardOpen()
     queue = []
     store.del(key)
     try {

@@ -1,12 +1,14 @@
 // Table-driven tests of the recorder's pure modules (node --test, no DOM).
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { backoffDelay, batchBody, planDrop, splitBatches } from '../src/batching.js'
+import { gunzipSync } from 'node:zlib'
+import { backoffDelay, batchHead, planDrop } from '../src/batching.js'
 import { consoleMessage, stringifyArg } from '../src/capture/console.js'
 import { freezeMs } from '../src/coalesce.js'
 import { installQueue, normalizeTags, virtualPageArgs } from '../src/commands.js'
 import { DEFAULTS, normalizeConfig } from '../src/config.js'
 import { eventJson, eventParse } from '../src/encode.js'
+import { gzipStored } from '../src/gzip.js'
 import { fnv1a32, isSampled, randomId, uuid4 } from '../src/ids.js'
 import { hasCardNumber, luhnValid, maskCardNumbers } from '../src/luhn.js'
 import { navKind } from '../src/navigation.js'
@@ -112,12 +114,12 @@ test('backoff doubles from 1 s to a 60 s cap, jittered over the upper half', () 
   for (let a = 1; a < 30; a++) assert.ok(backoffDelay(a, Math.random()) <= 60000)
 })
 
-test('batches are split by size and count', () => {
-  const ev = (n) => 'x'.repeat(n)
-  assert.deepEqual(splitBatches([ev(10), ev(10), ev(10)], 25, 100).map((g) => g.length), [2, 1])
-  assert.deepEqual(splitBatches([ev(100), ev(1)], 25, 100).map((g) => g.length), [1, 1])
-  assert.deepEqual(splitBatches([1, 2, 3, 4, 5].map(() => 'a'), 1000, 2).map((g) => g.length), [2, 2, 1])
-  assert.deepEqual(splitBatches([], 10, 10), [])
+test('stored gzip members are gzip, alone and in a series', () => {
+  const texts = ['', ']}', '{"v":1,"text":"h\u00e9llo \u2603"}', 'x'.repeat(70000) + 'y'.repeat(70000)]
+  for (const t of texts) assert.equal(gunzipSync(gzipStored(t)).toString(), t)
+  const series = Buffer.concat(texts.map((t) => gzipStored(t)))
+  assert.equal(gunzipSync(series).toString(), texts.join(''))
+  assert.equal(gzipStored('abc').length, 10 + 5 + 3 + 8)
 })
 
 test('the memory cap drops the oldest batches, never the one in flight, then the buffer', () => {
@@ -128,7 +130,7 @@ test('the memory cap drops the oldest batches, never the one in flight, then the
 })
 
 test('a batch body is the protocol JSON', () => {
-  const body = batchBody(12, { vid: 'v1234567', sid: 's', seq: 3, ev: '{"type":4},{"type":2}' }, 99)
+  const body = batchHead(12, { vid: 'v1234567', sid: 's', seq: 3 }, 99) + '{"type":4},{"type":2}' + ']}'
   assert.deepEqual(JSON.parse(body), { v: 1, wid: 12, vid: 'v1234567', sid: 's', seq: 3, sent: 99, events: [{ type: 4 }, { type: 2 }] })
 })
 
@@ -282,7 +284,7 @@ test('DOM changes freeze longer after bigger diffs, briefly or not at all right 
     [50, 60000, 1000], // a clock's tick: once a second
     [2500, 60000, 2500],
     [8000, 60000, 8000],
-    [145000, 60000, 10000], // a re-rendered view: at most 10 s
+    [145000, 60000, 30000], // a re-rendered view: at most 30 s
     [50, 20, 0], // the page answering a click: at once,
     [50, 500, 250], // then within a quarter second
     [2500, 500, 625],

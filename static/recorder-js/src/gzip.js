@@ -1,0 +1,46 @@
+// Gzip without waiting. A page that is closing has no time for the
+// asynchronous CompressionStream, so the parts of a batch that were not
+// compressed beforehand are wrapped in "stored" (uncompressed) gzip members,
+// and the body is a series of gzip members (RFC 1952 allows that; the server
+// reads them all as one text).
+
+let table
+function crc32(bytes) {
+  if (!table) {
+    table = []
+    for (let n = 0; n < 256; n++) {
+      let c = n
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1
+      table[n] = c
+    }
+  }
+  let c = -1
+  for (let i = 0; i < bytes.length; i++) c = table[(c ^ bytes[i]) & 255] ^ (c >>> 8)
+  return ~c >>> 0
+}
+
+// One gzip member holding `text` as stored deflate blocks of at most 65535 bytes.
+export function gzipStored(text) {
+  const data = new TextEncoder().encode(text)
+  const blocks = Math.max(1, Math.ceil(data.length / 65535))
+  const out = new Uint8Array(10 + blocks * 5 + data.length + 8)
+  const view = new DataView(out.buffer)
+  out.set([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255])
+  let o = 10
+  for (let i = 0; i < blocks; i++) {
+    const part = data.subarray(i * 65535, (i + 1) * 65535)
+    out[o] = i === blocks - 1 ? 1 : 0 // BFINAL; BTYPE 00: stored
+    view.setUint16(o + 1, part.length, true)
+    view.setUint16(o + 3, ~part.length & 0xffff, true)
+    out.set(part, o + 5)
+    o += 5 + part.length
+  }
+  view.setUint32(o, crc32(data), true)
+  view.setUint32(o + 4, data.length >>> 0, true)
+  return out
+}
+
+export async function gzip(win, text) {
+  const stream = new win.Blob([text]).stream().pipeThrough(new win.CompressionStream('gzip'))
+  return new Uint8Array(await new win.Response(stream).arrayBuffer())
+}
