@@ -181,8 +181,9 @@ def batching_whatif(requests: list[dict]) -> dict:
     against the browser's own gzip on the actual batches):
     - regzip: the actual batches, gzipped by Python (the calibration),
     - per_flush: one request per upload burst (batches sent within 1 s of each other
-      merged), i.e. no splitting at 60 KB of uncompressed JSON,
-    - beacons_gzipped: the actual batches with the unload beacons gzipped too."""
+      merged),
+    - beacons_gzipped: the actual batches, each gzipped whole (a closing page's beacon
+      is only partly compressed: its pieces gzipped beforehand, the rest stored)."""
     bodies = [(r["t"], r["body"], decode_body(r["body"])) for r in requests]
     bodies = [(t, raw, b) for t, raw, b in bodies if b]
     regzip = sum(gz(compact(b)) if raw[:2] == b"\x1f\x8b" else len(raw) for t, raw, b in bodies)

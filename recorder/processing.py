@@ -99,7 +99,7 @@ def batch_validate(data: Any, *, max_events: int) -> Batch:
         raise BatchError(413, "too_many_events", f"A batch holds at most {max_events} events.")
     for index, event in enumerate(events):
         _event_validate(event, index)
-        _node_ids_restore(event)
+        node_ids_restore(event)
     return Batch(wid=wid, vid=vid, sid=sid, seq=seq, sent=sent, events=events)
 
 
@@ -117,16 +117,16 @@ def _event_validate(event: Any, index: int) -> None:
         raise _invalid(f"{where}.ids", 'must be "delta" when present')
 
 
-def _node_ids_restore(event: dict) -> None:
+def node_ids_restore(event: dict) -> None:
     """Undo the recorder's id encoding (docs/protocol.md, "Node ids"), in place.
 
     With `"ids": "delta"`, each integer under an id-like key is its value
-    minus the last `id` before it in the event's JSON order, which is the
-    order json.loads keeps.
+    minus the previous value of the same key, in the event's JSON order,
+    which is the order json.loads keeps.
     """
     if event.pop("ids", None) is None:
         return
-    last = 0
+    last = dict.fromkeys(ID_KEYS, 0)
     # Depth-first in document order (an element's "childNodes" come before its
     # "id"), with a stack of iterators instead of recursion.
     stack: list[tuple[Any, Any]] = [(event, iter(event.items()))]
@@ -134,9 +134,7 @@ def _node_ids_restore(event: dict) -> None:
         container, items = stack[-1]
         for key, value in items:
             if key in ID_KEYS and _is_int(value):
-                container[key] = value = value + last
-                if key == "id":
-                    last = value
+                container[key] = last[key] = value + last[key]
             elif isinstance(value, dict):
                 stack.append((value, iter(value.items())))
                 break

@@ -50,15 +50,18 @@ def click_markers(page, count: int, pause: int = 150):
 
 
 def test_network_cut_then_restored_loses_nothing(live_server, celery_worker, customer, context):
+    failed = []
+    context.on("requestfailed", lambda request: "/api/v1/ingest" in request.url and failed.append(request.url))
     site, page = open_log_page(live_server, customer, context)
     click_markers(page, 5)
     context.set_offline(True)
-    click_markers(page, 10, pause=700)  # ~7 s offline: at least one flush fails
+    click_markers(page, 12, pause=1000)  # ~12 s offline, past the 10 s upload interval
+    assert failed, "no upload was attempted while the network was cut"
     context.set_offline(False)
     click_markers(page, 5)
     page.wait_for_timeout(500)
     page.close()
-    expected = {f"marker-{i}" for i in range(20)}
+    expected = {f"marker-{i}" for i in range(22)}
     events = stored_events(site, until=lambda events: expected <= markers_in(events), timeout=60)
     assert no_duplicates(events)
     assert seqs_are_contiguous(site)

@@ -23,7 +23,7 @@ META, FULL_SNAPSHOT, INCREMENTAL, MUTATION = 4, 2, 3, 0
 # A page that changes on its own: a counter every 500 ms, one more list item every second.
 TICKER = """<h1>Departures</h1><p id="counter">tick 0</p><ul id="list"></ul><script>
 const list = document.getElementById('list'), counter = document.getElementById('counter');
-list.dataset.start = String(Date.now());
+list.dataset.start = (Date.now() / 1000).toFixed(3);  // seconds: a 13-digit run could pass Luhn and be masked as a card number
 let ticks = 0;
 setInterval(() => { counter.textContent = 'tick ' + (++ticks); }, 500);
 setInterval(() => {
@@ -72,7 +72,7 @@ def snapshot_state(event: dict) -> dict:
     root = event["data"]["node"]
     items = [c for c in by_id(root, "list")["childNodes"] if c.get("tagName") == "li"]
     counter = "".join(c.get("textContent", "") for c in by_id(root, "counter")["childNodes"])
-    return {"items": len(items), "counter": counter, "start": int(by_id(root, "list")["attributes"]["data-start"])}
+    return {"items": len(items), "counter": counter, "start": round(float(by_id(root, "list")["attributes"]["data-start"]) * 1000)}
 
 
 def replayed_state(events: list[dict], snapshot: int, until: int, *, inclusive: bool) -> dict:

@@ -23,7 +23,7 @@ export const DEFAULTS = {
   notice: false,
   noticeText: 'This session may be recorded to improve this site.',
   // Tuning knobs, not part of the loader config (tests shorten them).
-  flushMs: 5000, // upload interval
+  flushMs: 10000, // upload interval (the page hiding or closing sends at once)
   batchBytes: 200000, // JSON per batch; gzipped, it still fits the 64 KB a closing page may send
   capBytes: 2e6, // buffered + unsent data kept in memory
   persistBytes: 1e6, // unsent data kept in localStorage across page loads

@@ -1,7 +1,7 @@
 import { record } from '@rrweb/record'
 import { captureErrors } from './capture/console.js'
 import { captureNetwork } from './capture/network.js'
-import { freezeMs } from './coalesce.js'
+import { ANSWER_MS, freezeMs } from './coalesce.js'
 import { installQueue, normalizeTags, virtualPageArgs } from './commands.js'
 import { normalizeConfig } from './config.js'
 import { eventJson } from './encode.js'
@@ -18,7 +18,7 @@ import { createTransport } from './transport.js'
 // rrweb options chosen for bytes (budget: 25 KB gzipped per recorded minute).
 const RRWEB = {
   sampling: {
-    mousemove: 100, // one position per 100 ms (the player interpolates)
+    mousemove: 150, // one position per 150 ms (the player draws the path between them)
     mousemoveCallback: 1000, // positions go out in groups, once a second
     // mousedown/up add nothing to a click for the player
     mouseInteraction: { MouseUp: false, MouseDown: false, TouchMove_Departed: false, TouchCancel: false },
@@ -87,7 +87,9 @@ export function createRecorder(options, win) {
   let gapAt = 0
   let typing = NOT_TYPING // the field whose newest value may still be replaced
   let touchedAt = 0 // the visitor last pressed, released, typed or changed something
-  let thaw = 0 // timer releasing frozen mutations
+  let thaw = 0 // timer freezing or releasing DOM changes
+  let pace = 0 // the biggest diff since the touch at paceOf
+  let paceOf = -1
 
   // Every entry point from the page or the browser goes through guard():
   // nothing throws into the host page, and a failure stops recording.
@@ -227,10 +229,23 @@ export function createRecorder(options, win) {
   }
 
   // A diff of `bytes` just went out, so the buffer is not frozen (any more):
-  // freeze it for a while.
+  // freeze it for a while. Right after a touch the page may still be
+  // answering: freeze only once that time is over, for as long as the biggest
+  // diff since the touch asks (the first one is the page's own churn that
+  // the touch released).
   function coalesce(bytes) {
-    const ms = freezeMs(bytes, Date.now() - touchedAt)
-    if (!ms) return
+    const since = Date.now() - touchedAt
+    clearTimeout(thaw)
+    const ms = freezeMs(bytes, since)
+    if (ms) return hold(ms)
+    if (paceOf !== touchedAt) paceOf = touchedAt
+    else bytes = Math.max(bytes, pace)
+    pace = bytes
+    thaw = setTimeout(guard(() => hold(freezeMs(pace, ANSWER_MS))), ANSWER_MS - since)
+  }
+
+  function hold(ms) {
+    if (phase !== 'recording') return
     record.freezePage()
     clearTimeout(thaw)
     thaw = setTimeout(
