@@ -17,11 +17,13 @@ const cuts = [
   [/^ {2}initCanvasFPSObserver\([\s\S]*?^}\nclass StylesheetManager \{$/m, '  initCanvasFPSObserver() {}\n  initCanvasMutationObserver() {}\n}\nclass StylesheetManager {'],
   // rrweb releases frozen DOM changes before any other event. Mouse and touch
   // moves must not: they come every second while the visitor's hand rests on
-  // the mouse, and would undo the coalescing of a busy page's changes
-  // (recorder.js, coalesce()). Clicks, keys, input and scrolls still release.
+  // the mouse, and would undo the coalescing of a busy page's changes. Clicks
+  // and input must not either: the recorder releases the changes itself 50 ms
+  // after them, together with the page's answer (recorder.js, touched()).
+  // Scrolls and the rest still release.
   [
     /e\.type === EventType\.IncrementalSnapshot && e\.data\.source === IncrementalSource\.Mutation\)\) \{$/m,
-    'e.type === EventType.IncrementalSnapshot && (e.data.source === IncrementalSource.Mutation || e.data.source === IncrementalSource.MouseMove || e.data.source === IncrementalSource.TouchMove))) {',
+    'e.type === EventType.IncrementalSnapshot && [IncrementalSource.Mutation, IncrementalSource.MouseMove, IncrementalSource.MouseInteraction, IncrementalSource.TouchMove, IncrementalSource.Input].includes(e.data.source))) {',
   ],
 ]
 

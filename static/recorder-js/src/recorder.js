@@ -39,9 +39,11 @@ const LIMITS = { 'hs.error': 100, 'hs.net': 500 }
 
 // DOM changes the page makes on its own (tickers, clocks, polling SPAs) are
 // coalesced: after a diff goes out, rrweb's mutation buffer is frozen, and
-// released by our timer (freezeMs(): longer after bigger diffs) or by the
-// visitor's next click, key, input or scroll (rrweb does that itself; mouse
-// moves don't, see build.mjs).
+// released by our timer (freezeMs(): longer after bigger diffs), by a scroll
+// (rrweb does that) or ANSWER_MS after the visitor's click, key or input
+// (touched(); rrweb does not, see build.mjs): then the page's answer goes out
+// in one diff with what changed before it, and changes to the nodes the
+// answer removed (a view the visitor leaves) are never sent.
 const THAW = 'hs.thaw' // our timer's custom event, never sent
 // Typing into one field keeps at least one value per TYPING_MS (see push()).
 const TYPING_MS = 1000
@@ -87,6 +89,7 @@ export function createRecorder(options, win) {
   let gapAt = 0
   let typing = NOT_TYPING // the field whose newest value may still be replaced
   let touchedAt = 0 // the visitor last pressed, released, typed or changed something
+  let gestureAt = 0 // the first touch of the latest run of touches
   let thaw = 0 // timer freezing or releasing DOM changes
   let pace = 0 // the biggest diff since the touch at paceOf
   let paceOf = -1
@@ -176,7 +179,7 @@ export function createRecorder(options, win) {
     sessionStart(doc.referrer)
     capture.push(watchNavigation(win, guard(onNav)))
     capture.push(listen(doc, 'change', guard(onFileChosen), true))
-    for (const type of ['pointerdown', 'pointerup', 'keydown', 'input', 'change']) capture.push(listen(doc, type, () => (touchedAt = Date.now()), true))
+    for (const type of ['pointerdown', 'pointerup', 'keydown', 'input', 'change']) capture.push(listen(doc, type, guard(touched), true))
     capture.push(() => clearTimeout(thaw))
     if (cfg.recordConsole) capture.push(captureErrors(win, guard((p) => custom('hs.error', p))))
     if (cfg.recordNetwork) capture.push(captureNetwork(win, cfg, guard((p) => custom('hs.net', p))))
@@ -244,17 +247,29 @@ export function createRecorder(options, win) {
     thaw = setTimeout(guard(() => hold(freezeMs(pace, ANSWER_MS))), ANSWER_MS - since)
   }
 
+  // The visitor pressed, released, typed or changed something: release the
+  // changes so far with the page's answer, ANSWER_MS after the touch; after a
+  // press, ANSWER_MS after its release (a click answers then), at most a
+  // second after the press.
+  function touched(e) {
+    const t = Date.now()
+    if (t - touchedAt > 1000) gestureAt = t
+    touchedAt = t
+    clearTimeout(thaw)
+    const at = e.type === 'pointerdown' ? gestureAt + 1000 : Math.min(gestureAt + 1000, t + ANSWER_MS)
+    thaw = setTimeout(guard(release), at - t)
+  }
+
+  function release() {
+    thaw = 0
+    if (phase === 'recording') record.addCustomEvent(THAW, 0)
+  }
+
   function hold(ms) {
     if (phase !== 'recording') return
     record.freezePage()
     clearTimeout(thaw)
-    thaw = setTimeout(
-      guard(() => {
-        thaw = 0
-        if (phase === 'recording') record.addCustomEvent(THAW, 0)
-      }),
-      ms
-    )
+    thaw = setTimeout(guard(release), ms)
   }
 
   // A person is back after the session timeout (or the session is too old):
