@@ -1,8 +1,8 @@
 """DOM changes the page makes on its own are sampled down by size; the page's answer to the visitor is not.
 
 The recorder freezes rrweb's buffer of DOM changes after each diff, 2 ms per
-byte of JSON from 1 s to 60 s (not at all for 50 ms after a click, key
-press or input); clicks, keys, input and scrolls release it, mouse moves don't.
+byte of JSON from 1 s to 60 s; it releases it 50 ms after a click, key press
+or input, with the page's answer; scrolls release it too, mouse moves don't.
 """
 import pytest
 
@@ -76,6 +76,25 @@ def test_a_busy_page_is_sampled_down_even_while_the_mouse_moves_and_clicks_are_a
     for n, clicked in enumerate(clicks, start=1):
         answer = next(e for e in mutations(events) if f"bought {n}" in str(e["data"]))
         assert 0 <= answer["timestamp"] - clicked < 200, f"click {n} answered {answer['timestamp'] - clicked} ms late"
+
+
+def test_leaving_a_busy_view_does_not_send_its_last_changes(live_server, celery_worker, customer, page):
+    site = open_page(live_server, customer, page, BOARD + """<button id="leave">Leave</button><script>
+document.getElementById('leave').onclick = () => { document.querySelector('table').remove(); document.getElementById('status').textContent = 'left'; };
+</script>""")
+    page.wait_for_timeout(4000)  # the board changed 16 times since its first diff
+    page.click("#leave")
+    page.wait_for_timeout(500)
+    page.close()
+    events = stored_events(site, until=lambda events: "left" in str(mutations(events)))
+    clicked = next(e["timestamp"] for e in events if e["type"] == 3 and e["data"]["source"] == 2)
+    answer = next(e for e in mutations(events) if "left" in str(e["data"]))
+    assert answer["data"]["removes"], "the table's removal is in the answer"
+    assert 0 <= answer["timestamp"] - clicked < 200
+    # The board's changes since its last diff went out with the answer, which removed the board:
+    # none of them was sent.
+    around = [e for e in board_diffs(events) if clicked - 1000 <= e["timestamp"] <= clicked + 1000]
+    assert not around and len(answer["data"]["texts"]) < 10, [len(e["data"]["texts"]) for e in around]
 
 
 def test_a_small_change_still_goes_out_about_once_a_second(live_server, celery_worker, customer, page):
