@@ -5,7 +5,7 @@
 // (siblings share a parentId, a new node's id is the last one plus 1), which
 // gzip turns into long matches: on a busy page, half the bytes.
 // The server restores them before anything else reads the event.
-const ID_KEYS = { id: 1, parentId: 1, nextId: 1, previousId: 1 }
+export const ID_KEYS = { id: 1, parentId: 1, nextId: 1, previousId: 1 }
 
 const hasNodes = (e) => e.type === 2 || (e.type === 3 && e.data.source === 0)
 
@@ -20,22 +20,4 @@ export function eventJson(e) {
     last[k] = v
     return d
   })
-}
-
-// The inverse, for tests (the server has its own in Python).
-export function eventParse(json) {
-  const e = JSON.parse(json)
-  if (e.ids !== 'delta') return e
-  delete e.ids
-  const last = { id: 0, parentId: 0, nextId: 0, previousId: 0 }
-  const walk = (o) => {
-    if (!o || typeof o !== 'object') return
-    for (const k of Object.keys(o)) {
-      const v = o[k]
-      if (ID_KEYS[k] === 1 && Number.isInteger(v)) last[k] = o[k] = v + last[k]
-      else walk(v)
-    }
-  }
-  walk(e)
-  return e
 }

@@ -123,9 +123,11 @@ export function createTransport(o) {
     if (!unloaded) bodyOf(b)
   }
 
+  const bodyJson = (b) => batchHead(cfg.wid, b, Date.now()) + b.ev + ']}'
+
   function bodyOf(b) {
     if (!bodies.has(b)) {
-      const json = batchHead(cfg.wid, b, Date.now()) + b.ev + ']}'
+      const json = bodyJson(b)
       const p = win.CompressionStream ? gzip(win, json).then((z) => (zipped.set(b, z), z), () => json) : Promise.resolve(json)
       bodies.set(b, p)
     }
@@ -222,7 +224,7 @@ export function createTransport(o) {
     const z = zipped.get(b)
     if (z) return z
     const parts = partsOf.get(b) || []
-    if (!parts.some((p) => p.gz)) return batchHead(cfg.wid, b, Date.now()) + b.ev + ']}'
+    if (!parts.some((p) => p.gz)) return bodyJson(b)
     const out = []
     let plain = batchHead(cfg.wid, b, Date.now())
     for (const p of parts) {

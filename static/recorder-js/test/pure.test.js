@@ -7,7 +7,7 @@ import { consoleMessage, stringifyArg } from '../src/capture/console.js'
 import { freezeMs } from '../src/coalesce.js'
 import { installQueue, normalizeTags, virtualPageArgs } from '../src/commands.js'
 import { DEFAULTS, normalizeConfig } from '../src/config.js'
-import { eventJson, eventParse } from '../src/encode.js'
+import { ID_KEYS, eventJson } from '../src/encode.js'
 import { gzipStored } from '../src/gzip.js'
 import { fnv1a32, isSampled, randomId, uuid4 } from '../src/ids.js'
 import { hasCardNumber, luhnValid, maskCardNumbers } from '../src/luhn.js'
@@ -258,6 +258,24 @@ test('a session survives localStorage being cleared under it', () => {
   store.m.clear()
   assert.deepEqual(s.reserve(1000, 1000), { sid: first.sid, start: 0, seq: 1 })
 })
+
+// The inverse of eventJson (the server's is recorder/processing.py).
+function eventParse(json) {
+  const e = JSON.parse(json)
+  if (e.ids !== 'delta') return e
+  delete e.ids
+  const last = { id: 0, parentId: 0, nextId: 0, previousId: 0 }
+  const walk = (o) => {
+    if (!o || typeof o !== 'object') return
+    for (const k of Object.keys(o)) {
+      const v = o[k]
+      if (ID_KEYS[k] === 1 && Number.isInteger(v)) last[k] = o[k] = v + last[k]
+      else walk(v)
+    }
+  }
+  walk(e)
+  return e
+}
 
 test('node ids go out as differences and come back whole', () => {
   const el = (id, childNodes) => ({ type: 2, tagName: 'tr', attributes: { id: 'r' + id }, childNodes, id })
