@@ -24,7 +24,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
 from harness import RESULTS, gz  # noqa: E402
-from recorder.processing import node_ids_restore  # noqa: E402
+from recorder.wire import node_ids_restore  # noqa: E402
 
 
 def compact(o) -> bytes:

@@ -10,6 +10,8 @@ import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from .wire import node_ids_restore
+
 GZIP_MAGIC = b"\x1f\x8b"
 VISITOR_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 EVENT_TYPES = range(0, 7)
@@ -20,7 +22,6 @@ VIEWPORT_RESIZE = 4  # rrweb IncrementalSource.ViewportResize
 ERROR_KINDS = {"error", "rejection", "console.error"}
 MAX_TAGS = 50
 MAX_TIMESTAMP = 32_503_680_000_000  # 3000-01-01 in ms
-ID_KEYS = frozenset({"id", "parentId", "nextId", "previousId"})
 
 
 class BatchError(Exception):
@@ -115,34 +116,6 @@ def _event_validate(event: Any, index: int) -> None:
         raise _invalid(f"{where}.timestamp", "must be a positive integer (ms) before the year 3000")
     if "ids" in event and event["ids"] != "delta":
         raise _invalid(f"{where}.ids", 'must be "delta" when present')
-
-
-def node_ids_restore(event: dict) -> None:
-    """Undo the recorder's id encoding (docs/protocol.md, "Node ids"), in place.
-
-    With `"ids": "delta"`, each integer under an id-like key is its value
-    minus the previous value of the same key, in the event's JSON order,
-    which is the order json.loads keeps.
-    """
-    if event.pop("ids", None) is None:
-        return
-    last = dict.fromkeys(ID_KEYS, 0)
-    # Depth-first in document order (an element's "childNodes" come before its
-    # "id"), with a stack of iterators instead of recursion.
-    stack: list[tuple[Any, Any]] = [(event, iter(event.items()))]
-    while stack:
-        container, items = stack[-1]
-        for key, value in items:
-            if key in ID_KEYS and _is_int(value):
-                container[key] = last[key] = value + last[key]
-            elif isinstance(value, dict):
-                stack.append((value, iter(value.items())))
-                break
-            elif isinstance(value, list):
-                stack.append((value, iter(enumerate(value))))
-                break
-        else:
-            stack.pop()
 
 
 def _is_int(value: Any) -> bool:
