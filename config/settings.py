@@ -59,6 +59,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "config.middleware.DependencyDownMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -86,6 +87,8 @@ DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'hindsight.sqlite3'}"),
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
+        # A connection broken by a database restart is replaced, not reused.
+        conn_health_checks=True,
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -141,8 +144,11 @@ STORAGES = {
     "recordings": _recordings,
 }
 
+# Redis: the cache, the ingest rate limit, and the broker unless CELERY_BROKER_URL says otherwise.
+REDIS_URL = env_str("REDIS_URL")
+
 # Celery: a broker URL switches from in-process tasks to real workers.
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or env_str("REDIS_URL")
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or REDIS_URL
 # Without a broker, tasks run inside the web process (the embedded default).
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not CELERY_BROKER_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -154,11 +160,34 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 120
 CELERY_TASK_SOFT_TIME_LIMIT = 100
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 600}
+CELERY_TASK_IGNORE_RESULT = True
+# A message a worker took and never acknowledged (the worker died) returns to
+# the queue after this many seconds; the sweeper usually finds it sooner.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 600),
+    "socket_connect_timeout": 2, "socket_timeout": 5,
+}
+# A broker that does not answer must not hold up a request whose batch is already durable.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Seconds between sweeps that queue again the chunks nobody is working on.
+SWEEP_SECONDS = env_int("SWEEP_SECONDS", 30)
 CELERY_BEAT_SCHEDULE = {
+    "sweep-chunks": {"task": "recorder.tasks.chunks_sweep", "schedule": timedelta(seconds=SWEEP_SECONDS)},
     "finish-idle-sessions": {"task": "recorder.tasks.sessions_sweep", "schedule": timedelta(minutes=5)},
     "purge-expired": {"task": "privacy.tasks.retention_purge", "schedule": crontab(minute=17)},
 }
+# Run the periodic jobs in a thread of the web process (the embedded default has no beat).
+JOBS_IN_PROCESS = env_bool("JOBS_IN_PROCESS", CELERY_TASK_ALWAYS_EAGER)
+
+# Durable ingest: how long a worker holds a chunk it claimed, after how long a
+# pending chunk nobody works on is queued again, and after how many claims a
+# chunk that keeps killing its worker is marked failed.
+CHUNK_LEASE_SECONDS = env_int("CHUNK_LEASE_SECONDS", 60)
+CHUNK_REQUEUE_SECONDS = env_int("CHUNK_REQUEUE_SECONDS", 60)
+CHUNK_MAX_ATTEMPTS = env_int("CHUNK_MAX_ATTEMPTS", 5)
+# Seconds a web process keeps a site's ingest rules before reading them again.
+SITE_RULES_SECONDS = env_int("SITE_RULES_SECONDS", 5)
 
 # Ingest limits.
 INGEST_MAX_BODY_BYTES = env_int("INGEST_MAX_BODY_BYTES", 1024 * 1024)
@@ -195,8 +224,11 @@ SPECTACULAR_SETTINGS = {
 
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env_str("REDIS_URL")}
-        if env_str("REDIS_URL")
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
+        }
+        if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }

@@ -9,6 +9,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from recorder.jsontext import text_repair
+
 MASK = "*"
 # A run of 13 or more digits, optionally split by single spaces or dashes.
 DIGIT_RUN = re.compile(r"[0-9](?:[ -]?[0-9]){12,}")
@@ -58,8 +60,7 @@ def _mask_card(match: re.Match) -> str:
 
 def text_scrub(text: str, *, emails: bool) -> str:
     """Mask Luhn-valid card numbers (and e-mail addresses when asked) in a string."""
-    if any(char.isdigit() for char in text):
-        text = DIGIT_RUN.sub(_mask_card, text)
+    text = DIGIT_RUN.sub(_mask_card, text)
     if emails and "@" in text:
         text = EMAIL.sub(lambda m: MASK * len(m.group(0)), text)
     return text
@@ -89,26 +90,40 @@ class ScrubState:
 
 
 def events_scrub(events: list[dict], state: ScrubState) -> list[dict]:
-    """Return scrubbed copies of the events; `state.sensitive_ids` grows as inputs are seen."""
-    scrubbed = []
+    """Scrub the events in place and return them; `state.sensitive_ids` grows as inputs are seen.
+
+    Every string (keys too) is also mended: a lone UTF-16 surrogate, which a
+    browser sends when a page cuts a string inside an emoji, becomes U+FFFD.
+    """
     for event in events:
-        event = _deep_scrub(event, state.emails)
+        _strings_scrub(event, state.emails)
         if event.get("type") == FULL_SNAPSHOT:
             _node_scrub(event["data"].get("node"), state)
         elif event.get("type") == INCREMENTAL:
             _incremental_scrub(event["data"], state)
-        scrubbed.append(event)
-    return scrubbed
+    return events
 
 
-def _deep_scrub(value: Any, emails: bool) -> Any:
-    if isinstance(value, str):
-        return text_scrub(value, emails=emails)
-    if isinstance(value, list):
-        return [_deep_scrub(item, emails) for item in value]
-    if isinstance(value, dict):
-        return {key: _deep_scrub(item, emails) for key, item in value.items()}
-    return value
+def _strings_scrub(root: Any, emails: bool) -> None:
+    """Scrub every string under `root` in place, with a stack: a DOM may be thousands of elements deep."""
+    stack = [root]
+    while stack:
+        container = stack.pop()
+        if isinstance(container, dict):
+            for key in list(container):
+                value = container[key]
+                if isinstance(value, str):
+                    container[key] = text_scrub(text_repair(value), emails=emails)
+                elif isinstance(value, (dict, list)):
+                    stack.append(value)
+                if text_repair(key) != key:
+                    container[text_repair(key)] = container.pop(key)
+        else:
+            for index, value in enumerate(container):
+                if isinstance(value, str):
+                    container[index] = text_scrub(text_repair(value), emails=emails)
+                elif isinstance(value, (dict, list)):
+                    stack.append(value)
 
 
 def _node_scrub(node: Any, state: ScrubState) -> None:

@@ -5,7 +5,7 @@ from datetime import timedelta
 from django.db.models import F, Q
 from django.utils import timezone
 
-from recorder.models import Session
+from recorder.models import Chunk, Session
 from recorder.storage import chunk_delete
 from replay.selectors import session_chunks, session_events
 from sites.models import Site
@@ -15,7 +15,7 @@ log = logging.getLogger(__name__)
 
 def session_delete(*, session: Session) -> None:
     """Delete a session's stored objects, then its rows. A rerun after a crash finishes the job."""
-    for key in session.chunks.values_list("key", flat=True):
+    for key in session.chunks.exclude(key="").values_list("key", flat=True):
         chunk_delete(key)
     session.delete()
 
@@ -29,6 +29,8 @@ def visitor_forget(*, site: Site, visitor: str) -> int:
     sessions = list(visitor_sessions(site=site, visitor=visitor))
     for session in sessions:
         session_delete(session=session)
+    # Batches not stored yet (pending or failed) may have no session row to find them by.
+    Chunk.objects.filter(site=site, sender__vid=visitor).delete()
     return len(sessions)
 
 
@@ -44,6 +46,8 @@ def retention_purge() -> int:
         for session in expired.iterator():
             session_delete(session=session)
             deleted += 1
+        # Batches that never became part of a stored session (failed ones, kept for a re-drive).
+        Chunk.objects.filter(site=site, created_at__lt=cutoff).exclude(status=Chunk.STORED).delete()
     return deleted
 
 
@@ -72,7 +76,7 @@ def visitor_export(*, site: Site, visitor: str) -> dict:
             {"url": page.url, "title": page.title, "kind": page.kind, "at": page.at.isoformat()}
             for page in session.pageviews.all()
         ]
-        item["events"] = list(session_events(list(session_chunks(session).only("key"))))
+        item["events"] = list(session_events(list(session_chunks(session).only("key", "data"))))
         exported.append(item)
     return {"visitor": visitor, "site": site.pk, "exported_at": timezone.now().isoformat(), "sessions": exported}
 

@@ -1,21 +1,29 @@
-"""Accepting a batch from a recorder: every check, then one pending chunk and one task."""
+"""Accepting a batch from a recorder: every check, then one durable row, then a reference for the worker.
+
+The request path does as little as it can: it decodes and checks the batch
+(the same checks the worker will make, so an accepted batch is storable),
+reads the site's rules from a per-process cache, and writes the body in one
+statement. Only then does it answer 202. The broker gets the chunk's id,
+never its bytes; if the broker is down, the sweeper queues the chunk later.
+"""
 import logging
+import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
-from django.db import IntegrityError, transaction
-from user_agents import parse as ua_parse
+from django.db import connection, transaction
+from django.utils import timezone
 
-from privacy.ip import ip_excluded, ip_rules_parse, ip_truncate
+from privacy.ip import ip_excluded, ip_truncate
 from privacy.optout import opted_out, privacy_signal
 from sites.domains import origin_allowed
-from sites.models import Site
-from sites.targeting import patterns_parse, url_targeted, visitor_sampled
+from sites.rules import SiteRules, site_rules
+from sites.targeting import url_targeted, visitor_sampled
 
+from . import ratelimit
 from .models import Chunk, Session
-from .processing import Batch, BatchError, batch_validate, body_decode, custom_events
-from .storage import chunk_key
+from .processing import Batch, BatchError, batch_parse, custom_events
+from .refusals import refusal_note
 
 log = logging.getLogger(__name__)
 
@@ -31,106 +39,118 @@ class Visitor:
     meta: dict
 
 
-def batch_accept(*, body: bytes, visitor: Visitor, query_wid: str | None = None) -> Chunk | None:
-    """Check a raw batch and queue it for storage.
+def batch_accept(*, body: bytes, visitor: Visitor, query_wid: str | None = None) -> int | None:
+    """Check a raw batch and make it durable; returns the new chunk's id, or None for a repeat.
 
-    Returns the chunk queued, or None when this (session, seq) was already
-    stored. Raises BatchError for anything that must be refused; nothing is
-    written in that case.
+    Raises BatchError for anything that must be refused; nothing is written
+    then. Database errors propagate (the caller answers 503).
     """
     if len(body) > settings.INGEST_MAX_BODY_BYTES:
         raise BatchError(413, "too_large", "The request body is larger than the server accepts.")
     if not body:
         raise BatchError(400, "empty_body", "The request body is empty.")
-    data = body_decode(body, max_inflated=settings.INGEST_MAX_INFLATED_BYTES)
-    batch = batch_validate(data, max_events=settings.INGEST_MAX_EVENTS)
+    batch = batch_parse(body, max_inflated=settings.INGEST_MAX_INFLATED_BYTES, max_events=settings.INGEST_MAX_EVENTS)
     if query_wid is not None and query_wid != str(batch.wid):
         raise BatchError(400, "invalid_field", "wid in the URL and in the body differ.")
-    site = _site_checked(batch, visitor)
-    _rate_check(batch)
-    session = _session_for(site, batch, visitor)
-    return _chunk_queue(session, batch, len(body))
+    rules = _rules_checked(batch, visitor)
+    if not ratelimit.allowed(f"ingest:{batch.sid}", settings.INGEST_RATE_PER_MINUTE):
+        raise BatchError(429, "rate_limited", "Too many batches for this session; retry later.")
+    chunk_id = chunk_accept(rules=rules, batch=batch, body=body, visitor=visitor)
+    if chunk_id is not None:
+        chunk_queue(chunk_id)
+    return chunk_id
 
 
-def _site_checked(batch: Batch, visitor: Visitor) -> Site:
-    site = Site.objects.filter(pk=batch.wid, enabled=True).first()
-    if site is None:
+def _rules_checked(batch: Batch, visitor: Visitor) -> SiteRules:
+    rules = site_rules(batch.wid)
+    if rules is None:
         raise BatchError(403, "unknown_site", "No recording site has this id.")
-    if not origin_allowed(site.domains, visitor.origin):
+    try:
+        _rules_apply(rules, batch, visitor)
+    except BatchError as error:
+        refusal_note(site_id=rules.id, code=error.code, origin=visitor.origin)
+        raise
+    return rules
+
+
+def _rules_apply(rules: SiteRules, batch: Batch, visitor: Visitor) -> None:
+    if not origin_allowed(list(rules.domains), visitor.origin):
         raise BatchError(403, "origin_not_allowed", "This page's origin is not one of the site's domains.")
-    if opted_out(visitor.cookies, site.pk):
+    if opted_out(visitor.cookies, rules.id):
         raise BatchError(403, "opted_out", "This visitor opted out of recording.")
-    if site.honor_dnt and privacy_signal(visitor.meta):
+    if rules.honor_dnt and privacy_signal(visitor.meta):
         raise BatchError(403, "privacy_signal", "This browser asks not to be tracked.")
-    if ip_excluded(ip_rules_parse(site.ip_rules), visitor.ip):
+    if ip_excluded(list(rules.ip_rules), visitor.ip):
         raise BatchError(403, "ip_excluded", "Recording is off for this address.")
-    if not visitor_sampled(batch.vid, site.sample_rate):
+    if not visitor_sampled(batch.vid, rules.sample_rate):
         raise BatchError(403, "not_sampled", "This visitor is not in the site's sample.")
-    include, exclude = patterns_parse(site.include_urls), patterns_parse(site.exclude_urls)
+    include, exclude = list(rules.include), list(rules.exclude)
     for _, page in custom_events(batch.events, "hs.page"):
         if not url_targeted(str(page.get("url", "")), include=include, exclude=exclude):
             raise BatchError(403, "url_not_targeted", "This page is not recorded for the site.")
-    return site
 
 
-def _rate_check(batch: Batch) -> None:
-    key = f"ingest-rate:{batch.sid}"
-    cache.add(key, 0, timeout=60)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        count = 1
-    if count > settings.INGEST_RATE_PER_MINUTE:
-        raise BatchError(429, "rate_limited", "Too many batches for this session; retry later.")
+def chunk_accept(*, rules: SiteRules, batch: Batch, body: bytes, visitor: Visitor) -> int | None:
+    """Write the batch as a pending chunk in one statement; None when this (session, seq) exists.
 
-
-def _session_for(site: Site, batch: Batch, visitor: Visitor) -> Session:
-    session = Session.objects.filter(pk=batch.sid).only("id", "site_id").first()
-    if session is None:
-        try:
-            session = Session.objects.create(id=batch.sid, site=site, visitor_id=batch.vid, **_device(site, visitor))
-        except IntegrityError:  # created by a concurrent batch of the same session
-            session = Session.objects.only("id", "site_id").get(pk=batch.sid)
-    if session.site_id != site.pk:
-        raise BatchError(409, "session_conflict", "This session id belongs to another site.")
-    return session
-
-
-def _device(site: Site, visitor: Visitor) -> dict:
-    agent = ua_parse(visitor.user_agent or "")
-    if agent.is_bot:
-        device = "bot"
-    elif agent.is_tablet:
-        device = "tablet"
-    elif agent.is_mobile:
-        device = "mobile"
-    else:
-        device = "desktop"
-    return {
-        "user_agent": (visitor.user_agent or "")[:512],
-        "browser": agent.browser.family[:64],
-        "os": agent.os.family[:64],
-        "device_type": device,
-        "ip": None if site.ip_storage == Site.IP_NONE else ip_truncate(visitor.ip),
+    The same statement refuses a session id that belongs to another site
+    (then nothing is written and BatchError 409 is raised).
+    """
+    sender = {
+        "vid": batch.vid,
+        "ua": (visitor.user_agent or "")[:512],
+        "ip": ip_truncate(visitor.ip) if rules.keep_ip else None,
     }
+    now = timezone.now()
+    values = {
+        "site_id": rules.id, "session_id": batch.sid, "seq": batch.seq, "status": Chunk.PENDING,
+        "body": body, "key": "", "sender": sender, "received_bytes": len(body), "stored_bytes": 0,
+        "event_count": len(batch.events), "attempts": 0, "error": "", "created_at": now, "queued_at": now,
+    }
+    chunk_id = _insert_unless_taken(values, site_id=rules.id, session_id=batch.sid)
+    if chunk_id is None and Session.objects.filter(pk=batch.sid).exclude(site_id=rules.id).exists():
+        raise BatchError(409, "session_conflict", "This session id belongs to another site.")
+    return chunk_id
 
 
-def _chunk_queue(session: Session, batch: Batch, size: int) -> Chunk | None:
-    from .tasks import chunk_store  # tasks import this module's models
+def _insert_unless_taken(values: dict, *, site_id: int, session_id: uuid.UUID) -> int | None:
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING id, unless the session is another site's."""
+    fields = [(Chunk._meta.get_field(name), value) for name, value in values.items()]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f, _ in fields)
+    params = [f.get_db_prep_save(value, connection) for f, value in fields]
+    session_field = Session._meta.get_field("id")
+    session_table = connection.ops.quote_name(Session._meta.db_table)
+    sql = (
+        f"INSERT INTO {connection.ops.quote_name(Chunk._meta.db_table)} ({columns}) "
+        f"SELECT {', '.join(['%s'] * len(fields))} "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {session_table} WHERE id = %s AND site_id <> %s) "
+        "ON CONFLICT (session_id, seq) DO NOTHING RETURNING id"
+    )
+    params += [session_field.get_db_prep_value(session_id, connection), site_id]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return row[0] if row else None
 
-    key = chunk_key(session.site_id, session.pk, batch.seq)
+
+def chunk_queue(chunk_id: int) -> None:
+    """Hand the worker a reference. A broker that is down only delays the chunk: the sweeper queues it."""
+    from .tasks import chunk_process  # tasks import services, which import this module's neighbours
+
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        try:
+            chunk_process.apply(args=[chunk_id], throw=True)
+        except Exception:  # noqa: BLE001 - the chunk is durable; the in-process sweeper tries again
+            log.exception("chunk %s not stored yet", chunk_id)
+        return
     try:
-        with transaction.atomic():
-            chunk = Chunk.objects.create(session=session, seq=batch.seq, key=key, received_bytes=size)
-    except IntegrityError:
-        chunk = Chunk.objects.get(session=session, seq=batch.seq)
-        if chunk.status == Chunk.STORED:
-            return None
+        transaction.on_commit(lambda: _publish(chunk_process, chunk_id))
+    except Exception:  # noqa: BLE001 - never fail a request whose batch is already durable
+        log.exception("could not queue chunk %s", chunk_id)
+
+
+def _publish(task, chunk_id: int) -> None:
     try:
-        chunk_store.delay(chunk.pk, batch.events)
-    except Exception as error:  # broker down: the client keeps the batch and retries
-        log.warning("could not queue chunk %s: %s", chunk.pk, error)
-        if settings.CELERY_TASK_ALWAYS_EAGER:
-            raise
-        raise BatchError(503, "queue_unavailable", "The server cannot take batches right now; retry later.") from error
-    return chunk
+        task.apply_async(args=[chunk_id], retry=False)
+    except Exception as error:  # noqa: BLE001 - the broker is down; the sweeper will queue it
+        log.warning("broker unavailable, chunk %s waits for the sweeper: %s", chunk_id, error)

@@ -70,21 +70,51 @@ class PageView(models.Model):
 
 
 class Chunk(models.Model):
-    """One accepted batch; `(session, seq)` is unique, so a repeated post is stored once."""
+    """One accepted batch, durable from the moment ingest answers 202.
 
-    PENDING, STORED = "pending", "stored"
-    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="chunks")
+    Ingest writes the request body (`body`) and answers; the worker turns it
+    into plain, scrubbed rrweb events stored gzipped in `data`, and drops the
+    body. A batch the worker cannot process keeps its body, is marked failed
+    with its reason, and can be re-driven. `(session, seq)` is unique, so a
+    repeated post is stored once. The session row may not exist yet while a
+    chunk is pending: the worker creates it, hence no database constraint.
+    """
+
+    PENDING, STORED, FAILED = "pending", "stored", "failed"
+    STATUSES = [(PENDING, "Pending"), (STORED, "Stored"), (FAILED, "Failed")]
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+")
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, db_constraint=False, related_name="chunks")
     seq = models.PositiveIntegerField()
-    status = models.CharField(max_length=10, default=PENDING, choices=[(PENDING, "Pending"), (STORED, "Stored")])
-    key = models.CharField(max_length=255)
+    status = models.CharField(max_length=10, default=PENDING, choices=STATUSES)
+    # The request body as received (gzip or JSON), kept until the chunk is stored.
+    body = models.BinaryField(null=True, editable=False)
+    # Stored: gzip of the JSON array of the chunk's plain rrweb events.
+    data = models.BinaryField(null=True, editable=False)
+    # Chunks stored before `data` existed live in this object of the recordings storage.
+    key = models.CharField(max_length=255, blank=True)
+    # Who sent it, for the session row the worker creates: vid, ip (as the site keeps it), user agent.
+    sender = models.JSONField(default=dict, blank=True)
     received_bytes = models.PositiveIntegerField(default=0)
     stored_bytes = models.PositiveIntegerField(default=0)
     event_count = models.PositiveIntegerField(default=0)
     first_ts = models.BigIntegerField(null=True)
     last_ts = models.BigIntegerField(null=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # When a worker was last asked to process it; the sweeper asks again when this is old.
+    queued_at = models.DateTimeField(null=True)
+    # A worker holds the chunk until then; past it, the chunk is free again.
+    lease_until = models.DateTimeField(null=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True)
     stored_at = models.DateTimeField(null=True)
 
     class Meta:
         ordering = ["seq"]
         constraints = [models.UniqueConstraint(fields=["session", "seq"], name="chunk_session_seq_unique")]
+        indexes = [
+            models.Index(fields=["queued_at"], condition=models.Q(status="pending"), name="chunk_pending_queued"),
+            models.Index(fields=["site", "created_at"], condition=models.Q(status="failed"), name="chunk_failed_site"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.session_id}/{self.seq}"

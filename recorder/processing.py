@@ -1,27 +1,41 @@
 """Decoding, validating and summarising batches: data in, data out, no I/O.
 
-The wire format is described in docs/protocol.md.
+Ingest and the worker run the same checks on the same bytes, so a batch
+that ingest accepts is one the worker can store: every type the worker or
+the player relies on is checked here, without recursion (a DOM may be
+thousands of elements deep). The wire format is described in
+docs/protocol.md.
 """
 import gzip
-import json
 import re
 import uuid
 import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import jsontext
 from .wire import node_ids_restore
 
 GZIP_MAGIC = b"\x1f\x8b"
 VISITOR_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 EVENT_TYPES = range(0, 7)
-CUSTOM = 5
-META = 4
+FULL_SNAPSHOT = 2
 INCREMENTAL = 3
-VIEWPORT_RESIZE = 4  # rrweb IncrementalSource.ViewportResize
+META = 4
+CUSTOM = 5
 ERROR_KINDS = {"error", "rejection", "console.error"}
 MAX_TAGS = 50
 MAX_TIMESTAMP = 32_503_680_000_000  # 3000-01-01 in ms
+ID_MAX = 2**53  # node ids beyond this do not survive the player's JSON.parse
+
+# rrweb's IncrementalSource numbers.
+MUTATION, MOUSE_MOVE, MOUSE_INTERACTION, SCROLL, VIEWPORT_RESIZE, INPUT, TOUCH_MOVE = range(7)
+DRAG, SELECTION = 12, 14
+POSITION_SOURCES = (MOUSE_MOVE, TOUCH_MOVE, DRAG)
+# rrweb-snapshot's NodeType numbers.
+NODE_DOCUMENT, NODE_DOCTYPE, NODE_ELEMENT, NODE_TEXT, NODE_CDATA, NODE_COMMENT = range(6)
+NODE_TYPES = range(6)
+_CONTROL = re.compile("[\x00\ud800-\udfff]")
 
 
 class BatchError(Exception):
@@ -49,11 +63,11 @@ def body_decode(body: bytes, *, max_inflated: int) -> Any:
     elif len(body) > max_inflated:
         raise BatchError(413, "too_large", "The batch is larger than the server accepts.")
     try:
-        return json.loads(body.decode("utf-8"))
+        return jsontext.loads(body)
     except UnicodeDecodeError:
         raise BatchError(415, "bad_encoding", "The body must be UTF-8 JSON or gzip of it.") from None
-    except ValueError:
-        raise BatchError(400, "malformed_json", "The body is not valid JSON.") from None
+    except ValueError as error:
+        raise BatchError(400, "malformed_json", f"The body is not valid JSON: {str(error)[:200]}") from None
 
 
 def _gunzip_bounded(body: bytes, limit: int) -> bytes:
@@ -74,6 +88,11 @@ def _gunzip_bounded(body: bytes, limit: int) -> bytes:
     return bytes(out)
 
 
+def batch_parse(body: bytes, *, max_inflated: int, max_events: int) -> Batch:
+    """A request body, decoded and checked: what ingest accepts and the worker stores."""
+    return batch_validate(body_decode(body, max_inflated=max_inflated), max_events=max_events)
+
+
 def batch_validate(data: Any, *, max_events: int) -> Batch:
     """Check every field's type and range; raise BatchError(400) naming the first bad field."""
     if not isinstance(data, dict):
@@ -85,7 +104,7 @@ def batch_validate(data: Any, *, max_events: int) -> Batch:
         raise _invalid("vid", "must be 8 to 64 characters of A-Z, a-z, 0-9, _ and -")
     sid = data.get("sid")
     try:
-        sid = uuid.UUID(sid) if isinstance(sid, str) else None
+        sid = uuid.UUID(sid) if isinstance(sid, str) and len(sid) <= 64 else None
     except ValueError:
         sid = None
     if sid is None:
@@ -99,23 +118,164 @@ def batch_validate(data: Any, *, max_events: int) -> Batch:
     if len(events) > max_events:
         raise BatchError(413, "too_many_events", f"A batch holds at most {max_events} events.")
     for index, event in enumerate(events):
-        _event_validate(event, index)
-        node_ids_restore(event)
+        _event_validate(event, f"events[{index}]")
     return Batch(wid=wid, vid=vid, sid=sid, seq=seq, sent=sent, events=events)
 
 
-def _event_validate(event: Any, index: int) -> None:
-    where = f"events[{index}]"
+def _event_validate(event: Any, where: str) -> None:
     if not isinstance(event, dict):
         raise _invalid(where, "must be an object")
-    if not _is_int(event.get("type")) or event["type"] not in EVENT_TYPES:
+    kind = event.get("type")
+    if not _is_int(kind) or kind not in EVENT_TYPES:
         raise _invalid(f"{where}.type", "must be an integer from 0 to 6")
-    if not isinstance(event.get("data"), dict):
+    data = event.get("data")
+    if not isinstance(data, dict):
         raise _invalid(f"{where}.data", "must be an object")
     if not _is_int(event.get("timestamp")) or not 0 <= event["timestamp"] <= MAX_TIMESTAMP:
         raise _invalid(f"{where}.timestamp", "must be a positive integer (ms) before the year 3000")
     if "ids" in event and event["ids"] != "delta":
         raise _invalid(f"{where}.ids", 'must be "delta" when present')
+    where = f"{where}.data"
+    if kind == FULL_SNAPSHOT:
+        _node_tree_validate(data.get("node"), f"{where}.node")
+        _optional(data, "initialOffset", dict, where)
+    elif kind == INCREMENTAL:
+        _incremental_validate(data, where)
+    elif kind == META:
+        _optional(data, "href", str, where)
+        _number(data, "width", where, required=False)
+        _number(data, "height", where, required=False)
+    elif kind == CUSTOM and not isinstance(data.get("tag"), str):
+        raise _invalid(f"{where}.tag", "must be a string")
+
+
+def _incremental_validate(data: dict, where: str) -> None:
+    source = data.get("source")
+    if not _is_int(source) or source < 0:
+        raise _invalid(f"{where}.source", "must be a non-negative integer")
+    if "id" in data:
+        _node_id(data, "id", where)
+    if source == MUTATION:
+        _mutation_validate(data, where)
+    elif source in POSITION_SOURCES:
+        for index, position in enumerate(_list(data, "positions", where)):
+            at = f"{where}.positions[{index}]"
+            _object(position, at)
+            _number(position, "x", at)
+            _number(position, "y", at)
+            _node_id(position, "id", at)
+            _number(position, "timeOffset", at, required=False)
+    elif source in (MOUSE_INTERACTION, SCROLL, INPUT):
+        _node_id(data, "id", where)
+        if source == MOUSE_INTERACTION and not _is_int(data.get("type")):
+            raise _invalid(f"{where}.type", "must be an integer")
+        if source == SCROLL:
+            _number(data, "x", where)
+            _number(data, "y", where)
+        if source == INPUT:
+            _optional(data, "text", str, where)
+            _optional(data, "isChecked", bool, where)
+    elif source == VIEWPORT_RESIZE:
+        _number(data, "width", where)
+        _number(data, "height", where)
+    elif source == SELECTION:
+        for index, item in enumerate(_list(data, "ranges", where)):
+            at = f"{where}.ranges[{index}]"
+            _object(item, at)
+            for key in ("start", "end"):
+                _node_id(item, key, at)
+
+
+def _mutation_validate(data: dict, where: str) -> None:
+    for index, item in enumerate(_list(data, "texts", where)):
+        at = f"{where}.texts[{index}]"
+        _object(item, at)
+        _node_id(item, "id", at)
+        if item.get("value") is not None and not isinstance(item["value"], str):
+            raise _invalid(f"{at}.value", "must be a string or null")
+    for index, item in enumerate(_list(data, "attributes", where)):
+        at = f"{where}.attributes[{index}]"
+        _object(item, at)
+        _node_id(item, "id", at)
+        attributes = item.get("attributes")
+        if not isinstance(attributes, dict):
+            raise _invalid(f"{at}.attributes", "must be an object")
+        for value in attributes.values():
+            if value is not None and not isinstance(value, (str, dict)):
+                raise _invalid(f"{at}.attributes", "values must be strings, style objects or null")
+    for index, item in enumerate(_list(data, "removes", where)):
+        at = f"{where}.removes[{index}]"
+        _object(item, at)
+        _node_id(item, "id", at)
+        _node_id(item, "parentId", at)
+    for index, item in enumerate(_list(data, "adds", where)):
+        at = f"{where}.adds[{index}]"
+        _object(item, at)
+        _node_id(item, "parentId", at)
+        if item.get("nextId") is not None:
+            _node_id(item, "nextId", at)
+        _node_tree_validate(item.get("node"), f"{at}.node")
+
+
+def _node_tree_validate(root: Any, where: str) -> None:
+    """A serialized node and everything under it, walked with a stack."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        at = where if node is root else f"a node inside {where}"
+        if not isinstance(node, dict):
+            raise _invalid(at, "must be an object")
+        if not _is_int(node.get("type")) or node["type"] not in NODE_TYPES:
+            raise _invalid(f"{at}.type", "must be a node type from 0 to 5")
+        _node_id(node, "id", at)
+        kind = node["type"]
+        if kind == NODE_ELEMENT:
+            if not isinstance(node.get("tagName"), str):
+                raise _invalid(f"{at}.tagName", "must be a string")
+            attributes = node.get("attributes")
+            if not isinstance(attributes, dict):
+                raise _invalid(f"{at}.attributes", "must be an object")
+            for value in attributes.values():
+                if isinstance(value, (dict, list)):
+                    raise _invalid(f"{at}.attributes", "values must be strings, numbers, booleans or null")
+        elif kind in (NODE_TEXT, NODE_CDATA, NODE_COMMENT):
+            _optional(node, "textContent", str, at)
+        children = node.get("childNodes")
+        if children is not None:
+            if not isinstance(children, list):
+                raise _invalid(f"{at}.childNodes", "must be an array")
+            stack.extend(children)
+
+
+def _object(value: Any, where: str) -> None:
+    if not isinstance(value, dict):
+        raise _invalid(where, "must be an object")
+
+
+def _list(data: dict, key: str, where: str) -> list:
+    value = data.get(key)
+    if not isinstance(value, list):
+        raise _invalid(f"{where}.{key}", "must be an array")
+    return value
+
+
+def _optional(data: dict, key: str, kind: type, where: str) -> None:
+    if data.get(key) is not None and not isinstance(data[key], kind):
+        raise _invalid(f"{where}.{key}", f"must be {'an object' if kind is dict else 'a ' + kind.__name__}")
+
+
+def _number(data: dict, key: str, where: str, *, required: bool = True) -> None:
+    value = data.get(key)
+    if value is None and not required:
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _invalid(f"{where}.{key}", "must be a number")
+
+
+def _node_id(data: dict, key: str, where: str) -> None:
+    value = data.get(key)
+    if not _is_int(value) or not -ID_MAX <= value <= ID_MAX:
+        raise _invalid(f"{where}.{key}", "must be an integer node id")
 
 
 def _is_int(value: Any) -> bool:
@@ -131,6 +291,13 @@ def _int_field(data: dict, name: str, *, minimum: int) -> int:
 
 def _invalid(name: str, detail: str) -> BatchError:
     return BatchError(400, "invalid_field", f"{name} {detail}.")
+
+
+def events_restore(events: list[dict]) -> list[dict]:
+    """The recorder's wire encodings undone, in place: plain rrweb events."""
+    for event in events:
+        node_ids_restore(event)
+    return events
 
 
 def custom_events(events: list[dict], tag: str) -> list[tuple[int, dict]]:
@@ -165,22 +332,22 @@ def batch_summarise(events: list[dict]) -> Summary:
     for ts, page in custom_events(events, "hs.page"):
         summary.pages.append({
             "at": ts,
-            "url": _text(page.get("url"), 2048),
-            "title": _text(page.get("title"), 512),
-            "kind": _text(page.get("kind"), 10) or "load",
-            "referrer": _text(page.get("referrer"), 2048),
+            "url": db_text(page.get("url"), 2048),
+            "title": db_text(page.get("title"), 512),
+            "kind": db_text(page.get("kind"), 10) or "load",
+            "referrer": db_text(page.get("referrer"), 2048),
         })
     for _, payload in custom_events(events, "hs.identify"):
-        summary.identity = _text(payload.get("id"), 255)
+        summary.identity = db_text(payload.get("id"), 255)
     for _, payload in custom_events(events, "hs.tag"):
         tags = payload.get("tags")
         if isinstance(tags, dict):
-            summary.tags.update({_text(k, 64): _text(v, 255) for k, v in list(tags.items())[:MAX_TAGS]})
+            summary.tags.update({db_text(k, 64): db_text(v, 255) for k, v in list(tags.items())[:MAX_TAGS]})
     summary.error_count = sum(
         1 for _, payload in custom_events(events, "hs.error") if payload.get("kind") in ERROR_KINDS
     )
     for _, payload in custom_events(events, "hs.device"):
-        summary.device = payload
+        summary.device = {key: db_text(value, 64) if isinstance(value, str) else value for key, value in payload.items()}
     summary.viewport = _last_viewport(events)
     return summary
 
@@ -198,17 +365,20 @@ def _last_viewport(events: list[dict]) -> tuple[int, int] | None:
     return viewport
 
 
-def _text(value: Any, limit: int) -> str:
+def db_text(value: Any, limit: int) -> str:
+    """A client's value as text a database column takes: no NUL, no lone surrogate, at most `limit` long."""
     if value is None:
         return ""
-    return str(value)[:limit]
+    text = value if isinstance(value, str) else jsontext.dumps(value).decode() if isinstance(value, (dict, list)) else str(value)
+    if _CONTROL.search(text):
+        text = jsontext.text_repair(text.replace("\x00", ""))
+    return text[:limit]
 
 
 def events_encode(events: list[dict]) -> bytes:
     """The stored form of a chunk: gzip of compact JSON. mtime=0 keeps it deterministic."""
-    raw = json.dumps(events, separators=(",", ":"), ensure_ascii=False).encode()
-    return gzip.compress(raw, compresslevel=6, mtime=0)
+    return gzip.compress(jsontext.dumps(events), compresslevel=6, mtime=0)
 
 
 def events_decode(blob: bytes) -> list[dict]:
-    return json.loads(gzip.decompress(blob))
+    return jsontext.loads(gzip.decompress(blob))

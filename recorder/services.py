@@ -1,93 +1,214 @@
-"""Writes of the recorder app: storing chunks and keeping Session rows up to date."""
+"""Writes of the recorder app: storing accepted chunks, keeping Session rows up to date, sweeping.
+
+A chunk's life: ingest writes it `pending` with its request body; a worker
+claims it (and the other pending chunks of its session, in order) with a
+lease, stores its scrubbed events and folds its summary into the session
+in one transaction; or marks it `failed` with the reason, keeping the body
+for a re-drive. The sweeper queues again what waited too long (a message the
+broker lost, a worker that died holding a lease).
+"""
 import logging
 from datetime import datetime, timedelta, timezone
 
-from django.db import transaction
-from django.db.models import F
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Q
 from django.utils import timezone as dj_timezone
+from user_agents import parse as ua_parse
 
 from privacy.scrub import ScrubState, events_scrub
 
 from .models import Chunk, PageView, Session
-from .processing import Summary, batch_summarise, events_encode
-from .storage import chunk_write
+from .processing import BatchError, Summary, batch_parse, batch_summarise, events_encode, events_restore
 
 log = logging.getLogger(__name__)
 
 
-def chunk_store(*, chunk_id: int, events: list[dict]) -> bool:
-    """Scrub, compress and write one chunk, then fold its summary into the session.
+class Prepared:
+    """One claimed chunk after processing: what to write, or why it failed."""
 
-    Safe to run twice: the object key is deterministic (same bytes, same key),
-    and the session is updated only by the run that moves the chunk from
-    pending to stored. Returns whether this run did that.
+    def __init__(self, chunk: Chunk):
+        self.chunk = chunk
+        self.blob: bytes | None = None
+        self.summary: Summary | None = None
+        self.error = ""
+
+
+def chunk_process(*, chunk_id: int) -> int:
+    """Store this pending chunk and every other pending chunk of its session, in seq order.
+
+    Safe to run twice or concurrently: chunks are claimed with a lease by a
+    conditional UPDATE, and stored (with the session updated) only by the
+    holder of that lease. Returns how many chunks this run stored.
     """
-    chunk = Chunk.objects.select_related("session__site").filter(pk=chunk_id).first()
-    if chunk is None or chunk.status == Chunk.STORED:
-        return False
-    session = chunk.session
-    state = ScrubState(emails=session.site.scrub_emails, sensitive_ids=set(session.scrub_ids))
-    clean = events_scrub(events, state)
-    blob = events_encode(clean)
-    chunk_write(chunk.key, blob)  # outside any transaction: storage is network I/O
-    summary = batch_summarise(clean)
-    with transaction.atomic():
-        claimed = Chunk.objects.filter(pk=chunk.pk, status=Chunk.PENDING).update(
-            status=Chunk.STORED, stored_bytes=len(blob), event_count=summary.event_count,
-            first_ts=summary.first_ts, last_ts=summary.last_ts, stored_at=dj_timezone.now(),
+    session_id = Chunk.objects.filter(pk=chunk_id, status=Chunk.PENDING).values_list("session_id", flat=True).first()
+    if session_id is None:
+        return 0
+    lease = dj_timezone.now() + timedelta(seconds=settings.CHUNK_LEASE_SECONDS)
+    ids = _claim(session_id, lease)
+    if not ids:
+        return 0
+    try:
+        chunks = list(Chunk.objects.filter(pk__in=ids).order_by("seq"))
+        session = Session.objects.filter(pk=session_id).first()
+        state = ScrubState(
+            emails=_site_scrubs_emails(chunks[0].site_id),
+            sensitive_ids=set(session.scrub_ids) if session else set(),
         )
-        if claimed:
-            _session_merge(session.pk, summary, len(blob), state.sensitive_ids)
-    return bool(claimed)
+        prepared = [_prepare(chunk, state) for chunk in chunks]
+        with transaction.atomic():
+            return _commit(session_id, prepared, lease, state.sensitive_ids)
+    except Exception:
+        _release(ids, lease)
+        raise
+
+
+def _claim(session_id, lease: datetime) -> list[int]:
+    """Take the session's free pending chunks until `lease`; the ids this worker now holds."""
+    table = connection.ops.quote_name(Chunk._meta.db_table)
+    field = Chunk._meta.get_field("lease_until")
+    now = dj_timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET lease_until = %s, attempts = attempts + 1 "
+            "WHERE session_id = %s AND status = %s AND (lease_until IS NULL OR lease_until < %s) RETURNING id",
+            [
+                field.get_db_prep_save(lease, connection),
+                Chunk._meta.get_field("session").get_db_prep_save(session_id, connection),
+                Chunk.PENDING, field.get_db_prep_save(now, connection),
+            ],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _release(ids: list[int], lease: datetime) -> None:
+    """Give the chunks back before a retry, so it need not wait for the lease to run out."""
+    try:
+        Chunk.objects.filter(pk__in=ids, status=Chunk.PENDING, lease_until=lease).update(lease_until=None)
+    except Exception:  # noqa: BLE001 - the database may be what failed; the lease expires anyway
+        log.warning("could not release chunks %s", ids)
+
+
+def _site_scrubs_emails(site_id: int) -> bool:
+    from sites.models import Site
+
+    return bool(Site.objects.filter(pk=site_id).values_list("scrub_emails", flat=True).first())
+
+
+def _prepare(chunk: Chunk, state: ScrubState) -> Prepared:
+    """Decode, check, restore, scrub, summarise and compress one chunk: pure work, no writes."""
+    item = Prepared(chunk)
+    try:
+        if chunk.body is None:
+            raise BatchError(400, "no_body", "The chunk has no body to store.")
+        batch = batch_parse(
+            bytes(chunk.body), max_inflated=settings.INGEST_MAX_INFLATED_BYTES, max_events=settings.INGEST_MAX_EVENTS,
+        )
+        events = events_scrub(events_restore(batch.events), state)
+        item.summary = batch_summarise(events)
+        item.blob = events_encode(events)
+    except Exception as error:  # noqa: BLE001 - a chunk that cannot be processed is kept as failed
+        log.exception("chunk %s cannot be stored", chunk.pk)
+        item.error = f"{type(error).__name__}: {error}"[:2000]
+    return item
+
+
+def _commit(session_id, prepared: list[Prepared], lease: datetime, sensitive_ids: set[int]) -> int:
+    """Write the outcome of one claim: chunks stored or failed, the session created or updated."""
+    storable = [item for item in prepared if not item.error]
+    session = _session_locked(session_id, storable[0].chunk) if storable else None
+    stored = 0
+    for item in prepared:
+        chunk = item.chunk
+        if not item.error and session.site_id != chunk.site_id:
+            item.error = "session_conflict: this session id belongs to another site"
+        mine = Chunk.objects.filter(pk=chunk.pk, status=Chunk.PENDING, lease_until=lease)
+        if item.error:
+            mine.update(status=Chunk.FAILED, error=item.error, lease_until=None)
+            continue
+        if not mine.update(
+            status=Chunk.STORED, data=item.blob, body=None, lease_until=None, error="",
+            stored_bytes=len(item.blob), event_count=item.summary.event_count, first_ts=item.summary.first_ts,
+            last_ts=item.summary.last_ts, stored_at=dj_timezone.now(),
+        ):
+            continue  # the lease ran out and another worker took it
+        _session_merge(session, item.summary, len(item.blob), chunk.created_at)
+        stored += 1
+    if stored:
+        session.scrub_ids = sorted(sensitive_ids)[-5000:]
+        session.save()
+    return stored
+
+
+def _session_locked(session_id, chunk: Chunk) -> Session:
+    """The session row, locked for this transaction; created from the chunk's sender if it is new."""
+    try:
+        return Session.objects.select_for_update().get(pk=session_id)
+    except Session.DoesNotExist:
+        pass
+    try:
+        with transaction.atomic():
+            return Session.objects.create(
+                id=session_id, site_id=chunk.site_id, visitor_id=str(chunk.sender.get("vid", ""))[:64],
+                **_device(chunk.sender),
+            )
+    except IntegrityError:  # created by a worker holding a later chunk of the same session
+        return Session.objects.select_for_update().get(pk=session_id)
+
+
+def _device(sender: dict) -> dict:
+    user_agent = str(sender.get("ua") or "")[:512]
+    agent = ua_parse(user_agent)
+    if agent.is_bot:
+        device = "bot"
+    elif agent.is_tablet:
+        device = "tablet"
+    elif agent.is_mobile:
+        device = "mobile"
+    else:
+        device = "desktop"
+    return {
+        "user_agent": user_agent, "browser": agent.browser.family[:64], "os": agent.os.family[:64],
+        "device_type": device, "ip": sender.get("ip") or None,
+    }
 
 
 def _ms(timestamp: int) -> datetime:
     return datetime.fromtimestamp(timestamp / 1000, tz=timezone.utc)
 
 
-def _session_merge(session_id, summary: Summary, stored: int, sensitive_ids: set[int]) -> None:
-    session = Session.objects.select_for_update().get(pk=session_id)
+def _session_merge(session: Session, summary: Summary, stored: int, received_at: datetime) -> None:
+    """Fold one chunk's summary into the (locked) session row in memory; the caller saves it."""
     first, last = _ms(summary.first_ts), _ms(summary.last_ts)
     session.started_at = min(session.started_at or first, first)
     session.last_activity_at = max(session.last_activity_at or last, last)
     session.duration_ms = int((session.last_activity_at - session.started_at).total_seconds() * 1000)
-    session.event_count = F("event_count") + summary.event_count
-    session.error_count = F("error_count") + summary.error_count
-    session.chunk_count = F("chunk_count") + 1
-    session.stored_bytes = F("stored_bytes") + stored
-    session.page_count = F("page_count") + len(summary.pages)
-    session.scrub_ids = sorted(sensitive_ids)[-5000:]
+    session.event_count += summary.event_count
+    session.error_count += summary.error_count
+    session.chunk_count += 1
+    session.stored_bytes += stored
+    session.page_count += len(summary.pages)
     session.status = Session.ACTIVE
-    session.received_at = dj_timezone.now()
-    fields = ["received_at",
-        "started_at", "last_activity_at", "duration_ms", "event_count", "error_count",
-        "chunk_count", "stored_bytes", "page_count", "scrub_ids", "status",
-    ]
-    fields += _session_facts(session, summary)
-    session.save(update_fields=fields)
+    session.received_at = max(session.received_at or received_at, received_at)
+    _session_facts(session, summary)
     PageView.objects.bulk_create(
-        PageView(session_id=session_id, url=p["url"], title=p["title"], kind=p["kind"], at=_ms(p["at"]))
+        PageView(session_id=session.pk, url=p["url"], title=p["title"], kind=p["kind"], at=_ms(p["at"]))
         for p in summary.pages
     )
 
 
-def _session_facts(session: Session, summary: Summary) -> list[str]:
-    """Identity, tags, entry page and device facts; returns the fields it changed."""
-    changed = []
+def _session_facts(session: Session, summary: Summary) -> None:
+    """Identity, tags, entry page and device facts."""
     if summary.identity is not None:
         session.identity = summary.identity
-        changed.append("identity")
     if summary.tags:
         session.tags = {**session.tags, **summary.tags}
-        changed.append("tags")
     if summary.pages:
         entry = min(summary.pages, key=lambda p: p["at"])
         if not session.entry_url or _ms(entry["at"]) <= session.started_at:
             session.entry_url, session.referrer = entry["url"], entry["referrer"]
-            changed += ["entry_url", "referrer"]
     if summary.viewport and max(summary.viewport) <= 100_000:
         session.viewport_w, session.viewport_h = summary.viewport
-        changed += ["viewport_w", "viewport_h"]
     device = summary.device
     for field, key, kind in (
         ("screen_w", "screenW", int), ("screen_h", "screenH", int),
@@ -98,8 +219,69 @@ def _session_facts(session: Session, summary: Summary) -> list[str]:
             if kind is int and not 0 <= value <= 100_000:
                 continue
             setattr(session, field, value if kind is int else value[: Session._meta.get_field(field).max_length])
-            changed.append(field)
-    return changed
+
+
+def chunks_fail(*, ids: list[int], reason: str) -> int:
+    return Chunk.objects.filter(pk__in=ids, status=Chunk.PENDING).update(
+        status=Chunk.FAILED, error=reason[:2000], lease_until=None,
+    )
+
+
+def chunks_sweep(*, now: datetime | None = None) -> dict:
+    """Queue again the pending chunks nobody is working on and that waited too long.
+
+    A chunk whose claims keep dying (a worker killed, a time limit hit) is
+    marked failed after CHUNK_MAX_ATTEMPTS claims. Picks work by state, so a
+    rerun resumes. Returns counts.
+    """
+    from .ingest import chunk_queue
+
+    now = now or dj_timezone.now()
+    idle = Chunk.objects.filter(
+        Q(lease_until__isnull=True) | Q(lease_until__lt=now),
+        status=Chunk.PENDING, queued_at__lt=now - timedelta(seconds=settings.CHUNK_REQUEUE_SECONDS),
+    )
+    abandoned = list(idle.filter(attempts__gte=settings.CHUNK_MAX_ATTEMPTS).values_list("pk", flat=True)[:1000])
+    failed = chunks_fail(
+        ids=abandoned,
+        reason=f"abandoned after {settings.CHUNK_MAX_ATTEMPTS} attempts: each worker died or timed out holding it",
+    )
+    ids = list(idle.filter(attempts__lt=settings.CHUNK_MAX_ATTEMPTS).order_by("queued_at").values_list("pk", flat=True)[:1000])
+    Chunk.objects.filter(pk__in=ids).update(queued_at=now)
+    for chunk_id in ids:
+        chunk_queue(chunk_id)
+    return {"requeued": len(ids), "failed": failed}
+
+
+def chunks_redrive(*, ids: list[int] | None = None, site_id: int | None = None) -> int:
+    """Put failed chunks back to pending and queue them (after the cause was fixed)."""
+    from .ingest import chunk_queue
+
+    failed = Chunk.objects.filter(status=Chunk.FAILED)
+    if ids is not None:
+        failed = failed.filter(pk__in=ids)
+    if site_id is not None:
+        failed = failed.filter(site_id=site_id)
+    chosen = list(failed.values_list("pk", flat=True))
+    Chunk.objects.filter(pk__in=chosen, status=Chunk.FAILED).update(
+        status=Chunk.PENDING, attempts=0, error="", lease_until=None, queued_at=dj_timezone.now(),
+    )
+    for chunk_id in chosen:
+        chunk_queue(chunk_id)
+    return len(chosen)
+
+
+def chunk_body_adopt(*, chunk_id: int, events: list[dict]) -> None:
+    """A chunk queued by the previous version, whose message carried its events: keep them as its body."""
+    from . import jsontext
+
+    chunk = Chunk.objects.filter(pk=chunk_id, status=Chunk.PENDING, body__isnull=True).first()
+    if chunk is None:
+        return
+    visitor = Session.objects.filter(pk=chunk.session_id).values_list("visitor_id", flat=True).first()
+    batch = {"wid": chunk.site_id, "vid": visitor or "unknown-visitor", "sid": str(chunk.session_id),
+             "seq": chunk.seq, "events": events}
+    Chunk.objects.filter(pk=chunk.pk, body__isnull=True).update(body=jsontext.dumps(batch))
 
 
 def sessions_finish_idle(*, now: datetime | None = None) -> int:

@@ -1,4 +1,4 @@
-"""Where recording chunks live: one object per (site, session, seq), via Django storage."""
+"""Where recordings live: rows for new chunks, objects of the recordings storage (Django storage) for the rest."""
 import uuid
 
 from django.core.files.base import ContentFile
@@ -33,3 +33,10 @@ def chunk_delete(key: str) -> None:
 
 def chunk_exists(key: str) -> bool:
     return recordings().exists(key)
+
+
+def chunk_blob(chunk) -> bytes:
+    """A stored chunk's gzipped JSON array: in its row, or (stored by an older version) in its object."""
+    if chunk.data is not None:
+        return bytes(chunk.data)
+    return chunk_read(chunk.key)

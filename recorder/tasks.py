@@ -1,22 +1,43 @@
 """Celery entry points of the recorder app; each calls one service."""
 from botocore.exceptions import BotoCoreError, ClientError
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from . import services
 
-TRANSIENT = (OSError, BotoCoreError, ClientError, ConnectionError)
+# Failures of a dependency that may come back: retried with backoff. Anything
+# else is a chunk the worker cannot process, kept as failed by the service.
+TRANSIENT = (
+    OperationalError, InterfaceError, RedisConnectionError, RedisTimeoutError,
+    OSError, BotoCoreError, ClientError, ConnectionError,
+)
 
 
 @shared_task(
-    acks_late=True, autoretry_for=TRANSIENT, retry_backoff=2, retry_backoff_max=300,
-    retry_jitter=True, max_retries=12,
+    acks_late=True, ignore_result=True, autoretry_for=TRANSIENT, retry_backoff=1, retry_backoff_max=60,
+    retry_jitter=True, max_retries=20, soft_time_limit=90, time_limit=120,
 )
-def chunk_store(chunk_id: int, events: list[dict]) -> bool:
-    """Store one accepted batch. Safe to run twice (see services.chunk_store)."""
-    return services.chunk_store(chunk_id=chunk_id, events=events)
+def chunk_process(chunk_id: int) -> int:
+    """Store a pending chunk and the others of its session. Safe to run twice (see services.chunk_process)."""
+    return services.chunk_process(chunk_id=chunk_id)
 
 
-@shared_task(acks_late=True)
+@shared_task(acks_late=True, ignore_result=True, autoretry_for=TRANSIENT, retry_backoff=1, max_retries=20)
+def chunk_store(chunk_id: int, events: list[dict]) -> int:
+    """Messages queued by the previous version carried the events; they are stored the new way."""
+    services.chunk_body_adopt(chunk_id=chunk_id, events=events)
+    return services.chunk_process(chunk_id=chunk_id)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def chunks_sweep() -> dict:
+    """Queue again what waited too long. Safe to rerun."""
+    return services.chunks_sweep()
+
+
+@shared_task(acks_late=True, ignore_result=True)
 def sessions_sweep() -> int:
     """Finish idle sessions and drop too-short ones. Safe to rerun."""
     return services.sessions_finish_idle()

@@ -1,13 +1,15 @@
 """HTTP entry points of the recorder: the loader script and the ingest API."""
-import json
+import logging
 from functools import lru_cache
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
+from config.middleware import RETRY_AFTER_SECONDS
 from privacy.ip import client_ip, ip_excluded, ip_rules_parse
 from privacy.optout import opted_out, privacy_signal
 from sites.domains import origin_allowed
@@ -17,6 +19,7 @@ from sites.snippet import loader_script, recorder_config
 from .ingest import Visitor, batch_accept
 from .processing import BatchError
 
+log = logging.getLogger(__name__)
 JS = "application/javascript; charset=utf-8"
 NOOP = "/* hindsight: not recording */\n"
 
@@ -49,7 +52,7 @@ def loader(request: HttpRequest) -> HttpResponse:
 
 def _site_to_record(request: HttpRequest) -> Site | None:
     wid = request.GET.get("wid", "")
-    if not wid.isdigit():
+    if not (wid.isascii() and wid.isdigit()) or len(wid) > 10:
         return None
     site = Site.objects.filter(pk=int(wid), enabled=True).first()
     if site is None or opted_out(request.COOKIES, site.pk):
@@ -76,13 +79,23 @@ def ingest(request: HttpRequest) -> HttpResponse:
         batch_accept(body=_body(request), visitor=visitor, query_wid=request.GET.get("wid"))
     except BatchError as error:
         return _cors(_error(error.status, error.code, error.detail), request, origin)
+    except (OperationalError, InterfaceError) as error:
+        log.warning("ingest: database unavailable: %s", error)
+        return _cors(unavailable("The server cannot keep batches right now; retry later."), request, origin)
     return _cors(JsonResponse({"status": "accepted"}, status=202), request, origin)
+
+
+def unavailable(detail: str) -> JsonResponse:
+    """503 with Retry-After: a dependency is down, the client should come back."""
+    response = _error(503, "unavailable", detail)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 def _body(request: HttpRequest) -> bytes:
     """The raw body, refused before reading when its declared length is over the limit."""
     declared = request.META.get("CONTENT_LENGTH") or "0"
-    if not declared.isdigit() or int(declared) > settings.INGEST_MAX_BODY_BYTES:
+    if not (declared.isascii() and declared.isdigit()) or len(declared) > 12 or int(declared) > settings.INGEST_MAX_BODY_BYTES:
         raise BatchError(413, "too_large", "The request body is larger than the server accepts.")
     try:
         return request.body
@@ -94,7 +107,7 @@ def _preflight(request: HttpRequest, origin: str | None) -> HttpResponse:
     """Answer CORS preflights for the site's own domains only."""
     wid = request.GET.get("wid", "")
     sites = Site.objects.filter(enabled=True)
-    if wid.isdigit():
+    if wid.isascii() and wid.isdigit() and len(wid) <= 10:
         sites = sites.filter(pk=int(wid))
     if not any(origin_allowed(domains, origin) for domains in sites.values_list("domains", flat=True)):
         return _error(403, "origin_not_allowed", "This origin may not send batches.")

@@ -18,10 +18,13 @@ def origin_allowed(domains: list[str], origin: str | None) -> bool:
     """
     if not origin or origin == "null":
         return False
-    parts = urlsplit(origin)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(origin)
+        host, port = parts.hostname, parts.port
+    except ValueError:  # a port out of range or a malformed IPv6 host
         return False
-    host, port = parts.hostname, parts.port
+    if parts.scheme not in ("http", "https") or not host:
+        return False
     return any(_matches(domain_normalise(entry), host, port) for entry in domains)
 
 

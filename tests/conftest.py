@@ -45,6 +45,26 @@ def s3_objects(prefix: str = "") -> dict[str, bytes]:
     return found
 
 
+def process_pending() -> int:
+    """Run the worker's task, in this process, on every pending chunk; how many were stored."""
+    from recorder.models import Chunk
+    from recorder.tasks import chunk_process
+
+    pending = Chunk.objects.filter(status=Chunk.PENDING).order_by("pk").values_list("pk", flat=True)
+    return sum(chunk_process.apply(args=[pk]).get() for pk in list(pending))
+
+
+def stored_parts(site_id: int, sid: str | None = None) -> int:
+    """How many stored pieces of recordings a site (or one session) has: chunk rows holding data, and objects."""
+    from recorder.models import Chunk
+
+    chunks = Chunk.objects.filter(site_id=site_id, data__isnull=False)
+    if sid:
+        chunks = chunks.filter(session_id=sid)
+    prefix = f"sites/{site_id}/" + (f"sessions/{sid}/" if sid else "")
+    return chunks.count() + len(s3_objects(prefix))
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # Tests create many users; the production hasher costs ~0.3 s each.
@@ -55,7 +75,10 @@ def _fast_password_hashing(settings):
 def _clear_cache():
     from django.core.cache import cache
 
+    from sites.rules import site_rules_forget
+
     cache.clear()
+    site_rules_forget()
     yield
 
 

@@ -3,7 +3,7 @@ import pytest
 from rest_framework.authtoken.models import Token
 
 from recorder.models import Chunk
-from recorder.tasks import chunk_store
+from recorder.tasks import chunk_process
 from sites.models import Membership
 from tests.conftest import make_batch, post_batch
 from tests.factories import SiteFactory, UserFactory
@@ -20,7 +20,7 @@ def stored_session(client, site):
     batch = make_batch(site.pk)
     post_batch(client, batch)
     chunk = Chunk.objects.get()
-    chunk_store.apply(args=[chunk.pk, batch["events"]])
+    chunk_process.apply(args=[chunk.pk])
     return batch
 
 
@@ -99,7 +99,7 @@ def test_events_stop_at_a_fresh_gap_and_skip_an_old_one(client, site, owner):
     for seq in (0, 2):
         part = make_batch(site.pk, sid=batch["sid"], seq=seq)
         post_batch(client, part)
-        chunk_store.apply(args=[Chunk.objects.get(session_id=batch["sid"], seq=seq).pk, part["events"]])
+        chunk_process.apply(args=[Chunk.objects.get(session_id=batch["sid"], seq=seq).pk])
     url = f"/api/v1/sessions/{batch['sid']}/events/?from_seq=0"
     response = client.get(url, **auth(owner))
     assert response["X-Next-Seq"] == "1"

@@ -11,7 +11,7 @@ import pytest
 from django.core.management import call_command
 
 from recorder.models import Chunk
-from recorder.tasks import chunk_store
+from recorder.tasks import chunk_process
 from sites.models import Membership, Site
 from tests.conftest import make_batch, post_batch
 from tests.factories import UserFactory
@@ -37,7 +37,7 @@ def test_exportsession_prints_the_events_as_a_json_array(client, site, capsys):
     second = make_batch(site.pk, sid=batch["sid"], seq=1)
     post_batch(client, second)
     for chunk, events in zip(Chunk.objects.order_by("seq"), (batch["events"], second["events"])):
-        chunk_store.apply(args=[chunk.pk, events])
+        chunk_process.apply(args=[chunk.pk])
     call_command("exportsession", batch["sid"])
     assert json.loads(capsys.readouterr().out) == batch["events"] + second["events"]
 

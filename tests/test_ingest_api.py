@@ -7,7 +7,7 @@ import pytest
 from django.test import override_settings
 
 from recorder.models import Chunk, Session
-from tests.conftest import ORIGIN, make_batch, post_batch
+from tests.conftest import ORIGIN, make_batch, post_batch, process_pending
 
 pytestmark = pytest.mark.django_db
 
@@ -16,15 +16,16 @@ def nothing_stored():
     return not Session.objects.exists() and not Chunk.objects.exists()
 
 
-def test_good_batch_is_accepted_with_202_and_queued(client, site):
+def test_good_batch_is_accepted_with_202_and_kept_before_the_answer(client, site):
     batch = make_batch(site.pk)
-    response = post_batch(client, batch)
+    response = post_batch(client, batch, gzip_it=True)
     assert response.status_code == 202
     assert response.json() == {"status": "accepted"}
     assert response["Access-Control-Allow-Origin"] == ORIGIN
     chunk = Chunk.objects.get()
-    assert (str(chunk.session_id), chunk.seq, chunk.status) == (batch["sid"], 0, Chunk.PENDING)
-    assert chunk.key == f"sites/{site.pk}/sessions/{batch['sid']}/00000000.json.gz"
+    assert (str(chunk.session_id), chunk.seq, chunk.status, chunk.site_id) == (batch["sid"], 0, Chunk.PENDING, site.pk)
+    assert json.loads(gzip.decompress(chunk.body)) == batch
+    assert chunk.sender == {"vid": batch["vid"], "ua": "", "ip": "127.0.0.0"}
 
 
 def test_gzip_batch_is_accepted(client, site):
@@ -41,9 +42,10 @@ def test_same_session_and_sequence_twice_is_one_chunk(client, site):
 def test_duplicate_of_a_stored_chunk_is_not_queued_again(client, site):
     batch = make_batch(site.pk)
     post_batch(client, batch)
-    Chunk.objects.update(status=Chunk.STORED)
+    process_pending()
     assert post_batch(client, batch).status_code == 202
     assert Chunk.objects.get().status == Chunk.STORED
+    assert Session.objects.get().event_count == 3
 
 
 def test_unknown_site_is_refused(client, site):
@@ -114,8 +116,10 @@ def test_session_of_another_site_is_a_409(client, site, owner):
     other = SiteFactory(owner=owner, domains=["shop.example.com"])
     batch = make_batch(site.pk)
     post_batch(client, batch)
+    process_pending()
     response = post_batch(client, {**batch, "wid": other.pk, "seq": 1})
     assert response.status_code == 409
+    assert response.json()["error"] == "session_conflict"
     assert Chunk.objects.count() == 1
 
 
@@ -155,5 +159,83 @@ def test_a_new_session_records_browser_os_and_device(client, site):
     ua = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1"
     batch = make_batch(site.pk)
     post_batch(client, batch, HTTP_USER_AGENT=ua)
+    process_pending()
     session = Session.objects.get(pk=uuid.UUID(batch["sid"]))
     assert (session.browser, session.os, session.device_type) == ("Mobile Safari", "iOS", "mobile")
+
+
+def event_with(data: dict, kind: int = 3) -> dict:
+    return {"type": kind, "data": data, "timestamp": 1_700_000_000_000}
+
+
+MUTATION = {"source": 0, "texts": [], "attributes": [], "removes": [], "adds": []}
+
+
+@pytest.mark.parametrize("event, field", [
+    (event_with({**MUTATION, "adds": 5}), "adds"),
+    (event_with({**MUTATION, "texts": [{"id": "7", "value": "x"}]}), "texts[0].id"),
+    (event_with({**MUTATION, "removes": [{"id": 1}]}), "removes[0].parentId"),
+    (event_with({**MUTATION, "adds": [{"parentId": 1, "nextId": None, "node": {"type": 2, "id": 3}}]}), "tagName"),
+    (event_with({**MUTATION, "attributes": [{"id": 1, "attributes": {"class": ["a"]}}]}), "attributes[0].attributes"),
+    (event_with({"source": 5, "id": [1], "text": "x"}), "data.id"),
+    (event_with({"source": 5, "id": 1, "text": 4111111111111111}), "data.text"),
+    (event_with({"source": 1, "positions": "many"}), "positions"),
+    (event_with({"source": 3, "id": 1, "x": "left", "y": 0}), "data.x"),
+    (event_with({"node": {"type": 0, "childNodes": {"a": 1}, "id": 1}}, kind=2), "childNodes"),
+    (event_with({"node": None}, kind=2), "data.node"),
+    (event_with({"tag": None, "payload": {}}, kind=5), "data.tag"),
+    (event_with({"href": 5, "width": 1, "height": 1}, kind=4), "data.href"),
+])
+def test_a_batch_the_worker_could_not_store_is_refused_up_front(client, site, event, field):
+    response = post_batch(client, make_batch(site.pk, events=[event]))
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_field" and field in response.json()["detail"]
+    assert nothing_stored()
+
+
+@pytest.mark.parametrize("body", [
+    b'{"wid": 1, "events": [NaN]}', b'{"a": Infinity}', b'{"a": 1e999}', b'[' * 50 + b'-' + b']' * 50,
+])
+def test_not_quite_json_is_a_400(client, site, body):
+    response = post_batch(client, body)
+    assert (response.status_code, response.json()["error"]) == (400, "malformed_json")
+    assert nothing_stored()
+
+
+def deep_node(depth: int) -> dict:
+    node = {"type": 3, "textContent": "bottom", "id": depth + 10}
+    for level in range(depth, 0, -1):
+        node = {"type": 2, "tagName": "div", "attributes": {}, "childNodes": [node], "id": level + 1}
+    return node
+
+
+def test_a_dom_thousands_of_elements_deep_is_accepted_stored_and_served(client, site):
+    snapshot = event_with({"node": {"type": 0, "childNodes": [deep_node(5000)], "id": 1},
+                           "initialOffset": {"left": 0, "top": 0}}, kind=2)
+    batch = make_batch(site.pk, events=[event_with({"href": "https://shop.example.com/", "width": 9, "height": 9}, 4),
+                                        snapshot])
+    assert post_batch(client, _deep_json(batch), gzip_it=True).status_code == 202
+    assert process_pending() == 1
+    from django.contrib.auth import get_user_model
+
+    client.force_login(get_user_model().objects.get(username="owner"))
+    response = client.get(f"/api/v1/sessions/{batch['sid']}/events/")
+    text = b"".join(response.streaming_content)
+    assert text.count(b'"tagName":"div"') == 5000 and b'"bottom"' in text
+
+
+def _deep_json(value) -> bytes:
+    from recorder import jsontext
+
+    return jsontext._dumps_iterative(value).encode()
+
+
+def test_a_title_cut_inside_an_emoji_is_stored_with_the_half_replaced(client, site):
+    """A browser writes a lone surrogate as the JSON escape \ud83d; it becomes U+FFFD, the batch is kept."""
+    text = "x" * 499 + "\\ud83d"  # the six characters of the escape, as JSON.stringify writes them
+    body = json.dumps(make_batch(site.pk)).replace('"title": "Shop"', f'"title": "{text}"').encode()
+    assert post_batch(client, body).status_code == 202
+    assert process_pending() == 1
+    stored = json.loads(gzip.decompress(Chunk.objects.get().data))
+    assert stored[1]["data"]["payload"]["title"] == "x" * 499 + "\ufffd"
+    assert Session.objects.get().pageviews.get().title == "x" * 499 + "\ufffd"

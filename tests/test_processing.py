@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from recorder.processing import BatchError, batch_summarise, batch_validate, body_decode, events_decode, events_encode
+from recorder.processing import (
+    BatchError, batch_summarise, batch_validate, body_decode, events_decode, events_encode, events_restore,
+)
 
 GOOD = {
     "v": 1, "wid": 3, "vid": "abcdefgh12", "sid": str(uuid.uuid4()), "seq": 0, "sent": 1,
@@ -165,4 +167,4 @@ def test_node_ids_written_as_differences_by_the_recorder_are_restored():
     snapshot_ids = [n["id"] for n in encoded[0]["data"]["node"]["childNodes"]]
     assert snapshot_ids == [2, -1], "the encoder wrote absolute ids"
     batch = batch_validate({**GOOD, "events": copy.deepcopy(encoded)}, max_events=100)
-    assert batch.events == NODE_EVENTS
+    assert events_restore(batch.events) == NODE_EVENTS

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from recorder.models import Chunk, Session
-from recorder.tasks import chunk_store
+from recorder.tasks import chunk_process
 from sites.models import Membership
 from tests.conftest import make_batch, post_batch
 from tests.factories import SessionFactory, SiteFactory, UserFactory
@@ -66,7 +66,7 @@ def store_session(client, site, *, started: datetime, duration_s: float = 5, pat
     batch = make_batch(site.pk, sid=str(uuid.uuid4()), vid=vid, events=events)
     assert post_batch(client, batch, HTTP_USER_AGENT=AGENTS[agent]).status_code == 202
     chunk = Chunk.objects.get(session_id=batch["sid"], seq=0)
-    chunk_store.apply(args=[chunk.pk, events])
+    chunk_process.apply(args=[chunk.pk])
     return Session.objects.get(pk=batch["sid"])
 
 

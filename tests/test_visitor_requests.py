@@ -11,16 +11,16 @@ from django.urls import reverse
 from privacy.models import AuditEntry
 from privacy.services import visitor_export
 from recorder.models import Chunk, PageView, Session
-from recorder.tasks import chunk_store
+from recorder.tasks import chunk_process
 from sites.models import Membership
-from tests.conftest import make_batch, post_batch, s3_objects
+from tests.conftest import make_batch, post_batch, stored_parts
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def record(client, site, *, vid: str, identity: str | None = None, sid: str | None = None, seq: int = 0) -> dict:
-    """Post one batch through ingest and store it for real (object in S3, rows in Postgres)."""
+    """Post one batch through ingest and store it for real, as the worker does."""
     batch = make_batch(site.pk, vid=vid, sid=sid, seq=seq)
     if identity:
         now = int(time.time() * 1000)
@@ -28,7 +28,7 @@ def record(client, site, *, vid: str, identity: str | None = None, sid: str | No
         batch["events"].append({"type": 5, "data": identify, "timestamp": now + 600})
     assert post_batch(client, batch).status_code == 202
     chunk = Chunk.objects.get(session_id=batch["sid"], seq=seq)
-    assert chunk_store.apply(args=[chunk.pk, batch["events"]]).get() is True
+    assert chunk_process.apply(args=[chunk.pk]).get() == 1
     return batch
 
 
@@ -42,10 +42,6 @@ def recorded(client, site):
     return {"alice": [first, second_seq0, second_seq1], "bob": bob}
 
 
-def prefix(site, sid: str) -> str:
-    return f"sites/{site.pk}/sessions/{sid}/"
-
-
 @pytest.fixture
 def viewer(site):
     user = UserFactory(username="viewer")
@@ -56,7 +52,7 @@ def viewer(site):
 def test_forget_deletes_every_row_and_stored_object_of_the_visitor_only(client, site, owner, recorded):
     alice_sids = {recorded["alice"][0]["sid"], recorded["alice"][1]["sid"]}
     bob_sid = recorded["bob"]["sid"]
-    assert len(s3_objects(f"sites/{site.pk}/")) == 4
+    assert stored_parts(site.pk) == 4
     client.force_login(owner)
 
     response = client.post(
@@ -69,9 +65,9 @@ def test_forget_deletes_every_row_and_stored_object_of_the_visitor_only(client, 
     assert not Chunk.objects.filter(session_id__in=alice_sids).exists()
     assert not PageView.objects.filter(session_id__in=alice_sids).exists()
     for sid in alice_sids:
-        assert s3_objects(prefix(site, sid)) == {}
+        assert stored_parts(site.pk, sid) == 0
     assert Session.objects.filter(pk=bob_sid).exists()
-    assert len(s3_objects(prefix(site, bob_sid))) == 1
+    assert stored_parts(site.pk, bob_sid) == 1
     entry = AuditEntry.objects.get(action="visitor.forget")
     assert (entry.user, entry.target, entry.detail) == (owner, "alice@example.com", {"sessions": 2})
 
@@ -140,7 +136,7 @@ def test_forgetvisitor_deletes_rows_and_objects(site, recorded):
     call_command("forgetvisitor", "--site", str(site.pk), "alice@example.com", stdout=out)
     assert out.getvalue().strip() == f"Deleted 2 sessions of alice@example.com on site {site.pk}."
     assert list(Session.objects.values_list("visitor_id", flat=True)) == ["visitor-bob"]
-    assert set(s3_objects(f"sites/{site.pk}/")) == set(s3_objects(prefix(site, recorded["bob"]["sid"])))
+    assert stored_parts(site.pk) == stored_parts(site.pk, recorded["bob"]["sid"]) == 1
     assert AuditEntry.objects.get(action="visitor.forget").detail == {"sessions": 2, "via": "forgetvisitor"}
 
 
@@ -158,7 +154,7 @@ def test_viewer_cannot_use_visitor_requests(client, site, viewer, recorded):
     export = client.post(reverse("site-privacy-export", args=[site.pk]), {"export-visitor": "visitor-bob"})
     assert (forget.status_code, export.status_code) == (403, 403)
     assert Session.objects.count() == 3
-    assert len(s3_objects(f"sites/{site.pk}/")) == 4
+    assert stored_parts(site.pk) == 4
     assert not AuditEntry.objects.exists()
 
 
@@ -187,7 +183,7 @@ def test_deleting_a_session_asks_first_then_deletes_its_rows_and_objects(client,
     assert response.redirect_chain[-1][0] == reverse("session-list", args=[site.pk])
     assert "The session and its recording are deleted." in response.content.decode()
     assert not Session.objects.filter(pk=sid).exists()
-    assert s3_objects(prefix(site, sid)) == {}
+    assert stored_parts(site.pk, sid) == 0
     assert Session.objects.filter(visitor_id="visitor-alice").count() == 2
     entry = AuditEntry.objects.get(action="session.delete")
     assert (entry.user, entry.target) == (owner, sid)
@@ -200,4 +196,4 @@ def test_viewer_cannot_delete_a_session(client, site, viewer, recorded):
     assert client.get(url).status_code == 403
     assert client.post(url).status_code == 403
     assert Session.objects.filter(pk=sid).exists()
-    assert len(s3_objects(prefix(site, sid))) == 1
+    assert stored_parts(site.pk, sid) == 1

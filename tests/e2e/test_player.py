@@ -10,7 +10,7 @@ import uuid
 import pytest
 
 from recorder.models import Chunk, Session
-from recorder.tasks import chunk_store
+from recorder.tasks import chunk_process
 from sites.snippet import site_snippet
 from tests.conftest import make_batch, post_batch
 from tests.e2e.conftest import artifact, login, recorder_started, wait_for
@@ -127,7 +127,7 @@ def store_recording(client, site, events: list[dict], *, agent: str = FIREFOX_WI
     for seq, part in enumerate((events[:half], events[half:])):
         batch = make_batch(site.pk, sid=sid, seq=seq, vid=vid, events=part)
         assert post_batch(client, batch, HTTP_USER_AGENT=agent).status_code == 202
-        chunk_store.apply(args=[Chunk.objects.get(session_id=sid, seq=seq).pk, part])
+        chunk_process.apply(args=[Chunk.objects.get(session_id=sid, seq=seq).pk])
     if finished:
         Session.objects.filter(pk=sid).update(status=Session.FINISHED)
     return Session.objects.get(pk=sid)

@@ -1,4 +1,3 @@
-import json
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
@@ -21,8 +20,9 @@ class Command(BaseCommand):
         audit_record(user=None, site=session.site, action="session.export", target=str(session.pk),
                      detail={"via": "exportsession"})
         for part in session_events_json(list(session_chunks(session))):
-            sys.stdout.write(part)
-        sys.stdout.write("\n")
+            sys.stdout.buffer.write(part)
+        sys.stdout.buffer.write(b"\n")
+        sys.stdout.flush()
 
 
 def _is_uuid(value: str) -> bool:

@@ -1,0 +1,34 @@
+"""Answers for requests that a dependency being down made fail: 503 with Retry-After, never a 500."""
+import logging
+
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse, JsonResponse
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+log = logging.getLogger(__name__)
+
+DEPENDENCY_ERRORS = (OperationalError, InterfaceError, RedisConnectionError, RedisTimeoutError)
+RETRY_AFTER_SECONDS = 10
+
+
+class DependencyDownMiddleware:
+    """A view that fails because the database or Redis is unreachable answers 503, and the client retries."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, DEPENDENCY_ERRORS):
+            return None
+        log.warning("%s %s: a dependency is unavailable: %s", request.method, request.path, exception)
+        detail = "A service this server depends on is unavailable; retry in a few seconds."
+        if request.path.startswith("/api/"):
+            response = JsonResponse({"error": "unavailable", "detail": detail}, status=503)
+        else:
+            response = HttpResponse(detail, status=503, content_type="text/plain; charset=utf-8")
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response

@@ -1,0 +1,206 @@
+"""JSON text in and out, fast for what browsers send and safe for what they sometimes send.
+
+orjson reads and writes almost every batch. What it refuses (lone UTF-16
+surrogates, which a browser writes when a page cuts a string inside an
+emoji; nesting deeper than 1024) goes to the standard library's reader, and
+what that cannot nest goes to an iterative reader whose nesting is bounded
+only by the text's length: a page's DOM may be thousands of elements deep.
+Every reader refuses what is not JSON: NaN, Infinity, trailing data, control
+characters inside strings, integers beyond 64 bits. Strings may hold lone
+surrogates after reading; `text_repair` mends them before anything writes.
+"""
+import json
+import re
+from json.decoder import scanstring
+from json.encoder import encode_basestring
+from typing import Any
+
+import orjson
+
+_WHITESPACE = re.compile(r"[ \t\n\r]*")
+_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_LITERALS = (("true", True), ("false", False), ("null", None))
+_INT_MIN, _INT_MAX = -(2**63), 2**64 - 1  # what orjson reads and writes
+_END = object()
+
+
+class JSONError(ValueError):
+    """Not JSON this server reads; the message says where."""
+
+
+def loads(data: bytes | str) -> Any:
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        pass
+    text = data.decode("utf-8") if isinstance(data, bytes) else data
+    try:
+        return json.loads(text, parse_constant=_constant, parse_float=_float, parse_int=_int)
+    except RecursionError:
+        return _loads_iterative(text)
+    except ValueError as error:
+        raise JSONError(str(error)) from None
+
+
+def _constant(name: str):
+    raise JSONError(f"{name} is not JSON")
+
+
+def _float(text: str) -> float:
+    number = float(text)
+    if number in (float("inf"), float("-inf")):
+        raise JSONError(f"number out of range: {text[:40]}")
+    return number
+
+
+def _int(text: str) -> int:
+    number = int(text)
+    if not _INT_MIN <= number <= _INT_MAX:
+        raise JSONError(f"integer out of range: {text[:40]}...")
+    return number
+
+
+def dumps(value: Any) -> bytes:
+    """Compact UTF-8 JSON (the iterative writer takes over where orjson refuses to nest deeper)."""
+    try:
+        return orjson.dumps(value)
+    except orjson.JSONEncodeError:
+        return _dumps_iterative(value).encode("utf-8")
+
+
+def text_repair(text: str) -> str:
+    """A string with every lone surrogate replaced by U+FFFD (Python joins valid pairs already)."""
+    return _SURROGATE.sub("\ufffd", text) if _SURROGATE.search(text) else text
+
+
+def _string(text: str, pos: int) -> tuple[str, int]:
+    try:
+        return scanstring(text, pos + 1, True)
+    except ValueError as error:
+        raise JSONError(str(error)) from None
+
+
+def _expect(text: str, pos: int, char: str) -> int:
+    if text[pos:pos + 1] != char:
+        raise JSONError(f"expected {char!r} at character {pos}")
+    return _WHITESPACE.match(text, pos + 1).end()
+
+
+def _key(text: str, pos: int) -> tuple[str, int]:
+    if text[pos:pos + 1] != '"':
+        raise JSONError(f"expected a property name at character {pos}")
+    key, pos = _string(text, pos)
+    pos = _WHITESPACE.match(text, pos).end()
+    return key, _expect(text, pos, ":")
+
+
+def _scalar(text: str, pos: int) -> tuple[Any, int]:
+    char = text[pos:pos + 1]
+    if char == '"':
+        return _string(text, pos)
+    for word, value in _LITERALS:
+        if text.startswith(word, pos):
+            return value, pos + len(word)
+    match = _NUMBER.match(text, pos)
+    if not match or not match.group(0):
+        raise JSONError(f"unexpected character at character {pos}")
+    number = _float(match.group(0)) if match.group(1) or match.group(2) else _int(match.group(0))
+    return number, match.end()
+
+
+def _loads_iterative(text: str) -> Any:
+    """A JSON reader with an explicit stack: nesting is bounded by the text's length only."""
+    space = _WHITESPACE.match
+    stack: list[list] = []  # [container, pending key or None for a list]
+    pos = space(text, 0).end()
+    while True:
+        char = text[pos:pos + 1]
+        if char in ("{", "["):
+            pos = space(text, pos + 1).end()
+            if text[pos:pos + 1] == ("}" if char == "{" else "]"):
+                value, pos = ({} if char == "{" else []), pos + 1
+            elif char == "{":
+                key, pos = _key(text, pos)
+                stack.append([{}, key])
+                continue
+            else:
+                stack.append([[], None])
+                continue
+        else:
+            value, pos = _scalar(text, pos)
+        # A value is complete: put it in its container, closing containers as they end.
+        while True:
+            pos = space(text, pos).end()
+            if not stack:
+                if pos != len(text):
+                    raise JSONError(f"extra data at character {pos}")
+                return value
+            frame = stack[-1]
+            container, key = frame
+            if key is None:
+                container.append(value)
+            else:
+                container[key] = value
+            char = text[pos:pos + 1]
+            if char == ",":
+                pos = space(text, pos + 1).end()
+                if key is not None:
+                    frame[1], pos = _key(text, pos)
+                break
+            if char != ("]" if key is None else "}"):
+                raise JSONError(f"expected ',' or a closing bracket at character {pos}")
+            stack.pop()
+            value, pos = container, pos + 1
+
+
+def _scalar_text(value: Any) -> str:
+    if isinstance(value, str):
+        return encode_basestring(value)
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if value is None:
+        return "null"
+    if isinstance(value, int):
+        return int.__repr__(value)
+    if isinstance(value, float) and value == value and value not in (float("inf"), float("-inf")):
+        return float.__repr__(value)
+    raise JSONError(f"cannot write {type(value).__name__} {value!r} as JSON")
+
+
+def _dumps_iterative(value: Any) -> str:
+    parts: list[str] = []
+    stack: list[list] = []  # [iterator, closing bracket, first item still to come]
+    while True:
+        if isinstance(value, dict) and value:
+            parts.append("{")
+            stack.append([iter(value.items()), "}", True])
+        elif isinstance(value, list) and value:
+            parts.append("[")
+            stack.append([iter(value), "]", True])
+        elif isinstance(value, dict):
+            parts.append("{}")
+        elif isinstance(value, list):
+            parts.append("[]")
+        else:
+            parts.append(_scalar_text(value))
+        while stack:
+            frame = stack[-1]
+            item = next(frame[0], _END)
+            if item is _END:
+                parts.append(frame[1])
+                stack.pop()
+                continue
+            if not frame[2]:
+                parts.append(",")
+            frame[2] = False
+            if frame[1] == "}":
+                key, value = item
+                parts.append(encode_basestring(key) + ":")
+            else:
+                value = item
+            break
+        else:
+            return "".join(parts)

@@ -1,0 +1,153 @@
+"""The worker's task on Postgres: a pending chunk becomes stored events and a session, once."""
+import gzip
+import json
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from recorder import services
+from recorder.models import Chunk, PageView, Session
+from recorder.tasks import chunk_process
+from tests.conftest import make_batch, post_batch
+from tests.factories import SiteFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def accept(client, site, **kwargs) -> tuple[Chunk, dict]:
+    batch = make_batch(site.pk, **kwargs)
+    assert post_batch(client, batch).status_code == 202
+    return Chunk.objects.get(session_id=batch["sid"], seq=batch["seq"]), batch
+
+
+def test_a_stored_chunk_holds_its_events_gzipped_and_drops_the_request_body(client, site):
+    chunk, batch = accept(client, site)
+    assert chunk_process.apply(args=[chunk.pk]).get() == 1
+    chunk.refresh_from_db()
+    assert chunk.status == Chunk.STORED and chunk.body is None
+    assert json.loads(gzip.decompress(chunk.data)) == batch["events"]
+    assert chunk.stored_bytes == len(chunk.data) and chunk.event_count == 3
+
+
+def test_storing_creates_and_updates_the_session(client, site):
+    chunk, batch = accept(client, site)
+    chunk_process.apply(args=[chunk.pk])
+    session = Session.objects.get(pk=batch["sid"])
+    assert (session.page_count, session.event_count, session.chunk_count) == (1, 3, 1)
+    assert session.duration_ms == 500
+    assert (session.viewport_w, session.viewport_h) == (1280, 720)
+    assert session.entry_url == "https://shop.example.com/"
+    assert session.visitor_id == "visitor-0001"
+    assert session.received_at == chunk.created_at
+    assert session.stored_bytes > 0
+
+
+def test_a_rerun_changes_nothing(client, site):
+    chunk, batch = accept(client, site)
+    chunk_process.apply(args=[chunk.pk])
+    before = Session.objects.values().get(pk=batch["sid"])
+    stored = Chunk.objects.values().get(pk=chunk.pk)
+    assert chunk_process.apply(args=[chunk.pk]).get() == 0
+    assert Session.objects.values().get(pk=batch["sid"]) == before
+    assert Chunk.objects.values().get(pk=chunk.pk) == stored
+    assert PageView.objects.count() == 1
+
+
+def test_a_chunk_whose_row_is_gone_is_skipped(client, site):
+    chunk, batch = accept(client, site)
+    Chunk.objects.filter(pk=chunk.pk).delete()
+    assert chunk_process.apply(args=[chunk.pk]).get() == 0
+
+
+def test_the_pending_chunks_of_a_session_are_stored_together_in_order(client, site):
+    """A password field seen in batch 0 masks what batch 1 types into it, whichever message comes first."""
+    sid = make_batch(site.pk)["sid"]
+    field = {"type": 2, "tagName": "input", "attributes": {"type": "password"}, "childNodes": [], "id": 9}
+    add = {"type": 3, "timestamp": 1_700_000_000_000, "data": {
+        "source": 0, "texts": [], "attributes": [], "removes": [], "adds": [{"parentId": 1, "nextId": None, "node": field}],
+    }}
+    typed = {"type": 3, "timestamp": 1_700_000_001_000, "data": {"source": 5, "id": 9, "text": "hunter2", "isChecked": False}}
+    first, _ = accept(client, site, sid=sid, seq=0, events=[add])
+    second, _ = accept(client, site, sid=sid, seq=1, events=[typed])
+    assert chunk_process.apply(args=[second.pk]).get() == 2
+    second.refresh_from_db()
+    assert b"hunter2" not in gzip.decompress(second.data)
+    assert Session.objects.get(pk=sid).chunk_count == 2
+
+
+def test_a_chunk_held_by_another_worker_is_left_alone_until_its_lease_ends(client, site):
+    chunk, _ = accept(client, site)
+    Chunk.objects.filter(pk=chunk.pk).update(lease_until=timezone.now() + timedelta(seconds=30))
+    assert chunk_process.apply(args=[chunk.pk]).get() == 0
+    Chunk.objects.filter(pk=chunk.pk).update(lease_until=timezone.now() - timedelta(seconds=1))
+    assert chunk_process.apply(args=[chunk.pk]).get() == 1
+
+
+def test_a_chunk_that_cannot_be_processed_is_kept_failed_with_its_reason_and_body(client, site):
+    chunk, batch = accept(client, site)
+    Chunk.objects.filter(pk=chunk.pk).update(body=b'{"not": "a batch"}')
+    assert chunk_process.apply(args=[chunk.pk]).get() == 0
+    chunk.refresh_from_db()
+    assert chunk.status == Chunk.FAILED and chunk.body == b'{"not": "a batch"}'
+    assert "BatchError" in chunk.error and "wid" in chunk.error
+    assert not Session.objects.filter(pk=batch["sid"]).exists()
+
+
+def test_a_failed_chunk_is_stored_when_re_driven_after_the_fix(client, site):
+    chunk, batch = accept(client, site)
+    body = bytes(chunk.body)
+    Chunk.objects.filter(pk=chunk.pk).update(body=b"broken")
+    chunk_process.apply(args=[chunk.pk])
+    Chunk.objects.filter(pk=chunk.pk).update(body=body)  # the operator's fix
+    assert services.chunks_redrive(ids=[chunk.pk]) == 1
+    chunk_process.apply(args=[chunk.pk])
+    chunk.refresh_from_db()
+    assert (chunk.status, chunk.error, chunk.attempts) == (Chunk.STORED, "", 1)
+
+
+def test_two_pending_sessions_of_the_same_id_on_two_sites_store_one_and_fail_the_other(client, site, owner):
+    other = SiteFactory(owner=owner, domains=["shop.example.com"])
+    chunk, batch = accept(client, site)
+    assert post_batch(client, {**batch, "wid": other.pk, "seq": 1}).status_code == 202
+    intruder = Chunk.objects.get(seq=1)
+    assert chunk_process.apply(args=[chunk.pk]).get() == 1
+    intruder.refresh_from_db()
+    assert intruder.status == Chunk.FAILED and "session_conflict" in intruder.error
+    assert Session.objects.get(pk=batch["sid"]).site_id == site.pk
+
+
+def test_the_sweeper_queues_again_what_waited_too_long_and_gives_up_on_what_keeps_dying(client, site, settings):
+    waiting, _ = accept(client, site)
+    dying, _ = accept(client, site)
+    late = timezone.now() + timedelta(seconds=settings.CHUNK_REQUEUE_SECONDS + 1)
+    Chunk.objects.filter(pk=dying.pk).update(attempts=settings.CHUNK_MAX_ATTEMPTS)
+    assert services.chunks_sweep(now=timezone.now()) == {"requeued": 0, "failed": 0}
+    assert services.chunks_sweep(now=late) == {"requeued": 1, "failed": 1}
+    dying.refresh_from_db()
+    assert dying.status == Chunk.FAILED and "abandoned" in dying.error
+    assert Chunk.objects.get(pk=waiting.pk).queued_at > waiting.queued_at
+
+
+def custom(tag, payload, ts=1_700_000_000_000):
+    return {"type": 5, "data": {"tag": tag, "payload": payload}, "timestamp": ts}
+
+
+def test_odd_payloads_from_a_client_are_stored_without_failing(client, site):
+    long = "x" * 5000
+    events = [
+        {"type": 4, "data": {"href": long, "width": 10**12, "height": -1}, "timestamp": 1_700_000_000_000},
+        custom("hs.page", {"url": long + "\x00", "title": long, "kind": long, "referrer": 5}),
+        custom("hs.identify", {"id": long}),
+        custom("hs.tag", {"tags": {long: long, "n": None, "list": [1, 2], "nul\x00": "v\x00"}}),
+        custom("hs.tag", {"tags": "not an object"}),
+        custom("hs.device", {"screenW": 10**15, "screenH": "wide", "lang": long, "tz": long}),
+        custom("hs.error", {"kind": "error", "message": None}),
+        custom("hs.page", "not an object"),
+    ]
+    chunk, batch = accept(client, site, events=events)
+    assert chunk_process.apply(args=[chunk.pk]).get() == 1
+    session = Session.objects.get(pk=batch["sid"])
+    assert len(session.identity) == 255 and len(session.language) <= 35 and session.screen_w is None
+    assert session.page_count == 1 and session.error_count == 1
+    assert session.tags["nul"] == "v" and "\x00" not in PageView.objects.get().url
