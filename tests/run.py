@@ -22,6 +22,8 @@ DEFAULTS = {
     "S3_SECRET_ACCESS_KEY": "testing",
     "S3_REGION": "us-east-1",
     "CELERY_QUEUE": f"hindsight-test-{os.getpid()}",
+    # Periodic jobs are run by the tests that test them, not by a thread of the live server.
+    "JOBS_IN_PROCESS": "false",
     # Playwright's sync API runs an event loop in the test thread; the ORM calls there are safe.
     "DJANGO_ALLOW_ASYNC_UNSAFE": "true",
 }

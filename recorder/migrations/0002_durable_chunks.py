@@ -89,4 +89,17 @@ class Migration(migrations.Migration):
             model_name='chunk',
             index=models.Index(condition=models.Q(('status', 'failed')), fields=['site', 'created_at'], name='chunk_failed_site'),
         ),
+        migrations.CreateModel(
+            name='FailedChunk',
+            fields=[
+            ],
+            options={
+                'verbose_name': 'failed batch',
+                'verbose_name_plural': 'failed batches',
+                'proxy': True,
+                'indexes': [],
+                'constraints': [],
+            },
+            bases=('recorder.chunk',),
+        ),
     ]

@@ -1,0 +1,24 @@
+from django.core.management.base import BaseCommand
+from django.utils import timezone
+
+from recorder.selectors import chunks_failed
+
+
+class Command(BaseCommand):
+    help = "List the accepted batches the worker could not store, with their reason (newest first)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--site", type=int, help="Only this site's.")
+        parser.add_argument("--limit", type=int, default=100, help="At most this many (default 100).")
+
+    def handle(self, *args, site=None, limit=100, **options):
+        failed, total = chunks_failed(site_id=site, limit=limit)
+        now = timezone.now()
+        for chunk in failed:
+            age = int((now - chunk.created_at).total_seconds())
+            reason = chunk.error.splitlines()[0] if chunk.error else "?"
+            self.stdout.write(
+                f"{chunk.pk}\tsite {chunk.site_id}\tsession {chunk.session_id} seq {chunk.seq}\t"
+                f"{age} s ago\t{chunk.attempts} attempts\t{reason}"
+            )
+        self.stdout.write(f"{total} failed batch{'es' if total != 1 else ''}.")
