@@ -261,7 +261,10 @@ def _list(data: dict, key: str, where: str) -> list:
 
 def _optional(data: dict, key: str, kind: type, where: str) -> None:
     if data.get(key) is not None and not isinstance(data[key], kind):
-        raise _invalid(f"{where}.{key}", f"must be {'an object' if kind is dict else 'a ' + kind.__name__}")
+        raise _invalid(f"{where}.{key}", f"must be {_KIND_NAMES[kind]}")
+
+
+_KIND_NAMES = {dict: "an object", str: "a string", bool: "true or false"}
 
 
 def _number(data: dict, key: str, where: str, *, required: bool = True) -> None:
