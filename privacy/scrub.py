@@ -105,25 +105,37 @@ def events_scrub(events: list[dict], state: ScrubState) -> list[dict]:
 
 
 def _strings_scrub(root: Any, emails: bool) -> None:
-    """Scrub every string under `root` in place, with a stack: a DOM may be thousands of elements deep."""
+    """Scrub every string under `root` in place, with a stack: a DOM may be thousands of elements deep.
+
+    This visits every value of every batch, so it skips what cannot need work:
+    an ASCII string shorter than a card number, without "@" when e-mail
+    addresses are scrubbed, holds neither a card number nor a lone surrogate.
+    """
     stack = [root]
+    pop, push = stack.pop, stack.append
     while stack:
-        container = stack.pop()
-        if isinstance(container, dict):
-            for key in list(container):
-                value = container[key]
-                if isinstance(value, str):
-                    container[key] = text_scrub(text_repair(value), emails=emails)
-                elif isinstance(value, (dict, list)):
-                    stack.append(value)
-                if text_repair(key) != key:
-                    container[text_repair(key)] = container.pop(key)
+        container = pop()
+        if type(container) is dict:
+            renamed = []
+            for key, value in container.items():
+                kind = type(value)
+                if kind is str:
+                    if len(value) >= 13 or not value.isascii() or (emails and "@" in value):
+                        container[key] = text_scrub(text_repair(value), emails=emails)
+                elif kind is dict or kind is list:
+                    push(value)
+                if not key.isascii() and text_repair(key) != key:
+                    renamed.append(key)
+            for key in renamed:
+                container[text_repair(key)] = container.pop(key)
         else:
             for index, value in enumerate(container):
-                if isinstance(value, str):
-                    container[index] = text_scrub(text_repair(value), emails=emails)
-                elif isinstance(value, (dict, list)):
-                    stack.append(value)
+                kind = type(value)
+                if kind is str:
+                    if len(value) >= 13 or not value.isascii() or (emails and "@" in value):
+                        container[index] = text_scrub(text_repair(value), emails=emails)
+                elif kind is dict or kind is list:
+                    push(value)
 
 
 def _node_scrub(node: Any, state: ScrubState) -> None:

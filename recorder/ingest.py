@@ -6,12 +6,16 @@ reads the site's rules from a per-process cache, and writes the body in one
 statement. Only then does it answer 202. The broker gets the chunk's id,
 never its bytes; if the broker is down, the sweeper queues the chunk later.
 """
+import atexit
 import logging
+import os
+import threading
+import time
 import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
 from privacy.ip import ip_excluded, ip_truncate
@@ -22,7 +26,7 @@ from sites.targeting import url_targeted, visitor_sampled
 
 from . import ratelimit
 from .models import Chunk, Session
-from .processing import Batch, BatchError, batch_parse, custom_events
+from .processing import BatchError, Envelope, batch_check
 from .refusals import refusal_note
 
 log = logging.getLogger(__name__)
@@ -49,7 +53,7 @@ def batch_accept(*, body: bytes, visitor: Visitor, query_wid: str | None = None)
         raise BatchError(413, "too_large", "The request body is larger than the server accepts.")
     if not body:
         raise BatchError(400, "empty_body", "The request body is empty.")
-    batch = batch_parse(body, max_inflated=settings.INGEST_MAX_INFLATED_BYTES, max_events=settings.INGEST_MAX_EVENTS)
+    batch = batch_check(body, max_inflated=settings.INGEST_MAX_INFLATED_BYTES, max_events=settings.INGEST_MAX_EVENTS)
     if query_wid is not None and query_wid != str(batch.wid):
         raise BatchError(400, "invalid_field", "wid in the URL and in the body differ.")
     rules = _rules_checked(batch, visitor)
@@ -57,11 +61,11 @@ def batch_accept(*, body: bytes, visitor: Visitor, query_wid: str | None = None)
         raise BatchError(429, "rate_limited", "Too many batches for this session; retry later.")
     chunk_id = chunk_accept(rules=rules, batch=batch, body=body, visitor=visitor)
     if chunk_id is not None:
-        chunk_queue(chunk_id)
+        chunks_queue([chunk_id])
     return chunk_id
 
 
-def _rules_checked(batch: Batch, visitor: Visitor) -> SiteRules:
+def _rules_checked(batch: Envelope, visitor: Visitor) -> SiteRules:
     rules = site_rules(batch.wid)
     if rules is None:
         raise BatchError(403, "unknown_site", "No recording site has this id.")
@@ -73,7 +77,7 @@ def _rules_checked(batch: Batch, visitor: Visitor) -> SiteRules:
     return rules
 
 
-def _rules_apply(rules: SiteRules, batch: Batch, visitor: Visitor) -> None:
+def _rules_apply(rules: SiteRules, batch: Envelope, visitor: Visitor) -> None:
     if not origin_allowed(list(rules.domains), visitor.origin):
         raise BatchError(403, "origin_not_allowed", "This page's origin is not one of the site's domains.")
     if opted_out(visitor.cookies, rules.id):
@@ -85,12 +89,12 @@ def _rules_apply(rules: SiteRules, batch: Batch, visitor: Visitor) -> None:
     if not visitor_sampled(batch.vid, rules.sample_rate):
         raise BatchError(403, "not_sampled", "This visitor is not in the site's sample.")
     include, exclude = list(rules.include), list(rules.exclude)
-    for _, page in custom_events(batch.events, "hs.page"):
-        if not url_targeted(str(page.get("url", "")), include=include, exclude=exclude):
+    for url in batch.page_urls:
+        if not url_targeted(url, include=include, exclude=exclude):
             raise BatchError(403, "url_not_targeted", "This page is not recorded for the site.")
 
 
-def chunk_accept(*, rules: SiteRules, batch: Batch, body: bytes, visitor: Visitor) -> int | None:
+def chunk_accept(*, rules: SiteRules, batch: Envelope, body: bytes, visitor: Visitor) -> int | None:
     """Write the batch as a pending chunk in one statement; None when this (session, seq) exists.
 
     The same statement refuses a session id that belongs to another site
@@ -105,7 +109,7 @@ def chunk_accept(*, rules: SiteRules, batch: Batch, body: bytes, visitor: Visito
     values = {
         "site_id": rules.id, "session_id": batch.sid, "seq": batch.seq, "status": Chunk.PENDING,
         "body": body, "key": "", "sender": sender, "received_bytes": len(body), "stored_bytes": 0,
-        "event_count": len(batch.events), "attempts": 0, "error": "", "created_at": now, "queued_at": now,
+        "event_count": batch.event_count, "attempts": 0, "error": "", "created_at": now, "queued_at": now,
     }
     chunk_id = _insert_unless_taken(values, site_id=rules.id, session_id=batch.sid)
     if chunk_id is None and Session.objects.filter(pk=batch.sid).exclude(site_id=rules.id).exists():
@@ -133,24 +137,68 @@ def _insert_unless_taken(values: dict, *, site_id: int, session_id: uuid.UUID) -
     return row[0] if row else None
 
 
-def chunk_queue(chunk_id: int) -> None:
-    """Hand the worker a reference. A broker that is down only delays the chunk: the sweeper queues it."""
-    from .tasks import chunk_process  # tasks import services, which import this module's neighbours
+def chunks_queue(chunk_ids: list[int]) -> None:
+    """Hand the worker references to durable chunks.
 
-    if settings.CELERY_TASK_ALWAYS_EAGER:
-        try:
-            chunk_process.apply(args=[chunk_id], throw=True)
-        except Exception:  # noqa: BLE001 - the chunk is durable; the in-process sweeper tries again
-            log.exception("chunk %s not stored yet", chunk_id)
+    In-process (the embedded default) the chunks are stored now. Otherwise
+    their ids join the ids this process publishes a few milliseconds later,
+    many to a message: the request does not wait for the broker, and a worker
+    stores a message's chunks in one transaction. A broker that is down, or a
+    process that dies before publishing, only delays a chunk: the sweeper
+    queues it again.
+    """
+    if not chunk_ids:
         return
-    try:
-        transaction.on_commit(lambda: _publish(chunk_process, chunk_id))
-    except Exception:  # noqa: BLE001 - never fail a request whose batch is already durable
-        log.exception("could not queue chunk %s", chunk_id)
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        from .tasks import chunks_process  # tasks import services, which import this module's neighbours
+
+        try:
+            chunks_process.apply(args=[chunk_ids], throw=True)
+        except Exception:  # noqa: BLE001 - the chunks are durable; the in-process sweeper tries again
+            log.exception("chunks %s not stored yet", chunk_ids[:10])
+        return
+    publisher.add(chunk_ids)
 
 
-def _publish(task, chunk_id: int) -> None:
-    try:
-        task.apply_async(args=[chunk_id], retry=False)
-    except Exception as error:  # noqa: BLE001 - the broker is down; the sweeper will queue it
-        log.warning("broker unavailable, chunk %s waits for the sweeper: %s", chunk_id, error)
+class Publisher:
+    """Collects chunk ids in this process and publishes them in messages of up to BATCH ids."""
+
+    BATCH = 200
+    DELAY_SECONDS = 0.02
+
+    def __init__(self):
+        self.ids: list[int] = []
+        self.lock = threading.Lock()
+        self.wake = threading.Event()
+        self.pid = None
+
+    def add(self, chunk_ids: list[int]) -> None:
+        with self.lock:
+            self.ids.extend(chunk_ids)
+            if self.pid != os.getpid():  # first use in this process (gunicorn forks after import)
+                self.pid = os.getpid()
+                threading.Thread(target=self._run, name="hindsight-publisher", daemon=True).start()
+                atexit.register(self.flush)
+        self.wake.set()
+
+    def _run(self) -> None:
+        while True:
+            self.wake.wait()
+            time.sleep(self.DELAY_SECONDS)  # let the ids of concurrent requests join this message
+            self.wake.clear()
+            self.flush()
+
+    def flush(self) -> None:
+        from .tasks import chunks_process
+
+        with self.lock:
+            ids, self.ids = self.ids, []
+        for start in range(0, len(ids), self.BATCH):
+            part = ids[start:start + self.BATCH]
+            try:
+                chunks_process.apply_async(args=[part], retry=False)
+            except Exception as error:  # noqa: BLE001 - the broker is down; the sweeper will queue them
+                log.warning("broker unavailable, %d chunks wait for the sweeper: %s", len(part), error)
+
+
+publisher = Publisher()

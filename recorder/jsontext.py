@@ -5,8 +5,9 @@ surrogates, which a browser writes when a page cuts a string inside an
 emoji; nesting deeper than 1024) goes to the standard library's reader, and
 what that cannot nest goes to an iterative reader whose nesting is bounded
 only by the text's length: a page's DOM may be thousands of elements deep.
-Every reader refuses what is not JSON: NaN, Infinity, trailing data, control
-characters inside strings, integers beyond 64 bits. Strings may hold lone
+Every reader refuses what is not JSON (NaN, Infinity, trailing data, control
+characters inside strings) and numbers beyond a double; an integer beyond 64
+bits is read as a float, as orjson does. Strings may hold lone
 surrogates after reading; `text_repair` mends them before anything writes.
 """
 import json
@@ -54,11 +55,12 @@ def _float(text: str) -> float:
     return number
 
 
-def _int(text: str) -> int:
+def _int(text: str) -> int | float:
+    """An integer beyond 64 bits becomes a float, as orjson reads it."""
+    if len(text) > 20:
+        return _float(text)
     number = int(text)
-    if not _INT_MIN <= number <= _INT_MAX:
-        raise JSONError(f"integer out of range: {text[:40]}...")
-    return number
+    return number if _INT_MIN <= number <= _INT_MAX else float(number)
 
 
 def dumps(value: Any) -> bytes:

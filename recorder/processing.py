@@ -13,7 +13,9 @@ import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import jsontext
+import msgspec
+
+from . import jsontext, schema
 from .wire import node_ids_restore
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -25,17 +27,20 @@ META = 4
 CUSTOM = 5
 ERROR_KINDS = {"error", "rejection", "console.error"}
 MAX_TAGS = 50
-MAX_TIMESTAMP = 32_503_680_000_000  # 3000-01-01 in ms
-ID_MAX = 2**53  # node ids beyond this do not survive the player's JSON.parse
+MAX_TIMESTAMP = schema.MAX_TIMESTAMP
+ID_MAX = schema.ID_LIMIT  # node ids beyond this do not survive the player's JSON.parse
 
 # rrweb's IncrementalSource numbers.
 MUTATION, MOUSE_MOVE, MOUSE_INTERACTION, SCROLL, VIEWPORT_RESIZE, INPUT, TOUCH_MOVE = range(7)
 DRAG, SELECTION = 12, 14
+INCREMENTAL_SOURCES = range(17)
 POSITION_SOURCES = (MOUSE_MOVE, TOUCH_MOVE, DRAG)
 # rrweb-snapshot's NodeType numbers.
 NODE_DOCUMENT, NODE_DOCTYPE, NODE_ELEMENT, NODE_TEXT, NODE_CDATA, NODE_COMMENT = range(6)
 NODE_TYPES = range(6)
 _CONTROL = re.compile("[\x00\ud800-\udfff]")
+# A number that may overflow a double (JSON allows it; the readers after ingest refuse it).
+_HUGE_NUMBER = re.compile(rb"[0-9]{300}|[eE][-+]?[0-9]{3}")
 
 
 class BatchError(Exception):
@@ -56,14 +61,23 @@ class Batch:
     events: list[dict[str, Any]]
 
 
+def body_inflate(body: bytes, *, max_inflated: int) -> bytes:
+    """A request body's JSON text (it may be gzip), never inflated past `max_inflated`."""
+    if body[:2] == GZIP_MAGIC:
+        return _gunzip_bounded(body, max_inflated)
+    if len(body) > max_inflated:
+        raise BatchError(413, "too_large", "The batch is larger than the server accepts.")
+    return body
+
+
 def body_decode(body: bytes, *, max_inflated: int) -> Any:
     """Parse a request body (JSON, or gzip of JSON) without inflating past `max_inflated`."""
-    if body[:2] == GZIP_MAGIC:
-        body = _gunzip_bounded(body, max_inflated)
-    elif len(body) > max_inflated:
-        raise BatchError(413, "too_large", "The batch is larger than the server accepts.")
+    return _json_decode(body_inflate(body, max_inflated=max_inflated))
+
+
+def _json_decode(text: bytes) -> Any:
     try:
-        return jsontext.loads(body)
+        return jsontext.loads(text)
     except UnicodeDecodeError:
         raise BatchError(415, "bad_encoding", "The body must be UTF-8 JSON or gzip of it.") from None
     except ValueError as error:
@@ -88,15 +102,72 @@ def _gunzip_bounded(body: bytes, limit: int) -> bytes:
     return bytes(out)
 
 
-def batch_parse(body: bytes, *, max_inflated: int, max_events: int) -> Batch:
-    """A request body, decoded and checked: what ingest accepts and the worker stores."""
-    return batch_validate(body_decode(body, max_inflated=max_inflated), max_events=max_events)
+@dataclass(frozen=True)
+class Envelope:
+    """What ingest needs of a checked batch."""
+
+    wid: int
+    vid: str
+    sid: uuid.UUID
+    seq: int
+    event_count: int
+    page_urls: list[str]
 
 
-def batch_validate(data: Any, *, max_events: int) -> Batch:
+def batch_check(body: bytes, *, max_inflated: int, max_events: int) -> Envelope:
+    """Check a request body as `batch_parse` does, fast: msgspec reads it against recorder/schema.py.
+
+    msgspec only ever says yes quickly: a batch it refuses or cannot read
+    (nesting past its recursion limit, a lone surrogate) goes to
+    `batch_validate`, whose verdict and message stand.
+    """
+    text = body_inflate(body, max_inflated=max_inflated)
+    checked = _schema_read(text)
+    if checked is None:
+        batch = batch_validate(_json_decode(text), max_events=max_events)
+        pages = [str(page.get("url", "")) for _, page in custom_events(batch.events, "hs.page")]
+        return Envelope(batch.wid, batch.vid, batch.sid, batch.seq, len(batch.events), pages)
+    envelope = {name: getattr(checked, name) for name in ("wid", "vid", "sid", "seq", "sent", "events")}
+    wid, vid, sid, seq, _ = _envelope_validate(envelope, max_events=max_events)
+    pages = [
+        str(event.data.payload.get("url", "")) for event in checked.events
+        if type(event) is schema.CustomEvent and event.data.tag == "hs.page" and isinstance(event.data.payload, dict)
+    ]
+    return Envelope(wid, vid, sid, seq, len(checked.events), pages)
+
+
+def _schema_read(text: bytes) -> "schema.Batch | None":
+    """The batch as msgspec reads it against the schema, or None when msgspec refuses or cannot tell."""
+    if _HUGE_NUMBER.search(text):  # msgspec skips unknown fields without reading their numbers
+        return None
+    try:
+        return schema.decoder.decode(text)
+    except (msgspec.MsgspecError, RecursionError):
+        return None
+
+
+def batch_parse(body: bytes, *, max_inflated: int, max_events: int, deep: bool = True) -> Batch:
+    """A request body, decoded and checked: what ingest accepts and the worker stores.
+
+    With `deep` off only the envelope and each event's type, data and
+    timestamp are checked, not what is inside (node trees, mutation lists):
+    the worker skips that, ingest checked it.
+    """
+    return batch_validate(body_decode(body, max_inflated=max_inflated), max_events=max_events, deep=deep)
+
+
+def batch_validate(data: Any, *, max_events: int, deep: bool = True) -> Batch:
     """Check every field's type and range; raise BatchError(400) naming the first bad field."""
     if not isinstance(data, dict):
         raise _invalid("body", "must be a JSON object")
+    wid, vid, sid, seq, sent = _envelope_validate(data, max_events=max_events)
+    events = data["events"]
+    for index, event in enumerate(events):
+        _event_validate(event, f"events[{index}]", deep)
+    return Batch(wid=wid, vid=vid, sid=sid, seq=seq, sent=sent, events=events)
+
+
+def _envelope_validate(data: dict, *, max_events: int) -> tuple[int, str, uuid.UUID, int, int | None]:
     wid = _int_field(data, "wid", minimum=1)
     seq = _int_field(data, "seq", minimum=0)
     vid = data.get("vid")
@@ -117,12 +188,10 @@ def batch_validate(data: Any, *, max_events: int) -> Batch:
         raise _invalid("events", "must be a non-empty array")
     if len(events) > max_events:
         raise BatchError(413, "too_many_events", f"A batch holds at most {max_events} events.")
-    for index, event in enumerate(events):
-        _event_validate(event, f"events[{index}]")
-    return Batch(wid=wid, vid=vid, sid=sid, seq=seq, sent=sent, events=events)
+    return wid, vid, sid, seq, sent
 
 
-def _event_validate(event: Any, where: str) -> None:
+def _event_validate(event: Any, where: str, deep: bool) -> None:
     if not isinstance(event, dict):
         raise _invalid(where, "must be an object")
     kind = event.get("type")
@@ -137,9 +206,10 @@ def _event_validate(event: Any, where: str) -> None:
         raise _invalid(f"{where}.ids", 'must be "delta" when present')
     where = f"{where}.data"
     if kind == FULL_SNAPSHOT:
-        _node_tree_validate(data.get("node"), f"{where}.node")
+        if deep:
+            _node_tree_validate(data.get("node"), f"{where}.node")
         _optional(data, "initialOffset", dict, where)
-    elif kind == INCREMENTAL:
+    elif kind == INCREMENTAL and deep:
         _incremental_validate(data, where)
     elif kind == META:
         _optional(data, "href", str, where)
@@ -151,8 +221,8 @@ def _event_validate(event: Any, where: str) -> None:
 
 def _incremental_validate(data: dict, where: str) -> None:
     source = data.get("source")
-    if not _is_int(source) or source < 0:
-        raise _invalid(f"{where}.source", "must be a non-negative integer")
+    if not _is_int(source) or source not in INCREMENTAL_SOURCES:
+        raise _invalid(f"{where}.source", "must be an rrweb incremental source, 0 to 16")
     if "id" in data:
         _node_id(data, "id", where)
     if source == MUTATION:

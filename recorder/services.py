@@ -34,49 +34,57 @@ class Prepared:
         self.error = ""
 
 
-def chunk_process(*, chunk_id: int) -> int:
-    """Store this pending chunk and every other pending chunk of its session, in seq order.
+def chunks_process(*, chunk_ids: list[int]) -> int:
+    """Store these pending chunks and every other pending chunk of their sessions, in seq order.
 
     Safe to run twice or concurrently: chunks are claimed with a lease by a
     conditional UPDATE, and stored (with the session updated) only by the
-    holder of that lease. Returns how many chunks this run stored.
+    holder of that lease. Everything is written in one transaction. Returns
+    how many chunks this run stored.
     """
-    session_id = Chunk.objects.filter(pk=chunk_id, status=Chunk.PENDING).values_list("session_id", flat=True).first()
-    if session_id is None:
+    session_ids = set(
+        Chunk.objects.filter(pk__in=chunk_ids, status=Chunk.PENDING).values_list("session_id", flat=True)
+    )
+    if not session_ids:
         return 0
     lease = dj_timezone.now() + timedelta(seconds=settings.CHUNK_LEASE_SECONDS)
-    ids = _claim(session_id, lease)
+    ids = _claim(sorted(session_ids), lease)
     if not ids:
         return 0
     try:
-        chunks = list(Chunk.objects.filter(pk__in=ids).order_by("seq"))
-        session = Session.objects.filter(pk=session_id).first()
-        state = ScrubState(
-            emails=_site_scrubs_emails(chunks[0].site_id),
-            sensitive_ids=set(session.scrub_ids) if session else set(),
-        )
-        prepared = [_prepare(chunk, state) for chunk in chunks]
+        chunks = list(Chunk.objects.filter(pk__in=ids).order_by("session_id", "seq"))
+        known = {s.pk: s.scrub_ids for s in Session.objects.filter(pk__in={c.session_id for c in chunks}).only("scrub_ids")}
+        emails = _sites_scrubbing_emails({c.site_id for c in chunks})
+        groups: dict = {}
+        for chunk in chunks:
+            groups.setdefault(chunk.session_id, []).append(chunk)
+        stored = 0
+        prepared_groups = []
+        for session_id, group in groups.items():
+            state = ScrubState(emails=group[0].site_id in emails, sensitive_ids=set(known.get(session_id) or []))
+            prepared_groups.append((session_id, [_prepare(chunk, state) for chunk in group], state.sensitive_ids))
         with transaction.atomic():
-            return _commit(session_id, prepared, lease, state.sensitive_ids)
+            for session_id, prepared, sensitive_ids in prepared_groups:
+                stored += _commit(session_id, prepared, lease, sensitive_ids)
+        return stored
     except Exception:
         _release(ids, lease)
         raise
 
 
-def _claim(session_id, lease: datetime) -> list[int]:
-    """Take the session's free pending chunks until `lease`; the ids this worker now holds."""
+def _claim(session_ids: list, lease: datetime) -> list[int]:
+    """Take these sessions' free pending chunks until `lease`; the ids this worker now holds."""
     table = connection.ops.quote_name(Chunk._meta.db_table)
-    field = Chunk._meta.get_field("lease_until")
+    prep = Chunk._meta.get_field("lease_until").get_db_prep_save
+    session_prep = Chunk._meta.get_field("session").get_db_prep_save
     now = dj_timezone.now()
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {table} SET lease_until = %s, attempts = attempts + 1 "
-            "WHERE session_id = %s AND status = %s AND (lease_until IS NULL OR lease_until < %s) RETURNING id",
-            [
-                field.get_db_prep_save(lease, connection),
-                Chunk._meta.get_field("session").get_db_prep_save(session_id, connection),
-                Chunk.PENDING, field.get_db_prep_save(now, connection),
-            ],
+            f"WHERE session_id IN ({', '.join(['%s'] * len(session_ids))}) AND status = %s "
+            "AND (lease_until IS NULL OR lease_until < %s) RETURNING id",
+            [prep(lease, connection), *(session_prep(s, connection) for s in session_ids), Chunk.PENDING,
+             prep(now, connection)],
         )
         return [row[0] for row in cursor.fetchall()]
 
@@ -89,10 +97,10 @@ def _release(ids: list[int], lease: datetime) -> None:
         log.warning("could not release chunks %s", ids)
 
 
-def _site_scrubs_emails(site_id: int) -> bool:
+def _sites_scrubbing_emails(site_ids: set[int]) -> set[int]:
     from sites.models import Site
 
-    return bool(Site.objects.filter(pk=site_id).values_list("scrub_emails", flat=True).first())
+    return set(Site.objects.filter(pk__in=site_ids, scrub_emails=True).values_list("pk", flat=True))
 
 
 def _prepare(chunk: Chunk, state: ScrubState) -> Prepared:
@@ -101,8 +109,10 @@ def _prepare(chunk: Chunk, state: ScrubState) -> Prepared:
     try:
         if chunk.body is None:
             raise BatchError(400, "no_body", "The chunk has no body to store.")
+        # Ingest checked every node already; the worker checks the envelope and each event's shape.
         batch = batch_parse(
             bytes(chunk.body), max_inflated=settings.INGEST_MAX_INFLATED_BYTES, max_events=settings.INGEST_MAX_EVENTS,
+            deep=False,
         )
         events = events_scrub(events_restore(batch.events), state)
         item.summary = batch_summarise(events)
@@ -234,7 +244,7 @@ def chunks_sweep(*, now: datetime | None = None) -> dict:
     marked failed after CHUNK_MAX_ATTEMPTS claims. Picks work by state, so a
     rerun resumes. Returns counts.
     """
-    from .ingest import chunk_queue
+    from .ingest import chunks_queue
 
     now = now or dj_timezone.now()
     idle = Chunk.objects.filter(
@@ -248,14 +258,13 @@ def chunks_sweep(*, now: datetime | None = None) -> dict:
     )
     ids = list(idle.filter(attempts__lt=settings.CHUNK_MAX_ATTEMPTS).order_by("queued_at").values_list("pk", flat=True)[:1000])
     Chunk.objects.filter(pk__in=ids).update(queued_at=now)
-    for chunk_id in ids:
-        chunk_queue(chunk_id)
+    chunks_queue(ids)
     return {"requeued": len(ids), "failed": failed}
 
 
 def chunks_redrive(*, ids: list[int] | None = None, site_id: int | None = None) -> int:
     """Put failed chunks back to pending and queue them (after the cause was fixed)."""
-    from .ingest import chunk_queue
+    from .ingest import chunks_queue
 
     failed = Chunk.objects.filter(status=Chunk.FAILED)
     if ids is not None:
@@ -266,8 +275,7 @@ def chunks_redrive(*, ids: list[int] | None = None, site_id: int | None = None) 
     Chunk.objects.filter(pk__in=chosen, status=Chunk.FAILED).update(
         status=Chunk.PENDING, attempts=0, error="", lease_until=None, queued_at=dj_timezone.now(),
     )
-    for chunk_id in chosen:
-        chunk_queue(chunk_id)
+    chunks_queue(chosen)
     return len(chosen)
 
 

@@ -15,20 +15,29 @@ TRANSIENT = (
 )
 
 
-@shared_task(
+RETRIED = dict(
     acks_late=True, ignore_result=True, autoretry_for=TRANSIENT, retry_backoff=1, retry_backoff_max=60,
-    retry_jitter=True, max_retries=20, soft_time_limit=90, time_limit=120,
+    retry_jitter=True, max_retries=20,
 )
+
+
+@shared_task(**RETRIED, soft_time_limit=90, time_limit=120)
+def chunks_process(chunk_ids: list[int]) -> int:
+    """Store pending chunks and the others of their sessions. Safe to run twice (see services.chunks_process)."""
+    return services.chunks_process(chunk_ids=chunk_ids)
+
+
+@shared_task(**RETRIED, soft_time_limit=90, time_limit=120)
 def chunk_process(chunk_id: int) -> int:
-    """Store a pending chunk and the others of its session. Safe to run twice (see services.chunk_process)."""
-    return services.chunk_process(chunk_id=chunk_id)
+    """One chunk (and its session's others): what tests and a single re-drive call."""
+    return services.chunks_process(chunk_ids=[chunk_id])
 
 
-@shared_task(acks_late=True, ignore_result=True, autoretry_for=TRANSIENT, retry_backoff=1, max_retries=20)
+@shared_task(**RETRIED)
 def chunk_store(chunk_id: int, events: list[dict]) -> int:
     """Messages queued by the previous version carried the events; they are stored the new way."""
     services.chunk_body_adopt(chunk_id=chunk_id, events=events)
-    return services.chunk_process(chunk_id=chunk_id)
+    return services.chunks_process(chunk_ids=[chunk_id])
 
 
 @shared_task(acks_late=True, ignore_result=True)

@@ -8,10 +8,6 @@ from typing import Any
 ID_KEYS = frozenset({"id", "parentId", "nextId", "previousId"})
 
 
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
 def node_ids_restore(event: dict) -> None:
     """Undo the recorder's id encoding (docs/protocol.md, "Node ids"), in place.
 
@@ -24,16 +20,20 @@ def node_ids_restore(event: dict) -> None:
     last = dict.fromkeys(ID_KEYS, 0)
     # Depth-first in document order (an element's "childNodes" come before its
     # "id"), with a stack of iterators instead of recursion.
+    # This runs on every node of every batch: exact type checks (bool is not
+    # an id), no helper calls.
     stack: list[tuple[Any, Any]] = [(event, iter(event.items()))]
     while stack:
         container, items = stack[-1]
         for key, value in items:
-            if key in ID_KEYS and _is_int(value):
-                container[key] = last[key] = value + last[key]
-            elif isinstance(value, dict):
+            kind = type(value)
+            if kind is int:
+                if key in ID_KEYS:
+                    container[key] = last[key] = value + last[key]
+            elif kind is dict:
                 stack.append((value, iter(value.items())))
                 break
-            elif isinstance(value, list):
+            elif kind is list:
                 stack.append((value, iter(enumerate(value))))
                 break
         else:

@@ -20,6 +20,7 @@ from tests.conftest import post_batch, process_pending
 pytestmark = pytest.mark.django_db
 
 odd_text = st.text(alphabet=st.sampled_from(["a", "é", "😀", "\x00", "\ud83d", "\ude00", "<", "\"", "\\", "4"]), max_size=12)
+DEEP = 1200  # deeper than any JSON reader with a recursion limit goes
 numbers = st.integers(min_value=-(2**63), max_value=2**63) | st.floats(allow_nan=False, allow_infinity=False)
 scalars = st.none() | st.booleans() | numbers | odd_text
 json_values = st.recursive(
@@ -40,36 +41,53 @@ def node_tree(depth: int) -> dict:
     return node
 
 
-nodes = st.builds(node_tree, st.sampled_from([0, 1, 3, 1200])) | st.fixed_dictionaries({
-    "type": maybe(st.integers(0, 5)), "id": maybe(node_id), "tagName": maybe(odd_text),
-    "attributes": maybe(st.dictionaries(odd_text, scalars, max_size=3)), "textContent": maybe(odd_text),
-    "childNodes": maybe(st.just([])),
-})
-mutation = st.fixed_dictionaries({
-    "source": st.just(0),
-    "texts": maybe(st.lists(st.fixed_dictionaries({"id": maybe(node_id), "value": maybe(odd_text)}), max_size=2)),
-    "attributes": maybe(st.lists(st.fixed_dictionaries(
-        {"id": maybe(node_id), "attributes": maybe(st.dictionaries(odd_text, scalars, max_size=2))}), max_size=2)),
-    "removes": maybe(st.lists(st.fixed_dictionaries({"parentId": maybe(node_id), "id": maybe(node_id)}), max_size=2)),
-    "adds": maybe(st.lists(st.fixed_dictionaries(
-        {"parentId": maybe(node_id), "nextId": st.none() | node_id, "node": nodes}), max_size=2)),
-})
-incremental = mutation | st.fixed_dictionaries({
-    "source": maybe(st.integers(1, 16)), "id": maybe(node_id), "text": maybe(odd_text), "x": maybe(numbers),
-    "y": maybe(numbers), "type": maybe(st.integers(0, 9)), "width": maybe(numbers), "height": maybe(numbers),
-    "positions": maybe(st.lists(st.fixed_dictionaries(
-        {"x": maybe(numbers), "y": maybe(numbers), "id": maybe(node_id), "timeOffset": numbers}), max_size=2)),
-    "ranges": maybe(st.lists(st.fixed_dictionaries({"start": node_id, "end": maybe(node_id)}), max_size=1)),
-})
-custom = st.fixed_dictionaries({"tag": maybe(st.sampled_from(["hs.page", "hs.tag", "hs.identify", "hs.error", "x"])),
-                                "payload": json_values})
-typed_events = st.one_of(
-    st.builds(lambda data: {"type": 3, "data": data}, incremental),
-    st.builds(lambda node: {"type": 2, "data": {"node": node, "initialOffset": {"left": 0, "top": 0}}}, nodes),
-    st.builds(lambda data: {"type": 5, "data": data}, custom),
-    st.builds(lambda data: {"type": 4, "data": data}, st.fixed_dictionaries(
-        {"href": maybe(odd_text), "width": maybe(numbers), "height": maybe(numbers)})),
-)
+def shallow_nodes(maybe=maybe):
+    return st.builds(node_tree, st.sampled_from([0, 1, 3])) | st.fixed_dictionaries({
+        "type": maybe(st.integers(0, 5)), "id": maybe(node_id), "tagName": maybe(odd_text),
+        "attributes": maybe(st.dictionaries(odd_text, scalars, max_size=3)), "textContent": maybe(odd_text),
+        "childNodes": maybe(st.just([])),
+    })
+
+
+def typed(nodes, maybe=maybe):
+    """Events of a known type whose fields are mostly (with `maybe`) or always of the right type."""
+    mutation = st.fixed_dictionaries({
+        "source": st.just(0),
+        "texts": maybe(st.lists(st.fixed_dictionaries({"id": maybe(node_id), "value": maybe(odd_text)}), max_size=2)),
+        "attributes": maybe(st.lists(st.fixed_dictionaries(
+            {"id": maybe(node_id), "attributes": maybe(st.dictionaries(odd_text, scalars, max_size=2))}), max_size=2)),
+        "removes": maybe(st.lists(st.fixed_dictionaries({"parentId": maybe(node_id), "id": maybe(node_id)}), max_size=2)),
+        "adds": maybe(st.lists(st.fixed_dictionaries(
+            {"parentId": maybe(node_id), "nextId": st.none() | node_id, "node": nodes}), max_size=2)),
+    })
+    incremental = mutation | st.fixed_dictionaries({
+        "source": maybe(st.integers(1, 16)), "id": maybe(node_id), "text": maybe(odd_text), "x": maybe(numbers),
+        "y": maybe(numbers), "type": maybe(st.integers(0, 9)), "width": maybe(numbers), "height": maybe(numbers),
+        "positions": maybe(st.lists(st.fixed_dictionaries(
+            {"x": maybe(numbers), "y": maybe(numbers), "id": maybe(node_id), "timeOffset": numbers}), max_size=2)),
+        "ranges": maybe(st.lists(st.fixed_dictionaries({"start": node_id, "end": maybe(node_id)}), max_size=1)),
+    })
+    custom = st.fixed_dictionaries({
+        "tag": maybe(st.sampled_from(["hs.page", "hs.tag", "hs.identify", "hs.error", "x"])), "payload": json_values,
+    })
+    return st.one_of(
+        st.builds(lambda data: {"type": 3, "data": data}, incremental),
+        st.builds(lambda node: {"type": 2, "data": {"node": node, "initialOffset": {"left": 0, "top": 0}}}, nodes),
+        st.builds(lambda data: {"type": 5, "data": data}, custom),
+        st.builds(lambda data: {"type": 4, "data": data}, st.fixed_dictionaries(
+            {"href": maybe(odd_text), "width": maybe(numbers), "height": maybe(numbers)})),
+    )
+
+
+typed_events = typed(st.builds(node_tree, st.just(DEEP)) | shallow_nodes() | shallow_nodes() | shallow_nodes())
+
+
+def exactly(strategy):
+    return strategy
+
+
+# Events of a known type with every field of the right type (odd values still: strings, numbers).
+good_events = typed(shallow_nodes(exactly), exactly)
 # Mostly events of a known type with odd fields; sometimes any type with any data.
 events = st.one_of(*[typed_events] * 6, st.builds(lambda kind, data: {"type": kind, "data": data},
                                                  st.integers(0, 7), json_values))
