@@ -50,8 +50,7 @@ def _postrun(task_id=None, task=None, state=None, **_):
 
 
 def _worker_init(**_):
-    """In the worker's main process, before its pool starts: fresh counters, and /metrics if asked for."""
-    metrics.multiproc_dir_reset()
+    """In the worker's main process, before its pool starts: serve the pool's metrics if asked to."""
     if settings.WORKER_METRICS_PORT:
         from prometheus_client import start_http_server
 

@@ -1,6 +1,6 @@
 """Gunicorn's settings in the image: `gunicorn -c python:ops.gunicorn_config config.wsgi`."""
 from config.env import env_int, env_str
-from ops.metrics import multiproc_dir_reset
+from ops.multiproc import multiproc_dir_reset
 
 # Address and port gunicorn listens on.
 bind = env_str("BIND", "0.0.0.0:8000")

@@ -3,20 +3,24 @@
 With `PROMETHEUS_MULTIPROC_DIR` set (gunicorn's workers, a prefork Celery
 worker), every process writes its counters to files in that directory and a
 scrape adds them up; each process group (the web server, each worker) needs a
-directory of its own. Without it the process's own registry is served.
+directory of its own, empty when the group starts (gunicorn's master clears
+the web's; give the worker a tmpfs). Without it the process's own registry
+is served.
 """
 import logging
-import os
 from datetime import datetime, timezone
-from pathlib import Path
 
 from django.conf import settings
 from django.db.models import Count, Min
-from prometheus_client import CollectorRegistry, Counter, Histogram, multiprocess
-from prometheus_client.core import REGISTRY, GaugeMetricFamily
-from prometheus_client.exposition import choose_encoder
 
 from .deadline import DeadlineExceeded, run_with_deadline
+from .multiproc import multiproc_dir, multiproc_dir_ensure
+
+multiproc_dir_ensure()  # before prometheus_client writes its first file there
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, multiprocess  # noqa: E402
+from prometheus_client.core import REGISTRY, GaugeMetricFamily  # noqa: E402
+from prometheus_client.exposition import choose_encoder  # noqa: E402
 
 logger = logging.getLogger(__name__)
 
@@ -165,17 +169,3 @@ def exposition(registry: CollectorRegistry, accept: str | None) -> tuple[bytes, 
     """The scrape's body and content type (Prometheus text, or OpenMetrics when asked for)."""
     encoder, content_type = choose_encoder(accept or "")
     return encoder(registry), content_type
-
-
-def multiproc_dir() -> str:
-    return os.environ.get("PROMETHEUS_MULTIPROC_DIR", "")
-
-
-def multiproc_dir_reset() -> None:
-    """Start a process group with no counts left by its previous run (call before its processes start)."""
-    path = multiproc_dir()
-    if not path:
-        return
-    Path(path).mkdir(parents=True, exist_ok=True)
-    for stale in Path(path).glob("*.db"):
-        stale.unlink(missing_ok=True)

@@ -41,7 +41,7 @@ def loader(request: HttpRequest) -> HttpResponse:
     body = loader_script(recorder_bundle(), recorder_config(site, public_base(request))) if site else NOOP
     response = HttpResponse(body, content_type=JS)
     # The answer depends on the visitor's opt-out cookies, so shared caches must not keep it.
-    response["Cache-Control"] = "private, max-age=3600"
+    response["Cache-Control"] = "private, max-age=300"  # a changed privacy setting reaches browsers within 5 min
     response["Vary"] = "Cookie"
     response["X-Content-Type-Options"] = "nosniff"
     return response
