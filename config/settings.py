@@ -245,8 +245,6 @@ if LOG_FORMAT not in ("text", "json"):
 
     raise ImproperlyConfigured(f"LOG_FORMAT must be text or json, got {LOG_FORMAT!r}")
 LOGGING = logging_config(fmt=LOG_FORMAT, level=env_str("LOG_LEVEL", "INFO"))
-# The worker logs through LOGGING above, not Celery's own setup.
-CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # Seconds each /readyz check (and the metrics' broker query) may take before it counts as down.
 READYZ_TIMEOUT = env_float("READYZ_TIMEOUT", 2.0)

@@ -15,10 +15,15 @@ _running: dict[str, tuple[float, object]] = {}
 
 
 def connect() -> None:
+    signals.setup_logging.connect(_logging_from_django, weak=False)
     signals.before_task_publish.connect(_publish, weak=False)
     signals.task_prerun.connect(_prerun, weak=False)
     signals.task_postrun.connect(_postrun, weak=False)
     signals.worker_init.connect(_worker_init, weak=False)
+
+
+def _logging_from_django(**_):
+    """Celery leaves logging alone when this signal has a receiver: settings.LOGGING (LOG_FORMAT, LOG_LEVEL) rules."""
 
 
 def _publish(headers=None, **_):
