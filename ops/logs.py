@@ -53,6 +53,8 @@ def logging_config(*, fmt: str, level: str) -> dict:
         "loggers": {
             # Celery's own "Task ... succeeded" line repeats ours (and prints the task's result); failures still show.
             "celery.app.trace": {"level": "WARNING"},
+            # django-axes says INFO for every login; lockouts are WARNING.
+            "axes": {"level": "WARNING"},
             # runserver's access line repeats ours.
             "django.server": {"level": "WARNING"},
         },
