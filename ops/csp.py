@@ -27,6 +27,7 @@ class DashboardCSPMiddleware(CSPMiddleware):
     def get_policy_parts(self, request, response, report_only: bool = False) -> PolicyParts:
         parts = super().get_policy_parts(request, response, report_only)
         match = getattr(request, "resolver_match", None)
-        if not report_only and match and match.url_name == PLAYER_URL_NAME:
+        # Only on the page itself: a 404 for an outsider must not tell how another site is set.
+        if not report_only and match and match.url_name == PLAYER_URL_NAME and response.status_code == 200:
             parts.update = replay_policy_update(match.kwargs.get("site_id"))
         return parts
