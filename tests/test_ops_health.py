@@ -82,7 +82,7 @@ def test_readyz_gives_up_on_a_cache_that_never_answers(client, settings, silent_
     response = client.get("/readyz")
     # Then the answer comes (instead of hanging with the cache) and names the cache
     assert response.status_code == 503
-    assert response.json()["failing"] == ["cache"]
+    assert "cache" in response.json()["failing"]
     assert response.json()["checks"]["cache"] == "timeout"
 
 

@@ -169,8 +169,9 @@ def test_a_long_reason_is_cut_so_it_cannot_flood_the_labels(client, token):
     assert ("hindsight_batches_failed_total", (("reason", "x" * 64),)) in scrape(client)
 
 
+@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_gunicorn_workers_answer_one_scrape_with_all_their_counts(tmp_path, live_server):
+def test_gunicorn_workers_answer_one_scrape_with_all_their_counts(tmp_path):
     # Given the image's gunicorn settings: two workers sharing a metrics directory
     port = free_port()
     env = {

@@ -14,7 +14,7 @@ from ops.logs import request_id_var
 from tests.run import free_port
 from tests.test_ops_metrics import database_url, samples
 
-pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.worker, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 ROOT = Path(__file__).resolve().parent.parent
 
 
