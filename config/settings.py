@@ -111,7 +111,9 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 20)
 # ...for this long after the last one (failures older than this are forgotten).
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+# Counted separately per account (from any address) and per address (for any account).
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# A right password forgets the account's earlier failures.
 AXES_RESET_ON_SUCCESS = True
 # The address behind TRUSTED_PROXIES, as everywhere else.
 AXES_CLIENT_IP_CALLABLE = "ops.login.login_client_ip"
@@ -254,6 +256,7 @@ METRICS_TOKEN = env_str("METRICS_TOKEN")
 WORKER_METRICS_PORT = env_int("WORKER_METRICS_PORT", 0)
 # The address the worker's metrics listen on.
 WORKER_METRICS_ADDR = env_str("WORKER_METRICS_ADDR", "127.0.0.1")
+# PROMETHEUS_MULTIPROC_DIR is read from the environment by prometheus_client itself (ops/multiproc.py).
 
 # Content-Security-Policy of every page but the demo (which stands for a customer's page and
 # runs the snippet inline). ops.csp adds the recorded site's resources on the player page.
