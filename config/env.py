@@ -37,13 +37,21 @@ def env_bool(name: str, default: bool) -> bool:
 
 
 def env_int(name: str, default: int) -> int:
+    return _parsed(name, default, int, "an integer")
+
+
+def env_float(name: str, default: float) -> float:
+    return _parsed(name, default, float, "a number")
+
+
+def _parsed(name: str, default, parse, kind: str):
     value = _raw(name)
     if value is None or value.strip() == "":
         return default
     try:
-        return int(value)
+        return parse(value)
     except ValueError:
-        raise ImproperlyConfigured(f"{name} must be an integer, got {value!r}") from None
+        raise ImproperlyConfigured(f"{name} must be {kind}, got {value!r}") from None
 
 
 def env_list(name: str, default: list[str]) -> list[str]:
@@ -51,3 +59,4 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if value is None:
         return default
     return [item.strip() for item in value.split(",") if item.strip()]
+

@@ -10,8 +10,11 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 
-from .env import env_bool, env_int, env_list, env_str
+from ops.logs import logging_config
+
+from .env import env_bool, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # Where the embedded defaults keep the SQLite file and local recordings.
@@ -44,13 +47,17 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI served from here: the API docs work without the internet
+    "axes",
     "sites",
     "recorder",
     "replay",
     "privacy",
+    "ops",
 ]
 
 MIDDLEWARE = [
+    "ops.middleware.OpsEndpointsMiddleware",  # /healthz, /readyz, /metrics: before host checks and redirects
+    "ops.middleware.RequestLogMiddleware",  # request id and one log line per request
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -60,6 +67,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "config.middleware.DependencyDownMiddleware",
+    "ops.csp.DashboardCSPMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: it answers locked-out logins
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -97,6 +106,24 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses logins while an account or address is locked out
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Wrong passwords, per account and per address, after which logins are refused...
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 20)
+# ...for this long after the last one (failures older than this are forgotten).
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+# Counted separately per account (from any address) and per address (for any account).
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# A right password forgets the account's earlier failures.
+AXES_RESET_ON_SUCCESS = True
+# The address behind TRUSTED_PROXIES, as everywhere else.
+AXES_CLIENT_IP_CALLABLE = "ops.login.login_client_ip"
+# The login page again, saying why and for how long (429).
+AXES_LOCKOUT_CALLABLE = "ops.login.lockout_response"
+# No table of every successful login (Django keeps each user's last_login).
+AXES_DISABLE_ACCESS_LOG = True
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "site-list"
 LOGOUT_REDIRECT_URL = "login"
@@ -108,8 +135,8 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-# static/build holds the recorder and player bundles that `make` builds.
-STATICFILES_DIRS = [BASE_DIR / "static" / "build", BASE_DIR / "static" / "css"]
+# static/build holds the recorder and player bundles that `make` builds; static/js the dashboard's own script.
+STATICFILES_DIRS = [BASE_DIR / "static" / "build", BASE_DIR / "static" / "css", BASE_DIR / "static" / "js"]
 # Serve static files straight from their source folders (no collectstatic needed).
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
@@ -245,11 +272,40 @@ if env_bool("SECURE_PROXY_SSL_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SILENCED_SYSTEM_CHECKS = ["security.W021"] if not SECURE_HSTS_PRELOAD else []
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+# `text` (readable lines) or `json` (one JSON object a line, for log collectors).
+LOG_FORMAT = env_str("LOG_FORMAT", "text")
+if LOG_FORMAT not in ("text", "json"):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f"LOG_FORMAT must be text or json, got {LOG_FORMAT!r}")
+LOGGING = logging_config(fmt=LOG_FORMAT, level=env_str("LOG_LEVEL", "INFO"))
+
+# Seconds each /readyz check (and the metrics' broker query) may take before it counts as down.
+READYZ_TIMEOUT = env_float("READYZ_TIMEOUT", 2.0)
+# /metrics answers only with `Authorization: Bearer METRICS_TOKEN`; empty turns it off.
+METRICS_TOKEN = env_str("METRICS_TOKEN")
+# A Celery worker serves its own metrics on this port (0: off).
+WORKER_METRICS_PORT = env_int("WORKER_METRICS_PORT", 0)
+# The address the worker's metrics listen on.
+WORKER_METRICS_ADDR = env_str("WORKER_METRICS_ADDR", "127.0.0.1")
+# PROMETHEUS_MULTIPROC_DIR is read from the environment by prometheus_client itself (ops/multiproc.py).
+
+# Content-Security-Policy of every page but the demo (which stands for a customer's page and
+# runs the snippet inline). ops.csp adds the recorded site's resources on the player page.
+CONTENT_SECURITY_POLICY = {
+    "EXCLUDE_URL_PREFIXES": ["/demo/"],
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        # Inline styles: replays rebuild recorded pages with their style attributes and <style> elements.
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
 }
 
 # The Celery queue; tests give each run its own so that stale messages never mix in.

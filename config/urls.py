@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
 from privacy import urls as privacy_urls
@@ -18,13 +18,15 @@ api = [
     path("ingest", recorder_views.ingest, name="ingest"),
     path("sites/<int:site_id>/sessions/", replay_api.SiteSessionList.as_view(), name="api-site-sessions"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # The split view serves Swagger UI's setup as a script file: the CSP allows no inline script.
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     *router.urls,
 ]
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="site-list", permanent=False)),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    # `site` would be Django's RequestSite here, which the dashboard's header cannot link to.
+    path("accounts/login/", auth_views.LoginView.as_view(extra_context={"site": None}), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("recorder.js", recorder_views.loader, name="loader"),
     path("api/v1/", include(api)),

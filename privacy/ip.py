@@ -18,6 +18,11 @@ def client_ip(meta: dict) -> str | None:
     return peer
 
 
+def proxy_trusted(ip: str | None) -> bool:
+    """Whether `ip` is one of our own proxies (TRUSTED_PROXIES), whose headers are believed."""
+    return _in_any(ip, settings.TRUSTED_PROXIES)
+
+
 def ip_rules_parse(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip() and not line.strip().startswith("#")]
 

@@ -1,9 +1,39 @@
+"""Admin: recorded sessions, read-only (deleting one goes through the dashboard or the API, which also
+delete its stored recording and write the audit log), and the batches the worker could not store."""
 import uuid
 
 from django.contrib import admin, messages
 
-from .models import Chunk
+from ops.admin import ReadOnlyAdmin
+
+from .models import Chunk, PageView, Session
 from .services import chunks_redrive
+
+
+class PageViewInline(admin.TabularInline):
+    model = PageView
+    fields = ["at", "kind", "url", "title"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Session)
+class SessionAdmin(ReadOnlyAdmin):
+    list_display = [
+        "id", "site", "identity", "visitor_id", "started_at", "duration_seconds", "page_count", "error_count",
+        "browser", "os", "device_type", "status",
+    ]
+    list_filter = ["status", "device_type", "site"]
+    search_fields = ["=id", "identity", "visitor_id", "entry_url"]
+    search_help_text = "The exact session id, an identity, a visitor id or the entry URL."
+    list_select_related = ["site"]
+    date_hierarchy = "started_at"
+    exclude = ["scrub_ids"]
+    inlines = [PageViewInline]
 
 
 class FailedChunk(Chunk):
@@ -17,6 +47,8 @@ class FailedChunk(Chunk):
 
 @admin.register(FailedChunk)
 class FailedChunkAdmin(admin.ModelAdmin):
+    """Looked at and re-driven (after a fix), never edited; deleted with the site's retention."""
+
     list_display = ["id", "site", "session_id", "seq", "created_at", "attempts", "reason"]
     list_filter = ["site"]
     # Not the session: a failed batch may have no session row to join.

@@ -15,7 +15,7 @@ import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, connections
 from django.utils import timezone
 
 from privacy.ip import ip_excluded, ip_truncate
@@ -187,6 +187,7 @@ class Publisher:
             time.sleep(self.DELAY_SECONDS)  # let the ids of concurrent requests join this message
             self.wake.clear()
             self.flush()
+            connections.close_all()  # in case a task ran here in-process: no connection is left open
 
     def flush(self) -> None:
         from .tasks import chunks_process

@@ -8,6 +8,7 @@ for a re-drive. The sweeper queues again what waited too long (a message the
 broker lost, a worker that died holding a lease).
 """
 import logging
+import time
 from datetime import datetime, timedelta, timezone
 
 from django.conf import settings
@@ -16,6 +17,7 @@ from django.db.models import F, Q
 from django.utils import timezone as dj_timezone
 from user_agents import parse as ua_parse
 
+from ops import metrics
 from privacy.scrub import ScrubState, events_scrub
 
 from .models import Chunk, PageView, Session
@@ -25,13 +27,14 @@ log = logging.getLogger(__name__)
 
 
 class Prepared:
-    """One claimed chunk after processing: what to write, or why it failed."""
+    """One claimed chunk after processing: what to write, or why it failed, and how long it took."""
 
     def __init__(self, chunk: Chunk):
         self.chunk = chunk
         self.blob: bytes | None = None
         self.summary: Summary | None = None
         self.error = ""
+        self.seconds = 0.0
 
 
 def chunks_process(*, chunk_ids: list[int]) -> int:
@@ -63,13 +66,25 @@ def chunks_process(*, chunk_ids: list[int]) -> int:
         for session_id, group in groups.items():
             state = ScrubState(emails=group[0].site_id in emails, sensitive_ids=set(known.get(session_id) or []))
             prepared_groups.append((session_id, [_prepare(chunk, state) for chunk in group], state.sensitive_ids))
+        started = time.perf_counter()
         with transaction.atomic():
             for session_id, prepared, sensitive_ids in prepared_groups:
                 stored += _commit(session_id, prepared, lease, sensitive_ids)
+        _observe([item for _, prepared, _ in prepared_groups for item in prepared], time.perf_counter() - started)
         return stored
     except Exception:
         _release(ids, lease)
         raise
+
+
+def _observe(items: list[Prepared], commit_seconds: float) -> None:
+    """Metrics: each chunk's own processing time plus its share of the one commit."""
+    share = commit_seconds / max(1, len(items))
+    for item in items:
+        if item.error:
+            metrics.batch_failed(item.error.split(":", 1)[0])
+        elif item.chunk.status == Chunk.STORED:
+            metrics.batch_stored(item.seconds + share)
 
 
 def _claim(session_ids: list, lease: datetime) -> list[int]:
@@ -106,6 +121,7 @@ def _sites_scrubbing_emails(site_ids: set[int]) -> set[int]:
 def _prepare(chunk: Chunk, state: ScrubState) -> Prepared:
     """Decode, check, restore, scrub, summarise and compress one chunk: pure work, no writes."""
     item = Prepared(chunk)
+    started = time.perf_counter()
     try:
         if chunk.body is None:
             raise BatchError(400, "no_body", "The chunk has no body to store.")
@@ -120,6 +136,7 @@ def _prepare(chunk: Chunk, state: ScrubState) -> Prepared:
     except Exception as error:  # noqa: BLE001 - a chunk that cannot be processed is kept as failed
         log.exception("chunk %s cannot be stored", chunk.pk)
         item.error = f"{type(error).__name__}: {error}"[:2000]
+    item.seconds = time.perf_counter() - started
     return item
 
 
@@ -142,6 +159,7 @@ def _commit(session_id, prepared: list[Prepared], lease: datetime, sensitive_ids
             last_ts=item.summary.last_ts, stored_at=dj_timezone.now(),
         ):
             continue  # the lease ran out and another worker took it
+        chunk.status = Chunk.STORED
         _session_merge(session, item.summary, len(item.blob), chunk.created_at)
         stored += 1
     if stored:
@@ -256,6 +274,8 @@ def chunks_sweep(*, now: datetime | None = None) -> dict:
         ids=abandoned,
         reason=f"abandoned after {settings.CHUNK_MAX_ATTEMPTS} attempts: each worker died or timed out holding it",
     )
+    for _ in range(failed):
+        metrics.batch_failed("abandoned")
     ids = list(idle.filter(attempts__lt=settings.CHUNK_MAX_ATTEMPTS).order_by("queued_at").values_list("pk", flat=True)[:1000])
     Chunk.objects.filter(pk__in=ids).update(queued_at=now)
     chunks_queue(ids)

@@ -10,6 +10,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
 from config.middleware import RETRY_AFTER_SECONDS
+from ops import metrics
 from privacy.ip import client_ip, ip_excluded, ip_rules_parse
 from privacy.optout import opted_out, privacy_signal
 from sites.domains import origin_allowed
@@ -44,7 +45,7 @@ def loader(request: HttpRequest) -> HttpResponse:
     body = loader_script(recorder_bundle(), recorder_config(site, public_base(request))) if site else NOOP
     response = HttpResponse(body, content_type=JS)
     # The answer depends on the visitor's opt-out cookies, so shared caches must not keep it.
-    response["Cache-Control"] = "private, max-age=3600"
+    response["Cache-Control"] = "private, max-age=300"  # a changed privacy setting reaches browsers within 5 min
     response["Vary"] = "Cookie"
     response["X-Content-Type-Options"] = "nosniff"
     return response
@@ -78,10 +79,13 @@ def ingest(request: HttpRequest) -> HttpResponse:
     try:
         batch_accept(body=_body(request), visitor=visitor, query_wid=request.GET.get("wid"))
     except BatchError as error:
+        metrics.batch_refused(error.code)
         return _cors(_error(error.status, error.code, error.detail), request, origin)
     except (OperationalError, InterfaceError) as error:
         log.warning("ingest: database unavailable: %s", error)
+        metrics.batch_refused("unavailable")
         return _cors(unavailable("The server cannot keep batches right now; retry later."), request, origin)
+    metrics.batch_accepted()
     return _cors(JsonResponse({"status": "accepted"}, status=202), request, origin)
 
 

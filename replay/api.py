@@ -1,4 +1,6 @@
 """REST API: sites, their sessions, a session's events, deletion."""
+import time
+
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -7,6 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.pagination import CursorPagination
 
+from ops import metrics
 from privacy.audit import audit_record
 from privacy.services import session_delete
 from recorder.models import Session
@@ -16,6 +19,12 @@ from sites.selectors import membership_get, sites_for_user
 from .filters import SESSION_FILTER_PARAMS, sessions_filter
 from .selectors import session_chunks_contiguous, session_events_json, sessions_for_site
 from .serializers import SessionDetailSerializer, SessionSerializer, SiteSerializer
+
+
+def _timed(parts, started: float):
+    """The streamed answer, with its time observed when the last part has gone."""
+    yield from parts
+    metrics.events_api_observed(time.perf_counter() - started)
 
 
 class SitePagination(CursorPagination):
@@ -81,11 +90,12 @@ class SessionViewSet(mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewse
     @action(detail=True, methods=["get"], url_path="events", url_name="events")
     def events(self, request, pk=None):
         """The session's rrweb events in order, streamed chunk by chunk."""
+        started = time.perf_counter()
         session = self.get_object()
         raw = request.query_params.get("from_seq", "0")
-        from_seq = int(raw) if raw.isdigit() else 0
+        from_seq = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 9 else 0
         chunks, next_seq = session_chunks_contiguous(session, from_seq=from_seq)
-        response = StreamingHttpResponse(session_events_json(chunks), content_type="application/json")
+        response = StreamingHttpResponse(_timed(session_events_json(chunks), started), content_type="application/json")
         response["X-Next-Seq"] = str(next_seq)
         response["Cache-Control"] = "no-store"
         return response

@@ -59,6 +59,7 @@ class SiteSettingsForm(forms.ModelForm):
             "scrub_emails", "consent_required", "honor_dnt", "notice", "notice_text", "ip_rules", "ip_storage",
         ]),
         ("Retention", ["retention_days"]),
+        ("Replay", ["replay_resources"]),
     ]
 
     class Meta:
@@ -91,6 +92,7 @@ class SiteSettingsForm(forms.ModelForm):
             "ip_rules": "Excluded IP addresses",
             "ip_storage": "Visitor IP storage",
             "retention_days": "Keep recordings for (days)",
+            "replay_resources": "Load the site's images, styles and fonts in replays",
         }
         help_texts = {
             "name": "Shown in the dashboard only.",

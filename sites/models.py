@@ -51,6 +51,13 @@ class Site(models.Model):
         max_length=10, default=IP_TRUNCATE,
         choices=[(IP_TRUNCATE, "Store truncated (IPv4 /24, IPv6 /48)"), (IP_NONE, "Do not store")],
     )
+    replay_resources = models.BooleanField(
+        default=True,
+        help_text=(
+            "Let replays load the recorded site's images, styles, fonts and media from its servers. "
+            "Those servers then see the viewer's IP address, browser, and when a replay happened."
+        ),
+    )
     retention_days = models.PositiveIntegerField(
         default=30, validators=[MinValueValidator(1), MaxValueValidator(365)],
         help_text="Days a recording is kept.",

@@ -32,7 +32,7 @@ SETTINGS_FIELDS = [
     "record_console", "record_network", "network_query_allow",
     "mask_all_inputs", "mask_all_text", "mask_selectors", "ignore_selectors", "unmask_selectors",
     "scrub_emails", "consent_required", "honor_dnt", "notice", "notice_text",
-    "ip_rules", "ip_storage", "retention_days",
+    "ip_rules", "ip_storage", "retention_days", "replay_resources",
 ]
 
 

@@ -22,7 +22,6 @@ def test_loader_embeds_the_site_settings(client, site):
     response = client.get(f"/recorder.js?wid={site.pk}&r=123")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/javascript")
-    assert "max-age=3600" in response["Cache-Control"]
     body = response.content.decode()
     assert body.startswith("(function(__hsc){")
     config = embedded_config(body)
@@ -31,6 +30,20 @@ def test_loader_embeds_the_site_settings(client, site):
     assert config["sampleRate"] == 25
     assert config["exclude"] == ["/admin/*", "/account*"]
     assert config["maskAllInputs"] is True
+
+
+@pytest.mark.parametrize("recording", [True, False])
+def test_a_changed_privacy_setting_reaches_browsers_within_five_minutes(client, site, recording):
+    # Given a site, recording or not (a disabled site's visitors get the no-op script)
+    site.enabled = recording
+    site.save()
+    # When a browser loads the recorder
+    response = client.get(f"/recorder.js?wid={site.pk}&r=123")
+    # Then it may keep its copy five minutes at most, and no shared cache keeps one at all
+    directives = {part.strip().split("=")[0]: part.strip() for part in response["Cache-Control"].split(",")}
+    assert "private" in directives and "s-maxage" not in directives and "public" not in directives
+    assert 0 < int(directives["max-age"].split("=")[1]) <= 300
+    assert ("not recording" in response.content.decode()) is not recording
 
 
 @pytest.mark.parametrize("query", ["wid=999999", "wid=abc", ""])

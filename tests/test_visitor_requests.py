@@ -16,7 +16,8 @@ from sites.models import Membership
 from tests.conftest import make_batch, post_batch, stored_parts
 from tests.factories import UserFactory
 
-pytestmark = pytest.mark.django_db
+# Postgres: SQLite hands out the same site ids again after each test, and the bucket outlives tests.
+pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
 
 def record(client, site, *, vid: str, identity: str | None = None, sid: str | None = None, seq: int = 0) -> dict:

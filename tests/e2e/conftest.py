@@ -127,6 +127,19 @@ def wait_for(predicate, *, timeout: float = 30, interval: float = 0.25, message:
     raise AssertionError(f"timed out waiting for {message}")
 
 
+def wait_for_js(page, expression: str, *, timeout: float = 30_000) -> None:
+    """Wait until `expression` is truthy in the page: page.wait_for_function for our own pages.
+
+    wait_for_function polls with eval(), which the dashboard's CSP forbids;
+    page.evaluate goes through the DevTools protocol, which no CSP governs.
+    """
+    deadline = time.monotonic() + timeout / 1000
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {expression}")
+        page.wait_for_timeout(100)
+
+
 def login(page, live_server, username: str, password: str = "secret-pass-123"):
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("#id_username", username)

@@ -2,7 +2,7 @@
 import pytest
 
 from sites.snippet import site_snippet
-from tests.e2e.conftest import login, recorder_started
+from tests.e2e.conftest import login, recorder_started, wait_for_js
 from tests.factories import SiteFactory, UserFactory
 
 @pytest.mark.e2e
@@ -29,7 +29,8 @@ def test_the_install_page_turns_to_recording_after_the_first_visit(live_server, 
         recorder_started(visit)
         visit.click("#b")
 
-        install.wait_for_function(
+        wait_for_js(
+            install,
             "document.querySelector('[data-testid=install-status]').textContent.trim() === 'Recording'",
             timeout=30_000,
         )
@@ -51,7 +52,7 @@ def test_the_copy_button_puts_the_snippet_on_the_clipboard(live_server, browser)
 
         page.get_by_test_id("copy-snippet").click()
 
-        page.wait_for_function("document.querySelector('[data-testid=copy-snippet]').textContent === 'Copied'")
+        wait_for_js(page, "document.querySelector('[data-testid=copy-snippet]').textContent === 'Copied'")
         copied = page.evaluate("navigator.clipboard.readText()")
         assert copied == site_snippet(site, live_server.url)
         assert f"__insp.push(['wid', {site.pk}]);" in copied

@@ -13,7 +13,7 @@ from recorder.models import Chunk, Session
 from recorder.tasks import chunk_process
 from sites.snippet import site_snippet
 from tests.conftest import make_batch, post_batch
-from tests.e2e.conftest import artifact, login, recorder_started, wait_for
+from tests.e2e.conftest import artifact, login, recorder_started, wait_for, wait_for_js
 from tests.factories import SiteFactory, UserFactory
 
 pytestmark = pytest.mark.e2e
@@ -143,7 +143,7 @@ def recording(client, live_server):
 
 def open_player(page, live_server, site, session, query: str = ""):
     page.goto(f"{live_server.url}/sites/{site.pk}/sessions/{session.pk}/{query}")
-    page.wait_for_function("window.__hsPlayer && window.__hsPlayer.state.status === 'ready'", timeout=20_000)
+    wait_for_js(page, "window.__hsPlayer && window.__hsPlayer.state.status === 'ready'", timeout=20_000)
     return page.frame_locator("#hs-player iframe")
 
 
@@ -270,7 +270,7 @@ def test_inactivity_is_skipped_quickly_and_said_so(page, live_server, recording)
     page.get_by_test_id("play-toggle").click()
     started = time.monotonic()
     page.get_by_test_id("skip-note").wait_for(state="visible", timeout=5000)
-    page.wait_for_function(f"window.__hsPlayer.replayer.getCurrentTime() >= {IDLE_TO}", timeout=15_000)
+    wait_for_js(page, f"window.__hsPlayer.replayer.getCurrentTime() >= {IDLE_TO}", timeout=15_000)
     took = time.monotonic() - started
 
     assert took < 12, f"a minute of inactivity took {took:.1f} s to pass"
@@ -381,7 +381,7 @@ def test_previous_and_next_follow_the_filtered_list(client, page, live_server, r
 
     page.goto(f"{live_server.url}/sites/{site.pk}/?tag=plan")
     page.click(f"tr[data-session='{tagged_newest.pk}'] a")
-    page.wait_for_function("window.__hsPlayer && window.__hsPlayer.state.status === 'ready'")
+    wait_for_js(page, "window.__hsPlayer && window.__hsPlayer.state.status === 'ready'")
     assert page.get_by_test_id("prev-session").count() == 0
 
     page.get_by_test_id("next-session").click()
@@ -432,7 +432,7 @@ def test_the_player_follows_a_visit_that_is_still_going_on(live_server, celery_w
         frame.locator("text=Live tea tasting").wait_for(timeout=20_000)
         # The badge jumps to the newest moment and follows it (opening the player alone stays at the start).
         player.get_by_test_id("live-badge").click()
-        player.wait_for_function("window.__hsPlayer.state.following === true")
+        wait_for_js(player, "window.__hsPlayer.state.following === true")
 
         # The visitor does something new; the open player shows it without a reload.
         tab.evaluate("""() => {

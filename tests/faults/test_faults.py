@@ -10,7 +10,7 @@ import time
 import psycopg
 import pytest
 
-pytestmark = [pytest.mark.fault, pytest.mark.worker]
+pytestmark = [pytest.mark.fault, pytest.mark.worker, pytest.mark.postgres]
 
 
 def sql(stack, query: str, *params):

@@ -1,0 +1,18 @@
+"""Login hardening with django-axes: whose address counts, and the page a locked-out login gets."""
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from privacy.ip import client_ip
+
+
+def login_client_ip(request: HttpRequest) -> str | None:
+    """The address failures are counted for: behind TRUSTED_PROXIES, the visitor's, not the proxy's."""
+    return client_ip(request.META)
+
+
+def lockout_response(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:
+    """The login page again (429), saying that logins are refused for a while."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    context = {"locked_out": True, "lockout_minutes": minutes, "next": request.POST.get("next", "")}
+    return render(request, "registration/login.html", context, status=429)

@@ -1,0 +1,33 @@
+"""Admin: sites and their members."""
+from django.contrib import admin
+
+from .models import Membership, Site
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Site)
+class SiteAdmin(admin.ModelAdmin):
+    list_display = ["name", "id", "owner", "enabled", "domains", "sample_rate", "retention_days", "created_at"]
+    list_filter = ["enabled", "mask_all_inputs", "consent_required", "replay_resources", "ip_storage"]
+    search_fields = ["name", "domains", "owner__username", "owner__email"]
+    search_help_text = "Name, domain, or the owner's username or e-mail."
+    list_select_related = ["owner"]
+    autocomplete_fields = ["owner"]
+    readonly_fields = ["created_at"]
+    date_hierarchy = "created_at"
+    inlines = [MembershipInline]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "site", "role", "created_at"]
+    list_filter = ["role"]
+    search_fields = ["user__username", "user__email", "site__name"]
+    search_help_text = "Username, e-mail or site name."
+    list_select_related = ["user", "site"]
+    autocomplete_fields = ["user", "site"]
