@@ -1,6 +1,7 @@
 """Answers for requests that a dependency being down made fail: 503 with Retry-After, never a 500."""
 import logging
 
+from botocore.exceptions import ConnectionClosedError, ConnectTimeoutError, EndpointConnectionError, ReadTimeoutError
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -8,12 +9,15 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 log = logging.getLogger(__name__)
 
-DEPENDENCY_ERRORS = (OperationalError, InterfaceError, RedisConnectionError, RedisTimeoutError)
+DEPENDENCY_ERRORS = (
+    OperationalError, InterfaceError, RedisConnectionError, RedisTimeoutError,
+    EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError, ConnectionClosedError,  # object storage
+)
 RETRY_AFTER_SECONDS = 10
 
 
 class DependencyDownMiddleware:
-    """A view that fails because the database or Redis is unreachable answers 503, and the client retries."""
+    """A view that fails because the database, Redis or the object storage is unreachable answers 503."""
 
     def __init__(self, get_response):
         self.get_response = get_response

@@ -201,6 +201,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 SWEEP_SECONDS = env_int("SWEEP_SECONDS", 30)
 CELERY_BEAT_SCHEDULE = {
     "sweep-chunks": {"task": "recorder.tasks.chunks_sweep", "schedule": timedelta(seconds=SWEEP_SECONDS)},
+    "compact-sessions": {"task": "recorder.tasks.sessions_compact", "schedule": timedelta(minutes=2)},
     "finish-idle-sessions": {"task": "recorder.tasks.sessions_sweep", "schedule": timedelta(minutes=5)},
     "purge-expired": {"task": "privacy.tasks.retention_purge", "schedule": crontab(minute=17)},
 }
@@ -213,6 +214,9 @@ JOBS_IN_PROCESS = env_bool("JOBS_IN_PROCESS", CELERY_TASK_ALWAYS_EAGER)
 CHUNK_LEASE_SECONDS = env_int("CHUNK_LEASE_SECONDS", 60)
 CHUNK_REQUEUE_SECONDS = env_int("CHUNK_REQUEUE_SECONDS", 60)
 CHUNK_MAX_ATTEMPTS = env_int("CHUNK_MAX_ATTEMPTS", 5)
+# A live session's chunks older than this many minutes are compacted into segments
+# (a finished session's all are); the last minutes stay rows, for live viewers.
+COMPACT_LIVE_MINUTES = env_int("COMPACT_LIVE_MINUTES", 10)
 # Seconds a web process keeps a site's ingest rules before reading them again.
 SITE_RULES_SECONDS = env_int("SITE_RULES_SECONDS", 5)
 

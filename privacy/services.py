@@ -5,19 +5,38 @@ from datetime import timedelta
 from django.db.models import F, Q
 from django.utils import timezone
 
-from recorder.models import Chunk, Session
-from recorder.storage import chunk_delete
-from replay.selectors import session_chunks, session_events
+from recorder.models import Chunk, PageView, Segment, Session
+from recorder.storage import objects_delete
+from replay.recordings import session_all_parts, session_events
 from sites.models import Site
 
 log = logging.getLogger(__name__)
 
 
+# Sessions deleted per round: one bulk delete of their objects, a few statements for their rows.
+DELETE_BATCH = 1000
+
+
 def session_delete(*, session: Session) -> None:
     """Delete a session's stored objects, then its rows. A rerun after a crash finishes the job."""
-    for key in session.chunks.exclude(key="").values_list("key", flat=True):
-        chunk_delete(key)
-    session.delete()
+    sessions_delete(session_ids=[session.pk])
+
+
+def sessions_delete(*, session_ids: list) -> int:
+    """Delete sessions in bulk: every object of theirs first, then their rows (children before parents).
+
+    Objects go first, so a crash in between leaves rows that a rerun
+    deletes again, never an object that no row points to.
+    """
+    for start in range(0, len(session_ids), DELETE_BATCH):
+        ids = session_ids[start:start + DELETE_BATCH]
+        keys = list(Segment.objects.filter(session_id__in=ids).values_list("key", flat=True))
+        keys += list(Chunk.objects.filter(session_id__in=ids).exclude(key="").values_list("key", flat=True))
+        objects_delete(keys)
+        for model in (PageView, Segment, Chunk):
+            model.objects.filter(session_id__in=ids).delete()
+        Session.objects.filter(pk__in=ids).delete()
+    return len(session_ids)
 
 
 def visitor_sessions(*, site: Site, visitor: str):
@@ -26,26 +45,23 @@ def visitor_sessions(*, site: Site, visitor: str):
 
 
 def visitor_forget(*, site: Site, visitor: str) -> int:
-    sessions = list(visitor_sessions(site=site, visitor=visitor))
-    for session in sessions:
-        session_delete(session=session)
+    deleted = sessions_delete(session_ids=list(visitor_sessions(site=site, visitor=visitor).values_list("pk", flat=True)))
     # Batches not stored yet (pending or failed) may have no session row to find them by.
     Chunk.objects.filter(site=site, sender__vid=visitor).delete()
-    return len(sessions)
+    return deleted
 
 
-def retention_purge() -> int:
-    """Delete sessions whose last activity is older than their site's retention."""
+def retention_purge(*, now=None) -> int:
+    """Delete what is older than its site's retention, a thousand sessions at a time."""
     deleted = 0
-    now = timezone.now()
+    now = now or timezone.now()
     for site in Site.objects.only("id", "retention_days"):
         cutoff = now - timedelta(days=site.retention_days)
         expired = Session.objects.filter(site=site).filter(
             Q(last_activity_at__lt=cutoff) | Q(last_activity_at__isnull=True, created_at__lt=cutoff)
-        )
-        for session in expired.iterator():
-            session_delete(session=session)
-            deleted += 1
+        ).order_by()
+        while ids := list(expired.values_list("pk", flat=True)[:DELETE_BATCH]):
+            deleted += sessions_delete(session_ids=ids)
         # Batches that never became part of a stored session (failed ones, kept for a re-drive).
         Chunk.objects.filter(site=site, created_at__lt=cutoff).exclude(status=Chunk.STORED).delete()
     return deleted
@@ -76,7 +92,7 @@ def visitor_export(*, site: Site, visitor: str) -> dict:
             {"url": page.url, "title": page.title, "kind": page.kind, "at": page.at.isoformat()}
             for page in session.pageviews.all()
         ]
-        item["events"] = list(session_events(list(session_chunks(session).only("key", "data"))))
+        item["events"] = list(session_events(session_all_parts(session)))
         exported.append(item)
     return {"visitor": visitor, "site": site.pk, "exported_at": timezone.now().isoformat(), "sessions": exported}
 

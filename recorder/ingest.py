@@ -119,7 +119,9 @@ def chunk_accept(*, rules: SiteRules, batch: Envelope, body: bytes, visitor: Vis
 
 def _insert_unless_taken(values: dict, *, site_id: int, session_id: uuid.UUID) -> int | None:
     """INSERT ... ON CONFLICT DO NOTHING RETURNING id, unless the session is another site's."""
-    fields = [(Chunk._meta.get_field(name), value) for name, value in values.items()]
+    given = {Chunk._meta.get_field(name): value for name, value in values.items()}
+    # Every other column takes the model's default, as Model.save would give it.
+    fields = [(f, given[f] if f in given else f.get_default()) for f in Chunk._meta.concrete_fields if not f.primary_key]
     columns = ", ".join(connection.ops.quote_name(f.column) for f, _ in fields)
     params = [f.get_db_prep_save(value, connection) for f, value in fields]
     session_field = Session._meta.get_field("id")

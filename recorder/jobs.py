@@ -28,11 +28,13 @@ class Job:
 def jobs() -> list[Job]:
     from privacy.services import retention_purge
 
+    from .compaction import sessions_compact
     from .services import chunks_sweep, sessions_finish_idle
 
     return [
         Job("sweep chunks", settings.SWEEP_SECONDS, lambda: chunks_sweep()),
         Job("finish idle sessions", 300, lambda: sessions_finish_idle()),
+        Job("compact sessions", 120, lambda: sessions_compact()),
         Job("purge expired recordings", 3600, retention_purge),
     ]
 

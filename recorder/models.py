@@ -99,6 +99,8 @@ class Chunk(models.Model):
     event_count = models.PositiveIntegerField(default=0)
     first_ts = models.BigIntegerField(null=True)
     last_ts = models.BigIntegerField(null=True)
+    # Timestamps (ms) of the full snapshots in it: where a replay can start.
+    snapshots = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     # When a worker was last asked to process it; the sweeper asks again when this is old.
     queued_at = models.DateTimeField(null=True)
@@ -114,7 +116,44 @@ class Chunk(models.Model):
         indexes = [
             models.Index(fields=["queued_at"], condition=models.Q(status="pending"), name="chunk_pending_queued"),
             models.Index(fields=["site", "created_at"], condition=models.Q(status="failed"), name="chunk_failed_site"),
+            models.Index(fields=["stored_at"], condition=models.Q(status="stored"), name="chunk_stored_at"),
         ]
 
     def __str__(self) -> str:
         return f"{self.session_id}/{self.seq}"
+
+
+class Segment(models.Model):
+    """A compacted run of a session's stored chunks: one object in the recordings storage, and its index.
+
+    The object is a JSON array of plain rrweb events, zstd-compressed so that
+    a browser decodes it as it is (`Content-Encoding: zstd`). A segment starts
+    at a full snapshot where it can, so a replay can start from any of them.
+    Compaction writes the row first (`writing`), then the object, then marks
+    the row `ready` and deletes the chunks in one transaction: a crash leaves a
+    `writing` row whose object a later run deletes, never an object no row
+    knows of.
+    """
+
+    WRITING, READY = "writing", "ready"
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="segments")
+    state = models.CharField(max_length=10, default=WRITING, choices=[(WRITING, "Writing"), (READY, "Ready")])
+    key = models.CharField(max_length=255, unique=True)
+    encoding = models.CharField(max_length=10, default="zstd")
+    # The sequence numbers of the chunks it holds (a late repeat of one is dropped).
+    seqs = models.JSONField(default=list)
+    first_ts = models.BigIntegerField()
+    last_ts = models.BigIntegerField()
+    # Timestamps (ms) of its full snapshots.
+    snapshots = models.JSONField(default=list, blank=True)
+    event_count = models.PositiveIntegerField(default=0)
+    raw_bytes = models.BigIntegerField(default=0)
+    stored_bytes = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["first_ts", "id"]
+        indexes = [models.Index(fields=["session", "first_ts"], name="segment_session_time")]
+
+    def __str__(self) -> str:
+        return self.key

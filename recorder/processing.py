@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import msgspec
+import zstandard
 
 from . import jsontext, schema
 from .wire import node_ids_restore
@@ -397,11 +398,13 @@ class Summary:
     error_count: int = 0
     device: dict = field(default_factory=dict)
     viewport: tuple[int, int] | None = None
+    snapshots: list[int] = field(default_factory=list)
 
 
 def batch_summarise(events: list[dict]) -> Summary:
     stamps = [event["timestamp"] for event in events]
     summary = Summary(event_count=len(events), first_ts=min(stamps), last_ts=max(stamps))
+    summary.snapshots = [event["timestamp"] for event in events if event.get("type") == FULL_SNAPSHOT]
     for ts, page in custom_events(events, "hs.page"):
         summary.pages.append({
             "at": ts,
@@ -455,3 +458,53 @@ def events_encode(events: list[dict]) -> bytes:
 
 def events_decode(blob: bytes) -> list[dict]:
     return jsontext.loads(gzip.decompress(blob))
+
+
+def json_arrays_join(texts: list[bytes]) -> bytes:
+    """Several JSON arrays' texts as one array's text, joined as text: no event is read or rewritten."""
+    inner = [text.strip()[1:-1].strip() for text in texts]
+    return b"[" + b",".join(part for part in inner if part) + b"]"
+
+
+# zstd as browsers decode it (Content-Encoding: zstd): a window of at most 8 MB.
+SEGMENT_WINDOW_LOG = 23
+SEGMENT_LEVEL = 12
+
+
+def segment_encode(raw: bytes) -> bytes:
+    params = zstandard.ZstdCompressionParameters.from_level(
+        SEGMENT_LEVEL, window_log=SEGMENT_WINDOW_LOG, enable_ldm=True, source_size=len(raw), write_content_size=True,
+    )
+    return zstandard.ZstdCompressor(compression_params=params).compress(raw)
+
+
+def segment_decode(blob: bytes) -> bytes:
+    return zstandard.ZstdDecompressor().decompressobj().decompress(blob)
+
+
+@dataclass(frozen=True)
+class ChunkInfo:
+    """What planning segments needs to know of a stored chunk."""
+
+    seq: int
+    first_ts: int
+    last_ts: int
+    raw_bytes: int
+    has_snapshot: bool
+
+
+def segments_plan(chunks: list[ChunkInfo], *, min_ms: int, max_bytes: int) -> list[list[ChunkInfo]]:
+    """Group chunks (in seq order) into segments: a new one starts at a chunk holding a full
+    snapshot once the current one spans `min_ms`, or before the current one would pass `max_bytes`."""
+    plan: list[list[ChunkInfo]] = []
+    size = 0
+    for chunk in chunks:
+        current = plan[-1] if plan else None
+        long_enough = current and chunk.first_ts - current[0].first_ts >= min_ms
+        if current is None or (chunk.has_snapshot and long_enough) or size + chunk.raw_bytes > max_bytes:
+            plan.append([chunk])
+            size = chunk.raw_bytes
+        else:
+            current.append(chunk)
+            size += chunk.raw_bytes
+    return plan

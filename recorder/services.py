@@ -20,7 +20,7 @@ from user_agents import parse as ua_parse
 from ops import metrics
 from privacy.scrub import ScrubState, events_scrub
 
-from .models import Chunk, PageView, Session
+from .models import Chunk, PageView, Segment, Session
 from .processing import BatchError, Summary, batch_parse, batch_summarise, events_encode, events_restore
 
 log = logging.getLogger(__name__)
@@ -144,6 +144,7 @@ def _commit(session_id, prepared: list[Prepared], lease: datetime, sensitive_ids
     """Write the outcome of one claim: chunks stored or failed, the session created or updated."""
     storable = [item for item in prepared if not item.error]
     session = _session_locked(session_id, storable[0].chunk) if storable else None
+    compacted = _seqs_compacted(session_id) if storable else set()
     stored = 0
     for item in prepared:
         chunk = item.chunk
@@ -153,10 +154,13 @@ def _commit(session_id, prepared: list[Prepared], lease: datetime, sensitive_ids
         if item.error:
             mine.update(status=Chunk.FAILED, error=item.error, lease_until=None)
             continue
+        if chunk.seq in compacted:  # a late repeat of a batch already in a segment
+            mine.delete()
+            continue
         if not mine.update(
             status=Chunk.STORED, data=item.blob, body=None, lease_until=None, error="",
             stored_bytes=len(item.blob), event_count=item.summary.event_count, first_ts=item.summary.first_ts,
-            last_ts=item.summary.last_ts, stored_at=dj_timezone.now(),
+            last_ts=item.summary.last_ts, snapshots=item.summary.snapshots, stored_at=dj_timezone.now(),
         ):
             continue  # the lease ran out and another worker took it
         chunk.status = Chunk.STORED
@@ -166,6 +170,10 @@ def _commit(session_id, prepared: list[Prepared], lease: datetime, sensitive_ids
         session.scrub_ids = sorted(sensitive_ids)[-5000:]
         session.save()
     return stored
+
+
+def _seqs_compacted(session_id) -> set[int]:
+    return {seq for seqs in Segment.objects.filter(session_id=session_id).values_list("seqs", flat=True) for seq in seqs}
 
 
 def _session_locked(session_id, chunk: Chunk) -> Session:

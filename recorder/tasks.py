@@ -50,3 +50,11 @@ def chunks_sweep() -> dict:
 def sessions_sweep() -> int:
     """Finish idle sessions and drop too-short ones. Safe to rerun."""
     return services.sessions_finish_idle()
+
+
+@shared_task(**RETRIED, soft_time_limit=600, time_limit=660)
+def sessions_compact() -> int:
+    """Compact finished sessions (and live ones' older chunks) into segments. Safe to rerun."""
+    from .compaction import sessions_compact as compact
+
+    return compact()

@@ -1,23 +1,30 @@
-"""REST API: sites, their sessions, a session's events, deletion."""
+"""REST API: sites, their sessions, a session's recording (events, parts), deletion."""
+import gzip
 import time
 
-from django.http import StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, mixins, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+from django.utils.text import compress_sequence
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.pagination import CursorPagination
+from rest_framework.response import Response
 
 from ops import metrics
 from privacy.audit import audit_record
 from privacy.services import session_delete
 from recorder.models import Session
+from recorder.processing import segment_decode
 from sites.models import Site
 from sites.selectors import membership_get, sites_for_user
 
 from .filters import SESSION_FILTER_PARAMS, sessions_filter
-from .selectors import session_chunks_contiguous, session_events_json, sessions_for_site
+from .recordings import part_find, part_stored, session_events_json, session_parts
+from .selectors import sessions_for_site
 from .serializers import SessionDetailSerializer, SessionSerializer, SiteSerializer
 
 
@@ -84,18 +91,86 @@ class SessionViewSet(mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewse
         session_delete(session=session)
 
     @extend_schema(
-        parameters=[OpenApiParameter("from_seq", int, description="Only chunks with this sequence or later.")],
+        parameters=[OpenApiParameter("from_seq", int, description="Only batches with this sequence number or later.")],
         responses={200: {"type": "array", "items": {"type": "object"}}},
     )
     @action(detail=True, methods=["get"], url_path="events", url_name="events")
     def events(self, request, pk=None):
-        """The session's rrweb events in order, streamed chunk by chunk."""
+        """The session's rrweb events in order, as one JSON array (gzip where the client takes it)."""
         started = time.perf_counter()
         session = self.get_object()
-        raw = request.query_params.get("from_seq", "0")
-        from_seq = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 9 else 0
-        chunks, next_seq = session_chunks_contiguous(session, from_seq=from_seq)
-        response = StreamingHttpResponse(_timed(session_events_json(chunks), started), content_type="application/json")
+        parts, next_seq = session_parts(session, from_seq=_from_seq(request))
+        body = _timed(session_events_json(parts), started)
+        response = StreamingHttpResponse(body, content_type="application/json")
+        if _accepts(request, "gzip"):
+            response.streaming_content = compress_sequence(response.streaming_content)
+            response["Content-Encoding"] = "gzip"
+        patch_vary_headers(response, ["Accept-Encoding"])
         response["X-Next-Seq"] = str(next_seq)
         response["Cache-Control"] = "no-store"
         return response
+
+    @extend_schema(
+        parameters=[OpenApiParameter("from_seq", int, description="Only parts holding this batch or later ones.")],
+        responses={200: {"type": "object"}},
+    )
+    @action(detail=True, methods=["get"], url_path="recording", url_name="recording")
+    def recording(self, request, pk=None):
+        """The recording's parts (a few minutes each, from a full snapshot): their times, snapshots and URLs.
+
+        The player fetches the part it needs to show the current moment first,
+        then the rest; `next_seq` is what to ask for when following a live session.
+        """
+        session = self.get_object()
+        parts, next_seq = session_parts(session, from_seq=_from_seq(request))
+        base = reverse("api-session-recording", args=[session.pk])
+        answer = {
+            "session": str(session.pk), "next_seq": next_seq,
+            "start": min((p.first_ts for p in parts), default=None), "end": max((p.last_ts for p in parts), default=None),
+            "parts": [{**part.as_json(), "url": f"{base}{part.name}/"} for part in parts],
+        }
+        response = Response(answer)
+        response["Cache-Control"] = "no-store"
+        return response
+
+    @extend_schema(operation_id="sessions_recording_part_retrieve", responses={200: {"type": "array", "items": {"type": "object"}}})
+    @action(detail=True, methods=["get"], url_path=r"recording/(?P<part>[a-z0-9-]{2,40})", url_name="recording-part")
+    def recording_part(self, request, pk=None, part=None):
+        """One part's events as a JSON array, sent as stored (zstd or gzip) where the client decodes it."""
+        started = time.perf_counter()
+        found = part_find(self.get_object(), part)
+        if found is None:
+            raise NotFound("No such part of this recording (it may have been compacted since: ask for the list again).")
+        blob, encoding = part_stored(found)
+        response = _encoded(request, blob, encoding)
+        response["Cache-Control"] = "private, max-age=31536000, immutable" if found.key else "private, no-cache"
+        metrics.events_api_observed(time.perf_counter() - started)
+        return response
+
+
+def _from_seq(request) -> int:
+    raw = request.query_params.get("from_seq", "0")
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 9 else 0
+
+
+def _accepts(request, coding: str) -> bool:
+    """Whether the client's Accept-Encoding takes `coding` (and not with q=0)."""
+    for item in request.headers.get("Accept-Encoding", "").split(","):
+        name, _, params = item.strip().partition(";")
+        if name.strip().lower() == coding:
+            return params.replace(" ", "").lower() not in ("q=0", "q=0.0", "q=0.00", "q=0.000")
+    return False
+
+
+def _encoded(request, blob: bytes, encoding: str) -> HttpResponse:
+    """JSON bytes stored with `encoding`: sent as they are if the client decodes that, else decoded here."""
+    if encoding != "identity" and not _accepts(request, encoding):
+        blob = segment_decode(blob) if encoding == "zstd" else gzip.decompress(blob)
+        encoding = "identity"
+    if encoding == "identity" and _accepts(request, "gzip"):
+        blob, encoding = gzip.compress(blob, compresslevel=1, mtime=0), "gzip"
+    response = HttpResponse(blob, content_type="application/json")
+    if encoding != "identity":
+        response["Content-Encoding"] = encoding
+    patch_vary_headers(response, ["Accept-Encoding"])
+    return response

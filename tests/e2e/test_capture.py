@@ -4,7 +4,7 @@ import time
 import pytest
 
 from recorder.models import Chunk, Session
-from replay.selectors import session_chunks, session_events
+from replay.recordings import session_all_parts, session_events
 from sites.snippet import site_snippet
 from tests.e2e.conftest import RequestLog, UploadSpy, flush_now, recorder_started, wait_for
 from tests.factories import SiteFactory, UserFactory
@@ -26,7 +26,7 @@ def stored_events(site, *, until=lambda events: True, timeout: float = 40) -> li
         session = Session.objects.filter(site=site, chunk_count__gt=0).first()
         if session is None or Chunk.objects.filter(session=session, status=Chunk.PENDING).exists():
             return None
-        events = list(session_events(list(session_chunks(session))))
+        events = list(session_events(session_all_parts(session)))
         return events if until(events) else None
 
     return wait_for(ready, timeout=timeout, interval=0.5, message="the stored events")

@@ -4,7 +4,7 @@ import json
 import pytest
 
 from recorder.models import Chunk, Session
-from replay.selectors import session_chunks, session_events
+from replay.recordings import session_all_parts, session_events
 from sites.snippet import site_snippet
 from tests.e2e.conftest import recorder_started
 from tests.e2e.test_capture import html, make_site, stored_events
@@ -135,7 +135,7 @@ def test_what_a_closing_page_sends_was_gzipped_beforehand(live_server, celery_wo
 
 def events_stored_so_far(site) -> list[dict]:
     session = Session.objects.filter(site=site).first()
-    return list(session_events(list(session_chunks(session)))) if session else []
+    return list(session_events(session_all_parts(session))) if session else []
 
 
 def gap_then_snapshot(events) -> bool:

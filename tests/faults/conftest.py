@@ -11,11 +11,14 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -101,17 +104,75 @@ class Postgres:
         return f"postgres://postgres@127.0.0.1:{self.port}/hindsight"
 
 
+class StorageLink:
+    """A TCP relay between the stack and the S3 API that can refuse connections for a while.
+
+    The S3 API (moto) keeps its objects in memory, so it cannot be restarted
+    without losing them; refusing connections in front of it is the fault.
+    """
+
+    def __init__(self, upstream: str):
+        parts = urlsplit(upstream)
+        self.upstream = (parts.hostname, parts.port)
+        self.port = free_port()
+        self.listener = None
+        self.open()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def open(self):
+        self.listener = socket.create_server(("127.0.0.1", self.port), reuse_port=True)
+        threading.Thread(target=self._serve, args=(self.listener,), daemon=True).start()
+
+    def refuse(self):
+        """From now on connections are refused, and open ones are cut."""
+        self.listener.shutdown(socket.SHUT_RDWR)  # wakes the thread blocked in accept(); close alone would not
+        self.listener.close()
+        for conn in list(self._open):
+            conn.close()
+
+    _open: set = set()
+
+    def _serve(self, listener):
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(self.upstream)
+            self._open.update((client, upstream))
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    def _pipe(self, source, target):
+        try:
+            while data := source.recv(65536):
+                target.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for conn in (source, target):
+                self._open.discard(conn)
+                try:
+                    conn.close()
+                except OSError:
+                    pass
+
+
 class Stack:
     """gunicorn and a Celery worker (with beat) on the throwaway services."""
 
     def __init__(self, tmp: Path, postgres: Postgres, redis: Redis):
         self.tmp, self.postgres, self.redis = tmp, postgres, redis
+        self.storage = StorageLink(os.environ["S3_ENDPOINT_URL"])
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.web = self.worker = None
         self.env = {
             **os.environ,
-            "DATABASE_URL": postgres.url, "REDIS_URL": redis.url, "DEBUG": "true",
+            "DATABASE_URL": postgres.url, "REDIS_URL": redis.url, "DEBUG": "true", "S3_ENDPOINT_URL": self.storage.url,
             "CELERY_TASK_ALWAYS_EAGER": "false", "CELERY_QUEUE": f"fault-{uuid.uuid4().hex[:8]}",
             "SWEEP_SECONDS": "2", "CHUNK_REQUEUE_SECONDS": "3", "CHUNK_LEASE_SECONDS": "6",
             "DATABASE_CONN_MAX_AGE": "60", "INGEST_RATE_PER_MINUTE": "100000", "JOBS_IN_PROCESS": "false",

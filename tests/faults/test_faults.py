@@ -3,12 +3,15 @@
 The stack (tests/faults/conftest.py) runs on its own Postgres cluster and
 Redis, so restarting them disturbs nothing else.
 """
+import os
 import signal
+import subprocess
 import threading
 import time
 
 import psycopg
 import pytest
+import requests
 
 pytestmark = [pytest.mark.fault, pytest.mark.worker, pytest.mark.postgres]
 
@@ -79,3 +82,43 @@ def test_a_database_restart_answers_503_then_loses_nothing(stack, client):
     assert 503 in client.statuses or 0 in client.statuses, "no request met the outage"
     assert 500 not in client.statuses
     client.all_replayable_once(timeout=90)
+
+
+def test_storage_refusing_connections_delays_compaction_and_loses_nothing(stack, client):
+    """Chunks are stored in the database, so ingest and the worker carry on; compaction waits for storage."""
+    sessions = [client.session(3) for _ in range(4)]
+    client.all_replayable_once(timeout=60)
+    stack.storage.refuse()
+    try:
+        for sid in sessions:
+            with pytest.raises(subprocess.CalledProcessError):
+                stack.manage("compactsessions", "--session", sid)
+        client.session(3)  # accepted and stored while storage is down
+        client.all_replayable_once(timeout=60)
+        assert sql(stack, "SELECT count(*) FROM recorder_segment WHERE state = 'ready'") == [(0,)]
+    finally:
+        stack.storage.open()
+    for sid in sessions:
+        assert "Made 1 segment." in stack.manage("compactsessions", "--session", sid)
+    client.all_replayable_once(timeout=60)
+    keys = {row[0] for row in sql(stack, "SELECT key FROM recorder_segment WHERE state = 'ready'")}
+    assert len(keys) == 4 and keys == stored_keys(client.site_id), "an object no ready segment knows of was left behind"
+    part = requests.get(f"{stack.base}/api/v1/sessions/{sessions[0]}/recording/",
+                        headers={"Authorization": f"Token {client.token}"}).json()["parts"][0]["url"]
+    stack.storage.refuse()
+    try:
+        answer = requests.get(f"{stack.base}{part}", headers={"Authorization": f"Token {client.token}"}, timeout=60)
+        assert (answer.status_code, answer.headers.get("Retry-After")) == (503, "10")
+    finally:
+        stack.storage.open()
+
+
+def stored_keys(site_id: int) -> set[str]:
+    import boto3
+
+    from django.conf import settings
+
+    s3 = boto3.client("s3", endpoint_url=os.environ["S3_ENDPOINT_URL"], region_name="us-east-1",
+                      aws_access_key_id="testing", aws_secret_access_key="testing")
+    pages = s3.get_paginator("list_objects_v2").paginate(Bucket=settings.S3_BUCKET, Prefix=f"sites/{site_id}/")
+    return {item["Key"] for page in pages for item in page.get("Contents", [])}

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from privacy.audit import audit_record
 from recorder.models import Session
-from replay.selectors import session_chunks, session_events_json
+from replay.recordings import session_all_parts, session_events_json
 
 
 class Command(BaseCommand):
@@ -19,7 +19,7 @@ class Command(BaseCommand):
             raise CommandError(f"No session {session_id}.")
         audit_record(user=None, site=session.site, action="session.export", target=str(session.pk),
                      detail={"via": "exportsession"})
-        for part in session_events_json(list(session_chunks(session))):
+        for part in session_events_json(session_all_parts(session)):
             sys.stdout.buffer.write(part)
         sys.stdout.buffer.write(b"\n")
         sys.stdout.flush()

@@ -1,0 +1,143 @@
+"""Compacting a session's stored chunks into a few segments: objects of a few minutes each, with an index.
+
+A chunk row holds about ten seconds of a recording; an hour is 360 of them.
+Once a session is finished (and, while it is live, for its chunks older than
+COMPACT_LIVE_MINUTES) they become segments: each a zstd-compressed JSON array
+that starts at a full snapshot where it can, so the player can start from any
+segment and a browser decodes it as it is. The JSON text of the chunks is
+joined as text; no event is read or rewritten.
+
+Crash-safe and idempotent: the segment rows are written first (`writing`),
+then the objects, then one transaction marks them `ready` and deletes the
+chunks. Until then readers see the chunks; after, the segments; never both,
+never neither. Each run names its objects afresh, so a run that failed
+never stands in the way of the next; a failed run deletes what it wrote,
+and one that died leaves `writing` rows, whose objects a later run (or the
+session's deletion) deletes: no object is ever unknown to the database.
+"""
+import gzip
+import logging
+import uuid
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from .models import Chunk, Segment, Session
+from .processing import ChunkInfo, json_arrays_join, segment_encode, segments_plan
+from .storage import chunk_blob, object_write, objects_delete, segment_key
+
+log = logging.getLogger(__name__)
+
+# A segment starts at a full snapshot once the one before it spans this long (the
+# recorder takes one every five minutes, and at every page load).
+SEGMENT_MIN_MS = 60_000
+# Never more raw JSON than a browser's zstd window (8 MB).
+SEGMENT_MAX_BYTES = 8 * 1024 * 1024
+# A run that has not finished its segments this long after starting them has crashed.
+STALE_WRITING = timedelta(minutes=15)
+
+
+def sessions_compact(*, now: datetime | None = None, limit: int = 50) -> int:
+    """Compact finished sessions, and the older chunks of live ones. Picks work by state; returns segments made."""
+    now = now or timezone.now()
+    live_before = now - timedelta(minutes=settings.COMPACT_LIVE_MINUTES)
+    stored = Chunk.objects.filter(status=Chunk.STORED)
+    finished = stored.filter(session__status=Session.FINISHED)
+    old = stored.filter(stored_at__lt=live_before).exclude(session__status=Session.FINISHED)
+    made = 0
+    for session_id in list(finished.values_list("session_id", flat=True).distinct()[:limit]):
+        made += session_compact(session_id=session_id)
+    for session_id in list(old.values_list("session_id", flat=True).distinct()[:limit]):
+        made += session_compact(session_id=session_id, stored_before=live_before)
+    return made
+
+
+def session_compact(*, session_id, stored_before: datetime | None = None) -> int:
+    """Turn a session's stored chunks (those stored before `stored_before`, if given) into segments."""
+    session = Session.objects.filter(pk=session_id).only("id", "site_id").first()
+    if session is None:
+        return 0
+    _leftovers_delete(session)
+    chunks = Chunk.objects.filter(session_id=session_id, status=Chunk.STORED).order_by("seq")
+    if stored_before is not None:
+        chunks = chunks.filter(stored_at__lt=stored_before)
+    chunks = list(chunks.only("id", "seq", "data", "key", "first_ts", "last_ts", "snapshots", "event_count",
+                              "stored_bytes"))
+    if not chunks:
+        return 0
+    texts = {chunk.pk: _chunk_text(chunk) for chunk in chunks}
+    plan = segments_plan(
+        [ChunkInfo(c.seq, c.first_ts, c.last_ts, len(texts[c.pk]), bool(c.snapshots)) for c in chunks],
+        min_ms=SEGMENT_MIN_MS, max_bytes=SEGMENT_MAX_BYTES,
+    )
+    by_seq = {chunk.seq: chunk for chunk in chunks}
+    built = [_segment_build(session, [by_seq[info.seq] for info in group], texts) for group in plan]
+    segments = [segment for segment, _ in built]
+    with transaction.atomic():
+        Segment.objects.bulk_create(segments)
+    try:
+        for segment, blob in built:
+            object_write(segment.key, blob)
+        _swap(session.pk, segments, chunks)
+    except Exception:
+        _segments_discard(segments)
+        raise
+    return len(segments)
+
+
+def _chunk_text(chunk: Chunk) -> bytes:
+    return gzip.decompress(chunk_blob(chunk))
+
+
+def _segment_build(session: Session, group: list[Chunk], texts: dict) -> tuple[Segment, bytes]:
+    raw = json_arrays_join([texts[chunk.pk] for chunk in group])
+    blob = segment_encode(raw)
+    seqs = [chunk.seq for chunk in group]
+    segment = Segment(
+        session_id=session.pk, key=segment_key(session.site_id, session.pk, seqs[0], seqs[-1], uuid.uuid4().hex[:12]),
+        seqs=seqs, first_ts=min(c.first_ts for c in group), last_ts=max(c.last_ts for c in group),
+        snapshots=sorted(ts for c in group for ts in c.snapshots), event_count=sum(c.event_count for c in group),
+        raw_bytes=len(raw), stored_bytes=len(blob),
+    )
+    return segment, blob
+
+
+def _swap(session_id, segments: list[Segment], chunks: list[Chunk]) -> None:
+    """One transaction: the segments become readable and their chunks go, or nothing changes."""
+    with transaction.atomic():
+        session = Session.objects.select_for_update().filter(pk=session_id).first()
+        if session is None:
+            raise Session.DoesNotExist(f"session {session_id} was deleted during its compaction")
+        ids = [chunk.pk for chunk in chunks]
+        if Chunk.objects.filter(pk__in=ids, status=Chunk.STORED).count() != len(ids):
+            raise RuntimeError(f"the chunks of session {session_id} changed during its compaction")
+        ready = Segment.objects.filter(pk__in=[s.pk for s in segments], state=Segment.WRITING).update(
+            state=Segment.READY,
+        )
+        if ready != len(segments):
+            raise RuntimeError(f"the segments of session {session_id} were discarded during its compaction")
+        Chunk.objects.filter(pk__in=ids).delete()
+        session.stored_bytes += sum(s.stored_bytes for s in segments) - sum(c.stored_bytes for c in chunks)
+        session.save(update_fields=["stored_bytes"])
+
+
+def _segments_discard(segments: list[Segment]) -> None:
+    """A failed run leaves nothing behind: its objects, then its rows."""
+    try:
+        objects_delete([segment.key for segment in segments])
+        Segment.objects.filter(pk__in=[s.pk for s in segments], state=Segment.WRITING).delete()
+    except Exception:  # noqa: BLE001 - the next run deletes what is left (see _leftovers_delete)
+        log.exception("could not discard the segments of a failed compaction")
+
+
+def _leftovers_delete(session: Session) -> None:
+    """Segments a crashed run left half-written (rows still `writing`, a while ago): objects, then rows."""
+    stale = Segment.objects.filter(
+        session_id=session.pk, state=Segment.WRITING, created_at__lt=timezone.now() - STALE_WRITING,
+    )
+    leftovers = list(stale.values_list("pk", "key"))
+    if leftovers:
+        objects_delete([key for _, key in leftovers])
+        Segment.objects.filter(pk__in=[pk for pk, _ in leftovers]).delete()

@@ -1,0 +1,162 @@
+"""Reads of one session's recording: its parts (compacted segments, and the chunks after them) and their bytes.
+
+A part is what the player fetches at once. Its bytes are served as stored
+where the browser decodes them (a segment is zstd, a chunk gzip); joining
+parts into one JSON array joins their text. No event is ever parsed and
+written again on the way out.
+"""
+import gzip
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.utils import timezone
+
+from recorder import jsontext
+from recorder.models import Chunk, Segment, Session
+from recorder.processing import ChunkInfo, json_arrays_join, segment_decode, segments_plan
+from recorder.storage import chunk_blob, object_read
+
+# How long a missing sequence number may hold back the chunks after it (live follow).
+GAP_WAIT_SECONDS = 30
+# Chunks not compacted yet are served in parts like segments: from a full snapshot, a minute or more.
+CHUNK_PART_MIN_MS = 60_000
+CHUNK_PART_MAX_BYTES = 8 * 1024 * 1024
+
+
+@dataclass
+class Part:
+    """A segment (`s<id>`), or a run of stored chunks (`c<first seq>-<last seq>`)."""
+
+    name: str
+    first_seq: int
+    last_seq: int
+    first_ts: int
+    last_ts: int
+    snapshots: list[int]
+    event_count: int
+    stored_bytes: int
+    encoding: str  # of what is stored: "zstd" or "gzip"
+    chunks: list[Chunk] = field(default_factory=list, repr=False)
+    key: str = ""
+
+    def as_json(self) -> dict:
+        return {
+            "name": self.name, "seqs": [self.first_seq, self.last_seq], "first_ts": self.first_ts,
+            "last_ts": self.last_ts, "snapshots": self.snapshots, "events": self.event_count,
+            "bytes": self.stored_bytes,
+        }
+
+
+def session_parts(
+    session: Session, *, from_seq: int = 0, hold_at_gaps: bool = True, now: datetime | None = None,
+) -> tuple[list[Part], int]:
+    """The parts holding batches `from_seq` and later, in order, and the next seq to ask for.
+
+    A batch can be stored after a later one (retries, two tabs). With
+    `hold_at_gaps`, the chunks stop at a gap younger than GAP_WAIT_SECONDS,
+    so that a live viewer gets the late batch on its next poll; an older gap
+    is taken as lost.
+    """
+    now = now or timezone.now()
+    parts, expected = [], from_seq
+    for segment in Segment.objects.filter(session=session, state=Segment.READY).order_by("first_ts", "id"):
+        if max(segment.seqs) >= from_seq:
+            parts.append(_segment_part(segment))
+            expected = max(expected, max(segment.seqs) + 1)
+    chunks = []
+    for chunk in Chunk.objects.filter(session=session, status=Chunk.STORED, seq__gte=from_seq).order_by("seq").defer(
+        "body", "data", "sender",
+    ):
+        if hold_at_gaps and chunk.seq > expected and (now - chunk.stored_at).total_seconds() < GAP_WAIT_SECONDS:
+            break
+        chunks.append(chunk)
+        expected = max(expected, chunk.seq + 1)
+    return parts + _chunk_parts(chunks), expected
+
+
+def _segment_part(segment: Segment) -> Part:
+    return Part(
+        name=f"s{segment.pk}", first_seq=min(segment.seqs), last_seq=max(segment.seqs), first_ts=segment.first_ts,
+        last_ts=segment.last_ts, snapshots=segment.snapshots, event_count=segment.event_count,
+        stored_bytes=segment.stored_bytes, encoding=segment.encoding, key=segment.key,
+    )
+
+
+def _chunk_parts(chunks: list[Chunk]) -> list[Part]:
+    by_seq = {chunk.seq: chunk for chunk in chunks}
+    infos = [ChunkInfo(c.seq, c.first_ts, c.last_ts, c.stored_bytes * 8, bool(c.snapshots)) for c in chunks]
+    plan = segments_plan(infos, min_ms=CHUNK_PART_MIN_MS, max_bytes=CHUNK_PART_MAX_BYTES)
+    return [_chunk_run([by_seq[info.seq] for info in group]) for group in plan]
+
+
+def _chunk_run(run: list[Chunk]) -> Part:
+    return Part(
+        name=f"c{run[0].seq}-{run[-1].seq}", first_seq=run[0].seq, last_seq=run[-1].seq,
+        first_ts=min(c.first_ts for c in run), last_ts=max(c.last_ts for c in run),
+        snapshots=sorted(ts for c in run for ts in c.snapshots), event_count=sum(c.event_count for c in run),
+        stored_bytes=sum(c.stored_bytes for c in run), encoding="gzip", chunks=run,
+    )
+
+
+def part_find(session: Session, name: str) -> Part | None:
+    """One part by name, as `session_parts` names it; None when there is no such part (any more)."""
+    kind, rest = name[:1], name[1:]
+    if kind == "s" and rest.isascii() and rest.isdigit() and len(rest) <= 18:
+        segment = Segment.objects.filter(session=session, state=Segment.READY, pk=int(rest)).first()
+        return segment and _segment_part(segment)
+    first, _, last = rest.partition("-")
+    if kind != "c" or not all(x.isascii() and x.isdigit() and len(x) <= 9 for x in (first, last)):
+        return None
+    chunks = list(Chunk.objects.filter(
+        session=session, status=Chunk.STORED, seq__gte=int(first), seq__lte=int(last),
+    ).order_by("seq").defer("body", "sender"))
+    return _chunk_run(chunks) if chunks else None
+
+
+def part_stored(part: Part) -> tuple[bytes, str]:
+    """A part's bytes as stored and their encoding: a segment's object (zstd), or one chunk's gzip."""
+    if part.key:
+        return object_read(part.key), part.encoding
+    if len(part.chunks) == 1:
+        return chunk_blob(part.chunks[0]), "gzip"
+    return part_text(part), "identity"
+
+
+def part_text(part: Part) -> bytes:
+    """A part's events as the text of one JSON array."""
+    if part.key:
+        return segment_decode(object_read(part.key))
+    return json_arrays_join([gzip.decompress(chunk_blob(chunk)) for chunk in _with_data(part.chunks)])
+
+
+def _with_data(chunks: list[Chunk]) -> list[Chunk]:
+    """The chunks with their stored data loaded (parts are listed without it)."""
+    if all("data" in chunk.__dict__ for chunk in chunks):
+        return chunks
+    data = dict(Chunk.objects.filter(pk__in=[c.pk for c in chunks]).values_list("pk", "data"))
+    for chunk in chunks:
+        chunk.data = data.get(chunk.pk)
+    return chunks
+
+
+def session_events_json(parts: list[Part]) -> Iterator[bytes]:
+    """The events of these parts as one JSON array, part by part: each part's text, joined."""
+    yield b"["
+    first = True
+    for part in parts:
+        inner = part_text(part).strip()[1:-1].strip()
+        if inner:
+            yield inner if first else b"," + inner
+            first = False
+    yield b"]"
+
+
+def session_events(parts: list[Part]) -> Iterator[dict]:
+    for part in parts:
+        yield from jsontext.loads(part_text(part))
+
+
+def session_all_parts(session: Session) -> list[Part]:
+    """Every stored part of a session, gaps or not (exports)."""
+    return session_parts(session, hold_at_gaps=False)[0]

@@ -1,0 +1,183 @@
+"""Compaction on Postgres and the S3 API: a session's chunks become a few segments, replayable throughout."""
+import gzip
+import time
+import json
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+import zstandard
+from django.utils import timezone
+
+from privacy.services import retention_purge, session_delete
+from recorder import compaction
+from recorder.compaction import session_compact, sessions_compact
+from recorder.models import Chunk, Segment, Session
+from replay.recordings import session_all_parts, session_events
+from tests.conftest import make_batch, post_batch, process_pending, s3_objects, stored_parts
+
+pytestmark = pytest.mark.django_db
+T0 = (int(time.time()) - 3600) * 1000  # an hour ago: inside any retention
+
+
+def snapshot(ts: int, text: str) -> list[dict]:
+    node = {"type": 0, "id": 1, "childNodes": [{"type": 2, "tagName": "p", "attributes": {}, "id": 2, "childNodes": [
+        {"type": 3, "textContent": text, "id": 3}]}]}
+    return [{"type": 4, "data": {"href": "https://shop.example.com/", "width": 800, "height": 600}, "timestamp": ts},
+            {"type": 2, "data": {"node": node, "initialOffset": {"left": 0, "top": 0}}, "timestamp": ts}]
+
+
+def clicks(ts: int, count: int = 5) -> list[dict]:
+    return [{"type": 3, "data": {"source": 2, "type": 2, "id": 3, "x": n, "y": n}, "timestamp": ts + n} for n in range(count)]
+
+
+def record(client, site, minutes: int, *, sid=None) -> str:
+    """A session of `minutes` minutes: a batch every 10 s, a full snapshot every 5 minutes."""
+    sid = sid or make_batch(site.pk)["sid"]
+    for seq in range(minutes * 6):
+        ts = T0 + seq * 10_000
+        events = (snapshot(ts, f"minute {seq // 6}") if seq % 30 == 0 else []) + clicks(ts + 100)
+        assert post_batch(client, make_batch(site.pk, sid=sid, seq=seq, events=events)).status_code == 202
+    process_pending()
+    return sid
+
+
+def every_event(sid) -> list[dict]:
+    return list(session_events(session_all_parts(Session.objects.get(pk=sid))))
+
+
+def test_a_finished_session_becomes_a_few_segments_each_starting_at_a_snapshot(client, site):
+    sid = record(client, site, 12)
+    before = every_event(sid)
+    Session.objects.filter(pk=sid).update(status=Session.FINISHED)
+
+    assert sessions_compact() == 3
+    segments = list(Segment.objects.filter(session_id=sid))
+    assert [s.state for s in segments] == ["ready"] * 3
+    assert not Chunk.objects.filter(session_id=sid).exists()
+    assert [s.snapshots[0] == s.first_ts for s in segments] == [True] * 3
+    assert sorted(seq for s in segments for seq in s.seqs) == list(range(72))
+    objects = s3_objects(f"sites/{site.pk}/sessions/{sid}/")
+    assert sorted(objects) == sorted(s.key for s in segments)
+    assert every_event(sid) == before
+    first = json.loads(zstandard.ZstdDecompressor().decompressobj().decompress(objects[segments[0].key]))
+    assert first[0]["type"] == 4 and first[1]["type"] == 2
+
+
+def test_segments_take_less_room_than_the_chunks_they_replace(client, site):
+    sid = record(client, site, 10)
+    chunk_bytes = sum(Chunk.objects.filter(session_id=sid).values_list("stored_bytes", flat=True))
+    session_compact(session_id=sid)
+    segment_bytes = sum(Segment.objects.filter(session_id=sid).values_list("stored_bytes", flat=True))
+    assert segment_bytes < 0.6 * chunk_bytes
+    assert Session.objects.get(pk=sid).stored_bytes == segment_bytes
+
+
+def test_a_live_session_keeps_its_last_minutes_as_chunks(client, site, settings):
+    sid = record(client, site, 6)
+    Chunk.objects.filter(session_id=sid, seq__lt=30).update(stored_at=timezone.now() - timedelta(minutes=30))
+    assert sessions_compact() == 1
+    assert sorted(Segment.objects.get(session_id=sid).seqs) == list(range(30))
+    assert sorted(Chunk.objects.filter(session_id=sid).values_list("seq", flat=True)) == list(range(30, 36))
+    assert len(every_event(sid)) == 36 * 5 + 2 * 2
+
+
+def test_a_crash_before_the_swap_leaves_the_session_replayable_and_nothing_doubled(client, site):
+    sid = record(client, site, 6)
+    before = every_event(sid)
+    with mock.patch.object(compaction, "_swap", side_effect=RuntimeError("power cut")), pytest.raises(RuntimeError):
+        session_compact(session_id=sid)
+    assert every_event(sid) == before
+    assert not Segment.objects.exists() and s3_objects(f"sites/{site.pk}/") == {}
+    session_compact(session_id=sid)
+    assert every_event(sid) == before and Chunk.objects.filter(session_id=sid).count() == 0
+
+
+def test_a_run_killed_after_writing_objects_is_cleaned_up_by_the_next(client, site):
+    sid = record(client, site, 6)
+    before = every_event(sid)
+    # A run dies after writing its rows and objects, before its swap (no cleanup ran).
+    with mock.patch.object(compaction, "_swap", side_effect=SystemExit), \
+            mock.patch.object(compaction, "_segments_discard"), pytest.raises(SystemExit):
+        session_compact(session_id=sid)
+    assert Segment.objects.filter(state=Segment.WRITING).count() == 2 and len(s3_objects(f"sites/{site.pk}/")) == 2
+    assert every_event(sid) == before
+    Segment.objects.update(created_at=timezone.now() - timedelta(hours=1))
+    session_compact(session_id=sid)
+    assert Segment.objects.filter(state=Segment.WRITING).count() == 0
+    assert sorted(s3_objects(f"sites/{site.pk}/")) == sorted(Segment.objects.values_list("key", flat=True))
+    assert every_event(sid) == before
+
+
+def test_a_late_repeat_of_a_compacted_batch_is_not_stored_twice(client, site):
+    sid = record(client, site, 1)
+    session_compact(session_id=sid)
+    before = every_event(sid)
+    repeat = make_batch(site.pk, sid=sid, seq=3, events=clicks(T0 + 30_100))
+    assert post_batch(client, repeat).status_code == 202
+    process_pending()
+    assert every_event(sid) == before
+    assert not Chunk.objects.filter(session_id=sid).exists()
+
+
+def test_deleting_a_compacted_session_removes_every_object_and_row(client, site):
+    sid = record(client, site, 6)
+    session_compact(session_id=sid)
+    assert stored_parts(site.pk, sid) == 2
+    session_delete(session=Session.objects.get(pk=sid))
+    assert stored_parts(site.pk, sid) == 0 and not Segment.objects.exists()
+
+
+def test_retention_deletes_expired_sessions_in_bulk_with_their_objects(client, site, django_assert_max_num_queries):
+    sids = [record(client, site, 1) for _ in range(4)]
+    for sid in sids:
+        session_compact(session_id=sid)
+    keep = record(client, site, 1)
+    Session.objects.filter(pk__in=sids).update(last_activity_at=timezone.now() - timedelta(days=40))
+    with django_assert_max_num_queries(20):  # the same for four sessions as for a thousand
+        assert retention_purge() == 4
+    assert stored_parts(site.pk) == stored_parts(site.pk, keep) > 0
+    assert list(Session.objects.values_list("pk", flat=True)) == [Session.objects.get(pk=keep).pk]
+
+
+def test_the_events_api_serves_segments_and_chunks_as_one_array(client, site, owner):
+    sid = record(client, site, 6)
+    Chunk.objects.filter(session_id=sid, seq__lt=30).update(stored_at=timezone.now() - timedelta(minutes=30))
+    sessions_compact()
+    client.force_login(owner)
+    response = client.get(f"/api/v1/sessions/{sid}/events/", HTTP_ACCEPT_ENCODING="gzip")
+    assert response["Content-Encoding"] == "gzip"
+    events = json.loads(gzip.decompress(b"".join(response.streaming_content)))
+    assert events == every_event(sid) and len(events) == 36 * 5 + 4
+
+
+def test_the_recording_lists_parts_and_each_part_is_sent_as_stored(client, site, owner):
+    sid = record(client, site, 12)
+    Session.objects.filter(pk=sid).update(status=Session.FINISHED)
+    sessions_compact()
+    more = make_batch(site.pk, sid=sid, seq=72, events=clicks(T0 + 720_100))
+    post_batch(client, more)
+    process_pending()
+    client.force_login(owner)
+
+    manifest = client.get(f"/api/v1/sessions/{sid}/recording/").json()
+
+    assert [len(p["snapshots"]) for p in manifest["parts"]] == [1, 1, 1, 0]
+    assert manifest["next_seq"] == 73 and manifest["start"] == T0
+    first = client.get(manifest["parts"][0]["url"], HTTP_ACCEPT_ENCODING="gzip, deflate, br, zstd")
+    assert first["Content-Encoding"] == "zstd" and "immutable" in first["Cache-Control"]
+    plain = client.get(manifest["parts"][0]["url"], HTTP_ACCEPT_ENCODING="identity")
+    assert "Content-Encoding" not in plain and json.loads(plain.content)[1]["type"] == 2
+    tail = client.get(manifest["parts"][3]["url"], HTTP_ACCEPT_ENCODING="gzip")
+    assert tail["Content-Encoding"] == "gzip" and len(json.loads(gzip.decompress(tail.content))) == 5
+    assert client.get(f"/api/v1/sessions/{sid}/recording/s999999/").status_code == 404
+    assert client.get(f"/api/v1/sessions/{sid}/recording/c9-x/").status_code == 404
+
+
+def test_an_outsider_gets_404_for_the_recording_and_its_parts(client, site):
+    from tests.factories import UserFactory
+
+    sid = record(client, site, 1)
+    client.force_login(UserFactory(username="outsider"))
+    assert client.get(f"/api/v1/sessions/{sid}/recording/").status_code == 404
+    assert client.get(f"/api/v1/sessions/{sid}/recording/c0-5/").status_code == 404
