@@ -1,5 +1,5 @@
-// The two reads the player makes, both same-origin with the dashboard's
-// session cookie.
+// The reads the player makes (the session, its recording's parts, new events
+// of a live session), all same-origin with the dashboard's session cookie.
 
 export class HttpError extends Error {
   constructor(status, url) {
@@ -8,13 +8,15 @@ export class HttpError extends Error {
   }
 }
 
-async function get(url) {
+// cache: parts of a compacted recording never change (the server says how
+// long to keep them); everything else is asked afresh.
+async function get(url, cache = 'no-store') {
   let response;
   try {
     response = await fetch(url, {
       credentials: 'same-origin',
       headers: { Accept: 'application/json' },
-      cache: 'no-store',
+      cache,
     });
   } catch (e) {
     throw new HttpError(0, url);
@@ -25,6 +27,25 @@ async function get(url) {
 
 export async function fetchSession(url) {
   return (await get(url)).json();
+}
+
+/** The recording's parts ({name, url, first_ts, last_ts, snapshots, ...}), start, end and next_seq. */
+export async function fetchRecording(url) {
+  const answer = await (await get(url)).json();
+  if (!answer || !Array.isArray(answer.parts)) throw new Error('The recording answer has no list of parts.');
+  return answer;
+}
+
+/** One part's events (the browser decodes the stored zstd or gzip). */
+export async function fetchPart(url) {
+  const events = await (await get(url, 'default')).json();
+  if (!Array.isArray(events)) throw new Error('A part of the recording is not a JSON array.');
+  return events.filter(isEvent);
+}
+
+/** The recording list's URL, next to the session's: /api/v1/sessions/<id>/recording/. */
+export function recordingUrl(sessionUrl) {
+  return sessionUrl.replace(/\/?$/, '/') + 'recording/';
 }
 
 /**

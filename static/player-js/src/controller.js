@@ -5,7 +5,8 @@
 export const SPEEDS = [1, 2, 4, 8];
 const END_SLACK_MS = 250;
 
-export function createController(replayer, state) {
+export function createController(first, state) {
+  let replayer = first;
   const changeListeners = new Set();
   const tickListeners = new Set();
   let frame = null;
@@ -82,6 +83,19 @@ export function createController(replayer, state) {
       replayer.play(Math.max(0, ctl.total() - 1000));
       changed();
     },
+    /** Plays from `ms`, wherever the replayer was. */
+    playFrom(ms) {
+      replayer.play(Math.min(Math.max(0, Math.round(ms)), ctl.total()));
+      changed();
+    },
+    /** Drive another replayer from now on (the same recording, more of it); returns the one it replaces. */
+    swap(next) {
+      const old = replayer;
+      replayer = next;
+      ctl.replayer = next;
+      listen(next);
+      return old;
+    },
     /** After live events were added: carry on if the viewer was at the edge. */
     resumeIfFollowing() {
       if (state.following && !ctl.isPlaying()) replayer.play(ctl.currentTime());
@@ -121,26 +135,33 @@ export function createController(replayer, state) {
 
   // state-change also fires for every replayed event; react to real changes only.
   let rrwebPlaying = false;
-  replayer.on('state-change', () => {
-    if (ctl.isPlaying() !== rrwebPlaying) {
-      rrwebPlaying = ctl.isPlaying();
+  function listen(target) {
+    target.on('state-change', () => {
+      if (target !== replayer) return;
+      if (ctl.isPlaying() !== rrwebPlaying) {
+        rrwebPlaying = ctl.isPlaying();
+        changed();
+      }
+    });
+    target.on('skip-start', () => {
+      if (target !== replayer) return;
+      state.skipping = true;
       changed();
-    }
-  });
-  replayer.on('skip-start', () => {
-    state.skipping = true;
-    changed();
-  });
-  replayer.on('skip-end', () => {
-    state.skipping = false;
-    changed();
-  });
-  replayer.on('finish', () => {
-    // Reaching the end of a live session means "show me what comes next".
-    if (state.live) state.following = true;
-    state.skipping = false;
-    changed();
-  });
+    });
+    target.on('skip-end', () => {
+      if (target !== replayer) return;
+      state.skipping = false;
+      changed();
+    });
+    target.on('finish', () => {
+      if (target !== replayer) return;
+      // Reaching the end of a live session means "show me what comes next".
+      if (state.live) state.following = true;
+      state.skipping = false;
+      changed();
+    });
+  }
+  listen(replayer);
 
   return ctl;
 }

@@ -2,11 +2,12 @@
 //   <div id="hs-player" data-session-url data-events-url data-live data-csrf>
 // It loads the session and its events, replays them with rrweb inside a
 // script-less sandbox, and follows the session while it is still live.
-import { fetchEvents, fetchSession } from './api.js';
+import { fetchPart, fetchRecording, fetchSession, recordingUrl } from './api.js';
 import { h } from './dom.js';
 import { formatSize } from './format.js';
 import { buildLayout } from './layout.js';
-import { createReplayer, fitToStage, SandboxError } from './stage.js';
+import { createReplayer, destroyReplayer, fitToStage, SandboxError } from './stage.js';
+import { coveringEnd, fromRecordingStart, startPart } from './parts.js';
 import { createController } from './controller.js';
 import { createControls, bindShortcuts, deepLinkTime } from './controls.js';
 import { createTimeline } from './timeline.js';
@@ -76,39 +77,86 @@ function createPlayer(root) {
   ui.side.append(search.el, panels.el);
   ui.liveBadge.addEventListener('click', () => ctl && ctl.goLive());
 
+  // The recording's parts, and every event loaded so far (in order).
+  let parts = [];
+  let loaded = [];
+
   async function load() {
     state.status = 'loading';
     ui.showMessage('Loading recording…');
-    const [sessionAnswer, eventsAnswer] = await Promise.allSettled([
+    const [sessionAnswer, recordingAnswer] = await Promise.allSettled([
       fetchSession(config.sessionUrl),
-      fetchEvents(config.eventsUrl),
+      fetchRecording(recordingUrl(config.sessionUrl)),
     ]);
     session = sessionAnswer.status === 'fulfilled' ? sessionAnswer.value : null;
-    if (eventsAnswer.status === 'rejected') {
-      const status = eventsAnswer.reason && eventsAnswer.reason.status;
-      // Retrying helps with a network hiccup or a server error, not a missing session.
-      fail(loadErrorText(eventsAnswer.reason), { retry: !(status >= 400 && status < 500) });
+    if (recordingAnswer.status === 'rejected') {
+      failLoading(recordingAnswer.reason);
       return;
     }
-    const events = sortEvents(eventsAnswer.value.events);
-    state.nextSeq = eventsAnswer.value.nextSeq;
+    const recording = recordingAnswer.value;
+    parts = recording.parts;
+    state.nextSeq = recording.next_seq;
     state.live = config.live || Boolean(session && session.is_live);
+
+    // What the viewer asked for first: the deep-linked moment, the live
+    // edge, or the start. Fetch the part with the last full snapshot before
+    // it and those up to it; the rest follows in the background.
+    const deep = deepLinkTime();
+    const target = deep !== null ? recording.start + deep : state.live ? recording.end : recording.start;
+    const first = parts.length ? startPart(parts, target) : 0;
+    const last = parts.length ? coveringEnd(parts, first, target) : -1;
+    let events;
+    try {
+      events = await fetchParts(parts.slice(first, last + 1));
+    } catch (e) {
+      failLoading(e);
+      return;
+    }
+    loaded = events;
+    events = fromRecordingStart(events, recording.start);
     panels.setDetails(session, summarize(events), null);
 
     // A session still in progress opens at its live edge, following new events.
-    if (canReplay(events)) mount(events, { followLive: state.live });
+    if (canReplay(events)) mount(events, { followLive: state.live && deep === null });
     else if (state.live) {
       pending = events;
       state.status = 'waiting';
       ui.showMessage('The visitor is still loading the page. Waiting for the first events…', { state: 'waiting' });
-    } else {
+    } else if (last + 1 >= parts.length) {
       state.status = 'empty';
       ui.showMessage(
         events.length ? 'This session has no page snapshot, so there is nothing to replay.' : 'This session has no recorded events.',
         { state: 'empty' },
       );
     }
-    if (state.live) follow(events);
+    await loadRest(first, last);
+    if (state.live) follow(loaded);
+  }
+
+  async function fetchParts(list) {
+    const answers = await Promise.all(list.map((part) => fetchPart(part.url)));
+    return sortEvents([].concat(...answers));
+  }
+
+  /** The parts after those shown (appended as they come), then those before (the replay is rebuilt with them). */
+  async function loadRest(first, last) {
+    try {
+      for (let index = last + 1; index < parts.length; index++) addEvents(await fetchPart(parts[index].url));
+      if (first > 0) {
+        loaded = sortEvents((await fetchParts(parts.slice(0, first))).concat(loaded));
+        if (ctl) rebuild(loaded);
+        else if (canReplay(loaded)) mount(loaded, { followLive: state.live });
+      }
+      state.complete = true;
+    } catch (e) {
+      ui.announce(`Part of this recording could not be loaded (${loadErrorText(e)}); what is shown is incomplete.`);
+    }
+  }
+
+  function failLoading(reason) {
+    const status = reason && reason.status;
+    // Retrying helps with a network hiccup or a server error, not a missing session.
+    fail(loadErrorText(reason), { retry: !(status >= 400 && status < 500) });
   }
 
   function fail(text, { retry = false } = {}) {
@@ -120,14 +168,8 @@ function createPlayer(root) {
 
   /** Starts the replay; `followLive` jumps to the newest moment once it is built. */
   function mount(events, { followLive = false } = {}) {
-    let replayer;
-    try {
-      replayer = createReplayer(events, ui.mount, { skipInactive: state.skipInactive, speed: state.speed });
-    } catch (e) {
-      fail(e instanceof SandboxError ? `Replay blocked for safety: ${e.message}` : `This recording could not be replayed: ${e.message}`);
-      return;
-    }
-    exposed.replayer = replayer;
+    const replayer = replayerFor(events);
+    if (!replayer) return;
     ctl = createController(replayer, state);
     exposed.controller = ctl;
     summary = summarize(events);
@@ -138,17 +180,7 @@ function createPlayer(root) {
     ui.timelineSlot.append(timeline.el);
     ui.controlsSlot.append(controls.el);
     bindShortcuts(ctl);
-
-    const fit = fitToStage(ui.stage, replayer.wrapper);
-    const showViewport = (v) => {
-      if (!v) return;
-      state.viewport = { width: v.width, height: v.height };
-      ui.viewportSize.textContent = formatSize(v.width, v.height);
-      fit(v.width, v.height);
-    };
-    showViewport(viewportAt(summary, 0));
-    // Meta events and viewport resizes during replay both arrive as 'resize'.
-    replayer.on('resize', showViewport);
+    attach(replayer);
 
     const baseUrl = summary.pages.length ? summary.pages[0].url : undefined;
     let shownPage = undefined;
@@ -187,8 +219,58 @@ function createPlayer(root) {
     }, SETUP_DELAY_MS);
   }
 
-  function addLiveEvents(batch) {
+  function replayerFor(events) {
+    try {
+      return createReplayer(events, ui.mount, { skipInactive: state.skipInactive, speed: state.speed });
+    } catch (e) {
+      fail(e instanceof SandboxError ? `Replay blocked for safety: ${e.message}` : `This recording could not be replayed: ${e.message}`);
+      return null;
+    }
+  }
+
+  /** What ties a replayer to the stage: its size, scaled to fit. */
+  function attach(replayer) {
+    exposed.replayer = replayer;
+    const fit = fitToStage(ui.stage, replayer.wrapper);
+    const showViewport = (v) => {
+      if (!v) return;
+      state.viewport = { width: v.width, height: v.height };
+      ui.viewportSize.textContent = formatSize(v.width, v.height);
+      fit(v.width, v.height);
+    };
+    showViewport(viewportAt(summary, Math.max(0, ctl.currentTime())));
+    // Meta events and viewport resizes during replay both arrive as 'resize'.
+    replayer.on('resize', showViewport);
+  }
+
+  /**
+   * The earlier parts arrived after the replay began at a later one: replay
+   * everything with a new replayer, at the same moment and in the same state.
+   */
+  function rebuild(events) {
+    const time = ctl.currentTime();
+    const { following } = state;
+    const playing = ctl.isPlaying();
+    const replayer = replayerFor(events);
+    if (!replayer) return;
+    const old = ctl.swap(replayer);
+    destroyReplayer(old);
+    summary = summarize(events);
+    state.eventCount = events.length;
+    attach(replayer);
+    search.reset(events, summary.startTime);
+    exposed.refresh();
+    setTimeout(() => {
+      if (following) ctl.goLive();
+      else if (playing) ctl.playFrom(time);
+      else ctl.seek(time);
+    }, SETUP_DELAY_MS);
+  }
+
+  /** More events, later than those shown: a part loaded in the background, or a live session's new ones. */
+  function addEvents(batch) {
     const events = sortEvents(batch);
+    loaded = loaded.concat(events);
     if (!ctl) {
       pending = pending.concat(events);
       // Whoever waited for a live session to start wants to watch it live.
@@ -214,7 +296,7 @@ function createPlayer(root) {
       eventsUrl: config.eventsUrl,
       nextSeq: state.nextSeq,
       lastTimestamp: events.length ? events[events.length - 1].timestamp : 0,
-      onEvents: addLiveEvents,
+      onEvents: addEvents,
       onSession: (fresh) => {
         session = fresh;
         if (summary) panels.setDetails(session, summary, state.viewport);

@@ -91,5 +91,11 @@ export function createSearch({ onJump }) {
       unindexed.push(events);
       if (input.value.trim()) run();
     },
+    /** Start over with these events (the recording was replayed anew with its earlier parts). */
+    reset(events, startTime) {
+      index = null;
+      unindexed = [];
+      this.addEvents(events, startTime);
+    },
   };
 }

@@ -62,6 +62,11 @@ function guardSandbox(replayer) {
   observer.observe(replayer.iframe, { attributes: true, attributeFilter: ['sandbox'] });
 }
 
+/** Tears a replayer down (its frame and listeners) when another takes its place. */
+export function destroyReplayer(replayer) {
+  destroyQuietly(replayer);
+}
+
 function destroyQuietly(replayer) {
   try {
     replayer.destroy();
