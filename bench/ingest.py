@@ -34,8 +34,8 @@ ORIGIN = "https://shop.example.com"
 # ---- the corpus ---------------------------------------------------------------------
 
 
-def record(minutes: float) -> None:
-    """Scripted visits of the reference pages in Chromium; every ingest body as it arrived."""
+def record(minutes: float, *, pages_to_visit=("article", "checkout", "spa"), path: Path = CORPUS) -> None:
+    """Scripted visits of reference pages in Chromium; every ingest body as it arrived, saved to `path`."""
     from playwright.sync_api import sync_playwright
 
     from harness import Hindsight, IngestTap, PageServer, launch
@@ -49,24 +49,31 @@ def record(minutes: float) -> None:
         pages.heads["hindsight"] = server.snippet(site, tap.base)
         with sync_playwright() as p:
             browser = launch(p)
-            for i, name in enumerate(("article", "checkout", "spa")):
+            for i, name in enumerate(pages_to_visit):
                 log(f"recording {name}: {minutes} min")
                 v = visit(browser, pages, tap, name, minutes, seed=21 + i)
                 bodies += [{"page": name, "body": base64.b64encode(r["body"]).decode()} for r in v["requests"]]
             browser.close()
         tap.close()
     pages.close()
-    CORPUS.parent.mkdir(exist_ok=True)
-    CORPUS.write_bytes(gzip.compress(json.dumps(bodies).encode(), mtime=0))
-    log(f"{len(bodies)} bodies, {sum(len(base64.b64decode(b['body'])) for b in bodies) / 1000:.0f} KB -> {CORPUS}")
+    path.parent.mkdir(exist_ok=True)
+    path.write_bytes(gzip.compress(json.dumps(bodies).encode(), mtime=0))
+    log(f"{len(bodies)} bodies, {sum(len(base64.b64decode(b['body'])) for b in bodies) / 1000:.0f} KB -> {path}")
+
+
+def corpus_batches(path: Path = CORPUS) -> list[dict]:
+    """The corpus's batches, decoded, in the order they arrived."""
+    batches = []
+    for item in json.loads(gzip.decompress(path.read_bytes())):
+        body = base64.b64decode(item["body"])
+        batches.append(json.loads(gzip.decompress(body) if body[:2] == b"\x1f\x8b" else body))
+    return batches
 
 
 def corpus_texts() -> list[str]:
     """The corpus batches as JSON text, with `"sid":"…"` and `"wid":N` left to be replaced."""
     texts = []
-    for item in json.loads(gzip.decompress(CORPUS.read_bytes())):
-        body = base64.b64decode(item["body"])
-        data = json.loads(gzip.decompress(body) if body[:2] == b"\x1f\x8b" else body)
+    for data in corpus_batches():
         data["sid"], data["wid"] = "SID-PLACEHOLDER", 999_999_999
         texts.append(json.dumps(data, separators=(",", ":"), ensure_ascii=False))
     return texts

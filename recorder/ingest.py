@@ -26,7 +26,7 @@ from sites.targeting import url_targeted, visitor_sampled
 
 from . import ratelimit
 from .models import Chunk, Session
-from .processing import BatchError, Envelope, batch_check
+from .processing import BatchError, Envelope, batch_check, db_text
 from .refusals import refusal_note
 
 log = logging.getLogger(__name__)
@@ -102,7 +102,7 @@ def chunk_accept(*, rules: SiteRules, batch: Envelope, body: bytes, visitor: Vis
     """
     sender = {
         "vid": batch.vid,
-        "ua": (visitor.user_agent or "")[:512],
+        "ua": db_text(visitor.user_agent, 512),
         "ip": ip_truncate(visitor.ip) if rules.keep_ip else None,
     }
     now = timezone.now()
