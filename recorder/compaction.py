@@ -1,11 +1,11 @@
 """Compacting a session's stored chunks into a few segments: objects of a few minutes each, with an index.
 
 A chunk row holds about ten seconds of a recording; an hour is 360 of them.
-Once a session is finished (and, while it is live, for its chunks older than
-COMPACT_LIVE_MINUTES) they become segments: each a zstd-compressed JSON array
-that starts at a full snapshot where it can, so the player can start from any
-segment and a browser decodes it as it is. The JSON text of the chunks is
-joined as text; no event is read or rewritten.
+Once they are older than COMPACT_LIVE_MINUTES they become segments: each a
+zstd-compressed JSON array of five minutes or more that starts at a full
+snapshot where it can, so the player can start from any segment and a
+browser decodes it as it is. The JSON text of the chunks is joined as text;
+no event is read or rewritten.
 
 Crash-safe and idempotent: the segment rows are written first (`writing`),
 then the objects, then one transaction marks them `ready` and deletes the
@@ -31,8 +31,9 @@ from .storage import chunk_blob, object_write, objects_delete, segment_key
 log = logging.getLogger(__name__)
 
 # A segment starts at a full snapshot once the one before it spans this long (the
-# recorder takes one every five minutes, and at every page load).
-SEGMENT_MIN_MS = 60_000
+# recorder takes one every five minutes, and at every page load): an hour is a
+# dozen segments or fewer.
+SEGMENT_MIN_MS = 5 * 60_000
 # Never more raw JSON than a browser's zstd window (8 MB).
 SEGMENT_MAX_BYTES = 8 * 1024 * 1024
 # A run that has not finished its segments this long after starting them has crashed.
@@ -40,47 +41,55 @@ STALE_WRITING = timedelta(minutes=15)
 
 
 def sessions_compact(*, now: datetime | None = None, limit: int = 50) -> int:
-    """Compact finished sessions, and the older chunks of live ones. Picks work by state; returns segments made."""
-    now = now or timezone.now()
-    live_before = now - timedelta(minutes=settings.COMPACT_LIVE_MINUTES)
-    stored = Chunk.objects.filter(status=Chunk.STORED)
-    finished = stored.filter(session__status=Session.FINISHED)
-    old = stored.filter(stored_at__lt=live_before).exclude(session__status=Session.FINISHED)
-    made = 0
-    for session_id in list(finished.values_list("session_id", flat=True).distinct()[:limit]):
-        made += session_compact(session_id=session_id)
-    for session_id in list(old.values_list("session_id", flat=True).distinct()[:limit]):
-        made += session_compact(session_id=session_id, stored_before=live_before)
-    return made
+    """Compact the sessions that have chunks stored more than COMPACT_LIVE_MINUTES ago. Returns segments made.
+
+    Picks work by state, so a rerun resumes where a crashed one stopped.
+    """
+    cutoff = (now or timezone.now()) - timedelta(minutes=settings.COMPACT_LIVE_MINUTES)
+    sessions = (
+        Chunk.objects.filter(status=Chunk.STORED, stored_at__lt=cutoff)
+        .values_list("session_id", flat=True).distinct()[:limit]
+    )
+    return sum(session_compact(session_id=session_id, quiet_before=cutoff) for session_id in list(sessions))
 
 
-def session_compact(*, session_id, stored_before: datetime | None = None) -> int:
-    """Turn a session's stored chunks (those stored before `stored_before`, if given) into segments."""
+def session_compact(*, session_id, quiet_before: datetime | None = None) -> int:
+    """Turn a session's stored chunks into segments; returns how many.
+
+    With `quiet_before`, a session that stored a chunk since then is still
+    being recorded: only its segments that are complete (another segment
+    follows them) and stored before then are made, so a live hour still ends
+    up as a handful of segments. Without it, or once the session has been
+    quiet since then (finished, or the visitor left), every chunk goes.
+    """
     session = Session.objects.filter(pk=session_id).only("id", "site_id").first()
     if session is None:
         return 0
     _leftovers_delete(session)
-    chunks = Chunk.objects.filter(session_id=session_id, status=Chunk.STORED).order_by("seq")
-    if stored_before is not None:
-        chunks = chunks.filter(stored_at__lt=stored_before)
-    chunks = list(chunks.only("id", "seq", "data", "key", "first_ts", "last_ts", "snapshots", "event_count",
-                              "stored_bytes"))
+    chunks = list(
+        Chunk.objects.filter(session_id=session_id, status=Chunk.STORED).order_by("seq")
+        .only("id", "seq", "data", "key", "first_ts", "last_ts", "snapshots", "event_count", "stored_bytes", "stored_at")
+    )
     if not chunks:
         return 0
     texts = {chunk.pk: _chunk_text(chunk) for chunk in chunks}
-    plan = segments_plan(
+    by_seq = {chunk.seq: chunk for chunk in chunks}
+    plan = [[by_seq[info.seq] for info in group] for group in segments_plan(
         [ChunkInfo(c.seq, c.first_ts, c.last_ts, len(texts[c.pk]), bool(c.snapshots)) for c in chunks],
         min_ms=SEGMENT_MIN_MS, max_bytes=SEGMENT_MAX_BYTES,
-    )
-    by_seq = {chunk.seq: chunk for chunk in chunks}
-    built = [_segment_build(session, [by_seq[info.seq] for info in group], texts) for group in plan]
+    )]
+    if quiet_before is not None and max(c.stored_at for c in chunks) >= quiet_before:
+        plan = [group for group in plan[:-1] if all(c.stored_at < quiet_before for c in group)]
+    if not plan:
+        return 0
+    built = [_segment_build(session, group, texts) for group in plan]
     segments = [segment for segment, _ in built]
     with transaction.atomic():
         Segment.objects.bulk_create(segments)
     try:
         for segment, blob in built:
             object_write(segment.key, blob)
-        _swap(session.pk, segments, chunks)
+        _swap(session.pk, segments, [chunk for group in plan for chunk in group])
     except Exception:
         _segments_discard(segments)
         raise
