@@ -399,6 +399,8 @@ class Summary:
     device: dict = field(default_factory=dict)
     viewport: tuple[int, int] | None = None
     snapshots: list[int] = field(default_factory=list)
+    # What the batch's last hs.visibility said ("hidden": the visitor's page was hidden, closed or left).
+    visibility: str | None = None
 
 
 def batch_summarise(events: list[dict]) -> Summary:
@@ -425,6 +427,8 @@ def batch_summarise(events: list[dict]) -> Summary:
     for _, payload in custom_events(events, "hs.device"):
         summary.device = {key: db_text(value, 64) if isinstance(value, str) else value for key, value in payload.items()}
     summary.viewport = _last_viewport(events)
+    states = [(ts, p.get("state")) for ts, p in custom_events(events, "hs.visibility") if p.get("state") in ("hidden", "visible")]
+    summary.visibility = max(states, key=lambda item: item[0])[1] if states else None
     return summary
 
 

@@ -216,6 +216,7 @@ def _ms(timestamp: int) -> datetime:
 def _session_merge(session: Session, summary: Summary, stored: int, received_at: datetime) -> None:
     """Fold one chunk's summary into the (locked) session row in memory; the caller saves it."""
     first, last = _ms(summary.first_ts), _ms(summary.last_ts)
+    newest = session.last_activity_at is None or last >= session.last_activity_at
     session.started_at = min(session.started_at or first, first)
     session.last_activity_at = max(session.last_activity_at or last, last)
     session.duration_ms = int((session.last_activity_at - session.started_at).total_seconds() * 1000)
@@ -224,7 +225,10 @@ def _session_merge(session: Session, summary: Summary, stored: int, received_at:
     session.chunk_count += 1
     session.stored_bytes += stored
     session.page_count += len(summary.pages)
-    session.status = Session.ACTIVE
+    if newest:
+        # The visitor's page went away (closed, left or hidden): the session has ended, until a batch
+        # of another page of it (or of this one, shown again) arrives. A late, older batch changes nothing.
+        session.status = Session.FINISHED if summary.visibility == "hidden" else Session.ACTIVE
     session.received_at = max(session.received_at or received_at, received_at)
     _session_facts(session, summary)
     PageView.objects.bulk_create(
@@ -325,17 +329,18 @@ def sessions_finish_idle(*, now: datetime | None = None) -> int:
 
     Picks work by state, so a rerun resumes where a crashed one stopped.
     """
-    from privacy.services import session_delete  # privacy depends on recorder models
+    from privacy.services import sessions_delete  # privacy depends on recorder models
 
     now = now or dj_timezone.now()
     finished = 0
-    for site_id, timeout in Session.objects.filter(status=Session.ACTIVE).values_list(
+    short = Q(status=Session.FINISHED, duration_ms__lt=F("site__min_session_sec") * 1000)
+    too_short = Session.objects.none()
+    for site_id, timeout in Session.objects.filter(Q(status=Session.ACTIVE) | short).values_list(
         "site_id", "site__session_timeout_min"
     ).distinct():
-        finished += Session.objects.filter(
-            site_id=site_id, status=Session.ACTIVE, received_at__lt=now - timedelta(minutes=timeout)
-        ).update(status=Session.FINISHED)
-    too_short = Session.objects.filter(status=Session.FINISHED, duration_ms__lt=F("site__min_session_sec") * 1000)
-    for session in too_short.select_related("site"):
-        session_delete(session=session)
+        idle = Session.objects.filter(site_id=site_id, received_at__lt=now - timedelta(minutes=timeout))
+        finished += idle.filter(status=Session.ACTIVE).update(status=Session.FINISHED)
+        # Dropped only once no page of it can come any more: a visitor who left a page may open another.
+        too_short |= idle.filter(short)
+    sessions_delete(session_ids=list(too_short.values_list("pk", flat=True)))
     return finished

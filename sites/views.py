@@ -73,15 +73,20 @@ def site_install(request: HttpRequest, site_id: int) -> HttpResponse:
     site = membership.site
     context = {
         "site": site, "membership": membership, "status": install_status(site), "tab": "install",
-        "snippet": site_snippet(site, public_base(request)),
+        "snippet": site_snippet(site, public_base(request)), "settings_url": _settings_url(membership),
     }
     return render(request, "sites/site_install.html", context)
 
 
 @login_required
 def site_install_status(request: HttpRequest, site_id: int) -> JsonResponse:
-    site = membership_get(request.user, site_id).site
-    return JsonResponse(install_status(site))
+    membership = membership_get(request.user, site_id)
+    return JsonResponse({**install_status(membership.site), "settings_url": _settings_url(membership)})
+
+
+def _settings_url(membership: Membership) -> str | None:
+    """Where a refusal's fix is made, for a member who may make it."""
+    return reverse("site-settings", args=[membership.site_id]) if membership.can_manage else None
 
 
 @require_GET

@@ -3,6 +3,18 @@
 (function () {
   'use strict';
 
+  // Skip links: move keyboard focus to their target (the player's play button, the session list)
+  // without a fragment in the address, which would end up in copied links.
+  document.querySelectorAll('[data-skip-to]').forEach(function (link) {
+    link.addEventListener('click', function (event) {
+      var target = document.querySelector(link.dataset.skipTo) || document.getElementById('main');
+      if (!target) return;
+      event.preventDefault();
+      if (target.tabIndex < 0 && !target.hasAttribute('tabindex')) target.setAttribute('tabindex', '-1');
+      target.focus();
+    });
+  });
+
   // Session list: leave the filters not in use out of the URL, so a bookmarked or shared list reads clearly.
   var filters = document.getElementById('session-filters');
   if (filters) {
@@ -25,14 +37,48 @@
     });
   });
 
-  // Install page: the live check, until the first session arrives.
+  // Install page: the live check. Polls while the page is open: the first session turns it to
+  // "Recording", and a refused visit shows with its reason without a reload.
   var status = document.getElementById('install-status');
+  var refusals = document.getElementById('install-refusals');
+  function element(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text) node.textContent = text; // page origins come from visitors' requests: text, never HTML
+    return node;
+  }
+  function refusalItem(refusal, settingsUrl) {
+    var item = element('li', 'refusal');
+    item.dataset.reason = refusal.reason;
+    item.appendChild(element('p', 'refusal-what', refusal.what));
+    var fix = item.appendChild(element('p', 'refusal-fix', refusal.fix));
+    if (refusal.setting && settingsUrl) {
+      var link = element('a', null, 'Open Settings');
+      link.href = settingsUrl + '#id_' + refusal.setting;
+      fix.append(' ', link);
+    }
+    var when = item.appendChild(element('p', 'refusal-when muted', 'Last refused at '));
+    var time = when.appendChild(element('time', null, refusal.when));
+    time.dateTime = refusal.at;
+    return item;
+  }
+  function showRefusals(data) {
+    var list = refusals.querySelector('ul');
+    var shown = Array.prototype.map.call(list.children, function (li) { return li.textContent; }).join('|');
+    var items = data.refusals.map(function (r) { return refusalItem(r, data.settings_url); });
+    // Unchanged: leave the list alone, so that screen readers do not hear it again.
+    if (items.map(function (li) { return li.textContent; }).join('|') === shown) return;
+    list.replaceChildren.apply(list, items);
+    refusals.hidden = items.length === 0;
+  }
   function poll() {
+    if (document.hidden) return setTimeout(poll, 3000);
     fetch(status.dataset.url, {credentials: 'same-origin'}).then(function (r) { return r.json(); }).then(function (data) {
-      status.textContent = data.label;
+      if (status.textContent.trim() !== data.label) status.textContent = data.label;
       status.className = 'status status-' + data.state;
-      if (data.state !== 'recording') setTimeout(poll, 3000);
+      if (refusals) showRefusals(data);
+      setTimeout(poll, data.state === 'recording' ? 10000 : 3000);
     }).catch(function () { setTimeout(poll, 5000); });
   }
-  if (status && status.dataset.url && !status.classList.contains('status-recording')) setTimeout(poll, 3000);
+  if (status && status.dataset.url) setTimeout(poll, 3000);
 })();

@@ -11,6 +11,7 @@ import pytest
 from django.utils import timezone
 
 from recorder.models import Session
+from tests.conftest import make_batch, post_batch
 from tests.e2e.conftest import login
 from tests.e2e.test_player import ERROR, open_player, shop_recording, store_recording
 from tests.factories import SiteFactory, UserFactory
@@ -69,7 +70,8 @@ def shoot(page, name: str, *, full_page: bool = True):
     page.screenshot(path=str(SHOTS / name), full_page=full_page)
 
 
-def test_screenshots_of_the_main_pages(shop, live_server, browser):
+def test_screenshots_of_the_main_pages(shop, client, live_server, browser, monkeypatch):
+    monkeypatch.setattr("recorder.refusals._noted", {})  # ingest notes one refusal per site every 5 s
     site, recorded = shop
     context = browser.new_context(viewport=DESKTOP)
     try:
@@ -80,13 +82,17 @@ def test_screenshots_of_the_main_pages(shop, live_server, browser):
         assert page.locator(".site-grid .card").count() == 3
         shoot(page, "site-list.png")
 
+        # A page of the shop on a domain the site does not list yet: the install page says so.
+        assert post_batch(client, make_batch(site.pk), origin="https://blog.example.com").status_code == 403
         page.goto(f"{live_server.url}/sites/{site.pk}/install/")
         assert page.get_by_test_id("install-status").inner_text() == "Recording"
+        assert "https://blog.example.com" in page.get_by_test_id("install-refusals").inner_text()
         shoot(page, "install.png")
 
-        page.goto(f"{live_server.url}/sites/{site.pk}/")
+        page.goto(f"{live_server.url}/sites/{site.pk}/?date_from={timezone.now().date() - timedelta(days=7)}")
         assert page.locator("tr[data-session]").count() == len(VISITS) + 1
         assert page.locator(".tag").count() >= 8
+        assert page.locator(".chip").count() == 1
         shoot(page, "sessions.png")
 
         open_player(page, live_server, site, recorded, "?t=6.2")

@@ -11,7 +11,8 @@ export function createControls(ctl, { announce }) {
   const playLabel = h('span', { class: 'hsp-label' }, 'Play');
   const playToggle = h(
     'button',
-    { type: 'button', class: 'hsp-btn hsp-play', 'data-testid': 'play-toggle', 'aria-label': 'Play', onclick: () => ctl.toggle() },
+    // The page's skip link leads here (#hsp-play).
+    { type: 'button', id: 'hsp-play', class: 'hsp-btn hsp-play', 'data-testid': 'play-toggle', 'aria-label': 'Play', onclick: () => ctl.toggle() },
     h('span', { class: 'hsp-icon', 'aria-hidden': 'true' }),
     playLabel,
   );

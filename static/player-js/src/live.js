@@ -5,6 +5,9 @@ import { fetchEvents, fetchSession } from './api.js';
 
 const INTERVAL_MS = 3000;
 const MAX_BACKOFF_MS = 30000;
+// A visitor who opens another page of the site ends the session for a moment (the page that goes
+// away says so); the next page's first batch comes within the recorder's 10 s upload interval.
+const NEXT_PAGE_WAIT_MS = 15000;
 
 /**
  * onEvents(events) gets each new batch; onSession(session) each fresh copy of
@@ -15,6 +18,7 @@ export function startLive({ sessionUrl, eventsUrl, nextSeq, lastTimestamp, onEve
   let stopped = false;
   let delay = intervalMs;
   let timer = null;
+  let endedAt = null; // when the server first said the session is no longer live
 
   async function poll() {
     timer = null;
@@ -29,6 +33,7 @@ export function startLive({ sessionUrl, eventsUrl, nextSeq, lastTimestamp, onEve
         nextSeq = answer.nextSeq;
       }
       if (events.length) {
+        endedAt = null;
         for (const e of events) lastTimestamp = Math.max(lastTimestamp, e.timestamp);
         onEvents(events);
       } else {
@@ -36,7 +41,9 @@ export function startLive({ sessionUrl, eventsUrl, nextSeq, lastTimestamp, onEve
         // keep polling to one request most of the time.
         const session = await fetchSession(sessionUrl);
         onSession(session);
-        if (!session.is_live) return stop();
+        if (session.is_live) endedAt = null;
+        else if (endedAt === null) endedAt = Date.now();
+        if (endedAt !== null && Date.now() - endedAt >= NEXT_PAGE_WAIT_MS) return stop();
       }
       delay = intervalMs;
     } catch (e) {

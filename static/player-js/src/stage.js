@@ -83,7 +83,8 @@ export function fitToStage(stage, wrapper) {
   let size = null;
   const apply = () => {
     if (!size) return;
-    const box = stage.getBoundingClientRect();
+    // Inside the stage's borders: the replay is clipped to them.
+    const box = { width: stage.clientWidth, height: stage.clientHeight };
     if (!box.width || !box.height) return;
     const scale = Math.min(box.width / size.width, box.height / size.height);
     const x = (box.width - size.width * scale) / 2;

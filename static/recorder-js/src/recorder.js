@@ -159,7 +159,7 @@ export function createRecorder(options, win) {
     life = [
       () => transport.stop(),
       listen(doc, 'visibilitychange', guard(onVisibility)),
-      listen(win, 'pagehide', guard(() => transport.unload())),
+      listen(win, 'pagehide', guard(onPageHide)),
       listen(win, 'pageshow', guard((e) => e.persisted && transport.show())),
     ]
     transport.claim() // batches a previous page of this browser left unsent
@@ -381,11 +381,25 @@ export function createRecorder(options, win) {
     page(navKind(kind, from, url), url, doc.title, from)
   }
 
+  // What hs.visibility last said.
+  let shown = doc.visibilityState === 'hidden' ? 'hidden' : 'visible'
   function onVisibility() {
     const state = doc.visibilityState === 'hidden' ? 'hidden' : 'visible'
-    custom('hs.visibility', { state })
+    if (state !== shown) custom('hs.visibility', { state }) // else already said at pagehide
+    shown = state
     if (state === 'hidden') transport.hide()
     else transport.show()
+  }
+
+  // The page goes away (closed, left for another page, or kept in the back-forward cache). Browsers
+  // fire pagehide before the hidden visibilitychange, whose batch could no longer leave: say it
+  // here, so that the last batch tells the server the visitor no longer sees this page.
+  function onPageHide() {
+    if (shown !== 'hidden') {
+      shown = 'hidden'
+      custom('hs.visibility', { state: 'hidden' })
+    }
+    transport.unload()
   }
 
   // rrweb never records files; we record how many were chosen, never names.

@@ -1,0 +1,74 @@
+"""The session list's active filters as removable chips, read from the query string alone.
+
+Each chip names one filter in words and links to the same list without it (and from its first
+page). What the list's filters ignore (a length that is not a number, a flag that is not `1`)
+gets no chip, so that no chip claims a filter that is not applied.
+"""
+import re
+from dataclasses import dataclass
+
+from django import template
+from django.http import QueryDict
+
+register = template.Library()
+
+_DIGITS = re.compile(r"[0-9]+")
+# The cursor of the list's later pages: a narrower or wider list starts again from its first page.
+_PAGING = ("after",)
+
+
+@dataclass(frozen=True)
+class Chip:
+    label: str
+    query: str  # the query string without this filter ("" for none)
+
+
+def _label(name: str, value: str, params: QueryDict) -> str | None:
+    """The words for one filter, or None when the list ignores this value."""
+    if name == "date_from":
+        return f"From {value}"
+    if name == "date_to":
+        return f"To {value}"
+    if name in ("min_duration", "max_duration"):
+        if not _DIGITS.fullmatch(value):
+            return None
+        return f"{'At least' if name == 'min_duration' else 'At most'} {int(value)} s long"
+    if name == "tag":
+        tag_value = (params.get("tag_value") or "").strip()
+        return f"Tag {value} = {tag_value}" if tag_value else f"Tag {value}"
+    if name in ("errors", "live"):
+        return {"errors": "With errors", "live": "Live now"}[name] if value == "1" else None
+    if name == "sort":
+        return "Longest first" if value == "longest" else None
+    words = {
+        "identity": "Identity is", "identity_contains": "Identity contains", "visitor": "Visitor",
+        "url": "Visited URL contains", "browser": "Browser", "os": "OS", "device": "Device",
+    }
+    return f"{words[name]} {value}" if name in words else None
+
+
+# The filters in the order of the form; tag_value is shown and removed with its tag.
+FILTERS = ["date_from", "date_to", "min_duration", "max_duration", "identity", "identity_contains", "visitor",
+           "tag", "url", "browser", "os", "device", "errors", "live", "sort"]
+_TOGETHER = {"tag": ("tag", "tag_value")}
+
+
+def filter_chips_of(params: QueryDict) -> list[Chip]:
+    """One chip per filter in use, each with the query string that drops it."""
+    chips = []
+    for name in FILTERS:
+        value = (params.get(name) or "").strip()
+        label = _label(name, value, params) if value else None
+        if label is None:
+            continue
+        rest = params.copy()
+        for key in (*_TOGETHER.get(name, (name,)), *_PAGING):
+            rest.pop(key, None)
+        chips.append(Chip(label=label, query=rest.urlencode()))
+    return chips
+
+
+@register.simple_tag
+def filter_chips(params: QueryDict) -> list[Chip]:
+    """{% filter_chips params as chips %}"""
+    return filter_chips_of(params)

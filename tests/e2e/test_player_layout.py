@@ -1,0 +1,125 @@
+"""The player fits the window in real Chromium: the recorded page, the play button and the timeline are
+all on screen without scrolling, a tall phone recording scales down to fit, and a keyboard user reaches
+the controls at once.
+
+Each case also leaves a screenshot in test-artifacts/ (player-fit-*.png) to look at.
+"""
+import time
+
+import pytest
+
+from tests.e2e.conftest import artifact, login
+from tests.e2e.test_player import open_player, shop_recording, store_recording
+from tests.factories import SiteFactory, UserFactory
+from tests.test_session_list import AGENTS
+
+pytestmark = pytest.mark.e2e
+
+WINDOWS = [(1280, 720), (1440, 900)]
+# The recorded viewports: a laptop's, and a phone's held upright (taller than any window here).
+DESKTOP, PHONE = (1024, 640), (390, 844)
+
+
+def recording_of_viewport(start: int, width: int, height: int) -> list[dict]:
+    """The tea shop recording, as seen in a viewport of this size."""
+    events = shop_recording(start)
+    meta = events[0]
+    return [{**meta, "data": {**meta["data"], "width": width, "height": height}}, *events[1:]]
+
+
+@pytest.fixture
+def recordings(client, live_server):
+    site = SiteFactory(owner=UserFactory(username="owner"), name="Tea shop", domains=["shop.example.com"])
+    start = int(time.time() * 1000) - 5 * 60 * 1000
+    desktop = store_recording(client, site, recording_of_viewport(start, *DESKTOP))
+    phone = store_recording(client, site, recording_of_viewport(start, *PHONE), agent=AGENTS["safari-iphone"])
+    return site, {"desktop": desktop, "phone": phone}
+
+
+def on_screen(page, selector: str) -> dict:
+    """The element's box, checked to lie wholly inside the window as the page opens (no scrolling)."""
+    box = page.locator(selector).bounding_box()
+    width, height = page.viewport_size["width"], page.viewport_size["height"]
+    assert box is not None, f"{selector} is not shown"
+    assert box["x"] >= 0 and box["y"] >= 0, f"{selector} starts off screen: {box}"
+    assert box["x"] + box["width"] <= width + 0.5, f"{selector} ends right of the window: {box}"
+    assert box["y"] + box["height"] <= height + 0.5, f"{selector} ends under the window ({height}px): {box}"
+    return box
+
+
+def inside(inner: dict, outer: dict) -> bool:
+    return (inner["x"] >= outer["x"] - 0.5 and inner["y"] >= outer["y"] - 0.5
+            and inner["x"] + inner["width"] <= outer["x"] + outer["width"] + 0.5
+            and inner["y"] + inner["height"] <= outer["y"] + outer["height"] + 0.5)
+
+
+@pytest.mark.parametrize("window", WINDOWS, ids=lambda w: f"{w[0]}x{w[1]}")
+@pytest.mark.parametrize("kind", ["desktop", "phone"])
+def test_the_recorded_page_the_play_button_and_the_timeline_fit_the_window(recordings, live_server, browser,
+                                                                           window, kind):
+    site, sessions = recordings
+    context = browser.new_context(viewport={"width": window[0], "height": window[1]})
+    try:
+        page = context.new_page()
+        login(page, live_server, "owner")
+
+        open_player(page, live_server, site, sessions[kind])
+        page.wait_for_timeout(200)  # the fit is measured on the next frame after the controls arrive
+
+        stage = on_screen(page, "[data-testid=stage]")
+        frame = on_screen(page, "#hs-player iframe")  # its box is the scaled replay
+        on_screen(page, "[data-testid=play-toggle]")
+        on_screen(page, "[data-testid=seek]")
+        on_screen(page, "[data-testid=marker] >> nth=0")
+        on_screen(page, "[data-testid=time]")
+        assert page.evaluate("window.scrollY") == 0
+        # The whole recorded viewport is on the stage, at its own proportions.
+        assert inside(frame, stage)
+        width, height = (DESKTOP if kind == "desktop" else PHONE)
+        assert frame["width"] / frame["height"] == pytest.approx(width / height, rel=0.01)
+        scale = float(page.locator(".replayer-wrapper").get_attribute("data-scale"))
+        assert scale == pytest.approx(min(stage["width"] / width, stage["height"] / height), rel=0.02)
+        if kind == "phone":
+            # Taller than the window: shrunk to the stage's height, not cut or pushing the controls down.
+            assert scale < 1
+            assert frame["height"] == pytest.approx(stage["height"] - 2, abs=2)  # the stage's 1 px borders
+        page.screenshot(path=str(artifact(f"player-fit-{kind}-{window[0]}x{window[1]}.png")))
+    finally:
+        context.close()
+
+
+def test_a_keyboard_user_reaches_the_play_button_with_one_tab_and_enter(recordings, live_server, page):
+    site, sessions = recordings
+    login(page, live_server, "owner")
+    open_player(page, live_server, site, sessions["desktop"])
+    start = page.url
+
+    page.keyboard.press("Tab")
+    skip = page.evaluate("document.activeElement.textContent")
+    assert skip == "Skip to the player controls"
+    assert page.locator(".skip-link").bounding_box()["y"] >= 0  # shown once focused
+    page.keyboard.press("Enter")
+
+    assert page.evaluate("document.activeElement.dataset.testid") == "play-toggle"
+    assert page.url == start  # no #fragment that would end up in copied links
+    page.keyboard.press("Space")
+    assert page.get_by_test_id("play-toggle").get_attribute("data-state") == "playing"
+
+
+def test_without_the_skip_link_the_play_button_is_the_first_stop_after_the_timeline(recordings, live_server,
+                                                                                    page):
+    """The count that the skip link saves, written down: every Tab stop from the top to the play button."""
+    site, sessions = recordings
+    login(page, live_server, "owner")
+    open_player(page, live_server, site, sessions["desktop"])
+
+    stops = []
+    while len(stops) < 40:
+        page.keyboard.press("Tab")
+        stops.append(page.evaluate("document.activeElement.dataset.testid || document.activeElement.textContent.trim()"))
+        if stops[-1] == "play-toggle":
+            break
+    assert stops[0] == "Skip to the player controls"
+    # The timeline's markers are one stop (arrows move between them), then the seek bar, then play.
+    assert stops[-3:] == ["marker", "seek", "play-toggle"]
+    assert len(stops) <= 20
