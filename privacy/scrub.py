@@ -18,6 +18,10 @@ MASK = "*"
 # static/recorder-js/src/luhn.js matches the same runs in the browser.
 DIGIT_RUN = re.compile(r"(?:[0-9]{3,}(?:[.\-][\s\u200b]*|[\s\u200b]+))*[0-9]+")
 CARD_MIN, CARD_MAX = 13, 19
+# What every such run of 13 digits or more starts with: a cheap test first.
+CARD_CANDIDATE = re.compile(r"[0-9][0-9.\-\s\u200b]{12}")
+NOT_DIGIT = re.compile(r"[^0-9]+")
+RUN_CHARS = "0123456789.-\u200b" + "".join(chr(c) for c in range(0x3001) if chr(c).isspace())  # what a run is made of
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 CARD_AUTOCOMPLETE = re.compile(r"^cc-(number|csc|exp|exp-month|exp-year)$")
 CARD_NAME = re.compile(r"card.?num|cc.?num|cvc|cvv|csc|security.?code|expiry|expiration|cc.?exp", re.I)
@@ -91,6 +95,8 @@ def cards_scrub(parts: list[str]) -> list[str]:
     """Mask card numbers in strings read as one text, such as adjacent text nodes
     (`<span>4012 8888</span><span> 8888 1881</span>`); the lengths stay."""
     text = "".join(parts)
+    if not CARD_CANDIDATE.search(text):
+        return parts
     masked = DIGIT_RUN.sub(_mask_card, text)
     if masked == text:
         return parts
@@ -103,7 +109,8 @@ def cards_scrub(parts: list[str]) -> list[str]:
 
 def text_scrub(text: str, *, emails: bool) -> str:
     """Mask Luhn-valid card numbers (and e-mail addresses when asked) in a string."""
-    text = DIGIT_RUN.sub(_mask_card, text)
+    if CARD_CANDIDATE.search(text):
+        text = DIGIT_RUN.sub(_mask_card, text)
     if emails and "@" in text:
         text = EMAIL.sub(lambda m: MASK * len(m.group(0)), text)
     return text
@@ -210,6 +217,8 @@ def _texts_scrub(holders: list[dict], key: str) -> None:
     if len(holders) < 2:
         return  # a single string was scrubbed on its own
     parts = [holder[key] for holder in holders]
+    if not CARD_CANDIDATE.search("".join(parts)):
+        return
     for holder, before, after in zip(holders, parts, cards_scrub(parts)):
         if after is not before:
             holder[key] = after
@@ -218,9 +227,9 @@ def _texts_scrub(holders: list[dict], key: str) -> None:
 def _adds_in_order(adds: list) -> list[dict]:
     """The nodes a mutation adds, in document order as far as their parentId and nextId tell.
 
-    rrweb lists them in no useful order, one node each. Siblings are ordered
-    by following nextId; subtrees are visited depth first. Hostile ids
-    (cycles, duplicates) only cost order, never a loop.
+    rrweb lists them in no useful order, one node each. Siblings are chained
+    by nextId; subtrees are visited depth first. Hostile ids (cycles,
+    duplicates) only cost order, never a loop.
     """
     adds = [add for add in adds if isinstance(add, dict) and isinstance(add.get("node"), dict)]
     by_id = {_int(add["node"].get("id")): add for add in adds}
@@ -228,19 +237,10 @@ def _adds_in_order(adds: list) -> list[dict]:
     children: dict[int | None, list[dict]] = {}
     for add in adds:
         children.setdefault(_int(add.get("parentId")), []).append(add)
-
-    def rank(add: dict) -> int:  # how many siblings follow it
-        seen, steps, next_id = set(), 0, _int(add.get("nextId"))
-        while next_id in by_id and next_id not in seen and by_id[next_id].get("parentId") == add.get("parentId"):
-            seen.add(next_id)
-            steps += 1
-            next_id = _int(by_id[next_id].get("nextId"))
-        return steps
-
-    for siblings in children.values():
-        siblings.sort(key=rank, reverse=True)
-    ordered, visited = [], set()
+    for parent, siblings in children.items():
+        children[parent] = _chained(siblings, by_id)
     roots = [add for parent, siblings in children.items() if parent not in by_id for add in siblings]
+    ordered, visited = [], set()
     stack = list(reversed(adds)) + list(reversed(roots))  # roots first, leftovers (cycles) last
     while stack:
         add = stack.pop()
@@ -250,6 +250,21 @@ def _adds_in_order(adds: list) -> list[dict]:
         ordered.append(add["node"])
         stack.extend(reversed(children.get(_int(add["node"].get("id")), [])))
     return ordered
+
+
+def _chained(siblings: list[dict], by_id: dict) -> list[dict]:
+    """Siblings in nextId order: each chain from a sibling that no other points to."""
+    pointed = {_int(add.get("nextId")) for add in siblings}
+    ordered, seen = [], set()
+    for head in siblings:
+        add = head
+        if _int(add["node"].get("id")) in pointed:
+            continue
+        while add is not None and id(add) not in seen and add.get("parentId") == head.get("parentId"):
+            seen.add(id(add))
+            ordered.append(add)
+            add = by_id.get(_int(add.get("nextId")))
+    return ordered + [add for add in siblings if id(add) not in seen]
 
 
 def _int(value: Any) -> int | None:
@@ -263,7 +278,7 @@ def _incremental_scrub(data: dict, state: ScrubState) -> None:
         for added in adds:
             if isinstance(added, dict):
                 _node_scrub(added.get("node"), state)
-        if isinstance(adds, list):
+        if isinstance(adds, list) and _split_card_possible(adds):
             _texts_scrub([node for node in _adds_in_order(adds) if _is_text(node)], "textContent")
         for change in data.get("attributes") or []:
             _attribute_change_scrub(change, state)
@@ -274,6 +289,26 @@ def _incremental_scrub(data: dict, state: ScrubState) -> None:
         # A file input's value is "C:\\fakepath\\<file name>": names are never kept.
         if data.get("id") in state.sensitive_ids or data["text"].startswith("C:\\fakepath\\"):
             data["text"] = MASK * len(data["text"])
+
+
+def _split_card_possible(adds: list) -> bool:
+    """Whether the added text nodes may hold a card number between them, in whatever order.
+
+    Ordering them is not free. A number split across nodes lies in digits and
+    separators at the end of one node, in nodes made only of those, and at
+    the start of another: together at least 13 digits.
+    """
+    digits = 0
+    for add in adds:
+        node = add.get("node") if isinstance(add, dict) else None
+        if isinstance(node, dict) and _is_text(node):
+            text = node["textContent"]
+            head = text[:len(text) - len(text.lstrip(RUN_CHARS))]
+            if len(head) == len(text):
+                digits += len(NOT_DIGIT.sub("", text))
+            else:
+                digits += len(NOT_DIGIT.sub("", head)) + len(NOT_DIGIT.sub("", text[len(text.rstrip(RUN_CHARS)):]))
+    return digits >= CARD_MIN
 
 
 def _is_text(node: dict) -> bool:
