@@ -54,15 +54,17 @@ def scrubber_at(rev: str):
     return module
 
 
-def timed(work, texts: list[bytes], rounds: int) -> float:
-    """Median seconds of one pass over all texts."""
-    samples = []
+def timed(works: dict, texts: list[bytes], rounds: int) -> dict[str, float]:
+    """Median milliseconds of one pass over all texts, per work; the works take turns in each
+    round so that a change in the machine's load falls on all of them."""
+    samples = {name: [] for name in works}
     for _ in range(rounds):
-        started = time.perf_counter()
-        for text in texts:
-            work(text)
-        samples.append(time.perf_counter() - started)
-    return statistics.median(samples)
+        for name, work in works.items():
+            started = time.perf_counter()
+            for text in texts:
+                work(text)
+            samples[name].append(time.perf_counter() - started)
+    return {name: statistics.median(values) * 1000 for name, values in samples.items()}
 
 
 def scrub_work(module, restore):
@@ -96,12 +98,12 @@ def main() -> None:
     rows = []
     for name, texts in workloads.items():
         rounds = args.rounds if len(texts) > 1 else max(3, args.rounds // 5)
-        parse = timed(orjson.loads, texts, rounds)
-        row = {"workload": name, "batches": len(texts), "bytes": sum(map(len, texts)), "parse_ms": parse * 1000,
-               "scrub_ms": timed(scrub_work(scrub, events_restore), texts, rounds) * 1000}
+        works = {"parse": orjson.loads, "scrub": scrub_work(scrub, events_restore)}
         if baseline:
-            row["baseline_ms"] = timed(scrub_work(baseline, events_restore), texts, rounds) * 1000
-        rows.append(row)
+            works["baseline"] = scrub_work(baseline, events_restore)
+        times = timed(works, texts, rounds)
+        rows.append({"workload": name, "batches": len(texts), "bytes": sum(map(len, texts)),
+                     **{f"{work}_ms": ms for work, ms in times.items()}})
     print(f"| workload | batches | JSON bytes | parse (control) ms | scrub ms | scrub / parse |"
           + (f" {args.baseline} scrub ms | {args.baseline} / parse |" if baseline else ""))
     print("| --- | ---: | ---: | ---: | ---: | ---: |" + (" ---: | ---: |" if baseline else ""))

@@ -224,53 +224,6 @@ def _texts_scrub(holders: list[dict], key: str) -> None:
             holder[key] = after
 
 
-def _adds_in_order(adds: list) -> list[dict]:
-    """The nodes a mutation adds, in document order as far as their parentId and nextId tell.
-
-    rrweb lists them in no useful order, one node each. Siblings are chained
-    by nextId; subtrees are visited depth first. Hostile ids (cycles,
-    duplicates) only cost order, never a loop.
-    """
-    adds = [add for add in adds if isinstance(add, dict) and isinstance(add.get("node"), dict)]
-    by_id = {_int(add["node"].get("id")): add for add in adds}
-    by_id.pop(None, None)
-    children: dict[int | None, list[dict]] = {}
-    for add in adds:
-        children.setdefault(_int(add.get("parentId")), []).append(add)
-    for parent, siblings in children.items():
-        children[parent] = _chained(siblings, by_id)
-    roots = [add for parent, siblings in children.items() if parent not in by_id for add in siblings]
-    ordered, visited = [], set()
-    stack = list(reversed(adds)) + list(reversed(roots))  # roots first, leftovers (cycles) last
-    while stack:
-        add = stack.pop()
-        if id(add) in visited:
-            continue
-        visited.add(id(add))
-        ordered.append(add["node"])
-        stack.extend(reversed(children.get(_int(add["node"].get("id")), [])))
-    return ordered
-
-
-def _chained(siblings: list[dict], by_id: dict) -> list[dict]:
-    """Siblings in nextId order: each chain from a sibling that no other points to."""
-    pointed = {_int(add.get("nextId")) for add in siblings}
-    ordered, seen = [], set()
-    for head in siblings:
-        add = head
-        if _int(add["node"].get("id")) in pointed:
-            continue
-        while add is not None and id(add) not in seen and add.get("parentId") == head.get("parentId"):
-            seen.add(id(add))
-            ordered.append(add)
-            add = by_id.get(_int(add.get("nextId")))
-    return ordered + [add for add in siblings if id(add) not in seen]
-
-
-def _int(value: Any) -> int | None:
-    return value if type(value) is int else None
-
-
 def _incremental_scrub(data: dict, state: ScrubState) -> None:
     source = data.get("source")
     if source == MUTATION:
@@ -279,7 +232,11 @@ def _incremental_scrub(data: dict, state: ScrubState) -> None:
             if isinstance(added, dict):
                 _node_scrub(added.get("node"), state)
         if isinstance(adds, list) and _split_card_possible(adds):
-            _texts_scrub([node for node in _adds_in_order(adds) if _is_text(node)], "textContent")
+            # rrweb adds a node once its parent and next sibling are in: the
+            # list runs backwards through the document, so its text is read
+            # reversed. A client that orders them otherwise is not one of ours.
+            texts = [add["node"] for add in reversed(adds) if isinstance(add, dict) and isinstance(add.get("node"), dict)]
+            _texts_scrub([node for node in texts if _is_text(node)], "textContent")
         for change in data.get("attributes") or []:
             _attribute_change_scrub(change, state)
         texts = data.get("texts")
@@ -294,7 +251,7 @@ def _incremental_scrub(data: dict, state: ScrubState) -> None:
 def _split_card_possible(adds: list) -> bool:
     """Whether the added text nodes may hold a card number between them, in whatever order.
 
-    Ordering them is not free. A number split across nodes lies in digits and
+    Joining them is not free. A number split across nodes lies in digits and
     separators at the end of one node, in nodes made only of those, and at
     the start of another: together at least 13 digits.
     """

@@ -197,8 +197,8 @@ def test_a_card_number_split_across_text_nodes_of_a_snapshot_is_masked(first, se
     assert len(node["childNodes"][0]["childNodes"][0]["textContent"]) == len(first)
 
 
-def test_a_card_number_split_across_added_nodes_is_masked_whatever_their_order_in_the_mutation():
-    adds = [
+def test_a_card_number_split_across_added_nodes_is_masked_in_the_order_rrweb_lists_them():
+    adds = [  # last sibling first, each parent before its children
         {"parentId": 1, "nextId": None, "node": element(12, "span")},
         {"parentId": 12, "nextId": None, "node": text_node(13, " 8888 1881")},
         {"parentId": 1, "nextId": 12, "node": element(11, "span")},
@@ -222,7 +222,7 @@ def test_text_nodes_without_a_card_number_are_kept_as_they_are():
     assert cards_scrub(["a", "b"]) == ["a", "b"]
 
 
-def test_hostile_adds_with_cycles_and_duplicate_ids_are_scrubbed_and_end():
+def test_hostile_adds_are_scrubbed_without_error():
     adds = [
         {"parentId": 5, "nextId": 5, "node": text_node(5, "4012 8888")},
         {"parentId": 5, "nextId": 5, "node": text_node(5, " 8888 1881")},
