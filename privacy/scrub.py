@@ -20,8 +20,6 @@ DIGIT_RUN = re.compile(r"(?:[0-9]{3,}(?:[.\-][\s\u200b]*|[\s\u200b]+))*[0-9]+")
 CARD_MIN, CARD_MAX = 13, 19
 # What every such run of 13 digits or more starts with: a cheap test first.
 CARD_CANDIDATE = re.compile(r"[0-9][0-9.\-\s\u200b]{12}")
-NOT_DIGIT = re.compile(r"[^0-9]+")
-RUN_CHARS = "0123456789.-\u200b" + "".join(chr(c) for c in range(0x3001) if chr(c).isspace())  # what a run is made of
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 CARD_AUTOCOMPLETE = re.compile(r"^cc-(number|csc|exp|exp-month|exp-year)$")
 CARD_NAME = re.compile(r"card.?num|cc.?num|cvc|cvv|csc|security.?code|expiry|expiration|cc.?exp", re.I)
@@ -231,12 +229,12 @@ def _incremental_scrub(data: dict, state: ScrubState) -> None:
         for added in adds:
             if isinstance(added, dict):
                 _node_scrub(added.get("node"), state)
-        if isinstance(adds, list) and _split_card_possible(adds):
+        if isinstance(adds, list):
             # rrweb adds a node once its parent and next sibling are in: the
             # list runs backwards through the document, so its text is read
             # reversed. A client that orders them otherwise is not one of ours.
-            texts = [add["node"] for add in reversed(adds) if isinstance(add, dict) and isinstance(add.get("node"), dict)]
-            _texts_scrub([node for node in texts if _is_text(node)], "textContent")
+            nodes = [add["node"] for add in reversed(adds) if isinstance(add, dict) and isinstance(add.get("node"), dict)]
+            _texts_scrub([node for node in nodes if _is_text(node)], "textContent")
         for change in data.get("attributes") or []:
             _attribute_change_scrub(change, state)
         texts = data.get("texts")
@@ -246,26 +244,6 @@ def _incremental_scrub(data: dict, state: ScrubState) -> None:
         # A file input's value is "C:\\fakepath\\<file name>": names are never kept.
         if data.get("id") in state.sensitive_ids or data["text"].startswith("C:\\fakepath\\"):
             data["text"] = MASK * len(data["text"])
-
-
-def _split_card_possible(adds: list) -> bool:
-    """Whether the added text nodes may hold a card number between them, in whatever order.
-
-    Joining them is not free. A number split across nodes lies in digits and
-    separators at the end of one node, in nodes made only of those, and at
-    the start of another: together at least 13 digits.
-    """
-    digits = 0
-    for add in adds:
-        node = add.get("node") if isinstance(add, dict) else None
-        if isinstance(node, dict) and _is_text(node):
-            text = node["textContent"]
-            head = text[:len(text) - len(text.lstrip(RUN_CHARS))]
-            if len(head) == len(text):
-                digits += len(NOT_DIGIT.sub("", text))
-            else:
-                digits += len(NOT_DIGIT.sub("", head)) + len(NOT_DIGIT.sub("", text[len(text.rstrip(RUN_CHARS)):]))
-    return digits >= CARD_MIN
 
 
 def _is_text(node: dict) -> bool:
