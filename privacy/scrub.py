@@ -13,10 +13,12 @@ from recorder.jsontext import text_repair
 
 MASK = "*"
 # A run of digits in groups split by whitespace of any kind (no-break and thin
-# spaces too), or by a dot or a dash and maybe whitespace. Every group but the last has 3 digits or more,
-# as in card numbers, so that a pager ("1 2 3 ... 12 13") is not one run.
+# spaces too), or by a dot or a dash and maybe whitespace. Every group but the
+# last has 3 digits or more (3 to 6 before a dot), as in card numbers (4-4-4-4,
+# 4-6-5), so that neither a pager ("1 2 3 ... 12 13") nor a decimal
+# ("1796233740.429") is one run.
 # static/recorder-js/src/luhn.js matches the same runs in the browser.
-DIGIT_RUN = re.compile(r"(?:[0-9]{3,}(?:[.\-][\s\u200b]*|[\s\u200b]+))*[0-9]+")
+DIGIT_RUN = re.compile(r"(?:[0-9]{3,6}\.[\s\u200b]*|[0-9]{3,}(?:-[\s\u200b]*|[\s\u200b]+))*[0-9]+")
 CARD_MIN, CARD_MAX = 13, 19
 # What every such run of 13 digits or more starts with: a cheap test first.
 CARD_CANDIDATE = re.compile(r"[0-9][0-9.\-\s\u200b]{12}")

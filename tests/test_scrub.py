@@ -159,6 +159,7 @@ def test_windows_found_with_prefix_sums_are_the_windows_that_pass_luhn(digits):
     "Page 1 2 3 4 5 6 7 8 9 10 11 12 13 14",  # a pager is not a card number
     "12 34 56 78 90 12 34 56 78",
     "1.2.3.4.5.6.7.8.9.10.11.12",
+    "started 1796233748.120",  # a timestamp in seconds: its 13 digits pass Luhn, but it is a decimal
 ])
 def test_numbers_in_short_groups_are_kept(text):
     assert text_scrub(text, emails=False) == text

@@ -1,12 +1,13 @@
 // Card numbers anywhere are masked: every 13-19 digit window of a digit run
 // that passes the Luhn check. A run's groups of digits may be split by
 // whitespace of any kind (no-break and thin spaces too), or by a dot or a
-// dash and maybe whitespace; every group but the last has 3 digits or more,
-// as in card numbers, so that "1 2 3 ... 12 13" (a pager) is not one run.
+// dash and maybe whitespace; every group but the last has 3 digits or more
+// (3 to 6 before a dot), as in card numbers (4-4-4-4, 4-6-5), so that neither
+// a pager ("1 2 3 ... 13") nor a decimal ("1796233740.429") is one run.
 // Windows, not the whole run: a card number next to other digits must not
 // hide in a longer number. privacy/scrub.py does the same on the server.
 
-const RUN = /(?:\d{3,}(?:[.-][\s\u200b]*|[\s\u200b]+))*\d+/g
+const RUN = /(?:\d{3,6}\.[\s\u200b]*|\d{3,}(?:-[\s\u200b]*|[\s\u200b]+))*\d+/g
 
 export function luhnValid(digits) {
   let sum = 0

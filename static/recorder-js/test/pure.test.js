@@ -83,6 +83,7 @@ test('luhn: card numbers are found and masked, other digit runs are left alone',
     ['4000\u202f0566\u20095566\u200a5556', true], // narrow, thin and hair spaces
     ['qty 2 4111 1111 1111 1111', true], // next to other digits
     ['1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20', false], // a pager
+    ['started 1796233748.120', false], // a timestamp: its digits pass Luhn, but it is a decimal
     ['', false],
   ]
   for (const [text, want] of cases) assert.equal(hasCardNumber(text), want, text)
