@@ -22,6 +22,8 @@ DIGIT_RUN = re.compile(r"(?:[0-9]{3,6}\.[\s\u200b]*|[0-9]{3,}(?:-[\s\u200b]*|[\s
 CARD_MIN, CARD_MAX = 13, 19
 # What every such run of 13 digits or more starts with: a cheap test first.
 CARD_CANDIDATE = re.compile(r"[0-9][0-9.\-\s\u200b]{12}")
+NOT_DIGIT = re.compile(r"[^0-9]+")
+RUN_CHARS = "0123456789.-\u200b" + "".join(chr(c) for c in range(0x3001) if chr(c).isspace())  # what a run is made of
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 CARD_AUTOCOMPLETE = re.compile(r"^cc-(number|csc|exp|exp-month|exp-year)$")
 CARD_NAME = re.compile(r"card.?num|cc.?num|cvc|cvv|csc|security.?code|expiry|expiration|cc.?exp", re.I)
@@ -224,6 +226,53 @@ def _texts_scrub(holders: list[dict], key: str) -> None:
             holder[key] = after
 
 
+def _adds_in_order(adds: list) -> list[dict]:
+    """The nodes a mutation adds, in document order as far as their parentId and nextId tell.
+
+    rrweb lists them in no useful order, one node each. Siblings are chained
+    by nextId; subtrees are visited depth first. Hostile ids (cycles,
+    duplicates) only cost order, never a loop.
+    """
+    adds = [add for add in adds if isinstance(add, dict) and isinstance(add.get("node"), dict)]
+    by_id = {_int(add["node"].get("id")): add for add in adds}
+    by_id.pop(None, None)
+    children: dict[int | None, list[dict]] = {}
+    for add in adds:
+        children.setdefault(_int(add.get("parentId")), []).append(add)
+    for parent, siblings in children.items():
+        children[parent] = _chained(siblings, by_id)
+    roots = [add for parent, siblings in children.items() if parent not in by_id for add in siblings]
+    ordered, visited = [], set()
+    stack = list(reversed(adds)) + list(reversed(roots))  # roots first, leftovers (cycles) last
+    while stack:
+        add = stack.pop()
+        if id(add) in visited:
+            continue
+        visited.add(id(add))
+        ordered.append(add["node"])
+        stack.extend(reversed(children.get(_int(add["node"].get("id")), [])))
+    return ordered
+
+
+def _chained(siblings: list[dict], by_id: dict) -> list[dict]:
+    """Siblings in nextId order: each chain from a sibling that no other points to."""
+    pointed = {_int(add.get("nextId")) for add in siblings}
+    ordered, seen = [], set()
+    for head in siblings:
+        add = head
+        if _int(add["node"].get("id")) in pointed:
+            continue
+        while add is not None and id(add) not in seen and add.get("parentId") == head.get("parentId"):
+            seen.add(id(add))
+            ordered.append(add)
+            add = by_id.get(_int(add.get("nextId")))
+    return ordered + [add for add in siblings if id(add) not in seen]
+
+
+def _int(value: Any) -> int | None:
+    return value if type(value) is int else None
+
+
 def _incremental_scrub(data: dict, state: ScrubState) -> None:
     source = data.get("source")
     if source == MUTATION:
@@ -231,12 +280,8 @@ def _incremental_scrub(data: dict, state: ScrubState) -> None:
         for added in adds:
             if isinstance(added, dict):
                 _node_scrub(added.get("node"), state)
-        if isinstance(adds, list):
-            # rrweb adds a node once its parent and next sibling are in: the
-            # list runs backwards through the document, so its text is read
-            # reversed. A client that orders them otherwise is not one of ours.
-            nodes = [add["node"] for add in reversed(adds) if isinstance(add, dict) and isinstance(add.get("node"), dict)]
-            _texts_scrub([node for node in nodes if _is_text(node)], "textContent")
+        if isinstance(adds, list) and _split_card_possible(adds):
+            _texts_scrub([node for node in _adds_in_order(adds) if _is_text(node)], "textContent")
         for change in data.get("attributes") or []:
             _attribute_change_scrub(change, state)
         texts = data.get("texts")
@@ -246,6 +291,30 @@ def _incremental_scrub(data: dict, state: ScrubState) -> None:
         # A file input's value is "C:\\fakepath\\<file name>": names are never kept.
         if data.get("id") in state.sensitive_ids or data["text"].startswith("C:\\fakepath\\"):
             data["text"] = MASK * len(data["text"])
+
+
+def _split_card_possible(adds: list) -> bool:
+    """Whether the added text nodes may hold a card number between them, in whatever order.
+
+    Ordering them is not free. A number split across nodes lies in digits and
+    separators at the end of one node, in nodes made only of those, and at
+    the start of another: together at least 13 digits.
+    """
+    texts = [add["node"]["textContent"] for add in adds if isinstance(add, dict) and isinstance(add.get("node"), dict)
+             and _is_text(add["node"])]
+    if len(texts) < 2 or len(NOT_DIGIT.sub("", "".join(texts))) < CARD_MIN:
+        return False
+    digits = 0
+    for add in adds:
+        node = add.get("node") if isinstance(add, dict) else None
+        if isinstance(node, dict) and _is_text(node):
+            text = node["textContent"]
+            head = text[:len(text) - len(text.lstrip(RUN_CHARS))]
+            if len(head) == len(text):
+                digits += len(NOT_DIGIT.sub("", text))
+            else:
+                digits += len(NOT_DIGIT.sub("", head)) + len(NOT_DIGIT.sub("", text[len(text.rstrip(RUN_CHARS)):]))
+    return digits >= CARD_MIN
 
 
 def _is_text(node: dict) -> bool:
