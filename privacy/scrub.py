@@ -240,7 +240,8 @@ def _adds_in_order(adds: list) -> list[dict]:
     for add in adds:
         children.setdefault(_int(add.get("parentId")), []).append(add)
     for parent, siblings in children.items():
-        children[parent] = _chained(siblings, by_id)
+        if len(siblings) > 1:
+            children[parent] = _chained(siblings, by_id)
     roots = [add for parent, siblings in children.items() if parent not in by_id for add in siblings]
     ordered, visited = [], set()
     stack = list(reversed(adds)) + list(reversed(roots))  # roots first, leftovers (cycles) last
