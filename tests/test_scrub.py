@@ -3,7 +3,7 @@ import json
 import re
 
 import pytest
-from hypothesis import given, settings as hsettings, strategies as st
+from hypothesis import assume, given, settings as hsettings, strategies as st
 
 from privacy.scrub import ScrubState, _card_digits, cards_scrub, events_scrub, is_sensitive_input, luhn_valid, text_scrub
 
@@ -39,6 +39,9 @@ def test_known_card_numbers_are_luhn_valid(number):
 @hsettings(max_examples=300, deadline=None)
 @given(number=card_numbers, sep=separators, before=surrounding, after=surrounding)
 def test_no_planted_card_number_survives_in_text(number, sep, before, after):
+    # Digits glued to the left of a dotted number make its first group a decimal's integer part
+    # (`1796233748.120`): the one shape the rule leaves alone, as the README says.
+    assume(not (sep == "." and before[-1:].isdigit()))
     text = before + formatted(number, sep) + after
     scrubbed = text_scrub(text, emails=False)
     assert number not in digits_only(scrubbed)
