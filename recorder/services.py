@@ -21,6 +21,7 @@ from ops import metrics
 from privacy.scrub import ScrubState, events_scrub
 
 from .models import Chunk, PageView, Segment, Session
+from .rollups import rollup_session_stored
 from .processing import BatchError, Summary, batch_parse, batch_summarise, events_encode, events_restore
 
 log = logging.getLogger(__name__)
@@ -168,6 +169,7 @@ def _commit(session_id, prepared: list[Prepared], lease: datetime, sensitive_ids
         stored += 1
     if stored:
         session.scrub_ids = sorted(sensitive_ids)[-5000:]
+        rollup_session_stored(session=session)  # before save: it compares with the row as it was
         session.save()
     return stored
 
@@ -232,7 +234,7 @@ def _session_merge(session: Session, summary: Summary, stored: int, received_at:
     session.received_at = max(session.received_at or received_at, received_at)
     _session_facts(session, summary)
     PageView.objects.bulk_create(
-        PageView(session_id=session.pk, url=p["url"], title=p["title"], kind=p["kind"], at=_ms(p["at"]))
+        PageView(session_id=session.pk, site_id=session.site_id, url=p["url"], title=p["title"], kind=p["kind"], at=_ms(p["at"]))
         for p in summary.pages
     )
 
