@@ -3,9 +3,9 @@ import gzip
 import time
 
 from django.http import HttpResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, mixins, viewsets
+from rest_framework.generics import get_object_or_404  # a malformed id is a 404, not a 500
 from rest_framework.decorators import action
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers

@@ -18,7 +18,7 @@ def sites_for_user(user):
 
 def membership_get(user, site_id: int) -> Membership:
     """The user's membership of a site; a non-member gets 404, never 403."""
-    if not user.is_authenticated:
+    if not user.is_authenticated or not 0 < int(site_id) < 2**63:  # a path's int may be past any id (and SQLite's range)
         raise Http404
     membership = Membership.objects.select_related("site").filter(site_id=site_id, user=user).first()
     if membership is None:
