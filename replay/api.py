@@ -58,24 +58,22 @@ class SessionPagination(BasePagination):
         raw = param_get(request.query_params, "cursor")
         cursor = cursor_decode(raw) if raw else None
         field = sort_field(request.query_params)
-        if raw and (cursor is None or cursor_parse(cursor, field) is None):
+        if raw and (cursor is None or cursor_parse(cursor.removeprefix("<"), field) is None):
             raise NotFound("Invalid cursor: use the `next` link of a previous page.")
         self.page = keyset_page(queryset, field=field, cursor=cursor)
         return self.page.items
 
     def get_paginated_response(self, data):
-        next_url = None
-        if self.page.next_cursor:
-            next_url = replace_query_param(
-                self.request.build_absolute_uri(), "cursor", cursor_encode(self.page.next_cursor),
-            )
-        return Response({"next": next_url, "results": data})
+        links = {
+            name: replace_query_param(self.request.build_absolute_uri(), "cursor", cursor_encode(cursor))
+            if cursor else None
+            for name, cursor in (("next", self.page.next_cursor), ("previous", self.page.previous_cursor))
+        }
+        return Response({**links, "results": data})
 
     def get_paginated_response_schema(self, schema):
-        return {
-            "type": "object", "required": ["results"],
-            "properties": {"next": {"type": "string", "nullable": True, "format": "uri"}, "results": schema},
-        }
+        link = {"type": "string", "nullable": True, "format": "uri"}
+        return {"type": "object", "required": ["results"], "properties": {"next": link, "previous": link, "results": schema}}
 
     def get_schema_operation_parameters(self, view):
         return [{"name": "cursor", "required": False, "in": "query", "description": "The page after this one's `next`.",

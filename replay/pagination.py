@@ -32,6 +32,7 @@ class Page:
     items: list
     next_cursor: str | None
     next_query: str | None = None  # the dashboard's link to the next page, with the filters
+    previous_cursor: str | None = None  # `<` + the first row's cursor: the page before this one
 
 
 def cursor_of(session, field: str) -> str:
@@ -83,14 +84,24 @@ def keyset_after(sessions: QuerySet, field: str, key: tuple) -> QuerySet:
 
 
 def keyset_page(sessions: QuerySet, *, field: str, cursor: str | None) -> Page:
-    """One page after `cursor` (None or unreadable: the first page)."""
-    key = cursor_parse(cursor, field) if cursor else None
+    """One page after `cursor`, or before it if it starts with `<` (None or unreadable: the first page)."""
+    backwards = bool(cursor) and cursor.startswith("<")
+    key = cursor_parse(cursor.lstrip("<"), field) if cursor else None
+    if key is not None and backwards:
+        before = sessions.filter(GreaterThan(Row(F(field), F("id")), _key(field, *key)))
+        items = list(before.order_by(F(field).asc(), F("id").asc())[: PAGE_SIZE + 1])[::-1]
+        more_before = len(items) > PAGE_SIZE
+        items = items[-PAGE_SIZE:]
+        return Page(items=items, next_cursor=cursor_of(items[-1], field) if items else None,
+                    previous_cursor="<" + cursor_of(items[0], field) if more_before else None)
     if key is not None:
         sessions = keyset_after(sessions, field, key)
     items = list(sessions[: PAGE_SIZE + 1])
+    previous = "<" + cursor_of(items[0], field) if key is not None and items else None
     if len(items) > PAGE_SIZE:
-        return Page(items=items[:PAGE_SIZE], next_cursor=cursor_of(items[PAGE_SIZE - 1], field))
-    return Page(items=items, next_cursor=None)
+        return Page(items=items[:PAGE_SIZE], next_cursor=cursor_of(items[PAGE_SIZE - 1], field),
+                    previous_cursor=previous)
+    return Page(items=items, next_cursor=None, previous_cursor=previous)
 
 
 def neighbours(sessions: QuerySet, current, *, field: str) -> tuple[object | None, object | None]:

@@ -155,3 +155,23 @@ def test_the_keyset_condition_is_one_row_comparison_the_index_applies(twenty_tho
     plan = _plan(sql, sql_params)
     assert "Index Cond: ((site_id = " in plan and "ROW(started_at, id) <" in plan, plan
     assert PageView.objects.count() == 80_000
+
+
+def test_the_api_previous_link_walks_back_the_same_pages(client, site, owner):
+    from rest_framework.authtoken.models import Token
+
+    many(site, 130)
+    headers = {"HTTP_AUTHORIZATION": f"Token {Token.objects.create(user=owner).key}"}
+    pages, body = [], client.get(reverse("api-site-sessions", args=[site.pk]), {"sort": "longest"}, **headers).json()
+    assert body["previous"] is None
+    while True:
+        pages.append([row["id"] for row in body["results"]])
+        if not body["next"]:
+            break
+        body = client.get(body["next"], **headers).json()
+    back = []
+    while body["previous"]:
+        body = client.get(body["previous"], **headers).json()
+        back.append([row["id"] for row in body["results"]])
+    assert [len(p) for p in pages] == [50, 50, 30]
+    assert back == pages[-2::-1]
