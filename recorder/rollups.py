@@ -68,6 +68,12 @@ def rollup_session_stored(*, session: Session) -> None:
     _apply(session.site_id, days, pages)
 
 
+def rollups_sessions_stored(*, sessions: list[Session]) -> None:
+    """`rollup_session_stored` for each of these sessions (changed in memory, rows not yet saved), in id order."""
+    for session in sorted(sessions, key=lambda s: str(s.pk)):
+        rollup_session_stored(session=session)
+
+
 def _urls(session_id, *, newest: int | None = None) -> list[str]:
     """The session's page URLs (cut as stored in the roll-up), oldest first, or only the `newest` ones."""
     views = PageView.objects.filter(session_id=session_id).order_by("-id").values_list("url", flat=True)
