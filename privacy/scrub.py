@@ -12,8 +12,18 @@ from typing import Any
 from recorder.jsontext import text_repair
 
 MASK = "*"
-# A run of 13 or more digits, optionally split by single spaces or dashes.
-DIGIT_RUN = re.compile(r"[0-9](?:[ -]?[0-9]){12,}")
+# A run of digits in groups split by whitespace of any kind (no-break and thin
+# spaces too), or by a dot or a dash and maybe whitespace. Every group but the
+# last has 3 digits or more (3 to 6 before a dot), as in card numbers (4-4-4-4,
+# 4-6-5), so that neither a pager ("1 2 3 ... 12 13") nor a decimal
+# ("1796233740.429") is one run.
+# static/recorder-js/src/luhn.js matches the same runs in the browser.
+DIGIT_RUN = re.compile(r"(?:[0-9]{3,6}\.[\s\u200b]*|[0-9]{3,}(?:-[\s\u200b]*|[\s\u200b]+))*[0-9]+")
+CARD_MIN, CARD_MAX = 13, 19
+# What every such run of 13 digits or more starts with: a cheap test first.
+CARD_CANDIDATE = re.compile(r"[0-9][0-9.\-\s\u200b]{12}")
+NOT_DIGIT = re.compile(r"[^0-9]+")
+RUN_CHARS = "0123456789.-\u200b" + "".join(chr(c) for c in range(0x3001) if chr(c).isspace())  # what a run is made of
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 CARD_AUTOCOMPLETE = re.compile(r"^cc-(number|csc|exp|exp-month|exp-year)$")
 CARD_NAME = re.compile(r"card.?num|cc.?num|cvc|cvv|csc|security.?code|expiry|expiration|cc.?exp", re.I)
@@ -21,7 +31,7 @@ TEXT_ATTRIBUTES = ("value", "placeholder", "title", "alt", "aria-label")
 
 # rrweb constants (rrweb-snapshot NodeType and IncrementalSource).
 FULL_SNAPSHOT, INCREMENTAL = 2, 3
-ELEMENT = 2
+ELEMENT, TEXT = 2, 3
 MUTATION, INPUT = 0, 5
 
 
@@ -35,20 +45,45 @@ def luhn_valid(digits: str) -> bool:
     return total % 10 == 0
 
 
+def _card_digits(digits: str) -> list[bool]:
+    """Which digits lie in a 13-19 digit window that passes Luhn.
+
+    Prefix sums make each window O(1): a hostile batch may hold a megabyte of
+    digits. In a window ending before `end`, the digits doubled are those
+    whose index has the parity of `end`.
+    """
+    sums = ([0], [0])  # sums[p][i]: digits before i, doubling those with index parity p
+    for index, char in enumerate(digits):
+        value = ord(char) - 48
+        doubled = value * 2 - 9 if value > 4 else value * 2
+        sums[0].append(sums[0][-1] + (doubled if index % 2 == 0 else value))
+        sums[1].append(sums[1][-1] + (value if index % 2 == 0 else doubled))
+    cover = [0] * (len(digits) + 1)
+    for length in range(CARD_MIN, min(CARD_MAX, len(digits)) + 1):
+        for start in range(len(digits) - length + 1):
+            end = start + length
+            prefix = sums[end % 2]
+            if (prefix[end] - prefix[start]) % 10 == 0:
+                cover[start] += 1
+                cover[end] -= 1
+    masked, depth = [], 0
+    for step in cover[:-1]:
+        depth += step
+        masked.append(depth > 0)
+    return masked
+
+
 def _mask_card(match: re.Match) -> str:
-    """Mask every 13-19 digit window of the run that passes Luhn.
+    """Mask every 13-19 digit window of the run that passes Luhn, keeping the separators.
 
     Windows, not the whole run: a card number next to other digits
     ("qty 2 4111 1111 1111 1111") must not hide inside a longer number.
     """
     text = match.group(0)
-    positions = [index for index, char in enumerate(text) if char.isdigit()]
-    digits = "".join(text[index] for index in positions)
-    masked = [False] * len(digits)
-    for length in range(13, min(19, len(digits)) + 1):
-        for start in range(len(digits) - length + 1):
-            if luhn_valid(digits[start:start + length]):
-                masked[start:start + length] = [True] * length
+    if len(text) < CARD_MIN:
+        return text
+    positions = [index for index, char in enumerate(text) if "0" <= char <= "9"]
+    masked = _card_digits("".join(text[index] for index in positions))
     if not any(masked):
         return text
     chars = list(text)
@@ -58,9 +93,26 @@ def _mask_card(match: re.Match) -> str:
     return "".join(chars)
 
 
+def cards_scrub(parts: list[str]) -> list[str]:
+    """Mask card numbers in strings read as one text, such as adjacent text nodes
+    (`<span>4012 8888</span><span> 8888 1881</span>`); the lengths stay."""
+    text = "".join(parts)
+    if not CARD_CANDIDATE.search(text):
+        return parts
+    masked = DIGIT_RUN.sub(_mask_card, text)
+    if masked == text:
+        return parts
+    out, start = [], 0
+    for part in parts:
+        out.append(masked[start:start + len(part)])
+        start += len(part)
+    return out
+
+
 def text_scrub(text: str, *, emails: bool) -> str:
     """Mask Luhn-valid card numbers (and e-mail addresses when asked) in a string."""
-    text = DIGIT_RUN.sub(_mask_card, text)
+    if CARD_CANDIDATE.search(text):
+        text = DIGIT_RUN.sub(_mask_card, text)
     if emails and "@" in text:
         text = EMAIL.sub(lambda m: MASK * len(m.group(0)), text)
     return text
@@ -139,35 +191,135 @@ def _strings_scrub(root: Any, emails: bool) -> None:
 
 
 def _node_scrub(node: Any, state: ScrubState) -> None:
-    """Walk a serialized node tree; mask the value of every sensitive input in place."""
+    """Walk a serialized node tree; mask the value of every sensitive input in place,
+    and card numbers split across its text nodes."""
+    texts = []
     stack = [node]
     while stack:
         current = stack.pop()
         if not isinstance(current, dict):
             continue
-        if current.get("type") == ELEMENT:
+        kind = current.get("type")
+        if kind == ELEMENT:
             attributes = current.get("attributes")
             if isinstance(attributes, dict) and is_sensitive_input(str(current.get("tagName", "")), attributes):
                 if isinstance(current.get("id"), int):
                     state.sensitive_ids.add(current["id"])
                 _mask_attribute(attributes, "value")
+        elif kind == TEXT and isinstance(current.get("textContent"), str) and not current.get("isStyle"):
+            texts.append(current)
         children = current.get("childNodes")
         if isinstance(children, list):
-            stack.extend(children)
+            stack.extend(reversed(children))  # document order
+    _texts_scrub(texts, "textContent")
+
+
+def _texts_scrub(holders: list[dict], key: str) -> None:
+    """Mask card numbers across the strings `holder[key]`, read in the order given."""
+    if len(holders) < 2:
+        return  # a single string was scrubbed on its own
+    parts = [holder[key] for holder in holders]
+    if not CARD_CANDIDATE.search("".join(parts)):
+        return
+    for holder, before, after in zip(holders, parts, cards_scrub(parts)):
+        if after is not before:
+            holder[key] = after
+
+
+def _adds_in_order(adds: list) -> list[dict]:
+    """The nodes a mutation adds, in document order as far as their parentId and nextId tell.
+
+    rrweb lists them in no useful order, one node each. Siblings are chained
+    by nextId; subtrees are visited depth first. Hostile ids (cycles,
+    duplicates) only cost order, never a loop.
+    """
+    adds = [add for add in adds if isinstance(add, dict) and isinstance(add.get("node"), dict)]
+    by_id = {_int(add["node"].get("id")): add for add in adds}
+    by_id.pop(None, None)
+    children: dict[int | None, list[dict]] = {}
+    for add in adds:
+        children.setdefault(_int(add.get("parentId")), []).append(add)
+    for parent, siblings in children.items():
+        if len(siblings) > 1:
+            children[parent] = _chained(siblings, by_id)
+    roots = [add for parent, siblings in children.items() if parent not in by_id for add in siblings]
+    ordered, visited = [], set()
+    stack = list(reversed(adds)) + list(reversed(roots))  # roots first, leftovers (cycles) last
+    while stack:
+        add = stack.pop()
+        if id(add) in visited:
+            continue
+        visited.add(id(add))
+        ordered.append(add["node"])
+        stack.extend(reversed(children.get(_int(add["node"].get("id")), [])))
+    return ordered
+
+
+def _chained(siblings: list[dict], by_id: dict) -> list[dict]:
+    """Siblings in nextId order: each chain from a sibling that no other points to."""
+    pointed = {_int(add.get("nextId")) for add in siblings}
+    ordered, seen = [], set()
+    for head in siblings:
+        add = head
+        if _int(add["node"].get("id")) in pointed:
+            continue
+        while add is not None and id(add) not in seen and add.get("parentId") == head.get("parentId"):
+            seen.add(id(add))
+            ordered.append(add)
+            add = by_id.get(_int(add.get("nextId")))
+    return ordered + [add for add in siblings if id(add) not in seen]
+
+
+def _int(value: Any) -> int | None:
+    return value if type(value) is int else None
 
 
 def _incremental_scrub(data: dict, state: ScrubState) -> None:
     source = data.get("source")
     if source == MUTATION:
-        for added in data.get("adds") or []:
+        adds = data.get("adds") or []
+        for added in adds:
             if isinstance(added, dict):
                 _node_scrub(added.get("node"), state)
+        if isinstance(adds, list) and _split_card_possible(adds):
+            _texts_scrub([node for node in _adds_in_order(adds) if _is_text(node)], "textContent")
         for change in data.get("attributes") or []:
             _attribute_change_scrub(change, state)
+        texts = data.get("texts")
+        if isinstance(texts, list):
+            _texts_scrub([text for text in texts if isinstance(text, dict) and isinstance(text.get("value"), str)], "value")
     elif source == INPUT and isinstance(data.get("text"), str):
         # A file input's value is "C:\\fakepath\\<file name>": names are never kept.
         if data.get("id") in state.sensitive_ids or data["text"].startswith("C:\\fakepath\\"):
             data["text"] = MASK * len(data["text"])
+
+
+def _split_card_possible(adds: list) -> bool:
+    """Whether the added text nodes may hold a card number between them, in whatever order.
+
+    Ordering them is not free. A number split across nodes lies in digits and
+    separators at the end of one node, in nodes made only of those, and at
+    the start of another: together at least 13 digits.
+    """
+    texts = [add["node"]["textContent"] for add in adds if isinstance(add, dict) and isinstance(add.get("node"), dict)
+             and _is_text(add["node"])]
+    if len(texts) < 2 or len(NOT_DIGIT.sub("", "".join(texts))) < CARD_MIN:
+        return False
+    digits = 0
+    for add in adds:
+        node = add.get("node") if isinstance(add, dict) else None
+        if isinstance(node, dict) and _is_text(node):
+            text = node["textContent"]
+            head = text[:len(text) - len(text.lstrip(RUN_CHARS))]
+            if len(head) == len(text):
+                digits += len(NOT_DIGIT.sub("", text))
+            else:
+                digits += len(NOT_DIGIT.sub("", head)) + len(NOT_DIGIT.sub("", text[len(text.rstrip(RUN_CHARS)):]))
+    return digits >= CARD_MIN
+
+
+def _is_text(node: dict) -> bool:
+    return node.get("type") == TEXT and isinstance(node.get("textContent"), str) and not node.get("isStyle")
 
 
 def _attribute_change_scrub(change: Any, state: ScrubState) -> None:

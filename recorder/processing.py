@@ -40,8 +40,10 @@ POSITION_SOURCES = (MOUSE_MOVE, TOUCH_MOVE, DRAG)
 NODE_DOCUMENT, NODE_DOCTYPE, NODE_ELEMENT, NODE_TEXT, NODE_CDATA, NODE_COMMENT = range(6)
 NODE_TYPES = range(6)
 _CONTROL = re.compile("[\x00\ud800-\udfff]")
-# A number that may overflow a double (JSON allows it; the readers after ingest refuse it).
-_HUGE_NUMBER = re.compile(rb"[0-9]{300}|[eE][-+]?[0-9]{3}")
+# A number that may overflow a double (JSON allows it; the readers after ingest refuse it): 300 digits in a
+# row, or a number token (after `:`, `,` or `[`) with a three-digit exponent. Not any `e123` in a string:
+# hex ids are full of them, and each such batch would take the slow path.
+_HUGE_NUMBER = re.compile(rb"[0-9]{300}|[:,\[][ \t\r\n]*-?[0-9]+(?:\.[0-9]+)?[eE][-+]?[0-9]{3}")
 
 
 class BatchError(Exception):

@@ -7,12 +7,13 @@ in one transaction; or marks it `failed` with the reason, keeping the body
 for a re-drive. The sweeper queues again what waited too long (a message the
 broker lost, a worker that died holding a lease).
 """
+import functools
 import logging
 import time
 from datetime import datetime, timedelta, timezone
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone as dj_timezone
 from user_agents import parse as ua_parse
@@ -21,7 +22,7 @@ from ops import metrics
 from privacy.scrub import ScrubState, events_scrub
 
 from .models import Chunk, PageView, Segment, Session
-from .rollups import rollup_session_stored
+from .rollups import rollups_sessions_stored
 from .processing import BatchError, Summary, batch_parse, batch_summarise, events_encode, events_restore
 
 log = logging.getLogger(__name__)
@@ -69,8 +70,7 @@ def chunks_process(*, chunk_ids: list[int]) -> int:
             prepared_groups.append((session_id, [_prepare(chunk, state) for chunk in group], state.sensitive_ids))
         started = time.perf_counter()
         with transaction.atomic():
-            for session_id, prepared, sensitive_ids in prepared_groups:
-                stored += _commit(session_id, prepared, lease, sensitive_ids)
+            stored = _commit(prepared_groups, lease)
         _observe([item for _, prepared, _ in prepared_groups for item in prepared], time.perf_counter() - started)
         return stored
     except Exception:
@@ -141,61 +141,109 @@ def _prepare(chunk: Chunk, state: ScrubState) -> Prepared:
     return item
 
 
-def _commit(session_id, prepared: list[Prepared], lease: datetime, sensitive_ids: set[int]) -> int:
-    """Write the outcome of one claim: chunks stored or failed, the session created or updated."""
-    storable = [item for item in prepared if not item.error]
-    session = _session_locked(session_id, storable[0].chunk) if storable else None
-    compacted = _seqs_compacted(session_id) if storable else set()
-    stored = 0
-    for item in prepared:
-        chunk = item.chunk
-        if not item.error and session.site_id != chunk.site_id:
-            item.error = "session_conflict: this session id belongs to another site"
-        mine = Chunk.objects.filter(pk=chunk.pk, status=Chunk.PENDING, lease_until=lease)
-        if item.error:
-            mine.update(status=Chunk.FAILED, error=item.error, lease_until=None)
-            continue
-        if chunk.seq in compacted:  # a late repeat of a batch already in a segment
-            mine.delete()
-            continue
-        if not mine.update(
-            status=Chunk.STORED, data=item.blob, body=None, lease_until=None, error="",
-            stored_bytes=len(item.blob), event_count=item.summary.event_count, first_ts=item.summary.first_ts,
-            last_ts=item.summary.last_ts, snapshots=item.summary.snapshots, stored_at=dj_timezone.now(),
-        ):
-            continue  # the lease ran out and another worker took it
-        chunk.status = Chunk.STORED
-        _session_merge(session, item.summary, len(item.blob), chunk.created_at)
-        stored += 1
-    if stored:
-        session.scrub_ids = sorted(sensitive_ids)[-5000:]
-        rollup_session_stored(session=session)  # before save: it compares with the row as it was
-        session.save()
-    return stored
+def _commit(groups: list[tuple], lease: datetime) -> int:
+    """Write the outcome of one claim, every session of it at once: a few statements, whatever its size.
+
+    Sessions are locked (and created) together, the chunks still ours are
+    locked, then stored, failed or dropped in bulk; the sessions' new state
+    and their page views are written in one statement each.
+    """
+    storable_ids = [session_id for session_id, prepared, _ in groups if any(not item.error for item in prepared)]
+    firsts = {session_id: next(i.chunk for i in prepared if not i.error) for session_id, prepared, _ in groups
+              if session_id in storable_ids}
+    sessions = _sessions_locked(firsts)
+    compacted: dict = {}
+    for session_id, seqs in Segment.objects.filter(session_id__in=storable_ids).values_list("session_id", "seqs"):
+        compacted.setdefault(session_id, set()).update(seqs)
+    ours = set(
+        Chunk.objects.select_for_update().filter(
+            pk__in=[item.chunk.pk for _, prepared, _ in groups for item in prepared],
+            status=Chunk.PENDING, lease_until=lease,
+        ).order_by("pk").values_list("pk", flat=True)
+    )
+    now = dj_timezone.now()
+    to_store, repeats, page_views, merged = [], [], [], {}
+    for session_id, prepared, sensitive_ids in groups:
+        session = sessions.get(session_id)
+        for item in prepared:
+            chunk = item.chunk
+            if chunk.pk not in ours:
+                continue  # the lease ran out and another worker took it
+            if not item.error and session.site_id != chunk.site_id:
+                item.error = "session_conflict: this session id belongs to another site"
+            if item.error:
+                Chunk.objects.filter(pk=chunk.pk).update(status=Chunk.FAILED, error=item.error, lease_until=None)
+                continue
+            if chunk.seq in compacted.get(session_id, ()):  # a late repeat of a batch already in a segment
+                repeats.append(chunk.pk)
+                continue
+            summary = item.summary
+            chunk.status, chunk.data, chunk.body, chunk.lease_until, chunk.error = Chunk.STORED, item.blob, None, None, ""
+            chunk.stored_bytes, chunk.event_count, chunk.stored_at = len(item.blob), summary.event_count, now
+            chunk.first_ts, chunk.last_ts, chunk.snapshots = summary.first_ts, summary.last_ts, summary.snapshots
+            to_store.append(chunk)
+            page_views += _session_merge(session, summary, len(item.blob), chunk.created_at)
+            session.scrub_ids = sorted(sensitive_ids)[-5000:]
+            merged[session_id] = session
+    if repeats:
+        Chunk.objects.filter(pk__in=repeats).delete()
+    _rows_update(Chunk, to_store, _STORED_FIELDS)
+    PageView.objects.bulk_create(page_views)
+    rollups_sessions_stored(sessions=list(merged.values()))  # before the update: it compares with the rows as they were
+    _rows_update(Session, list(merged.values()), _SESSION_FIELDS)
+    return len(to_store)
 
 
-def _seqs_compacted(session_id) -> set[int]:
-    return {seq for seqs in Segment.objects.filter(session_id=session_id).values_list("seqs", flat=True) for seq in seqs}
+def _rows_update(model, objects: list, fields: list[str]) -> None:
+    """UPDATE each object's row with these fields, all in one go (psycopg pipelines executemany).
+
+    Django's bulk_update builds a CASE per field and row, which costs more
+    Python time than the whole chunk's processing.
+    """
+    if not objects:
+        return
+    columns = [model._meta.get_field(name) for name in fields]
+    quote = connection.ops.quote_name
+    sql = (f"UPDATE {quote(model._meta.db_table)} SET {', '.join(f'{quote(f.column)} = %s' for f in columns)} "
+           f"WHERE {quote(model._meta.pk.column)} = %s")
+    pk = model._meta.pk
+    rows = [[f.get_db_prep_save(getattr(obj, f.attname), connection) for f in columns]
+            + [pk.get_db_prep_save(obj.pk, connection)] for obj in objects]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
 
 
-def _session_locked(session_id, chunk: Chunk) -> Session:
-    """The session row, locked for this transaction; created from the chunk's sender if it is new."""
-    try:
-        return Session.objects.select_for_update().get(pk=session_id)
-    except Session.DoesNotExist:
-        pass
-    try:
-        with transaction.atomic():
-            return Session.objects.create(
-                id=session_id, site_id=chunk.site_id, visitor_id=str(chunk.sender.get("vid", ""))[:64],
-                **_device(chunk.sender),
-            )
-    except IntegrityError:  # created by a worker holding a later chunk of the same session
-        return Session.objects.select_for_update().get(pk=session_id)
+_STORED_FIELDS = ["status", "data", "body", "lease_until", "error", "stored_bytes", "event_count", "stored_at",
+                  "first_ts", "last_ts", "snapshots"]
+_SESSION_FIELDS = [f.name for f in Session._meta.concrete_fields if not f.primary_key and f.name not in ("site", "created_at")]
+
+
+def _sessions_locked(firsts: dict) -> dict:
+    """The sessions of these ids, locked for this transaction; the new ones created from their first chunk."""
+    def locked(ids) -> dict:
+        return {s.pk: s for s in Session.objects.select_for_update().filter(pk__in=sorted(ids)).order_by("pk")}
+
+    sessions = locked(firsts)
+    new = [session_id for session_id in firsts if session_id not in sessions]
+    if new:
+        # A worker holding a later chunk of the same session may create it first: then this one waits and reads it.
+        Session.objects.bulk_create([
+            Session(id=session_id, site_id=firsts[session_id].site_id,
+                    visitor_id=str(firsts[session_id].sender.get("vid", ""))[:64], **_device(firsts[session_id].sender))
+            for session_id in sorted(new)
+        ], ignore_conflicts=True)
+        sessions.update(locked(new))
+    return sessions
 
 
 def _device(sender: dict) -> dict:
     user_agent = str(sender.get("ua") or "")[:512]
+    return {**_agent_facts(user_agent), "user_agent": user_agent, "ip": sender.get("ip") or None}
+
+
+@functools.lru_cache(maxsize=2048)
+def _agent_facts(user_agent: str) -> dict:
+    """Browser, OS and device type of a user agent (parsing one takes about a millisecond; visitors share a few)."""
     agent = ua_parse(user_agent)
     if agent.is_bot:
         device = "bot"
@@ -205,18 +253,16 @@ def _device(sender: dict) -> dict:
         device = "mobile"
     else:
         device = "desktop"
-    return {
-        "user_agent": user_agent, "browser": agent.browser.family[:64], "os": agent.os.family[:64],
-        "device_type": device, "ip": sender.get("ip") or None,
-    }
+    return {"browser": agent.browser.family[:64], "os": agent.os.family[:64], "device_type": device}
 
 
 def _ms(timestamp: int) -> datetime:
     return datetime.fromtimestamp(timestamp / 1000, tz=timezone.utc)
 
 
-def _session_merge(session: Session, summary: Summary, stored: int, received_at: datetime) -> None:
-    """Fold one chunk's summary into the (locked) session row in memory; the caller saves it."""
+def _session_merge(session: Session, summary: Summary, stored: int, received_at: datetime) -> list[PageView]:
+    """Fold one chunk's summary into the (locked) session row in memory; the caller saves it and
+    writes the page views returned."""
     first, last = _ms(summary.first_ts), _ms(summary.last_ts)
     newest = session.last_activity_at is None or last >= session.last_activity_at
     session.started_at = min(session.started_at or first, first)
@@ -233,10 +279,8 @@ def _session_merge(session: Session, summary: Summary, stored: int, received_at:
         session.status = Session.FINISHED if summary.visibility == "hidden" else Session.ACTIVE
     session.received_at = max(session.received_at or received_at, received_at)
     _session_facts(session, summary)
-    PageView.objects.bulk_create(
-        PageView(session_id=session.pk, site_id=session.site_id, url=p["url"], title=p["title"], kind=p["kind"], at=_ms(p["at"]))
-        for p in summary.pages
-    )
+    return [PageView(session_id=session.pk, site_id=session.site_id, url=p["url"], title=p["title"], kind=p["kind"], at=_ms(p["at"]))
+            for p in summary.pages]
 
 
 def _session_facts(session: Session, summary: Summary) -> None:

@@ -166,3 +166,17 @@ def test_the_two_checks_agree_on_every_single_fault_of_every_kind_of_event():
         if bool(fast) != full:
             disagreements.append((json.dumps(event)[:300], "fast" if fast else "full"))
     assert not disagreements, f"{len(disagreements)} disagreements, e.g. {disagreements[:3]}"
+
+
+@pytest.mark.parametrize("vid", ["9e744c1d0a", "E123", "a1e999b"])
+def test_ids_that_look_like_exponents_take_the_fast_path(vid):
+    """Hex ids are full of `e` and digits: only a number token with a huge exponent is sent the slow way."""
+    batch = {**BASE, "vid": vid, "events": [{"type": 5, "timestamp": 1, "data": {"tag": "t", "payload": {"s": "1e400"}}}]}
+    assert _schema_read(encoded(batch)) is not None
+
+
+@pytest.mark.parametrize("number", ["1e400", "-2.5E+308", "[1E999]", " 7e308"])
+def test_a_number_that_overflows_a_double_is_sent_to_the_full_check(number):
+    text = b'{"v":1,"wid":3,"vid":"v","sid":"6c1b4e0e-43d5-4a8c-9b8a-5d2b0b1c9c11","seq":0,"events":[' + \
+        b'{"type":5,"timestamp":1,"data":{"tag":"t","payload":{"n":' + number.encode() + b'}}}]}'
+    assert _HUGE_NUMBER.search(text) and _schema_read(text) is None

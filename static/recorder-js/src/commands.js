@@ -1,6 +1,7 @@
 // The `__insp` command queue. The page's snippet pushes commands into an array
 // before we load; we take them and put an object in its place whose push()
 // runs commands at once. Unknown commands are ignored.
+import { cut } from './text.js'
 
 export function installQueue(win, run) {
   const queued = Array.isArray(win.__insp) ? win.__insp.slice() : []
@@ -20,7 +21,7 @@ export function normalizeTags(arg) {
   const out = {}
   let n = 0
   const put = (k, v) => {
-    if (k && n++ < 50) out[String(k).slice(0, 100)] = String(v).slice(0, 500)
+    if (k && n++ < 50) out[cut(k, 100)] = cut(v, 500)
   }
   if (typeof arg === 'string') put(arg, 'true')
   else if (arg && typeof arg === 'object' && !Array.isArray(arg)) {

@@ -1,7 +1,13 @@
-// Card numbers typed anywhere are masked: a run of 13-19 digits (single
-// spaces or dashes allowed between them) that passes the Luhn check.
+// Card numbers anywhere are masked: every 13-19 digit window of a digit run
+// that passes the Luhn check. A run's groups of digits may be split by
+// whitespace of any kind (no-break and thin spaces too), or by a dot or a
+// dash and maybe whitespace; every group but the last has 3 digits or more
+// (3 to 6 before a dot), as in card numbers (4-4-4-4, 4-6-5), so that neither
+// a pager ("1 2 3 ... 13") nor a decimal ("1796233740.429") is one run.
+// Windows, not the whole run: a card number next to other digits must not
+// hide in a longer number. privacy/scrub.py does the same on the server.
 
-const RUN = /\d(?:[ -]?\d){12,}/g
+const RUN = /(?:\d{3,6}\.[\s\u200b]*|\d{3,}(?:-[\s\u200b]*|[\s\u200b]+))*\d+/g
 
 export function luhnValid(digits) {
   let sum = 0
@@ -13,15 +19,26 @@ export function luhnValid(digits) {
   return sum % 10 === 0
 }
 
-function isCard(run) {
-  const digits = run.replace(/\D/g, '')
-  return digits.length <= 19 && luhnValid(digits)
+// Masks card numbers in a list of strings read as one text (adjacent text
+// nodes: `<span>4012 8888</span><span> 8888 1881</span>`); returns the list
+// itself when nothing was masked, else a new list of the same lengths.
+export function maskCards(parts) {
+  const text = parts.join('')
+  let out
+  text.replace(RUN, (run, at) => {
+    if (run.length < 13) return
+    const pos = []
+    for (let i = 0; i < run.length; i++) if (run[i] >= '0' && run[i] <= '9') pos.push(at + i)
+    const digits = pos.map((p) => text[p]).join('')
+    for (let n = 13; n <= 19; n++)
+      for (let s = 0; s + n <= digits.length; s++)
+        if (luhnValid(digits.slice(s, s + n))) for (let k = s; k < s + n; k++) (out = out || text.split(''))[pos[k]] = '*'
+  })
+  if (!out) return parts
+  let i = 0
+  return parts.map((p) => out.slice(i, (i += p.length)).join(''))
 }
 
-export function hasCardNumber(text) {
-  return !!text && (text.match(RUN) || []).some(isCard)
-}
+export const maskCardNumbers = (text) => text && maskCards([text])[0]
 
-export function maskCardNumbers(text) {
-  return text && text.replace(RUN, (run) => (isCard(run) ? '*'.repeat(run.length) : run))
-}
+export const hasCardNumber = (text) => !!text && maskCards([text])[0] !== text

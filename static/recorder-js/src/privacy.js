@@ -1,14 +1,22 @@
-import { hasCardNumber, maskCardNumbers } from './luhn.js'
+import { hasCardNumber, maskCards } from './luhn.js'
 
 // Privacy rules, applied in the browser so that nothing they forbid is sent.
 // Ignore: rrweb blocks the element (the replay shows an empty box of its size).
 // Mask: text becomes same-length `*`, and so do input values and the
-// attributes that carry text. Unmask only exempts inputs from maskAllInputs;
-// secret fields (passwords, one-time codes, card fields) can never be unmasked.
+// attributes that carry text. Unmask only exempts inputs (and rich-text
+// editors) from maskAllInputs; secret fields (passwords, one-time codes, card
+// fields) can never be unmasked. A contenteditable element is an input to the
+// visitor: with maskAllInputs its text is masked.
 const IGNORE = '.inspectletIgnore,.hindsight-ignore'
 const MASK = '.inspectlet-sensitive,.hindsight-mask'
 const UNMASK = '.inspectlet-whitelist,.hindsight-unmask'
-const TEXT_ATTRS = ['placeholder', 'title', 'alt', 'aria-label', 'aria-description', 'aria-valuetext', 'label', 'value']
+const EDITABLE = '[contenteditable]:not([contenteditable=false])'
+// In a masked area every attribute that may carry text is masked: all but
+// these, which lay the page out or point at its resources (and rrweb's own).
+// SVG has too many of those: there only the ones that carry text.
+const LAYOUT_ATTRS =
+  /^(class|id|style|type|role|rel|href|src|srcset|sizes|media|as|crossorigin|integrity|width|height|tabindex|dir|lang|hidden|disabled|checked|selected|readonly|required|multiple|open|for|name|contenteditable|draggable|autocomplete|maxlength|minlength|min|max|step|size|cols|rows|span|colspan|rowspan|loading|decoding|charset|http-equiv|xmlns.*|rr_.*|_.*)$/i
+const SVG_TEXT_ATTRS = /^(data-|aria-|title$|alt$|label$|content$)/i
 const SECRET_AUTOCOMPLETE = /(^|\s)(one-time-code|cc-number|cc-csc|cc-exp\S*|current-password|new-password)(\s|$)/i
 const CARD_NAME = /card.?num|cc.?num|cvc|cvv|csc|security.?code|exp(iry|iration)?/i
 // Every type listed, so that rrweb asks maskInputFn about every field and
@@ -42,6 +50,15 @@ export function createPrivacy(cfg, doc, getMirror) {
   const maskSel = joinSelectors(MASK, cfg.maskSelectors, isValid)
   const textMaskSel = cfg.maskAllText ? '*' : maskSel
   const unmaskSel = joinSelectors(UNMASK, cfg.unmaskSelectors, isValid)
+  // rrweb asks maskTextFn about text in these; an editor is let through only
+  // when unmasked and not inside a masked area.
+  const rrwebTextSel = cfg.maskAllInputs ? textMaskSel + ',' + EDITABLE : textMaskSel
+  function maskText(text, el) {
+    try {
+      if (el && !el.closest(textMaskSel) && el.closest(unmaskSel)) return text
+    } catch (e) {}
+    return starText(text)
+  }
 
   // "Show password" toggles turn a password field into a text field: remember
   // every element that was ever a password. takeRecords() in isSecret catches
@@ -101,36 +118,55 @@ export function createPrivacy(cfg, doc, getMirror) {
       return true
     }
   }
-  function maskAttrs(attrs, tag, type) {
+  function maskAttrs(attrs, tag, type, svg) {
     // Form values are maskInput's business; keep its decision.
     const formValue = /^(textarea|select)$/i.test(tag) || (/^input$/i.test(tag) && !/^(submit|button|reset)$/i.test(type || ''))
-    for (const a of TEXT_ATTRS) {
+    for (const a in attrs) {
       const v = attrs[a]
-      if (typeof v === 'string' && v && !(a === 'value' && formValue)) attrs[a] = starText(v)
+      const text = svg ? SVG_TEXT_ATTRS.test(a) : !LAYOUT_ATTRS.test(a)
+      if (typeof v === 'string' && v && text && !(a === 'value' && formValue)) attrs[a] = starText(v)
     }
   }
-  function walk(n, masked) {
+  // Card numbers are masked across adjacent text nodes: [[object, key]] in
+  // document order.
+  function cardScrub(slots) {
+    const parts = slots.map(([o, k]) => o[k] || '')
+    const masked = maskCards(parts)
+    if (masked !== parts) slots.forEach(([o, k], i) => masked[i] !== parts[i] && (o[k] = masked[i]))
+  }
+  function walk(n, masked, texts) {
     if (n.type === 2) {
       masked = masked || nodeMatches(n.id)
-      if (masked) maskAttrs(n.attributes, n.tagName, n.attributes.type)
+      if (masked) maskAttrs(n.attributes, n.tagName, n.attributes.type, n.isSVG)
     } else if (n.type === 3 && n.textContent && !n.isStyle) {
-      n.textContent = maskCardNumbers(n.textContent)
+      texts.push([n, 'textContent'])
     }
-    if (n.childNodes) for (const c of n.childNodes) walk(c, masked)
+    if (n.childNodes) for (const c of n.childNodes) walk(c, masked, texts)
+  }
+  const before = (a, b) => {
+    const x = getMirror().getNode(a[2])
+    const y = getMirror().getNode(b[2])
+    return x && y && x.compareDocumentPosition(y) & 2 ? 1 : -1
   }
 
   // Mutates an rrweb event in place before it is serialised.
   function scrub(e) {
     const d = e.data
-    if (e.type === 2) walk(d.node, false)
+    const texts = []
+    if (e.type === 2) walk(d.node, false, texts)
     else if (e.type === 3 && d.source === 0) {
-      for (const a of d.adds) walk(a.node, nodeMasked(a.parentId))
+      for (const a of d.adds) walk(a.node, nodeMasked(a.parentId), texts)
       for (const a of d.attributes) {
         const el = getMirror().getNode(a.id) || {}
-        if (nodeMasked(a.id)) maskAttrs(a.attributes, el.tagName, el.type)
+        if (nodeMasked(a.id)) maskAttrs(a.attributes, el.tagName, el.type, el instanceof SVGElement)
       }
-      for (const t of d.texts) t.value = maskCardNumbers(t.value)
+      // rrweb lists a mutation's added and changed text in no useful order;
+      // sorting costs, and only 13 digits between them can make a card number.
+      for (const t of texts) t[2] = t[0].id
+      for (const t of d.texts) texts.push([t, 'value', t.id])
+      if (/(\d\D*){13}/.test(texts.map(([o, k]) => o[k]).join(''))) texts.sort(before)
     }
+    cardScrub(texts)
   }
 
   const maskInputOptions = {}
@@ -141,10 +177,10 @@ export function createPrivacy(cfg, doc, getMirror) {
     maskSel,
     rrweb: {
       blockSelector: ignoreSel,
-      maskTextSelector: textMaskSel,
+      maskTextSelector: rrwebTextSel,
       maskInputOptions,
       maskInputFn: maskInput,
-      maskTextFn: starText,
+      maskTextFn: maskText,
     },
     scrub,
     stop: () => watcher.disconnect(),

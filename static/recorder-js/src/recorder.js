@@ -13,6 +13,7 @@ import { pageAllowed } from './patterns.js'
 import { createPrivacy, starText } from './privacy.js'
 import { createSessions } from './session.js'
 import { createStore } from './storage.js'
+import { cut } from './text.js'
 import { createTransport } from './transport.js'
 
 // rrweb options chosen for bytes (budget: 25 KB gzipped per recorded minute).
@@ -91,6 +92,7 @@ export function createRecorder(options, win) {
   let touchedAt = 0 // the visitor last pressed, released, typed or changed something
   let gestureAt = 0 // the first touch of the latest run of touches
   let thaw = 0 // timer freezing or releasing DOM changes
+  let failures = 0 // rrweb observer errors so far
   let pace = 0 // the biggest diff since the touch at paceOf
   let paceOf = -1
 
@@ -165,9 +167,11 @@ export function createRecorder(options, win) {
     transport.claim() // batches a previous page of this browser left unsent
     const stopRrweb = record({
       emit: guard(onEvent),
-      // rrweb reports its own observer failures here; swallow and stop.
+      // rrweb reports its own observer failures here (a DOM change too deep
+      // for its recursion, say): what it lost is taken again as a full
+      // snapshot; a page that keeps failing is no longer recorded.
       errorHandler: () => {
-        later(fail)
+        later(() => (++failures > 3 ? fail() : phase === 'recording' && record.takeFullSnapshot(true)))
         return true
       },
       checkoutEveryNms: cfg.checkoutMs,
@@ -418,7 +422,7 @@ export function createRecorder(options, win) {
     const a = cmd[1]
     if (name === 'identify') {
       if ((typeof a === 'string' && a) || typeof a === 'number') {
-        identity = String(a).slice(0, 255)
+        identity = cut(a, 255)
         custom('hs.identify', { id: identity })
       }
     } else if (name === 'tagSession') {

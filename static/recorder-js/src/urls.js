@@ -1,6 +1,7 @@
 // Request URLs recorded by hs.net: query values become `*` (unless the site
 // allows them), and credentials and fragments are always dropped, since both
 // often carry tokens.
+import { cut } from './text.js'
 
 export function scrubUrl(raw, base, keepQuery) {
   let u
@@ -17,7 +18,7 @@ export function scrubUrl(raw, base, keepQuery) {
     })
     u.search = '?' + parts.join('&')
   }
-  return u.href.slice(0, 1000)
+  return cut(u.href, 1000)
 }
 
 // Request body size when it is cheap to know, else -1 (FormData, streams).

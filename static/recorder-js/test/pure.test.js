@@ -10,7 +10,7 @@ import { DEFAULTS, normalizeConfig } from '../src/config.js'
 import { ID_KEYS, eventJson } from '../src/encode.js'
 import { gzipStored } from '../src/gzip.js'
 import { fnv1a32, isSampled, randomId, uuid4 } from '../src/ids.js'
-import { hasCardNumber, luhnValid, maskCardNumbers } from '../src/luhn.js'
+import { hasCardNumber, luhnValid, maskCardNumbers, maskCards } from '../src/luhn.js'
 import { navKind } from '../src/navigation.js'
 import { pageAllowed, urlMatches } from '../src/patterns.js'
 import { joinSelectors, starText, stars } from '../src/privacy.js'
@@ -76,14 +76,26 @@ test('luhn: card numbers are found and masked, other digit runs are left alone',
     ['card: 4111-1111-1111-1111 exp 12/30', true],
     ['5500005555555559', true],
     ['378282246310005', true], // Amex, 15 digits
-    ['4111111111111112', false],
+    ['4111111111111113', false], // no 13-19 digit window passes Luhn
     ['phone 0123456789', false],
-    ['order 12345678901234567890123', false], // too long to be a card
+    ['4000.0566.5566.5556', true],
+    ['4000\u00a00566\u00a05566\u00a05556', true], // no-break spaces
+    ['4000\u202f0566\u20095566\u200a5556', true], // narrow, thin and hair spaces
+    ['qty 2 4111 1111 1111 1111', true], // next to other digits
+    ['1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20', false], // a pager
+    ['started 1796233748.120', false], // a timestamp: its digits pass Luhn, but it is a decimal
     ['', false],
   ]
   for (const [text, want] of cases) assert.equal(hasCardNumber(text), want, text)
-  assert.equal(maskCardNumbers('pay 4111 1111 1111 1111 now'), 'pay ******************* now')
-  assert.equal(maskCardNumbers('id 4111111111111112'), 'id 4111111111111112')
+  assert.equal(maskCardNumbers('pay 4111 1111 1111 1111 now'), 'pay **** **** **** **** now')
+  assert.equal(maskCardNumbers('id 4111111111111113'), 'id 4111111111111113')
+})
+
+test('luhn: a card number split across adjacent texts is masked in each', () => {
+  assert.deepEqual(maskCards(['Card: 4012 8888', ' 8888 1881', ' ok']), ['Card: **** ****', ' **** ****', ' ok'])
+  assert.deepEqual(maskCards(['4012 8888 ', '\n    ', '8888 1881']), ['**** **** ', '\n    ', '**** ****'])
+  const plain = ['page 1', ' of 12']
+  assert.equal(maskCards(plain), plain)
 })
 
 test('request URLs lose query values, credentials and fragments', () => {

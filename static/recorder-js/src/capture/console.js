@@ -1,4 +1,5 @@
 import { listen, patch } from '../patch.js'
+import { cut } from '../text.js'
 
 // hs.error: uncaught errors, unhandled rejections, console.error / warn.
 // Console arguments are stringified and truncated (500 chars per argument,
@@ -19,17 +20,14 @@ export function stringifyArg(a) {
 }
 
 export function consoleMessage(args) {
-  return args
-    .map((a) => stringifyArg(a).slice(0, 500))
-    .join(' ')
-    .slice(0, 2000)
+  return cut(args.map((a) => cut(stringifyArg(a), 500)).join(' '), 2000)
 }
 
-const stackOf = (x) => (x && typeof x.stack === 'string' ? x.stack.slice(0, 2000) : '')
+const stackOf = (x) => (x && typeof x.stack === 'string' ? cut(x.stack, 2000) : '')
 const payload = (kind, message, stack, e) => ({
   kind,
-  message: message.slice(0, 2000),
-  source: String((e && e.filename) || '').slice(0, 500),
+  message: cut(message, 2000),
+  source: cut((e && e.filename) || '', 500),
   line: (e && e.lineno) | 0,
   col: (e && e.colno) | 0,
   stack,

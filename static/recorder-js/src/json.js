@@ -1,0 +1,49 @@
+// stringify(value, makeReplacer): JSON.stringify, and where the browser's own
+// gives up on a deep value (V8 throws RangeError past a few thousand levels;
+// a page's DOM can be that deep), the same text built with a stack. Each
+// attempt gets a fresh replacer from makeReplacer, since a replacer may keep
+// state (encode.js writes ids as differences).
+export function stringify(value, makeReplacer) {
+  try {
+    return JSON.stringify(value, makeReplacer && makeReplacer())
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e
+  }
+  return deep(value, makeReplacer ? makeReplacer() : (k, v) => v)
+}
+
+const skipped = (v) => v === undefined || typeof v === 'function' || typeof v === 'symbol'
+
+// The replacer is called once per value, in JSON.stringify's order.
+function deep(root, replace) {
+  const out = []
+  const stack = []
+  const replaced = (k, v) => replace(k, v && typeof v.toJSON === 'function' ? v.toJSON(k) : v)
+  const put = (v) => {
+    if (v !== null && typeof v === 'object') {
+      const arr = Array.isArray(v)
+      out.push(arr ? '[' : '{')
+      stack.push({ v, arr, keys: arr ? null : Object.keys(v), i: 0, n: 0 })
+    } else if (typeof v === 'number') out.push(isFinite(v) ? String(v) : 'null')
+    else out.push(skipped(v) ? 'null' : JSON.stringify(v))
+  }
+  put(replaced('', root))
+  while (stack.length) {
+    const f = stack[stack.length - 1]
+    if (f.i >= (f.arr ? f.v.length : f.keys.length)) {
+      out.push(f.arr ? ']' : '}')
+      stack.pop()
+    } else if (f.arr) {
+      if (f.n++) out.push(',')
+      const i = f.i++
+      put(replaced(String(i), f.v[i]))
+    } else {
+      const k = f.keys[f.i++]
+      const v = replaced(k, f.v[k])
+      if (skipped(v)) continue
+      out.push((f.n++ ? ',' : '') + JSON.stringify(k) + ':')
+      put(v)
+    }
+  }
+  return out.join('')
+}

@@ -1,0 +1,57 @@
+// A value too deep for the browser's JSON.stringify still becomes the same JSON text.
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { eventJson } from '../src/encode.js'
+import { stringify } from '../src/json.js'
+
+const nested = (depth) => {
+  const root = { type: 0, id: 1, childNodes: [] }
+  let at = root
+  for (let i = 2; i <= depth; i++) {
+    const node = { type: 2, tagName: 'div', attributes: { 'data-n': i }, childNodes: [], id: i }
+    at.childNodes.push(node)
+    at = node
+  }
+  at.childNodes.push({ type: 3, textContent: 'bottom 😀', id: depth + 1 })
+  return root
+}
+
+test('values JSON.stringify can write come out the same', () => {
+  for (const v of [null, 1, 'a"b', [1, undefined, () => 1, NaN, Infinity], { a: undefined, b: [{}], c: { toJSON: () => 'x' } }]) {
+    assert.equal(stringify(v), JSON.stringify(v))
+  }
+})
+
+test('the fallback writes what JSON.stringify would, with the replacer called once per value in order', () => {
+  const event = { type: 2, data: { node: nested(300), initialOffset: { top: 0, left: 0 } }, timestamp: 5 }
+  const calls = []
+  const replacer = () => (k, v) => (calls.push(k), v)
+  const expected = JSON.stringify(event, replacer())
+  const want = calls.splice(0)
+  // Force the fallback by making the first attempt throw as V8 does on deep values.
+  const original = JSON.stringify
+  let first = true
+  JSON.stringify = function (...args) {
+    if (first) {
+      first = false
+      throw new RangeError('Maximum call stack size exceeded')
+    }
+    return original.apply(this, args)
+  }
+  try {
+    assert.equal(stringify(event, replacer), expected)
+  } finally {
+    JSON.stringify = original
+  }
+  assert.deepEqual(calls, want)
+})
+
+test('a snapshot thousands of levels deep is encoded, ids as differences, and reads back', () => {
+  const event = { type: 2, data: { node: nested(20000), initialOffset: { top: 0, left: 0 } }, timestamp: 5 }
+  assert.throws(() => JSON.stringify(event), RangeError)
+  const text = eventJson(event)
+  assert.ok(text.startsWith('{"type":2,"data":{"node":{"type":0,"id":1,"childNodes":[{"type":2'))
+  // In JSON order a child's id comes before its parent's: the text node's id is
+  // 20001 - 1 (the root's), each parent's the step back down from it.
+  assert.ok(text.includes('"textContent":"bottom 😀","id":20000}],"id":-1}'), 'ids are written as differences')
+})
