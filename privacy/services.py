@@ -2,10 +2,12 @@
 import logging
 from datetime import timedelta
 
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from recorder.models import Chunk, PageView, Segment, Session
+from recorder.rollups import rollups_sessions_removed
 from recorder.storage import objects_delete
 from replay.recordings import session_all_parts, session_events
 from sites.models import Site
@@ -33,9 +35,11 @@ def sessions_delete(*, session_ids: list) -> int:
         keys = list(Segment.objects.filter(session_id__in=ids).values_list("key", flat=True))
         keys += list(Chunk.objects.filter(session_id__in=ids).exclude(key="").values_list("key", flat=True))
         objects_delete(keys)
-        for model in (PageView, Segment, Chunk):
-            model.objects.filter(session_id__in=ids).delete()
-        Session.objects.filter(pk__in=ids).delete()
+        with transaction.atomic():  # the roll-ups lose the sessions with their rows, not twice on a rerun
+            rollups_sessions_removed(session_ids=ids)
+            for model in (PageView, Segment, Chunk):
+                model.objects.filter(session_id__in=ids).delete()
+            Session.objects.filter(pk__in=ids).delete()
     return len(session_ids)
 
 

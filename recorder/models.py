@@ -59,6 +59,8 @@ class Session(models.Model):
 
 class PageView(models.Model):
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="pageviews")
+    # The session's site, copied by the worker so "visited URL contains" searches one site's pages only.
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, null=True, related_name="+", db_index=False)
     url = models.URLField(max_length=2048)
     title = models.CharField(max_length=512, blank=True)
     kind = models.CharField(max_length=10, default="load")
@@ -157,3 +159,33 @@ class Segment(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class DailyRollup(models.Model):
+    """A site's shown sessions started on one day (site time zone): what the overview adds up.
+
+    Kept by the worker as chunks are stored and by deletions (recorder/rollups.py);
+    `manage.py rebuildrollups` recomputes it from the sessions.
+    """
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    sessions = models.BigIntegerField(default=0)
+    duration_ms = models.BigIntegerField(default=0)
+    with_errors = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["site", "day"], name="rollup_site_day")]
+
+
+class PageRollup(models.Model):
+    """Page views of a site's shown sessions started on one day, per URL (cut to URL_MAX characters)."""
+
+    URL_MAX = 512  # 4 bytes a character at most: stays under a btree entry's limit
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    url = models.CharField(max_length=URL_MAX)
+    views = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["site", "day", "url"], name="pagerollup_site_day_url")]

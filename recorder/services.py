@@ -22,6 +22,7 @@ from ops import metrics
 from privacy.scrub import ScrubState, events_scrub
 
 from .models import Chunk, PageView, Segment, Session
+from .rollups import rollups_sessions_stored
 from .processing import BatchError, Summary, batch_parse, batch_summarise, events_encode, events_restore
 
 log = logging.getLogger(__name__)
@@ -188,6 +189,7 @@ def _commit(groups: list[tuple], lease: datetime) -> int:
         Chunk.objects.filter(pk__in=repeats).delete()
     _rows_update(Chunk, to_store, _STORED_FIELDS)
     PageView.objects.bulk_create(page_views)
+    rollups_sessions_stored(sessions=list(merged.values()))  # before the update: it compares with the rows as they were
     _rows_update(Session, list(merged.values()), _SESSION_FIELDS)
     return len(to_store)
 
@@ -277,7 +279,7 @@ def _session_merge(session: Session, summary: Summary, stored: int, received_at:
         session.status = Session.FINISHED if summary.visibility == "hidden" else Session.ACTIVE
     session.received_at = max(session.received_at or received_at, received_at)
     _session_facts(session, summary)
-    return [PageView(session_id=session.pk, url=p["url"], title=p["title"], kind=p["kind"], at=_ms(p["at"]))
+    return [PageView(session_id=session.pk, site_id=session.site_id, url=p["url"], title=p["title"], kind=p["kind"], at=_ms(p["at"]))
             for p in summary.pages]
 
 

@@ -3,16 +3,17 @@ import gzip
 import time
 
 from django.http import HttpResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, mixins, viewsets
+from rest_framework.generics import get_object_or_404  # a malformed id is a 404, not a 500
 from rest_framework.decorators import action
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.text import compress_sequence
 from rest_framework.exceptions import NotFound, PermissionDenied
-from rest_framework.pagination import CursorPagination
+from rest_framework.pagination import BasePagination, CursorPagination
 from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
 
 from ops import metrics
 from privacy.audit import audit_record
@@ -22,7 +23,8 @@ from recorder.processing import segment_decode
 from sites.models import Site
 from sites.selectors import membership_get, sites_for_user
 
-from .filters import SESSION_FILTER_PARAMS, sessions_filter
+from .filters import SESSION_FILTER_PARAMS, param_get, sessions_filter, sessions_sort, sort_field
+from .pagination import cursor_decode, cursor_encode, cursor_parse, keyset_page
 from .recordings import part_find, part_stored, session_events_json, session_parts
 from .selectors import sessions_for_site
 from .serializers import SessionDetailSerializer, SessionSerializer, SiteSerializer
@@ -48,9 +50,34 @@ class SiteViewSet(viewsets.ReadOnlyModelViewSet):
         return sites_for_user(self.request.user)
 
 
-class SessionPagination(CursorPagination):
-    ordering = ("-started_at", "-id")
-    page_size = 50
+class SessionPagination(BasePagination):
+    """Keyset pages of the session list (replay/pagination.py): `next` carries an opaque `cursor`."""
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.request = request
+        raw = param_get(request.query_params, "cursor")
+        cursor = cursor_decode(raw) if raw else None
+        field = sort_field(request.query_params)
+        if raw and (cursor is None or cursor_parse(cursor.removeprefix("<"), field) is None):
+            raise NotFound("Invalid cursor: use the `next` link of a previous page.")
+        self.page = keyset_page(queryset, field=field, cursor=cursor)
+        return self.page.items
+
+    def get_paginated_response(self, data):
+        links = {
+            name: replace_query_param(self.request.build_absolute_uri(), "cursor", cursor_encode(cursor))
+            if cursor else None
+            for name, cursor in (("next", self.page.next_cursor), ("previous", self.page.previous_cursor))
+        }
+        return Response({**links, "results": data})
+
+    def get_paginated_response_schema(self, schema):
+        link = {"type": "string", "nullable": True, "format": "uri"}
+        return {"type": "object", "required": ["results"], "properties": {"next": link, "previous": link, "results": schema}}
+
+    def get_schema_operation_parameters(self, view):
+        return [{"name": "cursor", "required": False, "in": "query", "description": "The page after this one's `next`.",
+                 "schema": {"type": "string"}}]
 
 
 class SiteSessionList(generics.ListAPIView):
@@ -67,12 +94,8 @@ class SiteSessionList(generics.ListAPIView):
         if getattr(self, "swagger_fake_view", False):
             return Session.objects.none()
         site = membership_get(self.request.user, self.kwargs["site_id"]).site
-        return sessions_filter(sessions_for_site(site), self.request.query_params)
-
-    def paginate_queryset(self, queryset):
-        if self.request.query_params.get("sort") == "longest":
-            self.paginator.ordering = ("-duration_ms", "-id")
-        return super().paginate_queryset(queryset)
+        params = self.request.query_params
+        return sessions_sort(sessions_filter(sessions_for_site(site), params), params)
 
 
 class SessionViewSet(mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):

@@ -1,92 +1,158 @@
-"""Session list filters, shared by the dashboard and the API; values come from the query string."""
-from datetime import timedelta
+"""Session list filters, shared by the dashboard and the API; values come from the query string.
 
-from django.db.models import QuerySet
+`SESSION_FILTERS` is the whole list: a query parameter's name, its help text,
+and the condition it adds for a value (None: the value means nothing, and is
+ignored). Adding a filter is adding a line. Every condition is one an index
+answers on Postgres (recorder/migrations/0004_scale.py): a b-tree in list
+order, a trigram index for "contains", a partial index for rare states, an
+EXISTS on the site's page views.
+"""
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone as dt_timezone
+from typing import Callable
+
+from django.db import connection
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.db.models.fields.json import KeyTextTransform
+from django.db.models.lookups import Exact
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
+from recorder.models import PageView
+
 from .selectors import LIVE_WINDOW_SECONDS
 
-SESSION_FILTER_PARAMS = [
-    ("date_from", "Started on or after this date (YYYY-MM-DD) or time (ISO 8601)."),
-    ("date_to", "Started on or before this date or time."),
-    ("min_duration", "At least this many seconds long."),
-    ("max_duration", "At most this many seconds long."),
-    ("identity", "Identity equals this."),
-    ("identity_contains", "Identity contains this."),
-    ("tag", "Has this tag key."),
-    ("tag_value", "With `tag`: the tag has this value."),
-    ("url", "Visited a page whose URL contains this."),
-    ("errors", "`1`: only sessions with errors."),
-    ("browser", "Browser family, e.g. Chrome."),
-    ("os", "Operating system family, e.g. Windows."),
-    ("device", "desktop, mobile, tablet or bot."),
-    ("live", "`1`: only sessions in progress."),
-    ("visitor", "Visitor id equals this."),
+Condition = Q | Exists | Exact | None
+
+
+@dataclass(frozen=True)
+class SessionFilter:
+    name: str
+    help: str
+    # (value, the other parameters) -> the condition; the value is stripped and never empty.
+    query: Callable[[str, Callable[[str], str]], Condition] | None
+
+
+def param_get(params, name: str) -> str:
+    """A query parameter, stripped; "" when missing, a list, or holding a NUL (Postgres refuses NUL)."""
+    value = params.get(name)
+    if not isinstance(value, str) or "\x00" in value:
+        return ""
+    return value.strip()[:1000]
+
+
+def number_parse(value: str, *, limit: int = 10**15) -> int | None:
+    """A non-negative integer in ASCII digits (not '²'), at most `limit` (5000 nines are the limit), else None."""
+    if not (value.isascii() and value.isdigit()):
+        return None
+    return limit if len(value.lstrip("0")) > len(str(limit)) else min(int(value), limit)
+
+
+def moment_parse(value: str, *, end: bool) -> datetime | None:
+    """A date (a "to" date includes the whole day) or an ISO 8601 time, aware; None if not one."""
+    # A bare date first: parse_datetime reads "2025-03-05" as that day's midnight, which
+    # would make a "to" date exclude the very day it names.
+    try:
+        if (day := parse_date(value)) is not None:
+            moment = timezone.make_aware(datetime.combine(day, datetime.min.time())) + timedelta(days=1 if end else 0)
+        elif (moment := parse_datetime(value)) is None:
+            return None
+        moment = moment if moment.tzinfo else timezone.make_aware(moment)
+        moment.astimezone(dt_timezone.utc)  # what the database is given: out of range near year 1 or 9999
+        return moment
+    except (ValueError, OverflowError):  # impossible (2025-02-30) or past datetime's range (9999-12-31 + 1 day)
+        return None
+
+
+_VERSION = re.compile(r"[\s/]*v?\d+(\.\d+)*\s*$", re.IGNORECASE)
+
+
+def _family(field: str) -> Callable[[str, Callable], Condition]:
+    """Browser or OS by name, ignoring case and a version: `chrome` finds Chrome and HeadlessChrome."""
+    def query(value: str, get) -> Condition:
+        name = _VERSION.sub("", value).strip()
+        return Q(**{f"{field}__icontains": name}) if name else None
+    return query
+
+
+def _tag(key: str, get) -> Condition:
+    value = get("tag_value")
+    if not value:
+        return Q(tags__has_key=key)
+    if connection.vendor == "postgresql":
+        return Q(tags__contains={key: value})  # `@>`: what the GIN index on tags answers
+    return Exact(KeyTextTransform(key, "tags"), value)
+
+
+def _visited(value: str, get) -> Condition:
+    return Exists(PageView.objects.filter(site_id=OuterRef("site_id"), session_id=OuterRef("pk"), url__icontains=value))
+
+
+def _live(value: str, get) -> Condition:
+    if value != "1":
+        return None
+    return Q(status="active", received_at__gte=timezone.now() - timedelta(seconds=LIVE_WINDOW_SECONDS))
+
+
+def _when(lookup: str, *, end: bool) -> Callable[[str, Callable], Condition]:
+    def query(value: str, get) -> Condition:
+        moment = moment_parse(value, end=end)
+        return Q(**{lookup: moment}) if moment is not None else None
+    return query
+
+
+def _seconds(lookup: str) -> Callable[[str, Callable], Condition]:
+    def query(value: str, get) -> Condition:
+        seconds = number_parse(value)
+        return Q(**{lookup: seconds * 1000}) if seconds is not None else None
+    return query
+
+
+def _equals(lookup: str) -> Callable[[str, Callable], Condition]:
+    return lambda value, get: Q(**{lookup: value})
+
+
+SESSION_FILTERS = [
+    SessionFilter("date_from", "Started on or after this date (YYYY-MM-DD) or time (ISO 8601).",
+                  _when("started_at__gte", end=False)),
+    SessionFilter("date_to", "Started on or before this date or time.", _when("started_at__lt", end=True)),
+    SessionFilter("min_duration", "At least this many seconds long.", _seconds("duration_ms__gte")),
+    SessionFilter("max_duration", "At most this many seconds long.", _seconds("duration_ms__lte")),
+    SessionFilter("identity", "Identity equals this.", _equals("identity")),
+    SessionFilter("identity_contains", "Identity contains this.", _equals("identity__icontains")),
+    SessionFilter("tag", "Has this tag key.", _tag),
+    SessionFilter("tag_value", "With `tag`: the tag has this value.", None),
+    SessionFilter("url", "Visited a page whose URL contains this.", _visited),
+    SessionFilter("errors", "`1`: only sessions with errors.", lambda v, get: Q(error_count__gt=0) if v == "1" else None),
+    SessionFilter("browser", "Browser by name, any case or version: `chrome` finds Chrome and HeadlessChrome.",
+                  _family("browser")),
+    SessionFilter("os", "Operating system by name, any case or version, e.g. windows.", _family("os")),
+    SessionFilter("device", "desktop, mobile, tablet or bot.", _equals("device_type")),
+    SessionFilter("live", "`1`: only sessions in progress.", _live),
+    SessionFilter("visitor", "Visitor id equals this.", _equals("visitor_id")),
+]
+SORTS = {"newest": "started_at", "longest": "duration_ms"}
+SESSION_FILTER_PARAMS = [(f.name, f.help) for f in SESSION_FILTERS] + [
     ("sort", "`newest` (default) or `longest`."),
 ]
 
 
-def _moment(value: str, *, end: bool):
-    # A bare date first: parse_datetime reads "2025-03-05" as that day's midnight, which
-    # would make a "to" date exclude the very day it names.
-    try:
-        day = parse_date(value)
-    except ValueError:  # well formed but impossible, e.g. 2025-02-30
-        return None
-    if day is not None:
-        start = timezone.make_aware(timezone.datetime.combine(day, timezone.datetime.min.time()))
-        return start + timedelta(days=1) if end else start
-    try:
-        moment = parse_datetime(value)
-    except ValueError:
-        return None
-    if moment is None:
-        return None
-    return moment if moment.tzinfo else timezone.make_aware(moment)
-
-
-def _seconds(value: str) -> int | None:
-    return int(value) if value.strip().isdigit() else None
-
-
 def sessions_filter(sessions: QuerySet, params) -> QuerySet:
     """Apply every filter present in `params`; unknown or malformed values are ignored."""
-    get = lambda name: (params.get(name) or "").strip()  # noqa: E731
-    if (start := _moment(get("date_from"), end=False)) is not None:
-        sessions = sessions.filter(started_at__gte=start)
-    if (stop := _moment(get("date_to"), end=True)) is not None:
-        sessions = sessions.filter(started_at__lt=stop)
-    if (low := _seconds(get("min_duration"))) is not None:
-        sessions = sessions.filter(duration_ms__gte=low * 1000)
-    if (high := _seconds(get("max_duration"))) is not None:
-        sessions = sessions.filter(duration_ms__lte=high * 1000)
-    if get("identity"):
-        sessions = sessions.filter(identity=get("identity"))
-    if get("identity_contains"):
-        sessions = sessions.filter(identity__icontains=get("identity_contains"))
-    if get("visitor"):
-        sessions = sessions.filter(visitor_id=get("visitor"))
-    if get("tag"):
-        if get("tag_value"):
-            sessions = sessions.alias(tag_match=KeyTextTransform(get("tag"), "tags")).filter(tag_match=get("tag_value"))
-        else:
-            sessions = sessions.filter(tags__has_key=get("tag"))
-    if get("url"):
-        sessions = sessions.filter(pageviews__url__icontains=get("url")).distinct()
-    if get("errors") == "1":
-        sessions = sessions.filter(error_count__gt=0)
-    for name, field in (("browser", "browser__iexact"), ("os", "os__iexact"), ("device", "device_type")):
-        if get(name):
-            sessions = sessions.filter(**{field: get(name)})
-    if get("live") == "1":
-        recent = timezone.now() - timedelta(seconds=LIVE_WINDOW_SECONDS)
-        sessions = sessions.filter(status="active", received_at__gte=recent)
+    get = lambda name: param_get(params, name)  # noqa: E731
+    for item in SESSION_FILTERS:
+        value = get(item.name)
+        if item.query is not None and value and (condition := item.query(value, get)) is not None:
+            sessions = sessions.filter(condition)
     return sessions
+
+
+def sort_field(params) -> str:
+    """The column the list is ordered by (then by id), both descending."""
+    return SORTS.get(param_get(params, "sort"), SORTS["newest"])
 
 
 def sessions_sort(sessions: QuerySet, params) -> QuerySet:
-    if (params.get("sort") or "") == "longest":
-        return sessions.order_by("-duration_ms", "-id")
-    return sessions
+    field = sort_field(params)
+    return sessions.order_by(F(field).desc(), F("id").desc())

@@ -6,10 +6,16 @@ from sites.models import Site
 
 
 def sessions_for_site(site: Site) -> QuerySet[Session]:
-    """Sessions worth showing: stored at least once and past the site's minimum length."""
+    """Sessions worth showing: stored at least once and past the site's minimum length, newest first.
+
+    A stored session always has a start, so the order needs no NULLS placement
+    and matches the (site, started_at DESC, id DESC) index as it is.
+    """
     return (
-        Session.objects.filter(site=site, chunk_count__gt=0, duration_ms__gte=site.min_session_sec * 1000)
-        .order_by(F("started_at").desc(nulls_last=True), "-id")
+        Session.objects.filter(
+            site=site, chunk_count__gt=0, started_at__isnull=False, duration_ms__gte=site.min_session_sec * 1000,
+        )
+        .order_by(F("started_at").desc(), F("id").desc())
     )
 
 

@@ -1,4 +1,6 @@
 """Dashboard pages: a site's sessions and the player."""
+from urllib.parse import urlencode
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -8,7 +10,7 @@ from privacy.audit import audit_record
 from recorder.models import Session
 from sites.selectors import membership_get
 
-from .filters import sessions_filter, sessions_sort
+from .filters import param_get, sessions_filter, sessions_sort, sort_field
 from .pagination import keyset_page, neighbours
 from .selectors import session_is_live, sessions_for_site
 
@@ -18,7 +20,9 @@ def session_list(request: HttpRequest, site_id: int) -> HttpResponse:
     membership = membership_get(request.user, site_id)
     site = membership.site
     sessions = sessions_sort(sessions_filter(sessions_for_site(site), request.GET), request.GET)
-    page = keyset_page(sessions, request.GET, longest=request.GET.get("sort") == "longest")
+    page = keyset_page(sessions, field=sort_field(request.GET), cursor=param_get(request.GET, "after"))
+    if page.next_cursor:
+        page.next_query = urlencode({**{k: v for k, v in request.GET.items() if k != "after"}, "after": page.next_cursor})
     live_ids = {session.pk for session in page.items if session_is_live(session)}
     context = {
         "site": site, "membership": membership, "page": page, "params": request.GET, "tab": "sessions",
@@ -32,9 +36,8 @@ def session_player(request: HttpRequest, site_id: int, session_id) -> HttpRespon
     membership = membership_get(request.user, site_id)
     session = get_object_or_404(Session, pk=session_id, site=membership.site)
     audit_record(user=request.user, site=membership.site, action="session.view", target=str(session.pk))
-    longest = request.GET.get("sort") == "longest"
     listed = sessions_sort(sessions_filter(sessions_for_site(membership.site), request.GET), request.GET)
-    previous, following = neighbours(listed, session, longest=longest)
+    previous, following = neighbours(listed, session, field=sort_field(request.GET))
     query = request.GET.copy()
     query.pop("t", None)
     context = {

@@ -4,15 +4,15 @@ Each chip names one filter in words and links to the same list without it (and f
 page). What the list's filters ignore (a length that is not a number, a flag that is not `1`)
 gets no chip, so that no chip claims a filter that is not applied.
 """
-import re
 from dataclasses import dataclass
 
 from django import template
 from django.http import QueryDict
 
+from replay.filters import number_parse
+
 register = template.Library()
 
-_DIGITS = re.compile(r"[0-9]+")
 # The cursor of the list's later pages: a narrower or wider list starts again from its first page.
 _PAGING = ("after",)
 
@@ -30,9 +30,9 @@ def _label(name: str, value: str, params: QueryDict) -> str | None:
     if name == "date_to":
         return f"To {value}"
     if name in ("min_duration", "max_duration"):
-        if not _DIGITS.fullmatch(value):
+        if (seconds := number_parse(value)) is None:
             return None
-        return f"{'At least' if name == 'min_duration' else 'At most'} {int(value)} s long"
+        return f"{'At least' if name == 'min_duration' else 'At most'} {seconds} s long"
     if name == "tag":
         tag_value = (params.get("tag_value") or "").strip()
         return f"Tag {value} = {tag_value}" if tag_value else f"Tag {value}"

@@ -1,0 +1,162 @@
+"""Daily roll-ups of shown sessions and their pages, so the overview reads a month in a few rows.
+
+A session counts once stored and past its site's minimum length (what the
+list shows), on the day it started (default time zone); its page views count
+for the URL on that day. The worker applies each commit's difference
+(`rollup_session_stored`), deletions take sessions out
+(`rollups_sessions_removed`), and `rollups_rebuild` recomputes them from the
+rows (`manage.py rebuildrollups`), e.g. after a site's minimum length changed.
+Increments are `INSERT ... ON CONFLICT DO UPDATE`, in the caller's
+transaction, keys in a fixed order so two workers never deadlock.
+"""
+from collections import Counter
+from datetime import date, datetime
+
+from django.db import connection, transaction
+from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models.functions import Left, TruncDate
+from django.utils import timezone
+
+from sites.models import Site
+
+from .models import DailyRollup, PageRollup, PageView, Session
+
+_SESSION_FIELDS = ("started_at", "duration_ms", "error_count", "chunk_count", "page_count")
+
+
+def _day(moment: datetime) -> date:
+    return timezone.localtime(moment, timezone.get_default_timezone()).date()
+
+
+def _counted(row: dict, min_ms: int) -> bool:
+    return row["chunk_count"] > 0 and row["started_at"] is not None and row["duration_ms"] >= min_ms
+
+
+def rollup_session_stored(*, session: Session) -> None:
+    """Apply what this commit changes to the roll-ups: call before `session.save()`, row locked.
+
+    The row in the database still holds the values before the commit; the
+    difference with `session` (in memory) is what is added and taken away.
+    """
+    old = Session.objects.filter(pk=session.pk).values(*_SESSION_FIELDS).first()
+    old = old or {"started_at": None, "duration_ms": 0, "error_count": 0, "chunk_count": 0, "page_count": 0}
+    new = {name: getattr(session, name) for name in _SESSION_FIELDS}
+    min_ms = Site.objects.filter(pk=session.site_id).values_list("min_session_sec", flat=True).first() * 1000
+    was, now = _counted(old, min_ms), _counted(new, min_ms)
+    if not was and not now:
+        return
+    days: Counter = Counter()
+    pages: Counter = Counter()
+    added = max(0, new["page_count"] - old["page_count"])
+    same_day = was and now and _day(old["started_at"]) == _day(new["started_at"])
+    if same_day:
+        urls = _urls(session.pk, newest=added) if added else []
+        pages.update((_day(new["started_at"]), url) for url in urls)
+    else:
+        urls = _urls(session.pk)
+        if was:
+            older = urls[: len(urls) - added] if added else urls
+            pages.subtract((_day(old["started_at"]), url) for url in older)
+        if now:
+            pages.update((_day(new["started_at"]), url) for url in urls)
+    for row, sign in ((old, -1), (new, 1)):
+        if (was if sign < 0 else now):
+            key = _day(row["started_at"])
+            days[(key, "sessions")] += sign
+            days[(key, "duration_ms")] += sign * row["duration_ms"]
+            days[(key, "with_errors")] += sign * (row["error_count"] > 0)
+    _apply(session.site_id, days, pages)
+
+
+def rollups_sessions_stored(*, sessions: list[Session]) -> None:
+    """`rollup_session_stored` for each of these sessions (changed in memory, rows not yet saved), in id order."""
+    for session in sorted(sessions, key=lambda s: str(s.pk)):
+        rollup_session_stored(session=session)
+
+
+def _urls(session_id, *, newest: int | None = None) -> list[str]:
+    """The session's page URLs (cut as stored in the roll-up), oldest first, or only the `newest` ones."""
+    views = PageView.objects.filter(session_id=session_id).order_by("-id").values_list("url", flat=True)
+    urls = list(views[:newest] if newest else views)
+    return [url[: PageRollup.URL_MAX] for url in reversed(urls)]
+
+
+def rollups_sessions_removed(*, session_ids: list) -> None:
+    """Take these sessions (about to be deleted) out of the roll-ups."""
+    for site_id, days, pages in _aggregates(Session.objects.filter(pk__in=session_ids)):
+        _apply(site_id, Counter({k: -v for k, v in days.items()}), Counter({k: -v for k, v in pages.items()}))
+
+
+def rollups_rebuild(*, site_ids: list[int] | None = None) -> int:
+    """Recompute the roll-ups of these sites (all if None) from their sessions; returns the day rows written."""
+    sites = Site.objects.all() if site_ids is None else Site.objects.filter(pk__in=site_ids)
+    written = 0
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # Workers wait to apply their differences until the rebuilt rows are in (they
+            # were computed against rows this rebuild does not see yet, so none is lost).
+            with connection.cursor() as cursor:
+                cursor.execute(f"LOCK TABLE {DailyRollup._meta.db_table}, {PageRollup._meta.db_table} IN EXCLUSIVE MODE")
+        for site_id in sites.values_list("pk", flat=True):
+            DailyRollup.objects.filter(site_id=site_id).delete()
+            PageRollup.objects.filter(site_id=site_id).delete()
+            for _, days, pages in _aggregates(Session.objects.filter(site_id=site_id)):
+                _apply(site_id, days, pages)
+                written += len({day for day, _ in days})
+    return written
+
+
+def _aggregates(sessions: QuerySet) -> list[tuple[int, Counter, Counter]]:
+    """(site id, {(day, field): value}, {(day, url): views}) of the counted sessions among `sessions`."""
+    zone = timezone.get_default_timezone()
+    counted = sessions.filter(
+        chunk_count__gt=0, started_at__isnull=False, duration_ms__gte=F("site__min_session_sec") * 1000,
+    ).order_by()
+    found: dict[int, tuple[Counter, Counter]] = {}
+    per_day = counted.annotate(day=TruncDate("started_at", tzinfo=zone)).values("site_id", "day").annotate(
+        n=Count("id"), duration=Sum("duration_ms"), errors=Count("id", filter=Q(error_count__gt=0)),
+    )
+    for row in per_day:
+        days, _ = found.setdefault(row["site_id"], (Counter(), Counter()))
+        days.update({(row["day"], "sessions"): row["n"], (row["day"], "duration_ms"): row["duration"] or 0,
+                     (row["day"], "with_errors"): row["errors"]})
+    views = (
+        PageView.objects.filter(session__in=counted.values("pk")).order_by()
+        .annotate(day=TruncDate("session__started_at", tzinfo=zone), cut=Left("url", PageRollup.URL_MAX))
+        .values("session__site_id", "day", "cut").annotate(n=Count("id"))
+    )
+    for row in views:
+        _, pages = found.setdefault(row["session__site_id"], (Counter(), Counter()))
+        pages[(row["day"], row["cut"])] += row["n"]
+    return [(site_id, days, pages) for site_id, (days, pages) in sorted(found.items())]
+
+
+def _apply(site_id: int, days: Counter, pages: Counter) -> None:
+    """Add these differences to the roll-up rows (creating them), then drop the rows that reached zero."""
+    by_day: dict[date, list[int]] = {}
+    for (day, field), value in days.items():
+        by_day.setdefault(day, [0, 0, 0])[("sessions", "duration_ms", "with_errors").index(field)] += value
+    day_rows = [(site_id, day, *values) for day, values in sorted(by_day.items()) if any(values)]
+    page_rows = [(site_id, day, url, n) for (day, url), n in sorted(pages.items()) if n]
+    _upsert(DailyRollup, ("site_id", "day", "sessions", "duration_ms", "with_errors"), 2, day_rows)
+    _upsert(PageRollup, ("site_id", "day", "url", "views"), 3, page_rows)
+    if any(row[2] < 0 for row in day_rows):
+        DailyRollup.objects.filter(site_id=site_id, day__in=[row[1] for row in day_rows], sessions__lte=0).delete()
+    if any(row[3] < 0 for row in page_rows):
+        PageRollup.objects.filter(site_id=site_id, day__in={row[1] for row in page_rows}, views__lte=0).delete()
+
+
+def _upsert(model, columns: tuple[str, ...], keys: int, rows: list[tuple], batch: int = 500) -> None:
+    """INSERT ... ON CONFLICT (the first `keys` columns) DO UPDATE adding the other columns."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    added = ", ".join(f"{name} = {table}.{name} + EXCLUDED.{name}" for name in columns[keys:])
+    one = f"({', '.join(['%s'] * len(columns))})"
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), batch):
+            part = rows[start:start + batch]
+            params = [connection.ops.adapt_datefield_value(v) if isinstance(v, date) else v for row in part for v in row]
+            cursor.execute(
+                f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([one] * len(part))} "
+                f"ON CONFLICT ({', '.join(columns[:keys])}) DO UPDATE SET {added}",
+                params,
+            )

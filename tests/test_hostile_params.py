@@ -1,0 +1,115 @@
+"""No query parameter gives a 500: hostile values over every parameter of the lists, filters, API, audit and player.
+
+Runs on whichever database the suite runs on (Postgres refuses NUL and
+out-of-range values that SQLite takes, so both runs matter).
+"""
+import base64
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
+
+from privacy.audit import audit_record
+from recorder.models import PageView
+from replay.filters import SESSION_FILTER_PARAMS
+from tests.factories import SessionFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def b64(text: str) -> str:
+    return base64.urlsafe_b64encode(text.encode()).decode()
+
+
+SOME_ID = "0b5f0cf4-2d6e-4a4c-9d59-2b7c5ab1f8a1"
+HOSTILE = [
+    "²", "١٢", "9" * 5000, "-1", "1e309", "nan", "0", "a\x00b", "\x00", "9999-12-31", "0001-01-01",
+    "9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00", "2025-02-30", "' OR 1=1 --", "%", "_%_", "\\",
+    "😀" * 20, "x" * 5000, " ", "[]", "{}", "1_2", f"9999-12-31T23:59:59+14:00_{SOME_ID}", f"-{'9' * 40}_{SOME_ID}",
+    "2025-01-01T00:00:00_not-a-uuid", "not base64 !!", b64("abc"), b64(f"2025-01-01T00:00:00_{SOME_ID}"),
+    b64(f"99999999999999999999_{SOME_ID}"), b64("\x00_\x00"), "=" * 7,
+]
+LIST_PARAMS = [name for name, _ in SESSION_FILTER_PARAMS] + ["after", "cursor", "t", "page"]
+
+
+@pytest.fixture
+def listed(site):
+    """A few stored sessions with pages, so the filters and cursors have rows to work on."""
+    now = timezone.now()
+    sessions = [
+        SessionFactory(site=site, started_at=now - timedelta(minutes=n), duration_ms=1000 * n, chunk_count=1,
+                       tags={"plan": "pro"}, identity=f"user{n}", browser="Chrome", os="Windows")
+        for n in range(3)
+    ]
+    for session in sessions:
+        PageView.objects.create(session=session, site=site, url="https://shop.example.com/checkout", at=now)
+    audit_record(user=site.owner, site=site, action="session.view", target=str(sessions[0].pk))
+    return sessions
+
+
+def urls(site, session) -> list[tuple[str, list[str], bool]]:
+    """(url, its parameters, whether it answers JSON)."""
+    return [
+        (reverse("session-list", args=[site.pk]), LIST_PARAMS, False),
+        (reverse("session-player", args=[site.pk, session.pk]), LIST_PARAMS, False),
+        (reverse("site-overview", args=[site.pk]), ["day", "page"], False),
+        (reverse("site-audit", args=[site.pk]), ["before", "page"], False),
+        (reverse("api-site-sessions", args=[site.pk]), LIST_PARAMS, True),
+        (reverse("api-site-list"), ["cursor", "page"], True),
+        (reverse("api-session-detail", args=[session.pk]), ["page"], True),
+        (reverse("api-session-events", args=[session.pk]), ["from_seq"], True),
+        (reverse("api-session-recording", args=[session.pk]), ["from_seq"], True),
+    ]
+
+
+def check(response, json_answer: bool, what) -> None:
+    assert response.status_code < 500, what
+    if json_answer:
+        assert response["Content-Type"].startswith("application/json"), what
+    else:
+        assert response["Content-Type"].startswith("text/html"), what
+
+
+def test_no_hostile_query_value_gives_a_500(client, site, owner, listed):
+    client.force_login(owner)
+    token = Token.objects.create(user=owner)
+    for url, params, json_answer in urls(site, listed[0]):
+        headers = {"HTTP_AUTHORIZATION": f"Token {token.key}"} if json_answer else {}
+        for value in HOSTILE:
+            # Every parameter at once (filters are independent: each parses its own value), in both orders.
+            for sort in (("longest", value) if "sort" in params else (value,)):
+                query = {name: value for name in params} | ({"sort": sort} if "sort" in params else {})
+                check(client.get(url, query, **headers), json_answer, (url, value))
+
+
+@pytest.mark.parametrize("path", [
+    "/api/v1/sessions/not-a-uuid/", "/api/v1/sessions/²/", "/api/v1/sessions/not-a-uuid/events/",
+    "/api/v1/sessions/not-a-uuid/recording/", "/api/v1/sites/²/", "/api/v1/sites/99999999999999999999999/",
+    "/api/v1/sites/99999999999999999999999/sessions/",
+])
+def test_a_hostile_id_in_the_api_path_is_a_json_404(client, owner, path):
+    token = Token.objects.create(user=owner)
+    response = client.get(path, HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/json")
+
+
+def test_a_hostile_site_id_in_a_dashboard_path_is_a_404(client, owner):
+    client.force_login(owner)
+    for name in ("session-list", "site-overview", "site-audit"):
+        assert client.get(reverse(name, args=[99999999999999999999999])).status_code == 404
+    assert client.get(reverse("session-player", args=[99999999999999999999999, uuid.uuid4()])).status_code == 404
+
+
+@pytest.mark.parametrize("params", [
+    {"date_to": "9999-12-31"}, {"date_from": "9999-12-31"}, {"min_duration": "9" * 5000}, {"max_duration": "²"},
+    {"url": "a\x00b"}, {"identity_contains": "\x00"}, {"tag": "plan", "tag_value": "\x00"},
+])
+def test_a_hostile_filter_is_ignored_or_matches_nothing_and_the_list_still_answers(client, site, owner, listed, params):
+    token = Token.objects.create(user=owner)
+    response = client.get(reverse("api-site-sessions", args=[site.pk]), params, HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert response.status_code == 200
+    assert len(response.json()["results"]) in (0, 3)

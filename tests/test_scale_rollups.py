@@ -1,0 +1,104 @@
+"""The overview's daily roll-ups, kept by the worker as chunks are stored and by deletions, equal a rebuild."""
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from privacy.services import retention_purge, session_delete, visitor_forget
+from recorder.models import Chunk, DailyRollup, PageRollup, Session
+from recorder.rollups import rollups_rebuild
+from recorder.tasks import chunk_process
+from sites.selectors import site_overview
+from tests.conftest import make_batch, post_batch
+from tests.test_session_list import AGENTS, store_session, visit_events
+
+pytestmark = pytest.mark.django_db
+
+
+def rollups() -> tuple[set, set]:
+    days = set(DailyRollup.objects.values_list("site_id", "day", "sessions", "duration_ms", "with_errors"))
+    pages = set(PageRollup.objects.values_list("site_id", "day", "url", "views"))
+    return days, pages
+
+
+def rebuilt() -> tuple[set, set]:
+    kept = rollups()
+    rollups_rebuild()
+    fresh = rollups()
+    assert fresh[0], "the scenario should leave something to count"
+    return kept, fresh
+
+
+def store_chunk(client, site, sid: str, seq: int, started, *, duration_s: float, paths, errors=0, vid="visitor-grows"):
+    """One more batch of a session, posted and stored as the worker stores it."""
+    events = visit_events(int(started.timestamp() * 1000), duration_s=duration_s, paths=list(paths),
+                          identity=None, tags=None, errors=errors)
+    batch = make_batch(site.pk, sid=sid, seq=seq, vid=vid, events=events)
+    response = post_batch(client, batch, HTTP_USER_AGENT=AGENTS["chrome-windows"])
+    assert response.status_code == 202, response.json()
+    chunk_process.apply(args=[Chunk.objects.get(session_id=sid, seq=seq).pk])
+
+
+@pytest.fixture
+def recorded(client, site):
+    """Sessions stored through ingest: one-batch visits on several days, a session that grows over three
+    batches (errors arrive later, a late batch moves its start to the previous day), one that crosses
+    the site's minimum length only with its second batch."""
+    site.min_session_sec = 10
+    site.save(update_fields=["min_session_sec"])
+    now = timezone.now().replace(microsecond=0)
+    for days_ago, paths in ((0, ("/", "/checkout")), (0, ("/",)), (2, ("/blog/tea",)), (5, ("/", "/pay"))):
+        store_session(client, site, started=now - timedelta(days=days_ago), duration_s=30, paths=paths,
+                      vid=f"visitor-day-{days_ago}")
+    grows = str(uuid.uuid4())
+    midnight = timezone.localtime(now).replace(hour=0, minute=5, second=0)
+    store_chunk(client, site, grows, 0, midnight, duration_s=20, paths=("/a",))
+    store_chunk(client, site, grows, 1, midnight + timedelta(minutes=1), duration_s=20, paths=("/b",), errors=1)
+    store_chunk(client, site, grows, 2, midnight - timedelta(minutes=20), duration_s=5, paths=("/early",))
+    short = str(uuid.uuid4())
+    store_chunk(client, site, short, 0, now - timedelta(days=1), duration_s=3, paths=("/short",), vid="visitor-short")
+    store_chunk(client, site, short, 1, now - timedelta(days=1) + timedelta(seconds=30), duration_s=3,
+                paths=("/short-2",), vid="visitor-short")
+    return {"grows": grows, "short": short}
+
+
+def test_roll_ups_kept_while_chunks_are_stored_equal_a_rebuild(recorded, site):
+    kept, fresh = rebuilt()
+    assert kept == fresh
+    grows = Session.objects.get(pk=recorded["grows"])
+    day = timezone.localtime(grows.started_at).date()
+    assert (site.pk, day, "https://shop.example.com/early", 1) in fresh[1]  # the late batch moved it a day back
+
+
+def test_roll_ups_equal_a_rebuild_after_deletions(recorded, site):
+    session_delete(session=Session.objects.get(pk=recorded["grows"]))
+    visitor_forget(site=site, visitor="visitor-day-0")
+    kept, fresh = rebuilt()
+    assert kept == fresh
+    assert not any(row[2].endswith("/early") for row in fresh[1])
+
+
+def test_retention_takes_expired_sessions_out_of_the_overview(recorded, site):
+    site.retention_days = 3
+    site.save(update_fields=["retention_days"])
+    retention_purge()
+    kept, fresh = rebuilt()
+    assert kept == fresh
+    assert min(day for _, day, *_ in fresh[0]) >= timezone.localdate() - timedelta(days=3)
+
+
+def test_the_overview_counts_what_the_list_shows(recorded, site):
+    overview = site_overview(site)
+    shown = Session.objects.filter(site=site, chunk_count__gt=0, duration_ms__gte=10_000)
+    assert overview.sessions == shown.count() == 6
+
+
+def test_rebuildrollups_restores_lost_roll_ups(recorded, capsys):
+    before = rollups()
+    DailyRollup.objects.all().delete()
+    PageRollup.objects.update(views=99)
+    call_command("rebuildrollups")
+    assert rollups() == before
+    assert "Rebuilt" in capsys.readouterr().out
