@@ -5,6 +5,7 @@ from datetime import timedelta
 from django.db.models import F, Q
 from django.utils import timezone
 
+from insights.services import heat_forget
 from recorder.models import Chunk, PageView, Segment, Session
 from recorder.storage import objects_delete
 from replay.recordings import session_all_parts, session_events
@@ -33,6 +34,7 @@ def sessions_delete(*, session_ids: list) -> int:
         keys = list(Segment.objects.filter(session_id__in=ids).values_list("key", flat=True))
         keys += list(Chunk.objects.filter(session_id__in=ids).exclude(key="").values_list("key", flat=True))
         objects_delete(keys)
+        heat_forget(session_ids=ids)
         for model in (PageView, Segment, Chunk):
             model.objects.filter(session_id__in=ids).delete()
         Session.objects.filter(pk__in=ids).delete()

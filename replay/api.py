@@ -72,6 +72,8 @@ class SiteSessionList(generics.ListAPIView):
     def paginate_queryset(self, queryset):
         if self.request.query_params.get("sort") == "longest":
             self.paginator.ordering = ("-duration_ms", "-id")
+        if self.request.query_params.get("sort") == "friction":
+            self.paginator.ordering = ("-friction", "-id")
         return super().paginate_queryset(queryset)
 
 

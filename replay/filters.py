@@ -24,8 +24,17 @@ SESSION_FILTER_PARAMS = [
     ("device", "desktop, mobile, tablet or bot."),
     ("live", "`1`: only sessions in progress."),
     ("visitor", "Visitor id equals this."),
-    ("sort", "`newest` (default) or `longest`."),
+    ("rage", "`1`: only sessions with a rage click."),
+    ("dead", "`1`: only sessions with a dead click."),
+    ("error_click", "`1`: only sessions with an error click."),
+    ("quick_back", "`1`: only sessions with a quick back."),
+    ("sort", "`newest` (default), `longest` or `friction` (most frustrated first)."),
 ]
+
+
+# Frustration flags (insights) and the Session counter each one needs above zero.
+FRUSTRATION_FILTERS = {"rage": "rage_clicks", "dead": "dead_clicks", "error_click": "error_clicks",
+                       "quick_back": "quick_backs"}
 
 
 def _moment(value: str, *, end: bool):
@@ -80,6 +89,9 @@ def sessions_filter(sessions: QuerySet, params) -> QuerySet:
     for name, field in (("browser", "browser__iexact"), ("os", "os__iexact"), ("device", "device_type")):
         if get(name):
             sessions = sessions.filter(**{field: get(name)})
+    for name, counter in FRUSTRATION_FILTERS.items():
+        if get(name) == "1":
+            sessions = sessions.filter(**{f"{counter}__gt": 0})
     if get("live") == "1":
         recent = timezone.now() - timedelta(seconds=LIVE_WINDOW_SECONDS)
         sessions = sessions.filter(status="active", received_at__gte=recent)
@@ -89,4 +101,11 @@ def sessions_filter(sessions: QuerySet, params) -> QuerySet:
 def sessions_sort(sessions: QuerySet, params) -> QuerySet:
     if (params.get("sort") or "") == "longest":
         return sessions.order_by("-duration_ms", "-id")
+    if (params.get("sort") or "") == "friction":
+        return sessions.order_by("-friction", "-id")
     return sessions
+
+
+def sort_field(params) -> str | None:
+    """The numeric field a sorted list pages by (None: newest first)."""
+    return {"longest": "duration_ms", "friction": "friction"}.get(params.get("sort") or "")

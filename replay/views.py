@@ -8,7 +8,7 @@ from privacy.audit import audit_record
 from recorder.models import Session
 from sites.selectors import membership_get
 
-from .filters import sessions_filter, sessions_sort
+from .filters import sessions_filter, sessions_sort, sort_field
 from .pagination import keyset_page, neighbours
 from .selectors import session_is_live, sessions_for_site
 
@@ -18,7 +18,7 @@ def session_list(request: HttpRequest, site_id: int) -> HttpResponse:
     membership = membership_get(request.user, site_id)
     site = membership.site
     sessions = sessions_sort(sessions_filter(sessions_for_site(site), request.GET), request.GET)
-    page = keyset_page(sessions, request.GET, longest=request.GET.get("sort") == "longest")
+    page = keyset_page(sessions, request.GET, longest=sort_field(request.GET))
     live_ids = {session.pk for session in page.items if session_is_live(session)}
     context = {
         "site": site, "membership": membership, "page": page, "params": request.GET, "tab": "sessions",
@@ -32,7 +32,7 @@ def session_player(request: HttpRequest, site_id: int, session_id) -> HttpRespon
     membership = membership_get(request.user, site_id)
     session = get_object_or_404(Session, pk=session_id, site=membership.site)
     audit_record(user=request.user, site=membership.site, action="session.view", target=str(session.pk))
-    longest = request.GET.get("sort") == "longest"
+    longest = sort_field(request.GET)
     listed = sessions_sort(sessions_filter(sessions_for_site(membership.site), request.GET), request.GET)
     previous, following = neighbours(listed, session, longest=longest)
     query = request.GET.copy()
