@@ -151,8 +151,8 @@ def marks_fold(marks: list[list], state: dict | None) -> tuple[Findings, dict]:
 
 
 def _clicks_mark(state: dict, flag: str, ts: int, window: int) -> None:
-    for click in state["open"]:
-        if click["t"] < ts <= click["t"] + window:
+    for click in state["open"]:  # the same millisecond counts: a handler throws as the click is reported
+        if click["t"] <= ts <= click["t"] + window:
             click[flag] = True
 
 

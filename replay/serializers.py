@@ -1,6 +1,7 @@
 from django.urls import reverse
 from rest_framework import serializers
 
+from insights.serializers import SignalSerializer
 from recorder.models import PageView, Session
 from sites.models import Site
 
@@ -48,6 +49,7 @@ class SessionSerializer(serializers.ModelSerializer):
 
 class SessionDetailSerializer(SessionSerializer):
     pages = PageViewSerializer(source="pageviews", many=True, read_only=True)
+    signals = SignalSerializer(many=True, read_only=True)
 
     class Meta(SessionSerializer.Meta):
-        fields = SessionSerializer.Meta.fields + ["pages"]
+        fields = SessionSerializer.Meta.fields + ["pages", "signals"]

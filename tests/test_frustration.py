@@ -194,3 +194,7 @@ def test_a_forgotten_visitor_leaves_the_heatmap_and_a_rebuild_agrees(client, sit
     assert sorted(HeatCell.objects.values_list("kind", "selector", "cx", "cy", "count")) == before
     visitor_forget(site=site, visitor="visitor-keep")
     assert not HeatCell.objects.exists() and not Signal.objects.exists()
+
+
+def test_an_error_thrown_in_the_same_millisecond_as_the_click_makes_an_error_click():
+    assert kinds([page(T, "/a"), click(T + 100), error(T + 100)]) == ["error"]
