@@ -20,13 +20,17 @@ def page_key(url: str) -> str:
     return hashlib.sha1(url.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+# Heatmaps' device classes by the viewport's width in CSS pixels: [low, high).
+DEVICE_WIDTHS = {"mobile": (0, 768), "tablet": (768, 1100), "desktop": (1100, 10**6)}
+
+
 def device_class(session: Session) -> str | None:
     """desktop, tablet or mobile from the viewport's width (else the user agent); None for bots."""
     if session.device_type == "bot":
         return None
     width = session.viewport_w
     if width:
-        return "mobile" if width < 768 else "tablet" if width < 1100 else "desktop"
+        return next(name for name, (low, high) in DEVICE_WIDTHS.items() if low <= width < high)
     return session.device_type if session.device_type in ("tablet", "mobile") else "desktop"
 
 

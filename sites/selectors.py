@@ -8,6 +8,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from privacy.models import AuditEntry
+from insights.selectors import frustration_per_page
 from recorder.models import PageView
 from replay.selectors import sessions_for_site
 
@@ -60,6 +61,7 @@ class Overview:
     average_ms: int
     with_errors: int
     top_pages: list[dict]  # {"url", "views"}
+    frustration: list[dict]  # {"url", "total", "rage", "dead", "error", "quick_back"}: insights.selectors
     peak: int
 
     @property
@@ -93,6 +95,7 @@ def site_overview(site: Site, *, today: date | None = None) -> Overview:
         days.append({"day": day, "sessions": count, "height": round(100 * count / peak) if peak else 0})
     return Overview(
         days=days, sessions=total, peak=peak, top_pages=top_pages,
+        frustration=frustration_per_page(site_id=site.pk, since=start),
         average_ms=(sum(row["duration"] or 0 for row in per_day.values()) // total) if total else 0,
         with_errors=sum(row["errors"] for row in per_day.values()),
     )
