@@ -7,17 +7,28 @@ from recorder.models import Chunk, Session
 from sites.snippet import site_snippet
 from tests.e2e.conftest import flush_now, login, recorder_started, wait_for
 from tests.e2e.test_capture import html, make_site
+from tests.e2e.test_screenshots import SHOTS
 
 pytestmark = [pytest.mark.e2e, pytest.mark.worker]
 
 SHOP = """
-<h1 id="title">Shop</h1>
+<style>
+  body { font: 16px system-ui, sans-serif; margin: 0; background: #f7f4ee; color: #2b2118; }
+  header { background: #2f5d50; color: #fff; padding: 18px 32px; font-size: 22px; font-weight: 700; }
+  main { padding: 24px 32px; } button { font: inherit; padding: 10px 18px; margin: 6px; border-radius: 6px;
+  border: 1px solid #2f5d50; background: #fff; } #boom { background: #2f5d50; color: #fff; }
+</style>
+<header>Tea &amp; Leaf</header>
+<main>
+<h1 id="title">Your basket</h1>
+<p>Darjeeling first flush, 100 g — €14.50</p>
 <button id="rage">Apply coupon</button>
 <button id="dead">Details</button>
 <button id="boom">Pay</button>
 <button id="calm">Add to basket</button>
 <button id="spa">Help</button>
 <p id="out"></p>
+</main>
 <script>
   document.getElementById('boom').addEventListener('click', () => { throw new Error('payment broke') })
   document.getElementById('calm').addEventListener('click', () => { document.getElementById('out').textContent = 'Added' })
@@ -93,7 +104,7 @@ def test_a_frustrated_visit_counts_exactly_its_signals_and_a_calm_one_none(live_
     assert (ordered[0]["rage_clicks"], ordered[0]["dead_clicks"], ordered[0]["error_clicks"], ordered[0]["quick_backs"]) == (1, 1, 1, 1)
 
     # The dashboard: the filter finds it, the row shows the counts, the player marks and lists the four signals.
-    dashboard = browser.new_context()
+    dashboard = browser.new_context(viewport={"width": 1280, "height": 800})
     page = dashboard.new_page()
     login(page, live_server, "owner")
     page.goto(f"{live_server.url}/sites/{site.pk}/?rage=1")
@@ -107,5 +118,8 @@ def test_a_frustrated_visit_counts_exactly_its_signals_and_a_calm_one_none(live_
     assert sorted(m.get_attribute("data-signal") for m in markers.all()) == ["dead", "error", "quick_back", "rage"]
     page.get_by_test_id("tab-frustration").click()
     assert page.get_by_test_id("signal-entry").count() == 4
+    page.get_by_test_id("signal-entry").first.click()  # jumps to the rage click
+    page.wait_for_timeout(800)
+    page.screenshot(path=str(SHOTS / "frustration.png"))
     for context in (frustrated, calm, dashboard):
         context.close()

@@ -10,7 +10,8 @@ from rest_framework.authtoken.models import Token
 from privacy.services import visitor_forget
 from recorder.services import sessions_finish_idle
 from sites.snippet import site_snippet
-from tests.e2e.conftest import artifact, flush_now, login, recorder_started
+from tests.e2e.conftest import flush_now, login, recorder_started
+from tests.e2e.test_screenshots import SHOTS
 from tests.e2e.test_capture import html, make_site
 from tests.e2e.test_frustration import settled
 
@@ -18,17 +19,21 @@ pytestmark = [pytest.mark.e2e, pytest.mark.worker]
 
 PLANS = """
 <style>
-  body { margin: 0; font: 16px sans-serif; }
+  body { margin: 0; font: 16px system-ui, sans-serif; background: #f7f4ee; color: #2b2118; }
+  header { background: #2f5d50; color: #fff; padding: 18px 32px; font-size: 22px; font-weight: 700; }
+  h1 { padding: 0 20px; }
   .grid { display: flex; flex-wrap: wrap; gap: 20px; padding: 20px; }
-  .card { width: 400px; height: 160px; border: 1px solid #999; }
+  .card { width: 400px; height: 160px; border: 1px solid #c9bfae; border-radius: 8px; background: #fff; padding: 12px; box-sizing: border-box; }
   @media (max-width: 600px) { .card { width: 100%; } }
-  #buy { width: 200px; height: 60px; }
-  .spacer { height: 1600px; }
+  #buy { width: 200px; height: 60px; display: block; margin-top: 40px; background: #2f5d50; color: #fff; border: 0; border-radius: 6px; font: inherit; }
+  #secret { margin: 20px; padding: 20px; background: #fff; }
+  .spacer { height: 1600px; margin: 20px; background: linear-gradient(#fff, #e9e2d4); }
 </style>
-<h1>Plans</h1>
+<header>Tea &amp; Leaf</header>
+<h1>Tea club plans</h1>
 <div class="grid">
-  <div class="card" id="free">Free plan</div>
-  <div class="card" id="pro">Pro plan <button id="buy">Buy Pro</button></div>
+  <div class="card" id="free">Taster: one tin a month, free delivery</div>
+  <div class="card" id="pro">Connoisseur: four tins a month <button id="buy">Join the club</button></div>
 </div>
 <div class="hindsight-ignore" id="secret">Secret balance 4242 <button>Show</button></div>
 <div class="spacer"></div>
@@ -118,7 +123,7 @@ def test_clicks_land_on_their_element_from_narrow_and_wide_windows_and_leave_wit
     assert frame.locator(ignored[0]).inner_text() == ""
     assert "4242" not in frame.locator("body").inner_text()
     assert page.get_by_test_id("clicked-elements").locator("tbody tr").count() == 3
-    page.screenshot(path=str(artifact("heatmap-clicks.png")), full_page=True)
+    page.screenshot(path=str(SHOTS / "heatmaps.png"))
     frame = heatmap_page(page, live_server, site, customer, kind="scroll")
     assert frame.locator("[data-testid=scroll-band]").count() == 10
     frame = heatmap_page(page, live_server, site, customer, kind="move")
