@@ -31,6 +31,8 @@ ERROR_WEIGHT, ERRORS_COUNTED = 0.5, 10
 # Heatmap cells: a click's place in its element's box in tenths; pointer positions in
 # MOVE_COLUMNS of the viewport's width and rows of MOVE_ROW_PX page pixels.
 MOVE_COLUMNS, MOVE_ROW_PX = 20, 50
+MAX_PX = 1_000_000  # coordinates past this are clamped (they must fit the database's integers)
+MAX_OFFSET_MS = 60_000  # a pointer position's offset from its event, at most
 MAX_OPEN = 200  # clicks waiting for their window to end, at most (a click storm keeps the newest)
 
 INCREMENTAL, FULL_SNAPSHOT, META, CUSTOM = 3, 2, 4, 5
@@ -54,7 +56,7 @@ def marks_extract(events: list[dict]) -> list[list]:
         elif kind == FULL_SNAPSHOT and isinstance(data.get("node"), dict):
             marks.append(["doc", ts, data["node"].get("id")])
         elif kind == META and _num(data.get("width")):
-            marks.append(["v", ts, data["width"]])
+            marks.append(["v", ts, _clamp(data["width"], 0, MAX_PX)])
     marks.sort(key=lambda mark: mark[1])
     return marks
 
@@ -64,11 +66,12 @@ def _custom_mark(marks: list, ts: int, tag: Any, payload: Any) -> None:
         return
     if tag == "hs.click" and _num(payload.get("x")) and _num(payload.get("y")):
         marks.append(["c", ts, {
-            "s": str(payload.get("s") or "")[:512], "x": payload["x"], "y": payload["y"],
+            "s": _text(payload.get("s"), 512), "x": _clamp(payload["x"], -MAX_PX, MAX_PX),
+            "y": _clamp(payload["y"], -MAX_PX, MAX_PX),
             "rx": _clamp(payload.get("rx"), 0, 999), "ry": _clamp(payload.get("ry"), 0, 999), "q": bool(payload.get("q")),
         }])
     elif tag == "hs.page":
-        marks.append(["p", ts, str(payload.get("url") or "")[:2048], str(payload.get("kind") or "load")])
+        marks.append(["p", ts, _text(payload.get("url"), 2048), _text(payload.get("kind"), 10) or "load"])
     elif tag == "hs.error" and payload.get("kind") in ERROR_KINDS:
         marks.append(["e", ts])
     elif tag == "hs.net":
@@ -88,18 +91,25 @@ def _incremental_mark(marks: list, ts: int, data: dict) -> None:
     elif source == SCROLL:
         marks.append(["a", ts])
         if _num(data.get("y")):
-            marks.append(["s", ts, data.get("id"), data["y"]])
+            marks.append(["s", ts, data.get("id"), _clamp(data["y"], 0, MAX_PX)])
     elif source == MOUSE_MOVE:
         for position in data.get("positions") or []:
             if isinstance(position, dict) and _num(position.get("x")) and _num(position.get("y")):
                 offset = position.get("timeOffset")
-                marks.append(["m", ts + (int(offset) if _num(offset) else 0), position["x"], position["y"]])
+                offset = int(offset) if _num(offset) and abs(offset) < MAX_OFFSET_MS else 0
+                marks.append(["m", ts + offset, _clamp(position["x"], 0, MAX_PX), _clamp(position["y"], 0, MAX_PX)])
     elif source == VIEWPORT_RESIZE and _num(data.get("width")):
-        marks.append(["v", ts, data["width"]])
+        marks.append(["v", ts, _clamp(data["width"], 0, MAX_PX)])
 
 
 def _num(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _text(value: Any, limit: int) -> str:
+    """A client's string as a database column takes it: no NUL, no lone surrogate, at most `limit` long."""
+    text = value if isinstance(value, str) else ""
+    return text.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")[:limit]
 
 
 def _clamp(value: Any, low: int, high: int) -> int:

@@ -87,6 +87,8 @@ def cells_add(facts: list, *, sign: int) -> None:
     """Add (or take back, sign -1) these facts' counts to the heatmap's cells, one upsert per batch."""
     table = connection.ops.quote_name(HeatCell._meta.db_table)
     columns = ", ".join(CELL_KEY + ["url", "count"])
+    # In key order, so that two workers adding to the same cells lock them in the same order.
+    facts = sorted(facts, key=lambda fact: tuple(str(getattr(fact, name)) for name in CELL_KEY))
     for start in range(0, len(facts), BATCH):
         rows = facts[start:start + BATCH]
         values, params = [], []

@@ -198,3 +198,22 @@ def test_a_forgotten_visitor_leaves_the_heatmap_and_a_rebuild_agrees(client, sit
 
 def test_an_error_thrown_in_the_same_millisecond_as_the_click_makes_an_error_click():
     assert kinds([page(T, "/a"), click(T + 100), error(T + 100)]) == ["error"]
+
+
+@pytest.mark.parametrize("payload", [
+    {"s": "a\x00b\ud800", "x": 1e300, "y": -1e300, "rx": 1e300, "ry": -5, "q": "yes"},
+    {"s": ["not", "text"], "x": 2**70, "y": 0},
+])
+def test_hostile_clicks_become_values_a_database_takes(payload):
+    event = {"type": 5, "timestamp": T + 100, "data": {"tag": "hs.click", "payload": payload}}
+    mark = marks_extract([event])[0][2]
+    assert "\x00" not in mark["s"]
+    mark["s"].encode("utf-8")  # no lone surrogate left
+    assert abs(mark["x"]) <= 1_000_000 and abs(mark["y"]) <= 1_000_000 and 0 <= mark["rx"] <= 999
+    findings, _ = marks_fold(marks_extract([page(T, "/a"), event, click(T + 200), click(T + 300)]), None)
+    assert all(abs(signal.x) <= 1_000_000 for signal in findings.signals)
+
+
+def test_a_pointer_offset_far_from_its_event_is_ignored():
+    move = {"type": 3, "timestamp": T, "data": {"source": 1, "positions": [{"x": 5, "y": 5, "id": 1, "timeOffset": -1e18}]}}
+    assert marks_extract([move]) == [["m", T, 5, 5]]
