@@ -32,7 +32,7 @@ def site_heatmaps(request: HttpRequest, site_id: int) -> HttpResponse:
         return render(request, "insights/heatmaps.html", {**context, "error": str(error)}, status=400)
     view, following = heatmap_page_view(site_id=site.pk, url=query.url, device=query.device)
     data = heatmap(site_id=site.pk, query=query)
-    context.update(query=query, data=data, view=view)
+    context.update(query=query, data=data, view=view, device_links=_device_links(request.GET, query.device))
     if view is not None:
         at = int(view.at.timestamp() * 1000)
         until = int(following.at.timestamp() * 1000) - 1 if following else at + SETTLE_MS
@@ -43,6 +43,18 @@ def site_heatmaps(request: HttpRequest, site_id: int) -> HttpResponse:
                 {name: value for name, _ in HEATMAP_PARAMS if (value := request.GET.get(name))}),
         )
     return render(request, "insights/heatmaps.html", context)
+
+
+def _device_links(params, current: str) -> list[dict]:
+    """The device switch: the same heatmap for all devices or one kind."""
+    links = []
+    for device, label in [("", "All devices")] + [(d, d.capitalize()) for d in DEVICES]:
+        query = params.copy()
+        query.pop("device", None)
+        if device:
+            query["device"] = device
+        links.append({"device": device, "label": label, "query": query.urlencode(), "current": device == current})
+    return links
 
 
 def _recent_urls(site_id: int) -> list[str]:

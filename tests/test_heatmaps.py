@@ -93,3 +93,24 @@ def test_the_rebuild_command_sums_the_facts_again(site):
     out = StringIO()
     call_command("heatmaps_rebuild", stdout=out)
     assert "0 heatmap cells rebuilt" in out.getvalue() and not HeatCell.objects.exists()
+
+
+def test_the_device_switch_keeps_the_other_parameters(client, site, owner):
+    client.force_login(owner)
+    page = client.get(f"/sites/{site.pk}/heatmaps/", {"url": URL, "kind": "scroll", "device": "tablet"}).content.decode()
+    assert 'href="?url=https%3A%2F%2Fshop.example.com%2Fpricing&amp;kind=scroll&amp;device=mobile"' in page
+    assert 'data-device="tablet" aria-current="page"' in page
+
+
+def test_the_overview_sums_signals_per_page(client, site, owner):
+    from insights.models import Signal
+    from tests.factories import SessionFactory
+
+    session = SessionFactory(site=site)
+    now_ms = int(timezone.now().timestamp() * 1000)
+    for kind, url in (("rage", URL), ("rage", URL), ("dead", URL), ("quick_back", URL + "/faq")):
+        Signal.objects.create(site=site, session=session, kind=kind, ts=now_ms, url=url)
+    client.force_login(owner)
+    rows = client.get(f"/sites/{site.pk}/overview/").context["overview"].frustration
+    assert rows[0] == {"url": URL, "total": 3, "rage": 2, "dead": 1, "error": 0, "quick_back": 0}
+    assert rows[1]["url"] == URL + "/faq"
