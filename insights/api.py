@@ -2,6 +2,7 @@
 from datetime import date, timedelta
 
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.decorators import api_view
 from rest_framework.request import Request
@@ -54,7 +55,8 @@ def _day(value: str, name: str) -> date | None:
         raise BadQuery(f"{name} must be a date, YYYY-MM-DD.") from None
 
 
-@extend_schema(parameters=[OpenApiParameter(name, str, description=text) for name, text in HEATMAP_PARAMS])
+@extend_schema(parameters=[OpenApiParameter(name, str, description=text) for name, text in HEATMAP_PARAMS],
+               responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT})
 @api_view(["GET"])
 def site_heatmap(request: Request, site_id: int) -> Response:
     """Clicks (elements with counts and positions in their box), scroll depth (share per tenth) or pointer movement."""
