@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "replay",
     "privacy",
     "ops",
+    "insights",
 ]
 
 MIDDLEWARE = [

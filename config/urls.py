@@ -5,6 +5,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
+from insights import urls as insights_urls
 from privacy import urls as privacy_urls
 from recorder import views as recorder_views
 from replay import api as replay_api
@@ -17,6 +18,7 @@ router.register("sessions", replay_api.SessionViewSet, basename="api-session")
 api = [
     path("ingest", recorder_views.ingest, name="ingest"),
     path("sites/<int:site_id>/sessions/", replay_api.SiteSessionList.as_view(), name="api-site-sessions"),
+    *insights_urls.api_urlpatterns,
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's setup as a script file: the CSP allows no inline script.
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
@@ -32,6 +34,7 @@ urlpatterns = [
     path("api/v1/", include(api)),
     path("sites/", include("sites.urls")),
     path("sites/", include("replay.urls")),
+    path("sites/", include(insights_urls.urlpatterns)),
     path("sites/", include(privacy_urls.dashboard_urlpatterns)),
     *privacy_urls.visitor_urlpatterns,
     path("demo/", demo.demo_page, name="demo"),

@@ -28,6 +28,6 @@ class DashboardCSPMiddleware(CSPMiddleware):
         parts = super().get_policy_parts(request, response, report_only)
         match = getattr(request, "resolver_match", None)
         # Only on the page itself: a 404 for an outsider must not tell how another site is set.
-        if not report_only and match and match.url_name == PLAYER_URL_NAME and response.status_code == 200:
+        if not report_only and match and match.url_name in (PLAYER_URL_NAME, "site-heatmaps") and response.status_code == 200:
             parts.update = replay_policy_update(match.kwargs.get("site_id"))
         return parts

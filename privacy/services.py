@@ -6,6 +6,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from insights.services import heat_forget
 from recorder.models import Chunk, PageView, Segment, Session
 from recorder.rollups import rollups_sessions_removed
 from recorder.storage import objects_delete
@@ -35,8 +36,9 @@ def sessions_delete(*, session_ids: list) -> int:
         keys = list(Segment.objects.filter(session_id__in=ids).values_list("key", flat=True))
         keys += list(Chunk.objects.filter(session_id__in=ids).exclude(key="").values_list("key", flat=True))
         objects_delete(keys)
-        with transaction.atomic():  # the roll-ups lose the sessions with their rows, not twice on a rerun
+        with transaction.atomic():  # roll-ups and heatmaps lose the sessions with their rows, not twice on a rerun
             rollups_sessions_removed(session_ids=ids)
+            heat_forget(session_ids=ids)
             for model in (PageView, Segment, Chunk):
                 model.objects.filter(session_id__in=ids).delete()
             Session.objects.filter(pk__in=ids).delete()

@@ -39,6 +39,14 @@ class Session(models.Model):
     ip = models.GenericIPAddressField(null=True, blank=True)
     # Node ids of password/card inputs seen so far, so the scrubber masks later input events.
     scrub_ids = models.JSONField(default=list, blank=True)
+    # Frustration signals (insights/detect.py), their friction score, and the detector's
+    # carry-over state while clicks or a page view are still open (None once settled).
+    rage_clicks = models.PositiveIntegerField(default=0)
+    dead_clicks = models.PositiveIntegerField(default=0)
+    error_clicks = models.PositiveIntegerField(default=0)
+    quick_backs = models.PositiveIntegerField(default=0)
+    friction = models.FloatField(default=0)
+    signal_state = models.JSONField(null=True, blank=True)
 
     ACTIVE, FINISHED = "active", "finished"
     status = models.CharField(max_length=10, default=ACTIVE, choices=[(ACTIVE, "Active"), (FINISHED, "Finished")])
@@ -47,6 +55,7 @@ class Session(models.Model):
         indexes = [
             models.Index(fields=["site", "-started_at", "-id"], name="session_site_newest"),
             models.Index(fields=["site", "-duration_ms", "-id"], name="session_site_longest"),
+            models.Index(fields=["site", "-friction", "-id"], name="session_site_friction"),
         ]
 
     def __str__(self) -> str:

@@ -16,6 +16,8 @@ from typing import Any
 import msgspec
 import zstandard
 
+from insights.detect import marks_extract
+
 from . import jsontext, schema
 from .wire import node_ids_restore
 
@@ -424,6 +426,8 @@ class Summary:
     snapshots: list[int] = field(default_factory=list)
     # What the batch's last hs.visibility said ("hidden": the visitor's page was hidden, closed or left).
     visibility: str | None = None
+    # What the frustration and heatmap detector needs of the batch (insights/detect.py).
+    marks: list = field(default_factory=list)
 
 
 def batch_summarise(events: list[dict]) -> Summary:
@@ -452,6 +456,7 @@ def batch_summarise(events: list[dict]) -> Summary:
     summary.viewport = _last_viewport(events)
     states = [(ts, p.get("state")) for ts, p in custom_events(events, "hs.visibility") if p.get("state") in ("hidden", "visible")]
     summary.visibility = max(states, key=lambda item: item[0])[1] if states else None
+    summary.marks = marks_extract(events)
     return summary
 
 

@@ -18,6 +18,7 @@ from django.db.models import F, Q
 from django.utils import timezone as dj_timezone
 from user_agents import parse as ua_parse
 
+from insights.services import signals_fold, signals_settle
 from ops import metrics
 from privacy.scrub import ScrubState, events_scrub
 
@@ -279,6 +280,7 @@ def _session_merge(session: Session, summary: Summary, stored: int, received_at:
         session.status = Session.FINISHED if summary.visibility == "hidden" else Session.ACTIVE
     session.received_at = max(session.received_at or received_at, received_at)
     _session_facts(session, summary)
+    signals_fold(session=session, marks=summary.marks)
     return [PageView(session_id=session.pk, site_id=session.site_id, url=p["url"], title=p["title"], kind=p["kind"], at=_ms(p["at"]))
             for p in summary.pages]
 
@@ -381,11 +383,12 @@ def sessions_finish_idle(*, now: datetime | None = None) -> int:
     finished = 0
     short = Q(status=Session.FINISHED, duration_ms__lt=F("site__min_session_sec") * 1000)
     too_short = Session.objects.none()
-    for site_id, timeout in Session.objects.filter(Q(status=Session.ACTIVE) | short).values_list(
+    for site_id, timeout in Session.objects.filter(Q(status=Session.ACTIVE) | short | Q(signal_state__isnull=False)).values_list(
         "site_id", "site__session_timeout_min"
     ).distinct():
         idle = Session.objects.filter(site_id=site_id, received_at__lt=now - timedelta(minutes=timeout))
         finished += idle.filter(status=Session.ACTIVE).update(status=Session.FINISHED)
+        signals_settle(session_ids=list(idle.filter(signal_state__isnull=False).values_list("pk", flat=True)))
         # Dropped only once no page of it can come any more: a visitor who left a page may open another.
         too_short |= idle.filter(short)
     sessions_delete(session_ids=list(too_short.values_list("pk", flat=True)))

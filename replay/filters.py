@@ -113,6 +113,10 @@ def _equals(lookup: str) -> Callable[[str, Callable], Condition]:
     return lambda value, get: Q(**{lookup: value})
 
 
+def _flag(lookup: str) -> Callable[[str, Callable], Condition]:
+    return lambda value, get: Q(**{lookup: 0}) if value == "1" else None
+
+
 SESSION_FILTERS = [
     SessionFilter("date_from", "Started on or after this date (YYYY-MM-DD) or time (ISO 8601).",
                   _when("started_at__gte", end=False)),
@@ -124,17 +128,22 @@ SESSION_FILTERS = [
     SessionFilter("tag", "Has this tag key.", _tag),
     SessionFilter("tag_value", "With `tag`: the tag has this value.", None),
     SessionFilter("url", "Visited a page whose URL contains this.", _visited),
-    SessionFilter("errors", "`1`: only sessions with errors.", lambda v, get: Q(error_count__gt=0) if v == "1" else None),
+    SessionFilter("errors", "`1`: only sessions with errors.", _flag("error_count__gt")),
     SessionFilter("browser", "Browser by name, any case or version: `chrome` finds Chrome and HeadlessChrome.",
                   _family("browser")),
     SessionFilter("os", "Operating system by name, any case or version, e.g. windows.", _family("os")),
     SessionFilter("device", "desktop, mobile, tablet or bot.", _equals("device_type")),
     SessionFilter("live", "`1`: only sessions in progress.", _live),
     SessionFilter("visitor", "Visitor id equals this.", _equals("visitor_id")),
+    # Frustration signals (insights): sessions with at least one.
+    SessionFilter("rage", "`1`: only sessions with a rage click.", _flag("rage_clicks__gt")),
+    SessionFilter("dead", "`1`: only sessions with a dead click.", _flag("dead_clicks__gt")),
+    SessionFilter("error_click", "`1`: only sessions with an error click.", _flag("error_clicks__gt")),
+    SessionFilter("quick_back", "`1`: only sessions with a quick back.", _flag("quick_backs__gt")),
 ]
-SORTS = {"newest": "started_at", "longest": "duration_ms"}
+SORTS = {"newest": "started_at", "longest": "duration_ms", "friction": "friction"}
 SESSION_FILTER_PARAMS = [(f.name, f.help) for f in SESSION_FILTERS] + [
-    ("sort", "`newest` (default) or `longest`."),
+    ("sort", "`newest` (default), `longest` or `friction` (most frustrated first)."),
 ]
 
 

@@ -7,11 +7,12 @@ A cursor is `<column value>_<id>`; one that does not parse is no cursor.
 """
 import base64
 import binascii
+import math
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone as dt_timezone
 
-from django.db.models import BigIntegerField, DateTimeField, F, Field, Func, QuerySet, UUIDField, Value
+from django.db.models import BigIntegerField, DateTimeField, F, Field, FloatField, Func, QuerySet, UUIDField, Value
 from django.db.models.lookups import GreaterThan, LessThan
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -49,6 +50,9 @@ def cursor_parse(cursor: str, field: str) -> tuple | None:
         key = uuid.UUID(pk)
         if field == "duration_ms":
             return (int(value), key) if value.lstrip("-").isdigit() and len(value) <= 15 else None
+        if field == "friction":
+            number = float(value)
+            return (number, key) if math.isfinite(number) else None
         moment = parse_datetime(value)
         if moment is None:
             return None
@@ -74,7 +78,7 @@ def cursor_decode(text: str) -> str | None:
 
 
 def _key(field: str, value, pk):
-    kind = DateTimeField() if field == "started_at" else BigIntegerField()
+    kind = {"started_at": DateTimeField(), "friction": FloatField()}.get(field, BigIntegerField())
     return Row(Value(value, output_field=kind), Value(pk, output_field=UUIDField()))
 
 

@@ -1,6 +1,7 @@
 from django.urls import reverse
 from rest_framework import serializers
 
+from insights.serializers import SignalSerializer
 from recorder.models import PageView, Session
 from sites.models import Site
 
@@ -31,6 +32,7 @@ class SessionSerializer(serializers.ModelSerializer):
             "duration", "page_count", "event_count", "error_count", "stored_bytes",
             "browser", "os", "device_type", "viewport_w", "viewport_h", "screen_w", "screen_h",
             "language", "timezone", "entry_url", "referrer", "is_live", "replay_url", "events_url",
+            "rage_clicks", "dead_clicks", "error_clicks", "quick_backs", "friction",
         ]
 
     def get_is_live(self, session: Session) -> bool:
@@ -47,6 +49,7 @@ class SessionSerializer(serializers.ModelSerializer):
 
 class SessionDetailSerializer(SessionSerializer):
     pages = PageViewSerializer(source="pageviews", many=True, read_only=True)
+    signals = SignalSerializer(many=True, read_only=True)
 
     class Meta(SessionSerializer.Meta):
-        fields = SessionSerializer.Meta.fields + ["pages"]
+        fields = SessionSerializer.Meta.fields + ["pages", "signals"]

@@ -1,11 +1,12 @@
 """Reads of the sites app shared by views and the API."""
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db.models import Case, QuerySet, Sum, Value, When
 from django.http import Http404
 from django.utils import timezone
 
+from insights.selectors import frustration_per_page
 from privacy.models import AuditEntry
 from recorder.models import DailyRollup, PageRollup
 
@@ -58,6 +59,7 @@ class Overview:
     average_ms: int
     with_errors: int
     top_pages: list[dict]  # {"url", "views"}
+    frustration: list[dict]  # {"url", "total", "rage", "dead", "error", "quick_back"}: insights.selectors
     peak: int
 
     @property
@@ -66,7 +68,7 @@ class Overview:
 
 
 def site_overview(site: Site, *, today: date | None = None) -> Overview:
-    """The last 30 days of a site from its daily roll-ups (recorder/rollups.py): two small queries."""
+    """The last 30 days of a site from its daily roll-ups (recorder/rollups.py) and its frustration signals."""
     today = today or timezone.localdate()
     first = today - timedelta(days=OVERVIEW_DAYS - 1)
     per_day = {
@@ -87,6 +89,9 @@ def site_overview(site: Site, *, today: date | None = None) -> Overview:
         days.append({"day": day, "sessions": count, "height": round(100 * count / peak) if peak else 0})
     return Overview(
         days=days, sessions=total, peak=peak, top_pages=top_pages,
+        frustration=frustration_per_page(
+            site_id=site.pk, since=timezone.make_aware(datetime.combine(first, datetime.min.time())),
+        ),
         average_ms=(sum(row["duration_ms"] for row in per_day.values()) // total) if total else 0,
         with_errors=sum(row["with_errors"] for row in per_day.values()),
     )

@@ -36,10 +36,10 @@ def _label(name: str, value: str, params: QueryDict) -> str | None:
     if name == "tag":
         tag_value = (params.get("tag_value") or "").strip()
         return f"Tag {value} = {tag_value}" if tag_value else f"Tag {value}"
-    if name in ("errors", "live"):
-        return {"errors": "With errors", "live": "Live now"}[name] if value == "1" else None
+    if name in FLAGS:
+        return FLAGS[name] if value == "1" else None
     if name == "sort":
-        return "Longest first" if value == "longest" else None
+        return {"longest": "Longest first", "friction": "Most frustrated first"}.get(value)
     words = {
         "identity": "Identity is", "identity_contains": "Identity contains", "visitor": "Visitor",
         "url": "Visited URL contains", "browser": "Browser", "os": "OS", "device": "Device",
@@ -47,9 +47,11 @@ def _label(name: str, value: str, params: QueryDict) -> str | None:
     return f"{words[name]} {value}" if name in words else None
 
 
+FLAGS = {"errors": "With errors", "live": "Live now", "rage": "Rage clicks", "dead": "Dead clicks",
+         "error_click": "Error clicks", "quick_back": "Quick backs"}
 # The filters in the order of the form; tag_value is shown and removed with its tag.
 FILTERS = ["date_from", "date_to", "min_duration", "max_duration", "identity", "identity_contains", "visitor",
-           "tag", "url", "browser", "os", "device", "errors", "live", "sort"]
+           "tag", "url", "browser", "os", "device", "errors", "rage", "dead", "error_click", "quick_back", "live", "sort"]
 _TOGETHER = {"tag": ("tag", "tag_value")}
 
 

@@ -27,6 +27,13 @@ const builds = [
   },
   {
     ...common,
+    entryPoints: [path.join(here, 'src/heatmap.js')],
+    outfile: path.join(outdir, 'heatmap.js'),
+    format: 'iife',
+    target: ['es2019'],
+  },
+  {
+    ...common,
     entryPoints: [path.join(here, 'src/bundle.css')],
     outfile: path.join(outdir, 'player.css'),
   },

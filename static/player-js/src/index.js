@@ -10,7 +10,7 @@ import { createReplayer, destroyReplayer, fitToStage, SandboxError } from './sta
 import { coveringEnd, fromRecordingStart, startPart } from './parts.js';
 import { createController } from './controller.js';
 import { createControls, bindShortcuts, deepLinkTime } from './controls.js';
-import { createTimeline } from './timeline.js';
+import { createTimeline, signalMarkers } from './timeline.js';
 import { createPanels } from './panels.js';
 import { createSearch } from './search.js';
 import { startLive } from './live.js';
@@ -199,7 +199,8 @@ function createPlayer(root) {
     const refresh = () => {
       panels.setSummary(summary, baseUrl);
       panels.setDetails(session, summary, state.viewport);
-      timeline.setMarkers(markersOf(summary));
+      timeline.setMarkers([...markersOf(summary), ...signalMarkers(session, summary.startTime)].sort((a, b) => a.time - b.time));
+      panels.setSignals(session, summary.startTime, baseUrl);
     };
     refresh();
     exposed.refresh = refresh;

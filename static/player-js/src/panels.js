@@ -3,11 +3,13 @@
 import { h, setChildren } from './dom.js';
 import { formatClock, formatDate, formatDuration, formatMs, formatSize, formatSource, shortUrl } from './format.js';
 import { recordedTags } from './summary.js';
+import { SIGNAL_LABELS } from './timeline.js';
 
 const TABS = [
   { id: 'pages', label: 'Pages' },
   { id: 'console', label: 'Console' },
   { id: 'network', label: 'Network' },
+  { id: 'frustration', label: 'Frustration' },
   { id: 'details', label: 'Details' },
 ];
 
@@ -153,7 +155,24 @@ export function createPanels({ onJump }) {
     );
   }
 
-  return { el, select, setSummary, setDetails };
+  /** The Frustration tab: the session's signals from the server, each a jump to its moment. */
+  function setSignals(session, startTime, baseUrl) {
+    const signals = (session && session.signals) || [];
+    const items = signals.map((s) => {
+      const time = Math.max(0, s.ts - startTime);
+      const label = SIGNAL_LABELS[s.kind] || s.kind;
+      return row(time, 'signal-entry', `hsp-signal-${s.kind}`, `Jump to ${label} at ${formatClock(time)}`,
+        h('span', { class: 'hsp-badge hsp-badge-frustration' }, label),
+        h('span', { class: 'hsp-row-message' }, s.selector || ''),
+        h('span', { class: 'hsp-row-url', title: s.url }, shortUrl(s.url, baseUrl)),
+      );
+    });
+    list(panels.frustration, items, 'No rage, dead or error clicks and no quick backs.');
+    counts.frustration.textContent = String(signals.length);
+    counts.frustration.classList.toggle('hsp-count-bad', signals.length > 0);
+  }
+
+  return { el, select, setSummary, setDetails, setSignals };
 }
 
 function tagList(tags) {

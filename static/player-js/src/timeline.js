@@ -31,6 +31,7 @@ export function createTimeline(ctl) {
       ['error', 'Error'],
       ['network', 'Failed request'],
       ['tag', 'Tag'],
+      ['frustration', 'Frustration'],
     ].map(([kind, label]) => h('li', null, h('span', { class: `hsp-dot hsp-marker-${kind}`, 'aria-hidden': 'true' }), label)),
   );
   const el = h('div', { class: 'hsp-timeline' }, markers, seek, legend);
@@ -112,6 +113,7 @@ export function createTimeline(ctl) {
           'aria-label': `${m.label} at ${formatClock(m.time)}`,
           'data-testid': 'marker',
           'data-kind': m.kind,
+          'data-signal': m.signal,
           'data-time': String(m.time),
           // One tab stop for the whole group; arrows move within it.
           tabindex: i === 0 ? '0' : '-1',
@@ -142,4 +144,17 @@ export function createTimeline(ctl) {
   });
 
   return { el, setMarkers };
+}
+
+export const SIGNAL_LABELS = { rage: 'Rage click', dead: 'Dead click', error: 'Error click', quick_back: 'Quick back' };
+
+/** The session's frustration signals (from the server) as timeline markers, with their own colour. */
+export function signalMarkers(session, startTime) {
+  const signals = (session && session.signals) || [];
+  return signals.map((s) => ({
+    time: Math.max(0, s.ts - startTime),
+    kind: 'frustration',
+    signal: s.kind,
+    label: `${SIGNAL_LABELS[s.kind] || s.kind}${s.selector ? ` on ${s.selector}` : ''}`,
+  }));
 }

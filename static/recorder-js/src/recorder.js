@@ -1,4 +1,5 @@
 import { record } from '@rrweb/record'
+import { captureClicks } from './capture/clicks.js'
 import { captureErrors } from './capture/console.js'
 import { captureNetwork } from './capture/network.js'
 import { ANSWER_MS, freezeMs } from './coalesce.js'
@@ -187,6 +188,7 @@ export function createRecorder(options, win) {
     capture.push(() => clearTimeout(thaw))
     if (cfg.recordConsole) capture.push(captureErrors(win, guard((p) => custom('hs.error', p))))
     if (cfg.recordNetwork) capture.push(captureNetwork(win, cfg, guard((p) => custom('hs.net', p))))
+    capture.push(captureClicks(win, privacy.ignoreSel, guard(custom)))
     if (cfg.notice) life.push(showNotice(doc, store, cfg.noticeText))
   }
 

@@ -1,0 +1,68 @@
+"""GET /api/v1/sites/<id>/heatmaps/: a page's heatmap as JSON."""
+from datetime import date, timedelta
+
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.decorators import api_view
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from sites.selectors import membership_get
+
+from .models import DEVICES, KINDS
+from .selectors import HEATMAP_DEFAULT_DAYS, HeatmapQuery, heatmap
+
+HEATMAP_PARAMS = [
+    ("url", "The page's URL, or a pattern where * stands for any characters (required)."),
+    ("kind", "click (default), scroll or move."),
+    ("device", "desktop, tablet or mobile; all when absent."),
+    ("date_from", "First day (YYYY-MM-DD); 30 days ago when absent."),
+    ("date_to", "Last day (YYYY-MM-DD); today when absent."),
+]
+
+
+class BadQuery(ValueError):
+    pass
+
+
+def heatmap_query(params) -> HeatmapQuery:
+    """The heatmap a query string asks for; BadQuery names the first bad parameter."""
+    get = lambda name: (params.get(name) or "").strip()  # noqa: E731
+    url = get("url")
+    if not url or len(url) > 2048:
+        raise BadQuery("url is required (at most 2048 characters).")
+    kind = get("kind") or "click"
+    if kind not in KINDS:
+        raise BadQuery("kind must be click, scroll or move.")
+    device = get("device")
+    if device and device not in DEVICES:
+        raise BadQuery("device must be desktop, tablet or mobile.")
+    today = timezone.localdate()
+    day_to = _day(get("date_to"), "date_to") or today
+    day_from = _day(get("date_from"), "date_from") or day_to - timedelta(days=HEATMAP_DEFAULT_DAYS - 1)
+    if day_from > day_to:
+        raise BadQuery("date_from must not be after date_to.")
+    return HeatmapQuery(url=url, kind=kind, device=device, day_from=day_from, day_to=day_to)
+
+
+def _day(value: str, name: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise BadQuery(f"{name} must be a date, YYYY-MM-DD.") from None
+
+
+@extend_schema(parameters=[OpenApiParameter(name, str, description=text) for name, text in HEATMAP_PARAMS],
+               responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT})
+@api_view(["GET"])
+def site_heatmap(request: Request, site_id: int) -> Response:
+    """Clicks (elements with counts and positions in their box), scroll depth (share per tenth) or pointer movement."""
+    site = membership_get(request.user, site_id).site
+    try:
+        query = heatmap_query(request.query_params)
+    except BadQuery as error:
+        return Response({"error": "bad_query", "detail": str(error)}, status=400)
+    return Response(heatmap(site_id=site.pk, query=query))

@@ -1,0 +1,139 @@
+"""Writes of the insights app: signals and heatmap facts as the worker stores chunks, settling, forgetting, rebuilding."""
+import hashlib
+from datetime import date
+
+from django.db import connection, transaction
+from django.db.models import Sum
+
+from recorder.models import Session
+
+from .detect import Findings, facts_merge, friction_score, marks_fold, state_settle
+from .models import HeatCell, HeatFact, Signal
+
+COUNTERS = {"rage": "rage_clicks", "dead": "dead_clicks", "error": "error_clicks", "quick_back": "quick_backs"}
+CELL_KEY = ["site_id", "page", "kind", "day", "device", "selector", "cx", "cy"]
+BATCH = 500
+
+
+def page_key(url: str) -> str:
+    """The heatmap's key of a page: sha1 of its URL (URLs are too long for a unique index)."""
+    return hashlib.sha1(url.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+# Heatmaps' device classes by the viewport's width in CSS pixels: [low, high).
+DEVICE_WIDTHS = {"mobile": (0, 768), "tablet": (768, 1100), "desktop": (1100, 10**6)}
+
+
+def device_class(session: Session) -> str | None:
+    """desktop, tablet or mobile from the viewport's width (else the user agent); None for bots."""
+    if session.device_type == "bot":
+        return None
+    width = session.viewport_w
+    if width:
+        return next(name for name, (low, high) in DEVICE_WIDTHS.items() if low <= width < high)
+    return session.device_type if session.device_type in ("tablet", "mobile") else "desktop"
+
+
+def signals_fold(*, session: Session, marks: list) -> None:
+    """One stored chunk's marks folded into its (locked) session, inside the worker's transaction.
+
+    The caller saves the session row; signals and heatmap facts are written here.
+    """
+    found, session.signal_state = marks_fold(marks, session.signal_state)
+    _findings_store(session, found)
+
+
+def signals_settle(*, session_ids: list) -> int:
+    """Sessions that ended: their open clicks and last page view settled, the carry-over state dropped."""
+    settled = 0
+    for session_id in session_ids:
+        with transaction.atomic():
+            session = Session.objects.select_for_update().filter(pk=session_id, signal_state__isnull=False).first()
+            if session is None:
+                continue
+            _findings_store(session, state_settle(session.signal_state))
+            session.signal_state = None
+            session.save(update_fields=[*COUNTERS.values(), "friction", "signal_state"])
+            settled += 1
+    return settled
+
+
+def _findings_store(session: Session, found: Findings) -> None:
+    if found.signals:
+        Signal.objects.bulk_create(
+            Signal(site_id=session.site_id, session_id=session.pk, kind=s.kind, ts=s.ts, x=s.x, y=s.y,
+                   url=s.url[:2048], selector=s.selector[:512])
+            for s in found.signals
+        )
+        for signal in found.signals:
+            field = COUNTERS[signal.kind]
+            setattr(session, field, getattr(session, field) + 1)
+    session.friction = friction_score(
+        rage=session.rage_clicks, dead=session.dead_clicks, error=session.error_clicks,
+        quick_back=session.quick_backs, errors=session.error_count,
+    )
+    device = device_class(session)
+    if found.facts and device:
+        facts = [
+            HeatFact(session_id=session.pk, site_id=session.site_id, page=page_key(url), url=url, day=date.fromisoformat(day),
+                     device=device, kind=kind, selector=selector, cx=cx, cy=cy, count=count)
+            for (kind, url, day, selector, cx, cy), count in facts_merge(found.facts).items() if url
+        ]
+        HeatFact.objects.bulk_create(facts, batch_size=BATCH)
+        cells_add(facts, sign=1)
+
+
+def cells_add(facts: list, *, sign: int) -> None:
+    """Add (or take back, sign -1) these facts' counts to the heatmap's cells, one upsert per batch."""
+    table = connection.ops.quote_name(HeatCell._meta.db_table)
+    columns = ", ".join(CELL_KEY + ["url", "count"])
+    # In key order, so that two workers adding to the same cells lock them in the same order.
+    facts = sorted(facts, key=lambda fact: tuple(str(getattr(fact, name)) for name in CELL_KEY))
+    for start in range(0, len(facts), BATCH):
+        rows = facts[start:start + BATCH]
+        values, params = [], []
+        for fact in rows:
+            values.append("(" + ", ".join(["%s"] * (len(CELL_KEY) + 2)) + ")")
+            params += [fact.site_id, fact.page, fact.kind, fact.day, fact.device, fact.selector, fact.cx, fact.cy,
+                       fact.url, sign * fact.count]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) VALUES {', '.join(values)} "
+                f"ON CONFLICT ({', '.join(CELL_KEY)}) DO UPDATE SET count = {table}.count + EXCLUDED.count",
+                params,
+            )
+    if sign < 0:
+        HeatCell.objects.filter(count__lte=0).delete()
+
+
+def heat_forget(*, session_ids: list) -> None:
+    """Deleted sessions: their share taken out of the heatmaps, their signals and facts deleted."""
+    facts = list(HeatFact.objects.filter(session_id__in=session_ids))
+    keys: dict = {}
+    for fact in facts:  # one fact per key and session: sum across the sessions
+        key = tuple(getattr(fact, name) for name in CELL_KEY)
+        if key in keys:
+            keys[key].count += fact.count
+        else:
+            keys[key] = fact
+    cells_add(list(keys.values()), sign=-1)
+    HeatFact.objects.filter(session_id__in=session_ids).delete()
+    Signal.objects.filter(session_id__in=session_ids).delete()
+
+
+def heatmaps_rebuild(*, site_id: int | None = None) -> int:
+    """The heatmap cells summed again from the sessions' facts (after a crash, a bug fix, a bulk delete)."""
+    facts = HeatFact.objects.all() if site_id is None else HeatFact.objects.filter(site_id=site_id)
+    with transaction.atomic():
+        (HeatCell.objects.all() if site_id is None else HeatCell.objects.filter(site_id=site_id)).delete()
+        sums = facts.values(*CELL_KEY, "url").annotate(total=Sum("count")).order_by()
+        cells = [HeatCell(**{k: v for k, v in row.items() if k != "total"}, count=row["total"]) for row in sums.iterator()]
+        cells_merge = {}
+        for cell in cells:  # one URL per page key
+            key = tuple(getattr(cell, name) for name in CELL_KEY)
+            if key in cells_merge:
+                cells_merge[key].count += cell.count
+            else:
+                cells_merge[key] = cell
+        HeatCell.objects.bulk_create(cells_merge.values(), batch_size=BATCH)
+    return len(cells_merge)

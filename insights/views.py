@@ -1,0 +1,62 @@
+"""The heatmaps page of a site."""
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import urlencode
+
+from recorder.models import PageView
+from sites.selectors import membership_get
+
+from .api import HEATMAP_PARAMS, BadQuery, heatmap_query
+from .models import DEVICES
+from .selectors import heatmap, heatmap_page_view
+
+KIND_LABELS = [("click", "Clicks"), ("scroll", "Scroll depth"), ("move", "Pointer movement")]
+PAGE_CHOICES = 20
+# The page is drawn as it was shortly after the page view began (the page has rendered by then).
+SETTLE_MS = 1500
+
+
+@login_required
+def site_heatmaps(request: HttpRequest, site_id: int) -> HttpResponse:
+    membership = membership_get(request.user, site_id)
+    site = membership.site
+    context = {"site": site, "membership": membership, "tab": "heatmaps", "params": request.GET,
+               "kinds": KIND_LABELS, "devices": DEVICES, "pages": _recent_urls(site.pk)}
+    if not request.GET.get("url"):
+        return render(request, "insights/heatmaps.html", context)
+    try:
+        query = heatmap_query(request.GET)
+    except BadQuery as error:
+        return render(request, "insights/heatmaps.html", {**context, "error": str(error)}, status=400)
+    view, following = heatmap_page_view(site_id=site.pk, url=query.url, device=query.device)
+    data = heatmap(site_id=site.pk, query=query)
+    context.update(query=query, data=data, view=view, device_links=_device_links(request.GET, query.device))
+    if view is not None:
+        at = int(view.at.timestamp() * 1000)
+        until = int(following.at.timestamp() * 1000) - 1 if following else at + SETTLE_MS
+        context.update(
+            events_url=reverse("api-session-events", args=[view.session_id]),
+            at=min(at + SETTLE_MS, until),
+            data_url=reverse("api-site-heatmaps", args=[site.pk]) + "?" + urlencode(
+                {name: value for name, _ in HEATMAP_PARAMS if (value := request.GET.get(name))}),
+        )
+    return render(request, "insights/heatmaps.html", context)
+
+
+def _device_links(params, current: str) -> list[dict]:
+    """The device switch: the same heatmap for all devices or one kind."""
+    links = []
+    for device, label in [("", "All devices")] + [(d, d.capitalize()) for d in DEVICES]:
+        query = params.copy()
+        query.pop("device", None)
+        if device:
+            query["device"] = device
+        links.append({"device": device, "label": label, "query": query.urlencode(), "current": device == current})
+    return links
+
+
+def _recent_urls(site_id: int) -> list[str]:
+    recent = PageView.objects.filter(session__site_id=site_id).order_by("-at").values_list("url", flat=True)[:500]
+    return list(dict.fromkeys(recent))[:PAGE_CHOICES]

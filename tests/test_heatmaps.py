@@ -1,0 +1,116 @@
+"""The heatmaps API and page: parameters, access, and a fixed number of queries whatever the traffic."""
+from datetime import date, timedelta
+
+import pytest
+from django.utils import timezone
+
+from insights.models import HeatCell
+from insights.services import page_key
+from tests.factories import SiteFactory, UserFactory
+from tests.test_api import auth
+
+pytestmark = pytest.mark.django_db
+
+URL = "https://shop.example.com/pricing"
+
+
+def cells(site, *, kind="click", days=1, selectors=1, views=1, device="desktop"):
+    """Cells as 100,000 page views' worth of aggregates look: many days, elements and places."""
+    today = timezone.localdate()
+    HeatCell.objects.bulk_create(
+        HeatCell(site=site, page=page_key(URL), url=URL, day=today - timedelta(days=d), device=device, kind=kind,
+                 selector=f"div.card:nth-of-type({s})" if kind == "click" else "", cx=x, cy=y, count=views)
+        for d in range(days) for s in range(selectors) for x in range(10 if kind != "scroll" else 11) for y in range(1 if kind == "scroll" else 10)
+    )
+
+
+def test_a_busy_page_answers_in_a_fixed_number_of_queries(client, site, owner, django_assert_num_queries):
+    cells(site, days=30, selectors=30, views=11)  # 990,000 clicks in 90,000 cells
+    headers = auth(owner)
+    with django_assert_num_queries(3):  # the token, the membership, the cells
+        answer = client.get(f"/api/v1/sites/{site.pk}/heatmaps/", {"url": URL}, **headers).json()
+    assert answer["total"] == 30 * 30 * 100 * 11 and len(answer["elements"]) == 30
+    assert answer["elements"][0]["cells"][0]["count"] == 30 * 11
+
+
+def test_scroll_depth_is_the_share_of_page_views_that_saw_each_tenth(client, site, owner):
+    today = timezone.localdate()
+    for deepest, views in ((1, 2), (5, 1), (10, 1)):
+        HeatCell.objects.create(site=site, page=page_key(URL), url=URL, day=today, device="mobile", kind="scroll",
+                                cx=deepest, cy=0, count=views)
+    answer = client.get(f"/api/v1/sites/{site.pk}/heatmaps/", {"url": URL, "kind": "scroll"}, **auth(owner)).json()
+    assert answer["views"] == 4
+    assert answer["depth"] == [1.0, 0.5, 0.5, 0.5, 0.5, 0.25, 0.25, 0.25, 0.25, 0.25]
+
+
+def test_filters_by_device_dates_and_url_pattern(client, site, owner):
+    cells(site, days=3, device="tablet")
+    get = lambda **params: client.get(f"/api/v1/sites/{site.pk}/heatmaps/", {"url": URL, **params}, **auth(owner)).json()  # noqa: E731
+    assert get()["total"] == 300
+    assert get(device="mobile")["total"] == 0 and get(device="tablet")["total"] == 300
+    today = timezone.localdate()
+    assert get(date_from=today.isoformat())["total"] == 100
+    assert get(url="https://shop.example.com/*")["total"] == 300
+    assert get(url="https://shop.example.com/blog/*")["total"] == 0
+
+
+@pytest.mark.parametrize("params, field", [
+    ({}, "url"),
+    ({"url": URL, "kind": "hover"}, "kind"),
+    ({"url": URL, "device": "watch"}, "device"),
+    ({"url": URL, "date_from": "2025-02-30"}, "date_from"),
+    ({"url": URL, "date_from": "2025-03-02", "date_to": "2025-03-01"}, "date_from"),
+    ({"url": "x" * 3000}, "url"),
+])
+def test_bad_parameters_get_a_400_naming_them(client, site, owner, params, field):
+    response = client.get(f"/api/v1/sites/{site.pk}/heatmaps/", params, **auth(owner))
+    assert response.status_code == 400 and field in response.json()["detail"]
+
+
+def test_an_outsider_gets_404_from_the_api_and_the_page(client, site):
+    outsider = UserFactory(username="outsider")
+    SiteFactory(owner=outsider)
+    assert client.get(f"/api/v1/sites/{site.pk}/heatmaps/", {"url": URL}, **auth(outsider)).status_code == 404
+    client.force_login(outsider)
+    assert client.get(f"/sites/{site.pk}/heatmaps/", {"url": URL}).status_code == 404
+
+
+def test_the_page_says_when_no_page_view_can_be_drawn_on_and_refuses_bad_input(client, site, owner):
+    cells(site)
+    client.force_login(owner)
+    page = client.get(f"/sites/{site.pk}/heatmaps/", {"url": URL})
+    assert page.status_code == 200 and b"heatmap-no-page" in page.content and b"div.card" in page.content
+    assert client.get(f"/sites/{site.pk}/heatmaps/", {"url": URL, "kind": "nope"}).status_code == 400
+    assert client.get(f"/sites/{site.pk}/heatmaps/").status_code == 200
+
+
+def test_the_rebuild_command_sums_the_facts_again(site):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    HeatCell.objects.create(site=site, page="x", url="x", day=date.today(), device="desktop", kind="click", cx=0, cy=0, count=5)
+    out = StringIO()
+    call_command("heatmaps_rebuild", stdout=out)
+    assert "0 heatmap cells rebuilt" in out.getvalue() and not HeatCell.objects.exists()
+
+
+def test_the_device_switch_keeps_the_other_parameters(client, site, owner):
+    client.force_login(owner)
+    page = client.get(f"/sites/{site.pk}/heatmaps/", {"url": URL, "kind": "scroll", "device": "tablet"}).content.decode()
+    assert 'href="?url=https%3A%2F%2Fshop.example.com%2Fpricing&amp;kind=scroll&amp;device=mobile"' in page
+    assert 'data-device="tablet" aria-current="page"' in page
+
+
+def test_the_overview_sums_signals_per_page(client, site, owner):
+    from insights.models import Signal
+    from tests.factories import SessionFactory
+
+    session = SessionFactory(site=site)
+    now_ms = int(timezone.now().timestamp() * 1000)
+    for kind, url in (("rage", URL), ("rage", URL), ("dead", URL), ("quick_back", URL + "/faq")):
+        Signal.objects.create(site=site, session=session, kind=kind, ts=now_ms, url=url)
+    client.force_login(owner)
+    rows = client.get(f"/sites/{site.pk}/overview/").context["overview"].frustration
+    assert rows[0] == {"url": URL, "total": 3, "rage": 2, "dead": 1, "error": 0, "quick_back": 0}
+    assert rows[1]["url"] == URL + "/faq"
