@@ -57,6 +57,7 @@ export function createController(first, state) {
       const wasPlaying = state.playing;
       endSkip();
       if (target < ctl.total() - END_SLACK_MS) state.following = false;
+      rebuildOnNextPlay();
       if (wasPlaying) replayer.play(target);
       else replayer.pause(target);
       changed();
@@ -85,6 +86,7 @@ export function createController(first, state) {
     },
     /** Plays from `ms`, wherever the replayer was. */
     playFrom(ms) {
+      rebuildOnNextPlay();
       replayer.play(Math.min(Math.max(0, Math.round(ms)), ctl.total()));
       changed();
     },
@@ -103,6 +105,17 @@ export function createController(first, state) {
     },
     changed,
   };
+
+  // Seeking forward, rrweb's Replayer applies only the events after the last
+  // one it played, onto a page it rebuilt in its own way meanwhile: it could
+  // keep an older scroll position or DOM state than a fresh replayer shows at
+  // the same moment. A "last played" event later than any moment makes every
+  // seek go the way a backward seek does: reset the mirrors, rebuild from the
+  // nearest full snapshot and apply what follows, as a fresh replayer would.
+  function rebuildOnNextPlay() {
+    const context = replayer.service && replayer.service.state && replayer.service.state.context;
+    if (context) context.lastPlayedEvent = { type: -1, timestamp: Infinity, data: {} };
+  }
 
   // rrweb stays in fast-forward until it reaches the interaction it was
   // skipping to; after a seek or a speed change that moment may never be
