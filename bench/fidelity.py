@@ -40,34 +40,7 @@ PAGES = ["article", "checkout", "spa", "trading", "unkeyed"]
 PASSWORD = "bench-password-123"
 
 # The page's visible state, the same function on the live page and in the replay's frame.
-STATE_JS = r"""
-window.__hsState = function (doc) {
-  var out = [], SKIP = { SCRIPT: 1, STYLE: 1, NOSCRIPT: 1, TEMPLATE: 1, LINK: 1, META: 1 };
-  var FIELD = { INPUT: 1, TEXTAREA: 1, SELECT: 1 };
-  function walk(n, depth) {
-    for (var c = n.firstChild; c; c = c.nextSibling) {
-      if (c.nodeType === 3) {
-        var t = c.nodeValue.replace(/\s+/g, ' ').trim();
-        if (t) out.push(depth + '"' + t);
-      } else if (c.nodeType === 1 && !SKIP[c.tagName]) {
-        var line = depth + '<' + c.tagName.toLowerCase() + (c.id ? '#' + c.id : '');
-        // The replayer marks hovered elements with a :hover class; not the page's.
-        var cls = Array.prototype.filter.call(c.classList, function (x) { return x.indexOf(':hover') < 0; }).sort().join('.');
-        if (cls) line += '.' + cls;
-        if (c.style && c.style.cssText) line += ' style=' + c.style.cssText;
-        if (c.hidden) line += ' hidden';
-        if (FIELD[c.tagName]) line += ' value#' + String(c.value).length + (c.checked ? ' checked' : '');
-        if (c.scrollTop || c.scrollLeft) line += ' scroll=' + Math.round(c.scrollTop) + ',' + Math.round(c.scrollLeft);
-        out.push(line);
-        walk(c, depth + 1);
-      }
-    }
-  }
-  if (doc.body) walk(doc.body, 0);
-  var se = doc.scrollingElement || doc.documentElement;
-  return { dom: out.join('\n'), scroll: Math.round(se.scrollTop) + ',' + Math.round(se.scrollLeft) };
-};
-"""
+STATE_JS = (Path(__file__).resolve().parent / "pagestate.js").read_text()
 SAMPLER_JS = STATE_JS + r"""
 window.__samples = [];
 setInterval(function () {
@@ -106,16 +79,17 @@ async ({ events, offsets, usePlayer }) => {
       out.player.push(read(P.replayer));
     }
   } else {
-    // The control's events in a replayer driven the way our player seeks.
+    // The control's events in a replayer driven by the player's own controller.
     const root = box();
     const r = new R(copy(), opts(root));
+    const was = P.controller.swap(r);
     await sleep(100);
     for (const t of offsets) {
-      r.service.state.context.lastPlayedEvent = { type: -1, timestamp: Infinity, data: {} };
-      r.pause(t);
+      P.controller.seek(t);
       await sleep(20);
       out.player.push(read(r));
     }
+    P.controller.swap(was);
     r.destroy(); root.remove();
   }
   // rrweb as it comes: one replayer, later and later offsets.
@@ -134,9 +108,8 @@ async ({ events, offsets, usePlayer }) => {
   for (const t of offsets) {
     const root = box();
     const r = new R(copy(), opts(root));
+    r.pause(t); // before the constructor's own timers build the first snapshot: the seek builds the page
     await sleep(60);
-    r.pause(t);
-    await sleep(20);
     out.fresh.push(read(r));
     r.destroy(); root.remove();
   }

@@ -60,6 +60,7 @@ export function createController(first, state) {
       rebuildOnNextPlay();
       if (wasPlaying) replayer.play(target);
       else replayer.pause(target);
+      restoreScroll(target);
       changed();
     },
     seekBy(deltaMs) {
@@ -115,6 +116,26 @@ export function createController(first, state) {
   function rebuildOnNextPlay() {
     const context = replayer.service && replayer.service.state && replayer.service.state.context;
     if (context) context.lastPlayedEvent = { type: -1, timestamp: Infinity, data: {} };
+  }
+
+  // Rebuilding the page in the same frame, rrweb can leave the frame scrolled
+  // where it was before the seek (a backward seek past a scroll showed the
+  // later position): scroll it to where the recording says it was.
+  function restoreScroll(target) {
+    const events = replayer.service.state.context.events;
+    const win = replayer.iframe.contentWindow;
+    if (!events.length || !win) return;
+    const at = events[0].timestamp + target;
+    let pos = null;
+    let doc = null;
+    for (const e of events) {
+      if (e.timestamp >= at) break;
+      if (e.type === 2) {
+        pos = e.data.initialOffset;
+        doc = e.data.node.id;
+      } else if (e.type === 3 && e.data.source === 3 && e.data.id === doc) pos = { left: e.data.x, top: e.data.y };
+    }
+    if (pos) win.scrollTo(pos.left || 0, pos.top || 0);
   }
 
   // rrweb stays in fast-forward until it reaches the interaction it was
