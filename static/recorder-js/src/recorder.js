@@ -39,8 +39,9 @@ const LIMITS = { 'hs.error': 100, 'hs.net': 500 }
 // Every DOM change the page makes goes out, as plain rrweb records it: the
 // replay shows what the visitor saw at every moment. (Within one rrweb diff,
 // several changes to one node keep only the last value: nothing visible is lost.)
-// Typing into one field keeps at least one value per TYPING_MS (see push()).
-const TYPING_MS = 1000
+// Values of one field within one frame keep only the newest (see push()):
+// no frame showed the others. Every keystroke a frame showed replays.
+const TYPING_MS = 16
 const NOT_TYPING = { id: null, since: 0 }
 
 // Source numbers of rrweb incremental events that mean a person is there:
@@ -272,9 +273,9 @@ export function createRecorder(options, win) {
     const json = eventJson(e)
     // A page this large cannot be recorded within the memory cap.
     if (json.length > cfg.capBytes / 2) return fail()
-    // Each keystroke carries the field's whole value: while nothing else
-    // happens, a newer value of the same field replaces the one before, so
-    // typing is kept at least once a second and grows linearly, not squared.
+    // Each keystroke carries the field's whole value: a newer value of the
+    // same field within one frame replaces the one before (gzip takes care of
+    // the repeated prefixes of slower typing).
     const field = e.type === 3 && e.data.source === 5 ? e.data.id : null
     if (field !== null && field === typing.id && e.timestamp - typing.since < TYPING_MS && transport.replaceLast(json)) return json.length
     typing = field === null ? NOT_TYPING : field === typing.id && e.timestamp - typing.since < TYPING_MS ? typing : { id: field, since: e.timestamp }
