@@ -21,7 +21,7 @@ const RRWEB = {
     mousemoveCallback: 1000, // positions go out in groups, once a second
     // mousedown/up add nothing to a click for the player
     mouseInteraction: { MouseUp: false, MouseDown: false, TouchMove_Departed: false, TouchCancel: false },
-    scroll: 150,
+    scroll: 100, // rrweb's default: a position at 150 ms lagged a wheel scroll on the article (bench/fidelity.py)
     media: 800,
     // input: every 'input' event, not 'last' (change only): text typed into a
     // field that still has focus when the page closes must not be lost, and
