@@ -136,20 +136,29 @@ def measure(browser, pages: PageServer, variant: str, seconds: float, seed: int)
     page.wait_for_timeout(3000)  # past the load and the first full snapshot
     n0 = page.evaluate("window.__tickMs.length")
     up0 = len(uploads)
+    cdp = ctx.new_cdp_session(page)
+    cdp.send("Performance.enable")
+    script0 = script_seconds(cdp)
     browser.start_tracing(page=page, categories=CATEGORIES)
     t = time.monotonic()
     spa_scheduled(Human(page, seed=seed), seconds, seed)
     raw = browser.stop_tracing()
     elapsed = time.monotonic() - t
+    # The page's main-thread script time (CDP ScriptDuration; a Worker's time is not in it), per minute.
+    script_ms_min = (script_seconds(cdp) - script0) * 1000 / elapsed * 60
     tick_ms = page.evaluate(f"window.__tickMs.slice({n0})")
     extra = {}
     if variant == "rrweb":
         extra["rrweb_events"] = page.evaluate("window.__rrEvents.length")
     ctx.close()
     r = frames_from_trace(raw)
-    r.update(variant=variant, seconds=round(elapsed, 1), trace_bytes=len(raw), page_tick_ms=tick_ms,
+    r.update(variant=variant, seconds=round(elapsed, 1), script_ms_per_min=round(script_ms_min, 1), trace_bytes=len(raw), page_tick_ms=tick_ms,
              uploads=len(uploads) - up0, upload_bytes=sum(uploads[up0:]), **extra)
     return r
+
+
+def script_seconds(cdp) -> float:
+    return next(m["value"] for m in cdp.send("Performance.getMetrics")["metrics"] if m["name"] == "ScriptDuration")
 
 
 def summary(frames: list[float]) -> dict:
@@ -214,6 +223,7 @@ def main(argv=None):
             "page_tick": summary(page_ticks),
             "uploads": sum(r["uploads"] for r in mine),
             "upload_bytes": sum(r["upload_bytes"] for r in mine),
+            "script_ms_per_min": sum(r["script_ms_per_min"] for r in mine) / max(1, len(mine)),
         }
     base = table.get("none")
     print()
@@ -237,6 +247,13 @@ def main(argv=None):
                 d = deltas[v]
                 verdict = "" if v != "hindsight" else ("  within budget" if d["p95"] <= BUDGET_MS else f"  OVER the {BUDGET_MS} ms budget")
                 print(f"{v} minus none: p50 {d['p50']:+.2f} ms, p95 {d['p95']:+.2f} ms, p99 {d['p99']:+.2f} ms, mean {d['mean']:+.2f} ms{verdict}")
+    if base:
+        print("\nmain-thread script time (CDP ScriptDuration), ms per minute, minus the page alone:")
+        for v in variants:
+            if v != "none":
+                print(f"  {v}: {table[v]['script_ms_per_min'] - base['script_ms_per_min']:+.0f} ms/min"
+                      f" (per round {[round(r['script_ms_per_min']) for r in runs if r['variant'] == v]},"
+                      f" page alone {[round(r['script_ms_per_min']) for r in runs if r['variant'] == 'none']})")
     out = {"kind": "frame_cost", "seconds": args.seconds, "rounds": args.rounds, "seed": args.seed, "machine": machine(),
            "browser_version": version, "categories": CATEGORIES, "table": table, "deltas": deltas, "budget_ms": BUDGET_MS,
            "runs": [{k: v for k, v in r.items() if k not in ("frames", "intervals", "tick_tasks", "page_tick_ms", "tick_frames", "other_frames")} |

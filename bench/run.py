@@ -60,7 +60,7 @@ def decode_body(buf: bytes) -> dict | None:
 # ---- one visit ----------------------------------------------------------------------
 
 
-def visit(browser, pages: PageServer, tap: IngestTap, name: str, minutes: float, seed: int) -> dict:
+def visit(browser, pages: PageServer, tap: IngestTap, name: str, minutes: float, seed: int, variant: str = "hindsight") -> dict:
     """One scripted visit in a fresh context. Bytes are counted at the tap (every
     request body as it arrived); the page's own request events are a cross-check."""
     path, script = SCENARIOS[name]
@@ -79,18 +79,33 @@ def visit(browser, pages: PageServer, tap: IngestTap, name: str, minutes: float,
     if name == "checkout":
         speed = max(0.3, (total - 55) / 80)  # the buyer's pauses stretch to fill the visit
     t0 = time.monotonic()
-    page.goto(pages.url(path))
+    page.goto(pages.url(path, None if variant == "hindsight" else variant))
     h = Human(page, seed=seed, speed=speed)
     script(h, t0 + total)
     # Leave: pagehide makes the recorder beacon what is still unsent.
     visit_s = time.monotonic() - t0
+    control_events = page.evaluate("window.__rrEvents || null") if variant == "rrweb" else None
     page.goto(pages.url("/bye.html"))
     page.wait_for_timeout(3000)
     ctx.close()
     reqs = [{"t": round(r["t"] - t0, 3), "bytes": len(r["body"]), "body": r["body"], "status": r["status"], "head": r["head"]}
             for r in tap.since(t0)]
-    return {"page": name, "visit_s": round(visit_s, 1), "requests": reqs,
+    return {"page": name, "visit_s": round(visit_s, 1), "requests": reqs, "control_events": control_events,
             "page_seen": {"requests": len(seen), "bytes": sum(seen)}}
+
+
+def control_bytes(events: list[dict], visit_s: float, flush_ms: int = 10000) -> dict:
+    """Plain @rrweb/record's events uploaded as an uploader on rrweb would: one gzipped JSON
+    batch (level 6, as the browser's CompressionStream) per 10 s of events, as the recorder flushes."""
+    batches: dict[int, list] = defaultdict(list)
+    start = events[0]["timestamp"]
+    for e in events:
+        batches[(e["timestamp"] - start) // flush_ms].append(e)
+    sizes = {k: gz(compact({"events": v})) for k, v in batches.items()}
+    wire = sum(sizes.values())
+    first = sum(size for k, size in sizes.items() if k * flush_ms < 60000)
+    return {"events": len(events), "wire_bytes": wire, "kb_per_min": round(wire / KB / (visit_s / 60), 2),
+            "first_minute_kb": round(first / KB, 2)}
 
 
 # ---- analysis -----------------------------------------------------------------------
@@ -211,6 +226,12 @@ def print_visits(results: list[dict]):
         print(f"{r['page']:<10}{r['visit_s'] / 60:>6.2f}{r['requests']:>10}{r['wire_bytes'] / KB:>10.1f}{r['kb_per_min']:>9.2f}"
               f"{r['first_minute_kb']:>12.1f}{r['full_snapshots']:>11}{r['raw_bytes'] / KB:>9.1f}"
               f"{(srv / KB if srv is not None else float('nan')):>11.1f}{r['header_bytes'] / KB / (r['visit_s'] / 60):>12.2f}  {ok}")
+    print(f"\n{'page':<10}{'Hindsight KB/min':>18}{'rrweb+gzip KB/min':>19}{'ratio':>7}{'1st min KB':>12}{'control 1st min':>17}")
+    for r in results:
+        c = r.get("control")
+        if c:
+            print(f"{r['page']:<10}{r['kb_per_min']:>18.2f}{c['kb_per_min']:>19.2f}{r['kb_per_min'] / max(0.01, c['kb_per_min']):>7.2f}"
+                  f"{r['first_minute_kb']:>12.1f}{c['first_minute_kb']:>17.1f}")
     print("\nbatching what-if (Python gzip -6): actual wire / same batches re-gzipped / one request per upload burst / beacons gzipped too")
     for r in results:
         w = r["whatif"]
@@ -244,6 +265,9 @@ def run_visits(args) -> list[dict]:
         tap = IngestTap(server.port)
         site = server.create_site("Bench", pages.domain)
         pages.heads["hindsight"] = server.snippet(site, tap.base)
+        from frame_cost import build_rrweb_plain
+
+        pages.heads["rrweb"] = "<script>" + build_rrweb_plain(minify=True).decode() + "</script>"
         log(f"server {server.base} via {tap.base} (DATA_DIR {server.data_dir}), pages {pages.origin}, site {site}")
         with sync_playwright() as p:
             browser = launch(p)
@@ -256,6 +280,11 @@ def run_visits(args) -> list[dict]:
                 r = analyse(v)
                 results.append(r)
                 log(f"  {r['requests']} requests, {r['wire_bytes'] / KB:.1f} KB, {r['kb_per_min']} KB/min, statuses {r['statuses']}")
+                if not args.no_control:
+                    log(f"visit {name} (plain rrweb control): {args.minutes} min")
+                    c = visit(browser, pages, tap, name, args.minutes, seed=11 + i, variant="rrweb")
+                    r["control"] = control_bytes(c["control_events"], c["visit_s"])
+                    log(f"  control {r['control']['kb_per_min']} KB/min, first minute {r['control']['first_minute_kb']} KB")
             browser.close()
         time.sleep(1)
         stored = server.chunks([s for r in results for s in r["sessions"]])
@@ -291,7 +320,7 @@ def bundle_sha() -> str:
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--minutes", type=float, default=5, help="length of each scripted visit (default 5)")
-    ap.add_argument("--only", default="article,checkout,spa", help="pages to visit, comma-separated")
+    ap.add_argument("--only", default="article,checkout,spa,trading,unkeyed", help="pages to visit, comma-separated")
     ap.add_argument("--visits", action="store_true", help="run the visits (default when no other part is chosen)")
     ap.add_argument("--frame-cost", action="store_true", help="run bench/frame_cost.py")
     ap.add_argument("--bundle", action="store_true", help="run bench/bundle_size.py")
@@ -299,6 +328,7 @@ def main():
     ap.add_argument("--seconds", type=float, default=60, help="frame cost: seconds per variant per round")
     ap.add_argument("--rounds", type=int, default=3, help="frame cost: rounds (variant order rotates)")
     ap.add_argument("--dump", action="store_true", help="save every decoded batch to bench/results/<page>-batches.json.gz")
+    ap.add_argument("--no-control", action="store_true", help="skip the plain @rrweb/record + gzip control visits")
     ap.add_argument("--keep", action="store_true", help="keep the temporary DATA_DIR")
     args = ap.parse_args()
     chosen = args.visits or args.frame_cost or args.bundle

@@ -257,7 +257,59 @@ def _hover_rows(h, selector: str, n: int, end: float):
         i = max(0, min(len(boxes) - 1, i + h.rnd.choice([-1, 1, 1, 2])))
 
 
-SCENARIOS = {"article": ("/article.html", article), "checkout": ("/checkout.html", checkout), "spa": ("/spa/dashboard", spa)}
+# ---- trading: a trader watching a live board and chatting ------------------------
+
+
+def trading(h, end: float):
+    h.think(1, 2)
+    said = 0
+    while _left(end) > 3:
+        r = h.rnd.random()
+        if r < 0.45:
+            _hover_rows(h, "#board tr", h.rnd.randint(3, 8), end)
+        elif r < 0.7:
+            h.click("#board tr:nth-child(%d)" % h.rnd.randint(1, 30))
+            h.think(1, 3)
+        elif r < 0.85 and said < 4:
+            said += 1
+            h.click("#msg")
+            h.type(h.rnd.choice(["watching TIDE", "sold half", "nice run on ALBA", "brb"]), fast=True)
+            h.key("Enter")
+            h.think(1, 2)
+        else:
+            h.move_to("#log")
+            h.think(1, 3)
+
+
+# ---- unkeyed: a list re-rendered whole on every change --------------------------------
+
+
+def unkeyed(h, end: float):
+    h.think(1, 2)
+    while _left(end) > 3:
+        r = h.rnd.random()
+        if r < 0.3:
+            h.click("#filter")
+            h.key("Backspace", 3)
+            h.type(h.rnd.choice(["ves", "1", "vessel a", ""]) or " ")
+            h.think(1, 3)
+        elif r < 0.5:
+            h.click("#sort")
+            h.think(1, 3)
+        elif r < 0.75:
+            _hover_rows(h, ".card", h.rnd.randint(3, 6), end)
+        else:
+            h.wheel(h.rnd.choice([300, -300, 500]))
+            h.think(1, 3)
+
+
+SCENARIOS = {
+    "article": ("/article.html", article),
+    "checkout": ("/checkout.html", checkout),
+    "spa": ("/spa/dashboard", spa),
+    "trading": ("/trading.html", trading),
+    "unkeyed": ("/unkeyed.html", unkeyed),
+}
 
 
 # ---- spa on a fixed schedule (frame cost) ---------------------------------------------

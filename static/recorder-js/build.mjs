@@ -15,16 +15,6 @@ import { build } from 'esbuild'
 const cuts = [
   [/^const jsContent = '.*';$/m, "const jsContent = '';"],
   [/^ {2}initCanvasFPSObserver\([\s\S]*?^}\nclass StylesheetManager \{$/m, '  initCanvasFPSObserver() {}\n  initCanvasMutationObserver() {}\n}\nclass StylesheetManager {'],
-  // rrweb releases frozen DOM changes before any other event. Mouse and touch
-  // moves must not: they come every second while the visitor's hand rests on
-  // the mouse, and would undo the coalescing of a busy page's changes. Clicks
-  // and input must not either: the recorder releases the changes itself 50 ms
-  // after them, together with the page's answer (recorder.js, touched()).
-  // Scrolls and the rest still release.
-  [
-    /e\.type === EventType\.IncrementalSnapshot && e\.data\.source === IncrementalSource\.Mutation\)\) \{$/m,
-    'e.type === EventType.IncrementalSnapshot && [IncrementalSource.Mutation, IncrementalSource.MouseMove, IncrementalSource.MouseInteraction, IncrementalSource.TouchMove, IncrementalSource.Input].includes(e.data.source))) {',
-  ],
 ]
 
 const slimRrweb = {

@@ -1,4 +1,5 @@
 """Everything a session holds, captured by the real recorder in real Chromium and stored by a real worker."""
+import json
 import time
 
 import pytest
@@ -244,3 +245,27 @@ def test_url_rules_and_sampling_decide_in_the_browser(live_server, celery_worker
     assert requests.ingest() == []
     assert not Session.objects.filter(site=site).exists()
     context.close()
+
+
+@pytest.mark.parametrize("csp", ["", "worker-src 'none'"])
+def test_batches_are_gzipped_in_a_worker_or_on_the_main_thread_where_the_page_refuses_workers(
+    live_server, celery_worker, customer, page, csp
+):
+    site = make_site(customer)
+    meta = f'<meta http-equiv="Content-Security-Policy" content="{csp}">' if csp else ""
+    customer.pages = {"/": html(meta + site_snippet(site, live_server.url), "<h1>Ledger</h1>")}
+    page.goto(customer.url("/"))
+    recorder_started(page)
+    page.evaluate("""() => {
+        const block = document.createElement('pre');
+        block.textContent = 'ledger line, the same again and again\\n'.repeat(1500);
+        document.body.appendChild(block);
+    }""")
+    page.wait_for_timeout(800)
+    workers = len(page.workers)
+    page.close()
+    events = stored_events(site, until=lambda events: "ledger line" in json.dumps(events))
+    as_json = len(json.dumps(events, separators=(",", ":")))
+    received = sum(Chunk.objects.filter(site=site).values_list("received_bytes", flat=True))
+    assert workers == (0 if csp else 1)
+    assert received < as_json / 5, (received, as_json)

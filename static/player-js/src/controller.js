@@ -57,8 +57,10 @@ export function createController(first, state) {
       const wasPlaying = state.playing;
       endSkip();
       if (target < ctl.total() - END_SLACK_MS) state.following = false;
+      rebuildOnNextPlay();
       if (wasPlaying) replayer.play(target);
       else replayer.pause(target);
+      restoreScroll(target);
       changed();
     },
     seekBy(deltaMs) {
@@ -85,6 +87,7 @@ export function createController(first, state) {
     },
     /** Plays from `ms`, wherever the replayer was. */
     playFrom(ms) {
+      rebuildOnNextPlay();
       replayer.play(Math.min(Math.max(0, Math.round(ms)), ctl.total()));
       changed();
     },
@@ -103,6 +106,37 @@ export function createController(first, state) {
     },
     changed,
   };
+
+  // Seeking forward, rrweb's Replayer applies only the events after the last
+  // one it played, onto a page it rebuilt in its own way meanwhile: it could
+  // keep an older scroll position or DOM state than a fresh replayer shows at
+  // the same moment. A "last played" event later than any moment makes every
+  // seek go the way a backward seek does: reset the mirrors, rebuild from the
+  // nearest full snapshot and apply what follows, as a fresh replayer would.
+  function rebuildOnNextPlay() {
+    const context = replayer.service && replayer.service.state && replayer.service.state.context;
+    if (context) context.lastPlayedEvent = { type: -1, timestamp: Infinity, data: {} };
+  }
+
+  // Rebuilding the page in the same frame, rrweb can leave the frame scrolled
+  // where it was before the seek (a backward seek past a scroll showed the
+  // later position): scroll it to where the recording says it was.
+  function restoreScroll(target) {
+    const events = replayer.service.state.context.events;
+    const win = replayer.iframe.contentWindow;
+    if (!events.length || !win) return;
+    const at = events[0].timestamp + target;
+    let pos = null;
+    let doc = null;
+    for (const e of events) {
+      if (e.timestamp >= at) break;
+      if (e.type === 2) {
+        pos = e.data.initialOffset;
+        doc = e.data.node.id;
+      } else if (e.type === 3 && e.data.source === 3 && e.data.id === doc) pos = { left: e.data.x, top: e.data.y };
+    }
+    if (pos) win.scrollTo(pos.left || 0, pos.top || 0);
+  }
 
   // rrweb stays in fast-forward until it reaches the interaction it was
   // skipping to; after a seek or a speed change that moment may never be

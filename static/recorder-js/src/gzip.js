@@ -44,3 +44,51 @@ export async function gzip(win, text) {
   const stream = new win.Blob([text]).stream().pipeThrough(new win.CompressionStream('gzip'))
   return new Uint8Array(await new win.Response(stream).arrayBuffer())
 }
+
+// The same gzip in a Worker, so that compressing batches costs the page's main
+// thread nothing but handing the text over. Built from a Blob URL; where the
+// page's CSP (or anything else) refuses the worker, gzip() on the main thread.
+const WORKER_SRC =
+  "onmessage=async e=>{let r=null;try{r=new Uint8Array(await new Response(new Blob([e.data[1]]).stream().pipeThrough(new CompressionStream('gzip'))).arrayBuffer())}catch(x){}postMessage([e.data[0],r],r?[r.buffer]:[])}"
+
+export function createGzip(win) {
+  let worker = null
+  let n = 0
+  const waiting = new Map() // id -> [text, resolve, reject]
+  const local = (text) => gzip(win, text)
+  const broken = () => {
+    if (worker) worker.terminate()
+    worker = false
+    // What the worker still held is compressed here instead.
+    for (const [text, ok, no] of waiting.values()) local(text).then(ok, no)
+    waiting.clear()
+  }
+  try {
+    const url = win.URL.createObjectURL(new win.Blob([WORKER_SRC], { type: 'text/javascript' }))
+    worker = new win.Worker(url)
+    win.URL.revokeObjectURL(url)
+    worker.onmessage = (e) => {
+      const w = waiting.get(e.data[0])
+      if (!w) return
+      waiting.delete(e.data[0])
+      if (e.data[1]) w[1](e.data[1])
+      else local(w[0]).then(w[1], w[2])
+    }
+    worker.onerror = broken
+  } catch (e) {
+    worker = false
+  }
+  return {
+    gzip(text) {
+      if (!worker) return local(text)
+      return new Promise((ok, no) => {
+        waiting.set(++n, [text, ok, no])
+        worker.postMessage([n, text])
+      })
+    },
+    stop() {
+      if (worker) worker.terminate()
+      worker = false
+    },
+  }
+}

@@ -2,7 +2,6 @@ import { record } from '@rrweb/record'
 import { captureClicks } from './capture/clicks.js'
 import { captureErrors } from './capture/console.js'
 import { captureNetwork } from './capture/network.js'
-import { ANSWER_MS, freezeMs } from './coalesce.js'
 import { installQueue, normalizeTags, virtualPageArgs } from './commands.js'
 import { normalizeConfig } from './config.js'
 import { eventJson } from './encode.js'
@@ -24,7 +23,7 @@ const RRWEB = {
     mousemoveCallback: 1000, // positions go out in groups, once a second
     // mousedown/up add nothing to a click for the player
     mouseInteraction: { MouseUp: false, MouseDown: false, TouchMove_Departed: false, TouchCancel: false },
-    scroll: 150,
+    scroll: 100, // rrweb's default: a position at 150 ms lagged a wheel scroll on the article (bench/fidelity.py)
     media: 800,
     // input: every 'input' event, not 'last' (change only): text typed into a
     // field that still has focus when the page closes must not be lost, and
@@ -39,16 +38,12 @@ const RRWEB = {
 // Custom events per page load, so a console loop cannot flood the upload.
 const LIMITS = { 'hs.error': 100, 'hs.net': 500 }
 
-// DOM changes the page makes on its own (tickers, clocks, polling SPAs) are
-// coalesced: after a diff goes out, rrweb's mutation buffer is frozen, and
-// released by our timer (freezeMs(): longer after bigger diffs), by a scroll
-// (rrweb does that) or ANSWER_MS after the visitor's click, key or input
-// (touched(); rrweb does not, see build.mjs): then the page's answer goes out
-// in one diff with what changed before it, and changes to the nodes the
-// answer removed (a view the visitor leaves) are never sent.
-const THAW = 'hs.thaw' // our timer's custom event, never sent
-// Typing into one field keeps at least one value per TYPING_MS (see push()).
-const TYPING_MS = 1000
+// Every DOM change the page makes goes out, as plain rrweb records it: the
+// replay shows what the visitor saw at every moment. (Within one rrweb diff,
+// several changes to one node keep only the last value: nothing visible is lost.)
+// Values of one field within one frame keep only the newest (see push()):
+// no frame showed the others. Every keystroke a frame showed replays.
+const TYPING_MS = 16
 const NOT_TYPING = { id: null, since: 0 }
 
 // Source numbers of rrweb incremental events that mean a person is there:
@@ -90,12 +85,7 @@ export function createRecorder(options, win) {
   let gap = null // a pending hs.gap
   let gapAt = 0
   let typing = NOT_TYPING // the field whose newest value may still be replaced
-  let touchedAt = 0 // the visitor last pressed, released, typed or changed something
-  let gestureAt = 0 // the first touch of the latest run of touches
-  let thaw = 0 // timer freezing or releasing DOM changes
   let failures = 0 // rrweb observer errors so far
-  let pace = 0 // the biggest diff since the touch at paceOf
-  let paceOf = -1
 
   // Every entry point from the page or the browser goes through guard():
   // nothing throws into the host page, and a failure stops recording.
@@ -184,8 +174,6 @@ export function createRecorder(options, win) {
     sessionStart(doc.referrer)
     capture.push(watchNavigation(win, guard(onNav)))
     capture.push(listen(doc, 'change', guard(onFileChosen), true))
-    for (const type of ['pointerdown', 'pointerup', 'keydown', 'input', 'change']) capture.push(listen(doc, type, guard(touched), true))
-    capture.push(() => clearTimeout(thaw))
     if (cfg.recordConsole) capture.push(captureErrors(win, guard((p) => custom('hs.error', p))))
     if (cfg.recordNetwork) capture.push(captureNetwork(win, cfg, guard((p) => custom('hs.net', p))))
     capture.push(captureClicks(win, privacy.ignoreSel, guard(custom)))
@@ -227,55 +215,12 @@ export function createRecorder(options, win) {
     } else if (src >= 0 && t - lastActivity > timeout) {
       return // nobody there: an unattended page's churn is not worth sending
     }
-    if (e.type === 5 && e.data.tag === THAW) return
     if (src === 0) {
       e.data.texts = lastTextPerNode(e.data.texts).sort(byId)
       e.data.attributes.sort(byId)
     }
     privacy.scrub(e)
-    const bytes = push(e)
-    if (src === 0 && phase === 'recording') coalesce(bytes)
-  }
-
-  // A diff of `bytes` just went out, so the buffer is not frozen (any more):
-  // freeze it for a while. Right after a touch the page may still be
-  // answering: freeze only once that time is over, for as long as the biggest
-  // diff since the touch asks (the first one is the page's own churn that
-  // the touch released).
-  function coalesce(bytes) {
-    const since = Date.now() - touchedAt
-    clearTimeout(thaw)
-    const ms = freezeMs(bytes, since)
-    if (ms) return hold(ms)
-    if (paceOf !== touchedAt) paceOf = touchedAt
-    else bytes = Math.max(bytes, pace)
-    pace = bytes
-    thaw = setTimeout(guard(() => hold(freezeMs(pace, ANSWER_MS))), ANSWER_MS - since)
-  }
-
-  // The visitor pressed, released, typed or changed something: release the
-  // changes so far with the page's answer, ANSWER_MS after the touch; after a
-  // press, ANSWER_MS after its release (a click answers then), at most a
-  // second after the press.
-  function touched(e) {
-    const t = Date.now()
-    if (t - touchedAt > 1000) gestureAt = t
-    touchedAt = t
-    clearTimeout(thaw)
-    const at = e.type === 'pointerdown' ? gestureAt + 1000 : Math.min(gestureAt + 1000, t + ANSWER_MS)
-    thaw = setTimeout(guard(release), at - t)
-  }
-
-  function release() {
-    thaw = 0
-    if (phase === 'recording') record.addCustomEvent(THAW, 0)
-  }
-
-  function hold(ms) {
-    if (phase !== 'recording') return
-    record.freezePage()
-    clearTimeout(thaw)
-    thaw = setTimeout(guard(release), ms)
+    push(e)
   }
 
   // A person is back after the session timeout (or the session is too old):
@@ -334,9 +279,9 @@ export function createRecorder(options, win) {
     const json = eventJson(e)
     // A page this large cannot be recorded within the memory cap.
     if (json.length > cfg.capBytes / 2) return fail()
-    // Each keystroke carries the field's whole value: while nothing else
-    // happens, a newer value of the same field replaces the one before, so
-    // typing is kept at least once a second and grows linearly, not squared.
+    // Each keystroke carries the field's whole value: a newer value of the
+    // same field within one frame replaces the one before (gzip takes care of
+    // the repeated prefixes of slower typing).
     const field = e.type === 3 && e.data.source === 5 ? e.data.id : null
     if (field !== null && field === typing.id && e.timestamp - typing.since < TYPING_MS && transport.replaceLast(json)) return json.length
     typing = field === null ? NOT_TYPING : field === typing.id && e.timestamp - typing.since < TYPING_MS ? typing : { id: field, since: e.timestamp }

@@ -1,5 +1,5 @@
 import { backoffDelay, batchHead, planDrop } from './batching.js'
-import { gzip, gzipStored } from './gzip.js'
+import { createGzip, gzipStored } from './gzip.js'
 
 // Chromium lets at most 64 KB of keepalive requests (beacons included) be in
 // flight; stay under it.
@@ -52,6 +52,7 @@ export function createTransport(o) {
   const bodies = new WeakMap() // batch -> promise of its body: gzip, or JSON where gzip fails
   const zipped = new WeakMap() // batch -> its gzipped body, once made
   const partsOf = new WeakMap() // batch -> the pieces it was formed from
+  const zip = win.CompressionStream ? createGzip(win) : null // off the main thread where the page allows a worker
 
   // minSessionSec: the current session's batches wait until it is old enough.
   const sendable = (sid) => {
@@ -77,7 +78,7 @@ export function createTransport(o) {
     pieces.push(p)
     buf = []
     looseBytes = 0
-    if (win.CompressionStream && !unloaded) gzip(win, p.text).then((z) => (p.gz = z), noop)
+    if (win.CompressionStream && !unloaded) zip.gzip(p.text).then((z) => (p.gz = z), noop)
   }
 
   // Replace the newest buffered event (a newer value of the same field);
@@ -128,7 +129,7 @@ export function createTransport(o) {
   function bodyOf(b) {
     if (!bodies.has(b)) {
       const json = bodyJson(b)
-      const p = win.CompressionStream ? gzip(win, json).then((z) => (zipped.set(b, z), z), () => json) : Promise.resolve(json)
+      const p = win.CompressionStream ? zip.gzip(json).then((z) => (zipped.set(b, z), z), () => json) : Promise.resolve(json)
       bodies.set(b, p)
     }
     return bodies.get(b)
@@ -320,6 +321,7 @@ export function createTransport(o) {
     discard,
     stop() {
       dead = true
+      if (zip) zip.stop()
       clearInterval(interval)
       clearTimeout(retryTimer)
       discard()

@@ -4,7 +4,6 @@ import { test } from 'node:test'
 import { gunzipSync } from 'node:zlib'
 import { backoffDelay, batchHead, planDrop } from '../src/batching.js'
 import { consoleMessage, stringifyArg } from '../src/capture/console.js'
-import { freezeMs } from '../src/coalesce.js'
 import { installQueue, normalizeTags, virtualPageArgs } from '../src/commands.js'
 import { DEFAULTS, normalizeConfig } from '../src/config.js'
 import { ID_KEYS, eventJson } from '../src/encode.js'
@@ -307,18 +306,4 @@ test('node ids go out as differences and come back whole', () => {
   // Ids 3, 4, 2, 1 in document order (children before their parent).
   assert.match(eventJson(snapshot), /"childNodes":\[\],"id":3\},.*"childNodes":\[\],"id":1\}\],"id":-2\}\],"id":-1\}/)
   assert.equal(eventJson(click), JSON.stringify(click), 'only snapshots and DOM changes are encoded')
-})
-
-test('DOM changes freeze longer after bigger diffs, briefly or not at all right after a click', () => {
-  const cases = [
-    [50, 60000, 1000], // a clock's tick: once a second
-    [2500, 60000, 5000],
-    [20000, 60000, 40000],
-    [145000, 60000, 60000], // a re-rendered view: at most a minute
-    [50, 20, 0], // the page answering a click: at once (50 ms),
-    [50, 500, 250], // then within a quarter second
-    [1000, 500, 500],
-    [145000, 500, 1000], // or a second on a very busy page
-  ]
-  for (const [bytes, sinceTouch, ms] of cases) assert.equal(freezeMs(bytes, sinceTouch), ms, `${bytes} B, ${sinceTouch} ms`)
 })

@@ -1,0 +1,31 @@
+// The page's visible state, compared between a live page and its replay
+// (bench/fidelity.py, tests/e2e/test_fidelity.py): the body's structure (tags,
+// ids, classes, inline styles, hidden, element scroll offsets, input values'
+// lengths, since the replay masks inputs with one * per character), its text,
+// and the document's scroll position.
+window.__hsState = function (doc) {
+  var out = [], SKIP = { SCRIPT: 1, STYLE: 1, NOSCRIPT: 1, TEMPLATE: 1, LINK: 1, META: 1 };
+  var FIELD = { INPUT: 1, TEXTAREA: 1, SELECT: 1 };
+  function walk(n, depth) {
+    for (var c = n.firstChild; c; c = c.nextSibling) {
+      if (c.nodeType === 3) {
+        var t = c.nodeValue.replace(/\s+/g, ' ').trim();
+        if (t) out.push(depth + '"' + t);
+      } else if (c.nodeType === 1 && !SKIP[c.tagName]) {
+        var line = depth + '<' + c.tagName.toLowerCase() + (c.id ? '#' + c.id : '');
+        // The replayer marks hovered elements with a :hover class; not the page's.
+        var cls = Array.prototype.filter.call(c.classList, function (x) { return x.indexOf(':hover') < 0; }).sort().join('.');
+        if (cls) line += '.' + cls;
+        if (c.style && c.style.cssText) line += ' style=' + c.style.cssText;
+        if (c.hidden) line += ' hidden';
+        if (FIELD[c.tagName]) line += ' value#' + String(c.value).length + (c.checked ? ' checked' : '');
+        if (c.scrollTop || c.scrollLeft) line += ' scroll=' + Math.round(c.scrollTop) + ',' + Math.round(c.scrollLeft);
+        out.push(line);
+        walk(c, depth + 1);
+      }
+    }
+  }
+  if (doc.body) walk(doc.body, 0);
+  var se = doc.scrollingElement || doc.documentElement;
+  return { dom: out.join('\n'), scroll: Math.round(se.scrollTop) + ',' + Math.round(se.scrollLeft) };
+};

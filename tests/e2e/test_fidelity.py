@@ -1,0 +1,188 @@
+"""The replay shows what the visitor saw, moment by moment: real recorder, real worker, the real player.
+
+A page records with the real snippet; the test samples the live page's visible
+state (bench/pagestate.js: structure, text, inline styles, input lengths,
+scroll), then replays the stored recording in the dashboard's player (which
+reads it through the events API) and compares at the same moments.
+"""
+import re
+from pathlib import Path
+
+import pytest
+
+from recorder.models import Session
+from sites.snippet import site_snippet
+from tests.e2e.conftest import login, recorder_started
+from tests.e2e.test_capture import html, make_site, stored_events
+from tests.e2e.test_player import open_player
+
+pytestmark = [pytest.mark.e2e, pytest.mark.worker]
+
+STATE_JS = (Path(__file__).resolve().parents[2] / "bench" / "pagestate.js").read_text()
+SAMPLER_JS = STATE_JS + """
+window.__samples = [];
+setInterval(function () { window.__samples.push({ t: Date.now(), s: window.__hsState(document) }); }, 400);
+"""
+
+COUNTER = """<h1>Visitors online</h1><p id="count">0</p>
+<script>
+window.__values = [];
+let n = 0;
+setInterval(() => { n++; document.getElementById('count').textContent = String(n); window.__values.push([n, Date.now()]); }, 250);
+</script>"""
+
+# A list rendered as a string on every change, no keys: each render removes every
+# item and creates new ones, most of them identical to what they replace.
+UNKEYED = """<h1>Departures</h1><ul id="list"></ul>
+<script>
+let tick = 0;
+function render() {
+  const rows = [];
+  for (let i = 0; i < 12; i++) {
+    const k = (i + tick) % 12;
+    rows.push('<li class="row ' + (k % 3 ? 'ok' : 'late') + '" style="padding-left:' + (k * 2) + 'px">Flight ' + (100 + k) +
+      ' <b>' + (k === tick % 12 ? 'boarding' : 'on time') + '</b> <span class="hindsight-mask">Secret-' + (4700 + k) + '</span></li>');
+  }
+  document.getElementById('list').innerHTML = rows.join('');
+}
+render();
+setInterval(() => { tick++; render(); }, 300);
+</script>"""
+
+# A long page that changes while the visitor scrolls it.
+SCROLLING = """<h1>Log</h1><p id="status">0</p><div id="feed"></div><input id="note" value="">
+<script>
+const feed = document.getElementById('feed');
+for (let i = 0; i < 80; i++) { const p = document.createElement('p'); p.textContent = 'Line ' + i; feed.appendChild(p); }
+let k = 0;
+setInterval(() => {
+  k++;
+  document.getElementById('status').textContent = String(k);
+  feed.children[k % 80].textContent = 'Line ' + (k % 80) + ' seen ' + k;
+  if (k % 4 === 0) feed.children[(k * 7) % 80].style.color = k % 8 ? 'red' : 'blue';
+}, 200);
+</script>"""
+
+
+def record(live_server, customer, page, body: str, *, act=None, seconds: float = 4) -> tuple:
+    """Records a visit with the real snippet; returns (site, live samples, the page's own log)."""
+    site = make_site(customer)
+    customer.pages = {"/": html(site_snippet(site, live_server.url), body, title="Live")}
+    page.add_init_script(SAMPLER_JS)
+    page.goto(customer.url("/"))
+    recorder_started(page)
+    page.wait_for_timeout(300)
+    if act:
+        act(page)
+    page.wait_for_timeout(seconds * 1000)
+    samples = page.evaluate("window.__samples")
+    values = page.evaluate("window.__values || []")
+    page.close()  # pagehide sends the rest
+    return site, samples, values
+
+
+@pytest.fixture
+def viewer(browser, live_server):
+    """The site owner's dashboard, in a browser context of its own."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def open_replay(viewer, live_server, site, last_t: int) -> int:
+    """Opens the stored recording in the player; returns when the recording starts (epoch ms)."""
+    events = stored_events(site, until=lambda events: events[-1]["timestamp"] >= last_t)
+    login(viewer, live_server, "owner")
+    open_player(viewer, live_server, site, Session.objects.get(site=site))
+    viewer.evaluate(STATE_JS + "\nvoid 0;")
+    return events[0]["timestamp"]
+
+
+def player_at(viewer, epoch_ms: int) -> dict:
+    """The player's controller seeks to a wall-clock moment of the visit; the replayed state."""
+    return viewer.evaluate("""(t) => {
+        const P = window.__hsPlayer;
+        P.controller.seek(t - P.replayer.service.state.context.events[0].timestamp);
+        return window.__hsState(P.replayer.iframe.contentDocument);
+    }""", epoch_ms)
+
+
+def fresh_at(viewer, epoch_ms: int) -> dict:
+    """A new Replayer (the player's own class, its own copy of the events) paused at the moment."""
+    return viewer.evaluate("""async (t) => {
+        const P = window.__hsPlayer;
+        const events = JSON.parse(JSON.stringify(P.replayer.service.state.context.events));
+        const root = document.createElement('div');
+        root.style.cssText = 'position:absolute;left:-20000px;top:0;width:1280px;height:800px';
+        document.body.appendChild(root);
+        const r = new P.replayer.constructor(events, { root, showWarning: false, triggerFocus: false, mouseTail: false });
+        // Before the constructor's own timers build the first snapshot: the seek builds the page.
+        r.pause(t - events[0].timestamp);
+        await new Promise((done) => setTimeout(done, 50));
+        const state = window.__hsState(r.iframe.contentDocument);
+        r.destroy();
+        root.remove();
+        return state;
+    }""", epoch_ms)
+
+
+def count_at(viewer, epoch_ms: int) -> str:
+    return player_at(viewer, epoch_ms)["dom"].split('"')[-1]
+
+
+def test_a_counter_changing_four_times_a_second_replays_each_value_at_its_moment(
+    live_server, celery_worker, customer, page, viewer
+):
+    site, _, values = record(live_server, customer, page, COUNTER, seconds=5)
+    start = open_replay(viewer, live_server, site, values[-1][1])
+    values = [(n, t) for n, t in values if t > start + 20]  # the recorder loads asynchronously
+    assert len(values) >= 12
+    missed = []
+    for (n, t), (_, next_t) in zip(values, values[1:]):
+        # Just before its moment the previous value shows; from then until the next one (or 250 ms), this one.
+        shown = (count_at(viewer, t - 5), count_at(viewer, t + 5), count_at(viewer, min(t + 245, next_t - 5)))
+        if shown != (str(n - 1), str(n), str(n)):
+            missed.append((n, shown))
+    assert not missed, missed
+
+
+def test_an_unkeyed_list_recreated_on_every_render_replays_as_the_visitor_saw_it(
+    live_server, celery_worker, customer, page, viewer
+):
+    site, samples, _ = record(live_server, customer, page, UNKEYED, seconds=4)
+    start = open_replay(viewer, live_server, site, samples[-1]["t"])
+    samples = [s for s in samples if s["t"] > start + 20]
+    assert len(samples) >= 6
+    for s in samples:  # the mask class: the replay shows one * per character
+        s["s"]["dom"] = re.sub(r"Secret-\d+", lambda m: "*" * len(m.group()), s["s"]["dom"])
+    wrong = [i for i, s in enumerate(samples) if player_at(viewer, s["t"]) != s["s"]]
+    assert not wrong, f"{len(wrong)} of {len(samples)} samples differ: {wrong}"
+    # The masked text re-created on every render never left the browser; the replay shows placeholders.
+    events = stored_events(site)
+    assert "Secret-47" not in str(events)
+    assert "boarding" in str(events)
+
+
+def test_seeking_forward_and_backward_lands_where_a_fresh_replay_does(live_server, celery_worker, customer, page, viewer):
+    def scroll_and_type(p):
+        for dy in (400, 400, 300, -200, 600, -500, 300):
+            p.mouse.wheel(0, dy)
+            p.wait_for_timeout(350)
+        p.click("#note")
+        p.keyboard.type("hello there", delay=60)
+
+    site, samples, _ = record(live_server, customer, page, SCROLLING, act=scroll_and_type, seconds=2)
+    start = open_replay(viewer, live_server, site, samples[-1]["t"])
+    samples = [s for s in samples if s["t"] > start + 20]
+    n = len(samples)
+    order = [n // 2, n // 5, n - 2, n // 3, 3 * n // 4, 1, n - 1, n // 2 + 1]
+    for i in order:
+        t = samples[i]["t"]
+        seeked = player_at(viewer, t)
+        fresh = fresh_at(viewer, t)
+        assert seeked == fresh, f"sample {i}: the player's seek differs from a fresh replay (live scroll {samples[i]['s']['scroll']})"
+        # Scroll positions are recorded at most every 150 ms: compare with the live page where it was still.
+        still = samples[max(0, i - 1)]["s"]["scroll"] == samples[i]["s"]["scroll"] == samples[min(n - 1, i + 1)]["s"]["scroll"]
+        assert seeked == samples[i]["s"] or not still, f"sample {i}: the replay differs from the live page"
+    assert len({samples[i]["s"]["scroll"] for i in order}) >= 3, "the visit scrolled"
