@@ -41,11 +41,11 @@ class Session(models.Model):
     scrub_ids = models.JSONField(default=list, blank=True)
     # Frustration signals (insights/detect.py), their friction score, and the detector's
     # carry-over state while clicks or a page view are still open (None once settled).
-    rage_clicks = models.PositiveIntegerField(default=0)
-    dead_clicks = models.PositiveIntegerField(default=0)
-    error_clicks = models.PositiveIntegerField(default=0)
-    quick_backs = models.PositiveIntegerField(default=0)
-    friction = models.FloatField(default=0)
+    rage_clicks = models.PositiveIntegerField(default=0, db_default=0)
+    dead_clicks = models.PositiveIntegerField(default=0, db_default=0)
+    error_clicks = models.PositiveIntegerField(default=0, db_default=0)
+    quick_backs = models.PositiveIntegerField(default=0, db_default=0)
+    friction = models.FloatField(default=0, db_default=0)
     signal_state = models.JSONField(null=True, blank=True)
 
     ACTIVE, FINISHED = "active", "finished"

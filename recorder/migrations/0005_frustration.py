@@ -14,27 +14,27 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='session',
             name='dead_clicks',
-            field=models.PositiveIntegerField(default=0),
+            field=models.PositiveIntegerField(default=0, db_default=0),
         ),
         migrations.AddField(
             model_name='session',
             name='error_clicks',
-            field=models.PositiveIntegerField(default=0),
+            field=models.PositiveIntegerField(default=0, db_default=0),
         ),
         migrations.AddField(
             model_name='session',
             name='friction',
-            field=models.FloatField(default=0),
+            field=models.FloatField(default=0, db_default=0),
         ),
         migrations.AddField(
             model_name='session',
             name='quick_backs',
-            field=models.PositiveIntegerField(default=0),
+            field=models.PositiveIntegerField(default=0, db_default=0),
         ),
         migrations.AddField(
             model_name='session',
             name='rage_clicks',
-            field=models.PositiveIntegerField(default=0),
+            field=models.PositiveIntegerField(default=0, db_default=0),
         ),
         migrations.AddField(
             model_name='session',
