@@ -34,7 +34,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from frame_cost import build_rrweb_plain  # noqa: E402
-from harness import VIEWPORT, Hindsight, Human, PageServer, launch, log, machine, write_json  # noqa: E402
+from harness import (  # noqa: E402
+    VIEWPORT, Hindsight, Human, PageServer, dashboard_login, launch, log, machine, write_json,
+)
 from scenarios import SCENARIOS  # noqa: E402
 
 PAGES = ["article", "checkout", "spa", "trading", "unkeyed"]
@@ -208,11 +210,7 @@ def main(argv=None):
         browser = launch(p)
         viewer = browser.new_context(viewport={"width": 1600, "height": 1000})
         player = viewer.new_page()
-        player.goto(f"{server.base}/accounts/login/")
-        player.fill("#id_username", "bench")
-        player.fill("#id_password", PASSWORD)
-        player.click("button[type=submit]")
-        player.wait_for_load_state()
+        dashboard_login(player, server.base, "bench", PASSWORD)
         for i, name in enumerate(names):
             site = server.create_site(f"Fidelity {name}", pages.domain)
             pages.heads["hindsight"] = server.snippet(site)

@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import PY, ROOT, free_port, launch, log, machine, write_json  # noqa: E402
+from harness import PY, ROOT, dashboard_login, free_port, launch, log, machine, write_json  # noqa: E402
 from ingest import corpus_batches, record  # noqa: E402
 
 CORPUS = Path(__file__).resolve().parent / "corpus" / "spa-5min.json.gz"
@@ -153,11 +153,7 @@ def time_player(browser, stack: Stack, site_id: int, sid: str, rounds: int) -> d
     """Navigation to the first rebuilt frame, and seeks, each in a fresh page of a logged-in context."""
     context = browser.new_context(viewport={"width": 1440, "height": 900})
     page = context.new_page()
-    page.goto(f"{stack.base}/accounts/login/")
-    page.fill("#id_username", "bench")
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{stack.base}/sites/**")
+    dashboard_login(page, stack.base, "bench", PASSWORD)
     starts, seeks, completes = [], [], []
     for _ in range(rounds):
         page = context.new_page()
