@@ -149,12 +149,11 @@ def _commit(groups: list[tuple], lease: datetime) -> int:
     locked, then stored, failed or dropped in bulk; the sessions' new state
     and their page views are written in one statement each.
     """
-    storable_ids = [session_id for session_id, prepared, _ in groups if any(not item.error for item in prepared)]
-    firsts = {session_id: next(i.chunk for i in prepared if not i.error) for session_id, prepared, _ in groups
-              if session_id in storable_ids}
+    firsts = {session_id: storable[0] for session_id, prepared, _ in groups
+              if (storable := [item.chunk for item in prepared if not item.error])}
     sessions = _sessions_locked(firsts)
     compacted: dict = {}
-    for session_id, seqs in Segment.objects.filter(session_id__in=storable_ids).values_list("session_id", "seqs"):
+    for session_id, seqs in Segment.objects.filter(session_id__in=list(firsts)).values_list("session_id", "seqs"):
         compacted.setdefault(session_id, set()).update(seqs)
     ours = set(
         Chunk.objects.select_for_update().filter(
@@ -184,8 +183,9 @@ def _commit(groups: list[tuple], lease: datetime) -> int:
             chunk.first_ts, chunk.last_ts, chunk.snapshots = summary.first_ts, summary.last_ts, summary.snapshots
             to_store.append(chunk)
             page_views += _session_merge(session, summary, len(item.blob), chunk.created_at)
-            session.scrub_ids = sorted(sensitive_ids)[-5000:]
             merged[session_id] = session
+        if session_id in merged:
+            session.scrub_ids = sorted(sensitive_ids)[-5000:]
     if repeats:
         Chunk.objects.filter(pk__in=repeats).delete()
     _rows_update(Chunk, to_store, _STORED_FIELDS)
