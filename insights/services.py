@@ -1,4 +1,5 @@
 """Writes of the insights app: signals and heatmap facts as the worker stores chunks, settling, forgetting, rebuilding."""
+import copy
 import hashlib
 from datetime import date
 
@@ -34,13 +35,36 @@ def device_class(session: Session) -> str | None:
     return session.device_type if session.device_type in ("tablet", "mobile") else "desktop"
 
 
-def signals_fold(*, session: Session, marks: list) -> None:
+class FindingsWrites:
+    """Signals and heatmap facts found while a commit folds its chunks, written together at its end."""
+
+    def __init__(self):
+        self.signals: list[Signal] = []
+        self.facts: list[HeatFact] = []
+
+    def write(self) -> None:
+        """Insert the signals and facts, and add the facts to the heatmap cells (same cells summed first)."""
+        Signal.objects.bulk_create(self.signals, batch_size=BATCH)
+        HeatFact.objects.bulk_create(self.facts, batch_size=BATCH)
+        cells: dict = {}
+        for fact in self.facts:  # one row per cell in an upsert: sessions of one commit may share cells
+            key = tuple(getattr(fact, name) for name in CELL_KEY)
+            if key in cells:
+                cells[key].count += fact.count
+            else:
+                cells[key] = copy.copy(fact)
+        cells_add(list(cells.values()), sign=1)
+        self.signals, self.facts = [], []
+
+
+def signals_fold(*, session: Session, marks: list, writes: FindingsWrites) -> None:
     """One stored chunk's marks folded into its (locked) session, inside the worker's transaction.
 
-    The caller saves the session row; signals and heatmap facts are written here.
+    The caller saves the session row and calls `writes.write()` once its
+    chunks are folded.
     """
     found, session.signal_state = marks_fold(marks, session.signal_state)
-    _findings_store(session, found)
+    _findings_store(session, found, writes)
 
 
 def signals_settle(*, session_ids: list) -> int:
@@ -51,16 +75,18 @@ def signals_settle(*, session_ids: list) -> int:
             session = Session.objects.select_for_update().filter(pk=session_id, signal_state__isnull=False).first()
             if session is None:
                 continue
-            _findings_store(session, state_settle(session.signal_state))
+            writes = FindingsWrites()
+            _findings_store(session, state_settle(session.signal_state), writes)
+            writes.write()
             session.signal_state = None
             session.save(update_fields=[*COUNTERS.values(), "friction", "signal_state"])
             settled += 1
     return settled
 
 
-def _findings_store(session: Session, found: Findings) -> None:
+def _findings_store(session: Session, found: Findings, writes: FindingsWrites) -> None:
     if found.signals:
-        Signal.objects.bulk_create(
+        writes.signals += (
             Signal(site_id=session.site_id, session_id=session.pk, kind=s.kind, ts=s.ts, x=s.x, y=s.y,
                    url=s.url[:2048], selector=s.selector[:512])
             for s in found.signals
@@ -79,8 +105,7 @@ def _findings_store(session: Session, found: Findings) -> None:
                      device=device, kind=kind, selector=selector, cx=cx, cy=cy, count=count)
             for (kind, url, day, selector, cx, cy), count in facts_merge(found.facts).items() if url
         ]
-        HeatFact.objects.bulk_create(facts, batch_size=BATCH)
-        cells_add(facts, sign=1)
+        writes.facts += facts
 
 
 def cells_add(facts: list, *, sign: int) -> None:

@@ -3,7 +3,7 @@
 A session counts once stored and past its site's minimum length (what the
 list shows), on the day it started (default time zone); its page views count
 for the URL on that day. The worker applies each commit's difference
-(`rollup_session_stored`), deletions take sessions out
+(`rollups_sessions_stored`), deletions take sessions out
 (`rollups_sessions_removed`), and `rollups_rebuild` recomputes them from the
 rows (`manage.py rebuildrollups`), e.g. after a site's minimum length changed.
 Increments are `INSERT ... ON CONFLICT DO UPDATE`, in the caller's
@@ -32,53 +32,63 @@ def _counted(row: dict, min_ms: int) -> bool:
     return row["chunk_count"] > 0 and row["started_at"] is not None and row["duration_ms"] >= min_ms
 
 
-def rollup_session_stored(*, session: Session) -> None:
-    """Apply what this commit changes to the roll-ups: call before `session.save()`, row locked.
+def session_counted_state(session: Session) -> dict:
+    """What the roll-ups need of a session row as it is before a commit changes it."""
+    return {name: getattr(session, name) for name in _SESSION_FIELDS}
 
-    The row in the database still holds the values before the commit; the
-    difference with `session` (in memory) is what is added and taken away.
+
+def rollups_sessions_stored(*, changes: list[tuple[Session, dict]]) -> None:
+    """Apply what one commit changes to the roll-ups, all its sessions at once: a few statements.
+
+    `changes` pairs each session (changed in memory, row locked) with its
+    state before the commit (`session_counted_state`); its page views of this
+    commit are already written. A session counts on the day it started, once
+    past its site's minimum length; the difference between the two states is
+    what is added and taken away.
     """
-    old = Session.objects.filter(pk=session.pk).values(*_SESSION_FIELDS).first()
-    old = old or {"started_at": None, "duration_ms": 0, "error_count": 0, "chunk_count": 0, "page_count": 0}
-    new = {name: getattr(session, name) for name in _SESSION_FIELDS}
-    min_ms = Site.objects.filter(pk=session.site_id).values_list("min_session_sec", flat=True).first() * 1000
-    was, now = _counted(old, min_ms), _counted(new, min_ms)
-    if not was and not now:
+    if not changes:
         return
-    days: Counter = Counter()
-    pages: Counter = Counter()
-    added = max(0, new["page_count"] - old["page_count"])
-    same_day = was and now and _day(old["started_at"]) == _day(new["started_at"])
-    if same_day:
-        urls = _urls(session.pk, newest=added) if added else []
-        pages.update((_day(new["started_at"]), url) for url in urls)
-    else:
-        urls = _urls(session.pk)
-        if was:
-            older = urls[: len(urls) - added] if added else urls
-            pages.subtract((_day(old["started_at"]), url) for url in older)
-        if now:
-            pages.update((_day(new["started_at"]), url) for url in urls)
-    for row, sign in ((old, -1), (new, 1)):
-        if (was if sign < 0 else now):
-            key = _day(row["started_at"])
-            days[(key, "sessions")] += sign
-            days[(key, "duration_ms")] += sign * row["duration_ms"]
-            days[(key, "with_errors")] += sign * (row["error_count"] > 0)
-    _apply(session.site_id, days, pages)
+    min_ms = {pk: sec * 1000 for pk, sec in
+              Site.objects.filter(pk__in={s.site_id for s, _ in changes}).values_list("pk", "min_session_sec")}
+    plans = []
+    for session, old in changes:
+        new = session_counted_state(session)
+        was, now = _counted(old, min_ms[session.site_id]), _counted(new, min_ms[session.site_id])
+        if was or now:
+            plans.append((session, old, new, was, now))
+    urls = _urls([session.pk for session, old, new, was, now in plans
+                  if new["page_count"] > old["page_count"] or not (was and now and old["started_at"] == new["started_at"])])
+    per_site: dict[int, tuple[Counter, Counter]] = {}
+    for session, old, new, was, now in plans:
+        days, pages = per_site.setdefault(session.site_id, (Counter(), Counter()))
+        every = urls.get(session.pk, [])
+        added = max(0, new["page_count"] - old["page_count"])
+        older = every[: len(every) - added] if added else every
+        if was and now and _day(old["started_at"]) == _day(new["started_at"]):
+            pages.update((_day(new["started_at"]), url) for url in every[len(older):])
+        else:
+            if was:
+                pages.subtract((_day(old["started_at"]), url) for url in older)
+            if now:
+                pages.update((_day(new["started_at"]), url) for url in every)
+        for row, sign, counted in ((old, -1, was), (new, 1, now)):
+            if counted:
+                key = _day(row["started_at"])
+                days[(key, "sessions")] += sign
+                days[(key, "duration_ms")] += sign * row["duration_ms"]
+                days[(key, "with_errors")] += sign * (row["error_count"] > 0)
+    for site_id in sorted(per_site):
+        _apply(site_id, *per_site[site_id])
 
 
-def rollups_sessions_stored(*, sessions: list[Session]) -> None:
-    """`rollup_session_stored` for each of these sessions (changed in memory, rows not yet saved), in id order."""
-    for session in sorted(sessions, key=lambda s: str(s.pk)):
-        rollup_session_stored(session=session)
-
-
-def _urls(session_id, *, newest: int | None = None) -> list[str]:
-    """The session's page URLs (cut as stored in the roll-up), oldest first, or only the `newest` ones."""
-    views = PageView.objects.filter(session_id=session_id).order_by("-id").values_list("url", flat=True)
-    urls = list(views[:newest] if newest else views)
-    return [url[: PageRollup.URL_MAX] for url in reversed(urls)]
+def _urls(session_ids: list) -> dict:
+    """Each session's page URLs (cut as stored in the roll-up), oldest first."""
+    found: dict = {}
+    if session_ids:
+        views = PageView.objects.filter(session_id__in=session_ids).order_by("session_id", "id")
+        for session_id, url in views.values_list("session_id", "url"):
+            found.setdefault(session_id, []).append(url[: PageRollup.URL_MAX])
+    return found
 
 
 def rollups_sessions_removed(*, session_ids: list) -> None:

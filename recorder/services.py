@@ -13,17 +13,17 @@ import time
 from datetime import datetime, timedelta, timezone
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import F, Q
 from django.utils import timezone as dj_timezone
 from user_agents import parse as ua_parse
 
-from insights.services import signals_fold, signals_settle
+from insights.services import FindingsWrites, signals_fold, signals_settle
 from ops import metrics
 from privacy.scrub import ScrubState, events_scrub
 
 from .models import Chunk, PageView, Segment, Session
-from .rollups import rollups_sessions_stored
+from .rollups import rollups_sessions_stored, session_counted_state
 from .processing import BatchError, Summary, batch_parse, batch_summarise, events_encode, events_restore
 
 log = logging.getLogger(__name__)
@@ -41,7 +41,8 @@ class Prepared:
 
 
 def chunks_process(*, chunk_ids: list[int]) -> int:
-    """Store these pending chunks and every other pending chunk of their sessions, in seq order.
+    """Store these pending chunks and every other pending chunk of their sessions, in seq order,
+    with those of the sessions that waited longest, up to CHUNK_CLAIM_MAX chunks in all.
 
     Safe to run twice or concurrently: chunks are claimed with a lease by a
     conditional UPDATE, and stored (with the session updated) only by the
@@ -52,7 +53,15 @@ def chunks_process(*, chunk_ids: list[int]) -> int:
         Chunk.objects.filter(pk__in=chunk_ids, status=Chunk.PENDING).values_list("session_id", flat=True)
     )
     if not session_ids:
-        return 0
+        return 0  # stored already, often by the claim of an earlier message that took them along
+    room = settings.CHUNK_CLAIM_MAX - len(chunk_ids)
+    if room > 0:
+        # Under load the queue holds many small messages: take along what waits longest, so one
+        # transaction stores many chunks and the messages that follow find theirs done.
+        session_ids.update(
+            Chunk.objects.filter(status=Chunk.PENDING).filter(Q(lease_until__isnull=True) | Q(lease_until__lt=dj_timezone.now()))
+            .order_by("queued_at").values_list("session_id", flat=True)[:room]
+        )
     lease = dj_timezone.now() + timedelta(seconds=settings.CHUNK_LEASE_SECONDS)
     ids = _claim(sorted(session_ids), lease)
     if not ids:
@@ -151,7 +160,7 @@ def _commit(groups: list[tuple], lease: datetime) -> int:
     """
     firsts = {session_id: storable[0] for session_id, prepared, _ in groups
               if (storable := [item.chunk for item in prepared if not item.error])}
-    sessions = _sessions_locked(firsts)
+    sessions, before = _sessions_locked(firsts)
     compacted: dict = {}
     for session_id, seqs in Segment.objects.filter(session_id__in=list(firsts)).values_list("session_id", "seqs"):
         compacted.setdefault(session_id, set()).update(seqs)
@@ -163,6 +172,7 @@ def _commit(groups: list[tuple], lease: datetime) -> int:
     )
     now = dj_timezone.now()
     to_store, repeats, page_views, merged = [], [], [], {}
+    findings = FindingsWrites()
     for session_id, prepared, sensitive_ids in groups:
         session = sessions.get(session_id)
         for item in prepared:
@@ -182,7 +192,7 @@ def _commit(groups: list[tuple], lease: datetime) -> int:
             chunk.stored_bytes, chunk.event_count, chunk.stored_at = len(item.blob), summary.event_count, now
             chunk.first_ts, chunk.last_ts, chunk.snapshots = summary.first_ts, summary.last_ts, summary.snapshots
             to_store.append(chunk)
-            page_views += _session_merge(session, summary, len(item.blob), chunk.created_at)
+            page_views += _session_merge(session, summary, len(item.blob), chunk.created_at, findings)
             merged[session_id] = session
         if session_id in merged:
             session.scrub_ids = sorted(sensitive_ids)[-5000:]
@@ -190,7 +200,8 @@ def _commit(groups: list[tuple], lease: datetime) -> int:
         Chunk.objects.filter(pk__in=repeats).delete()
     _rows_update(Chunk, to_store, _STORED_FIELDS)
     PageView.objects.bulk_create(page_views)
-    rollups_sessions_stored(sessions=list(merged.values()))  # before the update: it compares with the rows as they were
+    findings.write()
+    rollups_sessions_stored(changes=[(session, before[session.pk]) for session in merged.values()])
     _rows_update(Session, list(merged.values()), _SESSION_FIELDS)
     return len(to_store)
 
@@ -203,14 +214,15 @@ def _rows_update(model, objects: list, fields: list[str]) -> None:
     """
     if not objects:
         return
+    db = connections[DEFAULT_DB_ALIAS]  # the connection itself: each use of the `connection` proxy costs a lookup
     columns = [model._meta.get_field(name) for name in fields]
-    quote = connection.ops.quote_name
+    quote = db.ops.quote_name
     sql = (f"UPDATE {quote(model._meta.db_table)} SET {', '.join(f'{quote(f.column)} = %s' for f in columns)} "
            f"WHERE {quote(model._meta.pk.column)} = %s")
     pk = model._meta.pk
-    rows = [[f.get_db_prep_save(getattr(obj, f.attname), connection) for f in columns]
-            + [pk.get_db_prep_save(obj.pk, connection)] for obj in objects]
-    with connection.cursor() as cursor:
+    rows = [[f.get_db_prep_save(getattr(obj, f.attname), db) for f in columns]
+            + [pk.get_db_prep_save(obj.pk, db)] for obj in objects]
+    with db.cursor() as cursor:
         cursor.executemany(sql, rows)
 
 
@@ -219,12 +231,14 @@ _STORED_FIELDS = ["status", "data", "body", "lease_until", "error", "stored_byte
 _SESSION_FIELDS = [f.name for f in Session._meta.concrete_fields if not f.primary_key and f.name not in ("site", "created_at")]
 
 
-def _sessions_locked(firsts: dict) -> dict:
-    """The sessions of these ids, locked for this transaction; the new ones created from their first chunk."""
+def _sessions_locked(firsts: dict) -> tuple[dict, dict]:
+    """The sessions of these ids, locked for this transaction (the new ones created from their first chunk),
+    and what the roll-ups need of each as it was before this commit."""
     def locked(ids) -> dict:
         return {s.pk: s for s in Session.objects.select_for_update().filter(pk__in=sorted(ids)).order_by("pk")}
 
     sessions = locked(firsts)
+    before = {pk: session_counted_state(session) for pk, session in sessions.items()}
     new = [session_id for session_id in firsts if session_id not in sessions]
     if new:
         # A worker holding a later chunk of the same session may create it first: then this one waits and reads it.
@@ -233,8 +247,10 @@ def _sessions_locked(firsts: dict) -> dict:
                     visitor_id=str(firsts[session_id].sender.get("vid", ""))[:64], **_device(firsts[session_id].sender))
             for session_id in sorted(new)
         ], ignore_conflicts=True)
-        sessions.update(locked(new))
-    return sessions
+        created = locked(new)  # as read: another worker may have created and stored one of them first
+        before.update((pk, session_counted_state(session)) for pk, session in created.items())
+        sessions.update(created)
+    return sessions, before
 
 
 def _device(sender: dict) -> dict:
@@ -261,7 +277,8 @@ def _ms(timestamp: int) -> datetime:
     return datetime.fromtimestamp(timestamp / 1000, tz=timezone.utc)
 
 
-def _session_merge(session: Session, summary: Summary, stored: int, received_at: datetime) -> list[PageView]:
+def _session_merge(session: Session, summary: Summary, stored: int, received_at: datetime,
+                   findings: FindingsWrites) -> list[PageView]:
     """Fold one chunk's summary into the (locked) session row in memory; the caller saves it and
     writes the page views returned."""
     first, last = _ms(summary.first_ts), _ms(summary.last_ts)
@@ -280,7 +297,7 @@ def _session_merge(session: Session, summary: Summary, stored: int, received_at:
         session.status = Session.FINISHED if summary.visibility == "hidden" else Session.ACTIVE
     session.received_at = max(session.received_at or received_at, received_at)
     _session_facts(session, summary)
-    signals_fold(session=session, marks=summary.marks)
+    signals_fold(session=session, marks=summary.marks, writes=findings)
     return [PageView(session_id=session.pk, site_id=session.site_id, url=p["url"], title=p["title"], kind=p["kind"], at=_ms(p["at"]))
             for p in summary.pages]
 

@@ -76,6 +76,18 @@ def test_the_pending_chunks_of_a_session_are_stored_together_in_order(client, si
     assert Session.objects.get(pk=sid).chunk_count == 2
 
 
+def test_a_message_takes_along_the_chunks_waiting_longest_up_to_the_claim_limit(client, site, settings):
+    """A queue of small messages is stored in few transactions: each takes what waited longest with it."""
+    settings.CHUNK_CLAIM_MAX = 3
+    chunks = [accept(client, site)[0] for _ in range(5)]
+    Chunk.objects.filter(pk=chunks[0].pk).update(lease_until=timezone.now() + timedelta(seconds=30))  # another's
+    assert chunk_process.apply(args=[chunks[4].pk]).get() == 3  # its own, and the two oldest free ones
+    stored = set(Chunk.objects.filter(status=Chunk.STORED).values_list("pk", flat=True))
+    assert stored == {chunks[1].pk, chunks[2].pk, chunks[4].pk}
+    assert chunk_process.apply(args=[chunks[2].pk]).get() == 0  # its message comes later: nothing left to do
+    assert Session.objects.filter(chunk_count=1).count() == 3
+
+
 def test_a_chunk_held_by_another_worker_is_left_alone_until_its_lease_ends(client, site):
     chunk, _ = accept(client, site)
     Chunk.objects.filter(pk=chunk.pk).update(lease_until=timezone.now() + timedelta(seconds=30))

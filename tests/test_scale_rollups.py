@@ -7,6 +7,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from privacy.services import retention_purge, session_delete, visitor_forget
+from recorder import services
 from recorder.models import Chunk, DailyRollup, PageRollup, Session
 from recorder.rollups import rollups_rebuild
 from recorder.tasks import chunk_process
@@ -102,3 +103,27 @@ def test_rebuildrollups_restores_lost_roll_ups(recorded, capsys):
     call_command("rebuildrollups")
     assert rollups() == before
     assert "Rebuilt" in capsys.readouterr().out
+
+
+def test_roll_ups_of_many_sessions_stored_in_one_claim_equal_a_rebuild(client, site):
+    """One transaction stores several sessions, new and growing, of one day and several: one roll-up write each."""
+    site.min_session_sec = 10
+    site.save(update_fields=["min_session_sec"])
+    now = timezone.now().replace(microsecond=0)
+    grows = str(uuid.uuid4())
+    store_chunk(client, site, grows, 0, now - timedelta(hours=1), duration_s=20, paths=("/a",))
+    ids = []
+    for n, (days_ago, paths) in enumerate(((0, ("/", "/x")), (0, ("/",)), (3, ("/x",)), (0, ("/short",)))):
+        sid = str(uuid.uuid4())
+        events = visit_events(int((now - timedelta(days=days_ago)).timestamp() * 1000),
+                              duration_s=3 if "/short" in paths else 30, paths=list(paths), identity=None, tags=None, errors=n % 2)
+        assert post_batch(client, make_batch(site.pk, sid=sid, seq=0, vid=f"visitor-many-{n}", events=events)).status_code == 202
+        ids.append(Chunk.objects.get(session_id=sid).pk)
+    events = visit_events(int((now - timedelta(minutes=50)).timestamp() * 1000), duration_s=20, paths=["/b"],
+                          identity=None, tags=None, errors=1)
+    assert post_batch(client, make_batch(site.pk, sid=grows, seq=1, vid="visitor-grows", events=events)).status_code == 202
+    ids.append(Chunk.objects.get(session_id=grows, seq=1).pk)
+    assert services.chunks_process(chunk_ids=ids) == 5
+    kept, fresh = rebuilt()
+    assert kept == fresh
+    assert sum(row[2] for row in fresh[0]) == 4  # the short one is not counted
