@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from insights.services import heat_forget
 from recorder.models import Chunk, PageView, Segment, Session
-from recorder.rollups import rollups_sessions_removed
+from recorder.rollups import rollups_sessions_removed, site_urls_prune
 from recorder.storage import objects_delete
 from replay.recordings import session_all_parts, session_events
 from sites.models import Site
@@ -39,9 +39,11 @@ def sessions_delete(*, session_ids: list) -> int:
         with transaction.atomic():  # roll-ups and heatmaps lose the sessions with their rows, not twice on a rerun
             rollups_sessions_removed(session_ids=ids)
             heat_forget(session_ids=ids)
+            urls = set(PageView.objects.filter(session_id__in=ids).values_list("site_id", "url").order_by())
             for model in (PageView, Segment, Chunk):
                 model.objects.filter(session_id__in=ids).delete()
             Session.objects.filter(pk__in=ids).delete()
+            site_urls_prune(pairs=urls)  # a URL no other session visited goes with them
     return len(session_ids)
 
 

@@ -198,3 +198,20 @@ class PageRollup(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["site", "day", "url"], name="pagerollup_site_day_url")]
+
+
+class SiteUrl(models.Model):
+    """Each page URL a site's sessions visited, once.
+
+    "Visited a URL containing …" searches these rows first (a site has far
+    fewer distinct URLs than page views), then the page views of the URLs
+    found. Kept by the worker as page views are written, pruned when the last
+    page view of a URL is deleted (recorder/rollups.py).
+    """
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=32)  # md5 of the URL: URLs are too long for a unique index
+    url = models.URLField(max_length=2048)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["site", "key"], name="siteurl_site_key")]

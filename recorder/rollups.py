@@ -1,4 +1,5 @@
-"""Daily roll-ups of shown sessions and their pages, so the overview reads a month in a few rows.
+"""Daily roll-ups of shown sessions and their pages, so the overview reads a month in a few rows;
+and each site's distinct page URLs, so "visited URL contains" searches a few rows, not every page view.
 
 A session counts once stored and past its site's minimum length (what the
 list shows), on the day it started (default time zone); its page views count
@@ -9,17 +10,18 @@ rows (`manage.py rebuildrollups`), e.g. after a site's minimum length changed.
 Increments are `INSERT ... ON CONFLICT DO UPDATE`, in the caller's
 transaction, keys in a fixed order so two workers never deadlock.
 """
+import hashlib
 from collections import Counter
 from datetime import date, datetime
 
 from django.db import connection, transaction
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Left, TruncDate
 from django.utils import timezone
 
 from sites.models import Site
 
-from .models import DailyRollup, PageRollup, PageView, Session
+from .models import DailyRollup, PageRollup, PageView, Session, SiteUrl
 
 _SESSION_FIELDS = ("started_at", "duration_ms", "error_count", "chunk_count", "page_count")
 
@@ -170,3 +172,48 @@ def _upsert(model, columns: tuple[str, ...], keys: int, rows: list[tuple], batch
                 f"ON CONFLICT ({', '.join(columns[:keys])}) DO UPDATE SET {added}",
                 params,
             )
+
+
+def url_key(url: str) -> str:
+    """md5 of the URL in hex, as Postgres's md5(url) writes it (a key, not a secret)."""
+    return hashlib.md5(url.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def site_urls_note(*, page_views: list[PageView]) -> None:
+    """Remember the URLs of these new page views (one INSERT, keys in order so two workers never deadlock)."""
+    rows = {(view.site_id, url_key(view.url)): view.url for view in page_views if view.site_id is not None}
+    SiteUrl.objects.bulk_create(
+        [SiteUrl(site_id=site_id, key=key, url=rows[site_id, key]) for site_id, key in sorted(rows)],
+        batch_size=500, ignore_conflicts=True,
+    )
+
+
+def site_urls_prune(*, pairs: set[tuple[int, str]]) -> None:
+    """Forget these (site id, URL) pairs whose last page view was just deleted: no URL outlives its visits."""
+    by_site: dict[int, list[str]] = {}
+    for site_id, url in pairs:
+        if site_id is not None:
+            by_site.setdefault(site_id, []).append(url_key(url))
+    for site_id, keys in sorted(by_site.items()):
+        for start in range(0, len(keys), 500):
+            SiteUrl.objects.filter(site_id=site_id, key__in=sorted(keys[start:start + 500])).exclude(
+                Exists(PageView.objects.filter(site_id=OuterRef("site_id"), url=OuterRef("url")))
+            ).delete()
+
+
+def site_urls_rebuild(*, site_ids: list[int] | None = None) -> int:
+    """The distinct URLs of these sites (all if None) from their page views again; how many."""
+    sites = Site.objects.all() if site_ids is None else Site.objects.filter(pk__in=site_ids)
+    written = 0
+    for site_id in sites.values_list("pk", flat=True):
+        with transaction.atomic():
+            SiteUrl.objects.filter(site_id=site_id).delete()
+            urls = PageView.objects.filter(site_id=site_id).values_list("url", flat=True).distinct().order_by()
+            batch = []
+            for url in urls.iterator():
+                batch.append(SiteUrl(site_id=site_id, key=url_key(url), url=url))
+                if len(batch) == 500:
+                    written += len(SiteUrl.objects.bulk_create(batch, ignore_conflicts=True))
+                    batch = []
+            written += len(SiteUrl.objects.bulk_create(batch, ignore_conflicts=True))
+    return written

@@ -23,7 +23,7 @@ from ops import metrics
 from privacy.scrub import ScrubState, events_scrub
 
 from .models import Chunk, PageView, Segment, Session
-from .rollups import rollups_sessions_stored, session_counted_state
+from .rollups import rollups_sessions_stored, session_counted_state, site_urls_note
 from .processing import BatchError, Summary, batch_parse, batch_summarise, events_encode, events_restore
 
 log = logging.getLogger(__name__)
@@ -200,6 +200,7 @@ def _commit(groups: list[tuple], lease: datetime) -> int:
         Chunk.objects.filter(pk__in=repeats).delete()
     _rows_update(Chunk, to_store, _STORED_FIELDS)
     PageView.objects.bulk_create(page_views)
+    site_urls_note(page_views=page_views)
     findings.write()
     rollups_sessions_stored(changes=[(session, before[session.pk]) for session in merged.values()])
     _rows_update(Session, list(merged.values()), _SESSION_FIELDS)

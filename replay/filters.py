@@ -19,7 +19,7 @@ from django.db.models.lookups import Exact
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from recorder.models import PageView
+from recorder.models import PageView, SiteUrl
 
 from .selectors import LIVE_WINDOW_SECONDS
 
@@ -85,8 +85,23 @@ def _tag(key: str, get) -> Condition:
     return Exact(KeyTextTransform(key, "tags"), value)
 
 
+# "Visited URL contains": past this many distinct URLs matching, each session's page views are searched.
+URL_MATCHES_MAX = 100
+
+
 def _visited(value: str, get) -> Condition:
-    return Exists(PageView.objects.filter(site_id=OuterRef("site_id"), session_id=OuterRef("pk"), url__icontains=value))
+    """Sessions with a page view whose URL contains `value`.
+
+    The distinct URLs are searched first (a trigram index over a few rows),
+    and the page views of those URLs found by URL: Postgres then knows how
+    common they are and either reads the page views of rare URLs, or walks
+    the newest sessions and probes each one's page views for common ones.
+    When very many URLs match, each session's page views are searched.
+    """
+    urls = list(SiteUrl.objects.filter(url__icontains=value).values_list("url", flat=True)[:URL_MATCHES_MAX + 1])
+    if len(urls) > URL_MATCHES_MAX:
+        return Exists(PageView.objects.filter(session_id=OuterRef("pk"), url__icontains=value))
+    return Exists(PageView.objects.filter(site_id=OuterRef("site_id"), session_id=OuterRef("pk"), url__in=urls))
 
 
 def _live(value: str, get) -> Condition:

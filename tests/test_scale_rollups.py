@@ -127,3 +127,26 @@ def test_roll_ups_of_many_sessions_stored_in_one_claim_equal_a_rebuild(client, s
     kept, fresh = rebuilt()
     assert kept == fresh
     assert sum(row[2] for row in fresh[0]) == 4  # the short one is not counted
+
+
+def test_the_sites_distinct_urls_follow_their_page_views_and_a_rebuild_agrees(client, site):
+    """"Visited URL contains" searches these: every URL visited is there once, and none outlives its last visit."""
+    from django.http import QueryDict
+
+    from recorder.models import SiteUrl
+    from recorder.rollups import site_urls_rebuild
+    from replay.filters import sessions_filter
+    from replay.selectors import sessions_for_site
+
+    now = timezone.now().replace(microsecond=0)
+    gone = store_session(client, site, started=now, duration_s=30, paths=("/", "/secret-offer?token=abc"),
+                         vid="visitor-gone")
+    store_session(client, site, started=now, duration_s=30, paths=("/", "/pricing"), vid="visitor-keep")
+    urls = lambda: sorted(SiteUrl.objects.filter(site=site).values_list("url", flat=True))  # noqa: E731
+    shop = "https://shop.example.com"
+    assert urls() == [f"{shop}/", f"{shop}/pricing", f"{shop}/secret-offer?token=abc"]
+    assert [s.pk for s in sessions_filter(sessions_for_site(site), QueryDict("url=SECRET-offer"))] == [gone.pk]
+    visitor_forget(site=site, visitor="visitor-gone")
+    assert urls() == [f"{shop}/", f"{shop}/pricing"]  # "/" is still visited by the other session
+    SiteUrl.objects.all().delete()
+    assert site_urls_rebuild() == 2 and urls() == [f"{shop}/", f"{shop}/pricing"]
