@@ -213,6 +213,12 @@ def measure(reps: int) -> dict:
     api_headers = {"HTTP_AUTHORIZATION": f"Token {token.key}"}
     big = Site.objects.order_by("pk").first()
     small = Site.objects.order_by("-pk").first()
+    from django.urls import get_resolver
+
+    from config.runtime import collector_tune
+
+    get_resolver().url_patterns  # noqa: B018 - as config/wsgi.py does in a web process before it serves
+    collector_tune()
     results = {"lists": [], "pages": []}
     for name, raw in CASES:
         params = _query(raw)
