@@ -187,3 +187,24 @@ def test_seeking_forward_and_backward_lands_where_a_fresh_replay_does(live_serve
         still = samples[max(0, i - 1)]["s"]["scroll"] == samples[i]["s"]["scroll"] == samples[min(n - 1, i + 1)]["s"]["scroll"]
         assert seeked == samples[i]["s"] or not still, f"sample {i}: the replay differs from the live page"
     assert len({samples[i]["s"]["scroll"] for i in order}) >= 3, "the visit scrolled"
+
+
+def test_a_masked_number_field_replays_its_mask_not_an_empty_field(live_server, celery_worker, customer, page, viewer):
+    """`<input type=number>` cannot hold a *: the player shows it as a text field holding the mask."""
+    body = '<h1>Basket</h1><label>Qty <input id="qty" type="number" value="1"></label><input id="when" type="date">'
+
+    def act(p):
+        p.fill("#qty", "42")
+        p.fill("#when", "2026-12-24")
+        p.locator("#qty").blur()
+
+    site, samples, _ = record(live_server, customer, page, body, act=act, seconds=1.5)
+    open_replay(viewer, live_server, site, samples[-1]["t"])
+    fields = viewer.evaluate("""(t) => {
+        const P = window.__hsPlayer;
+        P.controller.seek(t - P.replayer.service.state.context.events[0].timestamp);
+        const doc = P.replayer.iframe.contentDocument;
+        return ['qty', 'when'].map((id) => [doc.getElementById(id).type, doc.getElementById(id).value]);
+    }""", samples[-1]["t"])
+    assert fields == [["text", "**"], ["text", "**********"]]
+    assert b"42" not in b"".join(e["data"].get("text", "").encode() for e in stored_events(site) if e["type"] == 3)
