@@ -5,6 +5,8 @@ line of defence against an old, broken or hostile client. It works on plain
 data (rrweb events) and keeps their shape, replacing protected characters by
 `*` so that the replay's layout stays the same.
 """
+import bisect
+import itertools
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -95,18 +97,39 @@ def _mask_card(match: re.Match) -> str:
 
 def cards_scrub(parts: list[str]) -> list[str]:
     """Mask card numbers in strings read as one text, such as adjacent text nodes
-    (`<span>4012 8888</span><span> 8888 1881</span>`); the lengths stay."""
-    text = "".join(parts)
-    if not CARD_CANDIDATE.search(text):
-        return parts
-    masked = DIGIT_RUN.sub(_mask_card, text)
-    if masked == text:
+    (`<span>4012 8888</span><span> 8888 1881</span>`); the lengths stay.
+
+    Within one string every Luhn-valid window is masked (text_scrub). A run of
+    digits that crosses from one string into the next is masked only when the
+    whole run is a card number: cells of a table or prices side by side
+    ("1800", "1850", ...) read as one long run, and one of its many windows
+    would pass the Luhn check by chance.
+    """
+    own = [text_scrub(part, emails=False) for part in parts]
+    text = "".join(own)
+    if CARD_CANDIDATE.search(text):
+        ends = list(itertools.accumulate(len(part) for part in own[:-1]))
+        text = DIGIT_RUN.sub(lambda match: _mask_whole_card(match, ends), text)
+    if all(a is b for a, b in zip(own, parts)) and text == "".join(parts):
         return parts
     out, start = [], 0
     for part in parts:
-        out.append(masked[start:start + len(part)])
+        out.append(text[start:start + len(part)])
         start += len(part)
     return out
+
+
+def _mask_whole_card(match: re.Match, ends: list[int]) -> str:
+    """A run that crosses a string's end (`ends`: where each string but the last ends, in order),
+    masked when all its digits make one card number."""
+    run, start = match.group(0), match.start()
+    after = bisect.bisect_right(ends, start)
+    if after == len(ends) or ends[after] >= start + len(run):
+        return run  # inside one string: text_scrub has seen it
+    digits = NOT_DIGIT.sub("", run)
+    if not CARD_MIN <= len(digits) <= CARD_MAX or not luhn_valid(digits):
+        return run
+    return "".join(MASK if "0" <= char <= "9" else char for char in run)
 
 
 def text_scrub(text: str, *, emails: bool) -> str:

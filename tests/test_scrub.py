@@ -243,6 +243,26 @@ def test_text_nodes_without_a_card_number_are_kept_as_they_are():
     assert cards_scrub(["a", "b"]) == ["a", "b"]
 
 
+@pytest.mark.parametrize("cells", [
+    ["1800", "1850", "1900", "1950", "2000", "2050", "2100"],  # a chart's axis, one label per node
+    ["\n  1800\n", "\n  1850\n", "\n  1900\n", "\n  1950\n", "\n  2000\n"],  # pretty-printed table cells
+    ["19.94", "19.98", "19.96", "20.01", "19.97", "20.03"],  # prices on a trading board
+])
+def test_numbers_in_neighbouring_nodes_are_not_read_as_a_card_number(cells):
+    children = [span(10 + 2 * index, text_node(11 + 2 * index, cell)) for index, cell in enumerate(cells)]
+    events = [snapshot(*children)]
+    assert json.dumps(events_scrub(json.loads(json.dumps(events)), ScrubState())) == json.dumps(events)
+    texts = [{"id": 11 + 2 * index, "value": cell} for index, cell in enumerate(cells)]
+    event = {"type": 3, "data": {"source": 0, "adds": [], "texts": texts, "attributes": [], "removes": []}, "timestamp": 1}
+    assert events_scrub([json.loads(json.dumps(event))], ScrubState())[0] == event
+
+
+def test_a_card_number_in_one_node_next_to_numbers_in_others_is_still_masked():
+    parts = cards_scrub(["2", " 4111 1111 1111 1111", " 12"])
+    assert parts == ["2", " **** **** **** ****", " 12"]
+    assert cards_scrub(["4012", "8888", "8888", "1881"]) == ["****"] * 4  # one group per node, spaced by CSS
+
+
 def test_hostile_adds_with_cycles_and_duplicate_ids_are_scrubbed_and_end():
     adds = [
         {"parentId": 5, "nextId": 5, "node": text_node(5, "4012 8888")},

@@ -22,21 +22,32 @@ export function luhnValid(digits) {
 // Masks card numbers in a list of strings read as one text (adjacent text
 // nodes: `<span>4012 8888</span><span> 8888 1881</span>`); returns the list
 // itself when nothing was masked, else a new list of the same lengths.
-export function maskCards(parts) {
-  const text = parts.join('')
+// Within one string every Luhn-valid window is masked; a run that crosses
+// from one string into the next only when its digits are one whole card
+// number: table cells or prices side by side ("1800", "1850", ...) make a
+// long run, one of whose windows would pass the Luhn check by chance.
+function mask(text, ends) {
   let out
   text.replace(RUN, (run, at) => {
-    if (run.length < 13) return
+    if (run.length < 13 || (ends && !ends.some((e) => e > at && e < at + run.length))) return
     const pos = []
     for (let i = 0; i < run.length; i++) if (run[i] >= '0' && run[i] <= '9') pos.push(at + i)
     const digits = pos.map((p) => text[p]).join('')
     for (let n = 13; n <= 19; n++)
       for (let s = 0; s + n <= digits.length; s++)
-        if (luhnValid(digits.slice(s, s + n))) for (let k = s; k < s + n; k++) (out = out || text.split(''))[pos[k]] = '*'
+        if ((!ends || n === digits.length) && luhnValid(digits.slice(s, s + n)))
+          for (let k = s; k < s + n; k++) (out = out || text.split(''))[pos[k]] = '*'
   })
-  if (!out) return parts
+  return out ? out.join('') : text
+}
+
+export function maskCards(parts) {
+  const own = parts.map((p) => mask(p))
   let i = 0
-  return parts.map((p) => out.slice(i, (i += p.length)).join(''))
+  const text = mask(own.join(''), own.slice(0, -1).map((p) => (i += p.length)))
+  if (text === parts.join('')) return parts
+  i = 0
+  return parts.map((p) => text.slice(i, (i += p.length)))
 }
 
 export const maskCardNumbers = (text) => text && maskCards([text])[0]

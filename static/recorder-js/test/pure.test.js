@@ -95,6 +95,16 @@ test('luhn: a card number split across adjacent texts is masked in each', () => 
   assert.deepEqual(maskCards(['4012 8888 ', '\n    ', '8888 1881']), ['**** **** ', '\n    ', '**** ****'])
   const plain = ['page 1', ' of 12']
   assert.equal(maskCards(plain), plain)
+  // Numbers side by side in separate nodes are not one card number...
+  for (const cells of [
+    ['1800', '1850', '1900', '1950', '2000', '2050', '2100'],
+    ['\n  1800\n', '\n  1850\n', '\n  1900\n', '\n  1950\n', '\n  2000\n'],
+    ['19.94', '19.98', '19.96', '20.01', '19.97', '20.03'],
+  ])
+    assert.equal(maskCards(cells), cells)
+  // ...but a card in one of them, or one group per node, still is.
+  assert.deepEqual(maskCards(['2', ' 4111 1111 1111 1111', ' 12']), ['2', ' **** **** **** ****', ' 12'])
+  assert.deepEqual(maskCards(['4012', '8888', '8888', '1881']), ['****', '****', '****', '****'])
 })
 
 test('request URLs lose query values, credentials and fragments', () => {
