@@ -99,22 +99,43 @@ def cards_scrub(parts: list[str]) -> list[str]:
     """Mask card numbers in strings read as one text, such as adjacent text nodes
     (`<span>4012 8888</span><span> 8888 1881</span>`); the lengths stay.
 
-    Within one string every Luhn-valid window is masked (text_scrub). A run of
-    digits that crosses from one string into the next is masked only when the
-    whole run is a card number: cells of a table or prices side by side
-    ("1800", "1850", ...) read as one long run, and one of its many windows
-    would pass the Luhn check by chance.
+    Within one string every Luhn-valid window is masked (text_scrub). Across
+    strings, a number reads on only where the text shows a gap between them
+    (whitespace, a dot or a dash on either side), and a run that crosses from
+    one string into the next is masked only when its digits are one whole
+    card number: cells of a table or prices side by side ("143.19",
+    "143.23", ...) make long runs, one of whose windows would pass the Luhn
+    check by chance.
     """
     own = [text_scrub(part, emails=False) for part in parts]
-    text = "".join(own)
-    if CARD_CANDIDATE.search(text):
-        ends = list(itertools.accumulate(len(part) for part in own[:-1]))
-        text = DIGIT_RUN.sub(lambda match: _mask_whole_card(match, ends), text)
-    if all(a is b for a, b in zip(own, parts)) and text == "".join(parts):
-        return parts
+    out, first = [], 0
+    for index in range(1, len(own) + 1):
+        if index == len(own) or not _gap_between(own[index - 1], own[index]):
+            out += _runs_across(own[first:index])
+            first = index
+    return parts if out == parts else out
+
+
+def _gap_between(before: str, after: str) -> bool:
+    return not before or not after or before[-1] in _GAP or after[0] in _GAP or before[-1].isspace() or after[0].isspace()
+
+
+_GAP = ".-\u200b"
+
+
+def _runs_across(group: list[str]) -> list[str]:
+    """The strings of `group`, read as one text, with the runs that cross from one into the next
+    masked where they are one whole card number."""
+    text = "".join(group)
+    if len(group) < 2 or not CARD_CANDIDATE.search(text):
+        return group
+    ends = list(itertools.accumulate(len(part) for part in group[:-1]))
+    masked = DIGIT_RUN.sub(lambda match: _mask_whole_card(match, ends), text)
+    if masked == text:
+        return group
     out, start = [], 0
-    for part in parts:
-        out.append(text[start:start + len(part)])
+    for part in group:
+        out.append(masked[start:start + len(part)])
         start += len(part)
     return out
 

@@ -15,6 +15,9 @@ import { build } from 'esbuild'
 const cuts = [
   [/^const jsContent = '.*';$/m, "const jsContent = '';"],
   [/^ {2}initCanvasFPSObserver\([\s\S]*?^}\nclass StylesheetManager \{$/m, '  initCanvasFPSObserver() {}\n  initCanvasMutationObserver() {}\n}\nclass StylesheetManager {'],
+  // Fonts are never collected (rrweb's collectFonts stays off): its observer,
+  // which would patch the page's FontFace, goes.
+  [/^function initFontObserver\([\s\S]*?^}\nfunction initSelectionObserver\(/m, 'function initFontObserver() {\n  return () => {};\n}\nfunction initSelectionObserver('],
 ]
 
 const slimRrweb = {

@@ -22,10 +22,12 @@ export function luhnValid(digits) {
 // Masks card numbers in a list of strings read as one text (adjacent text
 // nodes: `<span>4012 8888</span><span> 8888 1881</span>`); returns the list
 // itself when nothing was masked, else a new list of the same lengths.
-// Within one string every Luhn-valid window is masked; a run that crosses
-// from one string into the next only when its digits are one whole card
-// number: table cells or prices side by side ("1800", "1850", ...) make a
-// long run, one of whose windows would pass the Luhn check by chance.
+// Within one string every Luhn-valid window is masked. Across strings, a
+// number reads on only where the text shows a gap between them (whitespace,
+// a dot or a dash on either side), and a run that crosses from one string
+// into the next is masked only when its digits are one whole card number:
+// table cells or prices side by side make long runs, one of whose windows
+// would pass the Luhn check by chance. privacy/scrub.py does the same.
 function mask(text, ends) {
   let out
   text.replace(RUN, (run, at) => {
@@ -43,11 +45,17 @@ function mask(text, ends) {
 
 export function maskCards(parts) {
   const own = parts.map((p) => (p.length < 13 ? p : mask(p)))
-  let i = 0
-  const text = mask(own.join(''), own.slice(0, -1).map((p) => (i += p.length)))
-  if (text === parts.join('')) return parts
-  i = 0
-  return parts.map((p) => text.slice(i, (i += p.length)))
+  const out = []
+  for (let i = 1, g = 0; i <= own.length; i++)
+    if (i === own.length || !/[\s.\-\u200b]/.test((own[i - 1].slice(-1) || ' ') + (own[i][0] || ' '))) {
+      const group = own.slice(g, i)
+      let n = 0
+      const text = mask(group.join(''), group.slice(0, -1).map((p) => (n += p.length)))
+      n = 0
+      for (const p of group) out.push(text.slice(n, (n += p.length)))
+      g = i
+    }
+  return out.join('\0') === parts.join('\0') ? parts : out
 }
 
 export const maskCardNumbers = (text) => text && maskCards([text])[0]

@@ -100,11 +100,13 @@ test('luhn: a card number split across adjacent texts is masked in each', () => 
     ['1800', '1850', '1900', '1950', '2000', '2050', '2100'],
     ['\n  1800\n', '\n  1850\n', '\n  1900\n', '\n  1950\n', '\n  2000\n'],
     ['19.94', '19.98', '19.96', '20.01', '19.97', '20.03'],
+    ['143.23', '143.19', '143.23'], // as one text, 15 digits that pass the Luhn check
   ])
     assert.equal(maskCards(cells), cells)
   // ...but a card in one of them, or one group per node, still is.
   assert.deepEqual(maskCards(['2', ' 4111 1111 1111 1111', ' 12']), ['2', ' **** **** **** ****', ' 12'])
-  assert.deepEqual(maskCards(['4012', '8888', '8888', '1881']), ['****', '****', '****', '****'])
+  assert.deepEqual(maskCards(['Card ', '4012', ' ', '8888', ' ', '8888', ' ', '1881']),
+    ['Card ', '****', ' ', '****', ' ', '****', ' ', '****'])
 })
 
 test('request URLs lose query values, credentials and fragments', () => {
