@@ -267,7 +267,7 @@ def explain() -> dict:
     for name, raw in CASES:
         params = QueryDict(mutable=True)
         params.update(_query(raw))
-        sessions = sessions_sort(sessions_filter(sessions_for_site(big), params), params)[:51]
+        sessions = sessions_sort(sessions_filter(sessions_for_site(big), params, site_id=big.pk), params)[:51]
         plan = sessions.explain(analyze=True).splitlines()
         plans[name] = [line for line in plan if "Index" in line or "Scan" in line or "Execution" in line
                        or line is plan[0]][:8]

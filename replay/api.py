@@ -95,7 +95,7 @@ class SiteSessionList(generics.ListAPIView):
             return Session.objects.none()
         site = membership_get(self.request.user, self.kwargs["site_id"]).site
         params = self.request.query_params
-        return sessions_sort(sessions_filter(sessions_for_site(site), params), params)
+        return sessions_sort(sessions_filter(sessions_for_site(site), params, site_id=site.pk), params)
 
 
 class SessionViewSet(mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):

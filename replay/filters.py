@@ -31,7 +31,19 @@ class SessionFilter:
     name: str
     help: str
     # (value, the other parameters) -> the condition; the value is stripped and never empty.
-    query: Callable[[str, Callable[[str], str]], Condition] | None
+    query: Callable[[str, "Parameters"], Condition] | None
+
+
+@dataclass(frozen=True)
+class Parameters:
+    """What a filter may read besides its own value: the other parameters (called with a name),
+    and the site whose sessions are listed."""
+
+    params: object
+    site_id: int | None = None
+
+    def __call__(self, name: str) -> str:
+        return param_get(self.params, name)
 
 
 def param_get(params, name: str) -> str:
@@ -89,7 +101,7 @@ def _tag(key: str, get) -> Condition:
 URL_MATCHES_MAX = 100
 
 
-def _visited(value: str, get) -> Condition:
+def _visited(value: str, get: Parameters) -> Condition:
     """Sessions with a page view whose URL contains `value`.
 
     The distinct URLs are searched first (a trigram index over a few rows),
@@ -98,7 +110,10 @@ def _visited(value: str, get) -> Condition:
     the newest sessions and probes each one's page views for common ones.
     When very many URLs match, each session's page views are searched.
     """
-    urls = list(SiteUrl.objects.filter(url__icontains=value).values_list("url", flat=True)[:URL_MATCHES_MAX + 1])
+    site_urls = SiteUrl.objects.filter(url__icontains=value)
+    if get.site_id is not None:  # other sites' URLs would only use up the matches
+        site_urls = site_urls.filter(site_id=get.site_id)
+    urls = list(site_urls.values_list("url", flat=True)[:URL_MATCHES_MAX + 1])
     if len(urls) > URL_MATCHES_MAX:
         return Exists(PageView.objects.filter(session_id=OuterRef("pk"), url__icontains=value))
     return Exists(PageView.objects.filter(site_id=OuterRef("site_id"), session_id=OuterRef("pk"), url__in=urls))
@@ -162,9 +177,10 @@ SESSION_FILTER_PARAMS = [(f.name, f.help) for f in SESSION_FILTERS] + [
 ]
 
 
-def sessions_filter(sessions: QuerySet, params) -> QuerySet:
-    """Apply every filter present in `params`; unknown or malformed values are ignored."""
-    get = lambda name: param_get(params, name)  # noqa: E731
+def sessions_filter(sessions: QuerySet, params, *, site_id: int | None = None) -> QuerySet:
+    """Apply every filter present in `params`; unknown or malformed values are ignored.
+    `site_id`: the site whose sessions these are, when there is one."""
+    get = Parameters(params, site_id)
     for item in SESSION_FILTERS:
         value = get(item.name)
         if item.query is not None and value and (condition := item.query(value, get)) is not None:

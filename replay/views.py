@@ -19,7 +19,7 @@ from .selectors import session_is_live, sessions_for_site
 def session_list(request: HttpRequest, site_id: int) -> HttpResponse:
     membership = membership_get(request.user, site_id)
     site = membership.site
-    sessions = sessions_sort(sessions_filter(sessions_for_site(site), request.GET), request.GET)
+    sessions = sessions_sort(sessions_filter(sessions_for_site(site), request.GET, site_id=site.pk), request.GET)
     page = keyset_page(sessions, field=sort_field(request.GET), cursor=param_get(request.GET, "after"))
     if page.next_cursor:
         page.next_query = urlencode({**{k: v for k, v in request.GET.items() if k != "after"}, "after": page.next_cursor})
@@ -36,7 +36,7 @@ def session_player(request: HttpRequest, site_id: int, session_id) -> HttpRespon
     membership = membership_get(request.user, site_id)
     session = get_object_or_404(Session, pk=session_id, site=membership.site)
     audit_record(user=request.user, site=membership.site, action="session.view", target=str(session.pk))
-    listed = sessions_sort(sessions_filter(sessions_for_site(membership.site), request.GET), request.GET)
+    listed = sessions_sort(sessions_filter(sessions_for_site(membership.site), request.GET, site_id=membership.site_id), request.GET)
     previous, following = neighbours(listed, session, field=sort_field(request.GET))
     query = request.GET.copy()
     query.pop("t", None)

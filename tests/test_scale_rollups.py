@@ -150,3 +150,31 @@ def test_the_sites_distinct_urls_follow_their_page_views_and_a_rebuild_agrees(cl
     assert urls() == [f"{shop}/", f"{shop}/pricing"]  # "/" is still visited by the other session
     SiteUrl.objects.all().delete()
     assert site_urls_rebuild() == 2 and urls() == [f"{shop}/", f"{shop}/pricing"]
+
+
+def test_other_sites_urls_do_not_use_up_a_sites_url_matches(client, site):
+    """Past URL_MATCHES_MAX matching URLs the filter searches each session's page views, slowly:
+    only the listed site's URLs count."""
+    from django.db import connection
+    from django.http import QueryDict
+    from django.test.utils import CaptureQueriesContext
+
+    from recorder.models import SiteUrl
+    from recorder.rollups import url_key
+    from replay.filters import URL_MATCHES_MAX, sessions_filter
+    from replay.selectors import sessions_for_site
+    from tests.factories import SiteFactory
+
+    now = timezone.now().replace(microsecond=0)
+    visited = store_session(client, site, started=now, duration_s=30, paths=("/", "/checkout"), vid="visitor-pays")
+    others = [SiteFactory() for _ in range(3)]
+    SiteUrl.objects.bulk_create([
+        SiteUrl(site=other, key=url_key(url), url=url)
+        for index in range(URL_MATCHES_MAX) for other in others
+        for url in [f"https://other{other.pk}.example.com/checkout/{index}"]
+    ])
+    with CaptureQueriesContext(connection) as queries:
+        found = [s.pk for s in sessions_filter(sessions_for_site(site), QueryDict("url=checkout"), site_id=site.pk)]
+    assert found == [visited.pk]
+    listed = queries.captured_queries[-1]["sql"]
+    assert "https://shop.example.com/checkout" in listed and "LIKE" not in listed.upper(), listed
