@@ -199,11 +199,12 @@ class Stack:
              "-s", str(self.tmp / "beat-schedule"), "-Q", self.env["CELERY_QUEUE"], "--loglevel=INFO",
              "--without-gossip", "--without-mingle", "--without-heartbeat"],
             cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: the embedded beat is a child process
         )
         _wait(lambda: "ready." in (self.tmp / "worker.log").read_text(), 60, "the Celery worker")
 
     def kill_worker(self):
-        self.worker.send_signal(signal.SIGKILL)
+        os.killpg(self.worker.pid, signal.SIGKILL)  # the worker and its beat, as when a machine dies
         self.worker.wait()
         (self.tmp / "worker.log").write_text("")  # so that start_worker waits for the new one's "ready."
 
@@ -215,6 +216,11 @@ class Stack:
                     process.wait(timeout=20)
                 except subprocess.TimeoutExpired:
                     process.kill()
+        if self.worker:
+            try:
+                os.killpg(self.worker.pid, signal.SIGKILL)  # whatever the worker left behind (its beat)
+            except ProcessLookupError:
+                pass
 
 
 class Client:
