@@ -28,6 +28,7 @@ from . import ratelimit
 from .models import Chunk, Session
 from .processing import BatchError, Envelope, batch_check, db_text
 from .refusals import refusal_note
+from .sql import bytes_cursor
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +134,7 @@ def _insert_unless_taken(values: dict, *, site_id: int, session_id: uuid.UUID) -
         "ON CONFLICT (session_id, seq) DO NOTHING RETURNING id"
     )
     params += [session_field.get_db_prep_value(session_id, connection), site_id]
-    with connection.cursor() as cursor:
+    with bytes_cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     return row[0] if row else None

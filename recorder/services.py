@@ -25,6 +25,7 @@ from privacy.scrub import ScrubState, events_scrub
 from .models import Chunk, PageView, Segment, Session
 from .rollups import rollups_sessions_stored, session_counted_state, site_urls_note
 from .processing import BatchError, Summary, batch_parse, batch_summarise, events_encode, events_restore
+from .sql import bytes_cursor
 
 log = logging.getLogger(__name__)
 
@@ -223,7 +224,7 @@ def _rows_update(model, objects: list, fields: list[str]) -> None:
     pk = model._meta.pk
     rows = [[f.get_db_prep_save(getattr(obj, f.attname), db) for f in columns]
             + [pk.get_db_prep_save(obj.pk, db)] for obj in objects]
-    with db.cursor() as cursor:
+    with bytes_cursor() as cursor:
         cursor.executemany(sql, rows)
 
 
