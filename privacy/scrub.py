@@ -25,7 +25,9 @@ CARD_MIN, CARD_MAX = 13, 19
 # What every such run of 13 digits or more starts with: a cheap test first.
 CARD_CANDIDATE = re.compile(r"[0-9][0-9.\-\s\u200b]{12}")
 NOT_DIGIT = re.compile(r"[^0-9]+")
-RUN_CHARS = "0123456789.-\u200b" + "".join(chr(c) for c in range(0x3001) if chr(c).isspace())  # what a run is made of
+# What may stand between a run's digit groups, and where a number may go on from one text node into the next.
+RUN_SEPARATORS = ".-\u200b" + "".join(chr(c) for c in range(0x3001) if chr(c).isspace())
+RUN_CHARS = "0123456789" + RUN_SEPARATORS  # what a run is made of
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 CARD_AUTOCOMPLETE = re.compile(r"^cc-(number|csc|exp|exp-month|exp-year)$")
 CARD_NAME = re.compile(r"card.?num|cc.?num|cvc|cvv|csc|security.?code|expiry|expiration|cc.?exp", re.I)
@@ -117,10 +119,7 @@ def cards_scrub(parts: list[str]) -> list[str]:
 
 
 def _gap_between(before: str, after: str) -> bool:
-    return not before or not after or before[-1] in _GAP or after[0] in _GAP or before[-1].isspace() or after[0].isspace()
-
-
-_GAP = ".-\u200b"
+    return not before or not after or before[-1] in RUN_SEPARATORS or after[0] in RUN_SEPARATORS
 
 
 def _runs_across(group: list[str]) -> list[str]:
