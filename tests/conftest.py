@@ -13,6 +13,32 @@ from tests.factories import SiteFactory, UserFactory
 ORIGIN = "https://shop.example.com"
 
 
+def _flush_retrying_deadlocks(flush):
+    """The flush between transactional tests, tried again when Postgres picks it as a deadlock's victim.
+
+    A request or task still running when a test ends (a page's last upload, the worker storing it) takes its
+    table locks in another order than TRUNCATE does; Postgres then aborts one of the two. The other finishes,
+    so the flush succeeds on a later try.
+    """
+
+    def fixture_teardown(self):
+        for attempt in range(5):
+            try:
+                return flush(self)
+            except Exception as error:
+                if "deadlock detected" not in str(error.__cause__ or error) or attempt == 4:
+                    raise
+                time.sleep(0.2 * (attempt + 1))
+
+    return fixture_teardown
+
+
+def pytest_configure(config):
+    from django.test import TransactionTestCase
+
+    TransactionTestCase._fixture_teardown = _flush_retrying_deadlocks(TransactionTestCase._fixture_teardown)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def s3_bucket():
     """The recordings bucket on the S3 server over HTTP (moto, started by tests/run.py)."""

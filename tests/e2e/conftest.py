@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.handlers.wsgi import WSGIHandler
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,11 +29,52 @@ def browser():
         browser.close()
 
 
+class _Requests:
+    """How many requests the live server is answering, and when it last answered one."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.running = 0
+        self.last = time.monotonic()
+
+    def counting(self, call):
+        requests = self
+
+        def counted(handler, environ, start_response):
+            with requests.lock:
+                requests.running += 1
+            try:
+                return call(handler, environ, start_response)
+            finally:
+                with requests.lock:
+                    requests.running -= 1
+                    requests.last = time.monotonic()
+
+        return counted
+
+    def wait_quiet(self, *, quiet: float = 0.15, timeout: float = 10) -> None:
+        """Until no request has run for `quiet` seconds: a closing page's last upload lands in its own test."""
+        start = time.monotonic()
+        while time.monotonic() < start + timeout:
+            now = time.monotonic()
+            with self.lock:
+                if not self.running and now - max(self.last, start) >= quiet:
+                    return
+            time.sleep(0.02)
+
+
+REQUESTS = _Requests()
+WSGIHandler.__call__ = REQUESTS.counting(WSGIHandler.__call__)
+
+
 @pytest.fixture
 def context(browser):
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     yield context
     context.close()
+    # The test's database is flushed next; an upload still arriving would either deadlock with the flush or
+    # be stored into the next test's data.
+    REQUESTS.wait_quiet()
 
 
 @pytest.fixture
