@@ -189,6 +189,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 120
 CELERY_TASK_SOFT_TIME_LIMIT = 100
 CELERY_TASK_IGNORE_RESULT = True
+# Celery's Django fixup closes the database connection around every task unless
+# this is set (it then closes it every 2 x N tasks). A worker keeps its
+# connection as the web process does instead: config/celery.py closes it only
+# when it is broken or older than DATABASE_CONN_MAX_AGE.
+CELERY_DB_REUSE_MAX = 10**9
 # A message a worker took and never acknowledged (the worker died) returns to
 # the queue after this many seconds; the sweeper usually finds it sooner.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
