@@ -22,6 +22,10 @@ HEATMAP_PARAMS = [
 ]
 
 
+# No recording is older; and a default range counted back from the year 1 would not be a date.
+FIRST_DAY = date(2000, 1, 1)
+
+
 class BadQuery(ValueError):
     pass
 
@@ -32,6 +36,8 @@ def heatmap_query(params) -> HeatmapQuery:
     url = get("url")
     if not url or len(url) > 2048:
         raise BadQuery("url is required (at most 2048 characters).")
+    if "\x00" in url:
+        raise BadQuery("url must not contain a NUL character.")
     kind = get("kind") or "click"
     if kind not in KINDS:
         raise BadQuery("kind must be click, scroll or move.")
@@ -40,7 +46,7 @@ def heatmap_query(params) -> HeatmapQuery:
         raise BadQuery("device must be desktop, tablet or mobile.")
     today = timezone.localdate()
     day_to = _day(get("date_to"), "date_to") or today
-    day_from = _day(get("date_from"), "date_from") or day_to - timedelta(days=HEATMAP_DEFAULT_DAYS - 1)
+    day_from = _day(get("date_from"), "date_from") or max(day_to - timedelta(days=HEATMAP_DEFAULT_DAYS - 1), FIRST_DAY)
     if day_from > day_to:
         raise BadQuery("date_from must not be after date_to.")
     return HeatmapQuery(url=url, kind=kind, device=device, day_from=day_from, day_to=day_to)
@@ -50,9 +56,12 @@ def _day(value: str, name: str) -> date | None:
     if not value:
         return None
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise BadQuery(f"{name} must be a date, YYYY-MM-DD.") from None
+    if day < FIRST_DAY:
+        raise BadQuery(f"{name} must not be before {FIRST_DAY.isoformat()}.")
+    return day
 
 
 @extend_schema(parameters=[OpenApiParameter(name, str, description=text) for name, text in HEATMAP_PARAMS],

@@ -4,6 +4,7 @@ Runs on whichever database the suite runs on (Postgres refuses NUL and
 out-of-range values that SQLite takes, so both runs matter).
 """
 import base64
+import itertools
 import uuid
 from datetime import timedelta
 
@@ -14,7 +15,9 @@ from rest_framework.authtoken.models import Token
 
 from privacy.audit import audit_record
 from recorder.models import PageView
+from insights.api import HEATMAP_PARAMS
 from replay.filters import SESSION_FILTER_PARAMS
+from sites.forms import SETTINGS_FIELDS
 from tests.factories import SessionFactory
 
 pytestmark = pytest.mark.django_db
@@ -113,3 +116,41 @@ def test_a_hostile_filter_is_ignored_or_matches_nothing_and_the_list_still_answe
     response = client.get(reverse("api-site-sessions", args=[site.pk]), params, HTTP_AUTHORIZATION=f"Token {token.key}")
     assert response.status_code == 200
     assert len(response.json()["results"]) in (0, 3)
+
+
+def test_no_hostile_heatmap_parameter_gives_a_500(client, site, owner):
+    """Each parameter hostile in turn, beside a real page's URL (without one the page asks for it)."""
+    client.force_login(owner)
+    client.raise_request_exception = False
+    token = Token.objects.create(user=owner)
+    for (name, _), value in itertools.product(HEATMAP_PARAMS, HOSTILE):
+        params = {"url": "https://shop.example.com/", name: value}
+        page = client.get(reverse("site-heatmaps", args=[site.pk]), params)
+        check(page, False, (name, value))
+        api = client.get(reverse("api-site-heatmaps", args=[site.pk]), params, HTTP_AUTHORIZATION=f"Token {token.key}")
+        check(api, True, (name, value))
+
+
+def test_a_heatmap_of_a_day_before_any_recording_is_refused_as_a_bad_query(client, site, owner):
+    token = Token.objects.create(user=owner)
+    response = client.get(reverse("api-site-heatmaps", args=[site.pk]), {"url": "https://shop.example.com/", "date_to": "0001-01-01"},
+                          HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert response.status_code == 400 and response.json()["error"] == "bad_query"
+
+
+def test_no_hostile_form_value_gives_a_500(client, site, owner):
+    """The dashboard's forms: settings (each field in turn), team, visitor requests, a new site."""
+    client.force_login(owner)
+    client.raise_request_exception = False
+    posts = [
+        (reverse("site-privacy-forget", args=[site.pk]), lambda v: {"forget-visitor": v, "forget-confirm": "on"}),
+        (reverse("site-privacy-export", args=[site.pk]), lambda v: {"export-visitor": v}),
+        (reverse("site-team", args=[site.pk]), lambda v: {"who": v, "role": v}),
+        (reverse("site-member-role", args=[site.pk, owner.pk]), lambda v: {"role": v}),
+        (reverse("site-new"), lambda v: {"name": v, "domains": v}),
+    ] + [
+        (reverse("site-settings", args=[site.pk]), lambda v, field=field: {"name": "Shop", "domains": "shop.example.com", field: v})
+        for field in SETTINGS_FIELDS
+    ]
+    for (url, form), value in itertools.product(posts, HOSTILE):
+        assert client.post(url, form(value)).status_code < 500, (url, value)
