@@ -113,7 +113,8 @@ class _RecentIds:
     Postgres never hands out a chunk id twice, and a stored chunk never turns
     pending again, so a message naming only these has nothing to do and needs
     no query. Entries expire, so even ids handed out again (a database
-    restored from a backup) delay a chunk only until the sweeper's next turn.
+    restored from a backup, sequences reset) delay a chunk only until the
+    sweeper's next turn after that; restarting the workers forgets at once.
     SQLite reuses the ids of deleted rows: there it holds nothing.
     """
 
@@ -133,6 +134,9 @@ class _RecentIds:
         if connection.vendor == "postgresql":
             self._rotate()
             self.current.update(ids)
+
+    def clear(self) -> None:
+        self.current, self.previous = set(), set()
 
     def holds(self, ids: list[int]) -> bool:
         self._rotate()

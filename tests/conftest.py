@@ -101,10 +101,13 @@ def _fast_password_hashing(settings):
 def _clear_cache():
     from django.core.cache import cache
 
+    from recorder.services import _stored_lately
     from sites.rules import site_rules_forget
 
     cache.clear()
     site_rules_forget()
+    # Chunk ids start again where a test resets the sequences.
+    _stored_lately.clear()
     yield
 
 
