@@ -85,7 +85,10 @@ def chunks_process(*, chunk_ids: list[int]) -> int:
         with transaction.atomic():
             _commit_unflushed()
             stored = _commit(prepared_groups, lease)
-        _stored_lately.add(stored)
+        # Committed ids only (a task run eagerly may be inside a transaction that still rolls back), and
+        # only Postgres's: SQLite hands out a deleted row's id again.
+        if connection.vendor == "postgresql" and not connection.in_atomic_block:
+            _stored_lately.add(stored)
         _observe([item for _, prepared, _ in prepared_groups for item in prepared], time.perf_counter() - started)
         return len(stored)
     except Exception:
@@ -115,7 +118,6 @@ class _RecentIds:
     no query. Entries expire, so even ids handed out again (a database
     restored from a backup, sequences reset) delay a chunk only until the
     sweeper's next turn after that; restarting the workers forgets at once.
-    SQLite reuses the ids of deleted rows: there it holds nothing.
     """
 
     def __init__(self, seconds: float = 60):
@@ -131,9 +133,8 @@ class _RecentIds:
             self.current, self.rotated = set(), now
 
     def add(self, ids: list[int]) -> None:
-        if connection.vendor == "postgresql":
-            self._rotate()
-            self.current.update(ids)
+        self._rotate()
+        self.current.update(ids)
 
     def clear(self) -> None:
         self.current, self.previous = set(), set()
