@@ -13,9 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
+from insights.api import HEATMAP_PARAMS
 from privacy.audit import audit_record
 from recorder.models import PageView
-from insights.api import HEATMAP_PARAMS
 from replay.filters import SESSION_FILTER_PARAMS
 from sites.forms import SETTINGS_FIELDS
 from tests.factories import SessionFactory
@@ -133,8 +133,8 @@ def test_no_hostile_heatmap_parameter_gives_a_500(client, site, owner):
 
 def test_a_heatmap_of_a_day_before_any_recording_is_refused_as_a_bad_query(client, site, owner):
     token = Token.objects.create(user=owner)
-    response = client.get(reverse("api-site-heatmaps", args=[site.pk]), {"url": "https://shop.example.com/", "date_to": "0001-01-01"},
-                          HTTP_AUTHORIZATION=f"Token {token.key}")
+    params = {"url": "https://shop.example.com/", "date_to": "0001-01-01"}
+    response = client.get(reverse("api-site-heatmaps", args=[site.pk]), params, HTTP_AUTHORIZATION=f"Token {token.key}")
     assert response.status_code == 400 and response.json()["error"] == "bad_query"
 
 
@@ -149,7 +149,8 @@ def test_no_hostile_form_value_gives_a_500(client, site, owner):
         (reverse("site-member-role", args=[site.pk, owner.pk]), lambda v: {"role": v}),
         (reverse("site-new"), lambda v: {"name": v, "domains": v}),
     ] + [
-        (reverse("site-settings", args=[site.pk]), lambda v, field=field: {"name": "Shop", "domains": "shop.example.com", field: v})
+        (reverse("site-settings", args=[site.pk]),
+         lambda v, field=field: {"name": "Shop", "domains": "shop.example.com", field: v})
         for field in SETTINGS_FIELDS
     ]
     for (url, form), value in itertools.product(posts, HOSTILE):
