@@ -158,8 +158,9 @@ def summarise(samples: list[tuple[float, float, int]], seconds: float, wall: flo
 class Stack:
     """A fresh Postgres database, Redis db 13, gunicorn with one sync worker, and (for the drain) a worker."""
 
-    def __init__(self, threads: int):
+    def __init__(self, threads: int, pool: list[str]):
         self.threads = threads
+        self.pool = pool
         self.port = free_port()
         self.queue = f"bench-ingest-{os.getpid()}"
         self.env = {
@@ -219,34 +220,45 @@ class Stack:
         """One worker process (solo pool) stores what the load left pending; stored chunks per second."""
         pending0, stored0 = self.pending()
         worker = subprocess.Popen(
-            [PY, "-m", "celery", "-A", "config", "worker", "--pool=solo", "-Q", self.queue, "--loglevel=WARNING",
+            [PY, "-m", "celery", "-A", "config", "worker", *self.pool, "-Q", self.queue, "--loglevel=WARNING",
              "--without-gossip", "--without-mingle", "--without-heartbeat"],
             cwd=ROOT, env={**self.env, "DJANGO_SETTINGS_MODULE": "config.settings"},
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         t0 = time.monotonic()
         first = None
+        cpu0 = None
         try:
             while time.monotonic() - t0 < timeout:
                 pending, stored = self.pending()
                 if first is None and stored > stored0:
                     first = (time.monotonic(), stored)
+                    cpu0 = _cpu_seconds(worker.pid)
                 if pending == 0:
                     break
                 time.sleep(0.5)
+            cpu1 = _cpu_seconds(worker.pid)
         finally:
             worker.terminate()
             worker.wait(timeout=30)
         end = time.monotonic()
         start_t, start_n = first or (t0, stored0)
         done = stored - start_n
+        busy = (cpu1 - cpu0) / max(end - start_t, 0.001) if cpu0 is not None else None
         return {"pending_before": pending0, "left": pending, "stored": stored - stored0,
-                "per_second": round(done / max(end - start_t, 0.001), 1)}
+                "per_second": round(done / max(end - start_t, 0.001), 1),
+                "worker_cpu_share": round(busy, 2) if busy is not None else None}
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def run(args) -> dict:
     texts = corpus_texts()
-    stack = Stack(args.gunicorn_threads)
+    stack = Stack(args.gunicorn_threads, args.worker_pool.split())
     wid = stack.setup()
     stack.start_web()
     results = {"noop": [], "ingest": []}
@@ -284,6 +296,7 @@ def main():
     parser.add_argument("--processes", type=int, default=2, help="load processes")
     parser.add_argument("--threads", type=int, default=4, help="connections per load process")
     parser.add_argument("--drain-timeout", type=float, default=600)
+    parser.add_argument("--worker-pool", default="--pool=solo", help="the drain's worker pool options")
     parser.add_argument("--gunicorn-threads", type=int, default=8, help="threads of the one gunicorn worker (gthread)")
     args = parser.parse_args()
     if args.record:
