@@ -18,6 +18,13 @@ const cuts = [
   // Fonts are never collected (rrweb's collectFonts stays off): its observer,
   // which would patch the page's FontFace, goes.
   [/^function initFontObserver\([\s\S]*?^}\nfunction initSelectionObserver\(/m, 'function initFontObserver() {\n  return () => {};\n}\nfunction initSelectionObserver('],
+  // Cross-origin iframes are never recorded (recordCrossOriginIframes stays
+  // off): the code that maps a child frame's events into the parent's ids
+  // goes; same-origin iframes keep theirs.
+  [/^class CrossOriginIframeMirror \{[\s\S]*?^}\nclass IframeManager \{$/m, 'class CrossOriginIframeMirror {\n  reset() {}\n}\nclass IframeManager {'],
+  [/^ {2}handleMessage\(message\) \{[\s\S]*?^}\nclass ShadowDomManager \{$/m, '  handleMessage() {}\n}\nclass ShadowDomManager {'],
+  // Images are never inlined as data URLs (inlineImages stays off).
+  [/^ {2}if \(tagName === "img" && inlineImages\) \{[\s\S]*?^ {2}}\n {2}if \(\["audio", "video"\]/m, '  if (["audio", "video"]'],
 ]
 
 const slimRrweb = {
