@@ -19,7 +19,7 @@ import zstandard
 from insights.detect import marks_extract
 
 from . import jsontext, schema
-from .wire import node_ids_restore
+from .wire import TextsShown, node_ids_restore
 
 GZIP_MAGIC = b"\x1f\x8b"
 VISITOR_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
@@ -289,6 +289,8 @@ def _mutation_validate(data: dict, where: str) -> None:
         _node_id(item, "id", at)
         if item.get("value") is not None and not isinstance(item["value"], str):
             raise _invalid(f"{at}.value", "must be a string or null")
+        if "n" in item and not (_is_int(item["n"]) and abs(item["n"]) <= ID_MAX):
+            raise _invalid(f"{at}.n", "must be an integer step")
     for index, item in enumerate(_list(data, "attributes", where)):
         at = f"{where}.attributes[{index}]"
         _object(item, at)
@@ -394,8 +396,10 @@ def _invalid(name: str, detail: str) -> BatchError:
 
 def events_restore(events: list[dict]) -> list[dict]:
     """The recorder's wire encodings undone, in place: plain rrweb events."""
+    texts = TextsShown()
     for event in events:
         node_ids_restore(event)
+        texts.restore(event)
     return events
 
 

@@ -61,6 +61,7 @@ class _Source(Struct, tag_field="source", kw_only=True):
 class TextChange(Struct):
     id: NodeId
     value: str | None = None
+    n: Annotated[int, Meta(ge=-ID_LIMIT, le=ID_LIMIT)] | UnsetType = UNSET  # a step of the number shown before
 
 
 class AttributeChange(Struct):

@@ -3,6 +3,7 @@
 Pure functions, no I/O, no recursion (a page's DOM may be thousands of
 elements deep). docs/protocol.md describes each encoding.
 """
+import re
 from typing import Any
 
 ID_KEYS = frozenset({"id", "parentId", "nextId", "previousId"})
@@ -38,3 +39,59 @@ def node_ids_restore(event: dict) -> None:
                 break
         else:
             stack.pop()
+
+
+# A number in a text (docs/protocol.md, "Text changes"); static/recorder-js/src/text.js reads it the same way.
+NUMBER = re.compile(r"([^0-9+-]*)([+-]?)([0-9]+)(?:\.([0-9]+))?([\s\S]*)")
+NUMBER_DIGITS = 15
+SAFE_INTEGER = 2**53 - 1
+
+
+def number_apply(text: str, step: int) -> str | None:
+    """`text` with its number plus `step` (in units of its last digit), the same decimals and the same
+    text around it; a positive number keeps a sign where `text` had one. None when `text` holds no
+    such number or the result leaves the integers a double holds exactly."""
+    match = NUMBER.fullmatch(text)
+    if match is None:
+        return None
+    before, sign, whole, decimals, after = match.groups(default="")
+    if len(whole) + len(decimals) > NUMBER_DIGITS:
+        return None
+    value = int(whole + decimals) * (-1 if sign == "-" else 1) + step
+    if abs(value) > SAFE_INTEGER:
+        return None
+    digits = str(abs(value)).zfill(len(decimals) + 1)
+    if decimals:
+        digits = f"{digits[:-len(decimals)]}.{digits[-len(decimals):]}"
+    return before + ("-" if value < 0 else "+" if sign else "") + digits + after
+
+
+class TextsShown:
+    """The text each node was last given in a batch's DOM changes, to undo the recorder's number steps."""
+
+    def __init__(self):
+        self.shown: dict = {}
+
+    def restore(self, event: dict) -> None:
+        """Give back, in place, the text of each change written as a step `{"id": …, "n": k}` (ids already
+        restored): the number of the node's text before, plus k. A step with nothing to apply it to (a
+        hostile or broken client) becomes a null text, as rrweb writes a text that went away."""
+        data = event.get("data")
+        if event.get("type") != 3 or type(data) is not dict or data.get("source") != 0:
+            return
+        texts = data.get("texts")
+        if type(texts) is not list:
+            return
+        shown = self.shown
+        for change in texts:
+            if type(change) is not dict:
+                continue
+            node = change.get("id")
+            if type(node) is not int:
+                continue  # ingest refuses it; nothing to key a text by
+            if "n" in change:
+                step, before = change.pop("n"), shown.get(node)
+                if "value" not in change:
+                    fits = type(step) is int and type(before) is str
+                    change["value"] = number_apply(before, step) if fits else None
+            shown[node] = change.get("value")

@@ -2,6 +2,7 @@
 import copy
 import gzip
 import json
+import random
 import subprocess
 import uuid
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 from recorder.processing import (
     BatchError, batch_summarise, batch_validate, body_decode, events_decode, events_encode, events_restore,
 )
+from recorder.wire import number_apply
 
 GOOD = {
     "v": 1, "wid": 3, "vid": "abcdefgh12", "sid": str(uuid.uuid4()), "seq": 0, "sent": 1,
@@ -168,3 +170,53 @@ def test_node_ids_written_as_differences_by_the_recorder_are_restored():
     assert snapshot_ids == [2, -1], "the encoder wrote absolute ids"
     batch = batch_validate({**GOOD, "events": copy.deepcopy(encoded)}, max_events=100)
     assert events_restore(batch.events) == NODE_EVENTS
+
+
+NUMBERS = json.loads((RECORDER / "test" / "numbers.json").read_text())
+
+
+@pytest.mark.parametrize("text, step, want", NUMBERS["apply"])
+def test_numbers_in_text_are_stepped_as_the_recorder_steps_them(text, step, want):
+    assert number_apply(text, step) == want
+
+
+def _texts_event(texts: list[dict]) -> dict:
+    return {"type": 3, "timestamp": 1000, "data": {"source": 0, "texts": texts, "attributes": [], "removes": [], "adds": []}}
+
+
+def test_text_changes_written_as_number_steps_by_the_recorder_are_restored():
+    """Random texts a live page might show, one batch of changes, through the real encoder and back."""
+    rng = random.Random(7)
+    shapes = ["{:.2f}", "{:+.2f}%", "{:.1f}M", "{} items", "${:,.2f}", "{:d}", "{:05d}", "12:{:02d}", "{:.3e}"]
+    events, values = [], {}
+    for _ in range(300):
+        texts = []
+        for node in rng.sample(range(1, 40), rng.randint(1, 6)):
+            shape = shapes[node % len(shapes)]
+            values[node] = values.get(node, rng.uniform(-50, 500)) + rng.uniform(-3, 3)
+            number = values[node]
+            texts.append({"id": node, "value": rng.choice([
+                shape.format(int(number) if "d}" in shape else number), "****", "n/a", None, "", "-0.00",
+            ]) if rng.random() < 0.15 else shape.format(int(number) if "d}" in shape else number)})
+        events.append(_texts_event(texts))
+    encoded = recorder_encode(events)
+    steps = sum("n" in change for event in encoded for change in event["data"]["texts"])
+    assert steps > 300, "the encoder wrote few number steps: the test no longer exercises them"
+    batch = batch_validate({**GOOD, "events": copy.deepcopy(encoded)}, max_events=1000)
+    assert events_restore(batch.events) == events
+
+
+def test_a_number_step_with_nothing_before_it_becomes_a_null_text():
+    events = [_texts_event([{"id": 3, "n": 1}, {"id": 4, "value": "n/a"}, {"id": 4, "n": 2}, {"id": 5, "value": "7"},
+                            {"id": 5, "n": 2, "value": "12"}]),
+              _texts_event([{"id": 5, "n": 1}, {"id": 6, "value": "1"}, {"id": 6, "n": 2**53}])]
+    assert [t["value"] for e in events_restore(events) for t in e["data"]["texts"]] == [None, "n/a", None, "7", "12", "13", "1", None]
+    assert all("n" not in t for e in events for t in e["data"]["texts"])
+
+
+@pytest.mark.parametrize("step", [1.5, "1", True, None, 2**53 + 1])
+def test_a_number_step_that_is_not_an_integer_is_a_400(step):
+    event = _texts_event([{"id": 3, "value": "1"}, {"id": 3, "n": step}])
+    with pytest.raises(BatchError) as error:
+        batch_validate({**GOOD, "events": [event]}, max_events=10)
+    assert error.value.status == 400 and "texts[1].n" in error.value.detail

@@ -119,7 +119,7 @@ NODES = [
 EVENTS = [
     {"type": 0, "data": {}}, {"type": 1, "data": {}}, {"type": 6, "data": {"plugin": "x"}},
     {"type": 2, "data": {"node": NODES[0], "initialOffset": {"left": 0, "top": 0}}},
-    {"type": 3, "data": {"source": 0, "texts": [{"id": 4, "value": "x"}],
+    {"type": 3, "data": {"source": 0, "texts": [{"id": 4, "value": "x"}, {"id": 4, "n": -3}],
                          "attributes": [{"id": 3, "attributes": {"class": "b", "style": {"color": "red"}, "x": None}}],
                          "removes": [{"parentId": 3, "id": 5}],
                          "adds": [{"parentId": 3, "nextId": None, "previousId": 4, "node": NODES[0]["childNodes"][1]}]}},

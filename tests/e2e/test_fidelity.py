@@ -5,6 +5,8 @@ state (bench/pagestate.js: structure, text, inline styles, input lengths,
 scroll), then replays the stored recording in the dashboard's player (which
 reads it through the events API) and compares at the same moments.
 """
+import gzip
+import json
 import re
 from pathlib import Path
 
@@ -47,6 +49,23 @@ function render() {
 }
 render();
 setInterval(() => { tick++; render(); }, 300);
+</script>"""
+
+# A live price board: numbers change in place (text nodes' values), some masked, one at times a card number.
+TICKER = """<h1>Board</h1><p>Price <b id="price">264.87</b> <span id="chg">+0.00%</span>
+<span class="hindsight-mask" id="secret">1200.00</span> <i id="ref">Ref 2000</i> <u id="vol">118.86M</u></p>
+<script>
+const text = (id) => document.getElementById(id).firstChild;
+let p = 264.87, k = 0;
+setInterval(() => {
+  k++;
+  p += ((k * 7) % 5 - 2) * 0.37;
+  text('price').nodeValue = p.toFixed(2);
+  text('chg').nodeValue = (k % 2 ? '+' : '-') + (k * 0.13).toFixed(2) + '%';
+  text('secret').nodeValue = (1200 + k).toFixed(2);
+  text('ref').nodeValue = k % 3 === 1 ? 'Ref 4111 1111 1111 1111' : 'Ref ' + (2000 + k);  // a card number at times
+  text('vol').nodeValue = (118.86 + k * 0.07).toFixed(2) + 'M';
+}, 250);
 </script>"""
 
 # A long page that changes while the visitor scrolls it.
@@ -163,6 +182,38 @@ def test_an_unkeyed_list_recreated_on_every_render_replays_as_the_visitor_saw_it
     events = stored_events(site)
     assert "Secret-47" not in str(events)
     assert "boarding" in str(events)
+
+
+def test_numbers_changing_in_place_replay_exactly_and_masks_hold(live_server, celery_worker, customer, page, viewer):
+    """The recorder writes a number's change as a step from the text before (docs/protocol.md, "Text
+    changes"); the server gives back each text as shown, and masking happens before either."""
+    bodies = []
+    page.on("request", lambda r: "/api/v1/ingest" in r.url and r.post_data_buffer and bodies.append(r.post_data_buffer))
+
+    def every_second(route):  # a batch a second (flushMs): steps must not reach across batches
+        response = route.fetch()
+        body = re.sub(r'\n\}\)\(\{"wid":', '\n})({"flushMs":1000,"wid":', response.text(), count=1)
+        assert body != response.text()
+        route.fulfill(response=response, body=body)
+
+    page.route(re.compile(re.escape(live_server.url) + r"/recorder\.js\?"), every_second)
+    site, samples, _ = record(live_server, customer, page, TICKER, seconds=4)
+    sent = [json.loads(gzip.decompress(b) if b[:2] == b"\x1f\x8b" else b) for b in bodies]
+    steps = [t for batch in sent for e in batch["events"] if e["type"] == 3 and e["data"]["source"] == 0
+             for t in e["data"]["texts"] if "n" in t]
+    assert len(sent) >= 3 and len(steps) >= 20, "the recorder did not write the numbers' changes as steps"
+    start = open_replay(viewer, live_server, site, samples[-1]["t"])
+    samples = [s for s in samples if s["t"] > start + 20]
+    assert len(samples) >= 6
+    for s in samples:  # the mask class and the card number: the replay shows one * per digit
+        s["s"]["dom"] = re.sub(r"120\d\.\d\d|1[12]\d\d\.00", lambda m: "*" * len(m.group()), s["s"]["dom"])
+        s["s"]["dom"] = s["s"]["dom"].replace("4111 1111 1111 1111", "**** **** **** ****")
+    wrong = [i for i, s in enumerate(samples) if player_at(viewer, s["t"]) != s["s"]]
+    assert not wrong, f"{len(wrong)} of {len(samples)} samples differ: {wrong}"
+    stored = json.dumps(stored_events(site))
+    assert "4111 1111 1111 1111" not in stored and not re.search(r"12\d\d\.00", stored)
+    assert "Ref 2005" in stored and re.search(r'"value": "[+-]\d\.\d\d%"', stored)
+    assert '"n":' not in stored and '"n": ' not in stored
 
 
 def test_seeking_forward_and_backward_lands_where_a_fresh_replay_does(live_server, celery_worker, customer, page, viewer):

@@ -4,7 +4,7 @@ import { captureErrors } from './capture/console.js'
 import { captureNetwork } from './capture/network.js'
 import { installQueue, normalizeTags, virtualPageArgs } from './commands.js'
 import { normalizeConfig } from './config.js'
-import { eventJson } from './encode.js'
+import { batchStart, eventJson } from './encode.js'
 import { isSampled } from './ids.js'
 import { navKind, watchNavigation } from './navigation.js'
 import { showNotice } from './notice.js'
@@ -148,6 +148,7 @@ export function createRecorder(options, win) {
       beacon,
       onGap,
       onForbidden: guard(shutdown),
+      onBatch: batchStart,
     })
     life = [
       () => transport.stop(),
@@ -285,7 +286,7 @@ export function createRecorder(options, win) {
     const field = e.type === 3 && e.data.source === 5 ? e.data.id : null
     if (field !== null && field === typing.id && e.timestamp - typing.since < TYPING_MS && transport.replaceLast(json)) return json.length
     typing = field === null ? NOT_TYPING : field === typing.id && e.timestamp - typing.since < TYPING_MS ? typing : { id: field, since: e.timestamp }
-    transport.add(json)
+    transport.add(json, () => eventJson(e))
     return json.length
   }
 

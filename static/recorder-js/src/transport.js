@@ -28,7 +28,7 @@ function drain(res) {
 // the next page load (or this page, when it is shown again).
 //
 // o: { win, cfg, store, vid, session() -> {sid, start}, reserve() -> {sid, seq},
-//      fetch, beacon, onGap(dropped, bytes), onForbidden() }
+//      fetch, beacon, onGap(dropped, bytes), onForbidden(), onBatch() (a new open batch) }
 export function createTransport(o) {
   const { win, cfg, store } = o
   const key = 'pend_' + cfg.wid
@@ -53,6 +53,7 @@ export function createTransport(o) {
   const zipped = new WeakMap() // batch -> its gzipped body, once made
   const partsOf = new WeakMap() // batch -> the pieces it was formed from
   const zip = win.CompressionStream ? createGzip(win) : null // off the main thread where the page allows a worker
+  o.onBatch()
 
   // minSessionSec: the current session's batches wait until it is old enough.
   const sendable = (sid) => {
@@ -60,10 +61,15 @@ export function createTransport(o) {
     return sid !== s.sid || Date.now() - s.start >= cfg.minSessionSec * 1000
   }
 
-  function add(json) {
+  // again(): the event's JSON written anew, for a batch of its own (what it
+  // wrote may refer to the batch it no longer joins).
+  function add(json, again) {
     // A full batch is closed before this event, not after it: an event must
     // not be left alone in a request of its own.
-    if (openN && (bufBytes + json.length + 1 > cfg.batchBytes || openN >= 1000)) flush()
+    if (openN && (bufBytes + json.length + 1 > cfg.batchBytes || openN >= 1000)) {
+      flush()
+      if (again) json = again()
+    }
     buf.push(json)
     bufBytes += json.length + 1
     looseBytes += json.length + 1
@@ -276,6 +282,7 @@ export function createTransport(o) {
   }
 
   function discardOpen() {
+    o.onBatch()
     pieces = []
     buf = []
     bufBytes = looseBytes = openN = 0

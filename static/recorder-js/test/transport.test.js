@@ -1,0 +1,41 @@
+// Each batch stands alone: an event that closes the open batch is written
+// again for the batch it joins.
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { batchStart, eventJson } from '../src/encode.js'
+import { createTransport } from '../src/transport.js'
+
+test('the event that closes a batch is written again for the next one, its numbers whole', async () => {
+  const bodies = []
+  let seq = 0
+  const t = createTransport({
+    win: { Blob }, // no CompressionStream: bodies go as JSON
+    cfg: { wid: 1, batchBytes: 300, capBytes: 1e6, persistBytes: 1e6, flushMs: 1e6, minSessionSec: 0, endpoint: '/i' },
+    store: { get: () => null, set: () => true, del: () => {} },
+    vid: 'v',
+    session: () => ({ sid: 's', start: 0 }),
+    reserve: () => ({ sid: 's', seq: seq++ }),
+    fetch: async (url, init) => (bodies.push(JSON.parse(init.body)), { status: 202, body: null }),
+    onGap: () => {},
+    onForbidden: () => {},
+    onBatch: batchStart,
+  })
+  const price = (value) => ({ type: 3, timestamp: 1, data: { source: 0, texts: [{ id: 5, value }], attributes: [], removes: [], adds: [] } })
+  for (let cents = 100; cents < 130; cents++) {
+    const e = price(`${(cents / 100).toFixed(2)} EUR`)
+    t.add(eventJson(e), () => eventJson(e))
+  }
+  t.flush()
+  t.claim() // sends the formed batches, one after another
+  for (let i = 0; i < 100 && bodies.length < seq; i++) await new Promise((r) => setTimeout(r, 5))
+  t.stop()
+  assert.ok(bodies.length > 2, `${bodies.length} batches`)
+  let cents = 100
+  for (const body of bodies) {
+    const texts = body.events.map((e) => e.data.texts[0])
+    assert.deepEqual(texts[0], { id: 5, value: `${(cents / 100).toFixed(2)} EUR` }, `batch ${body.seq} starts whole`)
+    for (const t of texts.slice(1)) assert.deepEqual(t, { id: 5, n: 1 }) // ids: a difference within each event
+    cents += texts.length
+  }
+  assert.equal(cents, 130)
+})
