@@ -289,7 +289,7 @@ def _mutation_validate(data: dict, where: str) -> None:
         _node_id(item, "id", at)
         if item.get("value") is not None and not isinstance(item["value"], str):
             raise _invalid(f"{at}.value", "must be a string or null")
-        if "n" in item and not (_is_int(item["n"]) and abs(item["n"]) <= ID_MAX):
+        if "n" in item and not _is_step(item["n"]):
             raise _invalid(f"{at}.n", "must be an integer step")
     for index, item in enumerate(_list(data, "attributes", where)):
         at = f"{where}.attributes[{index}]"
@@ -338,6 +338,8 @@ def _node_tree_validate(root: Any, where: str) -> None:
                     raise _invalid(f"{at}.attributes", "values must be strings, numbers, booleans or null")
         elif kind in (NODE_TEXT, NODE_CDATA, NODE_COMMENT):
             _optional(node, "textContent", str, at)
+            if kind == NODE_TEXT and "n" in node and not _is_step(node["n"]):
+                raise _invalid(f"{at}.n", "must be an integer step")
         children = node.get("childNodes")
         if children is not None:
             if not isinstance(children, list):
@@ -381,6 +383,11 @@ def _node_id(data: dict, key: str, where: str) -> None:
 
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_step(value: Any) -> bool:
+    """A number step of a text (docs/protocol.md, "Text changes")."""
+    return _is_int(value) and abs(value) <= ID_MAX
 
 
 def _int_field(data: dict, name: str, *, minimum: int) -> int:

@@ -17,6 +17,7 @@ ID_LIMIT = 2**53
 NodeId = Annotated[int, Meta(ge=-ID_LIMIT, le=ID_LIMIT)]
 Timestamp = Annotated[int, Meta(ge=0, le=MAX_TIMESTAMP)]
 AttributeValue = str | int | float | bool | None
+Step = Annotated[int, Meta(ge=-ID_LIMIT, le=ID_LIMIT)]  # docs/protocol.md, "Text changes"
 
 
 # rrweb-snapshot's serialized nodes, told apart by "type".
@@ -40,6 +41,7 @@ class ElementNode(_Node, tag=2):
 
 class TextNode(_Node, tag=3):
     textContent: str | None = None
+    n: "Step | UnsetType" = UNSET  # added in a DOM change: a step of the text it replaces
 
 
 class CDataNode(_Node, tag=4):
@@ -61,7 +63,7 @@ class _Source(Struct, tag_field="source", kw_only=True):
 class TextChange(Struct):
     id: NodeId
     value: str | None = None
-    n: Annotated[int, Meta(ge=-ID_LIMIT, le=ID_LIMIT)] | UnsetType = UNSET  # a step of the number shown before
+    n: Step | UnsetType = UNSET  # a step of the number shown before
 
 
 class AttributeChange(Struct):

@@ -42,28 +42,30 @@ def node_ids_restore(event: dict) -> None:
 
 
 # A number in a text (docs/protocol.md, "Text changes"); static/recorder-js/src/text.js reads it the same way.
-NUMBER = re.compile(r"([^0-9+-]*)([+-]?)([0-9]+)(?:\.([0-9]+))?([\s\S]*)")
+NUMBER = re.compile(r"([^0-9+-]*)([+-]?)([0-9]+(?:,[0-9]{3})*)(?:\.([0-9]+))?([\s\S]*)")
 NUMBER_DIGITS = 15
 SAFE_INTEGER = 2**53 - 1
 
 
 def number_apply(text: str, step: int) -> str | None:
-    """`text` with its number plus `step` (in units of its last digit), the same decimals and the same
-    text around it; a positive number keeps a sign where `text` had one. None when `text` holds no
+    """`text` with its number plus `step` (in units of its last digit), the same decimals (and commas
+    between groups of three digits, if `text` had them) and the same text around it; a positive number keeps a sign where `text` had one. None when `text` holds no
     such number or the result leaves the integers a double holds exactly."""
     match = NUMBER.fullmatch(text)
     if match is None:
         return None
-    before, sign, whole, decimals, after = match.groups(default="")
+    before, sign, grouped, decimals, after = match.groups(default="")
+    whole = grouped.replace(",", "")
     if len(whole) + len(decimals) > NUMBER_DIGITS:
         return None
     value = int(whole + decimals) * (-1 if sign == "-" else 1) + step
     if abs(value) > SAFE_INTEGER:
         return None
     digits = str(abs(value)).zfill(len(decimals) + 1)
-    if decimals:
-        digits = f"{digits[:-len(decimals)]}.{digits[-len(decimals):]}"
-    return before + ("-" if value < 0 else "+" if sign else "") + digits + after
+    whole, decimals = digits[:len(digits) - len(decimals)], digits[len(digits) - len(decimals):]
+    if "," in grouped:
+        whole = f"{int(whole):,}"
+    return before + ("-" if value < 0 else "+" if sign else "") + whole + (f".{decimals}" if decimals else "") + after
 
 
 class TextsShown:
@@ -73,25 +75,44 @@ class TextsShown:
         self.shown: dict = {}
 
     def restore(self, event: dict) -> None:
-        """Give back, in place, the text of each change written as a step `{"id": …, "n": k}` (ids already
-        restored): the number of the node's text before, plus k. A step with nothing to apply it to (a
-        hostile or broken client) becomes a null text, as rrweb writes a text that went away."""
+        """Give back, in place, each text written as a step (ids already restored): a text change
+        `{"id": …, "n": k}` steps from the node's text before; an added text node `{"type": 3, "id": …,
+        "n": k}` from the text of the one text node removed from the same parent in the same change. A
+        step with nothing to apply it to (a hostile or broken client) becomes a null text, as rrweb writes
+        a text that went away."""
         data = event.get("data")
         if event.get("type") != 3 or type(data) is not dict or data.get("source") != 0:
             return
-        texts = data.get("texts")
-        if type(texts) is not list:
-            return
         shown = self.shown
-        for change in texts:
-            if type(change) is not dict:
-                continue
+        for change in _dicts(data.get("texts")):
             node = change.get("id")
             if type(node) is not int:
                 continue  # ingest refuses it; nothing to key a text by
             if "n" in change:
-                step, before = change.pop("n"), shown.get(node)
+                step = change.pop("n")
                 if "value" not in change:
-                    fits = type(step) is int and type(before) is str
-                    change["value"] = number_apply(before, step) if fits else None
+                    change["value"] = _stepped(shown.get(node), step)
             shown[node] = change.get("value")
+        removed: dict = {}  # parentId -> the text of the one text node removed from it, or None when several
+        for removal in _dicts(data.get("removes")):
+            text = shown.get(removal.get("id")) if type(removal.get("id")) is int else None
+            if type(text) is str:
+                parent = removal.get("parentId")
+                removed[parent] = None if parent in removed else text
+        for add in _dicts(data.get("adds")):
+            node = add.get("node")
+            if type(node) is not dict or node.get("type") != 3 or type(node.get("id")) is not int:
+                continue
+            if "n" in node:
+                step = node.pop("n")
+                if "textContent" not in node:
+                    node["textContent"] = _stepped(removed.get(add.get("parentId")), step)
+            shown[node["id"]] = node.get("textContent")
+
+
+def _dicts(items: Any) -> list:
+    return [item for item in items if type(item) is dict] if type(items) is list else []
+
+
+def _stepped(before: Any, step: Any) -> str | None:
+    return number_apply(before, step) if type(step) is int and type(before) is str else None

@@ -1,6 +1,7 @@
 """Batch decoding and validation: pure functions, no database."""
 import copy
 import gzip
+import itertools
 import json
 import random
 import subprocess
@@ -155,10 +156,11 @@ def recorder_encode(events: list[dict]) -> list[dict]:
     """The events as the recorder's own encoder writes them (node, src/encode.js)."""
     script = (
         "import { eventJson } from './src/encode.js';"
-        "const events = JSON.parse(process.argv[1]);"
+        "import { readFileSync } from 'node:fs';"
+        "const events = JSON.parse(readFileSync(0, 'utf8'));"
         "process.stdout.write('[' + events.map(eventJson).join(',') + ']')"
     )
-    out = subprocess.run(["node", "--input-type=module", "-e", script, json.dumps(events)],
+    out = subprocess.run(["node", "--input-type=module", "-e", script], input=json.dumps(events),
                          cwd=RECORDER, capture_output=True, text=True, check=True)
     return json.loads(out.stdout)
 
@@ -180,15 +182,16 @@ def test_numbers_in_text_are_stepped_as_the_recorder_steps_them(text, step, want
     assert number_apply(text, step) == want
 
 
-def _texts_event(texts: list[dict]) -> dict:
-    return {"type": 3, "timestamp": 1000, "data": {"source": 0, "texts": texts, "attributes": [], "removes": [], "adds": []}}
+def _texts_event(texts: list[dict], removes: list[dict] | None = None, adds: list[dict] | None = None) -> dict:
+    return {"type": 3, "timestamp": 1000,
+            "data": {"source": 0, "texts": texts, "attributes": [], "removes": removes or [], "adds": adds or []}}
 
 
 def test_text_changes_written_as_number_steps_by_the_recorder_are_restored():
     """Random texts a live page might show, one batch of changes, through the real encoder and back."""
     rng = random.Random(7)
     shapes = ["{:.2f}", "{:+.2f}%", "{:.1f}M", "{} items", "${:,.2f}", "{:d}", "{:05d}", "12:{:02d}", "{:.3e}"]
-    events, values = [], {}
+    events, values, cells, ids = [], {}, {}, itertools.count(1000)
     for _ in range(300):
         texts = []
         for node in rng.sample(range(1, 40), rng.randint(1, 6)):
@@ -198,10 +201,23 @@ def test_text_changes_written_as_number_steps_by_the_recorder_are_restored():
             texts.append({"id": node, "value": rng.choice([
                 shape.format(int(number) if "d}" in shape else number), "****", "n/a", None, "", "-0.00",
             ]) if rng.random() < 0.15 else shape.format(int(number) if "d}" in shape else number)})
-        events.append(_texts_event(texts))
+        # Cells whose textContent is set: their text node is removed and a new one added.
+        removes, adds = [], []
+        for parent in rng.sample(range(100, 120), rng.randint(0, 5)):
+            values[parent] = values.get(parent, rng.uniform(0, 99)) + rng.uniform(-1, 1)
+            old = cells.get(parent, [])
+            removes += [{"parentId": parent, "id": node} for node in old]
+            cells[parent] = [next(ids) for _ in range(rng.choice([1, 1, 1, 2]))]  # at times two nodes
+            adds += [{"parentId": parent, "nextId": None, "node": {"type": 3, "textContent": f"{values[parent]:.2f} EUR",
+                                                                   "id": node}} for node in cells[parent]]
+            adds.append({"parentId": parent, "nextId": None, "node": {"type": 2, "tagName": "i", "attributes": {},
+                                                                      "childNodes": [], "id": next(ids)}})
+        events.append(_texts_event(texts, removes, adds))
     encoded = recorder_encode(events)
     steps = sum("n" in change for event in encoded for change in event["data"]["texts"])
     assert steps > 300, "the encoder wrote few number steps: the test no longer exercises them"
+    added = sum("n" in add["node"] for event in encoded for add in event["data"]["adds"])
+    assert added > 100, "the encoder wrote few steps for replaced text nodes"
     batch = batch_validate({**GOOD, "events": copy.deepcopy(encoded)}, max_events=1000)
     assert events_restore(batch.events) == events
 
@@ -212,11 +228,20 @@ def test_a_number_step_with_nothing_before_it_becomes_a_null_text():
               _texts_event([{"id": 5, "n": 1}, {"id": 6, "value": "1"}, {"id": 6, "n": 2**53}])]
     assert [t["value"] for e in events_restore(events) for t in e["data"]["texts"]] == [None, "n/a", None, "7", "12", "13", "1", None]
     assert all("n" not in t for e in events for t in e["data"]["texts"])
+    # An added text node steps from the one text node removed from its parent in the same change.
+    shown = [_texts_event([{"id": 3, "value": "1.5"}, {"id": 4, "value": "2"}, {"id": 5, "value": "9"}])]
+    replaced = _texts_event([], [{"parentId": 1, "id": 3}, {"parentId": 2, "id": 4}, {"parentId": 2, "id": 5},
+                                 {"parentId": 6, "id": 99}],
+                            [{"parentId": p, "nextId": None, "node": {"type": 3, "id": i, "n": 1}} for p, i in
+                             [(1, 10), (2, 11), (6, 12), (7, 13)]])
+    assert [a["node"]["textContent"] for a in events_restore(shown + [replaced])[1]["data"]["adds"]] == ["1.6", None, None, None]
 
 
 @pytest.mark.parametrize("step", [1.5, "1", True, None, 2**53 + 1])
 def test_a_number_step_that_is_not_an_integer_is_a_400(step):
-    event = _texts_event([{"id": 3, "value": "1"}, {"id": 3, "n": step}])
-    with pytest.raises(BatchError) as error:
-        batch_validate({**GOOD, "events": [event]}, max_events=10)
-    assert error.value.status == 400 and "texts[1].n" in error.value.detail
+    added = {"parentId": 1, "nextId": None, "node": {"type": 3, "id": 4, "n": step}}
+    for event, where in [(_texts_event([{"id": 3, "value": "1"}, {"id": 3, "n": step}]), "texts[1].n"),
+                         (_texts_event([], [], [added]), "adds[0].node.n")]:
+        with pytest.raises(BatchError) as error:
+            batch_validate({**GOOD, "events": [event]}, max_events=10)
+        assert error.value.status == 400 and where in error.value.detail

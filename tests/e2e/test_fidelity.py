@@ -53,7 +53,8 @@ setInterval(() => { tick++; render(); }, 300);
 
 # A live price board: numbers change in place (text nodes' values), some masked, one at times a card number.
 TICKER = """<h1>Board</h1><p>Price <b id="price">264.87</b> <span id="chg">+0.00%</span>
-<span class="hindsight-mask" id="secret">1200.00</span> <i id="ref">Ref 2000</i> <u id="vol">118.86M</u></p>
+<span class="hindsight-mask" id="secret">1200.00</span> <i id="ref">Ref 2000</i> <u id="vol">118.86M</u>
+<s id="trades">1,204 trades</s></p>
 <script>
 const text = (id) => document.getElementById(id).firstChild;
 let p = 264.87, k = 0;
@@ -65,6 +66,7 @@ setInterval(() => {
   text('secret').nodeValue = (1200 + k).toFixed(2);
   text('ref').nodeValue = k % 3 === 1 ? 'Ref 4111 1111 1111 1111' : 'Ref ' + (2000 + k);  // a card number at times
   text('vol').nodeValue = (118.86 + k * 0.07).toFixed(2) + 'M';
+  document.getElementById('trades').textContent = (1204 + k * 3).toLocaleString('en') + ' trades';  // a new text node
 }, 250);
 </script>"""
 
@@ -202,6 +204,9 @@ def test_numbers_changing_in_place_replay_exactly_and_masks_hold(live_server, ce
     steps = [t for batch in sent for e in batch["events"] if e["type"] == 3 and e["data"]["source"] == 0
              for t in e["data"]["texts"] if "n" in t]
     assert len(sent) >= 3 and len(steps) >= 20, "the recorder did not write the numbers' changes as steps"
+    added = [a for batch in sent for e in batch["events"] if e["type"] == 3 and e["data"]["source"] == 0
+             for a in e["data"]["adds"] if "n" in a["node"]]
+    assert len(added) >= 5, "no step for the text node set by textContent"
     start = open_replay(viewer, live_server, site, samples[-1]["t"])
     samples = [s for s in samples if s["t"] > start + 20]
     assert len(samples) >= 6
@@ -212,7 +217,7 @@ def test_numbers_changing_in_place_replay_exactly_and_masks_hold(live_server, ce
     assert not wrong, f"{len(wrong)} of {len(samples)} samples differ: {wrong}"
     stored = json.dumps(stored_events(site))
     assert "4111 1111 1111 1111" not in stored and not re.search(r"12\d\d\.00", stored)
-    assert "Ref 2005" in stored and re.search(r'"value": "[+-]\d\.\d\d%"', stored)
+    assert "Ref 2005" in stored and "1,228 trades" in stored and re.search(r'"value": "[+-]\d\.\d\d%"', stored)
     assert '"n":' not in stored and '"n": ' not in stored
 
 

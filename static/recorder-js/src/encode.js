@@ -11,8 +11,9 @@
 // same batch, and shows the same number format now ("264.87" -> "264.91",
 // "+0.43" -> "-0.57", "118.86M" -> "119.02M"), is written as the difference
 // in its last digit ({"id":…,"n":4}); a live price or counter then costs a
-// few bits instead of every digit. Only where applying it gives back exactly
-// the new text: nothing the page showed is changed or lost.
+// few bits instead of every digit; the same for a text node that replaces
+// another. Only where applying it gives back exactly the new text: nothing
+// the page showed is changed or lost.
 import { stringify } from './json.js'
 import { numDiff } from './text.js'
 
@@ -27,17 +28,39 @@ export function batchStart() {
   shown = new Map()
 }
 
+function step(id, text, before) {
+  shown.set(id, text)
+  return typeof before === 'string' && typeof text === 'string' ? numDiff(before, text) : undefined
+}
+
 function textChange(t) {
-  const before = shown.get(t.id)
-  shown.set(t.id, t.value)
-  const n = typeof before === 'string' && typeof t.value === 'string' ? numDiff(before, t.value) : undefined
+  const n = step(t.id, t.value, shown.get(t.id))
   return n === undefined ? t : { id: t.id, n }
+}
+
+// A page that sets an element's textContent replaces its text node: rrweb
+// writes a removal and an addition. The added text steps from the text of
+// the one text node removed from the same parent in the same change.
+function textAdds(d) {
+  const removed = new Map() // parentId -> that text, or null when several
+  for (const r of d.removes) {
+    const t = shown.get(r.id)
+    if (typeof t === 'string') removed.set(r.parentId, removed.has(r.parentId) ? null : t)
+  }
+  return d.adds.map((a) => {
+    if (a.node.type !== 3) return a
+    const { textContent, ...node } = a.node
+    const n = step(node.id, textContent, removed.get(a.parentId))
+    return n === undefined ? a : { ...a, node: { ...node, n } }
+  })
 }
 
 export function eventJson(e) {
   if (!hasNodes(e)) return stringify(e)
-  if (e.type === 3 && Array.isArray(e.data.texts) && e.data.texts.length)
-    e = { ...e, data: { ...e.data, texts: e.data.texts.map(textChange) } }
+  if (e.type === 3) {
+    const texts = e.data.texts.map(textChange) // first: what the removals below refer to
+    e = { ...e, data: { ...e.data, texts, adds: textAdds(e.data) } }
+  }
   // A replacer, not a rewrite: rrweb keeps the snapshot's node objects as its
   // own record of the page, so they must not change.
   return stringify({ ...e, ids: 'delta' }, () => {

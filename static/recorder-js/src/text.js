@@ -8,26 +8,29 @@ export function cut(s, n) {
 }
 
 // A number in a text, read as an integer in units of its last digit: what
-// comes before it (no digit or sign), its sign, its digits (15 at most, so
-// that they are exact as a double) with its decimals, and the rest.
-const NUM = /^([^0-9+-]*)([+-]?)([0-9]+)(?:\.([0-9]+))?([\s\S]*)$/
+// comes before it (no digit or sign), its sign, its digits (maybe grouped by
+// commas; 15 digits at most, so that they are exact as a double) with its
+// decimals, and the rest.
+const NUM = /^([^0-9+-]*)([+-]?)([0-9]+(?:,[0-9]{3})*)(?:\.([0-9]+))?([\s\S]*)$/
 function numRead(s) {
   const m = NUM.exec(s)
+  const i = m ? m[3].replace(/,/g, '') : ''
   const f = m ? m[4] || '' : ''
-  if (m && m[3].length + f.length <= 15) return [m, f, Number(m[3] + f) * (m[2] === '-' ? -1 : 1)]
+  if (m && i.length + f.length <= 15) return [m, f, Number(i + f) * (m[2] === '-' ? -1 : 1)]
 }
 
 // numApply(s, k): s with its number plus k (in units of its last digit), the
-// same decimals and around it the same text; a positive number keeps a sign
-// when s had one. undefined when s holds no such number. server: recorder/wire.py
+// same decimals (and commas, if s had them) and around it the same text; a
+// positive number keeps a sign when s had one. undefined when s holds no such number. server: recorder/wire.py
 export function numApply(s, k) {
   const r = numRead(s)
   const n = r && r[2] + k
   if (!r || !Number.isSafeInteger(n)) return
   const [m, f] = r
-  let d = String(Math.abs(n)).padStart(f.length + 1, '0')
-  if (f) d = d.slice(0, -f.length) + '.' + d.slice(-f.length)
-  return m[1] + (n < 0 ? '-' : m[2] ? '+' : '') + d + m[5]
+  const d = String(Math.abs(n)).padStart(f.length + 1, '0')
+  let i = d.slice(0, d.length - f.length)
+  if (m[3].includes(',')) i = i.replace(/\B(?=(\d{3})+$)/g, ',')
+  return m[1] + (n < 0 ? '-' : m[2] ? '+' : '') + i + (f && '.' + d.slice(-f.length)) + m[5]
 }
 
 // numDiff(a, b): the k for which numApply(a, k) is b, or undefined.

@@ -37,3 +37,18 @@ test("rrweb's own mutation objects are left as they were", () => {
   assert.equal(e.data.texts, texts)
   assert.deepEqual(texts, [{ id: 3, value: '2' }])
 })
+
+test('a text node that replaces another steps from the one removed from the same parent', () => {
+  batchStart()
+  const change = (removes, adds) => ({ type: 3, timestamp: 1, data: { source: 0, texts: [], attributes: [], removes, adds } })
+  const text = (parentId, id, textContent) => ({ parentId, nextId: null, node: { type: 3, textContent, id } })
+  eventJson(change([], [text(1, 10, '99.50'), text(2, 11, '7'), text(2, 12, '8')]))
+  const e = change(
+    [{ parentId: 1, id: 10 }, { parentId: 2, id: 11 }, { parentId: 2, id: 12 }],
+    [text(1, 13, '99.75'), text(2, 14, '9'), { parentId: 1, nextId: null, node: { type: 2, tagName: 'b', attributes: {}, childNodes: [], id: 15 } }]
+  )
+  const out = JSON.parse(eventJson(e)).data.adds.map((a) => a.node)
+  assert.deepEqual(out[0], { type: 3, id: 1, n: 25 }) // ids: differences (13 after 12)
+  assert.deepEqual(out[1], { type: 3, textContent: '9', id: 1 }, 'two text nodes left that parent: no step')
+  assert.equal(e.data.adds[0].node.textContent, '99.75', "rrweb's node is left as it was")
+})
