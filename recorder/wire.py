@@ -49,8 +49,9 @@ SAFE_INTEGER = 2**53 - 1
 
 def number_apply(text: str, step: int) -> str | None:
     """`text` with its number plus `step` (in units of its last digit), the same decimals (and commas
-    between groups of three digits, if `text` had them) and the same text around it; a positive number keeps a sign where `text` had one. None when `text` holds no
-    such number or the result leaves the integers a double holds exactly."""
+    between groups of three digits, if `text` had them) and the same text around it; a positive number
+    keeps a sign where `text` had one. None when `text` holds no such number or the result leaves the
+    integers a double holds exactly."""
     match = NUMBER.fullmatch(text)
     if match is None:
         return None
@@ -96,8 +97,8 @@ class TextsShown:
         removed: dict = {}  # parentId -> the text of the one text node removed from it, or None when several
         for removal in _dicts(data.get("removes")):
             text = shown.get(removal.get("id")) if type(removal.get("id")) is int else None
-            if type(text) is str:
-                parent = removal.get("parentId")
+            parent = removal.get("parentId")
+            if type(text) is str and type(parent) is int:
                 removed[parent] = None if parent in removed else text
         for add in _dicts(data.get("adds")):
             node = add.get("node")
@@ -106,7 +107,8 @@ class TextsShown:
             if "n" in node:
                 step = node.pop("n")
                 if "textContent" not in node:
-                    node["textContent"] = _stepped(removed.get(add.get("parentId")), step)
+                    parent = add.get("parentId")
+                    node["textContent"] = _stepped(removed.get(parent) if type(parent) is int else None, step)
             shown[node["id"]] = node.get("textContent")
 
 

@@ -48,10 +48,10 @@ function textAdds(d) {
     if (typeof t === 'string') removed.set(r.parentId, removed.has(r.parentId) ? null : t)
   }
   return d.adds.map((a) => {
-    if (a.node.type !== 3) return a
+    const n = a.node.type === 3 ? step(a.node.id, a.node.textContent, removed.get(a.parentId)) : undefined
+    if (n === undefined) return a
     const { textContent, ...node } = a.node
-    const n = step(node.id, textContent, removed.get(a.parentId))
-    return n === undefined ? a : { ...a, node: { ...node, n } }
+    return { ...a, node: { ...node, n } }
   })
 }
 
