@@ -217,7 +217,8 @@ class Stack:
         return int(pending), int(stored)
 
     def drain(self, timeout: float) -> dict:
-        """One worker process (solo pool) stores what the load left pending; stored chunks per second."""
+        """One worker process (solo pool, or --worker-pool) stores what the load left pending; stored chunks
+        per second, and the share of that time the worker was on a CPU."""
         pending0, stored0 = self.pending()
         worker = subprocess.Popen(
             [PY, "-m", "celery", "-A", "config", "worker", *self.pool, "-Q", self.queue, "--loglevel=WARNING",

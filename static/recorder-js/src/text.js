@@ -21,12 +21,16 @@ function numRead(s) {
 
 // numApply(s, k): s with its number plus k (in units of its last digit), the
 // same decimals (and commas, if s had them) and around it the same text; a
-// positive number keeps a sign when s had one. undefined when s holds no such number. server: recorder/wire.py
+// positive number keeps a sign when s had one. undefined when s holds no such
+// number. The server's twin: recorder/wire.py.
 export function numApply(s, k) {
   const r = numRead(s)
-  const n = r && r[2] + k
-  if (!r || !Number.isSafeInteger(n)) return
-  const [m, f] = r
+  return r && numWrite(r, k)
+}
+
+function numWrite([m, f, v], k) {
+  const n = v + k
+  if (!Number.isSafeInteger(n)) return
   const d = String(Math.abs(n)).padStart(f.length + 1, '0')
   let i = d.slice(0, d.length - f.length)
   if (m[3].includes(',')) i = i.replace(/\B(?=(\d{3})+$)/g, ',')
@@ -36,7 +40,7 @@ export function numApply(s, k) {
 // numDiff(a, b): the k for which numApply(a, k) is b, or undefined.
 export function numDiff(a, b) {
   const x = numRead(a)
-  const y = numRead(b)
-  const k = x && y && y[2] - x[2]
-  if (k && numApply(a, k) === b) return k
+  const y = x && numRead(b)
+  const k = y && y[2] - x[2]
+  if (k && numWrite(x, k) === b) return k
 }
