@@ -58,3 +58,11 @@ def sessions_compact() -> int:
     from .compaction import sessions_compact as compact
 
     return compact()
+
+
+@shared_task(**RETRIED, soft_time_limit=600, time_limit=660)
+def site_rollups_rebuild(site_id: int) -> int:
+    """Recompute one site's overview roll-ups (after its minimum session length changed)."""
+    from .rollups import rollups_rebuild
+
+    return rollups_rebuild(site_ids=[site_id])

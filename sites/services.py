@@ -4,6 +4,7 @@ from django.db import transaction
 from rest_framework.authtoken.models import Token
 
 from privacy.audit import audit_record
+from recorder.tasks import site_rollups_rebuild
 
 from .domains import domain_normalise
 from .models import Membership, Site
@@ -53,6 +54,10 @@ def site_settings_update(*, site: Site, user: AbstractUser, data: dict) -> dict:
         setattr(site, name, change["new"])
     site.save(update_fields=list(changes))
     audit_record(user=user, site=site, action="site.settings", target=str(site.pk), detail={"changes": changes})
+    if "min_session_sec" in changes:
+        # The overview counts sessions past the minimum length: its roll-ups are recomputed
+        # in the worker (a million sessions take seconds), once this change is committed.
+        transaction.on_commit(lambda: site_rollups_rebuild.delay(site.pk))
     return changes
 
 

@@ -12,6 +12,7 @@ from recorder.models import Chunk, DailyRollup, PageRollup, Session
 from recorder.rollups import rollups_rebuild
 from recorder.tasks import chunk_process
 from sites.selectors import site_overview
+from sites.services import site_settings_update
 from tests.conftest import make_batch, post_batch
 from tests.test_session_list import AGENTS, store_session, visit_events
 
@@ -178,3 +179,17 @@ def test_other_sites_urls_do_not_use_up_a_sites_url_matches(client, site):
     assert found == [visited.pk]
     listed = queries.captured_queries[-1]["sql"]
     assert "https://shop.example.com/checkout" in listed and "LIKE" not in listed.upper(), listed
+
+
+def test_a_new_minimum_length_recounts_the_overview(recorded, site, owner, settings,
+                                                    django_capture_on_commit_callbacks):
+    """Raising the minimum length takes the shorter sessions out of the overview, as the list does."""
+    settings.CELERY_TASK_ALWAYS_EAGER = True  # the task the change queues runs here, as a worker would
+    before = site_overview(site).sessions
+    with django_capture_on_commit_callbacks(execute=True):
+        site_settings_update(site=site, user=owner, data={"min_session_sec": 60})
+    after = site_overview(site).sessions
+    shown = Session.objects.filter(site=site, chunk_count__gt=0, duration_ms__gte=60_000).count()
+    assert after == shown < before
+    kept, fresh = rebuilt()
+    assert kept == fresh
