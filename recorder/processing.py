@@ -291,6 +291,17 @@ def _mutation_validate(data: dict, where: str) -> None:
             raise _invalid(f"{at}.value", "must be a string or null")
         if "n" in item and not _is_step(item["n"]):
             raise _invalid(f"{at}.n", "must be an integer step")
+    if "textSteps" in data:
+        columns = data["textSteps"]
+        if not (isinstance(columns, list) and len(columns) == 2 and all(isinstance(c, list) for c in columns)
+                and len(columns[0]) == len(columns[1])):
+            raise _invalid(f"{where}.textSteps", "must be two lists of the same length: node ids and steps")
+        for index, value in enumerate(columns[0]):
+            if not _is_int(value) or not -ID_MAX <= value <= ID_MAX:
+                raise _invalid(f"{where}.textSteps[0][{index}]", "must be an integer node id")
+        for index, value in enumerate(columns[1]):
+            if not _is_step(value):
+                raise _invalid(f"{where}.textSteps[1][{index}]", "must be an integer step")
     for index, item in enumerate(_list(data, "attributes", where)):
         at = f"{where}.attributes[{index}]"
         _object(item, at)

@@ -87,6 +87,11 @@ class Mutation(_Source, tag=0):
     attributes: list[AttributeChange]
     removes: list[Removal]
     adds: list[Addition]
+    textSteps: tuple[list[NodeId], list[Step]] | UnsetType = UNSET  # text changes as [ids, steps]
+
+    def __post_init__(self):
+        if self.textSteps is not UNSET and len(self.textSteps[0]) != len(self.textSteps[1]):
+            raise ValueError("textSteps must hold as many steps as ids")
 
 
 class Position(Struct):

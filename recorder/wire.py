@@ -78,13 +78,22 @@ class TextsShown:
     def restore(self, event: dict) -> None:
         """Give back, in place, each text written as a step (ids already restored): a text change
         `{"id": …, "n": k}` steps from the node's text before; an added text node `{"type": 3, "id": …,
-        "n": k}` from the text of the one text node removed from the same parent in the same change. A
+        "n": k}` from the text of the one text node removed from the same parent in the same change;
+        steps in columns (`"textSteps": [ids, steps]`) join the text changes, after the others. A
         step with nothing to apply it to (a hostile or broken client) becomes a null text, as rrweb writes
         a text that went away."""
         data = event.get("data")
         if event.get("type") != 3 or type(data) is not dict or data.get("source") != 0:
             return
         shown = self.shown
+        columns = data.pop("textSteps", None)
+        if type(columns) is list and len(columns) == 2 and type(data.get("texts")) is list:
+            # Steps written in two columns: ids as differences (the first as it is), then the steps.
+            node = 0
+            for difference, step in zip(*columns):
+                if type(difference) is int:
+                    node += difference
+                    data["texts"].append({"id": node, "n": step})
         for change in _dicts(data.get("texts")):
             node = change.get("id")
             if type(node) is not int:

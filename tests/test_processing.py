@@ -201,6 +201,8 @@ def test_text_changes_written_as_number_steps_by_the_recorder_are_restored():
             texts.append({"id": node, "value": rng.choice([
                 shape.format(int(number) if "d}" in shape else number), "****", "n/a", None, "", "-0.00",
             ]) if rng.random() < 0.15 else shape.format(int(number) if "d}" in shape else number)})
+        if rng.random() < 0.1:
+            texts.append(dict(texts[0]))  # a node changed twice before rrweb wrote the change: the same text twice
         # Cells whose textContent is set: their text node is removed and a new one added.
         removes, adds = [], []
         for parent in rng.sample(range(100, 120), rng.randint(0, 5)):
@@ -214,12 +216,17 @@ def test_text_changes_written_as_number_steps_by_the_recorder_are_restored():
                                                                       "childNodes": [], "id": next(ids)}})
         events.append(_texts_event(texts, removes, adds))
     encoded = recorder_encode(events)
-    steps = sum("n" in change for event in encoded for change in event["data"]["texts"])
-    assert steps > 300, "the encoder wrote few number steps: the test no longer exercises them"
+    inline = sum("n" in change for event in encoded for change in event["data"]["texts"])
+    columns = sum(len(event["data"].get("textSteps", [[]])[0]) for event in encoded)
+    assert inline > 20 and columns > 300, "the encoder wrote few number steps: the test no longer exercises them"
     added = sum("n" in add["node"] for event in encoded for add in event["data"]["adds"])
     assert added > 100, "the encoder wrote few steps for replaced text nodes"
     batch = batch_validate({**GOOD, "events": copy.deepcopy(encoded)}, max_events=1000)
-    assert events_restore(batch.events) == events
+    restored = events_restore(batch.events)
+    # Steps from columns join a change's texts after the others: the same changes, each node once.
+    for event in restored + events:
+        event["data"]["texts"].sort(key=lambda change: change["id"])
+    assert restored == events
 
 
 def test_a_number_step_with_nothing_before_it_becomes_a_null_text():
@@ -235,6 +242,26 @@ def test_a_number_step_with_nothing_before_it_becomes_a_null_text():
                             [{"parentId": p, "nextId": None, "node": {"type": 3, "id": i, "n": 1}} for p, i in
                              [(1, 10), (2, 11), (6, 12), (7, 13)]])
     assert [a["node"]["textContent"] for a in events_restore(shown + [replaced])[1]["data"]["adds"]] == ["1.6", None, None, None]
+
+
+def test_number_steps_in_columns_join_the_text_changes():
+    events = [_texts_event([{"id": 3, "value": "1.50"}, {"id": 5, "value": "+7"}, {"id": 6, "value": "x"}]),
+              {**_texts_event([{"id": 6, "value": "y"}]), "data": {**_texts_event([{"id": 6, "value": "y"}])["data"],
+                                                                  "textSteps": [[3, 2, 9], [25, -10, 1]]}}]
+    restored = events_restore(batch_validate({**GOOD, "events": events}, max_events=10).events)
+    assert restored[1]["data"]["texts"] == [{"id": 6, "value": "y"}, {"id": 3, "value": "1.75"},
+                                            {"id": 5, "value": "-3"}, {"id": 14, "value": None}]
+    assert "textSteps" not in restored[1]["data"]
+
+
+@pytest.mark.parametrize("columns", [[[1], []], [[1]], [[1], [2], [3]], [[1.5], [2]], [[1], ["2"]], [[True], [1]],
+                                     [[1], [2**53 + 1]], {"ids": [1]}, "1,2", None])
+def test_number_steps_in_columns_that_do_not_pair_up_are_a_400(columns):
+    event = _texts_event([{"id": 3, "value": "1"}])
+    event["data"]["textSteps"] = columns
+    with pytest.raises(BatchError) as error:
+        batch_validate({**GOOD, "events": [event]}, max_events=10)
+    assert error.value.status == 400 and "textSteps" in error.value.detail
 
 
 @pytest.mark.parametrize("step", [1.5, "1", True, None, 2**53 + 1])

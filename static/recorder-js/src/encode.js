@@ -13,7 +13,11 @@
 // in its last digit ({"id":…,"n":4}); a live price or counter then costs a
 // few bits instead of every digit; the same for a text node that replaces
 // another. Only where applying it gives back exactly the new text: nothing
-// the page showed is changed or lost.
+// the page showed is changed or lost. When each node changes once in the
+// change, the steps leave `texts` for two columns, "textSteps": [ids, steps]:
+// a page updates the same cells in the same order every tick, so the column
+// of ids repeats whole from one change to the next (gzip's long matches) and
+// the steps sit together as bare numbers.
 import { stringify } from './json.js'
 import { numDiff } from './text.js'
 
@@ -55,11 +59,30 @@ function textAdds(d) {
   })
 }
 
+// Ids as differences within the column (the first as it is), then the steps.
+function textColumns(texts) {
+  const ids = []
+  const steps = []
+  const seen = new Set()
+  let last = 0
+  for (const t of texts) {
+    if (seen.has(t.id)) return undefined // a node changed twice: steps stay in order, inline
+    seen.add(t.id)
+    if (t.n === undefined) continue
+    ids.push(t.id - last)
+    steps.push(t.n)
+    last = t.id
+  }
+  return ids.length ? [ids, steps] : undefined
+}
+
 export function eventJson(e) {
   if (!hasNodes(e)) return stringify(e)
   if (e.type === 3) {
-    const texts = e.data.texts.map(textChange) // first: what the removals below refer to
-    e = { ...e, data: { ...e.data, texts, adds: textAdds(e.data) } }
+    let texts = e.data.texts.map(textChange) // first: what the removals below refer to
+    const textSteps = textColumns(texts)
+    if (textSteps) texts = texts.filter((t) => t.n === undefined)
+    e = { ...e, data: { ...e.data, texts, adds: textAdds(e.data), ...(textSteps && { textSteps }) } }
   }
   // A replacer, not a rewrite: rrweb keeps the snapshot's node objects as its
   // own record of the page, so they must not change.

@@ -20,12 +20,26 @@ test('a text change is a difference only after the same node showed a number in 
   const first = JSON.parse(eventJson(change([{ id: 7, value: '264.87' }, { id: 8, value: 'Paid' }])))
   assert.deepEqual(first.data.texts, [{ id: 7, value: '264.87' }, { id: 1, value: 'Paid' }])
   const second = JSON.parse(eventJson(change([{ id: 7, value: '264.91' }, { id: 8, value: 'Shipped' }, { id: 9, value: '3' }])))
-  assert.deepEqual(second.data.texts, [{ id: 7, n: 4 }, { id: 1, value: 'Shipped' }, { id: 1, value: '3' }])
+  assert.deepEqual(second.data.texts, [{ id: 8, value: 'Shipped' }, { id: 1, value: '3' }])
+  assert.deepEqual(second.data.textSteps, [[7], [4]], 'the step in its columns')
   const third = JSON.parse(eventJson(change([{ id: 7, value: '****' }, { id: 9, value: null }])))
   assert.deepEqual(third.data.texts, [{ id: 7, value: '****' }, { id: 2, value: null }])
   batchStart()
   const next = JSON.parse(eventJson(change([{ id: 7, value: '265.00' }])))
   assert.deepEqual(next.data.texts, [{ id: 7, value: '265.00' }])
+})
+
+test('steps are written in two columns, ids as differences, unless a node changes twice in one change', () => {
+  batchStart()
+  eventJson(change([{ id: 20, value: '1.00' }, { id: 22, value: '+0.10' }, { id: 30, value: '7' }, { id: 31, value: 'x' }]))
+  const e = JSON.parse(eventJson(change([{ id: 20, value: '1.05' }, { id: 31, value: 'y' }, { id: 22, value: '+0.15' }, { id: 30, value: '9' }])))
+  assert.deepEqual(e.data.texts, [{ id: 31, value: 'y' }])
+  assert.deepEqual(e.data.textSteps, [[20, 2, 8], [5, 5, 2]])
+  const twice = JSON.parse(eventJson(change([{ id: 20, value: '1.06' }, { id: 20, value: '1.06' }])))
+  assert.deepEqual(twice.data.texts, [{ id: 20, n: 1 }, { id: 0, value: '1.06' }])
+  assert.equal(twice.data.textSteps, undefined)
+  const none = JSON.parse(eventJson(change([{ id: 31, value: 'z' }])))
+  assert.equal(none.data.textSteps, undefined)
 })
 
 test("rrweb's own mutation objects are left as they were", () => {
