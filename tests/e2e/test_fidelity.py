@@ -201,8 +201,8 @@ def test_numbers_changing_in_place_replay_exactly_and_masks_hold(live_server, ce
     page.route(re.compile(re.escape(live_server.url) + r"/recorder\.js\?"), every_second)
     site, samples, _ = record(live_server, customer, page, TICKER, seconds=4)
     sent = [json.loads(gzip.decompress(b) if b[:2] == b"\x1f\x8b" else b) for b in bodies]
-    steps = [t for batch in sent for e in batch["events"] if e["type"] == 3 and e["data"]["source"] == 0
-             for t in e["data"]["texts"] if "n" in t]
+    steps = [step for batch in sent for e in batch["events"] if e["type"] == 3 and e["data"]["source"] == 0
+             for step in [t for t in e["data"]["texts"] if "n" in t] + e["data"].get("textSteps", [[], []])[1]]
     assert len(sent) >= 3 and len(steps) >= 20, "the recorder did not write the numbers' changes as steps"
     added = [a for batch in sent for e in batch["events"] if e["type"] == 3 and e["data"]["source"] == 0
              for a in e["data"]["adds"] if "n" in a["node"]]
