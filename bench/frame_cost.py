@@ -6,6 +6,8 @@ started at its planned time, so every variant shows the same view at the same
 moment), one browser, one run:
   none       the page alone
   rrweb      plain @rrweb/record with its defaults, events pushed to an array
+  rrweb-upload  the same, plus what any deployment of it adds: every 10 s the new events
+             as JSON, gzipped (CompressionStream) and POSTed (the byte benchmark's control)
   hindsight  the real snippet, loader and ingest (a live server on embedded defaults)
 
 Method: Chromium's own trace (CDP Tracing; categories `toplevel` and
@@ -35,22 +37,37 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from harness import RECORDER_JS, VIEWPORT, Hindsight, Human, PageServer, launch, log, machine, write_json  # noqa: E402
 from scenarios import spa_scheduled  # noqa: E402
 
-VARIANTS = ["none", "rrweb", "hindsight"]
+VARIANTS = ["none", "rrweb", "rrweb-upload", "hindsight"]
 CATEGORIES = ["toplevel", "devtools.timeline"]
 RAF_LOOP = "requestAnimationFrame(function __benchFrame() { requestAnimationFrame(__benchFrame); });"
 RRWEB_ENTRY = """import { record } from '@rrweb/record';
 window.__rrEvents = [];
 window.__rrStop = record({ emit: function (e) { window.__rrEvents.push(e); } });
 """
+# An uploader as one would write it on rrweb: batches of 10 s, JSON, gzip, POST, the answer read.
+RRWEB_UPLOAD_ENTRY = """import { record } from '@rrweb/record';
+var pending = [];
+window.__rrCount = 0;
+window.__rrStop = record({ emit: function (e) { pending.push(e); window.__rrCount++; } });
+setInterval(function () {
+  if (!pending.length) return;
+  var body = JSON.stringify({ events: pending });
+  pending = [];
+  new Response(new Blob([body]).stream().pipeThrough(new CompressionStream('gzip'))).arrayBuffer()
+    .then(function (gz) { return fetch('/bench-upload', { method: 'POST', body: gz }); })
+    .then(function (r) { return r.arrayBuffer(); })
+    .catch(function () {});
+}, 10000);
+"""
 BUDGET_MS = 1.0
 
 
-def build_rrweb_plain(minify: bool = False) -> bytes:
+def build_rrweb_plain(minify: bool = False, entry: str = RRWEB_ENTRY) -> bytes:
     """@rrweb/record with its defaults, bundled by the recorder's own esbuild."""
     out = Path(tempfile.mkdtemp(prefix="bench-rrweb-")) / "rrweb-plain.js"
     cmd = [str(RECORDER_JS / "node_modules" / ".bin" / "esbuild"), "--bundle", "--format=iife",
            f"--outfile={out}", "--log-level=warning", "--target=es2019"] + (["--minify"] if minify else [])
-    subprocess.run(cmd, input=RRWEB_ENTRY.encode(), cwd=RECORDER_JS, check=True)
+    subprocess.run(cmd, input=entry.encode(), cwd=RECORDER_JS, check=True)
     return out.read_bytes()
 
 
@@ -127,12 +144,15 @@ def measure(browser, pages: PageServer, variant: str, seconds: float, seed: int)
     page = ctx.new_page()
     page.add_init_script(RAF_LOOP)
     uploads = []
-    page.on("request", lambda r: uploads.append(len(r.post_data_buffer or b"")) if r.method == "POST" and "/api/v1/ingest" in r.url else None)
+    page.on("request", lambda r: uploads.append(len(r.post_data_buffer or b""))
+            if r.method == "POST" and ("/api/v1/ingest" in r.url or "/bench-upload" in r.url) else None)
     page.goto(pages.url("/spa/dashboard", variant))
     if variant == "hindsight":
         page.wait_for_function("window.__hindsight !== undefined", timeout=30000)
     elif variant == "rrweb":
         page.wait_for_function("window.__rrEvents && window.__rrEvents.length > 1", timeout=30000)
+    elif variant == "rrweb-upload":
+        page.wait_for_function("window.__rrCount > 1", timeout=30000)
     page.wait_for_timeout(3000)  # past the load and the first full snapshot
     n0 = page.evaluate("window.__tickMs.length")
     up0 = len(uploads)
@@ -179,6 +199,8 @@ def main(argv=None):
     pages = PageServer()
     pages.files["/bench-rrweb.js"] = (build_rrweb_plain(), "application/javascript")
     pages.heads["rrweb"] = '<script async src="/bench-rrweb.js"></script>'
+    pages.files["/bench-rrweb-upload.js"] = (build_rrweb_plain(entry=RRWEB_UPLOAD_ENTRY), "application/javascript")
+    pages.heads["rrweb-upload"] = '<script async src="/bench-rrweb-upload.js"></script>'
     runs = []
     with Hindsight() as server:
         site = server.create_site("Frame cost", pages.domain)
@@ -254,6 +276,10 @@ def main(argv=None):
                 print(f"  {v}: {table[v]['script_ms_per_min'] - base['script_ms_per_min']:+.0f} ms/min"
                       f" (per round {[round(r['script_ms_per_min']) for r in runs if r['variant'] == v]},"
                       f" page alone {[round(r['script_ms_per_min']) for r in runs if r['variant'] == 'none']})")
+        added = {v: table[v]["script_ms_per_min"] - base["script_ms_per_min"] for v in variants if v != "none"}
+        for control in ("rrweb", "rrweb-upload"):
+            if "hindsight" in added and added.get(control, 0) > 0:
+                print(f"  hindsight / {control}: {added['hindsight'] / added[control]:.2f}x")
     out = {"kind": "frame_cost", "seconds": args.seconds, "rounds": args.rounds, "seed": args.seed, "machine": machine(),
            "browser_version": version, "categories": CATEGORIES, "table": table, "deltas": deltas, "budget_ms": BUDGET_MS,
            "runs": [{k: v for k, v in r.items() if k not in ("frames", "intervals", "tick_tasks", "page_tick_ms", "tick_frames", "other_frames")} |

@@ -43,8 +43,14 @@ function mask(text, ends) {
   return out ? out.join('') : text
 }
 
+// A text that can read on into its neighbour: empty, or a gap at an edge.
+const EDGE = /^[\s.\-\u200b]|[\s.\-\u200b]$/
+export const joins = (p) => !p || EDGE.test(p)
+
 export function maskCards(parts) {
   const own = parts.map((p) => (p.length < 13 ? p : mask(p)))
+  // No text reads on into another (the usual case): each stands alone.
+  if (!parts.some(joins)) return own.some((p, i) => p !== parts[i]) ? own : parts
   const out = []
   for (let i = 1, g = 0; i <= own.length; i++)
     if (i === own.length || !/[\s.\-\u200b]/.test((own[i - 1].slice(-1) || ' ') + (own[i][0] || ' '))) {

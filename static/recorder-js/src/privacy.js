@@ -1,4 +1,4 @@
-import { hasCardNumber, maskCards } from './luhn.js'
+import { hasCardNumber, joins, maskCards } from './luhn.js'
 
 // Privacy rules, applied in the browser so that nothing they forbid is sent.
 // Ignore: rrweb blocks the element (the replay shows an empty box of its size).
@@ -17,6 +17,7 @@ const EDITABLE = '[contenteditable]:not([contenteditable=false])'
 const LAYOUT_ATTRS =
   /^(class|id|style|type|role|rel|href|src|srcset|sizes|media|as|crossorigin|integrity|width|height|tabindex|dir|lang|hidden|disabled|checked|selected|readonly|required|multiple|open|for|name|contenteditable|draggable|autocomplete|maxlength|minlength|min|max|step|size|cols|rows|span|colspan|rowspan|loading|decoding|charset|http-equiv|xmlns.*|rr_.*|_.*)$/i
 const SVG_TEXT_ATTRS = /^(data-|aria-|title$|alt$|label$|content$)/i
+const textAttr = (a, svg) => (svg ? SVG_TEXT_ATTRS.test(a) : !LAYOUT_ATTRS.test(a))
 const SECRET_AUTOCOMPLETE = /(^|\s)(one-time-code|cc-number|cc-csc|cc-exp\S*|current-password|new-password)(\s|$)/i
 const CARD_NAME = /card.?num|cc.?num|cvc|cvv|csc|security.?code|exp(iry|iration)?/i
 // Every type listed, so that rrweb asks maskInputFn about every field and
@@ -123,8 +124,7 @@ export function createPrivacy(cfg, doc, getMirror) {
     const formValue = /^(textarea|select)$/i.test(tag) || (/^input$/i.test(tag) && !/^(submit|button|reset)$/i.test(type || ''))
     for (const a in attrs) {
       const v = attrs[a]
-      const text = svg ? SVG_TEXT_ATTRS.test(a) : !LAYOUT_ATTRS.test(a)
-      if (typeof v === 'string' && v && text && !(a === 'value' && formValue)) attrs[a] = starText(v)
+      if (typeof v === 'string' && v && textAttr(a, svg) && !(a === 'value' && formValue)) attrs[a] = starText(v)
     }
   }
   // Card numbers are masked across adjacent text nodes: [[object, key]] in
@@ -158,13 +158,17 @@ export function createPrivacy(cfg, doc, getMirror) {
       for (const a of d.adds) walk(a.node, nodeMasked(a.parentId), texts)
       for (const a of d.attributes) {
         const el = getMirror().getNode(a.id) || {}
-        if (nodeMasked(a.id)) maskAttrs(a.attributes, el.tagName, el.type, el instanceof SVGElement)
+        const svg = el instanceof SVGElement
+        // A change of layout attributes only (a style, a class) has nothing to mask.
+        if (Object.keys(a.attributes).some((k) => textAttr(k, svg)) && nodeMasked(a.id))
+          maskAttrs(a.attributes, el.tagName, el.type, svg)
       }
       // rrweb lists a mutation's added and changed text in no useful order;
       // sorting costs, and only 13 digits between them can make a card number.
       for (const t of texts) t[2] = t[0].id
       for (const t of d.texts) texts.push([t, 'value', t.id])
-      if (/(\d\D*){13}/.test(texts.map(([o, k]) => o[k]).join(''))) texts.sort(before)
+      // Order matters only where a text can read on into another.
+      if (texts.some(([o, k]) => joins(o[k])) && /(\d\D*){13}/.test(texts.map(([o, k]) => o[k]).join(''))) texts.sort(before)
     }
     cardScrub(texts)
   }
