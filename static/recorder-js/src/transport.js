@@ -8,6 +8,7 @@ const HEADERS = { 'Content-Type': 'text/plain' } // a CORS "simple" request: no 
 // The open batch is compressed in pieces of about this much JSON, for the
 // case that the page closes before the batch is formed.
 const PIECE_BYTES = 4000
+const RUN_BYTES = 32000
 const noop = () => {}
 
 // An unread response body keeps holding the keepalive quota: always cancel it.
@@ -79,12 +80,26 @@ export function createTransport(o) {
   }
 
   // The buffered events become a piece of the open batch, gzipped meanwhile.
-  function seal() {
-    const p = { text: (pieces.length ? ',' : '') + buf.join(','), gz: null }
-    pieces.push(p)
+  // For a page that closes before the batch is formed, runs of pieces are
+  // gzipped together too, again each time the run has doubled, up to gzip's
+  // 32 KB window (pieces.runs: {from, to, gz}); alone, pieces lose every
+  // repeat between them (a dashboard's last batch came out twice its size).
+  function seal(closing) {
+    const all = pieces
+    const p = { text: (all.length ? ',' : '') + buf.join(','), gz: null }
+    all.push(p)
     buf = []
     looseBytes = 0
-    if (win.CompressionStream && !unloaded) zip.gzip(p.text).then((z) => (p.gz = z), noop)
+    if (!win.CompressionStream || unloaded) return
+    zip.gzip(p.text).then((z) => (p.gz = z), noop)
+    const from = all.from || 0
+    const text = all.slice(from).map((q) => q.text).join('')
+    if (closing || all.length - from < 2 || text.length < 2 * (all.asked || PIECE_BYTES)) return
+    const to = all.length
+    all.asked = text.length
+    if (text.length >= RUN_BYTES) all.from = to
+    if (text.length >= RUN_BYTES) all.asked = 0
+    zip.gzip(text).then((gz) => (all.runs = all.runs || []).push({ from, to, gz }), noop)
   }
 
   // Replace the newest buffered event (a newer value of the same field);
@@ -119,7 +134,7 @@ export function createTransport(o) {
 
   function flush() {
     if (!openN) return
-    if (buf.length) seal()
+    if (buf.length) seal(true)
     const parts = pieces
     const r = o.reserve()
     const ev = parts.map((p) => p.text).join('')
@@ -225,20 +240,26 @@ export function createTransport(o) {
   }
 
   // What a closing page can send of a batch at once: its gzip if that is done;
-  // else its pieces, as gzip members, compressed where that is done, stored
+  // else its pieces (runs of them as one member where that is done), as
+  // gzip members, compressed where that is done, stored
   // where not; else (nothing compressed, or a batch claimed from storage) JSON.
   function bodyNow(b) {
     const z = zipped.get(b)
     if (z) return z
     const parts = partsOf.get(b) || []
-    if (!parts.some((p) => p.gz)) return bodyJson(b)
+    const runs = parts.runs || []
+    if (!runs.length && !parts.some((p) => p.gz)) return bodyJson(b)
     const out = []
     let plain = batchHead(cfg.wid, b, Date.now())
-    for (const p of parts) {
-      if (p.gz) {
-        out.push(gzipStored(plain), p.gz)
+    for (let i = 0; i < parts.length; ) {
+      let run = null
+      for (const r of runs) if (r.from === i && (!run || r.to > run.to)) run = r
+      const gz = run ? run.gz : parts[i].gz
+      if (gz) {
+        out.push(gzipStored(plain), gz)
         plain = ''
-      } else plain += p.text
+      } else plain += parts[i].text
+      i = run ? run.to : i + 1
     }
     out.push(gzipStored(plain + ']}'))
     return out

@@ -2,6 +2,7 @@
 // again for the batch it joins.
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import { gunzipSync, gzipSync } from 'node:zlib'
 import { batchStart, eventJson } from '../src/encode.js'
 import { createTransport } from '../src/transport.js'
 
@@ -38,4 +39,38 @@ test('the event that closes a batch is written again for the next one, its numbe
     cents += 1 + rest.length
   }
   assert.equal(cents, 130)
+})
+
+test('a closing page sends its open batch nearly as small as gzip of the whole', async () => {
+  const beacons = []
+  const t = createTransport({
+    win: { Blob, CompressionStream, Response }, // no Worker here: gzip on this thread
+    cfg: { wid: 1, batchBytes: 1e6, capBytes: 1e7, persistBytes: 1e6, flushMs: 1e6, minSessionSec: 0, endpoint: '/i' },
+    store: { get: () => null, set: () => true, del: () => {} },
+    vid: 'v',
+    session: () => ({ sid: 's', start: 0 }),
+    reserve: () => ({ sid: 's', seq: 0 }),
+    fetch: async () => ({ status: 202, body: null }),
+    beacon: (url, blob) => (beacons.push(blob), true),
+    onGap: () => {},
+    onForbidden: () => {},
+    onBatch: () => {},
+  })
+  // A table re-rendered again and again: every piece repeats the ones before it.
+  const rows = Array.from({ length: 40 }, (_, i) => `{"id":${i},"attributes":{"style":"height: ${(i * 37) % 100}%;"}}`)
+  const events = []
+  for (let i = 0; i < 60; i++) events.push(`{"type":3,"timestamp":${i},"data":{"source":0,"attributes":[${rows.join(',')}]}}`)
+  for (const e of events) {
+    t.add(e)
+    await new Promise((r) => setTimeout(r, 1)) // the page's tasks: gzip finishes meanwhile
+  }
+  await new Promise((r) => setTimeout(r, 50))
+  t.unload()
+  t.stop()
+  assert.equal(beacons.length, 1)
+  const sent = Buffer.from(await beacons[0].arrayBuffer())
+  const body = JSON.parse(gunzipSync(sent).toString())
+  assert.deepEqual(body.events, events.map((e) => JSON.parse(e)))
+  const whole = gzipSync(JSON.stringify(body)).length
+  assert.ok(sent.length < 2 * whole, `${sent.length} bytes sent, ${whole} for gzip of the whole`)
 })
