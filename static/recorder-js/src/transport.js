@@ -93,12 +93,15 @@ export function createTransport(o) {
     if (!win.CompressionStream || unloaded) return
     zip.gzip(p.text).then((z) => (p.gz = z), noop)
     const from = all.from || 0
-    const text = all.slice(from).map((q) => q.text).join('')
-    if (closing || all.length - from < 2 || text.length < 2 * (all.asked || PIECE_BYTES)) return
     const to = all.length
-    all.asked = text.length
-    if (text.length >= RUN_BYTES) all.from = to
-    if (text.length >= RUN_BYTES) all.asked = 0
+    const run = (all.run = (all.run || 0) + p.text.length) // JSON in the run so far
+    if (closing || to - from < 2 || run < 2 * (all.asked || PIECE_BYTES)) return
+    all.asked = run
+    if (run >= RUN_BYTES) {
+      all.from = to // the next run starts after this one
+      all.run = all.asked = 0
+    }
+    const text = all.slice(from).map((q) => q.text).join('')
     zip.gzip(text).then((gz) => (all.runs = all.runs || []).push({ from, to, gz }), noop)
   }
 
