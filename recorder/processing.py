@@ -297,7 +297,7 @@ def _mutation_validate(data: dict, where: str) -> None:
                 and len(columns[0]) == len(columns[1])):
             raise _invalid(f"{where}.textSteps", "must be two lists of the same length: node ids and steps")
         for index, value in enumerate(columns[0]):
-            if not _is_int(value) or not -ID_MAX <= value <= ID_MAX:
+            if not _is_node_id(value):
                 raise _invalid(f"{where}.textSteps[0][{index}]", "must be an integer node id")
         for index, value in enumerate(columns[1]):
             if not _is_step(value):
@@ -387,9 +387,12 @@ def _number(data: dict, key: str, where: str, *, required: bool = True) -> None:
 
 
 def _node_id(data: dict, key: str, where: str) -> None:
-    value = data.get(key)
-    if not _is_int(value) or not -ID_MAX <= value <= ID_MAX:
+    if not _is_node_id(data.get(key)):
         raise _invalid(f"{where}.{key}", "must be an integer node id")
+
+
+def _is_node_id(value: Any) -> bool:
+    return _is_int(value) and -ID_MAX <= value <= ID_MAX
 
 
 def _is_int(value: Any) -> bool:

@@ -87,7 +87,8 @@ class TextsShown:
             return
         shown = self.shown
         columns = data.pop("textSteps", None)
-        if type(columns) is list and len(columns) == 2 and type(data.get("texts")) is list:
+        if (type(columns) is list and len(columns) == 2 and all(type(column) is list for column in columns)
+                and type(data.get("texts")) is list):
             # Steps written in two columns: ids as differences (the first as it is), then the steps.
             node = 0
             for difference, step in zip(*columns):

@@ -254,6 +254,14 @@ def test_number_steps_in_columns_join_the_text_changes():
     assert "textSteps" not in restored[1]["data"]
 
 
+def test_number_steps_in_columns_of_a_broken_shape_restore_nothing():
+    """Ingest refuses these; the restore still never fails on them."""
+    for columns in ([1, 2], [[1], 2], ["12", [3]], None):
+        event = _texts_event([{"id": 3, "value": "1"}])
+        event["data"]["textSteps"] = columns
+        assert events_restore([event])[0]["data"]["texts"] == [{"id": 3, "value": "1"}]
+
+
 @pytest.mark.parametrize("columns", [[[1], []], [[1]], [[1], [2], [3]], [[1.5], [2]], [[1], ["2"]], [[True], [1]],
                                      [[1], [2**53 + 1]], {"ids": [1]}, "1,2", None])
 def test_number_steps_in_columns_that_do_not_pair_up_are_a_400(columns):
