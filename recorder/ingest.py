@@ -13,6 +13,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.conf import settings
 from django.db import connection, connections
@@ -120,31 +121,40 @@ def chunk_accept(*, rules: SiteRules, batch: Envelope, body: bytes, visitor: Vis
 
 def _insert_unless_taken(values: dict, *, site_id: int, session_id: uuid.UUID) -> int | None:
     """INSERT ... ON CONFLICT DO NOTHING RETURNING id, unless the session is another site's."""
-    given = {Chunk._meta.get_field(name): value for name, value in values.items()}
-    # Every other column takes the model's default, as Model.save would give it.
-    fields = [(f, given[f] if f in given else f.get_default()) for f in Chunk._meta.concrete_fields if not f.primary_key]
-    columns = ", ".join(connection.ops.quote_name(f.column) for f, _ in fields)
-    params = [f.get_db_prep_save(value, connection) for f, value in fields]
-    session_field = Session._meta.get_field("id")
-    session_table = connection.ops.quote_name(Session._meta.db_table)
-    sql = (
-        f"INSERT INTO {connection.ops.quote_name(Chunk._meta.db_table)} ({columns}) "
-        f"SELECT {', '.join(['%s'] * len(fields))} "
-        f"WHERE NOT EXISTS (SELECT 1 FROM {session_table} WHERE id = %s AND site_id <> %s) "
-        "ON CONFLICT (session_id, seq) DO NOTHING RETURNING id"
-    )
-    params += [session_field.get_db_prep_value(session_id, connection), site_id]
+    sql, given_fields, rest = _insert_plan(connection.vendor, tuple(values))
+    params = [f.get_db_prep_save(values[name], connection) for name, f in zip(values, given_fields)]
+    params += rest
+    params += [Session._meta.get_field("id").get_db_prep_value(session_id, connection), site_id]
     with bytes_cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     return row[0] if row else None
 
 
+@lru_cache(maxsize=8)
+def _insert_plan(vendor: str, names: tuple[str, ...]) -> tuple[str, list, list]:
+    """The statement of `_insert_unless_taken` for these given columns, worked out once per process: its
+    SQL, the given fields in the statement's order, and the other columns' values ready for the database
+    (each the model's default, as Model.save would give it: none of them depends on the moment)."""
+    given = [Chunk._meta.get_field(name) for name in names]
+    others = [f for f in Chunk._meta.concrete_fields if not f.primary_key and f not in given]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in given + others)
+    session_table = quote(Session._meta.db_table)
+    sql = (
+        f"INSERT INTO {quote(Chunk._meta.db_table)} ({columns}) "
+        f"SELECT {', '.join(['%s'] * (len(given) + len(others)))} "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {session_table} WHERE id = %s AND site_id <> %s) "
+        "ON CONFLICT (session_id, seq) DO NOTHING RETURNING id"
+    )
+    return sql, given, [f.get_db_prep_save(f.get_default(), connection) for f in others]
+
+
 def chunks_queue(chunk_ids: list[int]) -> None:
     """Hand the worker references to durable chunks.
 
     In-process (the embedded default) the chunks are stored now. Otherwise
-    their ids join the ids this process publishes a few milliseconds later,
+    their ids join the ids this process publishes a tenth of a second later,
     many to a message: the request does not wait for the broker, and a worker
     stores a message's chunks in one transaction. A broker that is down, or a
     process that dies before publishing, only delays a chunk: the sweeper
@@ -167,7 +177,7 @@ class Publisher:
     """Collects chunk ids in this process and publishes them in messages of up to BATCH ids."""
 
     BATCH = 200
-    DELAY_SECONDS = 0.02
+    DELAY_SECONDS = 0.1
 
     def __init__(self):
         self.ids: list[int] = []
