@@ -5,6 +5,11 @@ msgspec cannot read: nesting deeper than its recursion limit, lone UTF-16
 surrogates); tests/test_schema.py holds the two to the same verdicts. The
 rules: the envelope's types; each event's type, timestamp and data; inside
 events, every type the worker or the player relies on.
+
+Every type is `gc=False`: a batch read from JSON is a tree, never a cycle, so
+the collector need not track its thousands of objects (read alone, a batch
+decodes about a tenth faster so; under load, collections triggered by one
+request's reading land on every other request's time).
 """
 from typing import Annotated, Any, Literal
 
@@ -21,7 +26,7 @@ Step = Annotated[int, Meta(ge=-ID_LIMIT, le=ID_LIMIT)]  # docs/protocol.md, "Tex
 
 
 # rrweb-snapshot's serialized nodes, told apart by "type".
-class _Node(Struct, tag_field="type", kw_only=True):
+class _Node(Struct, tag_field="type", kw_only=True, gc=False):
     id: NodeId
     childNodes: "list[Node] | None" = None
 
@@ -56,27 +61,27 @@ Node = DocumentNode | DocumentTypeNode | ElementNode | TextNode | CDataNode | Co
 
 
 # rrweb's incremental sources, told apart by "source". A present "id" is always a node id.
-class _Source(Struct, tag_field="source", kw_only=True):
+class _Source(Struct, tag_field="source", kw_only=True, gc=False):
     id: NodeId | UnsetType = UNSET
 
 
-class TextChange(Struct):
+class TextChange(Struct, gc=False):
     id: NodeId
     value: str | None = None
     n: Step | UnsetType = UNSET  # a step of the number shown before
 
 
-class AttributeChange(Struct):
+class AttributeChange(Struct, gc=False):
     id: NodeId
     attributes: dict[str, str | dict[str, Any] | None]
 
 
-class Removal(Struct):
+class Removal(Struct, gc=False):
     parentId: NodeId
     id: NodeId
 
 
-class Addition(Struct):
+class Addition(Struct, gc=False):
     parentId: NodeId
     node: Node
     nextId: NodeId | None = None
@@ -94,7 +99,7 @@ class Mutation(_Source, tag=0):
             raise ValueError("textSteps must hold as many steps as ids")
 
 
-class Position(Struct):
+class Position(Struct, gc=False):
     x: float
     y: float
     id: NodeId
@@ -135,7 +140,7 @@ class Drag(_Source, tag=12):
     positions: list[Position]
 
 
-class SelectionRange(Struct):
+class SelectionRange(Struct, gc=False):
     start: NodeId
     end: NodeId
 
@@ -154,24 +159,24 @@ Incremental = (
 )
 
 
-class FullSnapshotData(Struct):
+class FullSnapshotData(Struct, gc=False):
     node: Node
     initialOffset: dict[str, Any] | None = None
 
 
-class MetaData(Struct):
+class MetaData(Struct, gc=False):
     href: str | None = None
     width: float | None = None
     height: float | None = None
 
 
-class CustomData(Struct):
+class CustomData(Struct, gc=False):
     tag: str
     payload: Any = None
 
 
 # rrweb's events, told apart by "type".
-class _Event(Struct, tag_field="type", kw_only=True):
+class _Event(Struct, tag_field="type", kw_only=True, gc=False):
     timestamp: Timestamp
     ids: Literal["delta"] | UnsetType = UNSET
 
@@ -207,7 +212,7 @@ class Plugin(_Event, tag=6):
 Event = DomContentLoaded | Load | FullSnapshot | IncrementalSnapshot | MetaEvent | CustomEvent | Plugin
 
 
-class Batch(Struct):
+class Batch(Struct, gc=False):
     wid: Any = None
     vid: Any = None
     sid: Any = None
