@@ -74,7 +74,7 @@ def corpus_texts() -> list[str]:
     """The corpus batches as JSON text, with `"sid":"…"` and `"wid":N` left to be replaced."""
     texts = []
     for data in corpus_batches():
-        data["sid"], data["wid"] = "SID-PLACEHOLDER", 999_999_999
+        data["sid"], data["wid"], data["seq"] = "SID-PLACEHOLDER", 999_999_999, 888_888_888
         texts.append(json.dumps(data, separators=(",", ":"), ensure_ascii=False))
     return texts
 
@@ -82,12 +82,16 @@ def corpus_texts() -> list[str]:
 # ---- the load -------------------------------------------------------------------------
 
 
-def _bodies(texts: list[str], wid: int, count: int, offset: int) -> list[bytes]:
-    """`count` gzipped bodies, each of its own session, cycling through the corpus."""
+def _bodies(texts: list[str], wid: int, count: int, offset: int, per_session: int = 1) -> list[bytes]:
+    """`count` gzipped bodies, cycling through the corpus: each run of `per_session` of them one session's
+    batches (seq 0, 1, ...), every session new."""
     out = []
     for n in range(count):
+        if n % per_session == 0:
+            sid = json.dumps(str(uuid.uuid4()))
         text = texts[(n + offset) % len(texts)]
-        text = text.replace('"SID-PLACEHOLDER"', json.dumps(str(uuid.uuid4()))).replace("999999999", str(wid), 1)
+        text = (text.replace('"SID-PLACEHOLDER"', sid).replace("999999999", str(wid), 1)
+                .replace('"seq":888888888', f'"seq":{n % per_session}', 1))
         out.append(gzip.compress(text.encode(), compresslevel=6))
     return out
 
@@ -128,10 +132,11 @@ def _load_process(args: tuple) -> list[tuple[float, float, int]]:
     return samples
 
 
-def load(port: int, path: str, texts: list[str], wid: int, *, seconds: float, processes: int, threads: int) -> dict:
+def load(port: int, path: str, texts: list[str], wid: int, *, seconds: float, processes: int, threads: int,
+         per_session: int = 1) -> dict:
     per_process = int(seconds * 1500 / processes) + 50
     with multiprocessing.get_context("spawn").Pool(processes) as pool:
-        bodies = pool.starmap(_bodies, [(texts, wid, per_process, n * 997) for n in range(processes)])
+        bodies = pool.starmap(_bodies, [(texts, wid, per_process, n * 997, per_session) for n in range(processes)])
         until = time.time() + 1.0 + seconds
         start = until - seconds
         runs = pool.map(_load_process, [(port, path, b, threads, until) for b in bodies])
@@ -272,7 +277,7 @@ def run(args) -> dict:
         for round_ in range(args.rounds):
             for name in (("noop", "ingest") if round_ % 2 == 0 else ("ingest", "noop")):
                 r = load(stack.port, paths[name], texts, wid, seconds=args.seconds, processes=args.processes,
-                         threads=args.threads)
+                         threads=args.threads, per_session=args.chunks_per_session)
                 results[name].append(r)
                 log(f"round {round_ + 1} {name}: {r}")
     finally:
@@ -297,6 +302,9 @@ def main():
     parser.add_argument("--processes", type=int, default=2, help="load processes")
     parser.add_argument("--threads", type=int, default=4, help="connections per load process")
     parser.add_argument("--drain-timeout", type=float, default=600)
+    parser.add_argument("--chunks-per-session", type=int, default=1,
+                        help="batches of one session in the loaded runs (1: every batch its own session, the worst case "
+                             "for the worker; a real visit sends about six a minute)")
     parser.add_argument("--worker-pool", default="--pool=solo", help="the drain's worker pool options")
     parser.add_argument("--gunicorn-threads", type=int, default=8, help="threads of the one gunicorn worker (gthread)")
     args = parser.parse_args()

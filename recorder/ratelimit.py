@@ -4,9 +4,12 @@ A check costs no round trip: it adds one to this process's count and
 compares the sum of what this process counted and what all processes had
 counted at the last exchange with the limit. A thread of each process sends
 its new counts to Redis every SYNC_SECONDS, many keys to a round trip, and
-learns the totals back. A key spread over several processes can therefore
-pass its limit by what the others counted in the last SYNC_SECONDS: a limit
-is for a runaway client, which it still stops within a second. Without Redis
+learns the totals back. A process knows of the others' counts for a key only
+once it has exchanged that key, so a burst on one key spread over several
+processes within SYNC_SECONDS can get up to the limit from each of them
+(measured: 400 batches of one session in 0.7 s to two gunicorn processes
+with a limit of 120: 237 accepted, then every later one refused). A limit is
+for a runaway client, which it still stops within a second. Without Redis
 (the embedded default, one process) the local count is the whole count. If
 Redis is down, checks go on with what is known: losing the limit for a while
 is better than refusing batches that could be kept, and a request never
