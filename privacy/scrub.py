@@ -97,7 +97,7 @@ def _mask_card(match: re.Match) -> str:
     return "".join(chars)
 
 
-def cards_scrub(parts: list[str]) -> list[str]:
+def cards_scrub(parts: list[str], *, each_scrubbed: bool = False) -> list[str]:
     """Mask card numbers in strings read as one text, such as adjacent text nodes
     (`<span>4012 8888</span><span> 8888 1881</span>`); the lengths stay.
 
@@ -109,7 +109,7 @@ def cards_scrub(parts: list[str]) -> list[str]:
     "143.23", ...) make long runs, one of whose windows would pass the Luhn
     check by chance.
     """
-    own = [text_scrub(part, emails=False) for part in parts]
+    own = parts if each_scrubbed else [text_scrub(part, emails=False) for part in parts]
     out, first = [], 0
     for index in range(1, len(own) + 1):
         if index == len(own) or not _gap_between(own[index - 1], own[index]):
@@ -120,6 +120,12 @@ def cards_scrub(parts: list[str]) -> list[str]:
 
 def _gap_between(before: str, after: str) -> bool:
     return not before or not after or before[-1] in RUN_SEPARATORS or after[0] in RUN_SEPARATORS
+
+
+def _gap_anywhere(parts: list[str]) -> bool:
+    """Whether two of these strings, next to each other in some order, would have a gap between them:
+    without one, cards_scrub reads no number on from one string into another, in whatever order."""
+    return any(not part or part[0] in RUN_SEPARATORS or part[-1] in RUN_SEPARATORS for part in parts)
 
 
 def _runs_across(group: list[str]) -> list[str]:
@@ -184,14 +190,39 @@ class ScrubState:
     sensitive_ids: set[int] = field(default_factory=set)
 
 
-def events_scrub(events: list[dict], state: ScrubState) -> list[dict]:
+class StringScrub:
+    """What scrubbing does to each string on its own (`recorder.processing.StringWork`): mend a lone
+    surrogate, mask card numbers, and e-mail addresses when the site asks.
+
+    `wants` is asked of every string of every batch, so it only rules out
+    what cannot need work: an ASCII string shorter than a card number,
+    without "@" when e-mail addresses are scrubbed.
+    """
+
+    def __init__(self, emails: bool):
+        self.emails = emails
+
+    def wants(self, value: str) -> bool:
+        return len(value) >= CARD_MIN or not value.isascii() or (self.emails and "@" in value)
+
+    def mend(self, value: str) -> str:
+        return text_scrub(text_repair(value), emails=self.emails)
+
+
+def events_scrub(events: list[dict], state: ScrubState, *, strings: bool = True) -> list[dict]:
     """Scrub the events in place and return them; `state.sensitive_ids` grows as inputs are seen.
 
-    Every string (keys too) is also mended: a lone UTF-16 surrogate, which a
-    browser sends when a page cuts a string inside an emoji, becomes U+FFFD.
+    Every string value is also mended: a lone UTF-16 surrogate, which a
+    browser sends when a page cuts a string inside an emoji, becomes U+FFFD
+    (keys are mended by the JSON writer, recorder/jsontext.py). With
+    `strings` off, each string on its own has been scrubbed already (a
+    `StringScrub` given to `recorder.processing.events_restore`): only
+    what spans strings or depends on the element is left.
     """
+    mend = StringScrub(state.emails)
     for event in events:
-        _strings_scrub(event, state.emails)
+        if strings:
+            _strings_scrub(event, mend)
         if event.get("type") == FULL_SNAPSHOT:
             _node_scrub(event["data"].get("node"), state)
         elif event.get("type") == INCREMENTAL:
@@ -199,38 +230,20 @@ def events_scrub(events: list[dict], state: ScrubState) -> list[dict]:
     return events
 
 
-def _strings_scrub(root: Any, emails: bool) -> None:
-    """Scrub every string under `root` in place, with a stack: a DOM may be thousands of elements deep.
-
-    This visits every value of every batch, so it skips what cannot need work:
-    an ASCII string shorter than a card number, without "@" when e-mail
-    addresses are scrubbed, holds neither a card number nor a lone surrogate.
-    """
+def _strings_scrub(root: Any, scrub: StringScrub) -> None:
+    """Scrub every string value under `root` in place, with a stack: a DOM may be thousands of elements deep."""
+    wants, mend = scrub.wants, scrub.mend
     stack = [root]
     pop, push = stack.pop, stack.append
     while stack:
         container = pop()
-        if type(container) is dict:
-            renamed = []
-            for key, value in container.items():
-                kind = type(value)
-                if kind is str:
-                    if len(value) >= 13 or not value.isascii() or (emails and "@" in value):
-                        container[key] = text_scrub(text_repair(value), emails=emails)
-                elif kind is dict or kind is list:
-                    push(value)
-                if not key.isascii() and text_repair(key) != key:
-                    renamed.append(key)
-            for key in renamed:
-                container[text_repair(key)] = container.pop(key)
-        else:
-            for index, value in enumerate(container):
-                kind = type(value)
-                if kind is str:
-                    if len(value) >= 13 or not value.isascii() or (emails and "@" in value):
-                        container[index] = text_scrub(text_repair(value), emails=emails)
-                elif kind is dict or kind is list:
-                    push(value)
+        for key, value in (container.items() if type(container) is dict else enumerate(container)):
+            kind = type(value)
+            if kind is str:
+                if wants(value):
+                    container[key] = mend(value)
+            elif kind is dict or kind is list:
+                push(value)
 
 
 def _node_scrub(node: Any, state: ScrubState) -> None:
@@ -262,9 +275,9 @@ def _texts_scrub(holders: list[dict], key: str) -> None:
     if len(holders) < 2:
         return  # a single string was scrubbed on its own
     parts = [holder[key] for holder in holders]
-    if not CARD_CANDIDATE.search("".join(parts)):
+    if not _gap_anywhere(parts) or not CARD_CANDIDATE.search("".join(parts)):
         return
-    for holder, before, after in zip(holders, parts, cards_scrub(parts)):
+    for holder, before, after in zip(holders, parts, cards_scrub(parts, each_scrubbed=True)):
         if after is not before:
             holder[key] = after
 
@@ -346,7 +359,7 @@ def _split_card_possible(adds: list) -> bool:
     """
     texts = [add["node"]["textContent"] for add in adds if isinstance(add, dict) and isinstance(add.get("node"), dict)
              and _is_text(add["node"])]
-    if len(texts) < 2 or len(NOT_DIGIT.sub("", "".join(texts))) < CARD_MIN:
+    if len(texts) < 2 or not _gap_anywhere(texts) or len(NOT_DIGIT.sub("", "".join(texts))) < CARD_MIN:
         return False
     digits = 0
     for add in adds:

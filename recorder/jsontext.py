@@ -7,8 +7,10 @@ what that cannot nest goes to an iterative reader whose nesting is bounded
 only by the text's length: a page's DOM may be thousands of elements deep.
 Every reader refuses what is not JSON (NaN, Infinity, trailing data, control
 characters inside strings) and numbers beyond a double; an integer beyond 64
-bits is read as a float, as orjson does. Strings may hold lone
-surrogates after reading; `text_repair` mends them before anything writes.
+bits is read as a float, as orjson does. Strings (and keys) may hold lone
+surrogates after reading; `text_repair` mends them, and the writer mends
+what is left: orjson refuses to write them, and the iterative writer that
+takes over writes each as U+FFFD.
 """
 import json
 import re
@@ -64,7 +66,8 @@ def _int(text: str) -> int | float:
 
 
 def dumps(value: Any) -> bytes:
-    """Compact UTF-8 JSON (the iterative writer takes over where orjson refuses to nest deeper)."""
+    """Compact UTF-8 JSON (the iterative writer takes over where orjson refuses: nesting deeper than it
+    writes, a lone surrogate, which it writes as U+FFFD)."""
     try:
         return orjson.dumps(value)
     except orjson.JSONEncodeError:
@@ -158,7 +161,7 @@ def _loads_iterative(text: str) -> Any:
 
 def _scalar_text(value: Any) -> str:
     if isinstance(value, str):
-        return encode_basestring(value)
+        return encode_basestring(text_repair(value))
     if value is True:
         return "true"
     if value is False:
@@ -200,7 +203,7 @@ def _dumps_iterative(value: Any) -> str:
             frame[2] = False
             if frame[1] == "}":
                 key, value = item
-                parts.append(encode_basestring(key) + ":")
+                parts.append(encode_basestring(text_repair(key)) + ":")
             else:
                 value = item
             break

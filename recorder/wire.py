@@ -4,33 +4,41 @@ Pure functions, no I/O, no recursion (a page's DOM may be thousands of
 elements deep). docs/protocol.md describes each encoding.
 """
 import re
-from typing import Any
+from typing import Any, Callable
 
 ID_KEYS = frozenset({"id", "parentId", "nextId", "previousId"})
 
 
-def node_ids_restore(event: dict) -> None:
+def node_ids_restore(event: dict, wanted: Callable[[str], bool] | None = None) -> list[tuple[Any, Any]]:
     """Undo the recorder's id encoding (docs/protocol.md, "Node ids"), in place.
 
     With `"ids": "delta"`, each integer under an id-like key is its value
     minus the previous value of the same key, in the event's JSON order,
-    which is the order json.loads keeps.
+    which is the order json.loads keeps. With `wanted`, the walk also visits
+    events without that encoding and returns where the string values are
+    (container and key or index, in objects and arrays) for which `wanted`
+    says yes: the scrubber finds its work in the same walk.
     """
-    if event.pop("ids", None) is None:
-        return
+    delta = event.pop("ids", None) is not None
+    found: list[tuple[Any, Any]] = []
+    if not delta and wanted is None:
+        return found
     last = dict.fromkeys(ID_KEYS, 0)
     # Depth-first in document order (an element's "childNodes" come before its
     # "id"), with a stack of iterators instead of recursion.
     # This runs on every node of every batch: exact type checks (bool is not
-    # an id), no helper calls.
+    # an id), no helper calls but `wanted`.
     stack: list[tuple[Any, Any]] = [(event, iter(event.items()))]
     while stack:
         container, items = stack[-1]
         for key, value in items:
             kind = type(value)
             if kind is int:
-                if key in ID_KEYS:
+                if delta and key in ID_KEYS:
                     container[key] = last[key] = value + last[key]
+            elif kind is str:
+                if wanted is not None and wanted(value):
+                    found.append((container, key))
             elif kind is dict:
                 stack.append((value, iter(value.items())))
                 break
@@ -39,6 +47,7 @@ def node_ids_restore(event: dict) -> None:
                 break
         else:
             stack.pop()
+    return found
 
 
 # A number in a text (docs/protocol.md, "Text changes"); static/recorder-js/src/text.js reads it the same way.
@@ -75,16 +84,17 @@ class TextsShown:
     def __init__(self):
         self.shown: dict = {}
 
-    def restore(self, event: dict) -> None:
+    def restore(self, event: dict) -> list[tuple[dict, str]]:
         """Give back, in place, each text written as a step (ids already restored): a text change
         `{"id": …, "n": k}` steps from the node's text before; an added text node `{"type": 3, "id": …,
         "n": k}` from the text of the one text node removed from the same parent in the same change;
         steps in columns (`"textSteps": [ids, steps]`) join the text changes, after the others. A
         step with nothing to apply it to (a hostile or broken client) becomes a null text, as rrweb writes
-        a text that went away."""
+        a text that went away. Returns where it wrote a text (object and key)."""
+        made: list[tuple[dict, str]] = []
         data = event.get("data")
         if event.get("type") != 3 or type(data) is not dict or data.get("source") != 0:
-            return
+            return made
         shown = self.shown
         columns = data.pop("textSteps", None)
         if (type(columns) is list and len(columns) == 2 and all(type(column) is list for column in columns)
@@ -103,6 +113,7 @@ class TextsShown:
                 step = change.pop("n")
                 if "value" not in change:
                     change["value"] = _stepped(shown.get(node), step)
+                    made.append((change, "value"))
             shown[node] = change.get("value")
         removed: dict = {}  # parentId -> the text of the one text node removed from it, or None when several
         for removal in _dicts(data.get("removes")):
@@ -119,7 +130,9 @@ class TextsShown:
                 if "textContent" not in node:
                     parent = add.get("parentId")
                     node["textContent"] = _stepped(removed.get(parent) if type(parent) is int else None, step)
+                    made.append((node, "textContent"))
             shown[node["id"]] = node.get("textContent")
+        return made
 
 
 def _dicts(items: Any) -> list:

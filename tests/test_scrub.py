@@ -275,3 +275,54 @@ def test_hostile_adds_with_cycles_and_duplicate_ids_are_scrubbed_and_end():
     ]
     event = {"type": 3, "data": {"source": 0, "adds": adds, "texts": [None, {"value": 3}], "attributes": [], "removes": []}, "timestamp": 1}
     events_scrub([event], ScrubState())
+
+
+# Strings of every kind the scrubber acts on: card numbers (whole or split across nodes), e-mail
+# addresses, lone surrogates, number texts a step applies to, and plain ones.
+scrubbed_text = st.one_of(
+    st.builds(formatted, card_numbers, separators), st.sampled_from(["4012 8888", " 8888 1881", "a@b.example.com",
+                                                                     "\ud83d", "x\ude00", "1,234.50", "Total 99"]),
+    st.text(alphabet="0123456789 .-a@\u00a0", max_size=24),
+)
+small_id = st.integers(min_value=-3, max_value=12)
+
+
+def walked_events():
+    text_node_ = st.builds(lambda i, text: {"type": 3, "id": i, "textContent": text}, small_id, scrubbed_text)
+    stepped_node = st.builds(lambda i, step: {"type": 3, "id": i, "n": step}, small_id, st.integers(-9, 9))
+    field = st.builds(lambda i, text: {"type": 2, "id": i, "tagName": "input",
+                                       "attributes": {"type": "password", "value": text}, "childNodes": []},
+                      small_id, scrubbed_text)
+    nodes = st.one_of(text_node_, stepped_node, field)
+    snapshot_ = st.builds(lambda kids: {"type": 2, "data": {"node": {"type": 0, "id": 1, "childNodes": kids}}},
+                          st.lists(nodes, max_size=5))
+    mutation = st.builds(
+        lambda texts, adds, removes: {"type": 3, "data": {"source": 0, "texts": texts, "adds": adds,
+                                                          "removes": removes, "attributes": []}},
+        st.lists(st.one_of(st.builds(lambda i, t: {"id": i, "value": t}, small_id, scrubbed_text),
+                           st.builds(lambda i, n: {"id": i, "n": n}, small_id, st.integers(-9, 9))), max_size=4),
+        st.lists(st.builds(lambda p, node: {"parentId": p, "nextId": None, "node": node}, small_id, nodes), max_size=4),
+        st.lists(st.builds(lambda p, i: {"parentId": p, "id": i}, small_id, small_id), max_size=2),
+    )
+    custom = st.builds(lambda payload: {"type": 5, "data": {"tag": "hs.error", "payload": payload}},
+                       st.dictionaries(scrubbed_text, st.one_of(scrubbed_text, st.lists(scrubbed_text, max_size=2)),
+                                       max_size=3))
+    event = st.builds(lambda e, delta, at: {**e, "timestamp": at, **({"ids": "delta"} if delta else {})},
+                      st.one_of(snapshot_, mutation, custom), st.booleans(), st.integers(0, 10**13))
+    return st.lists(event, min_size=1, max_size=5)
+
+
+@hsettings(max_examples=300, deadline=None)
+@given(events=walked_events(), emails=st.booleans())
+def test_scrubbing_in_the_restoring_walk_stores_what_restoring_then_scrubbing_stores(events, emails):
+    """The worker scrubs each string in the walk that restores ids (services._prepare): the same
+    stored bytes, and the same inputs learnt, as restoring every event first and scrubbing after."""
+    from recorder import jsontext
+    from recorder.processing import events_restore
+    from privacy.scrub import StringScrub
+
+    apart, together = ScrubState(emails=emails), ScrubState(emails=emails)
+    expected = jsontext.dumps(events_scrub(events_restore(json.loads(json.dumps(events))), apart))
+    walked = events_scrub(events_restore(json.loads(json.dumps(events)), StringScrub(emails)), together, strings=False)
+    assert jsontext.dumps(walked) == expected
+    assert together.sensitive_ids == apart.sensitive_ids
