@@ -13,7 +13,7 @@ import time
 from datetime import datetime, timedelta, timezone
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, OperationalError, connection, connections, transaction
 from django.db.models import F, Q
 from django.utils import timezone as dj_timezone
 from user_agents import parse as ua_parse
@@ -82,9 +82,15 @@ def chunks_process(*, chunk_ids: list[int]) -> int:
             state = ScrubState(emails=group[0].site_id in emails, sensitive_ids=set(known.get(session_id) or []))
             prepared_groups.append((session_id, [_prepare(chunk, state) for chunk in group], state.sensitive_ids))
         started = time.perf_counter()
-        with transaction.atomic():
-            _commit_unflushed()
-            stored = _commit(prepared_groups, lease)
+        for attempt in range(3):
+            try:
+                with transaction.atomic():
+                    _commit_unflushed()
+                    stored = _commit(prepared_groups, lease)
+                break
+            except SessionTaken:  # the transaction (or savepoint) is undone: merge into the other worker's row
+                if attempt == 2:
+                    raise
         # Committed ids only (a task run eagerly may be inside a transaction that still rolls back), and
         # only Postgres's: SQLite hands out a deleted row's id again.
         if connection.vendor == "postgresql" and not connection.in_atomic_block:
@@ -214,13 +220,14 @@ def _prepare(chunk: Chunk, state: ScrubState) -> Prepared:
 def _commit(groups: list[tuple], lease: datetime) -> list[int]:
     """Write the outcome of one claim, every session of it at once: a few statements, whatever its size.
 
-    Sessions are locked (and created) together, the chunks still ours are
-    locked, then stored, failed or dropped in bulk; the sessions' new state
-    and their page views are written in one statement each.
+    The sessions are locked together (the new ones are written once merged),
+    the chunks still ours are locked, then stored, failed or dropped in bulk;
+    the sessions' new state and their page views are written in one
+    statement each.
     """
     firsts = {session_id: storable[0] for session_id, prepared, _ in groups
               if (storable := [item.chunk for item in prepared if not item.error])}
-    sessions, before = _sessions_locked(firsts)
+    sessions, before, new = _sessions_locked(firsts)
     compacted: dict = {}
     for session_id, seqs in Segment.objects.filter(session_id__in=list(firsts)).values_list("session_id", "seqs"):
         compacted.setdefault(session_id, set()).update(seqs)
@@ -256,6 +263,7 @@ def _commit(groups: list[tuple], lease: datetime) -> list[int]:
             merged[session_id] = session
         if session_id in merged:
             session.scrub_ids = sorted(sensitive_ids)[-5000:]
+    _sessions_insert([session for session in merged.values() if session.pk in new])
     if repeats:
         Chunk.objects.filter(pk__in=repeats).delete()
     _rows_update(Chunk, to_store, _STORED_FIELDS)
@@ -263,7 +271,7 @@ def _commit(groups: list[tuple], lease: datetime) -> list[int]:
     site_urls_note(page_views=page_views)
     findings.write()
     rollups_sessions_stored(changes=[(session, before[session.pk]) for session in merged.values()])
-    _rows_update(Session, list(merged.values()), _SESSION_FIELDS)
+    _rows_update(Session, [session for session in merged.values() if session.pk not in new], _SESSION_FIELDS)
     return [chunk.pk for chunk in to_store]
 
 
@@ -287,12 +295,12 @@ def _rows_update(model, objects: list, fields: list[str]) -> None:
         cursor.executemany(sql, rows)
 
 
-def _rows_insert_new(model, objects: list) -> None:
+def _rows_insert_new(model, objects: list) -> int:
     """INSERT each object's row unless its primary key is taken, all in one go, as bulk_create with
     ignore_conflicts would, without Django writing every value into the SQL text (a third of a
-    claim's commit when each chunk is a new session)."""
+    claim's commit when each chunk is a new session). Returns how many rows it inserted."""
     if not objects:
-        return
+        return 0
     db = connections[DEFAULT_DB_ALIAS]
     fields = model._meta.concrete_fields
     quote = db.ops.quote_name
@@ -301,6 +309,7 @@ def _rows_insert_new(model, objects: list) -> None:
     rows = [[f.get_db_prep_save(f.pre_save(obj, True), db) for f in fields] for obj in objects]
     with bytes_cursor() as cursor:
         cursor.executemany(sql, rows)
+        return cursor.rowcount
 
 
 _STORED_FIELDS = ["status", "data", "body", "lease_until", "error", "stored_bytes", "event_count", "stored_at",
@@ -308,26 +317,31 @@ _STORED_FIELDS = ["status", "data", "body", "lease_until", "error", "stored_byte
 _SESSION_FIELDS = [f.name for f in Session._meta.concrete_fields if not f.primary_key and f.name not in ("site", "created_at")]
 
 
-def _sessions_locked(firsts: dict) -> tuple[dict, dict]:
-    """The sessions of these ids, locked for this transaction (the new ones created from their first chunk),
-    and what the roll-ups need of each as it was before this commit."""
-    def locked(ids) -> dict:
-        return {s.pk: s for s in Session.objects.select_for_update().filter(pk__in=sorted(ids)).order_by("pk")}
-
-    sessions = locked(firsts)
+def _sessions_locked(firsts: dict) -> tuple[dict, dict, set]:
+    """The sessions of these ids, locked for this transaction; the new ones made in memory from their
+    first chunk (`_sessions_insert` writes them once merged); and what the roll-ups need of each as it
+    was before this commit."""
+    sessions = {s.pk: s for s in Session.objects.select_for_update().filter(pk__in=sorted(firsts)).order_by("pk")}
+    new = {session_id for session_id in firsts if session_id not in sessions}
+    for session_id in sorted(new):
+        first = firsts[session_id]
+        sessions[session_id] = Session(id=session_id, site_id=first.site_id, visitor_id=str(first.sender.get("vid", ""))[:64],
+                                       created_at=dj_timezone.now(), **_device(first.sender))
     before = {pk: session_counted_state(session) for pk, session in sessions.items()}
-    new = [session_id for session_id in firsts if session_id not in sessions]
-    if new:
-        # A worker holding a later chunk of the same session may create it first: then this one waits and reads it.
-        _rows_insert_new(Session, [
-            Session(id=session_id, site_id=firsts[session_id].site_id,
-                    visitor_id=str(firsts[session_id].sender.get("vid", ""))[:64], **_device(firsts[session_id].sender))
-            for session_id in sorted(new)
-        ])
-        created = locked(new)  # as read: another worker may have created and stored one of them first
-        before.update((pk, session_counted_state(session)) for pk, session in created.items())
-        sessions.update(created)
-    return sessions, before
+    return sessions, before, new
+
+
+class SessionTaken(OperationalError):
+    """Another worker created one of this commit's new sessions meanwhile: the commit is made again,
+    merging into the row it wrote (a retried task too, as for a database that went away)."""
+
+
+def _sessions_insert(sessions: list[Session]) -> None:
+    """Write new sessions, merged already: one row version each, where an INSERT of defaults and an
+    UPDATE of the merged state wrote two, with every index of the table twice (Postgres spent a
+    quarter of a claim's time there when every chunk opened a session)."""
+    if _rows_insert_new(Session, sorted(sessions, key=lambda session: session.pk)) < len(sessions):
+        raise SessionTaken("a new session was created by another worker during this commit")
 
 
 def _device(sender: dict) -> dict:

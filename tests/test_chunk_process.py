@@ -193,3 +193,36 @@ def test_a_chunk_stored_inside_a_transaction_that_may_still_roll_back_is_not_rem
     chunk, _ = accept(client, site)
     assert chunk_process.apply(args=[chunk.pk]).get() == 1
     assert not services._stored_lately.holds([chunk.pk])
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_new_session_another_worker_creates_meanwhile_is_merged_into_not_lost(client, site, monkeypatch):
+    """A worker writes a new session once merged, at the end of its commit. When another worker (its own
+    connection, committed) created the row in between, the commit is made again and merges into that row."""
+    import threading
+
+    from django.db import connection
+
+    chunk, batch = accept(client, site)
+    real_insert, calls = services._sessions_insert, []
+
+    def other_worker_first(sessions):
+        calls.append([session.pk for session in sessions])
+        if len(calls) == 1:  # the other worker stores a chunk of the same new session and commits
+            def create():
+                Session.objects.create(id=batch["sid"], site=site, visitor_id="visitor-0001", chunk_count=1,
+                                       event_count=7, stored_bytes=100)
+                connection.close()
+            thread = threading.Thread(target=create)
+            thread.start()
+            thread.join()
+        real_insert(sessions)
+
+    monkeypatch.setattr(services, "_sessions_insert", other_worker_first)
+    assert chunk_process.apply(args=[chunk.pk]).get() == 1
+    assert len(calls) == 2 and calls[1] == []  # the second time the row was there: merged, nothing to insert
+    session = Session.objects.get(pk=batch["sid"])
+    assert (session.chunk_count, session.event_count) == (2, 7 + 3)
+    assert session.stored_bytes == 100 + Chunk.objects.get(pk=chunk.pk).stored_bytes
+    assert Chunk.objects.get(pk=chunk.pk).status == Chunk.STORED
