@@ -167,6 +167,13 @@ def text_scrub(text: str, *, emails: bool) -> str:
     return text
 
 
+def long_number(text: str) -> bool:
+    """Whether a typed value holds a run of more than six digits: what a card number typed into any field
+    shows before it is whole (the first six, its issuer, are as much of it as may be shown). Such a
+    value is masked whole; static/recorder-js/src/luhn.js does the same in the browser."""
+    return any(len(NOT_DIGIT.sub("", run)) > 6 for run in DIGIT_RUN.findall(text))
+
+
 def is_sensitive_input(tag: str, attributes: dict) -> bool:
     """Whether an element's value must never be stored, whatever the settings."""
     if tag not in ("input", "textarea", "select"):
@@ -262,6 +269,8 @@ def _node_scrub(node: Any, state: ScrubState) -> None:
                 if isinstance(current.get("id"), int):
                     state.sensitive_ids.add(current["id"])
                 _mask_attribute(attributes, "value")
+            elif isinstance(attributes, dict) and current.get("tagName") in ("input", "textarea") and _long_value(attributes):
+                _mask_attribute(attributes, "value")
         elif kind == TEXT and isinstance(current.get("textContent"), str) and not current.get("isStyle"):
             texts.append(current)
         children = current.get("childNodes")
@@ -346,7 +355,7 @@ def _incremental_scrub(data: dict, state: ScrubState) -> None:
             _texts_scrub([text for text in texts if isinstance(text, dict) and isinstance(text.get("value"), str)], "value")
     elif source == INPUT and isinstance(data.get("text"), str):
         # A file input's value is "C:\\fakepath\\<file name>": names are never kept.
-        if data.get("id") in state.sensitive_ids or data["text"].startswith("C:\\fakepath\\"):
+        if data.get("id") in state.sensitive_ids or data["text"].startswith("C:\\fakepath\\") or long_number(data["text"]):
             data["text"] = MASK * len(data["text"])
 
 
@@ -384,8 +393,13 @@ def _attribute_change_scrub(change: Any, state: ScrubState) -> None:
     attributes = change["attributes"]
     if str(attributes.get("type", "")).lower() == "password" and isinstance(change.get("id"), int):
         state.sensitive_ids.add(change["id"])
-    if change.get("id") in state.sensitive_ids:
+    if change.get("id") in state.sensitive_ids or _long_value(attributes):
         _mask_attribute(attributes, "value")
+
+
+def _long_value(attributes: dict) -> bool:
+    value = attributes.get("value")
+    return isinstance(value, str) and len(value) > 6 and long_number(value)
 
 
 def _mask_attribute(attributes: dict, name: str) -> None:

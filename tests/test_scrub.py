@@ -5,7 +5,9 @@ import re
 import pytest
 from hypothesis import assume, given, settings as hsettings, strategies as st
 
-from privacy.scrub import ScrubState, _card_digits, cards_scrub, events_scrub, is_sensitive_input, luhn_valid, text_scrub
+from privacy.scrub import (
+    ScrubState, _card_digits, cards_scrub, events_scrub, is_sensitive_input, long_number, luhn_valid, text_scrub,
+)
 
 CARDS = ["4111111111111111", "5500005555555559", "340000000000009", "6011000990139424", "4242424242424242"]
 
@@ -326,3 +328,25 @@ def test_scrubbing_in_the_restoring_walk_stores_what_restoring_then_scrubbing_st
     walked = events_scrub(events_restore(json.loads(json.dumps(events)), StringScrub(emails)), together, strings=False)
     assert jsontext.dumps(walked) == expected
     assert together.sensitive_ids == apart.sensitive_ids
+
+
+@pytest.mark.parametrize("text, masked", [
+    ("4111 111", True), ("my card 5500 0055 5555 555", True), ("4111111", True), ("phone 030 1234567", True),
+    ("4111 11", False), ("order 123456", False), ("2026-12-03", False), ("total 1,234,567.89", False),
+    ("1 2 3 4 5 6 7 8", False),
+])
+def test_a_typed_value_with_more_than_six_digits_in_a_run_is_masked_whole(text, masked):
+    """Typed values are recorded keystroke by keystroke: a card number typed into a search box would
+    otherwise be stored fifteen digits at a time before the sixteenth made it pass the Luhn check."""
+    typed = {"type": 3, "data": {"source": 5, "id": 9, "text": text, "isChecked": False}, "timestamp": 1}
+    field = element(9, "input", type="search", value=text)
+    changed = {"type": 3, "data": {"source": 0, "adds": [], "texts": [], "removes": [],
+                                   "attributes": [{"id": 9, "attributes": {"value": text}}]}, "timestamp": 2}
+    events = events_scrub(json.loads(json.dumps([typed, snapshot(field), changed])), ScrubState())
+    values = [events[0]["data"]["text"], events[1]["data"]["node"]["childNodes"][0]["attributes"]["value"],
+              events[2]["data"]["attributes"][0]["attributes"]["value"]]
+    if masked:  # masked whole (or its digits already, as part of a Luhn-valid run): no digit of the run is left
+        assert all(value in ("*" * len(text), text_scrub(text, emails=False)) and not long_number(value) for value in values)
+        assert text not in values
+    else:
+        assert values == [text] * 3

@@ -107,6 +107,11 @@ def test_no_planted_secret_leaves_the_browser_or_is_stored(live_server, celery_w
         assert secret.encode() not in everything, name
         assert secret.replace(" ", "").encode() not in everything, name
     assert b"typed-in-ignored" not in everything and b"typed-in-masked" not in everything
+    # Typed values are recorded keystroke by keystroke: before a card number is whole (and passes the Luhn
+    # check), no more than its first six digits are ever sent or stored, in any field.
+    for name in ("card_field", "card_plain", "unmasked_card"):
+        seven = SECRETS[name][:8].encode()  # its first seven digits, as typed
+        assert seven not in sent and seven not in everything, name
 
 
 def test_the_server_scrubs_secrets_posted_by_a_client_that_bypasses_the_recorder(live_server, celery_worker, customer, page):

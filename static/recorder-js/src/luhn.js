@@ -67,3 +67,8 @@ export function maskCards(parts) {
 export const maskCardNumbers = (text) => text && maskCards([text])[0]
 
 export const hasCardNumber = (text) => !!text && maskCards([text])[0] !== text
+
+// A run of more than six digits: what a card number typed into any field
+// shows before it is whole (its first six, the issuer, are as much of it as
+// may be shown). privacy/scrub.py uses the same rule.
+export const hasLongNumber = (text) => !!text && (text.match(RUN) || []).some((r) => r.replace(/\D/g, '').length > 6)

@@ -9,7 +9,7 @@ import { DEFAULTS, normalizeConfig } from '../src/config.js'
 import { ID_KEYS, eventJson } from '../src/encode.js'
 import { gzipStored } from '../src/gzip.js'
 import { fnv1a32, isSampled, randomId, uuid4 } from '../src/ids.js'
-import { hasCardNumber, luhnValid, maskCardNumbers, maskCards } from '../src/luhn.js'
+import { hasCardNumber, hasLongNumber, luhnValid, maskCardNumbers, maskCards } from '../src/luhn.js'
 import { navKind } from '../src/navigation.js'
 import { pageAllowed, urlMatches } from '../src/patterns.js'
 import { joinSelectors, starText, stars } from '../src/privacy.js'
@@ -88,6 +88,23 @@ test('luhn: card numbers are found and masked, other digit runs are left alone',
   for (const [text, want] of cases) assert.equal(hasCardNumber(text), want, text)
   assert.equal(maskCardNumbers('pay 4111 1111 1111 1111 now'), 'pay **** **** **** **** now')
   assert.equal(maskCardNumbers('id 4111111111111113'), 'id 4111111111111113')
+})
+
+test('luhn: a value holding more than six digits in a run is a card number being typed, or may be', () => {
+  const cases = [
+    ['4111 111', true], // a card number's first seven digits, as typed
+    ['my card 5500 0055 5', true],
+    ['4111111', true],
+    ['phone 030 1234567', true],
+    ['4111 11', false], // six: the issuer's prefix
+    ['order 123456', false],
+    ['2026-12-03', false], // a date
+    ['12/03/2026 10:30', false],
+    ['1 2 3 4 5 6 7 8', false], // single digits do not join
+    ['total 1,234,567.89', false], // commas split a run
+    ['', false],
+  ]
+  for (const [text, want] of cases) assert.equal(hasLongNumber(text), want, text)
 })
 
 test('luhn: a card number split across adjacent texts is masked in each', () => {
