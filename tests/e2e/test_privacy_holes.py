@@ -123,11 +123,14 @@ def test_editors_follow_the_mask_and_ignore_classes_when_inputs_are_not_masked(l
         page.keyboard.press("Enter")
         page.keyboard.type("MaskedLine-6363", delay=5)
         type_into(page, "#ignored-editor", "IgnoredEditor-6464")
+        type_into(page, "#shown-editor", "card 4111 1111 1111 1111")
 
     sent, stored = record(live_server, customer, context, site, EDITOR_PAGE, act)
     assert b"EditorShownOK-6161" in stored and b"Draft kept private" in stored
     for secret in (b"MaskedEditor", b"MaskedLine", b"IgnoredEditor"):
         assert secret not in sent and secret not in stored, secret
+    # Typed keystroke by keystroke, a card number shows no more than its first six digits, as in an input.
+    assert b"4111 111" not in sent and b"4111 111" not in stored
 
 
 ATTRIBUTE_SECRETS = ["DataSecret-7171", "ContentSecret-7272", "SummarySecret-7373", "DownloadSecret-7474", "AltSecret-7575",

@@ -152,6 +152,15 @@ export function createPrivacy(cfg, doc, getMirror) {
     return x && y && x.compareDocumentPosition(y) & 2 ? 1 : -1
   }
 
+  // Text typed into a rich-text editor arrives keystroke by keystroke, as an
+  // input's value does: a run of more than six digits there is masked (see
+  // maskInput).
+  const inEditor = (id) => {
+    const n = getMirror().getNode(id)
+    const el = n && (n.nodeType === 1 ? n : n.parentElement)
+    return !!(el && el.isContentEditable)
+  }
+
   // Mutates an rrweb event in place before it is serialised.
   function scrub(e) {
     const d = e.data
@@ -173,6 +182,7 @@ export function createPrivacy(cfg, doc, getMirror) {
       // Order matters only where a text can read on into another.
       if (texts.some(([o, k]) => joins(o[k])) && /(\d\D*){13}/.test(texts.map(([o, k]) => o[k]).join(''))) texts.sort(before)
     }
+    for (const [o, k] of texts) if (hasLongNumber(o[k]) && inEditor(o.id)) o[k] = starText(o[k])
     cardScrub(texts)
   }
 
