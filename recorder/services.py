@@ -91,6 +91,7 @@ def chunks_process(*, chunk_ids: list[int]) -> int:
             except SessionTaken:  # the transaction (or savepoint) is undone: merge into the other worker's row
                 if attempt == 2:
                     raise
+                log.info("a new session of chunks %s was created by another worker meanwhile: committing again", ids[:5])
         # Committed ids only (a task run eagerly may be inside a transaction that still rolls back), and
         # only Postgres's: SQLite hands out a deleted row's id again.
         if connection.vendor == "postgresql" and not connection.in_atomic_block:
