@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from django.conf import settings
-from django.db import connection, connections
+from django.db import connection
 from django.utils import timezone
 
 from privacy.ip import ip_excluded, ip_truncate
@@ -200,9 +200,11 @@ class Publisher:
             time.sleep(self.DELAY_SECONDS)  # let the ids of concurrent requests join this message
             self.wake.clear()
             self.flush()
-            connections.close_all()  # in case a task ran here in-process: no connection is left open
 
     def flush(self) -> None:
+        """Send the ids collected so far to the broker (never run them here, even where tasks run eagerly:
+        an eager task on this thread would flip Celery's process-wide "may not wait for a result" flag under
+        another thread's feet, and a thread here has no business with the database)."""
         from .tasks import chunks_process
 
         with self.lock:
@@ -210,7 +212,7 @@ class Publisher:
         for start in range(0, len(ids), self.BATCH):
             part = ids[start:start + self.BATCH]
             try:
-                chunks_process.apply_async(args=[part], retry=False)
+                chunks_process.app.send_task(chunks_process.name, args=[part], retry=False)
             except Exception as error:  # noqa: BLE001 - the broker is down; the sweeper will queue them
                 log.warning("broker unavailable, %d chunks wait for the sweeper: %s", len(part), error)
 

@@ -226,3 +226,20 @@ def test_a_new_session_another_worker_creates_meanwhile_is_merged_into_not_lost(
     assert (session.chunk_count, session.event_count) == (2, 7 + 3)
     assert session.stored_bytes == 100 + Chunk.objects.get(pk=chunk.pk).stored_bytes
     assert Chunk.objects.get(pk=chunk.pk).status == Chunk.STORED
+
+
+@pytest.mark.filterwarnings("ignore::celery.exceptions.AlwaysEagerIgnored")  # what this test wants
+def test_the_publisher_only_publishes_even_where_tasks_run_eagerly(client, site, settings):
+    """The publisher hands ids to the broker from its own thread. Running the task there instead (as
+    Celery's apply_async does when tasks run eagerly, which a test or a setting may switch on after the ids
+    were collected) set Celery's process-wide "do not wait for results" flag under the other threads' feet:
+    tests elsewhere in the process failed to wait for their tasks' results."""
+    from recorder.ingest import Publisher
+
+    chunk, _ = accept(client, site)
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    publisher = Publisher()
+    publisher.ids = [chunk.pk]
+    publisher.flush()
+    chunk.refresh_from_db()
+    assert chunk.status == Chunk.PENDING  # published, not stored on the publisher's thread
