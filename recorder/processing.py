@@ -432,12 +432,11 @@ def events_restore(events: list[dict], strings: StringWork | None = None) -> lis
     steps are applied to the texts as they arrived.
     """
     texts = TextsShown()
-    wanted = strings.wants if strings is not None else None
+    wanted, mend = (strings.wants, strings.mend) if strings is not None else (None, None)
     for event in events:
         found = node_ids_restore(event, wanted)
         made = texts.restore(event)
         if strings is not None:
-            mend = strings.mend
             for container, key in found:
                 container[key] = mend(container[key])
             for container, key in made:

@@ -1,4 +1,4 @@
-import { hasCardNumber, hasLongNumber, joins, maskCards } from './luhn.js'
+import { hasLongNumber, joins, maskCards } from './luhn.js'
 
 // Privacy rules, applied in the browser so that nothing they forbid is sent.
 // Ignore: rrweb blocks the element (the replay shows an empty box of its size).
@@ -95,9 +95,9 @@ export function createPrivacy(cfg, doc, getMirror) {
         !!el.closest(maskSel) ||
         (cfg.maskAllInputs && !el.closest(unmaskSel)) ||
         // Typed values are recorded keystroke by keystroke: a card number typed into any field would
-        // show its first fifteen digits before the sixteenth made it pass the Luhn check.
-        hasLongNumber(text) ||
-        hasCardNumber(text)
+        // show its first fifteen digits before the sixteenth made it pass the Luhn check. A whole card
+        // number is such a run too (13-19 digits), so this also covers what hasCardNumber finds.
+        hasLongNumber(text)
       return masked ? stars(text) : text
     } catch (e) {
       return stars(text) // when in doubt, mask
