@@ -2,7 +2,11 @@
 // (bench/fidelity.py, tests/e2e/test_fidelity.py): the body's structure (tags,
 // ids, classes, inline styles, hidden, element scroll offsets, input values'
 // lengths, since the replay masks inputs with one * per character), its text,
-// and the document's scroll position.
+// and the document's scroll position. Open shadow roots and same-origin
+// iframes are walked as part of the element that holds them; an element
+// marked `data-probe` adds its computed colour (styles from CSSOM rules and
+// adopted sheets, which the markup does not show); <details> and <dialog>
+// say whether they are open.
 window.__hsState = function (doc) {
   var out = [], SKIP = { SCRIPT: 1, STYLE: 1, NOSCRIPT: 1, TEMPLATE: 1, LINK: 1, META: 1 };
   var FIELD = { INPUT: 1, TEXTAREA: 1, SELECT: 1 };
@@ -20,7 +24,15 @@ window.__hsState = function (doc) {
         if (c.hidden) line += ' hidden';
         if (FIELD[c.tagName]) line += ' value#' + String(c.value).length + (c.checked ? ' checked' : '');
         if (c.scrollTop || c.scrollLeft) line += ' scroll=' + Math.round(c.scrollTop) + ',' + Math.round(c.scrollLeft);
+        if (c.open && (c.tagName === 'DETAILS' || c.tagName === 'DIALOG')) line += ' open';
+        if (c.hasAttribute('data-probe')) line += ' color=' + c.ownerDocument.defaultView.getComputedStyle(c).color;
         out.push(line);
+        if (c.shadowRoot) walk(c.shadowRoot, depth + 1);
+        if (c.tagName === 'IFRAME') {
+          var sub = null;
+          try { sub = c.contentDocument; } catch (e) {}
+          if (sub && sub.body) walk(sub.body, depth + 1);
+        }
         walk(c, depth + 1);
       }
     }

@@ -303,12 +303,54 @@ def unkeyed(h, end: float):
             h.think(1, 3)
 
 
+# ---- widgets: custom elements, CSSOM themes, an iframe, a dialog ------------------------
+
+
+def widgets(h, end: float):
+    h.think(1, 2)
+    while _left(end) > 4:
+        r = h.rnd.random()
+        if r < 0.15:
+            h.click("#theme-toggle")
+            h.think(1, 2)
+        elif r < 0.3:
+            h.click("#more summary")
+            h.think(1, 2)
+        elif r < 0.42:
+            h.click("#open-dialog")
+            h.think(1, 2)
+            h.click("#ack")
+            h.think(0.5, 1)
+        elif r < 0.55:
+            h.click("search-box #q")
+            h.key("Backspace", 4)
+            h.type(h.rnd.choice(["web", "db-1", "cache", ""]) or " ", fast=True)
+            h.think(1, 2)
+        elif r < 0.67:
+            b = h.box("#frame")  # the Drain button inside the same-origin iframe
+            h.move(b["x"] + 30, b["y"] + 52)
+            h.page.mouse.down()
+            h.wait(80)
+            h.page.mouse.up()
+            h.think(1, 2)
+        elif r < 0.8:
+            h.move_to("#feed")
+            h.wheel(h.rnd.choice([200, -200, 400]))
+            h.think(1, 2)
+        elif r < 0.88:
+            h.click("#mute")
+            h.think(0.5, 1.5)
+        else:
+            h.jiggle(2)
+
+
 SCENARIOS = {
     "article": ("/article.html", article),
     "checkout": ("/checkout.html", checkout),
     "spa": ("/spa/dashboard", spa),
     "trading": ("/trading.html", trading),
     "unkeyed": ("/unkeyed.html", unkeyed),
+    "widgets": ("/widgets.html", widgets),
 }
 
 

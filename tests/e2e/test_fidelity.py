@@ -85,6 +85,37 @@ setInterval(() => {
 </script>"""
 
 
+# Widgets built as current front ends build them: a custom element whose open shadow root is styled by
+# an adopted sheet and ticks 4 times a second, a masked component, a theme inserted as a CSSOM rule,
+# and a same-origin iframe that changes.
+WIDGETS = """<h1>Ops</h1><live-clock></live-clock> <span id="probe" data-probe>theme</span>
+<div class="hindsight-mask"><live-clock id="masked"></live-clock></div>
+<style id="theme"></style>
+<iframe id="frame" srcdoc="<p>Depth <b id=d>0</b></p>"></iframe>
+<script>
+const sheet = new CSSStyleSheet();
+sheet.replaceSync('b { color: rgb(11, 61, 92) }');
+customElements.define('live-clock', class extends HTMLElement {
+  connectedCallback() {
+    const root = this.attachShadow({ mode: 'open' });
+    root.adoptedStyleSheets = [sheet];
+    root.innerHTML = 'Ticks <b data-probe>0</b>';
+    let n = 0;
+    setInterval(() => { root.querySelector('b').textContent = String(++n); }, 250);
+  }
+});
+let k = 0;
+setInterval(() => {
+  k++;
+  const rules = document.getElementById('theme').sheet;
+  if (rules.cssRules.length) rules.deleteRule(0);
+  rules.insertRule('#probe { color: ' + (k % 2 ? 'rgb(255, 200, 0)' : 'rgb(0, 0, 200)') + ' }', 0);
+  const d = document.getElementById('frame').contentDocument;
+  if (d && d.getElementById('d')) d.getElementById('d').textContent = String(k * 3);
+}, 600);
+</script>"""
+
+
 def record(live_server, customer, page, body: str, *, act=None, seconds: float = 4) -> tuple:
     """Records a visit with the real snippet; returns (site, live samples, the page's own log)."""
     site = make_site(customer)
@@ -184,6 +215,22 @@ def test_an_unkeyed_list_recreated_on_every_render_replays_as_the_visitor_saw_it
     events = stored_events(site)
     assert "Secret-47" not in str(events)
     assert "boarding" in str(events)
+
+
+def test_shadow_roots_adopted_sheets_cssom_rules_and_an_iframe_replay_as_the_visitor_saw_them(
+    live_server, celery_worker, customer, page, viewer
+):
+    site, samples, _ = record(live_server, customer, page, WIDGETS, seconds=4)
+    start = open_replay(viewer, live_server, site, samples[-1]["t"])
+    samples = [s for s in samples if s["t"] > start + 20]
+    assert len(samples) >= 6
+    dom = samples[-1]["s"]["dom"]  # the state walks into the shadow roots and the frame
+    assert "color=rgb(11, 61, 92)" in dom and "<p" in dom.split("<iframe#frame", 1)[1]
+    masked = re.compile(r'(<live-clock#masked\n2")Ticks(\n2<b [^\n]*\n3")(\d+)')
+    for s in samples:  # the masked component: the replay shows one * per character
+        s["s"]["dom"] = masked.sub(lambda m: m.group(1) + "*****" + m.group(2) + "*" * len(m.group(3)), s["s"]["dom"])
+    wrong = [i for i, s in enumerate(samples) if player_at(viewer, s["t"]) != s["s"]]
+    assert not wrong, f"{len(wrong)} of {len(samples)} samples differ: {wrong}"
 
 
 def test_numbers_changing_in_place_replay_exactly_and_masks_hold(live_server, celery_worker, customer, page, viewer):

@@ -50,13 +50,24 @@ export function createPrivacy(cfg, doc, getMirror) {
   const ignoreSel = joinSelectors(IGNORE, cfg.ignoreSelectors, isValid)
   const maskSel = joinSelectors(MASK, cfg.maskSelectors, isValid)
   const textMaskSel = cfg.maskAllText ? '*' : maskSel
+  // closest() across shadow roots and same-origin iframes: what a component
+  // renders in its shadow root, or a frame shows, is part of the element that
+  // holds it.
+  const up = (n) => {
+    const r = n.getRootNode()
+    return r.host || (r !== doc && r.defaultView && r.defaultView.frameElement)
+  }
+  const closestDeep = (el, sel) => {
+    for (; el; el = up(el)) if (el.closest(sel)) return true
+    return false
+  }
   const unmaskSel = joinSelectors(UNMASK, cfg.unmaskSelectors, isValid)
   // rrweb asks maskTextFn about text in these; an editor is let through only
   // when unmasked and not inside a masked area.
   const rrwebTextSel = cfg.maskAllInputs ? textMaskSel + ',' + EDITABLE : textMaskSel
   function maskText(text, el) {
     try {
-      if (el && !el.closest(textMaskSel) && el.closest(unmaskSel)) return text
+      if (el && !closestDeep(el, textMaskSel) && closestDeep(el, unmaskSel)) return text
     } catch (e) {}
     return starText(text)
   }
@@ -92,8 +103,8 @@ export function createPrivacy(cfg, doc, getMirror) {
     try {
       const masked =
         isSecret(el) ||
-        !!el.closest(maskSel) ||
-        (cfg.maskAllInputs && !el.closest(unmaskSel)) ||
+        closestDeep(el, maskSel) ||
+        (cfg.maskAllInputs && !closestDeep(el, unmaskSel)) ||
         // Typed values are recorded keystroke by keystroke: a card number typed into any field would
         // show its first fifteen digits before the sixteenth made it pass the Luhn check. A whole card
         // number is such a run too (13-19 digits), so this also covers what hasCardNumber finds.
@@ -109,7 +120,7 @@ export function createPrivacy(cfg, doc, getMirror) {
   const nodeMasked = (id) => {
     const el = getMirror().getNode(id)
     try {
-      return !el || !el.closest || !!el.closest(textMaskSel)
+      return !el || !el.closest || closestDeep(el, textMaskSel)
     } catch (e) {
       return true
     }
@@ -137,14 +148,25 @@ export function createPrivacy(cfg, doc, getMirror) {
     const masked = maskCards(parts)
     if (masked !== parts) slots.forEach(([o, k], i) => masked[i] !== parts[i] && (o[k] = masked[i]))
   }
-  function walk(n, masked, texts) {
+  // rrweb asks closest() whether a changed or added text is in a masked area,
+  // and closest() stops at a shadow root or a frame's document (rrweb never
+  // asks about a text directly in a shadow root): such text is masked here.
+  // Asked only once the page has shown a shadow root or a frame.
+  let nested = false
+  const missedMask = (node) => {
+    const el = node.nodeType === 1 ? node : node.parentElement
+    return !(el && el.closest(textMaskSel)) && closestDeep(up(node), textMaskSel)
+  }
+  function walk(n, masked, texts, star) {
+    if (n.isShadowHost || n.isShadow || n.rootId) nested = true
     if (n.type === 2) {
       masked = masked || nodeMatches(n.id)
       if (masked) maskAttrs(n.attributes, n.tagName, n.attributes.type, n.isSVG)
     } else if (n.type === 3 && n.textContent && !n.isStyle) {
+      if (star) n.textContent = starText(n.textContent)
       texts.push([n, 'textContent'])
     }
-    if (n.childNodes) for (const c of n.childNodes) walk(c, masked, texts)
+    if (n.childNodes) for (const c of n.childNodes) walk(c, masked, texts, star)
   }
   const before = (a, b) => {
     const x = getMirror().getNode(a[2])
@@ -167,7 +189,15 @@ export function createPrivacy(cfg, doc, getMirror) {
     const texts = []
     if (e.type === 2) walk(d.node, false, texts)
     else if (e.type === 3 && d.source === 0) {
-      for (const a of d.adds) walk(a.node, nodeMasked(a.parentId), texts)
+      for (const a of d.adds) {
+        const node = nested && getMirror().getNode(a.node.id)
+        walk(a.node, nodeMasked(a.parentId), texts, node && missedMask(node))
+      }
+      if (nested)
+        for (const t of d.texts) {
+          const node = getMirror().getNode(t.id)
+          if (node && t.value && missedMask(node)) t.value = starText(t.value)
+        }
       for (const a of d.attributes) {
         const el = getMirror().getNode(a.id) || {}
         const svg = el instanceof SVGElement
