@@ -269,3 +269,24 @@ def test_batches_are_gzipped_in_a_worker_or_on_the_main_thread_where_the_page_re
     received = sum(Chunk.objects.filter(site=site).values_list("received_bytes", flat=True))
     assert workers == (0 if csp else 1)
     assert received < as_json / 5, (received, as_json)
+
+
+def test_a_page_whose_snapshot_is_megabytes_records_and_replays(live_server, celery_worker, customer, page):
+    """A heavy page (a megabyte of inlined CSS, thousands of elements): its snapshot, over 2 MB of JSON,
+    is recorded and stored whole, not given up on."""
+    site = make_site(customer)
+    rule = ".c%d { color: rgb(1, 2, 3); margin: 1px 2px 3px 4px; padding: 0 1px; border: 1px solid #abcdef; }\n"
+    css = "".join(rule % i for i in range(11000))
+    rows = "".join(f'<div class="row c{i}"><span>Item {i}</span> <a href="/p/{i}">details {i}</a></div>' for i in range(3000))
+    customer.pages = {"/": html(site_snippet(site, live_server.url) + f"<style>{css}</style>", "<h1>Catalogue</h1>" + rows)}
+    page.goto(customer.url("/"))
+    recorder_started(page)
+    page.click("h1")
+    flush_now(page)
+    page.wait_for_timeout(500)
+    page.close()
+    events = stored_events(site, until=lambda events: any(e["type"] == 2 for e in events))
+    snapshot = json.dumps(next(e for e in events if e["type"] == 2))
+    assert len(snapshot) > 2_000_000
+    assert "Item 2999" in snapshot and ".c10999" in snapshot
+    assert any(e["type"] == 3 and e["data"]["source"] == 2 for e in events)  # recording went on after it: the click

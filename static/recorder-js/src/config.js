@@ -25,7 +25,7 @@ export const DEFAULTS = {
   // Tuning knobs, not part of the loader config (tests shorten them).
   flushMs: 10000, // upload interval (the page hiding or closing sends at once)
   batchBytes: 200000, // JSON per batch; gzipped, it still fits the 64 KB a closing page may send
-  capBytes: 2e6, // buffered + unsent data kept in memory
+  capBytes: 8e6, // buffered + unsent data kept in memory (the largest event: half of it)
   persistBytes: 1e6, // unsent data kept in localStorage across page loads
   checkoutMs: 300000, // a new full snapshot so the player can seek
 }
