@@ -50,6 +50,10 @@ export const options = {
   minify: true,
   target: 'es2019',
   legalComments: 'none',
+  // rrweb's warnings to developers (a node it could not record, say) would go
+  // to the visitor's console, and our console capture would report them as
+  // the site's: they are left out. Its console.error calls stay.
+  pure: ['console.warn', 'console.log'],
   banner: { js: '/*! Hindsight recorder. Includes rrweb (MIT, github.com/rrweb-io/rrweb). */' },
   plugins: [slimRrweb],
   logLevel: 'warning',

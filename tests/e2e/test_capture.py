@@ -290,3 +290,24 @@ def test_a_page_whose_snapshot_is_megabytes_records_and_replays(live_server, cel
     assert len(snapshot) > 2_000_000
     assert "Item 2999" in snapshot and ".c10999" in snapshot
     assert any(e["type"] == 3 and e["data"]["source"] == 2 for e in events)  # recording went on after it: the click
+
+
+# Prototype.js 1.6 (old stores still ship it) gives arrays a toJSON that returns a JSON string.
+PROTOTYPE_JS = """<script>
+Array.prototype.toJSON = function () { return '[' + this.map(function (x) { return JSON.stringify(x); }).join(', ') + ']'; };
+</script>"""
+
+
+def test_a_page_that_gives_arrays_a_tojson_is_recorded(live_server, celery_worker, customer, page):
+    site = make_site(customer)
+    body = ("<h1>Old store</h1><ul><li>a</li></ul>"
+            "<button onclick=\"document.querySelector('ul').innerHTML += '<li>Added-99</li>'\">Add</button>")
+    customer.pages = {"/": html(PROTOTYPE_JS + site_snippet(site, live_server.url), body)}
+    page.goto(customer.url("/"))
+    recorder_started(page)
+    page.click("button")
+    page.wait_for_timeout(300)
+    assert page.evaluate("JSON.stringify([1])") == '"[1]"'  # the page's toJSON is still there
+    page.close()
+    events = stored_events(site, until=lambda events: "Added-99" in json.dumps(events))
+    assert any(e["type"] == 2 for e in events)

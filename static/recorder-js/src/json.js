@@ -3,13 +3,24 @@
 // a page's DOM can be that deep), the same text built with a stack. Each
 // attempt gets a fresh replacer from makeReplacer, since a replacer may keep
 // state (encode.js writes ids as differences).
+//
+// A page may give every array a toJSON (Prototype.js, still shipped by old
+// stores, makes an array a JSON string): JSON.stringify would call it, and the
+// batch would say `"adds":"[...]"`. While we write, it is set aside.
 export function stringify(value, makeReplacer) {
+  const A = Array.prototype
+  const d = Object.getOwnPropertyDescriptor(A, 'toJSON')
   try {
-    return JSON.stringify(value, makeReplacer && makeReplacer())
-  } catch (e) {
-    if (!(e instanceof RangeError)) throw e
+    if (d) delete A.toJSON
+    try {
+      return JSON.stringify(value, makeReplacer && makeReplacer())
+    } catch (e) {
+      if (!(e instanceof RangeError)) throw e
+    }
+    return deep(value, makeReplacer ? makeReplacer() : (k, v) => v)
+  } finally {
+    if (d) Object.defineProperty(A, 'toJSON', d)
   }
-  return deep(value, makeReplacer ? makeReplacer() : (k, v) => v)
 }
 
 const skipped = (v) => v === undefined || typeof v === 'function' || typeof v === 'symbol'

@@ -1,3 +1,5 @@
+import { stringify } from './json.js'
+
 // localStorage as JSON, never throwing. Every key we use starts with `hs_`.
 // Returns null when storage is unavailable (blocked site data, sandboxed
 // frame): without it we cannot see an opt-out, so the recorder stays off.
@@ -22,7 +24,7 @@ export function createStore(win) {
     },
     set(k, v) {
       try {
-        ls.setItem(PREFIX + k, JSON.stringify(v))
+        ls.setItem(PREFIX + k, stringify(v))
         return true
       } catch (e) {
         return false

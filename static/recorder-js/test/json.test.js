@@ -55,3 +55,18 @@ test('a snapshot thousands of levels deep is encoded, ids as differences, and re
   // 20001 - 1 (the root's), each parent's the step back down from it.
   assert.ok(text.includes('"textContent":"bottom 😀","id":20000}],"id":-1}'), 'ids are written as differences')
 })
+
+test("a page's toJSON on arrays (Prototype.js) neither changes what is written nor is lost", () => {
+  const own = function () {
+    return '[' + this.join(', ') + ']'
+  }
+  Object.defineProperty(Array.prototype, 'toJSON', { value: own, configurable: true, writable: true })
+  try {
+    assert.equal(stringify({ adds: [1, 2], node: { id: 3 } }), '{"adds":[1,2],"node":{"id":3}}')
+    assert.equal(stringify([[1]], () => (k, v) => v), '[[1]]')
+    assert.equal(Array.prototype.toJSON, own) // the page's own, given back as it was
+    assert.equal(Object.getOwnPropertyDescriptor(Array.prototype, 'toJSON').enumerable, false)
+  } finally {
+    delete Array.prototype.toJSON
+  }
+})
