@@ -114,12 +114,16 @@ def test_with_all_text_masked_text_placed_right_in_a_shadow_root_is_masked_when_
 FRAME_PAGE = """<!doctype html><html><head><title>Frames</title>{snippet}</head><body>
 <h1>Frames</h1>
 <div class="hindsight-mask"><iframe id="masked" srcdoc="<p id=t>FrameSecret-7171</p><input id=f>"></iframe></div>
+<div class="hindsight-mask" id="later-box"></div><div id="later-shown"></div>
 <iframe id="shown" srcdoc="<p id=t>FrameShownOK-7272</p>"></iframe>
 <button id="later">Later</button>
 <script>
 document.getElementById('later').onclick = () => {
   document.getElementById('masked').contentDocument.getElementById('t').textContent = 'FrameLater-7373';
   document.getElementById('shown').contentDocument.getElementById('t').textContent = 'FrameLaterOK-7474';
+  // A frame that arrives after the first snapshot.
+  document.getElementById('later-box').innerHTML = '<iframe srcdoc="<p>LateFrame-7676</p>"></iframe>';
+  document.getElementById('later-shown').innerHTML = '<iframe srcdoc="<p>LateShownOK-7777</p>"></iframe>';
 };
 </script>
 </body></html>"""
@@ -133,10 +137,11 @@ def test_a_same_origin_iframe_inside_a_masked_area_is_masked_too(live_server, ce
         page.click("#later")
         page.frame_locator("#masked").locator("#f").click()
         page.keyboard.type("FrameField-7575", delay=5)
+        page.wait_for_timeout(300)
 
     sent, stored = record(live_server, customer, context, site, FRAME_PAGE, act)
-    for shown in (b"FrameShownOK-7272", b"FrameLaterOK-7474"):
+    for shown in (b"FrameShownOK-7272", b"FrameLaterOK-7474", b"LateShownOK-7777"):
         assert shown in stored, shown
-    for secret in (b"FrameSecret", b"FrameLater-", b"FrameField"):
+    for secret in (b"FrameSecret", b"FrameLater-", b"FrameField", b"LateFrame"):
         assert secret not in sent, f"{secret} left the browser"
         assert secret not in stored, f"{secret} was stored"
