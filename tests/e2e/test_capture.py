@@ -311,3 +311,29 @@ def test_a_page_that_gives_arrays_a_tojson_is_recorded(live_server, celery_worke
     page.close()
     events = stored_events(site, until=lambda events: "Added-99" in json.dumps(events))
     assert any(e["type"] == 2 for e in events)
+
+
+def test_a_same_origin_frame_whose_page_carries_the_snippet_too_is_recorded_as_part_of_that_page(
+    live_server, celery_worker, customer, page
+):
+    """Site-wide templates put the snippet in pages shown in frames too. The parent's recorder records
+    a same-origin frame; the frame's own recorder would put a second page, snapshot and all, into the
+    same session, and the replay would show the frame's page full size. The frame's commands count."""
+    site = make_site(customer)
+    snippet = site_snippet(site, live_server.url)
+    customer.pages = {
+        "/": html(snippet, "<h1>Parent</h1><iframe src='/frame' width=400 height=200></iframe>"),
+        "/frame": html(snippet + "<script>__insp.push(['identify', 'framed-user'])</script>",
+                       "<h2>Child</h2><button onclick=\"this.textContent='clicked'\">b</button>"),
+    }
+    page.goto(customer.url("/"))
+    recorder_started(page)
+    page.wait_for_timeout(1000)
+    page.frame_locator("iframe").locator("button").click()
+    page.wait_for_timeout(11000)  # the frame's recorder would have sent its first batch by now (flushMs)
+    page.close()
+    events = stored_events(site, until=lambda events: "clicked" in json.dumps(events) and custom(events, "hs.identify"))
+    assert sum(1 for e in events if e["type"] == 2) == 1
+    assert [p["url"] for p in custom(events, "hs.page")] == [customer.url("/")]
+    assert custom(events, "hs.identify") == [{"id": "framed-user"}]
+    assert Session.objects.filter(site=site).count() == 1

@@ -5,9 +5,21 @@ import { createRecorder } from './recorder.js'
 
 /* global __hsc */
 try {
-  // A second copy of the script on the page does nothing.
   const h = window.__hindsight
-  if (!(h && h.version)) {
+  const parent = window.parent
+  let framed
+  try {
+    // A same-origin frame of a page that carries the snippet is recorded by
+    // that page (rrweb records same-origin frames): recorded again here, a
+    // second page would go into the same session. Its commands go up.
+    framed = parent !== window && parent.__insp
+  } catch (e) {}
+  if (framed) {
+    const queued = window.__insp || []
+    window.__insp = { push: (c) => parent.__insp.push(c) }
+    queued.forEach(window.__insp.push)
+  } else if (!(h && h.version)) {
+    // (A second copy of the script on the page does nothing.)
     window.__hindsight = { version: '1.0.0' }
     createRecorder(typeof __hsc === 'object' ? __hsc : null, window).start()
   }

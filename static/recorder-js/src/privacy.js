@@ -154,7 +154,7 @@ export function createPrivacy(cfg, doc, getMirror) {
   // Asked only once the page has shown a shadow root or a frame.
   let nested = false
   const missedMask = (node) => {
-    const el = node.nodeType === 1 ? node : node.parentElement
+    const el = node.parentElement
     return !(el && el.closest(textMaskSel)) && closestDeep(up(node), textMaskSel)
   }
   function walk(n, masked, texts, star) {
