@@ -23,6 +23,11 @@ const cuts = [
   // goes; same-origin iframes keep theirs.
   [/^class CrossOriginIframeMirror \{[\s\S]*?^}\nclass IframeManager \{$/m, 'class CrossOriginIframeMirror {\n  reset() {}\n}\nclass IframeManager {'],
   [/^ {2}handleMessage\(message\) \{[\s\S]*?^}\nclass ShadowDomManager \{$/m, '  handleMessage() {}\n}\nclass ShadowDomManager {'],
+  // rrdom's virtual node class, which the recorder only tests real DOM nodes against.
+  [/^class BaseRRNode \{[\s\S]*?^}\n/m, ''],
+  [/^ {2}if \(n instanceof BaseRRNode && "shadowRoot" in n\) \{\n {4}return Boolean\(n\.shadowRoot\);\n {2}}\n/m, ''],
+  // We pass no hooks: the wrapper it puts around every observer callback goes.
+  [/^function mergeHooks\(o, hooks\) \{[\s\S]*?^}\n/m, 'function mergeHooks() {\n}\n'],
   // Images are never inlined as data URLs (inlineImages stays off).
   [/^ {2}if \(tagName === "img" && inlineImages\) \{[\s\S]*?^ {2}}\n {2}if \(\["audio", "video"\]/m, '  if (["audio", "video"]'],
 ]
