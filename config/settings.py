@@ -228,8 +228,11 @@ COMPACT_LIVE_MINUTES = env_int("COMPACT_LIVE_MINUTES", 10)
 SITE_RULES_SECONDS = env_int("SITE_RULES_SECONDS", 5)
 
 # Ingest limits.
-INGEST_MAX_BODY_BYTES = env_int("INGEST_MAX_BODY_BYTES", 1024 * 1024)
+# The recorder sends an event of up to 4 MB of JSON (a heavy page's snapshot), which may not compress.
+INGEST_MAX_BODY_BYTES = env_int("INGEST_MAX_BODY_BYTES", 4 * 1024 * 1024)
 INGEST_MAX_INFLATED_BYTES = env_int("INGEST_MAX_INFLATED_BYTES", 8 * 1024 * 1024)
+# Django refuses a larger request body before any view reads it (its default is 2.5 MB).
+DATA_UPLOAD_MAX_MEMORY_SIZE = INGEST_MAX_BODY_BYTES
 INGEST_MAX_EVENTS = env_int("INGEST_MAX_EVENTS", 5000)
 # Batches per minute one session may post before getting 429.
 INGEST_RATE_PER_MINUTE = env_int("INGEST_RATE_PER_MINUTE", 120)

@@ -1,6 +1,8 @@
 """POST /api/v1/ingest on Postgres: what is accepted, what is refused, and that refusals change nothing."""
+import base64
 import gzip
 import json
+import os
 import uuid
 
 import pytest
@@ -98,6 +100,17 @@ def test_oversize_body_is_a_413(client, site):
     assert response.status_code == 413
     assert response.json()["error"] == "too_large"
     assert nothing_stored()
+
+
+def test_a_heavy_page_s_snapshot_that_barely_compresses_is_accepted(client, site):
+    """The recorder sends an event of up to 4 MB of JSON; base64 images in a page's CSS do not compress,
+    so its gzip can be over Django's own 2.5 MB limit on a request body."""
+    batch = make_batch(site.pk)
+    batch["events"][0]["data"]["css"] = base64.b64encode(os.urandom(2_900_000)).decode()  # 3.9 MB of JSON
+    body = gzip.compress(json.dumps(batch).encode())
+    assert len(body) > 2_621_440
+    assert post_batch(client, body).status_code == 202
+    assert Chunk.objects.count() == 1
 
 
 def test_gzip_bomb_is_a_413(client, site):

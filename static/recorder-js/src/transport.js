@@ -77,6 +77,9 @@ export function createTransport(o) {
     openN++
     if (looseBytes >= PIECE_BYTES) seal()
     cap()
+    // A full batch goes at once, not at the next tick: a heavy page's
+    // snapshot is over what a closing page may send.
+    if (bufBytes > cfg.batchBytes) flush(), pump()
   }
 
   // The buffered events become a piece of the open batch, gzipped meanwhile.

@@ -74,3 +74,27 @@ test('a closing page sends its open batch nearly as small as gzip of the whole',
   const whole = gzipSync(JSON.stringify(body)).length
   assert.ok(sent.length < 2 * whole, `${sent.length} bytes sent, ${whole} for gzip of the whole`)
 })
+
+test('a batch that an event fills goes at once, without waiting for the next tick', async () => {
+  const bodies = []
+  let seq = 0
+  const t = createTransport({
+    win: { Blob },
+    cfg: { wid: 1, batchBytes: 300, capBytes: 1e6, persistBytes: 1e6, flushMs: 1e6, minSessionSec: 0, endpoint: '/i' },
+    store: { get: () => null, set: () => true, del: () => {} },
+    vid: 'v',
+    session: () => ({ sid: 's', start: 0 }),
+    reserve: () => ({ sid: 's', seq: seq++ }),
+    fetch: async (url, init) => (bodies.push(JSON.parse(init.body)), { status: 202, body: null }),
+    onGap: () => {},
+    onForbidden: () => {},
+    onBatch: () => {},
+  })
+  t.add('{"type":4,"timestamp":1,"data":{}}')
+  t.add(`{"type":2,"timestamp":2,"data":{"node":"${'x'.repeat(400)}"}}`) // a snapshot larger than a batch
+  t.add('{"type":5,"timestamp":3,"data":{}}')
+  for (let i = 0; i < 100 && bodies.length < 2; i++) await new Promise((r) => setTimeout(r, 5))
+  t.stop()
+  // The flush interval is 1e6 ms: only a full batch can have gone. The event before it went first, alone.
+  assert.deepEqual(bodies.map((b) => b.events.map((e) => e.type)), [[4], [2]])
+})
