@@ -78,15 +78,21 @@ def process_pending() -> int:
 
     pending = list(Chunk.objects.filter(status=Chunk.PENDING).order_by("pk").values_list("pk", flat=True))
     stored = sum(chunk_process.apply(args=[pk]).get() for pk in pending)
-    # Where a real worker runs too (the e2e suite's), it may hold some of them under its lease: the task
-    # here leaves those to it. Wait until it has stored them.
+    leased_wait(pending)
+    return stored
+
+
+def leased_wait(pks) -> None:
+    """Where a real worker runs too (the e2e suite's, fed by ingest's publisher), it may hold chunks under
+    its lease, which the task run in the test leaves to it: wait until it has stored them."""
     from django.utils import timezone
 
+    from recorder.models import Chunk
+
     deadline = time.monotonic() + 30
-    while (Chunk.objects.filter(pk__in=pending, status=Chunk.PENDING, lease_until__gt=timezone.now()).exists()
+    while (Chunk.objects.filter(pk__in=pks, status=Chunk.PENDING, lease_until__gt=timezone.now()).exists()
            and time.monotonic() < deadline):
         time.sleep(0.1)
-    return stored
 
 
 def stored_parts(site_id: int, sid: str | None = None) -> int:

@@ -17,7 +17,7 @@ from django.utils import timezone
 from recorder.models import Chunk, Session
 from recorder.tasks import chunk_process
 from sites.models import Membership
-from tests.conftest import make_batch, post_batch
+from tests.conftest import leased_wait, make_batch, post_batch
 from tests.factories import SessionFactory, SiteFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -67,6 +67,7 @@ def store_session(client, site, *, started: datetime, duration_s: float = 5, pat
     assert post_batch(client, batch, HTTP_USER_AGENT=AGENTS[agent]).status_code == 202
     chunk = Chunk.objects.get(session_id=batch["sid"], seq=0)
     chunk_process.apply(args=[chunk.pk])
+    leased_wait([chunk.pk])
     return Session.objects.get(pk=batch["sid"])
 
 
