@@ -61,6 +61,9 @@ export function createPrivacy(cfg, doc, getMirror) {
     for (; el; el = up(el)) if (el.closest(sel)) return true
     return false
   }
+  // Set once the page has shown a shadow root or a frame (scrub's walk sees
+  // it in the snapshot or a change before any change inside it).
+  let nested = false
   const unmaskSel = joinSelectors(UNMASK, cfg.unmaskSelectors, isValid)
   // rrweb asks maskTextFn about text in these; an editor is let through only
   // when unmasked and not inside a masked area.
@@ -120,7 +123,7 @@ export function createPrivacy(cfg, doc, getMirror) {
   const nodeMasked = (id) => {
     const el = getMirror().getNode(id)
     try {
-      return !el || !el.closest || closestDeep(el, textMaskSel)
+      return !el || !el.closest || (nested ? closestDeep(el, textMaskSel) : !!el.closest(textMaskSel))
     } catch (e) {
       return true
     }
@@ -152,7 +155,6 @@ export function createPrivacy(cfg, doc, getMirror) {
   // and closest() stops at a shadow root or a frame's document (rrweb never
   // asks about a text directly in a shadow root): such text is masked here.
   // Asked only once the page has shown a shadow root or a frame.
-  let nested = false
   const missedMask = (node) => {
     const el = node.parentElement
     return !(el && el.closest(textMaskSel)) && closestDeep(up(node), textMaskSel)

@@ -6,21 +6,27 @@ import { gunzipSync, gzipSync } from 'node:zlib'
 import { batchStart, eventJson } from '../src/encode.js'
 import { createTransport } from '../src/transport.js'
 
-test('the event that closes a batch is written again for the next one, its numbers whole', async () => {
-  const bodies = []
-  let seq = 0
-  const t = createTransport({
-    win: { Blob }, // no CompressionStream: bodies go as JSON
+// A transport of 300-byte batches that posts JSON (no CompressionStream) into `bodies`; the flush interval
+// is 1e6 ms, so only what the test does (or a full batch) sends anything. formed.n: batches formed so far.
+function posting(bodies, formed = { n: 0 }) {
+  return createTransport({
+    win: { Blob },
     cfg: { wid: 1, batchBytes: 300, capBytes: 1e6, persistBytes: 1e6, flushMs: 1e6, minSessionSec: 0, endpoint: '/i' },
     store: { get: () => null, set: () => true, del: () => {} },
     vid: 'v',
     session: () => ({ sid: 's', start: 0 }),
-    reserve: () => ({ sid: 's', seq: seq++ }),
+    reserve: () => ({ sid: 's', seq: formed.n++ }),
     fetch: async (url, init) => (bodies.push(JSON.parse(init.body)), { status: 202, body: null }),
     onGap: () => {},
     onForbidden: () => {},
     onBatch: batchStart,
   })
+}
+
+test('the event that closes a batch is written again for the next one, its numbers whole', async () => {
+  const bodies = []
+  const formed = { n: 0 }
+  const t = posting(bodies, formed)
   const price = (value) => ({ type: 3, timestamp: 1, data: { source: 0, texts: [{ id: 5, value }], attributes: [], removes: [], adds: [] } })
   for (let cents = 100; cents < 130; cents++) {
     const e = price(`${(cents / 100).toFixed(2)} EUR`)
@@ -28,7 +34,7 @@ test('the event that closes a batch is written again for the next one, its numbe
   }
   t.flush()
   t.claim() // sends the formed batches, one after another
-  for (let i = 0; i < 100 && bodies.length < seq; i++) await new Promise((r) => setTimeout(r, 5))
+  for (let i = 0; i < 100 && bodies.length < formed.n; i++) await new Promise((r) => setTimeout(r, 5))
   t.stop()
   assert.ok(bodies.length > 2, `${bodies.length} batches`)
   let cents = 100
@@ -77,19 +83,7 @@ test('a closing page sends its open batch nearly as small as gzip of the whole',
 
 test('a batch that an event fills goes at once, without waiting for the next tick', async () => {
   const bodies = []
-  let seq = 0
-  const t = createTransport({
-    win: { Blob },
-    cfg: { wid: 1, batchBytes: 300, capBytes: 1e6, persistBytes: 1e6, flushMs: 1e6, minSessionSec: 0, endpoint: '/i' },
-    store: { get: () => null, set: () => true, del: () => {} },
-    vid: 'v',
-    session: () => ({ sid: 's', start: 0 }),
-    reserve: () => ({ sid: 's', seq: seq++ }),
-    fetch: async (url, init) => (bodies.push(JSON.parse(init.body)), { status: 202, body: null }),
-    onGap: () => {},
-    onForbidden: () => {},
-    onBatch: () => {},
-  })
+  const t = posting(bodies)
   t.add('{"type":4,"timestamp":1,"data":{}}')
   t.add(`{"type":2,"timestamp":2,"data":{"node":"${'x'.repeat(400)}"}}`) // a snapshot larger than a batch
   t.add('{"type":5,"timestamp":3,"data":{}}')
