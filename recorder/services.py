@@ -85,7 +85,7 @@ def chunks_process(*, chunk_ids: list[int]) -> int:
         for attempt in range(3):
             try:
                 with transaction.atomic():
-                    _commit_unflushed()
+                    _claim_settings()
                     stored = _commit(prepared_groups, lease)
                 break
             except SessionTaken:  # the transaction (or savepoint) is undone: merge into the other worker's row
@@ -103,18 +103,29 @@ def chunks_process(*, chunk_ids: list[int]) -> int:
         raise
 
 
-def _commit_unflushed() -> None:
-    """Let this transaction's commit return before Postgres has flushed it to disk.
+def _claim_settings() -> None:
+    """Settings of a claim's transaction on Postgres, for this transaction only.
 
-    What it writes can be lost only by a crash of Postgres itself, within a
-    fraction of a second of the commit, and then the chunks are still
-    pending with their bodies (ingest's commit waited for the disk), so the
-    sweeper queues them again: a delay, never a loss. Not waiting saves a
-    disk flush per claim.
+    Its commit returns before Postgres has flushed it to disk: what it
+    writes can be lost only by a crash of Postgres itself, within a fraction
+    of a second of the commit, and then the chunks are still pending with
+    their bodies (ingest's commit waited for the disk), so the sweeper
+    queues them again: a delay, never a loss. Not waiting saves a disk flush
+    per claim.
+
+    Every statement is planned for its values. The foreign-key checks of the
+    rows a claim inserts (sessions, page views, heatmap facts: several per
+    chunk, run at the commit) are statements Postgres prepares once per
+    connection and then runs with a generic plan, and a worker keeps its
+    connection: a plan made while the sessions table was nearly empty (a new
+    install, a new database) stays a scan of the whole table as it grows, for
+    as long as the connection lives: a fifth to a third of the worker's time
+    when it drained a backlog into a new database (BENCHMARKS.md, "Ingest").
     """
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit = off")
+            cursor.execute("SELECT set_config('synchronous_commit', 'off', true), "
+                           "set_config('plan_cache_mode', 'force_custom_plan', true)")
 
 
 class _RecentIds:

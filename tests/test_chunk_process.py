@@ -1,6 +1,7 @@
 """The worker's task on Postgres: a pending chunk becomes stored events and a session, once."""
 import gzip
 import json
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -243,3 +244,31 @@ def test_the_publisher_only_publishes_even_where_tasks_run_eagerly(client, site,
     publisher.flush()
     chunk.refresh_from_db()
     assert chunk.status == Chunk.PENDING  # published, not stored on the publisher's thread
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_commit_checks_new_rows_with_plans_for_the_table_as_it_is_not_as_it_was(client, site, settings):
+    """A worker keeps its connection, and Postgres runs a foreign-key check with a plan it made once for
+    that connection: made while the sessions table was nearly empty, it stays a scan of the whole table
+    as the table grows. The checks at a claim's commit must look the session up by its key."""
+    from django.db import connection
+
+    settings.CHUNK_CLAIM_MAX = 1  # a claim, and a commit, per chunk
+    for _ in range(8):  # enough commits for Postgres to settle on a plan made for the tiny table
+        chunk, _ = accept(client, site)
+        assert chunk_process.apply(args=[chunk.pk]).get() == 1
+    # The table grows; its statistics are not updated yet.
+    Session.objects.bulk_create([Session(id=uuid.uuid4(), site=site, visitor_id="v") for _ in range(20_000)],
+                                batch_size=5000)
+    plans = []
+    connection.connection.add_notice_handler(lambda notice: plans.append(notice.message_primary or ""))
+    with connection.cursor() as cursor:
+        cursor.execute("LOAD 'auto_explain'")
+        for name, value in (("log_min_duration", "0"), ("log_nested_statements", "on"), ("log_level", "notice")):
+            cursor.execute(f"SET auto_explain.{name} = '{value}'")
+    chunk, _ = accept(client, site)
+    assert chunk_process.apply(args=[chunk.pk]).get() == 1
+    checks = [plan for plan in plans if 'FROM ONLY "public"."recorder_session"' in plan and "FOR KEY SHARE" in plan]
+    assert checks, plans
+    assert all("Index" in plan and "Seq Scan" not in plan for plan in checks), checks
