@@ -263,12 +263,15 @@ def test_the_commit_checks_new_rows_with_plans_for_the_table_as_it_is_not_as_it_
                                 batch_size=5000)
     plans = []
     connection.connection.add_notice_handler(lambda notice: plans.append(notice.message_primary or ""))
-    with connection.cursor() as cursor:
-        cursor.execute("LOAD 'auto_explain'")
-        for name, value in (("log_min_duration", "0"), ("log_nested_statements", "on"), ("log_level", "notice")):
-            cursor.execute(f"SET auto_explain.{name} = '{value}'")
-    chunk, _ = accept(client, site)
-    assert chunk_process.apply(args=[chunk.pk]).get() == 1
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("LOAD 'auto_explain'")
+            for name, value in (("log_min_duration", "0"), ("log_nested_statements", "on"), ("log_level", "notice")):
+                cursor.execute(f"SET auto_explain.{name} = '{value}'")
+        chunk, _ = accept(client, site)
+        assert chunk_process.apply(args=[chunk.pk]).get() == 1
+    finally:
+        connection.close()  # the handler and the session's auto_explain go with it, not into later tests
     checks = [plan for plan in plans if 'FROM ONLY "public"."recorder_session"' in plan and "FOR KEY SHARE" in plan]
     assert checks, plans
     assert all("Index" in plan and "Seq Scan" not in plan for plan in checks), checks
