@@ -60,6 +60,7 @@ MIDDLEWARE = [
     "ops.middleware.OpsEndpointsMiddleware",  # /healthz, /readyz, /metrics: before host checks and redirects
     "ops.middleware.RequestLogMiddleware",  # request id and one log line per request
     "django.middleware.security.SecurityMiddleware",
+    "config.middleware.IngestMiddleware",  # recorder batches skip what serves people in a browser
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -142,6 +142,22 @@ def test_get_is_a_405_json(client):
     assert response.json()["error"] == "method_not_allowed"
 
 
+def test_a_batch_sent_to_a_host_name_the_server_does_not_serve_is_a_400(client, site):
+    # Ingest skips the dashboard's middleware (config/middleware.py), not the Host check
+    response = post_batch(client, make_batch(site.pk), HTTP_HOST="hindsight.evil.example.net")
+    assert response.status_code == 400
+    assert nothing_stored()
+
+
+def test_the_answer_to_a_batch_has_the_request_id_and_security_headers_and_nothing_of_the_dashboard(client, site):
+    response = post_batch(client, make_batch(site.pk))
+    assert response.status_code == 202
+    assert response["X-Request-ID"] and response["X-Content-Type-Options"] == "nosniff"
+    # No session, CSRF or login cookie, no page policy or framing header: an answer to a script
+    assert not response.cookies
+    assert "Content-Security-Policy" not in response and "X-Frame-Options" not in response
+
+
 def test_preflight_from_an_allowed_origin_is_answered(client, site):
     response = client.options(
         f"/api/v1/ingest?wid={site.pk}", HTTP_ORIGIN=ORIGIN,
