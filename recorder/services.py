@@ -67,7 +67,10 @@ def chunks_process(*, chunk_ids: list[int]) -> int:
         )
     lease = dj_timezone.now() + timedelta(seconds=settings.CHUNK_LEASE_SECONDS)
     ids = _claim(sorted(session_ids), lease)
+    busy = _left_to_another(chunk_ids, ids)
     if not ids:
+        if busy:
+            raise SessionBusy(stored=0)
         return 0
     try:
         chunks = list(Chunk.objects.filter(pk__in=ids).order_by("session_id", "seq"))
@@ -97,10 +100,26 @@ def chunks_process(*, chunk_ids: list[int]) -> int:
         if connection.vendor == "postgresql" and not connection.in_atomic_block:
             _stored_lately.add(stored)
         _observe([item for _, prepared, _ in prepared_groups for item in prepared], time.perf_counter() - started)
-        return len(stored)
     except Exception:
         _release(ids, lease)
         raise
+    if busy:
+        raise SessionBusy(stored=len(stored))
+    return len(stored)
+
+
+class SessionBusy(OperationalError):
+    """Some chunks of the message were left pending: another worker holds chunks of their session.
+
+    A session's chunks are stored by one worker at a time, in order: what an
+    earlier batch says (which inputs are sensitive) applies to the later
+    ones. The task tries the message again a little later (it is transient);
+    run in-process, the chunks wait for the next claim or the sweeper.
+    """
+
+    def __init__(self, *, stored: int):
+        super().__init__(f"chunks left to the worker holding their session; {stored} stored")
+        self.stored = stored
 
 
 def _claim_settings() -> None:
@@ -175,21 +194,52 @@ def _observe(items: list[Prepared], commit_seconds: float) -> None:
             metrics.batch_stored(item.seconds + share)
 
 
+CLAIM_LOCKS = 7_311_001  # the class of the advisory locks a claim takes, one per session
+
+
 def _claim(session_ids: list, lease: datetime) -> list[int]:
-    """Take these sessions' free pending chunks until `lease`; the ids this worker now holds."""
-    table = connection.ops.quote_name(Chunk._meta.db_table)
+    """Take these sessions' free pending chunks until `lease`; the ids this worker now holds.
+
+    A session some of whose chunks another worker holds is left alone, so
+    one worker at a time stores a session's chunks: in order, each knowing
+    the inputs that the batches before it marked sensitive. On Postgres the
+    claims of a session also take turns (an advisory lock per session until
+    the claim commits): two claims at the same moment would otherwise not
+    see each other's leases, and could each take part of one session.
+    """
+    quote = connection.ops.quote_name
+    table = quote(Chunk._meta.db_table)
     prep = Chunk._meta.get_field("lease_until").get_db_prep_save
     session_prep = Chunk._meta.get_field("session").get_db_prep_save
-    now = dj_timezone.now()
-    with connection.cursor() as cursor:
-        cursor.execute(
+    sessions = [session_prep(s, connection) for s in session_ids]
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(  # in one order, so two claims never wait for each other's locks
+                "SELECT count(pg_advisory_xact_lock(%s, key)) FROM "
+                "(SELECT DISTINCT hashtext(s) AS key FROM unnest(%s::text[]) AS s ORDER BY key) AS keys",
+                [CLAIM_LOCKS, [str(s) for s in session_ids]],
+            )
+        now = prep(dj_timezone.now(), connection)
+        listed = ", ".join(["%s"] * len(sessions))
+        cursor.execute(  # the held sessions looked up once, not once per chunk
+            f"WITH held AS (SELECT session_id FROM {table} WHERE session_id IN ({listed}) AND status = %s "
+            "AND lease_until >= %s) "
             f"UPDATE {table} SET lease_until = %s, attempts = attempts + 1 "
-            f"WHERE session_id IN ({', '.join(['%s'] * len(session_ids))}) AND status = %s "
-            "AND (lease_until IS NULL OR lease_until < %s) RETURNING id",
-            [prep(lease, connection), *(session_prep(s, connection) for s in session_ids), Chunk.PENDING,
-             prep(now, connection)],
+            f"WHERE session_id IN ({listed}) AND status = %s AND (lease_until IS NULL OR lease_until < %s) "
+            "AND session_id NOT IN (SELECT session_id FROM held) RETURNING id",
+            [*sessions, Chunk.PENDING, now, prep(lease, connection), *sessions, Chunk.PENDING, now],
         )
         return [row[0] for row in cursor.fetchall()]
+
+
+def _left_to_another(chunk_ids: list[int], claimed: list[int]) -> bool:
+    """Whether some of these chunks are pending and free but were not claimed (their session is held)."""
+    rest = set(chunk_ids) - set(claimed)
+    if not rest:
+        return False
+    return Chunk.objects.filter(pk__in=rest, status=Chunk.PENDING).filter(
+        Q(lease_until__isnull=True) | Q(lease_until__lt=dj_timezone.now())
+    ).exists()
 
 
 def _release(ids: list[int], lease: datetime) -> None:
@@ -273,8 +323,8 @@ def _commit(groups: list[tuple], lease: datetime) -> list[int]:
             to_store.append(chunk)
             page_views += _session_merge(session, summary, len(item.blob), chunk.created_at, findings)
             merged[session_id] = session
-        if session_id in merged:
-            session.scrub_ids = sorted(sensitive_ids)[-5000:]
+        if session_id in merged:  # with what the row holds (a claim whose lease ran out may have added some)
+            session.scrub_ids = sorted(set(session.scrub_ids or []) | sensitive_ids)[-5000:]
     _sessions_insert([session for session in merged.values() if session.pk in new])
     if repeats:
         Chunk.objects.filter(pk__in=repeats).delete()

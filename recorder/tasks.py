@@ -21,23 +21,32 @@ RETRIED = dict(
 )
 
 
-@shared_task(**RETRIED, soft_time_limit=90, time_limit=120)
-def chunks_process(chunk_ids: list[int]) -> int:
+def _process(task, chunk_ids: list[int]) -> int:
+    try:
+        return services.chunks_process(chunk_ids=chunk_ids)
+    except services.SessionBusy as busy:
+        if task.request.is_eager:  # a retry here would run at once, again and again, on this thread
+            return busy.stored
+        raise  # retried with backoff, as any transient failure
+
+
+@shared_task(bind=True, **RETRIED, soft_time_limit=90, time_limit=120)
+def chunks_process(self, chunk_ids: list[int]) -> int:
     """Store pending chunks and the others of their sessions. Safe to run twice (see services.chunks_process)."""
-    return services.chunks_process(chunk_ids=chunk_ids)
+    return _process(self, chunk_ids)
 
 
-@shared_task(**RETRIED, soft_time_limit=90, time_limit=120)
-def chunk_process(chunk_id: int) -> int:
+@shared_task(bind=True, **RETRIED, soft_time_limit=90, time_limit=120)
+def chunk_process(self, chunk_id: int) -> int:
     """One chunk (and its session's others): what tests and a single re-drive call."""
-    return services.chunks_process(chunk_ids=[chunk_id])
+    return _process(self, [chunk_id])
 
 
-@shared_task(**RETRIED)
-def chunk_store(chunk_id: int, events: list[dict]) -> int:
+@shared_task(bind=True, **RETRIED)
+def chunk_store(self, chunk_id: int, events: list[dict]) -> int:
     """Messages queued by the previous version carried the events; they are stored the new way."""
     services.chunk_body_adopt(chunk_id=chunk_id, events=events)
-    return services.chunks_process(chunk_ids=[chunk_id])
+    return _process(self, [chunk_id])
 
 
 @shared_task(acks_late=True, ignore_result=True)

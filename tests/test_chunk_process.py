@@ -61,8 +61,9 @@ def test_a_chunk_whose_row_is_gone_is_skipped(client, site):
     assert chunk_process.apply(args=[chunk.pk]).get() == 0
 
 
-def test_the_pending_chunks_of_a_session_are_stored_together_in_order(client, site):
-    """A password field seen in batch 0 masks what batch 1 types into it, whichever message comes first."""
+def _password_session(client, site):
+    """Batch 0 adds a password field (id 9), batch 1 types into it: the server masks what batch 1 typed
+    only if it knows what batch 0 said (a recorder masks it already; this is the second line)."""
     sid = make_batch(site.pk)["sid"]
     field = {"type": 2, "tagName": "input", "attributes": {"type": "password"}, "childNodes": [], "id": 9}
     add = {"type": 3, "timestamp": 1_700_000_000_000, "data": {
@@ -71,6 +72,12 @@ def test_the_pending_chunks_of_a_session_are_stored_together_in_order(client, si
     typed = {"type": 3, "timestamp": 1_700_000_001_000, "data": {"source": 5, "id": 9, "text": "hunter2", "isChecked": False}}
     first, _ = accept(client, site, sid=sid, seq=0, events=[add])
     second, _ = accept(client, site, sid=sid, seq=1, events=[typed])
+    return sid, first, second
+
+
+def test_the_pending_chunks_of_a_session_are_stored_together_in_order(client, site):
+    """A password field seen in batch 0 masks what batch 1 types into it, whichever message comes first."""
+    sid, first, second = _password_session(client, site)
     assert chunk_process.apply(args=[second.pk]).get() == 2
     second.refresh_from_db()
     assert b"hunter2" not in gzip.decompress(second.data)
@@ -95,6 +102,80 @@ def test_a_chunk_held_by_another_worker_is_left_alone_until_its_lease_ends(clien
     assert chunk_process.apply(args=[chunk.pk]).get() == 0
     Chunk.objects.filter(pk=chunk.pk).update(lease_until=timezone.now() - timedelta(seconds=1))
     assert chunk_process.apply(args=[chunk.pk]).get() == 1
+
+
+def test_a_session_another_worker_is_storing_is_left_to_it_and_its_later_batch_still_masked(client, site):
+    sid, first, second = _password_session(client, site)
+    # Given another worker holds batch 0 (the field) under its lease
+    Chunk.objects.filter(pk=first.pk).update(lease_until=timezone.now() + timedelta(seconds=30))
+    # When the message of batch 1 comes: it is not taken, the message is to be tried again
+    with pytest.raises(services.SessionBusy):
+        services.chunks_process(chunk_ids=[second.pk])
+    assert Chunk.objects.get(pk=second.pk).status == Chunk.PENDING
+    assert chunk_process.apply(args=[second.pk]).get() == 0  # in-process: left for a later claim, no retry loop
+    # When the other worker has stored batch 0 (here: its lease ends and batch 0 is stored)
+    Chunk.objects.filter(pk=first.pk).update(lease_until=None)
+    assert chunk_process.apply(args=[first.pk]).get() == 2
+    # Then batch 1 knew the field from batch 0
+    second.refresh_from_db()
+    assert second.status == Chunk.STORED and b"hunter2" not in gzip.decompress(second.data)
+    assert Session.objects.get(pk=sid).scrub_ids == [9]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_claims_of_one_session_at_the_same_moment_take_turns(client, site):
+    """Two claims at the same moment do not see each other's leases: without taking turns, the second would
+    take batch 1 while the first holds batch 0, and store it without knowing the field."""
+    import threading
+
+    import psycopg
+    from django.db import connection
+
+    sid, first, second = _password_session(client, site)
+    other = psycopg.connect(**connection.get_connection_params())
+    try:
+        # Given another worker's claim of the session, not yet committed
+        other.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [services.CLAIM_LOCKS, sid])
+        other.execute("UPDATE recorder_chunk SET lease_until = now() + interval '30 seconds' WHERE id = %s", [first.pk])
+        outcome = []
+
+        def claim():
+            try:
+                outcome.append(services.chunks_process(chunk_ids=[second.pk]))
+            except services.SessionBusy as busy:
+                outcome.append(busy)
+            finally:
+                connection.close()
+
+        # When this worker's claim comes meanwhile, and the other commits
+        thread = threading.Thread(target=claim)
+        thread.start()
+        thread.join(1.0)
+        assert thread.is_alive()  # it waits for the other claim
+        other.commit()
+        thread.join(30)
+    finally:
+        other.close()
+    # Then it saw the other's lease and left the session to it
+    assert [type(item) for item in outcome] == [services.SessionBusy]
+    assert Chunk.objects.get(pk=second.pk).status == Chunk.PENDING
+
+
+def test_the_sensitive_inputs_a_session_knows_are_kept_when_a_worker_commits_with_fewer(client, site, monkeypatch):
+    """A worker whose lease ran out while another stored a batch of the same session commits what it knew,
+    with what the row holds by then: no input the other worker learned is forgotten."""
+    sid, first, second = _password_session(client, site)
+    real_prepare = services._prepare
+
+    def the_other_worker_commits_meanwhile(chunk, state):
+        Session.objects.filter(pk=sid).update(scrub_ids=[4])
+        return real_prepare(chunk, state)
+
+    Session.objects.create(id=sid, site=site, visitor_id="visitor-0001", scrub_ids=[])
+    monkeypatch.setattr(services, "_prepare", the_other_worker_commits_meanwhile)
+    assert chunk_process.apply(args=[first.pk]).get() == 2
+    assert Session.objects.get(pk=sid).scrub_ids == [4, 9]
 
 
 def test_a_chunk_that_cannot_be_processed_is_kept_failed_with_its_reason_and_body(client, site):
