@@ -118,3 +118,43 @@ def test_workerping_passes_for_a_running_worker_and_fails_for_a_missing_one(work
     missing = ping("nobody@nowhere")
     assert missing.returncode == 1
     assert "did not answer" in missing.stderr
+
+
+def test_two_worker_processes_store_a_session_s_batches_in_turn_each_knowing_the_earlier_ones(worker, site):
+    """Batch 0 adds a password field, batches 1-8 type into it, each batch its own message to a pool of two
+    processes, while batch 0 is held under another worker's lease for a moment: the messages wait (tried
+    again with backoff), and the session's batches are stored in turn, each knowing the field."""
+    import gzip
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from recorder.ingest import Visitor, batch_check, chunk_accept
+    from recorder.models import Chunk, Session
+    from recorder.tasks import chunks_process
+    from sites.rules import site_rules
+    from tests.conftest import ORIGIN, make_batch
+
+    sid, ts = str(uuid.uuid4()), 1_700_000_000_000
+    field = {"type": 2, "tagName": "input", "attributes": {"type": "password"}, "childNodes": [], "id": 9}
+    batches = [[{"type": 3, "timestamp": ts, "data": {"source": 0, "texts": [], "attributes": [], "removes": [],
+                                                         "adds": [{"parentId": 1, "nextId": None, "node": field}]}}]]
+    batches += [[{"type": 3, "timestamp": ts + seq, "data": {"source": 5, "id": 9, "text": f"hunter{seq}", "isChecked": False}}]
+                for seq in range(1, 9)]
+    visitor = Visitor(origin=ORIGIN, ip="127.0.0.1", user_agent="", cookies={}, meta={})
+    ids = []
+    for seq, events in enumerate(batches):
+        body = gzip.compress(json.dumps(make_batch(site.pk, sid=sid, seq=seq, events=events)).encode())
+        ids.append(chunk_accept(rules=site_rules(site.pk), batch=batch_check(body, max_inflated=10**7, max_events=1000),
+                                body=body, visitor=visitor))
+    Chunk.objects.filter(pk=ids[0]).update(lease_until=timezone.now() + timedelta(seconds=1))
+    for chunk_id in ids[1:]:
+        chunks_process.apply_async(args=[[chunk_id]], queue=worker["queue"])
+    time.sleep(1.5)  # the lease has ended: the other worker is gone, as if killed
+    chunks_process.apply_async(args=[[ids[0]]], queue=worker["queue"])
+
+    wait_for(lambda: not Chunk.objects.filter(pk__in=ids).exclude(status=Chunk.STORED).exists(), timeout=60)
+    for chunk in Chunk.objects.filter(pk__in=ids):
+        assert b"hunter" not in gzip.decompress(chunk.data), chunk.seq
+    session = Session.objects.get(pk=sid)
+    assert (session.chunk_count, session.scrub_ids) == (9, [9])
