@@ -6,7 +6,7 @@ import pytest
 from recorder.models import Chunk, Session
 from replay.recordings import session_all_parts, session_events
 from sites.snippet import site_snippet
-from tests.e2e.conftest import recorder_started
+from tests.e2e.conftest import flush_now, recorder_started
 from tests.e2e.test_capture import html, make_site, stored_events
 
 pytestmark = [pytest.mark.e2e, pytest.mark.worker]
@@ -110,6 +110,28 @@ def test_text_typed_right_before_the_page_closes_is_stored(live_server, celery_w
     page.keyboard.type("typed-then-closed", delay=10)
     page.close()  # the field still has focus: no change event ever fires
     stored_events(site, until=lambda events: "typed-then-closed" in json.dumps(events))
+
+
+def test_uploads_do_not_repeat_the_page_s_address_in_a_referer_header(live_server, celery_worker, customer, context):
+    """The batch carries the page's URL as the privacy rules leave it; the browser's Referer header would
+    repeat it as the browser has it (in full where the server shares the site's origin)."""
+    from django.core.signals import request_started
+
+    uploads = []
+
+    def seen(sender, environ, **kwargs):
+        if environ.get("PATH_INFO") == "/api/v1/ingest" and environ.get("REQUEST_METHOD") == "POST":
+            uploads.append(environ.get("HTTP_REFERER"))
+
+    request_started.connect(seen)
+    try:
+        site, page = open_log_page(live_server, customer, context)
+        click_markers(page, 2)
+        flush_now(page)
+        stored_events(site, until=lambda events: "marker-1" in markers_in(events))
+    finally:
+        request_started.disconnect(seen)
+    assert uploads and uploads == [None] * len(uploads), uploads
 
 
 def test_what_a_closing_page_sends_was_gzipped_beforehand(live_server, celery_worker, customer, context):

@@ -5,6 +5,9 @@ import { createGzip, gzipStored } from './gzip.js'
 // flight; stay under it.
 const KEEPALIVE_MAX = 60000
 const HEADERS = { 'Content-Type': 'text/plain' } // a CORS "simple" request: no preflight
+// The batch says which page it is from (its URLs cleaned by the privacy rules); a Referer header would
+// repeat the page's address as the browser has it, in full where the server shares the site's origin.
+const POST = { method: 'POST', credentials: 'include', headers: HEADERS, referrerPolicy: 'no-referrer' }
 // The open batch is compressed in pieces of about this much JSON, for the
 // case that the page closes before the batch is formed.
 const PIECE_BYTES = 4000
@@ -170,14 +173,7 @@ export function createTransport(o) {
     ctl = win.AbortController ? new win.AbortController() : null
     keepaliveBytes = keepalive ? size : 0
     try {
-      const res = await o.fetch(cfg.endpoint, {
-        method: 'POST',
-        body,
-        credentials: 'include',
-        keepalive,
-        headers: HEADERS,
-        signal: ctl && ctl.signal,
-      })
+      const res = await o.fetch(cfg.endpoint, { ...POST, body, keepalive, signal: ctl && ctl.signal })
       drain(res)
       return res.status
     } finally {
@@ -301,7 +297,7 @@ export function createTransport(o) {
   function beacon(blob) {
     try {
       if (o.beacon) return o.beacon(cfg.endpoint, blob)
-      o.fetch(cfg.endpoint, { method: 'POST', body: blob, credentials: 'include', keepalive: true, headers: HEADERS }).then(drain, noop)
+      o.fetch(cfg.endpoint, { ...POST, body: blob, keepalive: true }).then(drain, noop)
       return true
     } catch (e) {
       return false
