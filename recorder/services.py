@@ -62,7 +62,7 @@ def chunks_process(*, chunk_ids: list[int]) -> int:
         # Under load the queue holds many small messages: take along what waits longest, so one
         # transaction stores many chunks and the messages that follow find theirs done.
         session_ids.update(
-            Chunk.objects.filter(status=Chunk.PENDING).filter(Q(lease_until__isnull=True) | Q(lease_until__lt=dj_timezone.now()))
+            _free(Chunk.objects.filter(status=Chunk.PENDING), dj_timezone.now())
             .order_by("queued_at").values_list("session_id", flat=True)[:room]
         )
     lease = dj_timezone.now() + timedelta(seconds=settings.CHUNK_LEASE_SECONDS)
@@ -207,8 +207,7 @@ def _claim(session_ids: list, lease: datetime) -> list[int]:
     the claim commits): two claims at the same moment would otherwise not
     see each other's leases, and could each take part of one session.
     """
-    quote = connection.ops.quote_name
-    table = quote(Chunk._meta.db_table)
+    table = connection.ops.quote_name(Chunk._meta.db_table)
     prep = Chunk._meta.get_field("lease_until").get_db_prep_save
     session_prep = Chunk._meta.get_field("session").get_db_prep_save
     sessions = [session_prep(s, connection) for s in session_ids]
@@ -237,9 +236,12 @@ def _left_to_another(chunk_ids: list[int], claimed: list[int]) -> bool:
     rest = set(chunk_ids) - set(claimed)
     if not rest:
         return False
-    return Chunk.objects.filter(pk__in=rest, status=Chunk.PENDING).filter(
-        Q(lease_until__isnull=True) | Q(lease_until__lt=dj_timezone.now())
-    ).exists()
+    return _free(Chunk.objects.filter(pk__in=rest, status=Chunk.PENDING), dj_timezone.now()).exists()
+
+
+def _free(chunks, now: datetime):
+    """These chunks less those a worker holds under a lease that has not run out."""
+    return chunks.filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
 
 
 def _release(ids: list[int], lease: datetime) -> None:
@@ -495,10 +497,9 @@ def chunks_sweep(*, now: datetime | None = None) -> dict:
     from .ingest import chunks_queue
 
     now = now or dj_timezone.now()
-    idle = Chunk.objects.filter(
-        Q(lease_until__isnull=True) | Q(lease_until__lt=now),
+    idle = _free(Chunk.objects.filter(
         status=Chunk.PENDING, queued_at__lt=now - timedelta(seconds=settings.CHUNK_REQUEUE_SECONDS),
-    )
+    ), now)
     abandoned = list(idle.filter(attempts__gte=settings.CHUNK_MAX_ATTEMPTS).values_list("pk", flat=True)[:1000])
     failed = chunks_fail(
         ids=abandoned,

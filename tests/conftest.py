@@ -155,6 +155,20 @@ def make_batch(site_id: int, *, sid: str | None = None, seq: int = 0, vid: str =
     }
 
 
+def password_field_batches(typed: list[str], *, ts: int = 1_700_000_000_000) -> list[list[dict]]:
+    """The events of a session's batches: batch 0 adds a password field (node 9), each later batch types one
+    of `typed` into it, a second apart. The server masks what is typed only if it knows what batch 0 said
+    (a recorder masks it already; the server is the second line)."""
+    field = {"type": 2, "tagName": "input", "attributes": {"type": "password"}, "childNodes": [], "id": 9}
+    add = {"type": 3, "timestamp": ts, "data": {
+        "source": 0, "texts": [], "attributes": [], "removes": [], "adds": [{"parentId": 1, "nextId": None, "node": field}],
+    }}
+    return [[add]] + [
+        [{"type": 3, "timestamp": ts + 1000 * seq, "data": {"source": 5, "id": 9, "text": text, "isChecked": False}}]
+        for seq, text in enumerate(typed, start=1)
+    ]
+
+
 def post_batch(client, body, *, origin: str | None = ORIGIN, gzip_it: bool = False, **extra):
     if not isinstance(body, (bytes, str)):
         body = json.dumps(body)

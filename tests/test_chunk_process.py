@@ -10,7 +10,7 @@ from django.utils import timezone
 from recorder import services
 from recorder.models import Chunk, PageView, Session
 from recorder.tasks import chunk_process
-from tests.conftest import make_batch, post_batch
+from tests.conftest import make_batch, password_field_batches, post_batch
 from tests.factories import SiteFactory
 
 pytestmark = pytest.mark.django_db
@@ -62,16 +62,11 @@ def test_a_chunk_whose_row_is_gone_is_skipped(client, site):
 
 
 def _password_session(client, site):
-    """Batch 0 adds a password field (id 9), batch 1 types into it: the server masks what batch 1 typed
-    only if it knows what batch 0 said (a recorder masks it already; this is the second line)."""
+    """Batch 0 adds a password field (id 9), batch 1 types "hunter2" into it (conftest.password_field_batches)."""
     sid = make_batch(site.pk)["sid"]
-    field = {"type": 2, "tagName": "input", "attributes": {"type": "password"}, "childNodes": [], "id": 9}
-    add = {"type": 3, "timestamp": 1_700_000_000_000, "data": {
-        "source": 0, "texts": [], "attributes": [], "removes": [], "adds": [{"parentId": 1, "nextId": None, "node": field}],
-    }}
-    typed = {"type": 3, "timestamp": 1_700_000_001_000, "data": {"source": 5, "id": 9, "text": "hunter2", "isChecked": False}}
-    first, _ = accept(client, site, sid=sid, seq=0, events=[add])
-    second, _ = accept(client, site, sid=sid, seq=1, events=[typed])
+    add, typed = password_field_batches(["hunter2"])
+    first, _ = accept(client, site, sid=sid, seq=0, events=add)
+    second, _ = accept(client, site, sid=sid, seq=1, events=typed)
     return sid, first, second
 
 

@@ -133,14 +133,10 @@ def test_two_worker_processes_store_a_session_s_batches_in_turn_each_knowing_the
     from recorder.models import Chunk, Session
     from recorder.tasks import chunks_process
     from sites.rules import site_rules
-    from tests.conftest import ORIGIN, make_batch
+    from tests.conftest import ORIGIN, make_batch, password_field_batches
 
-    sid, ts = str(uuid.uuid4()), 1_700_000_000_000
-    field = {"type": 2, "tagName": "input", "attributes": {"type": "password"}, "childNodes": [], "id": 9}
-    batches = [[{"type": 3, "timestamp": ts, "data": {"source": 0, "texts": [], "attributes": [], "removes": [],
-                                                         "adds": [{"parentId": 1, "nextId": None, "node": field}]}}]]
-    batches += [[{"type": 3, "timestamp": ts + seq, "data": {"source": 5, "id": 9, "text": f"hunter{seq}", "isChecked": False}}]
-                for seq in range(1, 9)]
+    sid = str(uuid.uuid4())
+    batches = password_field_batches([f"hunter{seq}" for seq in range(1, 9)])
     visitor = Visitor(origin=ORIGIN, ip="127.0.0.1", user_agent="", cookies={}, meta={})
     ids = []
     for seq, events in enumerate(batches):
