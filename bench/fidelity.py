@@ -39,7 +39,7 @@ from harness import (  # noqa: E402
 )
 from scenarios import SCENARIOS  # noqa: E402
 
-PAGES = ["article", "checkout", "spa", "trading", "unkeyed", "widgets"]
+PAGES = ["article", "checkout", "spa", "trading", "unkeyed", "widgets", "apidocs", "redoc"]
 PASSWORD = "bench-password-123"
 
 # The page's visible state, the same function on the live page and in the replay's frame.

@@ -1,5 +1,6 @@
 """Shared pieces of the benchmarks: the real Hindsight server on embedded defaults,
 a second origin serving the reference pages, Chromium, and human-like input."""
+import functools
 import gzip
 import http.client
 import json
@@ -195,6 +196,24 @@ class IngestTap:
 # ---- the customer site ----------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=1)
+def vendor_files() -> dict[str, tuple[bytes, str]]:
+    """Third-party front ends for the pages none of us wrote (apidocs.html, redoc.html): Swagger UI and Redoc
+    as drf-spectacular-sidecar ships them, showing this project's own OpenAPI schema."""
+    import drf_spectacular_sidecar
+
+    static = Path(drf_spectacular_sidecar.__file__).parent / "static" / "drf_spectacular_sidecar"
+    js, css = "text/javascript; charset=utf-8", "text/css; charset=utf-8"
+    files = {f"/vendor/{f.name}": (f, js if f.suffix == ".js" else css) for f in (
+        static / "swagger-ui-dist" / "swagger-ui-bundle.js", static / "swagger-ui-dist" / "swagger-ui.css",
+        static / "redoc" / "bundles" / "redoc.standalone.js")}
+    out = {path: (f.read_bytes(), ctype) for path, (f, ctype) in files.items()}
+    schema = subprocess.run([PY, "manage.py", "spectacular", "--format", "openapi-json"], cwd=ROOT, capture_output=True,
+                            check=True, env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"})
+    out["/vendor/openapi.json"] = (schema.stdout, "application/json")
+    return out
+
+
 class PageServer:
     """The reference pages on their own origin. `heads[variant]` replaces the snippet
     placeholder; the variant is the `v` query parameter (default "hindsight").
@@ -213,6 +232,8 @@ class PageServer:
                 params = dict(p.partition("=")[::2] for p in query.split("&") if p)
                 if path in srv.files:
                     body, ctype = srv.files[path]
+                elif path.startswith("/vendor/") and path in vendor_files():
+                    body, ctype = vendor_files()[path]
                 else:
                     name = "spa.html" if path.startswith("/spa/") or path == "/spa" else path.lstrip("/")
                     f = PAGES / name

@@ -344,6 +344,66 @@ def widgets(h, end: float):
             h.jiggle(2)
 
 
+# ---- apidocs, redoc: third-party front ends (Swagger UI, Redoc), this project's own API -----
+
+
+def apidocs(h, end: float):
+    """A developer reading Swagger UI: operations opened and closed, "Try it out", a parameter typed."""
+    h.page.wait_for_selector(".opblock-summary", timeout=15000)
+    h.think(1, 2)
+    while _left(end) > 4:
+        r = h.rnd.random()
+        ops = h.page.locator(".opblock-summary").count()
+        if r < 0.35 and ops:
+            h.click(f".opblock >> nth={h.rnd.randrange(ops)} >> .opblock-summary")
+            h.think(1, 2.5)
+        elif r < 0.5 and h.page.locator(".try-out__btn").count():
+            h.click(".try-out__btn")
+            h.think(0.5, 1.5)
+            if h.page.locator(".parameters input[type=text]").count():
+                h.click(".parameters input[type=text]")
+                h.type(h.rnd.choice(["42", "abc", "2026-12-01"]), fast=True)
+                h.think(1, 2)
+        elif r < 0.6 and h.page.locator(".models-control").count():
+            h.click(".models-control")
+            h.think(1, 2)
+        elif r < 0.85:
+            h.move(640, 400)
+            h.wheel(h.rnd.choice([300, -300, 600, -200]))
+            h.think(1, 2.5)
+        else:
+            h.jiggle(2)
+
+
+def redoc(h, end: float):
+    """A developer reading Redoc: the menu, the long page scrolled, response samples switched."""
+    h.page.wait_for_selector("[role=menuitem]", timeout=15000)
+    h.think(1, 2)
+    while _left(end) > 4:
+        r = h.rnd.random()
+        items = h.page.locator("[role=menuitem]:visible").count()
+        if r < 0.35 and items:
+            h.click(f"[role=menuitem]:visible >> nth={h.rnd.randrange(items)}")
+            h.think(1, 2.5)
+        elif r < 0.5 and h.page.locator(".react-tabs__tab").count():
+            tabs = h.page.locator(".react-tabs__tab")
+            target = tabs.nth(h.rnd.randrange(tabs.count()))
+            if target.is_visible():
+                target.scroll_into_view_if_needed()
+                b = target.bounding_box()
+                h.move(b["x"] + b["width"] / 2, b["y"] + b["height"] / 2)
+                h.page.mouse.down()
+                h.wait(80)
+                h.page.mouse.up()
+            h.think(1, 2)
+        elif r < 0.85:
+            h.move(800, 450)
+            h.wheel(h.rnd.choice([400, -300, 800, 300]))
+            h.think(1, 2.5)
+        else:
+            h.jiggle(2)
+
+
 SCENARIOS = {
     "article": ("/article.html", article),
     "checkout": ("/checkout.html", checkout),
@@ -351,6 +411,8 @@ SCENARIOS = {
     "trading": ("/trading.html", trading),
     "unkeyed": ("/unkeyed.html", unkeyed),
     "widgets": ("/widgets.html", widgets),
+    "apidocs": ("/apidocs.html", apidocs),
+    "redoc": ("/redoc.html", redoc),
 }
 
 
