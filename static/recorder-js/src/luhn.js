@@ -5,7 +5,10 @@
 // (3 to 6 before a dot), as in card numbers (4-4-4-4, 4-6-5), so that neither
 // a pager ("1 2 3 ... 13") nor a decimal ("1796233740.429") is one run.
 // Windows, not the whole run: a card number next to other digits must not
-// hide in a longer number. privacy/scrub.py does the same on the server.
+// hide in a longer run. Windows of whole groups, not of any digits: a card
+// number is written apart from the digits around it, while nearly every long
+// number (an order number, a 64-bit id) holds some 13-19 digits that pass
+// Luhn by chance. privacy/scrub.py does the same on the server.
 
 const RUN = /(?:\d{3,6}\.[\s\u200b]*|\d{3,}(?:-[\s\u200b]*|[\s\u200b]+))*\d+/g
 
@@ -35,9 +38,11 @@ function mask(text, ends) {
     const pos = []
     for (let i = 0; i < run.length; i++) if (run[i] >= '0' && run[i] <= '9') pos.push(at + i)
     const digits = pos.map((p) => text[p]).join('')
+    // Whether digit k begins a group (or k is the run's end: undefined - x is NaN).
+    const edge = (k) => pos[k] - pos[k - 1] !== 1
     for (let n = 13; n <= 19; n++)
       for (let s = 0; s + n <= digits.length; s++)
-        if ((!ends || n === digits.length) && luhnValid(digits.slice(s, s + n)))
+        if ((ends ? n === digits.length : edge(s) && edge(s + n)) && luhnValid(digits.slice(s, s + n)))
           for (let k = s; k < s + n; k++) (out = out || text.split(''))[pos[k]] = '*'
   })
   return out ? out.join('') : text

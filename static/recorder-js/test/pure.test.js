@@ -81,6 +81,9 @@ test('luhn: card numbers are found and masked, other digit runs are left alone',
     ['4000\u00a00566\u00a05566\u00a05556', true], // no-break spaces
     ['4000\u202f0566\u20095566\u200a5556', true], // narrow, thin and hair spaces
     ['qty 2 4111 1111 1111 1111', true], // next to other digits
+    ['ref 0099 4111111111111111', true],
+    ['[ 0 .. 9223372036854776000 ]', false], // a long number: 13-19 of its digits pass Luhn by chance
+    ['id 12345678901234567890123456789', false],
     ['1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20', false], // a pager
     ['started 1796233748.120', false], // a timestamp: its digits pass Luhn, but it is a decimal
     ['', false],
