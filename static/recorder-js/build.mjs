@@ -26,6 +26,10 @@ const cuts = [
   // rrdom's virtual node class, which the recorder only tests real DOM nodes against.
   [/^class BaseRRNode \{[\s\S]*?^}\n/m, ''],
   [/^ {2}if \(n instanceof BaseRRNode && "shadowRoot" in n\) \{\n {4}return Boolean\(n\.shadowRoot\);\n {2}}\n/m, ''],
+  // We pass no plugins and no packFn: what hands each event to them goes.
+  [/^ {2}const eventProcessor = \(e\) => \{[\s\S]*?^ {2}\};\n/m, '  const eventProcessor = (e) => e;\n'],
+  [/^ {2}for \(const plugin of plugins \|\| \[\]\) \{\n {4}if \(plugin\.getMirror\)[\s\S]*?^ {2}}\n/m, ''],
+  [/^ {10}plugins: \(\(_a2 = plugins == null[\s\S]*?^ {10}\}\)\)\) \|\| \[\]\n/m, '          plugins: []\n'],
   // We pass no hooks: the wrapper it puts around every observer callback goes.
   [/^function mergeHooks\(o, hooks\) \{[\s\S]*?^}\n/m, 'function mergeHooks() {\n}\n'],
   // Images are never inlined as data URLs (inlineImages stays off).
