@@ -3,9 +3,9 @@ import { readFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
 
-// The pinned rrweb is cut at build time. Each cut must match exactly once, so
-// that a different rrweb fails the build instead of silently shipping (or
-// breaking) anything.
+// The pinned rrweb is cut at build time. Each cut must match exactly once (or
+// the number of times given), so that a different rrweb fails the build
+// instead of silently shipping (or breaking) anything.
 //
 // We never record <canvas> (rrweb's recordCanvas stays off), yet rrweb ships
 // its canvas recording: ~3 KB gzipped, of which 1 KB is the inlined source
@@ -32,6 +32,31 @@ const cuts = [
   [/^ {10}plugins: \(\(_a2 = plugins == null[\s\S]*?^ {10}\}\)\)\) \|\| \[\]\n/m, '          plugins: []\n'],
   // We pass no hooks: the wrapper it puts around every observer callback goes.
   [/^function mergeHooks\(o, hooks\) \{[\s\S]*?^}\n/m, 'function mergeHooks() {\n}\n'],
+  // A patched CSSOM method (insertRule, deleteRule, replace, replaceSync,
+  // setProperty, removeProperty, on sheets and grouping rules) runs rrweb's
+  // recording and then the page's call inside one error wrapper. When the
+  // browser refuses the page's call (insertRule of a rule it cannot parse,
+  // which styled-components does on purpose and catches), our errorHandler
+  // took the page's exception for rrweb's failure: the page never saw it (its
+  // rule indexes went wrong), a full snapshot followed each, and after four
+  // the page was no longer recorded. Now the page's call runs first, outside
+  // the wrapper (its result and exceptions are the page's), and is recorded
+  // only once the browser took it; a failure of the recording still goes to
+  // errorHandler, and never keeps the page's call from running.
+  [/^const mutationBuffers = \[\];$/m, `const SKIP_NATIVE = { apply() {} };
+const pageCall = (cb) => {
+  const recordCall = callbackWrapper(cb);
+  return (target, thisArg, argumentsList) => {
+    const result = target.apply(thisArg, argumentsList);
+    recordCall(SKIP_NATIVE, thisArg, argumentsList);
+    return result;
+  };
+};
+const mutationBuffers = [];`],
+  [/apply: callbackWrapper\(\n(\s*)\(target, thisArg, argumentsList\) => \{/g, 'apply: pageCall(\n$1(target, thisArg, argumentsList) => {', 8],
+  // (what the recording part must then not call itself: we pass no ignoreCSSAttributes)
+  [/return setProperty\.apply\(thisArg, \[property, value, priority\]\);/, 'return;'],
+  [/return removeProperty\.apply\(thisArg, \[property\]\);/, 'return;'],
   // Images are never inlined as data URLs (inlineImages stays off).
   [/^ {2}if \(tagName === "img" && inlineImages\) \{[\s\S]*?^ {2}}\n {2}if \(\["audio", "video"\]/m, '  if (["audio", "video"]'],
 ]
@@ -41,9 +66,9 @@ const slimRrweb = {
   setup(b) {
     b.onLoad({ filter: /@rrweb[\\/]record[\\/]dist[\\/]record\.js$/ }, async (args) => {
       let src = await readFile(args.path, 'utf8')
-      for (const [re, to] of cuts) {
-        const n = (src.match(new RegExp(re.source, re.flags + 'g')) || []).length
-        if (n !== 1) throw new Error(`slim-rrweb-record: ${re} matched ${n} times; check build.mjs against this rrweb`)
+      for (const [re, to, times = 1] of cuts) {
+        const n = (src.match(new RegExp(re.source, re.flags.replace('g', '') + 'g')) || []).length
+        if (n !== times) throw new Error(`slim-rrweb-record: ${re} matched ${n} times, not ${times}; check build.mjs against this rrweb`)
         src = src.replace(re, to)
       }
       return { contents: src, loader: 'js' }

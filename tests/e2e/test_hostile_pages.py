@@ -99,3 +99,34 @@ def test_a_deep_dom_replays_in_the_player(live_server, celery_worker, customer, 
     frame = viewer.frame_locator("#hs-player iframe")
     frame.locator("text=bottom of the first well").wait_for(state="attached", timeout=10_000)
     frame.locator("text=bottom of the second well").wait_for(state="attached", timeout=10_000)
+
+
+def test_rules_the_browser_refuses_are_the_pages_to_catch_and_recording_goes_on(live_server, celery_worker, customer, page):
+    """CSS-in-JS libraries (styled-components, Redoc's) insert rules written for other browsers
+    (`::-moz-selection`) and count on insertRule throwing to keep their rule indexes right."""
+    site = make_site(customer)
+    customer.pages = {"/": html(site_snippet(site, live_server.url), "<h1>Styled</h1><style id='sc'></style>")}
+    page.goto(customer.url("/"))
+    recorder_started(page)
+    thrown = page.evaluate("""() => {
+        const sheet = document.getElementById('sc').sheet
+        let thrown = 0, at = 0
+        for (let i = 0; i < 8; i++) {
+            try { sheet.insertRule('.x' + i + '::-moz-selection { color: red }', at); at++ } catch (e) { thrown++ }
+            sheet.insertRule('.ok' + i + ' { color: rgb(0, 128, 0) }', at++)
+        }
+        const p = document.createElement('p')
+        p.className = 'ok7'
+        p.textContent = 'after the rules'
+        document.body.appendChild(p)
+        return thrown
+    }""")
+    assert thrown == 8, "the page's insertRule did not throw for rules the browser refuses"
+    assert page.evaluate("document.getElementById('sc').sheet.cssRules.length") == 8
+    assert page.evaluate("getComputedStyle(document.querySelector('p.ok7')).color") == "rgb(0, 128, 0)"
+    page.wait_for_timeout(300)
+    page.close()
+    events = stored_events(site, until=lambda events: "after the rules" in jsontext.dumps(events).decode())
+    assert sum(1 for e in events if e["type"] == 2) == 1, "a refused rule was taken for a recorder failure"
+    rules = [add["rule"] for e in events if e["type"] == 3 and e["data"]["source"] == 8 for add in e["data"].get("adds", [])]
+    assert rules == [f".ok{i} {{ color: rgb(0, 128, 0) }}" for i in range(8)]
