@@ -364,6 +364,9 @@ def apidocs(h, end: float):
                 h.click(".parameters input[type=text]")
                 h.type(h.rnd.choice(["42", "abc", "2026-12-01"]), fast=True)
                 h.think(1, 2)
+            if h.page.locator(".btn.execute").count():
+                h.click(".btn.execute")  # a real request (this page's origin answers 404) and its response shown
+                h.think(1.5, 3)
         elif r < 0.6 and h.page.locator(".models-control").count():
             h.click(".models-control")
             h.think(1, 2)
