@@ -49,9 +49,9 @@ def luhn_valid(digits: str) -> bool:
     return total % 10 == 0
 
 
-def _card_digits(digits: str, starts: list[int], ends: set[int]) -> list[bool]:
+def _card_digits(digits: str, starts: list[int]) -> list[bool]:
     """Which digits lie in a window of 13-19 digits that passes Luhn and begins and ends with one of the
-    run's groups (`starts`: the digit index where each group begins; `ends`: where each ends, exclusive).
+    run's groups (`starts`: the digit index where each group begins, in order).
 
     Prefix sums make each window O(1): a hostile batch may hold a megabyte of
     digits. In a window ending before `end`, the digits doubled are those
@@ -63,6 +63,7 @@ def _card_digits(digits: str, starts: list[int], ends: set[int]) -> list[bool]:
         doubled = value * 2 - 9 if value > 4 else value * 2
         sums[0].append(sums[0][-1] + (doubled if index % 2 == 0 else value))
         sums[1].append(sums[1][-1] + (value if index % 2 == 0 else doubled))
+    ends = set(starts[1:]) | {len(digits)}  # a group ends where the next begins
     cover = [0] * (len(digits) + 1)
     for start in starts:
         for end in range(start + CARD_MIN, min(start + CARD_MAX, len(digits)) + 1):
@@ -94,8 +95,7 @@ def _mask_card(match: re.Match) -> str:
         return text
     positions = [index for index, char in enumerate(text) if "0" <= char <= "9"]
     starts = [k for k in range(len(positions)) if k == 0 or positions[k] != positions[k - 1] + 1]
-    ends = {k for k in starts[1:]} | {len(positions)}
-    masked = _card_digits("".join(text[index] for index in positions), starts, ends)
+    masked = _card_digits("".join(text[index] for index in positions), starts)
     if not any(masked):
         return text
     chars = list(text)

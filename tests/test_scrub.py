@@ -146,10 +146,10 @@ def test_file_input_names_are_never_kept():
     assert "jane-medical" not in json.dumps(events)
 
 
-def naive_card_digits(digits: str, starts: list[int], ends: set[int]) -> list[bool]:
+def naive_card_digits(digits: str, starts: list[int]) -> list[bool]:
     masked = [False] * len(digits)
     for start in starts:
-        for end in ends:
+        for end in [*starts[1:], len(digits)]:
             if 13 <= end - start <= 19 and luhn_valid(digits[start:end]):
                 masked[start:end] = [True] * (end - start)
     return masked
@@ -159,9 +159,8 @@ def naive_card_digits(digits: str, starts: list[int], ends: set[int]) -> list[bo
 @given(groups=st.lists(st.text(alphabet="0123456789", min_size=1, max_size=9), max_size=12))
 def test_windows_found_with_prefix_sums_are_the_windows_of_whole_groups_that_pass_luhn(groups):
     digits = "".join(groups)
-    ends = list(itertools.accumulate(len(group) for group in groups))
-    starts = [0, *ends[:-1]] if groups else []
-    assert _card_digits(digits, starts, set(ends)) == naive_card_digits(digits, starts, set(ends))
+    starts = [0, *itertools.accumulate(len(group) for group in groups[:-1])] if groups else []
+    assert _card_digits(digits, starts) == naive_card_digits(digits, starts)
 
 
 @pytest.mark.parametrize("text", [
