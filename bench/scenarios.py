@@ -388,16 +388,8 @@ def redoc(h, end: float):
         if r < 0.35 and items:
             h.click(f"[role=menuitem]:visible >> nth={h.rnd.randrange(items)}")
             h.think(1, 2.5)
-        elif r < 0.5 and h.page.locator(".react-tabs__tab").count():
-            tabs = h.page.locator(".react-tabs__tab")
-            target = tabs.nth(h.rnd.randrange(tabs.count()))
-            if target.is_visible():
-                target.scroll_into_view_if_needed()
-                b = target.bounding_box()
-                h.move(b["x"] + b["width"] / 2, b["y"] + b["height"] / 2)
-                h.page.mouse.down()
-                h.wait(80)
-                h.page.mouse.up()
+        elif r < 0.5 and (tabs := h.page.locator(".react-tabs__tab:visible").count()):
+            h.click(f".react-tabs__tab:visible >> nth={h.rnd.randrange(tabs)}")
             h.think(1, 2)
         elif r < 0.85:
             h.move(800, 450)
