@@ -41,14 +41,15 @@ class Prepared:
         self.seconds = 0.0
 
 
-def chunks_process(*, chunk_ids: list[int]) -> int:
+def chunks_process(*, chunk_ids: list[int], follow: int = 3) -> int:
     """Store these pending chunks and every other pending chunk of their sessions, in seq order,
     with those of the sessions that waited longest, up to CHUNK_CLAIM_MAX chunks in all.
 
     Safe to run twice or concurrently: chunks are claimed with a lease by a
     conditional UPDATE, and stored (with the session updated) only by the
-    holder of that lease. Everything is written in one transaction. Returns
-    how many chunks this run stored.
+    holder of that lease. Everything is written in one transaction. Chunks
+    of the same sessions that came in meanwhile are then stored too (up to
+    `follow` more claims). Returns how many chunks this run stored.
     """
     if _stored_lately.holds(chunk_ids):
         return 0  # the usual message under load: an earlier claim of this process took its chunks along
@@ -103,9 +104,30 @@ def chunks_process(*, chunk_ids: list[int]) -> int:
     except Exception:
         _release(ids, lease)
         raise
+    count = len(stored) + _store_arrived_meanwhile(list(groups), follow)
     if busy:
-        raise SessionBusy(stored=len(stored))
-    return len(stored)
+        raise SessionBusy(stored=count)
+    return count
+
+
+def _store_arrived_meanwhile(session_ids: list, follow: int) -> int:
+    """Store the chunks of these sessions that came in while this claim held them.
+
+    Their own messages found the session busy and left them: a worker's
+    retries wait a second or more, and in-process nothing would store them
+    before the sweeper, a minute later (the last batches of a page that
+    closes arrive together). The claim that held the session takes them now.
+    """
+    if follow <= 0:
+        return 0
+    later = list(_free(Chunk.objects.filter(session_id__in=session_ids, status=Chunk.PENDING), dj_timezone.now())
+                 .order_by("pk").values_list("pk", flat=True)[:settings.CHUNK_CLAIM_MAX])
+    if not later:
+        return 0
+    try:
+        return chunks_process(chunk_ids=later, follow=follow - 1)
+    except SessionBusy as busy:  # another worker took them meanwhile
+        return busy.stored
 
 
 class SessionBusy(OperationalError):

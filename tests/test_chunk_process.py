@@ -157,6 +157,28 @@ def test_two_claims_of_one_session_at_the_same_moment_take_turns(client, site):
     assert Chunk.objects.get(pk=second.pk).status == Chunk.PENDING
 
 
+def test_a_batch_that_comes_in_while_its_session_is_being_stored_is_stored_by_that_claim(client, site, monkeypatch):
+    """A closing page sends its last batches together: the second one's message finds the session busy. The
+    claim holding the session stores it too, rather than leaving it to a retry or, in-process, the sweeper."""
+    first, batch = accept(client, site)
+    real_prepare = services._prepare
+    late = []
+
+    def the_next_batch_comes_meanwhile(chunk, state):
+        if not late:
+            later = make_batch(site.pk, sid=batch["sid"], seq=1)
+            assert post_batch(client, later).status_code == 202
+            late.append(Chunk.objects.get(session_id=batch["sid"], seq=1))
+            assert chunk_process.apply(args=[late[0].pk]).get() == 0  # its own message: the session is held
+            assert Chunk.objects.get(pk=late[0].pk).status == Chunk.PENDING
+        return real_prepare(chunk, state)
+
+    monkeypatch.setattr(services, "_prepare", the_next_batch_comes_meanwhile)
+    assert chunk_process.apply(args=[first.pk]).get() == 2
+    assert Chunk.objects.get(pk=late[0].pk).status == Chunk.STORED
+    assert Session.objects.get(pk=batch["sid"]).event_count == 6
+
+
 def test_the_sensitive_inputs_a_session_knows_are_kept_when_a_worker_commits_with_fewer(client, site, monkeypatch):
     """A worker whose lease ran out while another stored a batch of the same session commits what it knew,
     with what the row holds by then: no input the other worker learned is forgotten."""
