@@ -51,6 +51,26 @@ render();
 setInterval(() => { tick++; render(); }, 300);
 </script>"""
 
+# Inline styles changed through the CSSOM, as UI libraries do: a style set and taken back a moment later (a
+# popover's `animation: none`), and a shorthand and its longhands written in turn.
+STYLES = """<div id="menu"></div>
+<script>
+const menu = document.getElementById('menu');
+let k = 0;
+setInterval(() => {
+  k++;
+  const pop = document.createElement('div');
+  pop.setAttribute('style', 'max-height: min(200px, -100px + 100vh); --popover-content-transform-origin: ' +
+    'var(--popper-transform-origin); --popover-content-available-width: var(--popper-available-width); ' +
+    '--popover-content-available-height: var(--popper-available-height); --popover-trigger-width: ' +
+    'var(--popper-anchor-width); --popover-trigger-height: var(--popper-anchor-height); ' +
+    'animation: none; margin: 4px; left: ' + k + 'px');
+  pop.textContent = 'Popover ' + k;
+  menu.replaceChildren(pop);
+  setTimeout(() => { pop.style.animation = ''; pop.style.marginRight = ''; }, 40);
+}, 350);
+</script>"""
+
 # A live price board: numbers change in place (text nodes' values), some masked, one at times a card number.
 TICKER = """<h1>Board</h1><p>Price <b id="price">264.87</b> <span id="chg">+0.00%</span>
 <span class="hindsight-mask" id="secret">1200.00</span> <i id="ref">Ref 2000</i> <u id="vol">118.86M</u>
@@ -215,6 +235,19 @@ def test_an_unkeyed_list_recreated_on_every_render_replays_as_the_visitor_saw_it
     events = stored_events(site)
     assert "Secret-47" not in str(events)
     assert "boarding" in str(events)
+
+
+def test_inline_styles_set_and_taken_back_or_written_as_shorthands_replay_as_the_visitor_saw_them(
+    live_server, celery_worker, customer, page, viewer
+):
+    """rrweb writes a style change as a diff of properties, which the player's seek applies to its virtual DOM,
+    where removing a longhand from a shorthand does nothing: the recorder sends the attribute's text instead."""
+    site, samples, _ = record(live_server, customer, page, STYLES, seconds=4)
+    start = open_replay(viewer, live_server, site, samples[-1]["t"])
+    samples = [s for s in samples if s["t"] > start + 20]
+    assert len(samples) >= 6 and "animation" not in samples[-1]["s"]["dom"] and "margin-top: 4px" in samples[-1]["s"]["dom"]
+    wrong = [(i, player_at(viewer, s["t"])["dom"]) for i, s in enumerate(samples) if player_at(viewer, s["t"]) != s["s"]]
+    assert not wrong, f"{len(wrong)} of {len(samples)} samples differ: {wrong[:2]}"
 
 
 def test_shadow_roots_adopted_sheets_cssom_rules_and_an_iframe_replay_as_the_visitor_saw_them(
