@@ -39,7 +39,7 @@ from harness import (  # noqa: E402
 )
 from scenarios import SCENARIOS  # noqa: E402
 
-PAGES = ["article", "checkout", "spa", "trading", "unkeyed", "widgets", "apidocs", "redoc"]
+PAGES = ["article", "checkout", "spa", "trading", "unkeyed", "widgets", "apidocs", "redoc", "dash"]
 PASSWORD = "bench-password-123"
 
 # The page's visible state, the same function on the live page and in the replay's frame.
@@ -149,7 +149,12 @@ def open_player(page, server: Hindsight, site: int, sid: str, last_t: int):
     page.goto(f"{server.base}/sites/{site}/sessions/{sid}/")
     until(page, "window.__hsPlayer && window.__hsPlayer.state.status === 'ready'")
     # The player streams what follows the first part: wait until it reaches the last sample.
-    until(page, f"(() => {{ const e = window.__hsPlayer.replayer.service.state.context.events; return e[e.length - 1].timestamp >= {last_t}; }})()")
+    try:
+        until(page, f"(() => {{ const e = window.__hsPlayer.replayer.service.state.context.events; return e[e.length - 1].timestamp >= {last_t}; }})()")
+    except RuntimeError:
+        log("the player stopped short of the last sample (events, first and last timestamp; last sample):", page.evaluate("(() => { const e = window.__hsPlayer.replayer.service.state.context.events; return [e.length, e[0].timestamp, e[e.length-1].timestamp]; })()"), last_t)
+        log("what the server holds:", server.chunks([sid]))
+        raise
     page.evaluate(STATE_JS + "\nvoid 0;")  # (a script whose value is a function would be called)
 
 
@@ -171,14 +176,15 @@ def compare(samples: list[dict], states: list[dict]) -> dict:
     # A masked <input type=number> cannot hold the * placeholders: the replay shows it empty.
     same_but_values = [without_values(s["s"]["dom"]) == without_values(r["dom"]) and s["s"]["scroll"] == r["scroll"]
                        for s, r in zip(samples, states)]
-    first_miss = next((i for i, ok in enumerate(same) if not ok), None)
-    example = None
-    if first_miss is not None:
-        live, rep = samples[first_miss]["s"], states[first_miss]
-        a, b = live["dom"].split("\n"), rep["dom"].split("\n")
-        diff = [(x, y) for x, y in zip(a, b) if x != y][:3]
-        example = {"sample": first_miss, "scroll": [live["scroll"], rep["scroll"]], "lines": [len(a), len(b)], "first_differences": diff}
-    return {"identical": sum(same), "samples": len(same), "share": round(sum(same) / max(1, len(same)), 4), "first_miss": example,
+    misses = []
+    for i, ok in enumerate(same):
+        if not ok:
+            live, rep = samples[i]["s"], states[i]
+            a, b = live["dom"].split("\n"), rep["dom"].split("\n")
+            diff = [(x, y) for x, y in zip(a, b) if x != y][:3]
+            misses.append({"sample": i, "scroll": [live["scroll"], rep["scroll"]], "lines": [len(a), len(b)], "first_differences": diff})
+    return {"identical": sum(same), "samples": len(same), "share": round(sum(same) / max(1, len(same)), 4),
+            "first_miss": misses[0] if misses else None, "misses": misses,
             "share_ignoring_input_values": round(sum(same_but_values) / max(1, len(same)), 4)}
 
 

@@ -99,7 +99,7 @@ class Hindsight:
             "from sites.models import Site; from sites.snippet import site_snippet; "
             f"print(site_snippet(Site.objects.get(pk={site_id}), {(base or self.base)!r}))"
         )
-        return self.manage("shell", "-c", code).strip()
+        return self.manage("shell", "--no-imports", "-c", code).strip()
 
     def chunks(self, sids: list[str]) -> dict:
         """What the server stored for these sessions: per session, its chunks' received bytes."""
@@ -230,6 +230,8 @@ class PageServer:
             def do_GET(self):
                 path, _, query = self.path.partition("?")
                 params = dict(p.partition("=")[::2] for p in query.split("&") if p)
+                if path.startswith("/dash/"):
+                    return self.dash("GET", params)
                 if path in srv.files:
                     body, ctype = srv.files[path]
                 elif path.startswith("/vendor/") and path in vendor_files():
@@ -251,7 +253,26 @@ class PageServer:
                 self.end_headers()
                 self.wfile.write(body)
 
+            def dash(self, method, params):
+                """The Dash app (bench/dashapp.py), in process; its page gets the variant's head."""
+                from dashapp import app
+
+                size = int(self.headers.get("Content-Length") or 0)
+                res = app(PLACEHOLDER).server.test_client().open(
+                    self.path, method=method, data=self.rfile.read(size) if size else None,
+                    headers={"Content-Type": self.headers.get("Content-Type", "")})
+                body, ctype = res.get_data(), res.headers.get("Content-Type", "")
+                if ctype.startswith("text/html"):
+                    body = body.replace(PLACEHOLDER.encode(), srv.heads.get(params.get("v", "hindsight"), "").encode())
+                self.send_response(res.status_code)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
             def do_POST(self):
+                if self.path.startswith("/dash/"):
+                    return self.dash("POST", {})
                 # A control's uploads (bench/frame_cost.py): read and answered, kept nowhere.
                 self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 self.send_response(204)

@@ -320,7 +320,7 @@ def bundle_sha() -> str:
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--minutes", type=float, default=5, help="length of each scripted visit (default 5)")
-    ap.add_argument("--only", default="article,checkout,spa,trading,unkeyed,widgets,apidocs,redoc", help="pages to visit, comma-separated")
+    ap.add_argument("--only", default="article,checkout,spa,trading,unkeyed,widgets,apidocs,redoc,dash", help="pages to visit, comma-separated")
     ap.add_argument("--visits", action="store_true", help="run the visits (default when no other part is chosen)")
     ap.add_argument("--frame-cost", action="store_true", help="run bench/frame_cost.py")
     ap.add_argument("--bundle", action="store_true", help="run bench/bundle_size.py")

@@ -399,6 +399,66 @@ def redoc(h, end: float):
             h.jiggle(2)
 
 
+def dash(h, end: float):
+    """A trader on a Plotly Dash dashboard: instruments picked, the window slid, the live
+    chart hovered, the positions table sorted, filtered, paged and edited."""
+    h.page.wait_for_selector(".js-plotly-plot .main-svg", timeout=15000)
+    h.think(1, 2)
+    tab = "live"
+    while _left(end) > 5:
+        r = h.rnd.random()
+        if r < 0.12:
+            tab = "positions" if tab == "live" else "live"
+            h.click(f".tab >> text={tab.title()}")
+            h.think(1, 2)
+        elif tab == "live" and r < 0.35:
+            h.click("#inst")
+            h.think(0.4, 1)
+            if h.page.locator("[role=option]:visible").count():  # open (a click on an open one closes it)
+                h.click(f"[role=option]:visible >> nth={h.rnd.randrange(6)}")
+            h.think(1, 2)
+        elif tab == "live" and r < 0.5:
+            b = h.box("#window .dash-slider-root")
+            h.move(b["x"] + b["width"] * h.rnd.uniform(0.02, 0.98), b["y"] + b["height"] / 2)
+            h.page.mouse.down()
+            h.wait(h.rnd.uniform(60, 140))
+            h.page.mouse.up()
+            h.think(1, 2)
+        elif tab == "live" and r < 0.8:
+            b = h.box(".js-plotly-plot .nsewdrag")
+            for _ in range(h.rnd.randrange(3, 7)):  # along the line: plotly's hover labels follow
+                h.move(b["x"] + b["width"] * h.rnd.uniform(0.05, 0.95), b["y"] + b["height"] * h.rnd.uniform(0.2, 0.8))
+                h.think(0.2, 0.8)
+            h.move(b["x"] + b["width"] / 2, b["y"] - 80)
+        elif tab == "positions" and r < 0.4:
+            h.click(f".column-header--sort >> nth={h.rnd.randrange(6)}")
+            h.think(1, 2)
+        elif tab == "positions" and r < 0.55:
+            col = h.rnd.choice([1, 2])
+            h.click(f"th.dash-filter >> nth={col}")
+            h.page.keyboard.press("Control+A")
+            h.type(h.rnd.choice(["FX", "Rates", "EURUSD", "", "Crypto"]) if col == 1 else h.rnd.choice(["USD", "GOLD", ""]))
+            h.key("Enter")
+            h.think(1, 2)
+        elif tab == "positions" and r < 0.7:
+            pager = [b for b in ("button.next-page", "button.previous-page", "button.first-page")
+                     if h.page.locator(f"{b}:visible:enabled").count()]  # none when a filter leaves one page
+            if pager:
+                h.click(f"{h.rnd.choice(pager)}:visible")
+            h.think(0.8, 1.6)
+        elif tab == "positions" and r < 0.8 and (cells := h.page.locator("td[data-dash-column=qty]:visible").count()):
+            h.click(f"td[data-dash-column=qty]:visible >> nth={h.rnd.randrange(min(cells, 5))}")
+            h.type(str(h.rnd.randrange(100, 999)))
+            h.key("Enter")
+            h.think(1, 2)
+        elif r < 0.9:
+            h.move(800, 450)
+            h.wheel(h.rnd.choice([300, -300, 200]))
+            h.think(1, 2)
+        else:
+            h.jiggle(2)
+
+
 SCENARIOS = {
     "article": ("/article.html", article),
     "checkout": ("/checkout.html", checkout),
@@ -408,6 +468,7 @@ SCENARIOS = {
     "widgets": ("/widgets.html", widgets),
     "apidocs": ("/apidocs.html", apidocs),
     "redoc": ("/redoc.html", redoc),
+    "dash": ("/dash/", dash),
 }
 
 
