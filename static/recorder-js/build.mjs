@@ -57,15 +57,6 @@ const mutationBuffers = [];`],
   // (what the recording part must then not call itself: we pass no ignoreCSSAttributes)
   [/return setProperty\.apply\(thisArg, \[property, value, priority\]\);/, 'return;'],
   [/return removeProperty\.apply\(thisArg, \[property\]\);/, 'return;'],
-  // A style attribute change goes out as the attribute's new text, as every
-  // other attribute does, not as rrweb's diff of its properties. The diff is
-  // replayed wrong when seeking: the player's virtual DOM cannot remove a
-  // longhand (animation-name) from a shorthand (animation: none), so a style a
-  // page set and took back stayed in the replay (Radix popovers, on Dash).
-  // And working it out (a parsed copy of the old style, each property read on
-  // both) was the costliest part of rrweb's handling of a change.
-  [/^ {12}if \(attributeName === "style"\) \{\n {14}if \(!this\.unattachedDoc\) \{[\s\S]*?^ {12}} else if \(attributeName === "open"/m, '            if (attributeName === "open"'],
-  [/^ {10}if \(typeof attributes\.style === "string"\) \{\n {12}const diffAsStr[\s\S]*?^ {10}}\n {10}return \{/m, '          return {'],
   // Images are never inlined as data URLs (inlineImages stays off).
   [/^ {2}if \(tagName === "img" && inlineImages\) \{[\s\S]*?^ {2}}\n {2}if \(\["audio", "video"\]/m, '  if (["audio", "video"]'],
 ]

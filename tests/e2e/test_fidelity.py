@@ -240,8 +240,8 @@ def test_an_unkeyed_list_recreated_on_every_render_replays_as_the_visitor_saw_it
 def test_inline_styles_set_and_taken_back_or_written_as_shorthands_replay_as_the_visitor_saw_them(
     live_server, celery_worker, customer, page, viewer
 ):
-    """rrweb writes a style change as a diff of properties, which the player's seek applies to its virtual DOM,
-    where removing a longhand from a shorthand does nothing: the recorder sends the attribute's text instead."""
+    """rrweb writes a style change as a diff of properties, which the player's seek applies to rrweb's virtual
+    DOM, where removing a longhand from a shorthand did nothing: the player now applies it by the browser's rules."""
     site, samples, _ = record(live_server, customer, page, STYLES, seconds=4)
     start = open_replay(viewer, live_server, site, samples[-1]["t"])
     samples = [s for s in samples if s["t"] > start + 20]

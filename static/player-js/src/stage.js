@@ -17,6 +17,41 @@ export function assertSandboxed(iframe) {
   }
 }
 
+/**
+ * A seek applies the changes before its moment to rrweb's virtual DOM, which
+ * keeps an element's style as a map of the names written in its style
+ * attribute: removing `animation-name` from `animation: none`, or
+ * `margin-right` from `margin: 4px`, did nothing there, and the seek landed on
+ * a style the page never had (a Radix popover, on Dash, kept `animation:
+ * none`). A live replay applies the same change to a real element. So the
+ * virtual DOM's style changes go through a detached real element too: the
+ * browser's own rules for shorthands, on every replayer of the page.
+ */
+export function exactVirtualStyles(replayer) {
+  const vdom = replayer.virtualDom;
+  let proto = vdom && Object.getPrototypeOf(vdom.createElement('span'));
+  while (proto && !Object.getOwnPropertyDescriptor(proto, 'style')) proto = Object.getPrototypeOf(proto);
+  if (!proto || proto.hspExactStyle) return;
+  const parsed = Object.getOwnPropertyDescriptor(proto, 'style').get;
+  const scratch = document.createElement('span');
+  const exact = (el, method) => (...args) => {
+    scratch.setAttribute('style', el.attributes.style || '');
+    const result = scratch.style[method](...args);
+    el.attributes.style = scratch.getAttribute('style');
+    return result;
+  };
+  Object.defineProperty(proto, 'style', {
+    configurable: true,
+    get() {
+      const style = parsed.call(this);
+      style.setProperty = exact(this, 'setProperty');
+      style.removeProperty = exact(this, 'removeProperty');
+      return style;
+    },
+  });
+  proto.hspExactStyle = true;
+}
+
 /** Creates the replayer in `mount`; throws SandboxError (after tearing it down) if unsafe. */
 export function createReplayer(events, mount, { skipInactive, speed }) {
   const replayer = new Replayer(events, {
@@ -38,6 +73,7 @@ export function createReplayer(events, mount, { skipInactive, speed }) {
     throw e;
   }
   guardSandbox(replayer);
+  exactVirtualStyles(replayer);
   // The replay is a picture of a page, not a page: keep keyboard focus and
   // assistive tech out of the recorded links and fields.
   replayer.wrapper.inert = true;
