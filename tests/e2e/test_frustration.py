@@ -27,6 +27,7 @@ SHOP = """
 <button id="boom">Pay</button>
 <button id="calm">Add to basket</button>
 <button id="spa">Help</button>
+<label id="terms">I accept the terms <input type="checkbox" id="accept"></label>
 <p id="out"></p>
 </main>
 <script>
@@ -72,6 +73,10 @@ def calm_visit(page, customer):
     recorder_started(page)
     page.click("#calm")
     page.wait_for_timeout(3000)
+    page.click("#terms", delay=20)  # checked and unchecked by its label: the browser clicks the box each time too
+    page.wait_for_timeout(150)
+    page.click("#terms", delay=20)
+    page.wait_for_timeout(2500)
     page.mouse.wheel(0, 300)
     page.wait_for_timeout(500)
     flush_now(page)

@@ -30,7 +30,14 @@ export function captureClicks(win, ignoreSel, report) {
     const d = Math.ceil(((win.scrollY + win.innerHeight) / doc.documentElement.scrollHeight) * 10)
     if (d > seen) report('hs.depth', { d: (seen = d) })
   }
+  // A click on a label is followed by the browser's own click on its control, at the same spot: one
+  // click of the visitor's, not two (two clicks on a checkbox's label would be a rage click).
+  let forwarded = null
   const click = (e) => {
+    if (e.target === forwarded) return (forwarded = null)
+    const label = e.target.closest('label')
+    forwarded = label && label.control !== e.target ? label.control : null
+    if (forwarded) setTimeout(() => (forwarded = null))
     const hit = e.target.closest(ignoreSel)
     const el = hit || e.target
     const r = el.getBoundingClientRect()
