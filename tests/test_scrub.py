@@ -65,6 +65,8 @@ json_leaves = st.recursive(
 @hsettings(max_examples=200, deadline=None)
 @given(data=st.data(), number=card_numbers, sep=separators, tree=json_leaves)
 def test_no_planted_card_number_survives_anywhere_in_an_event(data, number, sep, tree):
+    # The junk beside it may hold the same digits inside a longer number, which the rule leaves alone.
+    assume(number not in digits_only(json.dumps(tree)))
     planted = f"card {formatted(number, sep)} end"
     slot = data.draw(st.sampled_from(["text", "attribute", "input", "custom", "nested"]))
     event = {
