@@ -243,13 +243,20 @@ class PageServer:
                         self.send_response(404)
                         self.end_headers()
                         return
-                    head = srv.heads.get(params.get("v", "hindsight"), "")
-                    body = f.read_text(encoding="utf-8").replace(PLACEHOLDER, head).encode()
+                    body = f.read_text(encoding="utf-8").replace(PLACEHOLDER, self.head(params)).encode()
                     ctype = "text/html; charset=utf-8"
-                self.send_response(200)
+                self.reply(200, ctype, body, {"Cache-Control": "no-store"})
+
+            def head(self, params) -> str:
+                """What replaces the snippet placeholder for the page's variant."""
+                return srv.heads.get(params.get("v", "hindsight"), "")
+
+            def reply(self, status, ctype, body, headers=None):
+                self.send_response(status)
                 self.send_header("Content-Type", ctype)
                 self.send_header("Content-Length", str(len(body)))
-                self.send_header("Cache-Control", "no-store")
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(body)
 
@@ -263,12 +270,8 @@ class PageServer:
                     headers={"Content-Type": self.headers.get("Content-Type", "")})
                 body, ctype = res.get_data(), res.headers.get("Content-Type", "")
                 if ctype.startswith("text/html"):
-                    body = body.replace(PLACEHOLDER.encode(), srv.heads.get(params.get("v", "hindsight"), "").encode())
-                self.send_response(res.status_code)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                    body = body.replace(PLACEHOLDER.encode(), self.head(params).encode())
+                self.reply(res.status_code, ctype, body)
 
             def do_POST(self):
                 if self.path.startswith("/dash/"):

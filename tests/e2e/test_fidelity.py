@@ -246,7 +246,8 @@ def test_inline_styles_set_and_taken_back_or_written_as_shorthands_replay_as_the
     start = open_replay(viewer, live_server, site, samples[-1]["t"])
     samples = [s for s in samples if s["t"] > start + 20]
     assert len(samples) >= 6 and "animation" not in samples[-1]["s"]["dom"] and "margin-top: 4px" in samples[-1]["s"]["dom"]
-    wrong = [(i, player_at(viewer, s["t"])["dom"]) for i, s in enumerate(samples) if player_at(viewer, s["t"]) != s["s"]]
+    replayed = [player_at(viewer, s["t"]) for s in samples]
+    wrong = [(i, r["dom"]) for i, (s, r) in enumerate(zip(samples, replayed)) if r != s["s"]]
     assert not wrong, f"{len(wrong)} of {len(samples)} samples differ: {wrong[:2]}"
 
 
