@@ -46,10 +46,17 @@ export async function gzip(win, text) {
 }
 
 // The same gzip in a Worker, so that compressing batches costs the page's main
-// thread nothing but handing the text over. Built from a Blob URL; where the
-// page's CSP (or anything else) refuses the worker, gzip() on the main thread.
-const WORKER_SRC =
-  "onmessage=async e=>{let r=null;try{r=new Uint8Array(await new Response(new Blob([e.data[1]]).stream().pipeThrough(new CompressionStream('gzip'))).arrayBuffer())}catch(x){}postMessage([e.data[0],r],r?[r.buffer]:[])}"
+// thread little more than handing the text over, once: the worker keeps the
+// pieces of the open batch it was given, and compresses runs of them and the
+// formed batch from what it holds, told only their ids. Built from a Blob URL;
+// where the page's CSP (or anything else) refuses the worker, gzip() on the
+// main thread. A message is [id, list, mode]: the text is the list's strings
+// and the pieces of its numbers, joined; mode 1 keeps it as piece `id`; mode 2
+// (a formed batch: [head, ids..., tail]) then forgets every piece up to its
+// last. A piece it no longer holds makes the answer null: the main thread then
+// compresses the text itself.
+export const WORKER_SRC =
+  "let P=new Map;onmessage=async e=>{let[n,i,m]=e.data,r=0,s=i.map(k=>k.trim?k:P.get(k));s=!s.includes()&&s.join('');if(m>1)for(const k of P.keys())k>i[i.length-2]||P.delete(k);if(m==1)P.set(n,s);try{s&&(r=new Uint8Array(await new Response(new Blob([s]).stream().pipeThrough(new CompressionStream('gzip'))).arrayBuffer()))}catch(x){}postMessage([n,r],r?[r.buffer]:[])}"
 
 export function createGzip(win) {
   let worker = null
@@ -78,14 +85,18 @@ export function createGzip(win) {
   } catch (e) {
     worker = false
   }
+  // [id the worker keeps it under (0: none), promise of the gzip of `text`]. `text` is what the
+  // worker joins from `list`: compressed here if the worker fails.
+  const ask = (text, list, mode) => {
+    if (!worker) return [0, local(text)]
+    const id = ++n
+    return [id, new Promise((ok, no) => {
+      waiting.set(id, [text, ok, no])
+      worker.postMessage([id, list, mode])
+    })]
+  }
   return {
-    gzip(text) {
-      if (!worker) return local(text)
-      return new Promise((ok, no) => {
-        waiting.set(++n, [text, ok, no])
-        worker.postMessage([n, text])
-      })
-    },
+    ask,
     stop() {
       if (worker) worker.terminate()
       worker = false

@@ -36,7 +36,7 @@ function drain(res) {
 export function createTransport(o) {
   const { win, cfg, store } = o
   const key = 'pend_' + cfg.wid
-  let pieces = [] // the open batch's sealed parts: {text, gz} (text with its leading comma)
+  let pieces = [] // the open batch's sealed parts: {text, gz, id} (text with its leading comma; gz once made; id once the worker holds it)
   let buf = [] // the open batch's newest event JSON strings, not in a piece yet
   let bufBytes = 0 // JSON of the whole open batch
   let looseBytes = 0 // JSON in buf
@@ -92,12 +92,14 @@ export function createTransport(o) {
   // repeat between them (a dashboard's last batch came out twice its size).
   function seal(closing) {
     const all = pieces
-    const p = { text: (all.length ? ',' : '') + buf.join(','), gz: null }
+    const p = { text: (all.length ? ',' : '') + buf.join(',') }
     all.push(p)
     buf = []
     looseBytes = 0
     if (!win.CompressionStream || unloaded) return
-    zip.gzip(p.text).then((z) => (p.gz = z), noop)
+    const z = zip.ask(p.text, [p.text], 1)
+    p.id = z[0]
+    z[1].then((g) => (p.gz = g), noop)
     const from = all.from || 0
     const to = all.length
     const run = (all.run = (all.run || 0) + p.text.length) // JSON in the run so far
@@ -107,8 +109,8 @@ export function createTransport(o) {
       all.from = to // the next run starts after this one
       all.run = all.asked = 0
     }
-    const text = all.slice(from).map((q) => q.text).join('')
-    zip.gzip(text).then((gz) => (all.runs = all.runs || []).push({ from, to, gz }), noop)
+    const part = all.slice(from)
+    zipOf(texts(part), part, (held) => held, 0).then((gz) => (all.runs = all.runs || []).push({ from, to, gz }), noop)
   }
 
   // Replace the newest buffered event (a newer value of the same field);
@@ -146,7 +148,7 @@ export function createTransport(o) {
     if (buf.length) seal(true)
     const parts = pieces
     const r = o.reserve()
-    const ev = parts.map((p) => p.text).join('')
+    const ev = texts(parts)
     const b = { sid: r.sid, vid: o.vid, seq: r.seq, ev, n: openN, bytes: ev.length }
     discardOpen()
     partsOf.set(b, parts)
@@ -156,13 +158,28 @@ export function createTransport(o) {
 
   const bodyJson = (b) => batchHead(cfg.wid, b, Date.now()) + b.ev + ']}'
 
+  // A batch's body: its gzip where the browser has CompressionStream, made by the
+  // worker from the pieces it holds where it holds them all.
   function bodyOf(b) {
     if (!bodies.has(b)) {
-      const json = bodyJson(b)
-      const p = win.CompressionStream ? zip.gzip(json).then((z) => (zipped.set(b, z), z), () => json) : Promise.resolve(json)
+      const head = batchHead(cfg.wid, b, Date.now())
+      const json = head + b.ev + ']}'
+      const p = win.CompressionStream
+        ? zipOf(json, partsOf.get(b) || [], (held) => [head, ...held, ']}'], 2).then((z) => (zipped.set(b, z), z), () => json)
+        : Promise.resolve(json)
       bodies.set(b, p)
     }
     return bodies.get(b)
+  }
+
+  // The pieces' texts as one (a rope: nothing is copied until it is read).
+  const texts = (parts) => parts.reduce((text, p) => text + p.text, '')
+
+  // The gzip of `text`, made of these pieces: the worker is told their ids (`list(ids)`: what it
+  // joins) where it holds them all.
+  function zipOf(text, parts, list, mode) {
+    const held = parts.map((p) => p.id)
+    return (held[0] && held.every(Boolean) ? zip.ask(text, list(held), mode) : zip.ask(text, [text], 0))[1]
   }
 
   async function post(b) {

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { gunzipSync, gzipSync } from 'node:zlib'
 import { batchStart, eventJson } from '../src/encode.js'
+import { WORKER_SRC } from '../src/gzip.js'
 import { createTransport } from '../src/transport.js'
 
 // A transport of 300-byte batches that posts JSON (no CompressionStream) into `bodies`; the flush interval
@@ -20,6 +21,24 @@ function posting(bodies, formed = { n: 0 }) {
     onGap: () => {},
     onForbidden: () => {},
     onBatch: batchStart,
+  })
+}
+
+// A transport of large batches (1 MB unless `o.batchBytes`) in window `o.win`, each batch its own seq,
+// whose flush interval (1e6 ms) never fires: only what the test does sends anything.
+function transport(o) {
+  let seq = 0
+  return createTransport({
+    cfg: { wid: 1, batchBytes: o.batchBytes || 1e6, capBytes: 1e7, persistBytes: 1e6, flushMs: 1e6, minSessionSec: 0, endpoint: '/i' },
+    store: { get: () => null, set: () => true, del: () => {} },
+    vid: 'v',
+    session: () => ({ sid: 's', start: 0 }),
+    reserve: () => ({ sid: 's', seq: seq++ }),
+    fetch: async () => ({ status: 202, body: null }),
+    onGap: () => {},
+    onForbidden: () => {},
+    onBatch: () => {},
+    ...o,
   })
 }
 
@@ -49,18 +68,9 @@ test('the event that closes a batch is written again for the next one, its numbe
 
 test('a closing page sends its open batch nearly as small as gzip of the whole', async () => {
   const beacons = []
-  const t = createTransport({
+  const t = transport({
     win: { Blob, CompressionStream, Response }, // no Worker here: gzip on this thread
-    cfg: { wid: 1, batchBytes: 1e6, capBytes: 1e7, persistBytes: 1e6, flushMs: 1e6, minSessionSec: 0, endpoint: '/i' },
-    store: { get: () => null, set: () => true, del: () => {} },
-    vid: 'v',
-    session: () => ({ sid: 's', start: 0 }),
-    reserve: () => ({ sid: 's', seq: 0 }),
-    fetch: async () => ({ status: 202, body: null }),
     beacon: (url, blob) => (beacons.push(blob), true),
-    onGap: () => {},
-    onForbidden: () => {},
-    onBatch: () => {},
   })
   // A table re-rendered again and again: every piece repeats the ones before it.
   const rows = Array.from({ length: 40 }, (_, i) => `{"id":${i},"attributes":{"style":"height: ${(i * 37) % 100}%;"}}`)
@@ -91,4 +101,66 @@ test('a batch that an event fills goes at once, without waiting for the next tic
   t.stop()
   // The flush interval is 1e6 ms: only a full batch can have gone. The event before it went first, alone.
   assert.deepEqual(bodies.map((b) => b.events.map((e) => e.type)), [[4], [2]])
+})
+
+// A Worker as the page would have it, running the recorder's own worker source: messages are
+// copied (structured clone) and answered in later tasks. `posted` counts the characters of
+// text handed to it.
+function workerWindow(posted) {
+  class FakeWorker {
+    constructor() {
+      const scope = new Function('postMessage', `let onmessage;${WORKER_SRC};return [onmessage, P]`)
+      ;[this.handle, this.pieces] = scope((data) => setTimeout(() => this.onmessage({ data })))
+      FakeWorker.last = this
+    }
+    postMessage(data) {
+      for (const part of data[1]) if (typeof part === 'string') posted.chars += part.length
+      setTimeout(() => this.handle({ data: structuredClone(data) }))
+    }
+    terminate() {}
+  }
+  const URL = { createObjectURL: () => 'blob:worker', revokeObjectURL: () => {} }
+  return { win: { Blob, CompressionStream, Response, Worker: FakeWorker, URL }, FakeWorker }
+}
+
+test('the gzip worker is handed each piece of a batch once, and forms the batch from what it holds', async () => {
+  const posted = { chars: 0 }
+  const { win, FakeWorker } = workerWindow(posted)
+  const gzipped = []
+  const t = transport({ win, batchBytes: 60000, fetch: async (url, init) => (gzipped.push(init.body), { status: 202, body: null }) })
+  const rows = Array.from({ length: 40 }, (_, i) => `{"id":${i},"attributes":{"style":"height: ${(i * 37) % 100}%;"}}`)
+  const events = []
+  for (let i = 0; i < 120; i++) events.push(`{"type":3,"timestamp":${i},"data":{"source":0,"attributes":[${rows.join(',')}]}}`)
+  for (const e of events) {
+    t.add(e)
+    await new Promise((r) => setTimeout(r, 1))
+  }
+  t.flush()
+  t.claim()
+  for (let i = 0; i < 200 && gzipped.reduce((n, g) => n + JSON.parse(gunzipSync(g)).events.length, 0) < events.length; i++) {
+    await new Promise((r) => setTimeout(r, 5))
+  }
+  t.stop()
+  const sent = gzipped.flatMap((g) => JSON.parse(gunzipSync(g).toString()).events)
+  assert.deepEqual(sent, events.map((e) => JSON.parse(e)))
+  assert.ok(gzipped.length > 1, `${gzipped.length} batches`)
+  // Each event's text once, and the batches' heads: not again for runs of pieces and for the formed batch.
+  const json = events.reduce((n, e) => n + e.length + 1, 0)
+  assert.ok(posted.chars < 1.1 * json, `${posted.chars} characters handed over for ${json} of events`)
+  assert.equal(FakeWorker.last.pieces.size, 0, 'the worker forgot the pieces of the formed batches')
+})
+
+test('a piece the worker no longer holds: the batch is compressed on the main thread, whole', async () => {
+  const { win, FakeWorker } = workerWindow({ chars: 0 })
+  const gzipped = []
+  const t = transport({ win, fetch: async (url, init) => (gzipped.push(init.body), { status: 202, body: null }) })
+  const events = Array.from({ length: 30 }, (_, i) => `{"type":5,"timestamp":${i},"data":{"tag":"t","payload":"${'x'.repeat(300)}"}}`)
+  for (const e of events) t.add(e)
+  await new Promise((r) => setTimeout(r, 20))
+  FakeWorker.last.pieces.clear() // as if the worker had been told to forget them
+  t.flush()
+  t.claim()
+  for (let i = 0; i < 100 && !gzipped.length; i++) await new Promise((r) => setTimeout(r, 5))
+  t.stop()
+  assert.deepEqual(JSON.parse(gunzipSync(gzipped[0]).toString()).events, events.map((e) => JSON.parse(e)))
 })
