@@ -11,6 +11,10 @@
 // Luhn by chance. privacy/scrub.py does the same on the server.
 
 const RUN = /(?:\d{3,6}\.[\s\u200b]*|\d{3,}(?:-[\s\u200b]*|[\s\u200b]+))*\d+/g
+// What every run of 13 (7) digits or more starts with: that many characters of a run, a digit
+// first. A cheap test before the runs are read.
+const CARD = /\d[\d.\-\s\u200b]{12}/
+const LONG = /\d[\d.\-\s\u200b]{6}/
 
 export function luhnValid(digits) {
   let sum = 0
@@ -53,20 +57,24 @@ const EDGE = /^[\s.\-\u200b]|[\s.\-\u200b]$/
 export const joins = (p) => !p || EDGE.test(p)
 
 export function maskCards(parts) {
-  const own = parts.map((p) => (p.length < 13 ? p : mask(p)))
-  // No text reads on into another (the usual case): each stands alone.
-  if (!parts.some(joins)) return own.some((p, i) => p !== parts[i]) ? own : parts
-  const out = []
-  for (let i = 1, g = 0; i <= own.length; i++)
-    if (i === own.length || !/[\s.\-\u200b]/.test((own[i - 1].slice(-1) || ' ') + (own[i][0] || ' '))) {
-      const group = own.slice(g, i)
-      let n = 0
-      const text = mask(group.join(''), group.slice(0, -1).map((p) => (n += p.length)))
-      n = 0
-      for (const p of group) out.push(text.slice(n, (n += p.length)))
-      g = i
-    }
-  return out.join('\0') === parts.join('\0') ? parts : out
+  const own = parts.map((p) => (CARD.test(p) ? mask(p) : p))
+  let out = own
+  // Where a text reads on into another (not the usual case), runs across texts.
+  if (parts.some(joins)) {
+    out = []
+    for (let i = 1, g = 0; i <= own.length; i++)
+      if (i === own.length || !/[\s.\-\u200b]/.test((own[i - 1].slice(-1) || ' ') + (own[i][0] || ' '))) {
+        const group = own.slice(g, i)
+        let n = 0
+        const text = group.join('')
+        // A run across texts needs two of them and 13 digits.
+        const masked = g < i - 1 && CARD.test(text) ? mask(text, group.slice(0, -1).map((p) => (n += p.length))) : text
+        n = 0
+        for (const p of group) out.push(masked.slice(n, (n += p.length)))
+        g = i
+      }
+  }
+  return out.some((p, i) => p !== parts[i]) ? out : parts
 }
 
 export const maskCardNumbers = (text) => text && maskCards([text])[0]
@@ -76,4 +84,4 @@ export const hasCardNumber = (text) => !!text && maskCards([text])[0] !== text
 // A run of more than six digits: what a card number typed into any field
 // shows before it is whole (its first six, the issuer, are as much of it as
 // may be shown). privacy/scrub.py uses the same rule.
-export const hasLongNumber = (text) => !!text && (text.match(RUN) || []).some((r) => r.replace(/\D/g, '').length > 6)
+export const hasLongNumber = (text) => LONG.test(text) && text.match(RUN).some((r) => r.replace(/\D/g, '').length > 6)

@@ -176,10 +176,10 @@ export function createTransport(o) {
   const texts = (parts) => parts.reduce((text, p) => text + p.text, '')
 
   // The gzip of `text`, made of these pieces: the worker is told their ids (`list(ids)`: what it
-  // joins) where it holds them all.
+  // joins) where it holds them all (a piece sealed while the page was unloading has none).
   function zipOf(text, parts, list, mode) {
     const held = parts.map((p) => p.id)
-    return (held[0] && held.every(Boolean) ? zip.ask(text, list(held), mode) : zip.ask(text, [text], 0))[1]
+    return (held[0] && !held.includes() ? zip.ask(text, list(held), mode) : zip.ask(text, [text], 0))[1]
   }
 
   async function post(b) {
