@@ -25,6 +25,7 @@ variant order; percentiles are over every frame of every round.
 """
 import argparse
 import bisect
+import contextlib
 import json
 import subprocess
 import sys
@@ -147,7 +148,7 @@ def measure(browser, pages: PageServer, variant: str, seconds: float, seed: int)
     page.on("request", lambda r: uploads.append(len(r.post_data_buffer or b""))
             if r.method == "POST" and ("/api/v1/ingest" in r.url or "/bench-upload" in r.url) else None)
     page.goto(pages.url("/spa/dashboard", variant))
-    if variant == "hindsight":
+    if variant.startswith("hindsight"):
         page.wait_for_function("window.__hindsight !== undefined", timeout=30000)
     elif variant == "rrweb":
         page.wait_for_function("window.__rrEvents && window.__rrEvents.length > 1", timeout=30000)
@@ -191,20 +192,25 @@ def main(argv=None):
     ap.add_argument("--seconds", type=float, default=60, help="measured seconds per variant per round (default 60)")
     ap.add_argument("--rounds", type=int, default=3, help="rounds; the variant order rotates each round (default 3)")
     ap.add_argument("--variants", default=",".join(VARIANTS))
+    ap.add_argument("--other-bundle", type=Path, help="a second recorder build (e.g. the previous commit's static/build/"
+                    "recorder.js), measured as the variant hindsight-other in the same rounds: an A/B of a recorder change")
     ap.add_argument("--seed", type=int, default=27, help="the visitor's plan (27: dashboard, orders, settings, 6 route changes a minute)")
     args = ap.parse_args(argv)
     from playwright.sync_api import sync_playwright
 
-    variants = [v for v in args.variants.split(",") if v]
+    variants = [v for v in args.variants.split(",") if v] + (["hindsight-other"] if args.other_bundle else [])
     pages = PageServer()
     pages.files["/bench-rrweb.js"] = (build_rrweb_plain(), "application/javascript")
     pages.heads["rrweb"] = '<script async src="/bench-rrweb.js"></script>'
     pages.files["/bench-rrweb-upload.js"] = (build_rrweb_plain(entry=RRWEB_UPLOAD_ENTRY), "application/javascript")
     pages.heads["rrweb-upload"] = '<script async src="/bench-rrweb-upload.js"></script>'
     runs = []
-    with Hindsight() as server:
+    with Hindsight() as server, contextlib.ExitStack() as stack:
         site = server.create_site("Frame cost", pages.domain)
         pages.heads["hindsight"] = server.snippet(site)
+        if args.other_bundle:
+            other = stack.enter_context(Hindsight(env={"RECORDER_BUNDLE": str(args.other_bundle.resolve())}))
+            pages.heads["hindsight-other"] = other.snippet(other.create_site("Frame cost, other build", pages.domain))
         with sync_playwright() as p:
             browser = launch(p)
             version = browser.version
@@ -277,9 +283,11 @@ def main(argv=None):
                       f" (per round {[round(r['script_ms_per_min']) for r in runs if r['variant'] == v]},"
                       f" page alone {[round(r['script_ms_per_min']) for r in runs if r['variant'] == 'none']})")
         added = {v: table[v]["script_ms_per_min"] - base["script_ms_per_min"] for v in variants if v != "none"}
-        for control in ("rrweb", "rrweb-upload"):
+        for control in ("rrweb", "rrweb-upload", "hindsight-other"):
             if "hindsight" in added and added.get(control, 0) > 0:
                 print(f"  hindsight / {control}: {added['hindsight'] / added[control]:.2f}x")
+            if control != "hindsight-other" and "hindsight-other" in added and added.get(control, 0) > 0:
+                print(f"  hindsight-other / {control}: {added['hindsight-other'] / added[control]:.2f}x")
     out = {"kind": "frame_cost", "seconds": args.seconds, "rounds": args.rounds, "seed": args.seed, "machine": machine(),
            "browser_version": version, "categories": CATEGORIES, "table": table, "deltas": deltas, "budget_ms": BUDGET_MS,
            "runs": [{k: v for k, v in r.items() if k not in ("frames", "intervals", "tick_tasks", "page_tick_ms", "tick_frames", "other_frames")} |
