@@ -52,11 +52,11 @@ export async function gzip(win, text) {
 // where the page's CSP (or anything else) refuses the worker, gzip() on the
 // main thread. A message is [id, list, mode]: the text is the list's strings
 // and the pieces of its numbers, joined; mode 1 keeps it as piece `id`; mode 2
-// (a formed batch: [head, ids..., tail]) then forgets every piece up to its
+// (a formed batch: [head, pieces..., tail]) then forgets every piece up to its
 // last. A piece it no longer holds makes the answer null: the main thread then
 // compresses the text itself.
 export const WORKER_SRC =
-  "let P=new Map;onmessage=async e=>{let[n,i,m]=e.data,r=0,s=i.map(k=>k.trim?k:P.get(k));s=!s.includes()&&s.join('');if(m>1)for(const k of P.keys())k>i[i.length-2]||P.delete(k);if(m==1)P.set(n,s);try{s&&(r=new Uint8Array(await new Response(new Blob([s]).stream().pipeThrough(new CompressionStream('gzip'))).arrayBuffer()))}catch(x){}postMessage([n,r],r?[r.buffer]:[])}"
+  "let P=new Map;onmessage=async e=>{let[n,i,m]=e.data,r=0,s=i.map(k=>k.trim?k:P.get(k)),x=Math.max(...i.filter(k=>!k.trim));s=!s.includes()&&s.join('');if(m>1)for(const k of P.keys())k>x||P.delete(k);if(m==1)P.set(n,s);try{s&&(r=new Uint8Array(await new Response(new Blob([s]).stream().pipeThrough(new CompressionStream('gzip'))).arrayBuffer()))}catch(x){}postMessage([n,r],r?[r.buffer]:[])}"
 
 export function createGzip(win) {
   let worker = null

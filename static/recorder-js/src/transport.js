@@ -159,13 +159,13 @@ export function createTransport(o) {
   const bodyJson = (b) => batchHead(cfg.wid, b, Date.now()) + b.ev + ']}'
 
   // A batch's body: its gzip where the browser has CompressionStream, made by the
-  // worker from the pieces it holds where it holds them all.
+  // worker from the pieces it holds (a batch claimed from storage has none).
   function bodyOf(b) {
     if (!bodies.has(b)) {
       const head = batchHead(cfg.wid, b, Date.now())
       const json = head + b.ev + ']}'
       const p = win.CompressionStream
-        ? zipOf(json, partsOf.get(b) || [], (held) => [head, ...held, ']}'], 2).then((z) => (zipped.set(b, z), z), () => json)
+        ? zipOf(json, partsOf.get(b) || [{ text: b.ev }], (held) => [head, ...held, ']}'], 2).then((z) => (zipped.set(b, z), z), () => json)
         : Promise.resolve(json)
       bodies.set(b, p)
     }
@@ -175,12 +175,9 @@ export function createTransport(o) {
   // The pieces' texts as one (a rope: nothing is copied until it is read).
   const texts = (parts) => parts.reduce((text, p) => text + p.text, '')
 
-  // The gzip of `text`, made of these pieces: the worker is told their ids (`list(ids)`: what it
-  // joins) where it holds them all (a piece sealed while the page was unloading has none).
-  function zipOf(text, parts, list, mode) {
-    const held = parts.map((p) => p.id)
-    return (held[0] && !held.includes() ? zip.ask(text, list(held), mode) : zip.ask(text, [text], 0))[1]
-  }
+  // The gzip of `text`, made of these pieces: the worker is told the ids of those it holds (`list`
+  // of them: what it joins); a piece sealed while the page was unloading has none, its text goes along.
+  const zipOf = (text, parts, list, mode) => zip.ask(text, list(parts.map((p) => p.id || p.text)), mode)[1]
 
   async function post(b) {
     const body = await bodyOf(b)

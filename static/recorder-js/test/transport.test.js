@@ -164,3 +164,41 @@ test('a piece the worker no longer holds: the batch is compressed on the main th
   t.stop()
   assert.deepEqual(JSON.parse(gunzipSync(gzipped[0]).toString()).events, events.map((e) => JSON.parse(e)))
 })
+
+test('a batch formed as the page unloads and sent when it is shown again is whole, and the worker lets its pieces go', async () => {
+  const { win, FakeWorker } = workerWindow({ chars: 0 })
+  const gzipped = []
+  const t = transport({ win, beacon: () => false, fetch: async (url, init) => (gzipped.push(init.body), { status: 202, body: null }) })
+  const events = Array.from({ length: 40 }, (_, i) => `{"type":5,"timestamp":${i},"data":{"tag":"t","payload":"${'y'.repeat(300)}"}}`)
+  const tick = () => new Promise((r) => setTimeout(r, 5))
+  for (const e of events.slice(0, 25)) t.add(e)
+  await tick()
+  t.add(events[25]) // in no piece yet: sealed as the page unloads, so the worker never holds it
+  t.unload() // no beacon gets through: the batch is kept
+  for (const e of events.slice(26)) t.add(e) // a page shown again from the back-forward cache goes on
+  t.show()
+  t.flush()
+  t.claim()
+  for (let i = 0; i < 100 && gzipped.length < 2; i++) await tick()
+  t.stop()
+  const sent = gzipped.flatMap((g) => JSON.parse(gunzipSync(g).toString()).events)
+  assert.deepEqual(sent, events.map((e) => JSON.parse(e)))
+  assert.equal(FakeWorker.last.pieces.size, 0)
+})
+
+test("a batch claimed from an earlier page's storage goes out whole through the gzip worker", async () => {
+  const { win } = workerWindow({ chars: 0 })
+  const gzipped = []
+  const ev = '{"type":5,"timestamp":1,"data":{"tag":"t","payload":"left over"}}'
+  const saved = [{ sid: 's', vid: 'v', seq: 7, ev, n: 1, bytes: ev.length }]
+  const t = transport({
+    win,
+    store: { get: () => saved, set: () => true, del: () => {} },
+    fetch: async (url, init) => (gzipped.push(init.body), { status: 202, body: null }),
+  })
+  t.claim()
+  for (let i = 0; i < 100 && !gzipped.length; i++) await new Promise((r) => setTimeout(r, 5))
+  t.stop()
+  const body = JSON.parse(gunzipSync(gzipped[0]).toString())
+  assert.deepEqual([body.seq, body.events], [7, [JSON.parse(ev)]])
+})
