@@ -8,7 +8,7 @@ import pytest
 
 from recorder.models import Chunk, Session
 from sites.snippet import site_snippet
-from tests.e2e.conftest import login, recorder_started, wait_for
+from tests.e2e.conftest import flush_now, login, recorder_started, wait_for
 from tests.factories import SiteFactory, UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.worker]
@@ -77,7 +77,11 @@ def record_a_visit(live_server, customer, cdn, page, **site_settings) -> Session
     page.goto(customer.url("/"))
     recorder_started(page)
     page.wait_for_timeout(500)
-    page.close()  # pagehide sends the batch
+    # The batch goes as the tab is hidden: this test is about replays, not about a closing page's
+    # beacon (tests/e2e/test_delivery.py), which once did not leave a loaded CI machine's browser.
+    with page.expect_request(lambda request: "/api/v1/ingest" in request.url, timeout=20_000):
+        flush_now(page)
+    page.close()
     session = wait_for(lambda: Session.objects.filter(site=site).first(), timeout=40, message="the session")
     wait_for(lambda: not Chunk.objects.filter(session=session, status=Chunk.PENDING).exists(), message="stored")
     return session
