@@ -6,7 +6,8 @@
 // iframes are walked as part of the element that holds them; an element
 // marked `data-probe` adds its computed colour (styles from CSSOM rules and
 // adopted sheets, which the markup does not show); <details> and <dialog>
-// say whether they are open.
+// say whether they are open. The hidden options the player gives a select to
+// show a masked value (static/player-js/src/masked.js) are its own: left out.
 window.__hsState = function (doc) {
   var out = [], SKIP = { SCRIPT: 1, STYLE: 1, NOSCRIPT: 1, TEMPLATE: 1, LINK: 1, META: 1 };
   var FIELD = { INPUT: 1, TEXTAREA: 1, SELECT: 1 };
@@ -15,7 +16,7 @@ window.__hsState = function (doc) {
       if (c.nodeType === 3) {
         var t = c.nodeValue.replace(/\s+/g, ' ').trim();
         if (t) out.push(depth + '"' + t);
-      } else if (c.nodeType === 1 && !SKIP[c.tagName]) {
+      } else if (c.nodeType === 1 && !SKIP[c.tagName] && !c.hasAttribute('data-hindsight-mask')) {
         var line = depth + '<' + c.tagName.toLowerCase() + (c.id ? '#' + c.id : '');
         // The replayer marks hovered elements with a :hover class; not the page's.
         var cls = Array.prototype.filter.call(c.classList, function (x) { return x.indexOf(':hover') < 0; }).sort().join('.');

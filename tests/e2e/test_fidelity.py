@@ -136,6 +136,42 @@ setInterval(() => {
 </script>"""
 
 
+# Form controls set by the visitor and by script: checkboxes, radios, selects (a masked value cannot select an
+# option: the player gives each select hidden options that show the mask), a textarea, a rich-text editor (an
+# input to the visitor: masked), <details> and <dialog>, an inner scrolling box, a progress bar, `hidden`.
+FORMS = """<h1>Settings</h1>
+<label><input type="checkbox" id="news"> News</label> <label><input type="checkbox" id="auto" checked> Auto</label>
+<label><input type="radio" name="plan" id="free" checked> Free</label> <label><input type="radio" name="plan" id="pro"> Pro</label>
+<select id="size"><option>S</option><option>M</option><option>L</option></select>
+<select id="auto-size"><option>one</option><option>three</option><option>eleven</option></select>
+<select id="city"></select>
+<textarea id="bio"></textarea>
+<div id="ed" contenteditable="true">Edit me</div>
+<details id="more"><summary>More</summary><p>Hidden text</p></details>
+<dialog id="dlg"><p>Dialog</p></dialog>
+<div id="box" style="height:60px;overflow:auto"><p>a</p><p>b</p><p>c</p><p>d</p><p>e</p><p>f</p><p>g</p></div>
+<progress id="prog" max="100" value="10"></progress> <input id="scripted" value="">
+<p id="toggled">Now you see me</p>
+<script>
+let k = 0;
+setInterval(() => {
+  k++;
+  document.getElementById('auto').checked = k % 2 === 0;
+  document.getElementById('auto-size').selectedIndex = k % 3;
+  if (k === 2) {  // a list filled by script, as a form fills a second list from the first one's choice
+    for (const name of ['Oslo', 'Lisbon', 'Reykjavik']) document.getElementById('city').add(new Option(name));
+  }
+  if (k > 2) document.getElementById('city').selectedIndex = k % 3;
+  document.getElementById('prog').value = (k * 7) % 100;
+  document.getElementById('scripted').value = 'v'.repeat(k % 5);
+  document.getElementById('toggled').hidden = k % 2 === 1;
+  const d = document.getElementById('dlg');
+  if (k % 3 === 0) d.show(); else if (d.open) d.close();
+  document.getElementById('box').scrollTop = (k * 9) % 80;
+}, 300);
+</script>"""
+
+
 def record(live_server, customer, page, body: str, *, act=None, seconds: float = 4) -> tuple:
     """Records a visit with the real snippet; returns (site, live samples, the page's own log)."""
     site = make_site(customer)
@@ -345,3 +381,38 @@ def test_a_masked_number_field_replays_its_mask_not_an_empty_field(live_server, 
     }""", samples[-1]["t"])
     assert fields == [["text", "**"], ["text", "**********"]]
     assert b"42" not in b"".join(e["data"].get("text", "").encode() for e in stored_events(site) if e["type"] == 3)
+
+
+def test_form_controls_replay_as_the_visitor_saw_them_masked(live_server, celery_worker, customer, page, viewer):
+    def act(p):
+        p.click("#news")
+        p.click("#pro")
+        p.select_option("#size", "L")
+        p.click("#bio")
+        p.keyboard.type("about me", delay=40)
+        p.click("#ed")
+        p.keyboard.press("End")
+        p.keyboard.type(" now", delay=40)
+        p.click("#more summary")
+
+    site, samples, _ = record(live_server, customer, page, FORMS, act=act, seconds=3)
+    start = open_replay(viewer, live_server, site, samples[-1]["t"])
+    samples = [s for s in samples if s["t"] > start + 20]
+    assert len(samples) >= 8
+    last = samples[-1]["s"]["dom"]  # (the dialog takes the focus when shown: some keys typed go nowhere)
+    assert "<select#size value#1" in last and "<select#city value#" in last and "<textarea#bio value#0" not in last
+    for s in samples:  # the rich-text editor is masked: the replay shows a * for each character but spaces
+        s["s"]["dom"] = re.sub(r'(<div#ed\n1")([^\n]*)', lambda m: m.group(1) + re.sub(r"\S", "*", m.group(2)), s["s"]["dom"])
+    wrong = [i for i, s in enumerate(samples) if player_at(viewer, s["t"]) != s["s"]]
+    assert not wrong, f"{len(wrong)} of {len(samples)} samples differ: {wrong}"
+    unlike_fresh = [i for i, s in enumerate(samples) if fresh_at(viewer, s["t"]) != player_at(viewer, s["t"])]
+    assert not unlike_fresh, unlike_fresh
+    shown = viewer.evaluate("""() => {
+        const d = window.__hsPlayer.replayer.iframe.contentDocument;
+        return ['size', 'auto-size', 'city'].map((id) => {
+            const select = d.getElementById(id);
+            return [select.value, select.selectedOptions[0] && select.selectedOptions[0].textContent];
+        });
+    }""")
+    assert all(value and set(value) == {"*"} and text == value for value, text in shown), shown
+    assert "about me" not in json.dumps(stored_events(site))
