@@ -67,6 +67,15 @@ const mutationBuffers = [];`],
   // and the text costs no more bytes on the bench pages (BENCHMARKS.md).
   [/^ {12}if \(attributeName === "style"\) \{\n {14}if \(!this\.unattachedDoc\) \{[\s\S]*?^ {12}} else if \(attributeName === "open"/m, '            if (attributeName === "open"'],
   [/^ {10}if \(typeof attributes\.style === "string"\) \{\n {12}const diffAsStr[\s\S]*?^ {10}}\n {10}return \{/m, '          return {'],
+  // A form's reset() (or its reset button) empties its fields without an input
+  // or change event, so rrweb never saw it and the replay kept what the visitor
+  // had typed, cleared long before. Once a form has reset, each of its fields
+  // goes through rrweb's own input handler again (its masking, ignore rules and
+  // repeat check), as a value set by script does.
+  [/^ {2}const handlers = events\.map\(\n {4}\(eventName\) => on\(eventName, callbackWrapper\(eventHandler\), doc\)\n {2}\);\n/m, `$&  handlers.push(on("reset", (e) => setTimeout(() => Array.from(getEventTarget(e).elements || []).forEach((target) => callbackWrapper(eventHandler)({ target }))), doc));
+`],
+  // Canvases are never recorded (recordCanvas stays off): nor is their pixels' data URL taken in a snapshot.
+  [/^ {2}if \(tagName === "canvas" && recordCanvas\) \{[\s\S]*?^ {2}}\n(?= {2}if \(tagName === "img")/m, ''],
   // Images are never inlined as data URLs (inlineImages stays off).
   [/^ {2}if \(tagName === "img" && inlineImages\) \{[\s\S]*?^ {2}}\n {2}if \(\["audio", "video"\]/m, '  if (["audio", "video"]'],
 ]

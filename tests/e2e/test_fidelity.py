@@ -172,6 +172,16 @@ setInterval(() => {
 </script>"""
 
 
+# A form emptied by its reset button, then filled and emptied again by script (as a page does after sending it):
+# a reset fires no input or change event on the fields.
+RESET = """<form id="f"><input id="name"> <textarea id="msg"></textarea> <input type="checkbox" id="ok">
+<select id="pick"><option>a</option><option>bbb</option></select>
+<select id="many" multiple><option>x</option><option>yy</option><option>zzz</option></select>
+<label><input type="radio" name="r" id="r1" checked>1</label><label><input type="radio" name="r" id="r2">2</label>
+<input type="range" id="vol" value="50"> <button type="reset" id="clear">Clear</button></form>
+<button id="send" onclick="document.getElementById('f').reset()">Send</button>"""
+
+
 def record(live_server, customer, page, body: str, *, act=None, seconds: float = 4) -> tuple:
     """Records a visit with the real snippet; returns (site, live samples, the page's own log)."""
     site = make_site(customer)
@@ -416,3 +426,34 @@ def test_form_controls_replay_as_the_visitor_saw_them_masked(live_server, celery
     }""")
     assert all(value and set(value) == {"*"} and text == value for value, text in shown), shown
     assert "about me" not in json.dumps(stored_events(site))
+
+
+def test_a_form_reset_by_its_button_or_by_script_replays_emptied(live_server, celery_worker, customer, page, viewer):
+    def fill(p):
+        p.fill("#name", "Alice Smith")
+        p.fill("#msg", "Hello there")
+        p.check("#ok")
+        p.select_option("#pick", "bbb")
+        p.select_option("#many", ["yy", "zzz"])
+        p.check("#r2")
+        p.fill("#vol", "80")
+        p.wait_for_timeout(500)
+
+    def act(p):
+        fill(p)
+        p.click("#clear")
+        p.wait_for_timeout(500)
+        fill(p)  # the same values again: each must show again in the replay
+        p.click("#send")
+
+    site, samples, _ = record(live_server, customer, page, RESET, act=act, seconds=1.5)
+    start = open_replay(viewer, live_server, site, samples[-1]["t"])
+    samples = [s for s in samples if s["t"] > start + 20]
+    states = [s["s"]["dom"] for s in samples]
+    filled = [i for i, dom in enumerate(states) if "<input#name value#11" in dom and "<input#ok value#2 checked" in dom]
+    emptied = [i for i, dom in enumerate(states) if "<input#name value#0" in dom and "<input#ok value#2\n" in dom]
+    assert filled and emptied and emptied[-1] == len(states) - 1 and any(filled[0] < i < filled[-1] for i in emptied), states
+    wrong = [i for i, s in enumerate(samples) if player_at(viewer, s["t"]) != s["s"]]
+    assert not wrong, f"{len(wrong)} of {len(samples)} samples differ: {wrong}"
+    unlike_fresh = [i for i, s in enumerate(samples) if fresh_at(viewer, s["t"]) != player_at(viewer, s["t"])]
+    assert not unlike_fresh, unlike_fresh
