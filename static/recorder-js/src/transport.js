@@ -9,8 +9,11 @@ const HEADERS = { 'Content-Type': 'text/plain' } // a CORS "simple" request: no 
 // repeat the page's address as the browser has it, in full where the server shares the site's origin.
 const POST = { method: 'POST', credentials: 'include', headers: HEADERS, referrerPolicy: 'no-referrer' }
 // The open batch is compressed in pieces of about this much JSON, for the
-// case that the page closes before the batch is formed.
-const PIECE_BYTES = 4000
+// case that the page closes before the batch is formed. Each piece and run
+// is a message to the gzip worker, whose cost on the main thread is mostly
+// per message: 8 KB pieces cost the page less script time than 4 KB ones
+// (BENCHMARKS.md), and a closing page sends at most that much uncompressed.
+const PIECE_BYTES = 8000
 const RUN_BYTES = 32000
 const noop = () => {}
 
