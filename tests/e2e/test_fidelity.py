@@ -144,7 +144,7 @@ FORMS = """<h1>Settings</h1>
 <label><input type="radio" name="plan" id="free" checked> Free</label> <label><input type="radio" name="plan" id="pro"> Pro</label>
 <select id="size"><option>S</option><option>M</option><option>L</option></select>
 <select id="auto-size"><option>one</option><option>three</option><option>eleven</option></select>
-<select id="city"></select>
+<select id="city"></select> <span id="later"></span>
 <textarea id="bio"></textarea>
 <div id="ed" contenteditable="true">Edit me</div>
 <details id="more"><summary>More</summary><p>Hidden text</p></details>
@@ -162,6 +162,8 @@ setInterval(() => {
     for (const name of ['Oslo', 'Lisbon', 'Reykjavik']) document.getElementById('city').add(new Option(name));
   }
   if (k > 2) document.getElementById('city').selectedIndex = k % 3;
+  if (k === 3) document.getElementById('later').innerHTML = '<select id="late"><option>no</option><option>maybe</option></select>';
+  if (k > 3) document.getElementById('late').selectedIndex = k % 2;
   document.getElementById('prog').value = (k * 7) % 100;
   document.getElementById('scripted').value = 'v'.repeat(k % 5);
   document.getElementById('toggled').hidden = k % 2 === 1;
@@ -410,7 +412,8 @@ def test_form_controls_replay_as_the_visitor_saw_them_masked(live_server, celery
     samples = [s for s in samples if s["t"] > start + 20]
     assert len(samples) >= 8
     last = samples[-1]["s"]["dom"]  # (the dialog takes the focus when shown: some keys typed go nowhere)
-    assert "<select#size value#1" in last and "<select#city value#" in last and "<textarea#bio value#0" not in last
+    assert "<select#size value#1" in last and "<select#city value#" in last and "<select#late value#" in last
+    assert "<textarea#bio value#0" not in last
     for s in samples:  # the rich-text editor is masked: the replay shows a * for each character but spaces
         s["s"]["dom"] = re.sub(r'(<div#ed\n1")([^\n]*)', lambda m: m.group(1) + re.sub(r"\S", "*", m.group(2)), s["s"]["dom"])
     wrong = [i for i, s in enumerate(samples) if player_at(viewer, s["t"]) != s["s"]]
@@ -419,7 +422,7 @@ def test_form_controls_replay_as_the_visitor_saw_them_masked(live_server, celery
     assert not unlike_fresh, unlike_fresh
     shown = viewer.evaluate("""() => {
         const d = window.__hsPlayer.replayer.iframe.contentDocument;
-        return ['size', 'auto-size', 'city'].map((id) => {
+        return ['size', 'auto-size', 'city', 'late'].map((id) => {
             const select = d.getElementById(id);
             return [select.value, select.selectedOptions[0] && select.selectedOptions[0].textContent];
         });

@@ -85,10 +85,12 @@ function nodesRewrite(root, seen, nested) {
     if (isElement(node, 'input')) retype(node.attributes);
     else if (isElement(node, 'select')) {
       for (const [option, text] of selectMasks(node, seen)) {
-        if (nested) option.childNodes.push(text);
-        else adds.push({ parentId: option.id, nextId: null, node: text });
-        if (nested) (node.childNodes = Array.isArray(node.childNodes) ? node.childNodes : []).push(option);
-        else adds.push({ parentId: node.id, nextId: null, node: option });
+        if (nested) {
+          option.childNodes.push(text);
+          (node.childNodes = Array.isArray(node.childNodes) ? node.childNodes : []).push(option);
+        } else {
+          adds.push({ parentId: node.id, nextId: null, node: option }, { parentId: option.id, nextId: null, node: text });
+        }
       }
     }
     if (Array.isArray(node.childNodes)) for (const child of node.childNodes) stack.push(child);
