@@ -28,12 +28,13 @@ function retype(attributes) {
 
 const isElement = (node, tag) => node && node.type === NODE_ELEMENT && node.tagName === tag;
 
-/** What an option's value is as the recorder masked it: its value attribute, else its text (spaces collapsed). */
-function optionValue(option) {
-  const attributes = option.attributes || {};
-  if (typeof attributes.value === 'string') return attributes.value;
-  const text = (option.childNodes || []).map((c) => (c && c.type === NODE_TEXT && typeof c.textContent === 'string' ? c.textContent : '')).join('');
-  return text.replace(/\s+/g, ' ').trim();
+const isText = (node) => node && node.type === NODE_TEXT && typeof node.textContent === 'string';
+
+/** What an option's value is as the recorder masked it: its value attribute, else its text (`text`, by default
+ * that of its child nodes), spaces collapsed. */
+function optionValue(option, text = (option.childNodes || []).map((c) => (isText(c) ? c.textContent : '')).join('')) {
+  const value = option.attributes && option.attributes.value;
+  return typeof value === 'string' ? value : text.replace(/\s+/g, ' ').trim();
 }
 
 /** A hidden option showing `length` *, and its text. */
@@ -104,15 +105,12 @@ function addsMasks(adds, seen) {
   // rrweb adds each node on its own: an option's text is an add of its own too.
   const texts = new Map();
   for (const add of adds) {
-    if (add && add.node && add.node.type === NODE_TEXT && typeof add.node.textContent === 'string') {
-      texts.set(add.parentId, (texts.get(add.parentId) || '') + add.node.textContent);
-    }
+    if (add && isText(add.node)) texts.set(add.parentId, (texts.get(add.parentId) || '') + add.node.textContent);
   }
   const extra = [];
   for (const add of adds) {
     if (!add || !isElement(add.node, 'option') || add.node.attributes?.[MASK_OPTION] !== undefined) continue;
-    const own = optionValue(add.node);
-    const length = (own || (texts.get(add.node.id) || '').replace(/\s+/g, ' ').trim()).length;
+    const length = optionValue(add.node, texts.get(add.node.id) || '').length;
     if (!seen.has(add.parentId)) seen.set(add.parentId, new Set());
     if (length && !seen.get(add.parentId).has(length)) {
       seen.get(add.parentId).add(length);
