@@ -47,7 +47,11 @@ STATE_JS = (Path(__file__).resolve().parent / "pagestate.js").read_text()
 SAMPLER_JS = STATE_JS + r"""
 window.__samples = [];
 setInterval(function () {
-  try { window.__samples.push({ t: Date.now(), s: window.__hsState(document) }); } catch (e) {}
+  // At the start of a millisecond: a change stamped in the sample's own millisecond could have come
+  // before or after it, while a seek to t shows the changes stamped before t (tests/e2e/test_fidelity.py).
+  var before = Date.now(), t = before;
+  while (t === before) t = Date.now();
+  try { window.__samples.push({ t: t, s: window.__hsState(document) }); } catch (e) {}
 }, 1000);
 """
 RRWEB_ENTRY = """import { record } from '@rrweb/record';

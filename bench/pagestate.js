@@ -6,11 +6,15 @@
 // iframes are walked as part of the element that holds them; an element
 // marked `data-probe` adds its computed colour (styles from CSSOM rules and
 // adopted sheets, which the markup does not show); <details> and <dialog>
-// say whether they are open. The hidden options the player gives a select to
+// say whether they are open (a dialog also whether it is modal), and a popover
+// whether it is showing. The hidden options the player gives a select to
 // show a masked value (static/player-js/src/masked.js) are its own: left out.
 window.__hsState = function (doc) {
   var out = [], SKIP = { SCRIPT: 1, STYLE: 1, NOSCRIPT: 1, TEMPLATE: 1, LINK: 1, META: 1 };
   var FIELD = { INPUT: 1, TEXTAREA: 1, SELECT: 1 };
+  function isPopoverOpen(el) {
+    try { return el.matches(':popover-open'); } catch (e) { return false; }
+  }
   function walk(n, depth) {
     for (var c = n.firstChild; c; c = c.nextSibling) {
       if (c.nodeType === 3) {
@@ -26,6 +30,8 @@ window.__hsState = function (doc) {
         if (FIELD[c.tagName]) line += ' value#' + String(c.value).length + (c.checked ? ' checked' : '');
         if (c.scrollTop || c.scrollLeft) line += ' scroll=' + Math.round(c.scrollTop) + ',' + Math.round(c.scrollLeft);
         if (c.open && (c.tagName === 'DETAILS' || c.tagName === 'DIALOG')) line += ' open';
+        if (c.open && c.tagName === 'DIALOG' && c.matches(':modal')) line += ' modal';
+        if (c.hasAttribute('popover') && isPopoverOpen(c)) line += ' popover-open';
         if (c.hasAttribute('data-probe')) line += ' color=' + c.ownerDocument.defaultView.getComputedStyle(c).color;
         out.push(line);
         if (c.shadowRoot) walk(c.shadowRoot, depth + 1);

@@ -197,6 +197,29 @@ RESET = """<form id="f"><input id="name"> <textarea id="msg"></textarea> <input 
 <button id="send" onclick="document.getElementById('f').reset()">Send</button>"""
 
 
+# Popovers and a modal dialog: a popover open before the recorder starts (in the first snapshot), one
+# the visitor opens with its button, one the page adds and shows; none of them has an attribute that says so.
+POPOVERS = """<h1>Menu</h1><div id="early" popover="manual">Shown from the start</div>
+<script>document.getElementById('early').showPopover();</script>
+<button id="open" popovertarget="menu">Menu</button>
+<div id="menu" popover><a href="#">One</a> <a href="#">Two</a></div>
+<dialog id="dlg">Sure? <button>OK</button></dialog>
+<script>
+const menu = document.getElementById('menu'), dlg = document.getElementById('dlg');
+setTimeout(() => menu.hidePopover(), 1700);
+setTimeout(() => dlg.showModal(), 2100);
+setTimeout(() => dlg.close(), 2500);
+setTimeout(() => document.getElementById('early').hidePopover(), 2900);
+setTimeout(() => {
+  const late = document.createElement('div');
+  late.id = 'late';
+  late.popover = 'manual';
+  late.textContent = 'Added and shown';
+  document.body.appendChild(late);
+  late.showPopover();
+}, 3300);
+</script>"""
+
 def record(live_server, customer, page, body: str, *, act=None, seconds: float = 4) -> tuple:
     """Records a visit with the real snippet; returns (site, live samples, the page's own log)."""
     site = make_site(customer)
@@ -253,6 +276,7 @@ def fresh_at(viewer, epoch_ms: int) -> dict:
         // Before the constructor's own timers build the first snapshot: the seek builds the page.
         r.pause(t - events[0].timestamp);
         await new Promise((done) => setTimeout(done, 50));
+        P.popoversSync(r.iframe.contentDocument);  // what the player does on top of rrweb (popover.js)
         const state = window.__hsState(r.iframe.contentDocument);
         r.destroy();
         root.remove();
@@ -470,6 +494,25 @@ def test_a_form_reset_by_its_button_or_by_script_replays_emptied(live_server, ce
     filled = [i for i, dom in enumerate(states) if "<input#name value#11" in dom and "<input#ok value#2 checked" in dom]
     emptied = [i for i, dom in enumerate(states) if "<input#name value#0" in dom and "<input#ok value#2\n" in dom]
     assert filled and emptied and emptied[-1] == len(states) - 1 and any(filled[0] < i < filled[-1] for i in emptied), states
+    for s in samples[6:9]: print("LIVE", s["s"]["dom"].replace("\n"," | ")); print("REPL", player_at(viewer, s["t"])["dom"].replace("\n", " | "))
+    wrong = [i for i, s in enumerate(samples) if player_at(viewer, s["t"]) != s["s"]]
+    assert not wrong, f"{len(wrong)} of {len(samples)} samples differ: {wrong}"
+    unlike_fresh = [i for i, s in enumerate(samples) if fresh_at(viewer, s["t"]) != player_at(viewer, s["t"])]
+    assert not unlike_fresh, unlike_fresh
+
+
+def test_popovers_and_modal_dialogs_replay_open_when_the_visitor_saw_them_open(
+    live_server, celery_worker, customer, page, viewer
+):
+    """An open popover (showPopover(), a popovertarget button) has no attribute that says so, and rrweb
+    records none: the recorder writes it as an attribute of ours, which the player applies."""
+    site, samples, _ = record(live_server, customer, page, POPOVERS, act=lambda p: p.click("#open"), seconds=4.5)
+    start = open_replay(viewer, live_server, site, samples[-1]["t"])
+    samples = [s for s in samples if s["t"] > start + 20]
+    states = [s["s"]["dom"] for s in samples]
+    for marker in ("<div#early popover-open", "<div#menu popover-open", "<dialog#dlg open modal", "<div#late popover-open"):
+        assert any(marker in dom for dom in states) and not all(marker in dom for dom in states), (marker, states)
+    for s in samples[6:9]: print("LIVE", s["s"]["dom"].replace("\n"," | ")); print("REPL", player_at(viewer, s["t"])["dom"].replace("\n", " | "))
     wrong = [i for i, s in enumerate(samples) if player_at(viewer, s["t"]) != s["s"]]
     assert not wrong, f"{len(wrong)} of {len(samples)} samples differ: {wrong}"
     unlike_fresh = [i for i, s in enumerate(samples) if fresh_at(viewer, s["t"]) != player_at(viewer, s["t"])]

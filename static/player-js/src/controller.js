@@ -2,6 +2,8 @@
 // shortcut goes through these methods, so that state (playing, speed,
 // skipping, following the live edge) stays consistent.
 
+import { popoversSync } from './popover.js';
+
 export const SPEEDS = [1, 2, 4, 8];
 const END_SLACK_MS = 250;
 
@@ -61,6 +63,8 @@ export function createController(first, state) {
       if (wasPlaying) replayer.play(target);
       else replayer.pause(target);
       restoreScroll(target);
+      // Before anyone reads the frame: the popovers' observer would only run after this task.
+      if (replayer.iframe.contentDocument) popoversSync(replayer.iframe.contentDocument);
       changed();
     },
     seekBy(deltaMs) {

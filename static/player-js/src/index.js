@@ -7,6 +7,7 @@ import { h } from './dom.js';
 import { formatSize } from './format.js';
 import { buildLayout } from './layout.js';
 import { createReplayer, destroyReplayer, fitToStage, SandboxError } from './stage.js';
+import { popoversSync } from './popover.js';
 import { coveringEnd, fromRecordingStart, startPart } from './parts.js';
 import { createController } from './controller.js';
 import { createControls, bindShortcuts, deepLinkTime } from './controls.js';
@@ -61,7 +62,8 @@ function createPlayer(root) {
     eventCount: 0,
     nextSeq: null,
   };
-  const exposed = { replayer: null, controller: null, state };
+  // The player's own step on a frame rrweb built, for a test's fresh Replayer to take too.
+  const exposed = { replayer: null, controller: null, state, popoversSync };
   window.__hsPlayer = exposed;
 
   let session = null;

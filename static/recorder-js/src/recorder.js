@@ -178,6 +178,15 @@ export function createRecorder(options, win) {
     if (cfg.recordConsole) capture.push(captureErrors(win, guard((p) => custom('hs.error', p))))
     if (cfg.recordNetwork) capture.push(captureNetwork(win, cfg, guard((p) => custom('hs.net', p))))
     capture.push(captureClicks(win, privacy.ignoreSel, guard(custom)))
+    // A popover changes right after its beforetoggle event, which the page
+    // may call off: the change is taken once the page's own listeners ran.
+    // (toggle comes a task later, after frames that may have shown it.)
+    capture.push(
+      listen(doc, 'beforetoggle', (e) => {
+        const el = e.target
+        if (el.popover) el.addEventListener('beforetoggle', guard((f) => popover(el, f.newState == 'open' && !f.defaultPrevented)), { once: true })
+      }, true)
+    )
     if (cfg.notice) life.push(showNotice(doc, store, cfg.noticeText))
   }
 
@@ -222,6 +231,22 @@ export function createRecorder(options, win) {
     }
     privacy.scrub(e)
     push(e)
+    if (e.type === 2) {
+      try {
+        doc.querySelectorAll(':popover-open').forEach((el) => popover(el, 1))
+      } catch (x) {} // a browser without popovers
+    }
+  }
+
+  // An open popover (showPopover()) has no attribute that says so, and rrweb
+  // records none: its state goes out as an attribute change of ours, which
+  // the player applies (docs/protocol.md, "Popovers").
+  // A popover the page has just added and shown in the same script gets its
+  // id when rrweb takes the addition, in a microtask: the state waits for it.
+  function popover(el, open, again) {
+    const id = record.mirror.getId(el)
+    if (id < 0 && !again) queueMicrotask(guard(() => popover(el, open, 1)))
+    if (id > 0) onEvent({ type: 3, data: { source: 0, texts: [], attributes: [{ id, attributes: { 'data-hindsight-popover': open ? '' : null } }], removes: [], adds: [] }, timestamp: Date.now() })
   }
 
   // A person is back after the session timeout (or the session is too old):
