@@ -25,6 +25,7 @@ A sample counts as identical when structure, text and scroll all match.
 Results go to bench/results/fidelity-latest.json; a table is printed (BENCHMARKS.md).
 """
 import argparse
+import itertools
 import json
 import re
 import sys
@@ -186,6 +187,8 @@ def compare(samples: list[dict], states: list[dict]) -> dict:
             live, rep = samples[i]["s"], states[i]
             a, b = live["dom"].split("\n"), rep["dom"].split("\n")
             diff = [(x, y) for x, y in zip(a, b) if x != y][:3]
+            if not diff and len(a) != len(b):  # one is the other and more: show what the longer one adds
+                diff = [(x, y) for x, y in itertools.zip_longest(a[min(len(a), len(b)):], b[min(len(a), len(b)):])][:3]
             misses.append({"sample": i, "scroll": [live["scroll"], rep["scroll"]], "lines": [len(a), len(b)], "first_differences": diff})
     return {"identical": sum(same), "samples": len(same), "share": round(sum(same) / max(1, len(same)), 4),
             "first_miss": misses[0] if misses else None, "misses": misses,

@@ -74,6 +74,15 @@ const mutationBuffers = [];`],
   // repeat check), as a value set by script does.
   [/^ {2}const handlers = events\.map\(\n {4}\(eventName\) => on\(eventName, callbackWrapper\(eventHandler\), doc\)\n {2}\);\n/m, `$&  handlers.push(on("reset", (e) => setTimeout(() => Array.from(getEventTarget(e).elements || []).forEach((target) => callbackWrapper(eventHandler)({ target }))), doc));
 `],
+  // rrweb takes its first snapshot, and starts observing, only once the page
+  // has loaded when it starts on a page still being parsed (a slow script
+  // holds the parser while our async snippet runs): until the last slow image
+  // had come in, the visitor's typing, clicks and scrolling were never
+  // recorded, and the replay showed the loaded page from the start. It now
+  // starts at once; what the parser adds after the snapshot comes as DOM
+  // changes, and stylesheets still loading are taken when they load, as rrweb
+  // does for those a page adds.
+  [/^ {4}if \(\["interactive", "complete"\]\.includes\(document\.readyState\)\) \{$/m, '    if (true) {'],
   // Canvases are never recorded (recordCanvas stays off): nor is their pixels' data URL taken in a snapshot.
   [/^ {2}if \(tagName === "canvas" && recordCanvas\) \{[\s\S]*?^ {2}}\n(?= {2}if \(tagName === "img")/m, ''],
   // Images are never inlined as data URLs (inlineImages stays off).

@@ -92,11 +92,13 @@ class CustomerSite:
 
     def __init__(self):
         self.pages: dict[str, str] = {}
+        self.delays: dict[str, float] = {}  # seconds a path's answer waits (a slow image keeps `load` away)
         site = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):
                 path = self.path.split("?")[0]
+                time.sleep(site.delays.get(path, 0))
                 body = site.pages.get(path)
                 if body is None:
                     self.send_response(404)

@@ -220,12 +220,23 @@ setTimeout(() => {
 }, 3300);
 </script>"""
 
-def record(live_server, customer, page, body: str, *, act=None, seconds: float = 4) -> tuple:
+# A page still being parsed when the snippet runs (a slow script holds the parser), whose load event then
+# waits for a slow image: the visitor reads, types and scrolls meanwhile.
+LOADING = """<h1>News</h1><img src="/slow.png" width="40" height="40" alt="">
+<p id="status">Loading</p><input id="q">
+<script>
+setTimeout(() => { document.getElementById('status').textContent = 'Half way'; }, 700);
+window.addEventListener('load', () => { document.getElementById('status').textContent = 'Loaded'; });
+</script>
+<script src="/slow.js"></script>
+<p id="rest">The rest of the page</p><div style="height:3000px"></div>"""
+
+def record(live_server, customer, page, body: str, *, act=None, seconds: float = 4, wait_until: str = "load") -> tuple:
     """Records a visit with the real snippet; returns (site, live samples, the page's own log)."""
     site = make_site(customer)
     customer.pages = {"/": html(site_snippet(site, live_server.url), body, title="Live")}
     page.add_init_script(SAMPLER_JS)
-    page.goto(customer.url("/"))
+    page.goto(customer.url("/"), wait_until=wait_until)
     recorder_started(page)
     page.wait_for_timeout(300)
     if act:
@@ -513,6 +524,33 @@ def test_popovers_and_modal_dialogs_replay_open_when_the_visitor_saw_them_open(
     for marker in ("<div#early popover-open", "<div#menu popover-open", "<dialog#dlg open modal", "<div#late popover-open"):
         assert any(marker in dom for dom in states) and not all(marker in dom for dom in states), (marker, states)
     for s in samples[6:9]: print("LIVE", s["s"]["dom"].replace("\n"," | ")); print("REPL", player_at(viewer, s["t"])["dom"].replace("\n", " | "))
+    wrong = [i for i, s in enumerate(samples) if player_at(viewer, s["t"]) != s["s"]]
+    assert not wrong, f"{len(wrong)} of {len(samples)} samples differ: {wrong}"
+    unlike_fresh = [i for i, s in enumerate(samples) if fresh_at(viewer, s["t"]) != player_at(viewer, s["t"])]
+    assert not unlike_fresh, unlike_fresh
+
+
+
+def test_what_the_visitor_saw_and_did_before_the_page_finished_loading_replays(
+    live_server, celery_worker, customer, page, viewer
+):
+    """rrweb waits for the load event before its first snapshot and observes nothing until then; a page
+    with a slow image showed its loaded state from the start, and the visitor's typing and scrolling
+    before it was lost."""
+    customer.delays.update({"/slow.js": 1.5, "/slow.png": 3})
+
+    def act(p):
+        p.click("#q")
+        p.keyboard.type("early bird", delay=60)
+        p.mouse.wheel(0, 400)
+
+    site, samples, _ = record(live_server, customer, page, LOADING, act=act, seconds=3.5, wait_until="commit")
+    start = open_replay(viewer, live_server, site, samples[-1]["t"])
+    samples = [s for s in samples if s["t"] > start + 20]
+    states = [s["s"]["dom"] for s in samples]
+    loading = [i for i, dom in enumerate(states) if '"Half way' in dom]
+    assert loading and '"Loaded' in states[-1], states
+    assert any("<input#q value#10" in states[i] for i in loading), "the typing ended after the page had loaded"
     wrong = [i for i, s in enumerate(samples) if player_at(viewer, s["t"]) != s["s"]]
     assert not wrong, f"{len(wrong)} of {len(samples)} samples differ: {wrong}"
     unlike_fresh = [i for i, s in enumerate(samples) if fresh_at(viewer, s["t"]) != player_at(viewer, s["t"])]
