@@ -7,11 +7,16 @@
 // marked `data-probe` adds its computed colour (styles from CSSOM rules and
 // adopted sheets, which the markup does not show); <details> and <dialog>
 // say whether they are open (a dialog also whether it is modal), and a popover
-// whether it is showing. The hidden options the player gives a select to
+// whether it is showing; the element with focus says so. The hidden options the player gives a select to
 // show a masked value (static/player-js/src/masked.js) are its own: left out.
 window.__hsState = function (doc) {
   var out = [], SKIP = { SCRIPT: 1, STYLE: 1, NOSCRIPT: 1, TEMPLATE: 1, LINK: 1, META: 1 };
   var FIELD = { INPUT: 1, TEXTAREA: 1, SELECT: 1 };
+  function deepActive(d) {
+    var a = d.activeElement;
+    while (a && a.shadowRoot && a.shadowRoot.activeElement) a = a.shadowRoot.activeElement;
+    return a;
+  }
   function isPopoverOpen(el) {
     try { return el.matches(':popover-open'); } catch (e) { return false; }
   }
@@ -22,9 +27,13 @@ window.__hsState = function (doc) {
         if (t) out.push(depth + '"' + t);
       } else if (c.nodeType === 1 && !SKIP[c.tagName] && !c.hasAttribute('data-hindsight-mask')) {
         var line = depth + '<' + c.tagName.toLowerCase() + (c.id ? '#' + c.id : '');
-        // The replayer marks hovered elements with a :hover class; not the page's.
-        var cls = Array.prototype.filter.call(c.classList, function (x) { return x.indexOf(':hover') < 0; }).sort().join('.');
+        // The replayer marks hovered elements with a :hover class, and the player the focused one with
+        // :focus and more (static/player-js/src/focus.js): classes of theirs, not the page's.
+        var cls = Array.prototype.filter.call(c.classList, function (x) { return x.charAt(0) !== ':'; }).sort().join('.');
         if (cls) line += '.' + cls;
+        // The element with focus: the page's active element, inside shadow roots and frames (their own
+        // documents say what in them has it), or the replay's mark.
+        if (c.classList.contains(':focus') || (c === deepActive(c.ownerDocument) && c.tagName !== 'IFRAME')) line += ' focused';
         if (c.style && c.style.cssText) line += ' style=' + c.style.cssText;
         if (c.hidden) line += ' hidden';
         if (FIELD[c.tagName]) line += ' value#' + String(c.value).length + (c.checked ? ' checked' : '');

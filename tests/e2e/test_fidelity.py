@@ -231,6 +231,16 @@ window.addEventListener('load', () => { document.getElementById('status').textCo
 <script src="/slow.js"></script>
 <p id="rest">The rest of the page</p><div style="height:3000px"></div>"""
 
+# A search box that widens while in use, a menu shown while focus is in it: styles of :focus and
+# :focus-within; focus moved by a click, the Tab key and a script.
+FOCUS = """<style>
+#q { width: 8em; color: rgb(0, 0, 0); } #q:focus { width: 20em; color: rgb(200, 0, 0); }
+.menu .list { color: rgb(0, 0, 0); } .menu:focus-within .list { color: rgb(0, 120, 0); }
+</style>
+<input id="q" data-probe> <div class="menu"><button id="m">Menu</button><p class="list" data-probe>Items</p></div>
+<button id="other">Other</button>
+<script>setTimeout(() => document.getElementById('other').focus(), 2600);</script>"""
+
 def record(live_server, customer, page, body: str, *, act=None, seconds: float = 4, wait_until: str = "load") -> tuple:
     """Records a visit with the real snippet; returns (site, live samples, the page's own log)."""
     site = make_site(customer)
@@ -287,7 +297,8 @@ def fresh_at(viewer, epoch_ms: int) -> dict:
         // Before the constructor's own timers build the first snapshot: the seek builds the page.
         r.pause(t - events[0].timestamp);
         await new Promise((done) => setTimeout(done, 50));
-        P.popoversSync(r.iframe.contentDocument);  // what the player does on top of rrweb (popover.js)
+        P.popoversSync(r.iframe.contentDocument);  // what the player does on top of rrweb (popover.js, focus.js)
+        P.showFocusAt(r, t);
         const state = window.__hsState(r.iframe.contentDocument);
         r.destroy();
         root.remove();
@@ -464,7 +475,7 @@ def test_form_controls_replay_as_the_visitor_saw_them_masked(live_server, celery
     assert "<select#size value#1" in last and "<select#city value#" in last and "<select#late value#" in last
     assert "<textarea#bio value#0" not in last
     for s in samples:  # the rich-text editor is masked: the replay shows a * for each character but spaces
-        s["s"]["dom"] = re.sub(r'(<div#ed\n1")([^\n]*)', lambda m: m.group(1) + re.sub(r"\S", "*", m.group(2)), s["s"]["dom"])
+        s["s"]["dom"] = re.sub(r'(<div#ed[^\n]*\n1")([^\n]*)', lambda m: m.group(1) + re.sub(r"\S", "*", m.group(2)), s["s"]["dom"])
     wrong = [i for i, s in enumerate(samples) if player_at(viewer, s["t"]) != s["s"]]
     assert not wrong, f"{len(wrong)} of {len(samples)} samples differ: {wrong}"
     unlike_fresh = [i for i, s in enumerate(samples) if fresh_at(viewer, s["t"]) != player_at(viewer, s["t"])]
@@ -550,7 +561,30 @@ def test_what_the_visitor_saw_and_did_before_the_page_finished_loading_replays(
     states = [s["s"]["dom"] for s in samples]
     loading = [i for i, dom in enumerate(states) if '"Half way' in dom]
     assert loading and '"Loaded' in states[-1], states
-    assert any("<input#q value#10" in states[i] for i in loading), "the typing ended after the page had loaded"
+    assert any("<input#q focused value#10" in states[i] for i in loading), "the typing ended after the page had loaded"
+    wrong = [i for i, s in enumerate(samples) if player_at(viewer, s["t"]) != s["s"]]
+    assert not wrong, f"{len(wrong)} of {len(samples)} samples differ: {wrong}"
+    unlike_fresh = [i for i, s in enumerate(samples) if fresh_at(viewer, s["t"]) != player_at(viewer, s["t"])]
+    assert not unlike_fresh, unlike_fresh
+
+
+
+def test_focus_replays_with_the_styles_the_page_gives_it(live_server, celery_worker, customer, page, viewer):
+    """The replay cannot take real focus (it would take the viewer's keyboard): the player marks the focused
+    element, and the replayed stylesheets' :focus and :focus-within rules match the marks."""
+    def act(p):
+        p.click("#q")
+        p.keyboard.type("abc", delay=50)
+        p.wait_for_timeout(600)
+        p.keyboard.press("Tab")
+
+    site, samples, _ = record(live_server, customer, page, FOCUS, act=act, seconds=3)
+    start = open_replay(viewer, live_server, site, samples[-1]["t"])
+    samples = [s for s in samples if s["t"] > start + 20]
+    states = [s["s"]["dom"] for s in samples]
+    for marker in ("<input#q focused value#3 color=rgb(200, 0, 0)", '<button#m focused\n2"Menu\n1<p.list color=rgb(0, 120, 0)',
+                   "<button#other focused"):
+        assert any(marker in dom for dom in states), (marker, states)
     wrong = [i for i, s in enumerate(samples) if player_at(viewer, s["t"]) != s["s"]]
     assert not wrong, f"{len(wrong)} of {len(samples)} samples differ: {wrong}"
     unlike_fresh = [i for i, s in enumerate(samples) if fresh_at(viewer, s["t"]) != player_at(viewer, s["t"])]

@@ -65,6 +65,8 @@ export function createController(first, state) {
       restoreScroll(target);
       // Before anyone reads the frame: the popovers' observer would only run after this task.
       if (replayer.iframe.contentDocument) popoversSync(replayer.iframe.contentDocument);
+      const events = replayer.service.state.context.events;
+      if (replayer.hspFocus && events.length) replayer.hspFocus.seek(events[0].timestamp + target);
       changed();
     },
     seekBy(deltaMs) {

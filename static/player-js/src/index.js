@@ -8,6 +8,7 @@ import { formatSize } from './format.js';
 import { buildLayout } from './layout.js';
 import { createReplayer, destroyReplayer, fitToStage, SandboxError } from './stage.js';
 import { popoversSync } from './popover.js';
+import { showFocusAt } from './focus.js';
 import { coveringEnd, fromRecordingStart, startPart } from './parts.js';
 import { createController } from './controller.js';
 import { createControls, bindShortcuts, deepLinkTime } from './controls.js';
@@ -62,8 +63,8 @@ function createPlayer(root) {
     eventCount: 0,
     nextSeq: null,
   };
-  // The player's own step on a frame rrweb built, for a test's fresh Replayer to take too.
-  const exposed = { replayer: null, controller: null, state, popoversSync };
+  // The player's own steps on a frame rrweb built, for a test's fresh Replayer to take too.
+  const exposed = { replayer: null, controller: null, state, popoversSync, showFocusAt };
   window.__hsPlayer = exposed;
 
   let session = null;

@@ -1,6 +1,7 @@
 // Mounts rrweb's Replayer in the stage, proves that recorded content cannot
 // run scripts, and scales the visitor's viewport to fit the stage.
 import { Replayer } from '@rrweb/replay';
+import { followFocus } from './focus.js';
 import { followPopovers } from './popover.js';
 
 export class SandboxError extends Error {}
@@ -76,6 +77,7 @@ export function createReplayer(events, mount, { skipInactive, speed }) {
   guardSandbox(replayer);
   exactVirtualStyles(replayer);
   followPopovers(replayer);
+  replayer.hspFocus = followFocus(replayer);
   // The replay is a picture of a page, not a page: keep keyboard focus and
   // assistive tech out of the recorded links and fields.
   replayer.wrapper.inert = true;
