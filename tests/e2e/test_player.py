@@ -127,7 +127,12 @@ def store_recording(client, site, events: list[dict], *, agent: str = FIREFOX_WI
     for seq, part in enumerate((events[:half], events[half:])):
         batch = make_batch(site.pk, sid=sid, seq=seq, vid=vid, events=part)
         assert post_batch(client, batch, HTTP_USER_AGENT=agent).status_code == 202
-        chunk_process.apply(args=[Chunk.objects.get(session_id=sid, seq=seq).pk])
+        chunk = Chunk.objects.get(session_id=sid, seq=seq)
+        chunk_process.apply(args=[chunk.pk])
+        # Where a test runs a Celery worker too, it may hold the session (the message ingest queued):
+        # the eager run then leaves the chunk to it.
+        wait_for(lambda: Chunk.objects.filter(pk=chunk.pk, status=Chunk.STORED).exists(), timeout=20,
+                 message=f"chunk {seq} of {sid} stored")
     if finished:
         Session.objects.filter(pk=sid).update(status=Session.FINISHED)
     return Session.objects.get(pk=sid)
