@@ -232,12 +232,13 @@ window.addEventListener('load', () => { document.getElementById('status').textCo
 <p id="rest">The rest of the page</p><div style="height:3000px"></div>"""
 
 # A search box that widens while in use, a menu shown while focus is in it: styles of :focus and
-# :focus-within; focus moved by a click, the Tab key and a script.
+# :focus-within; a field focused before the recorder starts (autofocus), focus moved by a click, the Tab
+# key and a script.
 FOCUS = """<style>
 #q { width: 8em; color: rgb(0, 0, 0); } #q:focus { width: 20em; color: rgb(200, 0, 0); }
 .menu .list { color: rgb(0, 0, 0); } .menu:focus-within .list { color: rgb(0, 120, 0); }
 </style>
-<input id="q" data-probe> <div class="menu"><button id="m">Menu</button><p class="list" data-probe>Items</p></div>
+<input id="name" autofocus> <input id="q" data-probe> <div class="menu"><button id="m">Menu</button><p class="list" data-probe>Items</p></div>
 <button id="other">Other</button>
 <script>setTimeout(() => document.getElementById('other').focus(), 2600);</script>"""
 
@@ -582,7 +583,7 @@ def test_focus_replays_with_the_styles_the_page_gives_it(live_server, celery_wor
     start = open_replay(viewer, live_server, site, samples[-1]["t"])
     samples = [s for s in samples if s["t"] > start + 20]
     states = [s["s"]["dom"] for s in samples]
-    for marker in ("<input#q focused value#3 color=rgb(200, 0, 0)", '<button#m focused\n2"Menu\n1<p.list color=rgb(0, 120, 0)',
+    for marker in ("<input#name focused", "<input#q focused value#3 color=rgb(200, 0, 0)", '<button#m focused\n2"Menu\n1<p.list color=rgb(0, 120, 0)',
                    "<button#other focused"):
         assert any(marker in dom for dom in states), (marker, states)
     wrong = [i for i, s in enumerate(samples) if player_at(viewer, s["t"]) != s["s"]]

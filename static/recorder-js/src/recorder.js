@@ -232,6 +232,13 @@ export function createRecorder(options, win) {
     privacy.scrub(e)
     push(e)
     if (e.type === 2) {
+      // What has focus already (autofocus, or focus taken before we started):
+      // rrweb records focus as it moves, as a mouse interaction of type 5.
+      let a = doc.activeElement
+      while (a && a.shadowRoot && a.shadowRoot.activeElement) a = a.shadowRoot.activeElement
+      const id = a && a !== doc.body && a.tagName != 'IFRAME' && record.mirror.getId(a)
+      // (Not through onEvent: a state, not something the visitor did now.)
+      if (id > 0) push({ type: 3, data: { source: 2, type: 5, id }, timestamp: e.timestamp })
       try {
         doc.querySelectorAll(':popover-open').forEach((el) => popover(el, 1))
       } catch (x) {} // a browser without popovers
