@@ -18,7 +18,11 @@ recording is replayed at each sample's moment in three ways:
            with our player's seek fix applied the same way)
   forward  one Replayer paused at later and later offsets, rrweb as it comes
   fresh    a new Replayer per sample
-A sample counts as identical when structure, text and scroll all match.
+In each way, and for both recordings, the player's own marks go on the frame
+before it is read: which element has focus, which popovers are open (rrweb
+shows neither; static/player-js/src/focus.js, popover.js).
+A sample counts as identical when structure, text (focus and popovers
+included) and scroll all match.
 
     .venv/bin/python bench/fidelity.py [--seconds 60] [--only article,spa]
 
@@ -76,7 +80,13 @@ async ({ events, offsets, usePlayer }) => {
   // rrweb's Replayer changes the events it applies: each replayer gets its own copy.
   const copy = () => JSON.parse(json);
   const json = JSON.stringify(events);
-  const read = (r) => window.__hsState(r.iframe.contentDocument);
+  // What the player adds to any replayer's frame (src/focus.js, src/popover.js: rrweb shows neither focus nor
+  // popovers), then the state. `t` is the offset from the first event.
+  const read = (r, t) => {
+    P.showFocusAt(r, events[0].timestamp + t);
+    P.popoversSync(r.iframe.contentDocument);
+    return window.__hsState(r.iframe.contentDocument);
+  };
   const out = { player: [], forward: [], fresh: [] };
   // The player: its controller's seek, forward sample after sample.
   if (usePlayer) {
@@ -84,7 +94,7 @@ async ({ events, offsets, usePlayer }) => {
     for (const t of offsets) {
       P.controller.seek(t + events[0].timestamp - start);
       await sleep(20);
-      out.player.push(read(P.replayer));
+      out.player.push(read(P.replayer, t));
     }
   } else {
     // The control's events in a replayer driven by the player's own controller.
@@ -95,7 +105,7 @@ async ({ events, offsets, usePlayer }) => {
     for (const t of offsets) {
       P.controller.seek(t);
       await sleep(20);
-      out.player.push(read(r));
+      out.player.push(read(r, t));
     }
     P.controller.swap(was);
     r.destroy(); root.remove();
@@ -108,7 +118,7 @@ async ({ events, offsets, usePlayer }) => {
     for (const t of offsets) {
       r.pause(t);
       await sleep(20);
-      out.forward.push(read(r));
+      out.forward.push(read(r, t));
     }
     r.destroy(); root.remove();
   }
@@ -118,7 +128,7 @@ async ({ events, offsets, usePlayer }) => {
     const r = new R(copy(), opts(root));
     r.pause(t); // before the constructor's own timers build the first snapshot: the seek builds the page
     await sleep(60);
-    out.fresh.push(read(r));
+    out.fresh.push(read(r, t));
     r.destroy(); root.remove();
   }
   return out;

@@ -63,14 +63,18 @@ export function showFocus(doc, node, marked = []) {
   return chain;
 }
 
+// What each replayer's frame holds marked (marks inside shadow roots are out of the document's reach).
+const marks = new WeakMap();
+
+function mark(replayer, id) {
+  const node = id === null ? null : replayer.getMirror().getNode(id);
+  marks.set(replayer, showFocus(replayer.iframe.contentDocument, node, marks.get(replayer)));
+}
+
 /** Keeps the focus classes in step with the recording; returns seek(at) for after a seek. */
 export function followFocus(replayer) {
   let id = null;
-  let marked = [];
-  const apply = () => {
-    const doc = replayer.iframe.contentDocument;
-    marked = showFocus(doc, id === null ? null : replayer.getMirror().getNode(id), marked);
-  };
+  const apply = () => mark(replayer, id);
   replayer.on('event-cast', (e) => {
     const before = id;
     id = focusAfter(id, e);
@@ -87,6 +91,5 @@ export function followFocus(replayer) {
 
 /** The focus at `at` (epoch ms) shown on any replayer's frame, as the player shows it: for a test's own Replayer. */
 export function showFocusAt(replayer, at) {
-  const id = focusedAt(replayer.service.state.context.events, at);
-  showFocus(replayer.iframe.contentDocument, id === null ? null : replayer.getMirror().getNode(id));
+  mark(replayer, focusedAt(replayer.service.state.context.events, at));
 }
