@@ -83,6 +83,23 @@ const mutationBuffers = [];`],
   // changes, and stylesheets still loading are taken when they load, as rrweb
   // does for those a page adds.
   [/^ {4}if \(\["interactive", "complete"\]\.includes\(document\.readyState\)\) \{$/m, '    if (true) {'],
+  // A page that adds an element and focuses (or clicks) it in one script has
+  // the interaction before rrweb's mutation observer has given the element an
+  // id: rrweb wrote it with id -1, which the replay cannot place (a data
+  // table's cell editor, on Dash). Such an interaction now waits a microtask,
+  // after rrweb has taken the addition.
+  [/^ {6}const id = mirror2\.getId\(target\);\n {6}const \{ clientX, clientY \} = e;\n {6}callbackWrapper\(mouseInteractionCb\)\(\{\n {8}type: MouseInteractions\[thisEventKey\],\n {8}id,\n/m, `      const { clientX, clientY } = e;
+      const send = () => callbackWrapper(mouseInteractionCb)({
+        type: MouseInteractions[thisEventKey],
+        id: mirror2.getId(target),
+`],
+  [/^ {8}\.\.\.pointerType !== null && \{ pointerType \}\n {6}\}\);\n {4}\};\n {2}\};\n/m, `        ...pointerType !== null && { pointerType }
+      });
+      if (mirror2.getId(target) < 0) queueMicrotask(send);
+      else send();
+    };
+  };
+`],
   // Canvases are never recorded (recordCanvas stays off): nor is their pixels' data URL taken in a snapshot.
   [/^ {2}if \(tagName === "canvas" && recordCanvas\) \{[\s\S]*?^ {2}}\n(?= {2}if \(tagName === "img")/m, ''],
   // Images are never inlined as data URLs (inlineImages stays off).

@@ -233,14 +233,22 @@ window.addEventListener('load', () => { document.getElementById('status').textCo
 
 # A search box that widens while in use, a menu shown while focus is in it: styles of :focus and
 # :focus-within; a field focused before the recorder starts (autofocus), focus moved by a click, the Tab
-# key and a script.
+# key and scripts (one focuses a field it has just added).
 FOCUS = """<style>
 #q { width: 8em; color: rgb(0, 0, 0); } #q:focus { width: 20em; color: rgb(200, 0, 0); }
 .menu .list { color: rgb(0, 0, 0); } .menu:focus-within .list { color: rgb(0, 120, 0); }
 </style>
 <input id="name" autofocus> <input id="q" data-probe> <div class="menu"><button id="m">Menu</button><p class="list" data-probe>Items</p></div>
 <button id="other">Other</button>
-<script>setTimeout(() => document.getElementById('other').focus(), 2600);</script>"""
+<script>
+setTimeout(() => {  // an element added and focused in one script, before rrweb has given it an id
+  const made = document.createElement('input');
+  made.id = 'made';
+  document.body.appendChild(made);
+  made.focus();
+}, 1800);
+setTimeout(() => document.getElementById('other').focus(), 2600);
+</script>"""
 
 def record(live_server, customer, page, body: str, *, act=None, seconds: float = 4, wait_until: str = "load") -> tuple:
     """Records a visit with the real snippet; returns (site, live samples, the page's own log)."""
@@ -584,7 +592,7 @@ def test_focus_replays_with_the_styles_the_page_gives_it(live_server, celery_wor
     samples = [s for s in samples if s["t"] > start + 20]
     states = [s["s"]["dom"] for s in samples]
     for marker in ("<input#name focused", "<input#q focused value#3 color=rgb(200, 0, 0)", '<button#m focused\n2"Menu\n1<p.list color=rgb(0, 120, 0)',
-                   "<button#other focused"):
+                   "<input#made focused", "<button#other focused"):
         assert any(marker in dom for dom in states), (marker, states)
     wrong = [i for i, s in enumerate(samples) if player_at(viewer, s["t"]) != s["s"]]
     assert not wrong, f"{len(wrong)} of {len(samples)} samples differ: {wrong}"
