@@ -315,6 +315,15 @@ def fresh_at(viewer, epoch_ms: int) -> dict:
     }""", epoch_ms)
 
 
+def assert_replays_as_seen(viewer, samples: list[dict], *, fresh: bool = True) -> None:
+    """Each live sample against the player seeked to its moment; with `fresh`, also the player against a new
+    Replayer at that moment (seeking forward lands where a rebuild does)."""
+    wrong = [i for i, s in enumerate(samples) if player_at(viewer, s["t"]) != s["s"]]
+    assert not wrong, f"{len(wrong)} of {len(samples)} samples differ: {wrong}"
+    if fresh:
+        unlike_fresh = [i for i, s in enumerate(samples) if fresh_at(viewer, s["t"]) != player_at(viewer, s["t"])]
+        assert not unlike_fresh, unlike_fresh
+
 def count_at(viewer, epoch_ms: int) -> str:
     return player_at(viewer, epoch_ms)["dom"].split('"')[-1]
 
@@ -345,8 +354,7 @@ def test_an_unkeyed_list_recreated_on_every_render_replays_as_the_visitor_saw_it
     assert len(samples) >= 6
     for s in samples:  # the mask class: the replay shows one * per character
         s["s"]["dom"] = re.sub(r"Secret-\d+", lambda m: "*" * len(m.group()), s["s"]["dom"])
-    wrong = [i for i, s in enumerate(samples) if player_at(viewer, s["t"]) != s["s"]]
-    assert not wrong, f"{len(wrong)} of {len(samples)} samples differ: {wrong}"
+    assert_replays_as_seen(viewer, samples, fresh=False)
     # The masked text re-created on every render never left the browser; the replay shows placeholders.
     events = stored_events(site)
     assert "Secret-47" not in str(events)
@@ -380,8 +388,7 @@ def test_shadow_roots_adopted_sheets_cssom_rules_and_an_iframe_replay_as_the_vis
     masked = re.compile(r'(<live-clock#masked\n2")Ticks(\n2<b [^\n]*\n3")(\d+)')
     for s in samples:  # the masked component: the replay shows one * per character
         s["s"]["dom"] = masked.sub(lambda m: m.group(1) + "*****" + m.group(2) + "*" * len(m.group(3)), s["s"]["dom"])
-    wrong = [i for i, s in enumerate(samples) if player_at(viewer, s["t"]) != s["s"]]
-    assert not wrong, f"{len(wrong)} of {len(samples)} samples differ: {wrong}"
+    assert_replays_as_seen(viewer, samples, fresh=False)
 
 
 def test_numbers_changing_in_place_replay_exactly_and_masks_hold(live_server, celery_worker, customer, page, viewer):
@@ -411,8 +418,7 @@ def test_numbers_changing_in_place_replay_exactly_and_masks_hold(live_server, ce
     for s in samples:  # the mask class and the card number: the replay shows one * per digit
         s["s"]["dom"] = re.sub(r"120\d\.\d\d|1[12]\d\d\.00", lambda m: "*" * len(m.group()), s["s"]["dom"])
         s["s"]["dom"] = s["s"]["dom"].replace("4111 1111 1111 1111", "**** **** **** ****")
-    wrong = [i for i, s in enumerate(samples) if player_at(viewer, s["t"]) != s["s"]]
-    assert not wrong, f"{len(wrong)} of {len(samples)} samples differ: {wrong}"
+    assert_replays_as_seen(viewer, samples, fresh=False)
     stored = json.dumps(stored_events(site))
     assert "4111 1111 1111 1111" not in stored and not re.search(r"12\d\d\.00", stored)
     assert "Ref 2005" in stored and "1,228 trades" in stored and re.search(r'"value": "[+-]\d\.\d\d%"', stored)
@@ -485,10 +491,7 @@ def test_form_controls_replay_as_the_visitor_saw_them_masked(live_server, celery
     assert "<textarea#bio value#0" not in last
     for s in samples:  # the rich-text editor is masked: the replay shows a * for each character but spaces
         s["s"]["dom"] = re.sub(r'(<div#ed[^\n]*\n1")([^\n]*)', lambda m: m.group(1) + re.sub(r"\S", "*", m.group(2)), s["s"]["dom"])
-    wrong = [i for i, s in enumerate(samples) if player_at(viewer, s["t"]) != s["s"]]
-    assert not wrong, f"{len(wrong)} of {len(samples)} samples differ: {wrong}"
-    unlike_fresh = [i for i, s in enumerate(samples) if fresh_at(viewer, s["t"]) != player_at(viewer, s["t"])]
-    assert not unlike_fresh, unlike_fresh
+    assert_replays_as_seen(viewer, samples)
     shown = viewer.evaluate("""() => {
         const d = window.__hsPlayer.replayer.iframe.contentDocument;
         return ['size', 'auto-size', 'city', 'late'].map((id) => {
@@ -525,11 +528,7 @@ def test_a_form_reset_by_its_button_or_by_script_replays_emptied(live_server, ce
     filled = [i for i, dom in enumerate(states) if "<input#name value#11" in dom and "<input#ok value#2 checked" in dom]
     emptied = [i for i, dom in enumerate(states) if "<input#name value#0" in dom and "<input#ok value#2\n" in dom]
     assert filled and emptied and emptied[-1] == len(states) - 1 and any(filled[0] < i < filled[-1] for i in emptied), states
-    for s in samples[6:9]: print("LIVE", s["s"]["dom"].replace("\n"," | ")); print("REPL", player_at(viewer, s["t"])["dom"].replace("\n", " | "))
-    wrong = [i for i, s in enumerate(samples) if player_at(viewer, s["t"]) != s["s"]]
-    assert not wrong, f"{len(wrong)} of {len(samples)} samples differ: {wrong}"
-    unlike_fresh = [i for i, s in enumerate(samples) if fresh_at(viewer, s["t"]) != player_at(viewer, s["t"])]
-    assert not unlike_fresh, unlike_fresh
+    assert_replays_as_seen(viewer, samples)
 
 
 def test_popovers_and_modal_dialogs_replay_open_when_the_visitor_saw_them_open(
@@ -543,12 +542,7 @@ def test_popovers_and_modal_dialogs_replay_open_when_the_visitor_saw_them_open(
     states = [s["s"]["dom"] for s in samples]
     for marker in ("<div#early popover-open", "<div#menu popover-open", "<dialog#dlg open modal", "<div#late popover-open"):
         assert any(marker in dom for dom in states) and not all(marker in dom for dom in states), (marker, states)
-    for s in samples[6:9]: print("LIVE", s["s"]["dom"].replace("\n"," | ")); print("REPL", player_at(viewer, s["t"])["dom"].replace("\n", " | "))
-    wrong = [i for i, s in enumerate(samples) if player_at(viewer, s["t"]) != s["s"]]
-    assert not wrong, f"{len(wrong)} of {len(samples)} samples differ: {wrong}"
-    unlike_fresh = [i for i, s in enumerate(samples) if fresh_at(viewer, s["t"]) != player_at(viewer, s["t"])]
-    assert not unlike_fresh, unlike_fresh
-
+    assert_replays_as_seen(viewer, samples)
 
 
 def test_what_the_visitor_saw_and_did_before_the_page_finished_loading_replays(
@@ -571,10 +565,7 @@ def test_what_the_visitor_saw_and_did_before_the_page_finished_loading_replays(
     loading = [i for i, dom in enumerate(states) if '"Half way' in dom]
     assert loading and '"Loaded' in states[-1], states
     assert any("<input#q focused value#10" in states[i] for i in loading), "the typing ended after the page had loaded"
-    wrong = [i for i, s in enumerate(samples) if player_at(viewer, s["t"]) != s["s"]]
-    assert not wrong, f"{len(wrong)} of {len(samples)} samples differ: {wrong}"
-    unlike_fresh = [i for i, s in enumerate(samples) if fresh_at(viewer, s["t"]) != player_at(viewer, s["t"])]
-    assert not unlike_fresh, unlike_fresh
+    assert_replays_as_seen(viewer, samples)
 
 
 
@@ -594,7 +585,4 @@ def test_focus_replays_with_the_styles_the_page_gives_it(live_server, celery_wor
     for marker in ("<input#name focused", "<input#q focused value#3 color=rgb(200, 0, 0)", '<button#m focused\n2"Menu\n1<p.list color=rgb(0, 120, 0)',
                    "<input#made focused", "<button#other focused"):
         assert any(marker in dom for dom in states), (marker, states)
-    wrong = [i for i, s in enumerate(samples) if player_at(viewer, s["t"]) != s["s"]]
-    assert not wrong, f"{len(wrong)} of {len(samples)} samples differ: {wrong}"
-    unlike_fresh = [i for i, s in enumerate(samples) if fresh_at(viewer, s["t"]) != player_at(viewer, s["t"])]
-    assert not unlike_fresh, unlike_fresh
+    assert_replays_as_seen(viewer, samples)
