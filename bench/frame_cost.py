@@ -198,7 +198,7 @@ def main(argv=None):
     args = ap.parse_args(argv)
     from playwright.sync_api import sync_playwright
 
-    variants = [v for v in args.variants.split(",") if v] + (["hindsight-other"] if args.other_bundle else [])
+    variants = list(dict.fromkeys([v for v in args.variants.split(",") if v] + (["hindsight-other"] if args.other_bundle else [])))
     pages = PageServer()
     pages.files["/bench-rrweb.js"] = (build_rrweb_plain(), "application/javascript")
     pages.heads["rrweb"] = '<script async src="/bench-rrweb.js"></script>'

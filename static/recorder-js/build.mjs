@@ -121,6 +121,30 @@ const slimRrweb = {
   },
 }
 
+// The gzip worker runs from a Blob URL made of its own source: src/worker-main.js,
+// bundled and minified, becomes the text that src/worker-src.js exports.
+const workerSource = {
+  name: 'worker-source',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]src[\\/]worker-src\.js$/ }, async () => {
+      const out = await build({
+        absWorkingDir: fileURLToPath(new URL('.', import.meta.url)),
+        entryPoints: ['src/worker-main.js'],
+        bundle: true,
+        format: 'iife',
+        minify: true,
+        target: 'es2019',
+        legalComments: 'none',
+        write: false,
+        logLevel: 'warning',
+      })
+      const text = out.outputFiles[0].text.trim()
+      if (!/onmessage=/.test(text)) throw new Error('the gzip worker did not build')
+      return { contents: `export const WORKER_SRC = ${JSON.stringify(text)}`, loader: 'js' }
+    })
+  },
+}
+
 export const options = {
   absWorkingDir: fileURLToPath(new URL('.', import.meta.url)), // paths below are relative to this package
   entryPoints: ['src/index.js'],
@@ -134,7 +158,7 @@ export const options = {
   // the site's: they are left out. Its console.error calls stay.
   pure: ['console.warn', 'console.log'],
   banner: { js: '/*! Hindsight recorder. Includes rrweb (MIT, github.com/rrweb-io/rrweb). */' },
-  plugins: [slimRrweb],
+  plugins: [slimRrweb, workerSource],
   logLevel: 'warning',
 }
 

@@ -18,7 +18,6 @@
 // a page updates the same cells in the same order every tick, so the column
 // of ids repeats whole from one change to the next (gzip's long matches) and
 // the steps sit together as bare numbers.
-import { stringify } from './json.js'
 import { numDiff } from './text.js'
 
 export const ID_KEYS = { id: 1, parentId: 1, nextId: 1, previousId: 1 }
@@ -76,23 +75,22 @@ function textColumns(texts) {
   return ids.length ? [ids, steps] : undefined
 }
 
+// The event's JSON in these encodings (in the gzip worker, worker.js, on the
+// plain JSON the page's main thread wrote). JSON.stringify throws on a value
+// thousands of levels deep: that event then goes as it came, plain.
 export function eventJson(e) {
-  if (!hasNodes(e)) return stringify(e)
+  if (!hasNodes(e)) return JSON.stringify(e)
   if (e.type === 3) {
     let texts = e.data.texts.map(textChange) // first: what the removals below refer to
     const textSteps = textColumns(texts)
     if (textSteps) texts = texts.filter((t) => t.n === undefined)
     e = { ...e, data: { ...e.data, texts, adds: textAdds(e.data), ...(textSteps && { textSteps }) } }
   }
-  // A replacer, not a rewrite: rrweb keeps the snapshot's node objects as its
-  // own record of the page, so they must not change.
-  return stringify({ ...e, ids: 'delta' }, () => {
-    const last = { id: 0, parentId: 0, nextId: 0, previousId: 0 }
-    return (k, v) => {
-      if (ID_KEYS[k] !== 1 || !Number.isInteger(v)) return v
-      const d = v - last[k]
-      last[k] = v
-      return d
-    }
+  const last = { id: 0, parentId: 0, nextId: 0, previousId: 0 }
+  return JSON.stringify({ ...e, ids: 'delta' }, (k, v) => {
+    if (ID_KEYS[k] !== 1 || !Number.isInteger(v)) return v
+    const d = v - last[k]
+    last[k] = v
+    return d
   })
 }

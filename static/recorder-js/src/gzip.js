@@ -3,6 +3,10 @@
 // compressed beforehand are wrapped in "stored" (uncompressed) gzip members,
 // and the body is a series of gzip members (RFC 1952 allows that; the server
 // reads them all as one text).
+import { gzip } from './worker.js'
+import { WORKER_SRC } from './worker-src.js'
+
+export { gzip }
 
 let table
 function crc32(bytes) {
@@ -40,24 +44,11 @@ export function gzipStored(text) {
   return out
 }
 
-export async function gzip(win, text) {
-  const stream = new win.Blob([text]).stream().pipeThrough(new win.CompressionStream('gzip'))
-  return new Uint8Array(await new win.Response(stream).arrayBuffer())
-}
-
-// The same gzip in a Worker, so that compressing batches costs the page's main
-// thread little more than handing the text over, once: the worker keeps the
-// pieces of the open batch it was given, and compresses runs of them and the
-// formed batch from what it holds, told only their ids. Built from a Blob URL;
-// where the page's CSP (or anything else) refuses the worker, gzip() on the
-// main thread. A message is [id, list, mode]: the text is the list's strings
-// and the pieces of its numbers, joined; mode 1 keeps it as piece `id`; mode 2
-// (a formed batch: [head, pieces..., tail]) then forgets every piece up to its
-// last. A piece it no longer holds makes the answer null: the main thread then
-// compresses the text itself.
-export const WORKER_SRC =
-  "let P=new Map;onmessage=async e=>{let[n,i,m]=e.data,r=0,s=i.map(k=>k.trim?k:P.get(k)),x=Math.max(...i.filter(k=>!k.trim));s=!s.includes()&&s.join('');if(m>1)for(const k of P.keys())k>x||P.delete(k);if(m==1)P.set(n,s);try{s&&(r=new Uint8Array(await new Response(new Blob([s]).stream().pipeThrough(new CompressionStream('gzip'))).arrayBuffer()))}catch(x){}postMessage([n,r],r?[r.buffer]:[])}"
-
+// The same gzip in a Worker (src/worker.js), so that compressing batches,
+// and writing their node events in the wire encodings, costs the page's main
+// thread little more than handing each event's JSON over, once. Built from a
+// Blob URL; where the page's CSP (or anything else) refuses the worker, gzip()
+// on the main thread, of the events as they are (plain rrweb JSON).
 export function createGzip(win) {
   let worker = null
   let n = 0
@@ -86,13 +77,13 @@ export function createGzip(win) {
     worker = false
   }
   // [id the worker keeps it under (0: none), promise of the gzip of `text`]. `text` is what the
-  // worker joins from `list`: compressed here if the worker fails.
-  const ask = (text, list, mode) => {
+  // worker joins from `list` (worker.js), in plain JSON: compressed here if the worker fails.
+  const ask = (text, list, mode, first) => {
     if (!worker) return [0, local(text)]
     const id = ++n
     return [id, new Promise((ok, no) => {
       waiting.set(id, [text, ok, no])
-      worker.postMessage([id, list, mode])
+      worker.postMessage([id, list, mode, first])
     })]
   }
   return {

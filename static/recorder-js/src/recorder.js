@@ -4,9 +4,9 @@ import { captureErrors } from './capture/console.js'
 import { captureNetwork } from './capture/network.js'
 import { installQueue, normalizeTags, virtualPageArgs } from './commands.js'
 import { normalizeConfig } from './config.js'
-import { batchStart, eventJson } from './encode.js'
 import { isSampled } from './ids.js'
 import { navKind, watchNavigation } from './navigation.js'
+import { stringify } from './json.js'
 import { showNotice } from './notice.js'
 import { listen } from './patch.js'
 import { pageAllowed } from './patterns.js'
@@ -148,7 +148,6 @@ export function createRecorder(options, win) {
       beacon,
       onGap,
       onForbidden: guard(shutdown),
-      onBatch: batchStart,
     })
     life = [
       () => transport.stop(),
@@ -309,7 +308,7 @@ export function createRecorder(options, win) {
 
   // Buffers the event; returns its size in JSON.
   function push(e) {
-    const json = eventJson(e)
+    const json = stringify(e)
     // A page this large cannot be recorded within the memory cap.
     if (json.length > cfg.capBytes / 2) return fail()
     // Each keystroke carries the field's whole value: a newer value of the
@@ -318,7 +317,7 @@ export function createRecorder(options, win) {
     const field = e.type === 3 && e.data.source === 5 ? e.data.id : null
     if (field !== null && field === typing.id && e.timestamp - typing.since < TYPING_MS && transport.replaceLast(json)) return json.length
     typing = field === null ? NOT_TYPING : field === typing.id && e.timestamp - typing.since < TYPING_MS ? typing : { id: field, since: e.timestamp }
-    transport.add(json, () => eventJson(e))
+    transport.add(json)
     return json.length
   }
 

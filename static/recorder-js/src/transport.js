@@ -25,7 +25,8 @@ function drain(res) {
   } catch (e) {}
 }
 
-// Batching and delivery. Events arrive as JSON strings; a batch takes its seq
+// Batching and delivery. Events arrive as JSON strings (plain rrweb JSON: the
+// gzip worker writes the wire encodings, worker.js); a batch takes its seq
 // when it is formed and keeps it, so a retried batch is idempotent on the
 // server. A page that closes has no time for gzip, so compression starts
 // early: the open batch is gzipped in pieces as it fills, and a formed batch
@@ -35,7 +36,7 @@ function drain(res) {
 // the next page load (or this page, when it is shown again).
 //
 // o: { win, cfg, store, vid, session() -> {sid, start}, reserve() -> {sid, seq},
-//      fetch, beacon, onGap(dropped, bytes), onForbidden(), onBatch() (a new open batch) }
+//      fetch, beacon, onGap(dropped, bytes), onForbidden() }
 export function createTransport(o) {
   const { win, cfg, store } = o
   const key = 'pend_' + cfg.wid
@@ -60,7 +61,6 @@ export function createTransport(o) {
   const zipped = new WeakMap() // batch -> its gzipped body, once made
   const partsOf = new WeakMap() // batch -> the pieces it was formed from
   const zip = win.CompressionStream ? createGzip(win) : null // off the main thread where the page allows a worker
-  o.onBatch()
 
   // minSessionSec: the current session's batches wait until it is old enough.
   const sendable = (sid) => {
@@ -68,15 +68,10 @@ export function createTransport(o) {
     return sid !== s.sid || Date.now() - s.start >= cfg.minSessionSec * 1000
   }
 
-  // again(): the event's JSON written anew, for a batch of its own (what it
-  // wrote may refer to the batch it no longer joins).
-  function add(json, again) {
+  function add(json) {
     // A full batch is closed before this event, not after it: an event must
     // not be left alone in a request of its own.
-    if (openN && (bufBytes + json.length + 1 > cfg.batchBytes || openN >= 1000)) {
-      flush()
-      if (again) json = again()
-    }
+    if (openN && (bufBytes + json.length + 1 > cfg.batchBytes || openN >= 1000)) flush()
     buf.push(json)
     bufBytes += json.length + 1
     looseBytes += json.length + 1
@@ -95,12 +90,16 @@ export function createTransport(o) {
   // repeat between them (a dashboard's last batch came out twice its size).
   function seal(closing) {
     const all = pieces
-    const p = { text: (all.length ? ',' : '') + buf.join(',') }
+    const lead = all.length ? ',' : ''
+    const events = buf
+    const p = { text: lead + events.join(',') }
     all.push(p)
     buf = []
     looseBytes = 0
     if (!win.CompressionStream || unloaded) return
-    const z = zip.ask(p.text, [p.text], 1)
+    // The worker encodes each event; a batch's first piece it is given starts its record of texts.
+    const z = zip.ask(p.text, [[p.text, lead.length, ...events.map((e) => e.length)]], 1, !all.sent)
+    all.sent = 1
     p.id = z[0]
     z[1].then((g) => (p.gz = g), noop)
     const from = all.from || 0
@@ -322,7 +321,6 @@ export function createTransport(o) {
   }
 
   function discardOpen() {
-    o.onBatch()
     pieces = []
     buf = []
     bufBytes = looseBytes = openN = 0

@@ -1,11 +1,10 @@
-// Each batch stands alone: an event that closes the open batch is written
-// again for the batch it joins.
+// Batching, delivery and the gzip worker: each batch stands alone, whatever
+// the worker encodes in it.
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { gunzipSync, gzipSync } from 'node:zlib'
-import { batchStart, eventJson } from '../src/encode.js'
-import { WORKER_SRC } from '../src/gzip.js'
 import { createTransport } from '../src/transport.js'
+import { createWorker } from '../src/worker.js'
 
 // A transport of 300-byte batches that posts JSON (no CompressionStream) into `bodies`; the flush interval
 // is 1e6 ms, so only what the test does (or a full batch) sends anything. formed.n: batches formed so far.
@@ -20,7 +19,6 @@ function posting(bodies, formed = { n: 0 }) {
     fetch: async (url, init) => (bodies.push(JSON.parse(init.body)), { status: 202, body: null }),
     onGap: () => {},
     onForbidden: () => {},
-    onBatch: batchStart,
   })
 }
 
@@ -37,30 +35,31 @@ function transport(o) {
     fetch: async () => ({ status: 202, body: null }),
     onGap: () => {},
     onForbidden: () => {},
-    onBatch: () => {},
     ...o,
   })
 }
 
-test('the event that closes a batch is written again for the next one, its numbers whole', async () => {
+test('numbers in text step only from texts of the same batch, wherever a batch closes', async () => {
+  const { win } = workerWindow({ chars: 0 })
   const bodies = []
-  const formed = { n: 0 }
-  const t = posting(bodies, formed)
-  const price = (value) => ({ type: 3, timestamp: 1, data: { source: 0, texts: [{ id: 5, value }], attributes: [], removes: [], adds: [] } })
+  let seq = 0
+  const t = transport({ win, batchBytes: 300, reserve: () => ({ sid: 's', seq: seq++ }), fetch: async (url, init) => (bodies.push(JSON.parse(gunzipSync(init.body))), { status: 202, body: null }) })
+  const price = (value) => JSON.stringify({ type: 3, data: { source: 0, texts: [{ id: 5, value }], attributes: [], removes: [], adds: [] }, timestamp: 1 })
   for (let cents = 100; cents < 130; cents++) {
-    const e = price(`${(cents / 100).toFixed(2)} EUR`)
-    t.add(eventJson(e), () => eventJson(e))
+    t.add(price(`${(cents / 100).toFixed(2)} EUR`))
+    await new Promise((r) => setTimeout(r, 1)) // the worker takes each piece as it is sealed
   }
   t.flush()
   t.claim() // sends the formed batches, one after another
-  for (let i = 0; i < 100 && bodies.length < formed.n; i++) await new Promise((r) => setTimeout(r, 5))
+  for (let i = 0; i < 200 && bodies.length < seq; i++) await new Promise((r) => setTimeout(r, 5))
   t.stop()
   assert.ok(bodies.length > 2, `${bodies.length} batches`)
   let cents = 100
   for (const body of bodies) {
-    const [first, ...rest] = body.events.map((e) => e.data)
-    assert.deepEqual(first.texts, [{ id: 5, value: `${(cents / 100).toFixed(2)} EUR` }], `batch ${body.seq} starts whole`)
-    for (const d of rest) assert.deepEqual([d.texts, d.textSteps], [[], [[5], [1]]])
+    const [first, ...rest] = body.events
+    assert.deepEqual(first.data.texts, [{ id: 5, value: `${(cents / 100).toFixed(2)} EUR` }], `batch ${body.seq} starts whole`)
+    assert.equal(first.ids, 'delta', 'encoded by the worker')
+    for (const e of rest) assert.deepEqual([e.data.texts, e.data.textSteps], [[], [[5], [1]]])
     cents += 1 + rest.length
   }
   assert.equal(cents, 130)
@@ -103,18 +102,18 @@ test('a batch that an event fills goes at once, without waiting for the next tic
   assert.deepEqual(bodies.map((b) => b.events.map((e) => e.type)), [[4], [2]])
 })
 
-// A Worker as the page would have it, running the recorder's own worker source: messages are
-// copied (structured clone) and answered in later tasks. `posted` counts the characters of
-// text handed to it.
+// A Worker as the page would have it, running the recorder's own worker code (src/worker.js):
+// messages are copied (structured clone) and answered in later tasks. `posted` counts the
+// characters of text handed to it.
 function workerWindow(posted) {
   class FakeWorker {
     constructor() {
-      const scope = new Function('postMessage', `let onmessage;${WORKER_SRC};return [onmessage, P]`)
-      ;[this.handle, this.pieces] = scope((data) => setTimeout(() => this.onmessage({ data })))
+      const w = createWorker((data) => setTimeout(() => this.onmessage({ data })), { Blob, CompressionStream, Response })
+      ;[this.handle, this.pieces] = [w.onmessage, w.pieces]
       FakeWorker.last = this
     }
     postMessage(data) {
-      for (const part of data[1]) if (typeof part === 'string') posted.chars += part.length
+      for (const part of data[1].flat()) if (typeof part === 'string') posted.chars += part.length
       setTimeout(() => this.handle({ data: structuredClone(data) }))
     }
     terminate() {}
@@ -201,4 +200,26 @@ test("a batch claimed from an earlier page's storage goes out whole through the 
   t.stop()
   const body = JSON.parse(gunzipSync(gzipped[0]).toString())
   assert.deepEqual([body.seq, body.events], [7, [JSON.parse(ev)]])
+})
+
+test('an event too deep to encode goes plain, and the events after it are encoded again', async () => {
+  const { win } = workerWindow({ chars: 0 })
+  const gzipped = []
+  const t = transport({ win, batchBytes: 5e6, fetch: async (url, init) => (gzipped.push(init.body), { status: 202, body: null }) })
+  let deep = '{"type":3,"textContent":"bottom","id":9}'
+  for (let i = 0; i < 20000; i++) deep = `{"type":2,"tagName":"div","attributes":{},"childNodes":[${deep}],"id":8}`
+  const change = (id, value) => `{"type":3,"data":{"source":0,"texts":[{"id":${id},"value":"${value}"}],"attributes":[],"removes":[],"adds":[]},"timestamp":1}`
+  const events = [change(5, '1.00'), `{"type":2,"data":{"node":${deep},"initialOffset":{"top":0,"left":0}},"timestamp":2}`, change(5, '1.01'), change(6, '2.00'), change(6, '2.01')]
+  for (const e of events) t.add(e)
+  t.flush()
+  t.claim()
+  for (let i = 0; i < 200 && !gzipped.length; i++) await new Promise((r) => setTimeout(r, 5))
+  t.stop()
+  const text = gunzipSync(gzipped[0]).toString()
+  const sent = JSON.parse(text).events
+  assert.deepEqual(sent.map((e) => e.ids), ['delta', undefined, 'delta', 'delta', 'delta'])
+  assert.ok(text.includes(deep), 'the deep snapshot whole, its ids as they were')
+  // The numbers noted before it are forgotten (it might have held some): 1.01 goes whole.
+  assert.deepEqual(sent[2].data.texts, [{ id: 5, value: '1.01' }])
+  assert.deepEqual(sent[4].data.textSteps, [[6], [1]])
 })
