@@ -135,7 +135,8 @@ def test_editors_follow_the_mask_and_ignore_classes_when_inputs_are_not_masked(l
 
 ATTRIBUTE_SECRETS = ["DataSecret-7171", "ContentSecret-7272", "SummarySecret-7373", "DownloadSecret-7474", "AltSecret-7575",
                      "AriaSecret-7676", "PlaceholderSecret-7777", "ButtonValue-7878", "LabelSecret-7979",
-                     "CustomAttr-8181", "SvgData-8282", "LateData-8383"]
+                     "CustomAttr-8181", "SvgData-8282", "LateData-8383", "DeepTitle-8484", "DeepAlt-8585",
+                     "NewAreaTitle-8686"]
 ATTRIBUTE_PAGE = """<!doctype html><html><head><title>Attributes</title>{snippet}</head><body>
 <h1>Profile</h1>
 <div class="hindsight-mask" id="area" data-user="DataSecret-7171">
@@ -151,13 +152,26 @@ ATTRIBUTE_PAGE = """<!doctype html><html><head><title>Attributes</title>{snippet
 </div>
 <div id="outside" data-visible="DataVisibleOK-9191" class="card">Outside</div>
 <button id="late" onclick="document.getElementById('area').setAttribute('data-token', 'Late' + 'Data-8383')">Late</button>
+<div id="feed"></div>
+<button id="tree" onclick="tree()">Tree</button>
+<script>
+// Subtrees added in one change: into the masked area, and outside it with a masked area of their own.
+function tree() {
+  document.getElementById('area').insertAdjacentHTML('beforeend',
+    '<section><ul><li><p title="Deep' + 'Title-8484">a</p><img alt="Deep' + 'Alt-8585" width="1" height="1"></li></ul></section>');
+  document.getElementById('feed').insertAdjacentHTML('beforeend',
+    '<article><div class="hindsight-mask"><p><span title="NewArea' + 'Title-8686">b</span></p></div>' +
+    '<p><span title="FeedTitleOK-9292">c</span></p></article>');
+}
+</script>
 </body></html>"""
 
 
 def test_attributes_that_carry_text_inside_a_masked_area_are_masked(live_server, celery_worker, customer, context):
     site = SiteFactory(owner=UserFactory(username="owner"), domains=[customer.domain])
-    sent, stored = record(live_server, customer, context, site, ATTRIBUTE_PAGE, lambda page: page.click("#late"))
-    assert b"DataVisibleOK-9191" in stored  # outside a masked area attributes are kept
+    sent, stored = record(live_server, customer, context, site, ATTRIBUTE_PAGE,
+                          lambda page: (page.click("#late"), page.click("#tree")))
+    assert b"DataVisibleOK-9191" in stored and b"FeedTitleOK-9292" in stored  # outside a masked area attributes are kept
     assert b"M0 0L10 10" in stored  # an icon's shape is not text
     for secret in ATTRIBUTE_SECRETS:
         assert secret.encode() not in sent and secret.encode() not in stored, secret

@@ -159,16 +159,18 @@ export function createPrivacy(cfg, doc, getMirror) {
     const el = node.parentElement
     return !(el && el.closest(textMaskSel)) && closestDeep(up(node), textMaskSel)
   }
-  function walk(n, masked, texts, star) {
+  // known: element id -> whether it is in a masked area, for the elements a change adds.
+  function walk(n, masked, texts, star, known) {
     if (n.isShadowHost || n.isShadow || n.rootId) nested = true
     if (n.type === 2) {
       masked = masked || nodeMatches(n.id)
+      if (known) known.set(n.id, masked)
       if (masked) maskAttrs(n.attributes, n.tagName, n.attributes.type, n.isSVG)
     } else if (n.type === 3 && n.textContent && !n.isStyle) {
       if (star) n.textContent = starText(n.textContent)
       texts.push([n, 'textContent'])
     }
-    if (n.childNodes) for (const c of n.childNodes) walk(c, masked, texts, star)
+    if (n.childNodes) for (const c of n.childNodes) walk(c, masked, texts, star, known)
   }
   const before = (a, b) => {
     const x = getMirror().getNode(a[2])
@@ -191,9 +193,13 @@ export function createPrivacy(cfg, doc, getMirror) {
     const texts = []
     if (e.type === 2) walk(d.node, false, texts)
     else if (e.type === 3 && d.source === 0) {
+      // rrweb lists a parent before what it adds into it: a re-rendered table's rows and cells
+      // take their parent's answer instead of each asking closest() up to the root.
+      const known = new Map()
       for (const a of d.adds) {
         const node = nested && getMirror().getNode(a.node.id)
-        walk(a.node, nodeMasked(a.parentId), texts, node && missedMask(node))
+        const masked = known.has(a.parentId) ? known.get(a.parentId) : nodeMasked(a.parentId)
+        walk(a.node, masked, texts, node && missedMask(node), known)
       }
       if (nested)
         for (const t of d.texts) {
