@@ -67,6 +67,10 @@ const mutationBuffers = [];`],
   // and the text costs no more bytes on the bench pages (BENCHMARKS.md).
   [/^ {12}if \(attributeName === "style"\) \{\n {14}if \(!this\.unattachedDoc\) \{[\s\S]*?^ {12}} else if \(attributeName === "open"/m, '            if (attributeName === "open"'],
   [/^ {10}if \(typeof attributes\.style === "string"\) \{\n {12}const diffAsStr[\s\S]*?^ {10}}\n {10}return \{/m, '          return {'],
+  // rrweb's class rules (rr-block, rr-mask) are in our selectors (src/privacy.js), which rrweb tests
+  // too: each test of a node then walks its ancestors once (closest()), not once per rule.
+  [/^ {2}try \{\n {4}if \(typeof blockClass === "string"\) \{\n {6}if \(el\.classList\.contains\(blockClass\)\) return true;\n {6}if \(checkAncestors && el\.closest\("\." \+ blockClass\) !== null\) return true;\n {4}\} else \{\n {6}if \(classMatchesRegex\(el, blockClass, checkAncestors\)\) return true;\n {4}\}\n {2}\} catch \(e\) \{\n {2}\}\n {2}if \(blockSelector\) \{\n {4}if \(el\.matches\(blockSelector\)\) return true;\n/m, '  if (blockSelector) {\n'],
+  [/^ {4}if \(typeof maskTextClass === "string"\) \{\n {6}if \(checkAncestors\) \{\n {8}if \(el\.closest\(`\.\$\{maskTextClass\}`\)\) return true;\n[\s\S]*?^ {4}\}\n {4}if \(maskTextSelector\) \{/m, '    if (maskTextSelector) {'],
   // A form's reset() (or its reset button) empties its fields without an input
   // or change event, so rrweb never saw it and the replay kept what the visitor
   // had typed, cleared long before. Once a form has reset, each of its fields

@@ -25,6 +25,10 @@ SECRETS = {
     "was_password": "ShownPwSecret-1212",
     "unmasked_password": "UnmaskedPw-1313",
     "unmasked_card": "6011 0009 9013 9424",
+    "rr_block": "RrBlockSecret-1414",  # rrweb's own classes, as a site that used rrweb has them
+    "rr_mask": "RrMaskSecret-1515",
+    "rr_mask_later": "RrMaskLater-1616",
+    "rr_block_later": "RrBlockLater-1717",
 }
 VISIBLE = "VisibleOK-7777"
 
@@ -47,6 +51,12 @@ def privacy_page(snippet: str) -> str:
     <input id="visible" class="inspectlet-whitelist" name="search">
     <input id="pw-unmask" type="password" class="hindsight-unmask">
     <input id="cvv-unmask" name="card_number" class="inspectlet-whitelist">
+    <div class="rr-block"><div><p>{SECRETS["rr_block"]}</p></div></div>
+    <section class="rr-mask"><div id="rr-masked"><p>{SECRETS["rr_mask"]}</p></div></section>
+    <button id="later" onclick="document.getElementById('rr-masked').insertAdjacentHTML('beforeend',
+      '<p><b>{SECRETS["rr_mask_later"][:6]}' + '{SECRETS["rr_mask_later"][6:]}</b></p>');
+      document.querySelector('.rr-block div').insertAdjacentHTML('beforeend',
+      '<p><b>{SECRETS["rr_block_later"][:6]}' + '{SECRETS["rr_block_later"][6:]}</b></p>')">Later</button>
     <p>Public text of the page.</p>
     </body></html>"""
 
@@ -70,6 +80,7 @@ def fill_everything(page):
     page.keyboard.type(VISIBLE, delay=5)
     page.fill("#pw-unmask", SECRETS["unmasked_password"])  # the unmask class can never reveal these
     page.fill("#cvv-unmask", SECRETS["unmasked_card"])
+    page.click("#later")
     page.click("h1")
 
 

@@ -7,8 +7,9 @@ import { hasLongNumber, joins, maskCards } from './luhn.js'
 // editors) from maskAllInputs; secret fields (passwords, one-time codes, card
 // fields) can never be unmasked. A contenteditable element is an input to the
 // visitor: with maskAllInputs its text is masked.
-const IGNORE = '.inspectletIgnore,.hindsight-ignore'
-const MASK = '.inspectlet-sensitive,.hindsight-mask'
+// (and rrweb's own classes, which rrweb would otherwise test apart)
+const IGNORE = '.inspectletIgnore,.hindsight-ignore,.rr-block'
+const MASK = '.inspectlet-sensitive,.hindsight-mask,.rr-mask'
 const UNMASK = '.inspectlet-whitelist,.hindsight-unmask'
 const EDITABLE = '[contenteditable]:not([contenteditable=false])'
 // In a masked area every attribute that may carry text is masked: all but
