@@ -452,6 +452,22 @@ def test_seeking_forward_and_backward_lands_where_a_fresh_replay_does(live_serve
     assert len({samples[i]["s"]["scroll"] for i in order}) >= 3, "the visit scrolled"
 
 
+def test_a_wheel_scroll_replays_where_the_page_was_at_each_moment(live_server, celery_worker, customer, page, viewer):
+    """Wheel notches 50-70 ms apart, as a visitor reads: rrweb's default (a scroll position per 100 ms at
+    most) left the replay behind the page while it moved. Every scroll event is recorded now (the browser
+    sends at most one a frame)."""
+    def wheel(p):
+        for k in range(40):
+            p.mouse.wheel(0, 100 if k % 10 < 7 else -100)
+            p.wait_for_timeout(50 + (k * 7) % 20)
+
+    site, samples, _ = record(live_server, customer, page, SCROLLING, act=wheel, seconds=1)
+    start = open_replay(viewer, live_server, site, samples[-1]["t"])
+    samples = [s for s in samples if s["t"] > start + 20]
+    assert len({s["s"]["scroll"] for s in samples}) >= 4, "the visit scrolled"
+    assert_replays_as_seen(viewer, samples)
+
+
 def test_a_masked_number_field_replays_its_mask_not_an_empty_field(live_server, celery_worker, customer, page, viewer):
     """`<input type=number>` cannot hold a *: the player shows it as a text field holding the mask."""
     body = '<h1>Basket</h1><label>Qty <input id="qty" type="number" value="1"></label><input id="when" type="date">'

@@ -23,7 +23,9 @@ const RRWEB = {
     mousemoveCallback: 1000, // positions go out in groups, once a second
     // mousedown/up add nothing to a click for the player
     mouseInteraction: { MouseUp: false, MouseDown: false, TouchMove_Departed: false, TouchCancel: false },
-    scroll: 100, // rrweb's default: a position at 150 ms lagged a wheel scroll on the article (bench/fidelity.py)
+    // Every scroll event (the browser sends at most one a frame): rrweb's default of one per 100 ms left
+    // the replay up to 100 ms behind a wheel scroll on the article (bench/fidelity.py).
+    scroll: 1,
     media: 800,
     // input: every 'input' event, not 'last' (change only): text typed into a
     // field that still has focus when the page closes must not be lost, and
