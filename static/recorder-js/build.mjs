@@ -131,17 +131,8 @@ const workerSource = {
   name: 'worker-source',
   setup(b) {
     b.onLoad({ filter: /[\\/]src[\\/]worker-src\.js$/ }, async () => {
-      const out = await build({
-        absWorkingDir: fileURLToPath(new URL('.', import.meta.url)),
-        entryPoints: ['src/worker-main.js'],
-        bundle: true,
-        format: 'iife',
-        minify: true,
-        target: 'es2019',
-        legalComments: 'none',
-        write: false,
-        logLevel: 'warning',
-      })
+      // The recorder's own options, without its banner and plugins (the worker has no rrweb).
+      const out = await build({ ...options, entryPoints: ['src/worker-main.js'], banner: {}, plugins: [], write: false })
       const text = out.outputFiles[0].text.trim()
       if (!/onmessage=/.test(text)) throw new Error('the gzip worker did not build')
       return { contents: `export const WORKER_SRC = ${JSON.stringify(text)}`, loader: 'js' }

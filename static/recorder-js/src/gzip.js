@@ -6,8 +6,6 @@
 import { gzip } from './worker.js'
 import { WORKER_SRC } from './worker-src.js'
 
-export { gzip }
-
 let table
 function crc32(bytes) {
   if (!table) {
