@@ -318,10 +318,11 @@ def fresh_at(viewer, epoch_ms: int) -> dict:
 def assert_replays_as_seen(viewer, samples: list[dict], *, fresh: bool = True) -> None:
     """Each live sample against the player seeked to its moment; with `fresh`, also the player against a new
     Replayer at that moment (seeking forward lands where a rebuild does)."""
-    wrong = [i for i, s in enumerate(samples) if player_at(viewer, s["t"]) != s["s"]]
+    replayed = [player_at(viewer, s["t"]) for s in samples]
+    wrong = [i for i, s in enumerate(samples) if replayed[i] != s["s"]]
     assert not wrong, f"{len(wrong)} of {len(samples)} samples differ: {wrong}"
     if fresh:
-        unlike_fresh = [i for i, s in enumerate(samples) if fresh_at(viewer, s["t"]) != player_at(viewer, s["t"])]
+        unlike_fresh = [i for i, s in enumerate(samples) if fresh_at(viewer, s["t"]) != replayed[i]]
         assert not unlike_fresh, unlike_fresh
 
 def count_at(viewer, epoch_ms: int) -> str:
