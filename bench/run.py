@@ -10,6 +10,7 @@ plus (with flags) the bundle size and the main-thread cost per frame.
 Results go to bench/results/*.json; tables are printed (see BENCHMARKS.md).
 """
 import argparse
+import base64
 import gzip
 import json
 import sys
@@ -184,9 +185,9 @@ def analyse(v: dict) -> dict:
 
 
 def dump(v: dict):
-    """Every decoded batch of a visit, for a closer look (bench/results/<page>-batches.json.gz)."""
+    """Every batch of a visit as sent (base64) and decoded, for a closer look (bench/results/<page>-batches.json.gz)."""
     RESULTS.mkdir(parents=True, exist_ok=True)
-    out = [{"t": r["t"], "wire": r["bytes"], "body": decode_body(r["body"])} for r in v["requests"]]
+    out = [{"t": r["t"], "wire": r["bytes"], "raw": base64.b64encode(r["body"]).decode(), "body": decode_body(r["body"])} for r in v["requests"]]
     with gzip.open(RESULTS / f"{v['page']}-batches.json.gz", "wt") as f:
         json.dump(out, f)
 

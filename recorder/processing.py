@@ -19,7 +19,7 @@ import zstandard
 from insights.detect import marks_extract
 
 from . import jsontext, schema
-from .wire import TextsShown, node_ids_restore
+from .wire import TextsShown, node_ids_restore, step_text_count
 
 GZIP_MAGIC = b"\x1f\x8b"
 VISITOR_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
@@ -293,13 +293,15 @@ def _mutation_validate(data: dict, where: str) -> None:
             raise _invalid(f"{at}.n", "must be an integer step")
     if "textSteps" in data:
         columns = data["textSteps"]
-        if not (isinstance(columns, list) and len(columns) == 2 and all(isinstance(c, list) for c in columns)
-                and len(columns[0]) == len(columns[1])):
-            raise _invalid(f"{where}.textSteps", "must be two lists of the same length: node ids and steps")
+        steps = columns[1] if isinstance(columns, list) and len(columns) == 2 else None
+        count = len(steps) if isinstance(steps, list) else step_text_count(steps) if isinstance(steps, str) else None
+        if count is None or not isinstance(columns[0], list) or len(columns[0]) != count:
+            raise _invalid(f"{where}.textSteps", "must be node ids and as many steps: a list of integers, or a string "
+                                                 "of step characters (docs/protocol.md)")
         for index, value in enumerate(columns[0]):
             if not _is_node_id(value):
                 raise _invalid(f"{where}.textSteps[0][{index}]", "must be an integer node id")
-        for index, value in enumerate(columns[1]):
+        for index, value in enumerate(steps if isinstance(steps, list) else ()):
             if not _is_step(value):
                 raise _invalid(f"{where}.textSteps[1][{index}]", "must be an integer step")
     for index, item in enumerate(_list(data, "attributes", where)):

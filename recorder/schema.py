@@ -16,6 +16,8 @@ from typing import Annotated, Any, Literal
 import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
 
+from .wire import step_text_count
+
 MAX_TIMESTAMP = 32_503_680_000_000  # 3000-01-01 in ms
 ID_LIMIT = 2**53
 
@@ -92,11 +94,13 @@ class Mutation(_Source, tag=0):
     attributes: list[AttributeChange]
     removes: list[Removal]
     adds: list[Addition]
-    textSteps: tuple[list[NodeId], list[Step]] | UnsetType = UNSET  # text changes as [ids, steps]
+    textSteps: tuple[list[NodeId], list[Step] | str] | UnsetType = UNSET  # text changes as [ids, steps]
 
     def __post_init__(self):
-        if self.textSteps is not UNSET and len(self.textSteps[0]) != len(self.textSteps[1]):
-            raise ValueError("textSteps must hold as many steps as ids")
+        if self.textSteps is not UNSET:
+            ids, steps = self.textSteps
+            if len(ids) != (len(steps) if type(steps) is list else step_text_count(steps)):
+                raise ValueError("textSteps must hold as many steps as ids")
 
 
 class Position(Struct, gc=False):

@@ -8,6 +8,42 @@ from typing import Any, Callable
 
 ID_KEYS = frozenset({"id", "parentId", "nextId", "previousId"})
 
+# Steps in a column written as a string, one character each (docs/protocol.md, "Text changes"): the 93
+# printable ASCII characters JSON writes as they are; the first three are the step before -1, +0, +1;
+# the next 89 the steps 0, -1, 1, -2, ... 44; `~` then a step in decimal and `,` any other.
+STEP_CHARS = "".join(chr(code) for code in range(32, 127) if chr(code) not in '"\\')
+_STEP_CHAR = {char: (index < 3, index - 1 if index < 3 else (index - 3) // 2 if index % 2 else -(index - 2) // 2)
+              for index, char in enumerate(STEP_CHARS[:-1])}
+STEP_TEXT = re.compile(r"(?:[ !#-\[\]-}]|~-?[0-9]{1,16},)*")
+_STEP_ESCAPE = re.compile(r"~(-?[0-9]{1,16}),")
+_STEP_TOKEN = re.compile(r"~(-?[0-9]{1,16}),|([^~])")
+STEP_ESCAPE_LIMIT = 2**52  # then no run of +1 steps in a string reaches 2**53
+
+
+def step_text_count(text: str) -> int | None:
+    """How many steps a column's string holds, or None when it is not one (what ingest checks)."""
+    if not STEP_TEXT.fullmatch(text):
+        return None
+    escapes = _STEP_ESCAPE.findall(text)
+    if any(abs(int(step)) > STEP_ESCAPE_LIMIT for step in escapes):
+        return None
+    return len(text) - sum(len(step) + 1 for step in escapes)
+
+
+def steps_read(text: str) -> list[int] | None:
+    """The steps a column's string holds, or None when it is not one."""
+    if step_text_count(text) is None:
+        return None
+    steps, last = [], 0
+    for escaped, char in _STEP_TOKEN.findall(text):
+        if char:
+            relative, value = _STEP_CHAR[char]
+            last = last + value if relative else value
+        else:
+            last = int(escaped)
+        steps.append(last)
+    return steps
+
 
 def node_ids_restore(event: dict, wanted: Callable[[str], bool] | None = None) -> list[tuple[Any, Any]]:
     """Undo the recorder's id encoding (docs/protocol.md, "Node ids"), in place.
@@ -88,7 +124,8 @@ class TextsShown:
         """Give back, in place, each text written as a step (ids already restored): a text change
         `{"id": …, "n": k}` steps from the node's text before; an added text node `{"type": 3, "id": …,
         "n": k}` from the text of the one text node removed from the same parent in the same change;
-        steps in columns (`"textSteps": [ids, steps]`) join the text changes, after the others. A
+        steps in columns (`"textSteps": [ids, steps]`, the steps a list or a string) join the text changes,
+        after the others. A
         step with nothing to apply it to (a hostile or broken client) becomes a null text, as rrweb writes
         a text that went away. Returns where it wrote a text (object and key)."""
         made: list[tuple[dict, str]] = []
@@ -97,11 +134,13 @@ class TextsShown:
             return made
         shown = self.shown
         columns = data.pop("textSteps", None)
-        if (type(columns) is list and len(columns) == 2 and all(type(column) is list for column in columns)
-                and type(data.get("texts")) is list):
+        steps = columns[1] if type(columns) is list and len(columns) == 2 else None
+        if type(steps) is str:
+            steps = steps_read(steps)
+        if type(steps) is list and type(columns[0]) is list and type(data.get("texts")) is list:
             # Steps written in two columns: ids as differences (the first as it is), then the steps.
             node = 0
-            for difference, step in zip(*columns):
+            for difference, step in zip(columns[0], steps):
                 if type(difference) is int:
                     node += difference
                     data["texts"].append({"id": node, "n": step})

@@ -13,7 +13,7 @@ import pytest
 from recorder.processing import (
     BatchError, batch_summarise, batch_validate, body_decode, events_decode, events_encode, events_restore,
 )
-from recorder.wire import number_apply
+from recorder.wire import number_apply, step_text_count, steps_read
 
 GOOD = {
     "v": 1, "wid": 3, "vid": "abcdefgh12", "sid": str(uuid.uuid4()), "seq": 0, "sent": 1,
@@ -182,6 +182,34 @@ def test_numbers_in_text_are_stepped_as_the_recorder_steps_them(text, step, want
     assert number_apply(text, step) == want
 
 
+@pytest.mark.parametrize("steps, text", NUMBERS["steps"])
+def test_a_column_of_steps_written_as_a_string_reads_back(steps, text):
+    assert steps_read(text) == steps and step_text_count(text) == len(steps)
+
+
+def test_columns_of_steps_the_recorder_writes_as_strings_read_back():
+    """Random columns (small steps, steps alike, large ones), through the recorder's own writer and back."""
+    rng = random.Random(11)
+    columns = []
+    for _ in range(300):
+        column = []
+        for _ in range(rng.randint(1, 40)):
+            kind = rng.random()
+            column.append(rng.randint(-50, 50) if kind < 0.6 else column[-1] + rng.randint(-1, 1) if column and kind < 0.8
+                          else rng.randint(-2**52, 2**52) if kind < 0.85 else rng.randint(-5000, 5000))
+        columns.append(column)
+    script = (
+        "import { stepText } from './src/encode.js';"
+        "import { readFileSync } from 'node:fs';"
+        "process.stdout.write(JSON.stringify(JSON.parse(readFileSync(0, 'utf8')).map(stepText)))"
+    )
+    out = subprocess.run(["node", "--input-type=module", "-e", script], input=json.dumps(columns),
+                         cwd=RECORDER, capture_output=True, text=True, check=True)
+    texts = json.loads(out.stdout)
+    assert sum(len(t) for t in texts) < sum(len(json.dumps(c)) for c in columns)
+    assert [steps_read(t) for t in texts] == columns
+
+
 def _texts_event(texts: list[dict], removes: list[dict] | None = None, adds: list[dict] | None = None) -> dict:
     return {"type": 3, "timestamp": 1000,
             "data": {"source": 0, "texts": texts, "attributes": [], "removes": removes or [], "adds": adds or []}}
@@ -248,22 +276,30 @@ def test_number_steps_in_columns_join_the_text_changes():
     events = [_texts_event([{"id": 3, "value": "1.50"}, {"id": 5, "value": "+7"}, {"id": 6, "value": "x"}]),
               {**_texts_event([{"id": 6, "value": "y"}]), "data": {**_texts_event([{"id": 6, "value": "y"}])["data"],
                                                                   "textSteps": [[3, 2, 9], [25, -10, 1]]}}]
-    restored = events_restore(batch_validate({**GOOD, "events": events}, max_events=10).events)
-    assert restored[1]["data"]["texts"] == [{"id": 6, "value": "y"}, {"id": 3, "value": "1.75"},
-                                            {"id": 5, "value": "-3"}, {"id": 14, "value": None}]
-    assert "textSteps" not in restored[1]["data"]
+    as_text = copy.deepcopy(events)
+    as_text[1]["data"]["textSteps"][1] = "V7&"  # the same steps: 25, -10, 1
+    assert steps_read("V7&") == [25, -10, 1]
+    for batch in (events, as_text):
+        restored = events_restore(batch_validate({**GOOD, "events": batch}, max_events=10).events)
+        assert restored[1]["data"]["texts"] == [{"id": 6, "value": "y"}, {"id": 3, "value": "1.75"},
+                                                {"id": 5, "value": "-3"}, {"id": 14, "value": None}]
+        assert "textSteps" not in restored[1]["data"]
 
 
 def test_number_steps_in_columns_of_a_broken_shape_restore_nothing():
     """Ingest refuses these; the restore still never fails on them."""
-    for columns in ([1, 2], [[1], 2], ["12", [3]], None):
+    for columns in ([1, 2], [[1], 2], ["12", [3]], None, [[1], "~"], [[1], '"'], ["1", "a"]):
         event = _texts_event([{"id": 3, "value": "1"}])
         event["data"]["textSteps"] = columns
         assert events_restore([event])[0]["data"]["texts"] == [{"id": 3, "value": "1"}]
 
 
 @pytest.mark.parametrize("columns", [[[1], []], [[1]], [[1], [2], [3]], [[1.5], [2]], [[1], ["2"]], [[True], [1]],
-                                     [[1], [2**53 + 1]], {"ids": [1]}, "1,2", None])
+                                     [[1], [2**53 + 1]], {"ids": [1]}, "1,2", None,
+                                     # steps as a string: one step per character, `~` then a step and `,`
+                                     [[1], ""], [[1], "ab"], [[1, 2], "a"], [[1], "~"], [[1], "~5"], [[1], "~-,"],
+                                     [[1], '"'], [[1], "\\"], [[1], "\u00e9"], [[1], "\n"], [[1], "~\u0663,"],
+                                     [[1], "~12345678901234567,"], [[1], f"~{2**52 + 1},"], ["ab", "ab"]])
 def test_number_steps_in_columns_that_do_not_pair_up_are_a_400(columns):
     event = _texts_event([{"id": 3, "value": "1"}])
     event["data"]["textSteps"] = columns

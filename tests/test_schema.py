@@ -125,6 +125,8 @@ EVENTS = [
                          "adds": [{"parentId": 3, "nextId": None, "previousId": 4, "node": NODES[0]["childNodes"][1]},
                                   {"parentId": 3, "nextId": None, "node": {"type": 3, "id": 7, "n": 2}}],
                          "textSteps": [[4, 3], [1, -2]]}},
+    {"type": 3, "data": {"source": 0, "texts": [], "attributes": [], "removes": [], "adds": [],
+                         "textSteps": [[4, 3, 1], "o~-120,!"]}},
     {"type": 3, "data": {"source": 1, "positions": [{"x": 1, "y": 2.5, "id": 3, "timeOffset": -5}]}},
     {"type": 3, "data": {"source": 2, "type": 2, "id": 3, "x": 1, "y": 2}},
     {"type": 3, "data": {"source": 3, "id": 3, "x": 0, "y": 10}},

@@ -1,4 +1,5 @@
 """Delivery under faults: nothing sent is lost, nothing is stored twice."""
+import gzip
 import json
 
 import pytest
@@ -153,6 +154,27 @@ def test_what_a_closing_page_sends_was_gzipped_beforehand(live_server, celery_wo
     assert as_json > 55_000
     # The change was gzipped while the page was open; a plain beacon would be as big as its JSON.
     assert chunk.received_bytes < as_json / 5, (chunk.received_bytes, as_json)
+
+
+def test_what_a_closing_page_could_not_gzip_beforehand_is_compressed_as_it_closes(live_server, celery_worker, customer,
+                                                                                   context):
+    site, page = open_log_page(live_server, customer, context)
+    flush_now(page)
+    stored_events(site)  # the first batch, the snapshot's
+    # A few KB of changes, less than the recorder hands its gzip worker at a time: nothing of them is
+    # compressed when the page closes, so the recorder compresses them then, on the page's thread.
+    page.evaluate("""() => {
+        const block = document.createElement('pre');
+        block.textContent = 'ledger line, the same again and again\\n'.repeat(120);
+        document.body.appendChild(block);
+    }""")
+    click_markers(page, 3)
+    page.close()
+    stored_events(site, until=lambda events: "marker-2" in markers_in(events))
+    last = Chunk.objects.filter(site=site).order_by("-seq").first()
+    as_json = len(gzip.decompress(last.data))
+    assert as_json > 4500
+    assert last.received_bytes < as_json / 3, (last.received_bytes, as_json)
 
 
 def events_stored_so_far(site) -> list[dict]:

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from recorder.models import Session
+from recorder.wire import steps_read
 from sites.snippet import site_snippet
 from tests.e2e.conftest import login, recorder_started
 from tests.e2e.test_capture import html, make_site, stored_events
@@ -408,7 +409,7 @@ def test_numbers_changing_in_place_replay_exactly_and_masks_hold(live_server, ce
     site, samples, _ = record(live_server, customer, page, TICKER, seconds=4)
     sent = [json.loads(gzip.decompress(b) if b[:2] == b"\x1f\x8b" else b) for b in bodies]
     steps = [step for batch in sent for e in batch["events"] if e["type"] == 3 and e["data"]["source"] == 0
-             for step in [t for t in e["data"]["texts"] if "n" in t] + e["data"].get("textSteps", [[], []])[1]]
+             for step in [t for t in e["data"]["texts"] if "n" in t] + steps_read(e["data"].get("textSteps", [[], ""])[1])]
     assert len(sent) >= 3 and len(steps) >= 20, "the recorder did not write the numbers' changes as steps"
     # (what a closing page sends last may hold events the worker never had: those go plain)
     nodes = [e for batch in sent[:-1] for e in batch["events"] if e["type"] == 2 or e["type"] == 3 and e["data"]["source"] == 0]

@@ -20,3 +20,10 @@ export function planDrop(batchSizes, keep, bufferBytes, cap) {
 export function batchHead(wid, b, sent) {
   return `{"v":1,"wid":${wid},"vid":${JSON.stringify(b.vid)},"sid":${JSON.stringify(b.sid)},"seq":${b.seq},"sent":${sent},"events":[`
 }
+
+// The gzip of `text` by the browser (CompressionStream), off the page's thread
+// where a worker runs it (worker.js), else on it (gzip.js).
+export async function gzip(win, text) {
+  const stream = new win.Blob([text]).stream().pipeThrough(new win.CompressionStream('gzip'))
+  return new Uint8Array(await new win.Response(stream).arrayBuffer())
+}

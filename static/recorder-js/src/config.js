@@ -24,7 +24,8 @@ export const DEFAULTS = {
   noticeText: 'This session may be recorded to improve this site.',
   // Tuning knobs, not part of the loader config (tests shorten them).
   flushMs: 10000, // upload interval (the page hiding or closing sends at once)
-  batchBytes: 200000, // JSON per batch; gzipped, it still fits the 64 KB a closing page may send
+  batchBytes: 800000, // JSON per batch at most (transport.js closes one sooner by its gzip); kept whole in localStorage
+  batchZipBytes: 45000, // its pieces' gzip, at most: a closing page's last request may hold 64 KB
   capBytes: 8e6, // buffered + unsent data kept in memory (the largest event: half of it)
   persistBytes: 1e6, // unsent data kept in localStorage across page loads
   checkoutMs: 300000, // a new full snapshot so the player can seek

@@ -17,7 +17,7 @@
 // change, the steps leave `texts` for two columns, "textSteps": [ids, steps]:
 // a page updates the same cells in the same order every tick, so the column
 // of ids repeats whole from one change to the next (gzip's long matches) and
-// the steps sit together as bare numbers.
+// the steps sit together, a character each (stepText below).
 import { numDiff } from './text.js'
 
 export const ID_KEYS = { id: 1, parentId: 1, nextId: 1, previousId: 1 }
@@ -58,6 +58,29 @@ function textAdds(d) {
   })
 }
 
+// The steps as a string of one character each (docs/protocol.md): gzip codes
+// each character by how often it comes, near what a step holds (bits, not the
+// digits, sign and comma of a number). Characters are the 93 printable ASCII
+// ones that JSON writes as they are. The first three mean the step before
+// (in the string; 0 before the first) -1, +0 and +1: a page that shows one
+// value in several places (a price and its change) steps them alike. The
+// next 89 are the steps -44 to 44 (0, -1, 1, -2, ...); `~` then the step in
+// decimal and `,` is any other.
+let CHARS = ''
+for (let c = 32; c < 127; c++) if (c !== 34 && c !== 92) CHARS += String.fromCharCode(c)
+
+export function stepText(steps) {
+  let last = 0
+  return steps
+    .map((n) => {
+      const d = n - last + 1
+      const z = n < 0 ? -2 * n - 1 : 2 * n
+      last = n
+      return d >= 0 && d < 3 ? CHARS[d] : z < 89 ? CHARS[z + 3] : '~' + n + ','
+    })
+    .join('')
+}
+
 // Ids as differences within the column (the first as it is), then the steps.
 function textColumns(texts) {
   const ids = []
@@ -72,7 +95,7 @@ function textColumns(texts) {
     steps.push(t.n)
     last = t.id
   }
-  return ids.length ? [ids, steps] : undefined
+  return ids.length ? [ids, stepText(steps)] : undefined
 }
 
 // The event's JSON in these encodings (in the gzip worker, worker.js, on the

@@ -1,23 +1,21 @@
-// stringify(value, makeReplacer): JSON.stringify, and where the browser's own
-// gives up on a deep value (V8 throws RangeError past a few thousand levels;
-// a page's DOM can be that deep), the same text built with a stack. Each
-// attempt gets a fresh replacer from makeReplacer, since a replacer may keep
-// state (encode.js writes ids as differences).
+// stringify(value): JSON.stringify, and where the browser's own gives up on
+// a deep value (V8 throws RangeError past a few thousand levels; a page's DOM
+// can be that deep), the same text built with a stack.
 //
 // A page may give every array a toJSON (Prototype.js, still shipped by old
 // stores, makes an array a JSON string): JSON.stringify would call it, and the
 // batch would say `"adds":"[...]"`. While we write, it is set aside.
-export function stringify(value, makeReplacer) {
+export function stringify(value) {
   const A = Array.prototype
   const d = Object.getOwnPropertyDescriptor(A, 'toJSON')
   try {
     if (d) delete A.toJSON
     try {
-      return JSON.stringify(value, makeReplacer && makeReplacer())
+      return JSON.stringify(value)
     } catch (e) {
       if (!(e instanceof RangeError)) throw e
     }
-    return deep(value, makeReplacer ? makeReplacer() : (k, v) => v)
+    return deep(value)
   } finally {
     if (d) Object.defineProperty(A, 'toJSON', d)
   }
@@ -25,11 +23,10 @@ export function stringify(value, makeReplacer) {
 
 const skipped = (v) => v === undefined || typeof v === 'function' || typeof v === 'symbol'
 
-// The replacer is called once per value, in JSON.stringify's order.
-function deep(root, replace) {
+function deep(root) {
   const out = []
   const stack = []
-  const replaced = (k, v) => replace(k, v && typeof v.toJSON === 'function' ? v.toJSON(k) : v)
+  const replaced = (k, v) => (v && typeof v.toJSON === 'function' ? v.toJSON(k) : v)
   const put = (v) => {
     if (v !== null && typeof v === 'object') {
       const arr = Array.isArray(v)

@@ -1,5 +1,5 @@
 import { backoffDelay, batchHead, planDrop } from './batching.js'
-import { createGzip, gzipStored } from './gzip.js'
+import { createGzip, gzipNow } from './gzip.js'
 
 // Chromium lets at most 64 KB of keepalive requests (beacons included) be in
 // flight; stay under it.
@@ -45,6 +45,7 @@ export function createTransport(o) {
   let bufBytes = 0 // JSON of the whole open batch
   let looseBytes = 0 // JSON in buf
   let openN = 0 // events in the open batch
+  let zipBytes = 0 // the open batch's pieces' gzip: a third of their JSON until the worker answers
   let queue = [] // formed batches {sid, vid, seq, ev, n, bytes}, oldest first
   let busy = null // the batch in flight, always queue[0]
   let attempt = 0
@@ -68,10 +69,18 @@ export function createTransport(o) {
     return sid !== s.sid || Date.now() - s.start >= cfg.minSessionSec * 1000
   }
 
+  // A batch closes at cfg.batchBytes of JSON, or sooner once its pieces' gzip
+  // (each piece's own: more than the batch's whole gzip, about what a closing
+  // page sends of it) would pass cfg.batchZipBytes, so that a closing page can
+  // still send it in one keepalive request. A busy page then sends one request
+  // per flush, not one per 200 KB of JSON: each request pays its headers, and
+  // each batch starts its encodings afresh (a tenth of the dashboard's bytes).
+  const over = (n) => bufBytes + n > cfg.batchBytes || zipBytes + (looseBytes + n) / 3 > cfg.batchZipBytes
+
   function add(json) {
     // A full batch is closed before this event, not after it: an event must
     // not be left alone in a request of its own.
-    if (openN && (bufBytes + json.length + 1 > cfg.batchBytes || openN >= 1000)) flush()
+    if (openN && (over(json.length + 1) || openN >= 1000)) flush()
     buf.push(json)
     bufBytes += json.length + 1
     looseBytes += json.length + 1
@@ -95,13 +104,18 @@ export function createTransport(o) {
     const p = { text: lead + events.join(',') }
     all.push(p)
     buf = []
+    const guess = looseBytes / 3
+    zipBytes += guess
     looseBytes = 0
     if (!win.CompressionStream || unloaded) return
     // The worker encodes each event; a batch's first piece it is given starts its record of texts.
     const z = zip.ask(p.text, [[p.text, lead.length, ...events.map((e) => e.length)]], 1, !all.sent)
     all.sent = 1
     p.id = z[0]
-    z[1].then((g) => (p.gz = g), noop)
+    z[1].then((g) => {
+      p.gz = g
+      if (pieces === all) zipBytes += g.length - guess
+    }, noop)
     const from = all.from || 0
     const to = all.length
     const run = (all.run = (all.run || 0) + p.text.length) // JSON in the run so far
@@ -258,15 +272,20 @@ export function createTransport(o) {
   }
 
   // What a closing page can send of a batch at once: its gzip if that is done;
-  // else its pieces (runs of them as one member where that is done), as
-  // gzip members, compressed where that is done, stored
-  // where not; else (nothing compressed, or a batch claimed from storage) JSON.
+  // else its pieces (runs of them as one member where that is done) as gzip
+  // members, and what is between them and after them (the events since the
+  // last piece) compressed here, synchronously; else (nothing compressed: a
+  // batch claimed from storage, or no CompressionStream) its JSON, compressed
+  // here too when that is quick.
   function bodyNow(b) {
     const z = zipped.get(b)
     if (z) return z
     const parts = partsOf.get(b) || []
     const runs = parts.runs || []
-    if (!runs.length && !parts.some((p) => p.gz)) return bodyJson(b)
+    if (!runs.length && !parts.some((p) => p.gz)) {
+      const json = bodyJson(b)
+      return json.length < 100000 ? gzipNow(json) : json
+    }
     const out = []
     let plain = batchHead(cfg.wid, b, Date.now())
     for (let i = 0; i < parts.length; ) {
@@ -274,12 +293,13 @@ export function createTransport(o) {
       for (const r of runs) if (r.from === i && (!run || r.to > run.to)) run = r
       const gz = run ? run.gz : parts[i].gz
       if (gz) {
-        out.push(gzipStored(plain), gz)
+        if (plain) out.push(gzipNow(plain))
+        out.push(gz)
         plain = ''
       } else plain += parts[i].text
       i = run ? run.to : i + 1
     }
-    out.push(gzipStored(plain + ']}'))
+    out.push(gzipNow(plain + ']}'))
     return out
   }
 
@@ -323,7 +343,7 @@ export function createTransport(o) {
   function discardOpen() {
     pieces = []
     buf = []
-    bufBytes = looseBytes = openN = 0
+    bufBytes = looseBytes = openN = zipBytes = 0
   }
 
   function discard() {

@@ -5,6 +5,7 @@
 // the wire encodings (encode.js: ids as differences, numbers in text as
 // steps): the page's main thread only writes each event's plain JSON, so that
 // work costs the page nothing.
+import { gzip } from './batching.js'
 import { batchStart, eventJson } from './encode.js'
 
 // A full snapshot or a DOM change, as rrweb's event objects become JSON.
@@ -24,11 +25,6 @@ function encoded(json) {
 }
 
 const piece = (text, at, ...lengths) => text.slice(0, at) + lengths.map((n) => encoded(text.slice(at, (at += n + 1) - 1))).join(',')
-
-export async function gzip(win, text) {
-  const stream = new win.Blob([text]).stream().pipeThrough(new win.CompressionStream('gzip'))
-  return new Uint8Array(await new win.Response(stream).arrayBuffer())
-}
 
 // A message is [id, list, mode, first]. The text is the list's parts joined:
 // a string as it is, a number the piece held under that id, an array a piece

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { test } from 'node:test'
-import { batchStart, eventJson } from '../src/encode.js'
+import { batchStart, eventJson, stepText } from '../src/encode.js'
 import { numApply, numDiff } from '../src/text.js'
 
 const vectors = JSON.parse(readFileSync(new URL('./numbers.json', import.meta.url), 'utf8'))
@@ -11,6 +11,7 @@ const vectors = JSON.parse(readFileSync(new URL('./numbers.json', import.meta.ur
 test('numbers in text are read and rebuilt as the server does (shared vectors)', () => {
   for (const [s, k, want] of vectors.apply) assert.equal(numApply(s, k), want === null ? undefined : want, `${s} + ${k}`)
   for (const [a, b, want] of vectors.diff) assert.equal(numDiff(a, b), want === null ? undefined : want, `${a} -> ${b}`)
+  for (const [steps, text] of vectors.steps) assert.equal(stepText(steps), text, `${steps}`)
 })
 
 const change = (texts) => ({ type: 3, timestamp: 1, data: { source: 0, texts, attributes: [], removes: [], adds: [] } })
@@ -21,7 +22,7 @@ test('a text change is a difference only after the same node showed a number in 
   assert.deepEqual(first.data.texts, [{ id: 7, value: '264.87' }, { id: 1, value: 'Paid' }])
   const second = JSON.parse(eventJson(change([{ id: 7, value: '264.91' }, { id: 8, value: 'Shipped' }, { id: 9, value: '3' }])))
   assert.deepEqual(second.data.texts, [{ id: 8, value: 'Shipped' }, { id: 1, value: '3' }])
-  assert.deepEqual(second.data.textSteps, [[7], [4]], 'the step in its columns')
+  assert.deepEqual(second.data.textSteps, [[7], stepText([4])], 'the step in its columns')
   const third = JSON.parse(eventJson(change([{ id: 7, value: '****' }, { id: 9, value: null }])))
   assert.deepEqual(third.data.texts, [{ id: 7, value: '****' }, { id: 2, value: null }])
   batchStart()
@@ -34,7 +35,7 @@ test('steps are written in two columns, ids as differences, unless a node change
   eventJson(change([{ id: 20, value: '1.00' }, { id: 22, value: '+0.10' }, { id: 30, value: '7' }, { id: 31, value: 'x' }]))
   const e = JSON.parse(eventJson(change([{ id: 20, value: '1.05' }, { id: 31, value: 'y' }, { id: 22, value: '+0.15' }, { id: 30, value: '9' }])))
   assert.deepEqual(e.data.texts, [{ id: 31, value: 'y' }])
-  assert.deepEqual(e.data.textSteps, [[20, 2, 8], [5, 5, 2]])
+  assert.deepEqual(e.data.textSteps, [[20, 2, 8], stepText([5, 5, 2])])
   const twice = JSON.parse(eventJson(change([{ id: 20, value: '1.06' }, { id: 20, value: '1.06' }])))
   assert.deepEqual(twice.data.texts, [{ id: 20, n: 1 }, { id: 0, value: '1.06' }])
   assert.equal(twice.data.textSteps, undefined)

@@ -21,12 +21,9 @@ test('values JSON.stringify can write come out the same', () => {
   }
 })
 
-test('the fallback writes what JSON.stringify would, with the replacer called once per value in order', () => {
-  const event = { type: 2, data: { node: nested(300), initialOffset: { top: 0, left: 0 } }, timestamp: 5 }
-  const calls = []
-  const replacer = () => (k, v) => (calls.push(k), v)
-  const expected = JSON.stringify(event, replacer())
-  const want = calls.splice(0)
+test('the fallback writes what JSON.stringify would', () => {
+  const event = { type: 2, data: { node: nested(300), initialOffset: { top: 0, left: 0 }, when: new Date(0), no: undefined, n: NaN }, timestamp: 5 }
+  const expected = JSON.stringify(event)
   // Force the fallback by making the first attempt throw as V8 does on deep values.
   const original = JSON.stringify
   let first = true
@@ -38,11 +35,10 @@ test('the fallback writes what JSON.stringify would, with the replacer called on
     return original.apply(this, args)
   }
   try {
-    assert.equal(stringify(event, replacer), expected)
+    assert.equal(stringify(event), expected)
   } finally {
     JSON.stringify = original
   }
-  assert.deepEqual(calls, want)
 })
 
 test('a snapshot thousands of levels deep is written, and reads back', () => {
@@ -63,7 +59,7 @@ test("a page's toJSON on arrays (Prototype.js) neither changes what is written n
   Object.defineProperty(Array.prototype, 'toJSON', { value: own, configurable: true, writable: true })
   try {
     assert.equal(stringify({ adds: [1, 2], node: { id: 3 } }), '{"adds":[1,2],"node":{"id":3}}')
-    assert.equal(stringify([[1]], () => (k, v) => v), '[[1]]')
+    assert.equal(stringify([[1]]), '[[1]]')
     assert.equal(Array.prototype.toJSON, own) // the page's own, given back as it was
     assert.equal(Object.getOwnPropertyDescriptor(Array.prototype, 'toJSON').enumerable, false)
   } finally {

@@ -1,13 +1,13 @@
 // Table-driven tests of the recorder's pure modules (node --test, no DOM).
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { gunzipSync } from 'node:zlib'
+import { gunzipSync, gzipSync } from 'node:zlib'
 import { backoffDelay, batchHead, planDrop } from '../src/batching.js'
 import { consoleMessage, stringifyArg } from '../src/capture/console.js'
 import { installQueue, normalizeTags, virtualPageArgs } from '../src/commands.js'
 import { DEFAULTS, normalizeConfig } from '../src/config.js'
 import { ID_KEYS, eventJson } from '../src/encode.js'
-import { gzipStored } from '../src/gzip.js'
+import { gzipNow } from '../src/gzip.js'
 import { fnv1a32, isSampled, randomId, uuid4 } from '../src/ids.js'
 import { hasCardNumber, hasLongNumber, luhnValid, maskCardNumbers, maskCards } from '../src/luhn.js'
 import { navKind } from '../src/navigation.js'
@@ -157,12 +157,18 @@ test('backoff doubles from 1 s to a 60 s cap, jittered over the upper half', () 
   for (let a = 1; a < 30; a++) assert.ok(backoffDelay(a, Math.random()) <= 60000)
 })
 
-test('stored gzip members are gzip, alone and in a series', () => {
-  const texts = ['', ']}', '{"v":1,"text":"h\u00e9llo \u2603"}', 'x'.repeat(70000) + 'y'.repeat(70000)]
-  for (const t of texts) assert.equal(gunzipSync(gzipStored(t)).toString(), t)
-  const series = Buffer.concat(texts.map((t) => gzipStored(t)))
+test('gzip members made without waiting are gzip, alone and in a series, and compress', () => {
+  let seed = 1
+  const noise = Array.from({ length: 50000 }, () => String.fromCharCode(32 + ((seed = (seed * 48271) % 2147483647) % 95))).join('')
+  const json = JSON.stringify(Array.from({ length: 300 }, (_, i) => ({ type: 3, data: { source: 1, positions: [{ x: i * 7, y: 400 - i, id: 12, timeOffset: -i }] }, timestamp: 1764183000000 + i })))
+  const texts = ['', ']}', 'ab', 'aaaa', '{"v":1,"text":"h\u00e9llo \u2603 \ud83d\ude00"}', 'x'.repeat(70000) + 'y'.repeat(70000), noise, json, noise + json + noise]
+  for (const t of texts) assert.equal(gunzipSync(gzipNow(t)).toString(), t)
+  const series = Buffer.concat(texts.map((t) => gzipNow(t)))
   assert.equal(gunzipSync(series).toString(), texts.join(''))
-  assert.equal(gzipStored('abc').length, 10 + 5 + 3 + 8)
+  // Within a third of zlib's size on events' JSON, and never much over the text on noise.
+  assert.ok(gzipNow(json).length < 3 * gzipSync(json).length, `${gzipNow(json).length} against ${gzipSync(json).length}`)
+  assert.ok(gzipNow(json).length < json.length / 4)
+  assert.ok(gzipNow(noise).length < noise.length * 1.13)
 })
 
 test('the memory cap drops the oldest batches, never the one in flight, then the buffer', () => {

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { gunzipSync, gzipSync } from 'node:zlib'
+import { stepText } from '../src/encode.js'
 import { createTransport } from '../src/transport.js'
 import { createWorker } from '../src/worker.js'
 
@@ -11,7 +12,7 @@ import { createWorker } from '../src/worker.js'
 function posting(bodies, formed = { n: 0 }) {
   return createTransport({
     win: { Blob },
-    cfg: { wid: 1, batchBytes: 300, capBytes: 1e6, persistBytes: 1e6, flushMs: 1e6, minSessionSec: 0, endpoint: '/i' },
+    cfg: { wid: 1, batchBytes: 300, batchZipBytes: 1e9, capBytes: 1e6, persistBytes: 1e6, flushMs: 1e6, minSessionSec: 0, endpoint: '/i' },
     store: { get: () => null, set: () => true, del: () => {} },
     vid: 'v',
     session: () => ({ sid: 's', start: 0 }),
@@ -27,7 +28,7 @@ function posting(bodies, formed = { n: 0 }) {
 function transport(o) {
   let seq = 0
   return createTransport({
-    cfg: { wid: 1, batchBytes: o.batchBytes || 1e6, capBytes: 1e7, persistBytes: 1e6, flushMs: 1e6, minSessionSec: 0, endpoint: '/i' },
+    cfg: { wid: 1, batchBytes: o.batchBytes || 1e6, batchZipBytes: o.batchZipBytes || 1e9, capBytes: 1e7, persistBytes: 1e6, flushMs: 1e6, minSessionSec: 0, endpoint: '/i' },
     store: { get: () => null, set: () => true, del: () => {} },
     vid: 'v',
     session: () => ({ sid: 's', start: 0 }),
@@ -59,7 +60,7 @@ test('numbers in text step only from texts of the same batch, wherever a batch c
     const [first, ...rest] = body.events
     assert.deepEqual(first.data.texts, [{ id: 5, value: `${(cents / 100).toFixed(2)} EUR` }], `batch ${body.seq} starts whole`)
     assert.equal(first.ids, 'delta', 'encoded by the worker')
-    for (const e of rest) assert.deepEqual([e.data.texts, e.data.textSteps], [[], [[5], [1]]])
+    for (const e of rest) assert.deepEqual([e.data.texts, e.data.textSteps], [[], [[5], stepText([1])]])
     cents += 1 + rest.length
   }
   assert.equal(cents, 130)
@@ -90,6 +91,24 @@ test('a closing page sends its open batch nearly as small as gzip of the whole',
   assert.ok(sent.length < 2 * whole, `${sent.length} bytes sent, ${whole} for gzip of the whole`)
 })
 
+test('a closing page compresses on the spot what no piece compressed before', async () => {
+  for (const win of [{ Blob, CompressionStream, Response }, { Blob }]) {
+    const beacons = []
+    const t = transport({ win, beacon: (url, blob) => (beacons.push(blob), true) })
+    // A form's input events, a few KB in all: less than a piece, so nothing was compressed when the page closes.
+    const events = Array.from({ length: 25 }, (_, i) => `{"type":3,"timestamp":${1764183000000 + i * 400},"data":{"source":5,"text":"${'*'.repeat(i)}","isChecked":false,"id":${40 + (i % 3)}}}`)
+    for (const e of events) t.add(e)
+    t.unload()
+    t.stop()
+    assert.equal(beacons.length, 1)
+    const sent = Buffer.from(await beacons[0].arrayBuffer())
+    const body = JSON.parse(gunzipSync(sent).toString())
+    assert.deepEqual(body.events, events.map((e) => JSON.parse(e)))
+    const json = JSON.stringify(body).length
+    assert.ok(sent.length < json / 3, `${sent.length} bytes sent for ${json} of JSON`)
+  }
+})
+
 test('a batch that an event fills goes at once, without waiting for the next tick', async () => {
   const bodies = []
   const t = posting(bodies)
@@ -104,16 +123,17 @@ test('a batch that an event fills goes at once, without waiting for the next tic
 
 // A Worker as the page would have it, running the recorder's own worker code (src/worker.js):
 // messages are copied (structured clone) and answered in later tasks. `posted` counts the
-// characters of text handed to it.
+// characters of text handed to it, and the messages not answered yet (`waiting`).
 function workerWindow(posted) {
   class FakeWorker {
     constructor() {
-      const w = createWorker((data) => setTimeout(() => this.onmessage({ data })), { Blob, CompressionStream, Response })
+      const w = createWorker((data) => setTimeout(() => (posted.waiting--, this.onmessage({ data }))), { Blob, CompressionStream, Response })
       ;[this.handle, this.pieces] = [w.onmessage, w.pieces]
       FakeWorker.last = this
     }
     postMessage(data) {
       for (const part of data[1].flat()) if (typeof part === 'string') posted.chars += part.length
+      posted.waiting = (posted.waiting || 0) + 1
       setTimeout(() => this.handle({ data: structuredClone(data) }))
     }
     terminate() {}
@@ -121,6 +141,43 @@ function workerWindow(posted) {
   const URL = { createObjectURL: () => 'blob:worker', revokeObjectURL: () => {} }
   return { win: { Blob, CompressionStream, Response, Worker: FakeWorker, URL }, FakeWorker }
 }
+
+test('a batch closes by its gzip: a busy page sends one request per flush, and each fits a closing page', async () => {
+  const posted = { chars: 0 }
+  const { win } = workerWindow(posted)
+  const gzipped = []
+  const t = transport({ win, batchBytes: 800000, batchZipBytes: 45000, fetch: async (url, init) => (gzipped.push(init.body), { status: 202, body: null }) })
+  const answered = async () => {
+    for (let i = 0; i < 400 && posted.waiting; i++) await new Promise((r) => setTimeout(r, 5))
+  }
+  const change = (i, value) => `{"type":3,"timestamp":${i},"data":{"source":0,"texts":[],"attributes":[{"id":${i % 50},"attributes":{"title":"${value}"}}],"removes":[],"adds":[]}}`
+  try {
+    // 540 KB of JSON in 900 events that gzip shrinks fiftyfold: over the 200 KB batches of before, one batch now.
+    for (let i = 0; i < 900; i++) {
+      t.add(change(i, `row ${i % 50} of the board `.repeat(25)))
+      await answered() // as a page's worker answers each piece long before the next is sealed
+    }
+    t.flush()
+    t.claim()
+    for (let i = 0; i < 400 && !gzipped.length; i++) await new Promise((r) => setTimeout(r, 5))
+    assert.equal(gzipped.length, 1)
+    assert.equal(JSON.parse(gunzipSync(gzipped[0])).events.length, 900)
+    // Text gzip cannot shrink: batches close before their gzip passes what a closing page may send.
+    let seed = 7 // xorshift32
+    const noise = () => Array.from({ length: 200 }, () => ((seed ^= seed << 13, seed ^= seed >>> 17, seed ^= seed << 5) >>> 0) % 36).map((n) => n.toString(36)).join('')
+    for (let i = 0; i < 1500; i++) {
+      t.add(change(i, noise()))
+      await answered()
+    }
+    t.flush()
+    for (let i = 0; i < 10; i++) t.claim(), await new Promise((r) => setTimeout(r, 20))
+    const sizes = gzipped.slice(1).map((g) => g.length)
+    assert.equal(gzipped.slice(1).reduce((n, g) => n + JSON.parse(gunzipSync(g)).events.length, 0), 1500)
+    assert.ok(sizes.length >= 4 && sizes.every((n) => n < 60000), `${sizes}`)
+  } finally {
+    t.stop()
+  }
+})
 
 test('the gzip worker is handed each piece of a batch once, and forms the batch from what it holds', async () => {
   const posted = { chars: 0 }
@@ -221,5 +278,5 @@ test('an event too deep to encode goes plain, and the events after it are encode
   assert.ok(text.includes(deep), 'the deep snapshot whole, its ids as they were')
   // The numbers noted before it are forgotten (it might have held some): 1.01 goes whole.
   assert.deepEqual(sent[2].data.texts, [{ id: 5, value: '1.01' }])
-  assert.deepEqual(sent[4].data.textSteps, [[6], [1]])
+  assert.deepEqual(sent[4].data.textSteps, [[6], stepText([1])])
 })
