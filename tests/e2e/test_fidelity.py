@@ -242,13 +242,15 @@ FOCUS = """<style>
 <input id="name" autofocus> <input id="q" data-probe> <div class="menu"><button id="m">Menu</button><p class="list" data-probe>Items</p></div>
 <button id="other">Other</button>
 <script>
-setTimeout(() => {  // an element added and focused in one script, before rrweb has given it an id
-  const made = document.createElement('input');
-  made.id = 'made';
-  document.body.appendChild(made);
-  made.focus();
-}, 1800);
-setTimeout(() => document.getElementById('other').focus(), 2600);
+window.later = () => {  // called by the test once the visitor has tabbed on, so that each focus lasts
+  setTimeout(() => {  // an element added and focused in one script, before rrweb has given it an id
+    const made = document.createElement('input');
+    made.id = 'made';
+    document.body.appendChild(made);
+    made.focus();
+  }, 700);
+  setTimeout(() => document.getElementById('other').focus(), 1500);
+};
 </script>"""
 
 def record(live_server, customer, page, body: str, *, act=None, seconds: float = 4, wait_until: str = "load") -> tuple:
@@ -598,6 +600,7 @@ def test_focus_replays_with_the_styles_the_page_gives_it(live_server, celery_wor
         p.keyboard.type("abc", delay=50)
         p.wait_for_timeout(600)
         p.keyboard.press("Tab")
+        p.evaluate("later()")
 
     site, samples, _ = record(live_server, customer, page, FOCUS, act=act, seconds=3)
     start = open_replay(viewer, live_server, site, samples[-1]["t"])
