@@ -17,7 +17,8 @@ for (let n = 0; n < 256; n++) {
 // Deflate (RFC 1951) in one block of the fixed Huffman codes, with greedy
 // matches found through a table of the last place each 3 bytes were seen:
 // about 4x on a batch's JSON (zlib's 7x), in a millisecond or two for the
-// 8 KB a closing page has at most outside pieces.
+// 8 KB or so a closing page has outside compressed pieces (more where the
+// worker had not answered for the newest pieces yet).
 // [base, extra bits] of each length code (257 on), then of each distance code.
 const codes = (n, base, extra) => Array.from({ length: n }, (_, i) => [(base += i && 1 << extra(i - 1)), extra(i)])
 const LENS = codes(28, 3, (i) => (i < 8 ? 0 : (i - 4) >> 2)).concat([[258, 0]])

@@ -66,6 +66,17 @@ test('numbers in text step only from texts of the same batch, wherever a batch c
   assert.equal(cents, 130)
 })
 
+// The page closes: its one beacon (gzip members, read as one text) holds exactly `events`.
+async function closed(t, beacons, events) {
+  t.unload()
+  t.stop()
+  assert.equal(beacons.length, 1)
+  const sent = Buffer.from(await beacons[0].arrayBuffer())
+  const body = JSON.parse(gunzipSync(sent).toString())
+  assert.deepEqual(body.events, events.map((e) => JSON.parse(e)))
+  return { sent, body }
+}
+
 test('a closing page sends its open batch nearly as small as gzip of the whole', async () => {
   const beacons = []
   const t = transport({
@@ -81,12 +92,7 @@ test('a closing page sends its open batch nearly as small as gzip of the whole',
     await new Promise((r) => setTimeout(r, 1)) // the page's tasks: gzip finishes meanwhile
   }
   await new Promise((r) => setTimeout(r, 50))
-  t.unload()
-  t.stop()
-  assert.equal(beacons.length, 1)
-  const sent = Buffer.from(await beacons[0].arrayBuffer())
-  const body = JSON.parse(gunzipSync(sent).toString())
-  assert.deepEqual(body.events, events.map((e) => JSON.parse(e)))
+  const { sent, body } = await closed(t, beacons, events)
   const whole = gzipSync(JSON.stringify(body)).length
   assert.ok(sent.length < 2 * whole, `${sent.length} bytes sent, ${whole} for gzip of the whole`)
 })
@@ -98,12 +104,7 @@ test('a closing page compresses on the spot what no piece compressed before', as
     // A form's input events, a few KB in all: less than a piece, so nothing was compressed when the page closes.
     const events = Array.from({ length: 25 }, (_, i) => `{"type":3,"timestamp":${1764183000000 + i * 400},"data":{"source":5,"text":"${'*'.repeat(i)}","isChecked":false,"id":${40 + (i % 3)}}}`)
     for (const e of events) t.add(e)
-    t.unload()
-    t.stop()
-    assert.equal(beacons.length, 1)
-    const sent = Buffer.from(await beacons[0].arrayBuffer())
-    const body = JSON.parse(gunzipSync(sent).toString())
-    assert.deepEqual(body.events, events.map((e) => JSON.parse(e)))
+    const { sent, body } = await closed(t, beacons, events)
     const json = JSON.stringify(body).length
     assert.ok(sent.length < json / 3, `${sent.length} bytes sent for ${json} of JSON`)
   }
