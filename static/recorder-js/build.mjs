@@ -26,6 +26,10 @@ const cuts = [
   // rrdom's virtual node class, which the recorder only tests real DOM nodes against.
   [/^class BaseRRNode \{[\s\S]*?^}\n/m, ''],
   [/^ {2}if \(n instanceof BaseRRNode && "shadowRoot" in n\) \{\n {4}return Boolean\(n\.shadowRoot\);\n {2}}\n/m, ''],
+  // A stand-in for rrweb's old global mirror, which warns whoever touches it:
+  // nothing reaches it (the package exports only record), yet it was built,
+  // and wrapped in a Proxy, on every page load.
+  [/^const DEPARTED_MIRROR_ACCESS_WARNING = [\s\S]*?^if \(typeof window !== "undefined" && window\.Proxy && window\.Reflect\) \{\n {2}_mirror = new Proxy[\s\S]*?^}\n(?=function throttle\()/m, ''],
   // We pass no plugins and no packFn: what hands each event to them goes.
   [/^ {2}const eventProcessor = \(e\) => \{[\s\S]*?^ {2}\};\n/m, '  const eventProcessor = (e) => e;\n'],
   [/^ {2}for \(const plugin of plugins \|\| \[\]\) \{\n {4}if \(plugin\.getMirror\)[\s\S]*?^ {2}}\n/m, ''],
