@@ -19,7 +19,7 @@ import zstandard
 from insights.detect import marks_extract
 
 from . import jsontext, schema
-from .wire import TextsShown, node_ids_restore, step_text_count
+from .wire import TextsShown, attribute_columns_restore, node_ids_restore, step_text_count
 
 GZIP_MAGIC = b"\x1f\x8b"
 VISITOR_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
@@ -304,6 +304,19 @@ def _mutation_validate(data: dict, where: str) -> None:
         for index, value in enumerate(steps if isinstance(steps, list) else ()):
             if not _is_step(value):
                 raise _invalid(f"{where}.textSteps[1][{index}]", "must be an integer step")
+    if "attrColumns" in data:
+        columns = data["attrColumns"]
+        for index, column in enumerate(columns if isinstance(columns, list) else (None,)):
+            at = f"{where}.attrColumns[{index}]"
+            if not (isinstance(column, list) and len(column) == 3 and isinstance(column[0], str)
+                    and isinstance(column[1], list) and isinstance(column[2], list) and len(column[1]) == len(column[2])):
+                raise _invalid(at, "must be an attribute name, node ids and as many values (docs/protocol.md)")
+            for value in column[1]:
+                if not _is_node_id(value):
+                    raise _invalid(f"{at}[1]", "must hold integer node ids")
+            for value in column[2]:
+                if value is not None and not isinstance(value, str):
+                    raise _invalid(f"{at}[2]", "must hold strings or null")
     for index, item in enumerate(_list(data, "attributes", where)):
         at = f"{where}.attributes[{index}]"
         _object(item, at)
@@ -445,6 +458,7 @@ def events_restore(events: list[dict], strings: StringWork | None = None) -> lis
                 value = container[key]
                 if type(value) is str and wanted(value):
                     container[key] = mend(value)
+        attribute_columns_restore(event)  # last: the scrubber mended the columns' values where they stood
     return events
 
 

@@ -95,12 +95,16 @@ class Mutation(_Source, tag=0):
     removes: list[Removal]
     adds: list[Addition]
     textSteps: tuple[list[NodeId], list[Step] | str] | UnsetType = UNSET  # text changes as [ids, steps]
+    # attribute changes as [[name, ids, values], ...]
+    attrColumns: list[tuple[str, list[NodeId], list[str | None]]] | UnsetType = UNSET
 
     def __post_init__(self):
         if self.textSteps is not UNSET:
             ids, steps = self.textSteps
             if len(ids) != (len(steps) if type(steps) is list else step_text_count(steps)):
                 raise ValueError("textSteps must hold as many steps as ids")
+        if self.attrColumns is not UNSET and any(len(ids) != len(values) for _, ids, values in self.attrColumns):
+            raise ValueError("attrColumns must hold as many values as ids")
 
 
 class Position(Struct, gc=False):

@@ -174,6 +174,30 @@ class TextsShown:
         return made
 
 
+def attribute_columns_restore(event: dict) -> None:
+    """Give back, in place, attribute changes written in columns by attribute name (docs/protocol.md,
+    "Attribute changes"): `"attrColumns": [[name, ids, values], ...]`, the ids as differences within the
+    column (the first as it is), become `{"id": …, "attributes": {name: value}}` after the event's other
+    attribute changes, in ascending id order, which is the order the recorder found them in."""
+    data = event.get("data")
+    if event.get("type") != 3 or type(data) is not dict or "attrColumns" not in data:
+        return
+    changes = []
+    columns = data.pop("attrColumns")
+    for column in columns if type(columns) is list else ():
+        if (type(column) is not list or len(column) != 3 or type(column[0]) is not str
+                or type(column[1]) is not list or type(column[2]) is not list):
+            continue  # ingest refuses it
+        node = 0
+        for difference, value in zip(column[1], column[2]):
+            if type(difference) is int:
+                node += difference
+                changes.append((node, column[0], value))
+    changes.sort(key=lambda change: change[0])
+    attributes = data["attributes"] if type(data.get("attributes")) is list else data.setdefault("attributes", [])
+    attributes.extend({"id": node, "attributes": {name: value}} for node, name, value in changes)
+
+
 def _dicts(items: Any) -> list:
     return [item for item in items if type(item) is dict] if type(items) is list else []
 

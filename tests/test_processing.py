@@ -308,6 +308,60 @@ def test_number_steps_in_columns_that_do_not_pair_up_are_a_400(columns):
     assert error.value.status == 400 and "textSteps" in error.value.detail
 
 
+def _attributes_event(attributes: list[dict]) -> dict:
+    return {"type": 3, "timestamp": 1000,
+            "data": {"source": 0, "texts": [], "attributes": attributes, "removes": [], "adds": []}}
+
+
+def test_attribute_changes_written_in_columns_by_the_recorder_are_restored():
+    """Random attribute changes of a live page, through the real encoder and back: the same list, in order."""
+    rng = random.Random(11)
+    names = ["class", "style", "aria-valuenow", "data-state", "hidden", "title"]
+    values = ["up", "down", "width: 41%;", "color: rgb(0, 128, 0);", "", "on", None, "\u00e9 \U0001f600"]
+    events = []
+    for _ in range(200):
+        nodes = sorted(rng.sample(range(1, 300), rng.randint(1, 12)))
+        if rng.random() < 0.2:
+            rng.shuffle(nodes)  # not in id order: written as rrweb wrote them
+        items = [{"id": node, "attributes": {rng.choice(names): rng.choice(values)}} for node in nodes]
+        if rng.random() < 0.1:
+            items[0]["attributes"]["title"] = "two at once"
+        events.append(_attributes_event(items))
+    encoded = recorder_encode(events)
+    in_columns = sum(len(column[1]) for event in encoded for column in event["data"].get("attrColumns", []))
+    inline = sum(len(event["data"]["attributes"]) for event in encoded)
+    assert in_columns > 700 and inline > 100, "the encoder's two forms are no longer both exercised"
+    batch = batch_validate({**GOOD, "events": copy.deepcopy(encoded)}, max_events=1000)
+    assert events_restore(batch.events) == events
+
+
+def test_attribute_columns_join_the_attribute_changes_in_id_order():
+    event = _attributes_event([{"id": 2, "attributes": {"class": "a", "title": "b"}}])
+    event["data"]["attrColumns"] = [["class", [9, -4], ["x", None]], ["style", [7], ["color: red"]]]
+    restored = events_restore(batch_validate({**GOOD, "events": [event]}, max_events=10).events)[0]["data"]
+    assert restored["attributes"] == [{"id": 2, "attributes": {"class": "a", "title": "b"}},
+                                      {"id": 5, "attributes": {"class": None}},
+                                      {"id": 7, "attributes": {"style": "color: red"}},
+                                      {"id": 9, "attributes": {"class": "x"}}]
+    assert "attrColumns" not in restored
+
+
+@pytest.mark.parametrize("columns", [None, "class", {"class": [[1], ["a"]]}, [None], [["class", [1]]],
+                                     [["class", [1], ["a"], []]], [[None, [1], ["a"]]], [[1, [1], ["a"]]],
+                                     [["class", [1, 2], ["a"]]], [["class", [1], []]], [["class", 1, ["a"]]],
+                                     [["class", [1], "a"]], [["class", [1.5], ["a"]]], [["class", [True], ["a"]]],
+                                     [["class", ["1"], ["a"]]], [["class", [2**53 + 1], ["a"]]], [["class", [1], [1]]],
+                                     [["style", [1], [{"color": "red"}]]], [["class", [1], [["a"]]]]])
+def test_attribute_columns_of_a_broken_shape_are_a_400_and_restore_nothing(columns):
+    event = _attributes_event([{"id": 3, "attributes": {"class": "a"}}])
+    event["data"]["attrColumns"] = columns
+    with pytest.raises(BatchError) as error:
+        batch_validate({**GOOD, "events": [copy.deepcopy(event)]}, max_events=10)
+    assert error.value.status == 400 and "attrColumns" in error.value.detail
+    restored = events_restore([event])[0]["data"]  # the restore never fails on them either
+    assert restored["attributes"][0] == {"id": 3, "attributes": {"class": "a"}} and "attrColumns" not in restored
+
+
 @pytest.mark.parametrize("step", [1.5, "1", True, None, 2**53 + 1])
 def test_a_number_step_that_is_not_an_integer_is_a_400(step):
     added = {"parentId": 1, "nextId": None, "node": {"type": 3, "id": 4, "n": step}}

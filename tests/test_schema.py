@@ -127,6 +127,8 @@ EVENTS = [
                          "textSteps": [[4, 3], [1, -2]]}},
     {"type": 3, "data": {"source": 0, "texts": [], "attributes": [], "removes": [], "adds": [],
                          "textSteps": [[4, 3, 1], "o~-120,!"]}},
+    {"type": 3, "data": {"source": 0, "texts": [], "attributes": [], "removes": [], "adds": [],
+                         "attrColumns": [["class", [4, -1], ["up", None]], ["style", [3], ["color: red"]]]}},
     {"type": 3, "data": {"source": 1, "positions": [{"x": 1, "y": 2.5, "id": 3, "timeOffset": -5}]}},
     {"type": 3, "data": {"source": 2, "type": 2, "id": 3, "x": 1, "y": 2}},
     {"type": 3, "data": {"source": 3, "id": 3, "x": 0, "y": 10}},

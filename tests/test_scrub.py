@@ -312,13 +312,22 @@ def walked_events():
     nodes = st.one_of(text_node_, stepped_node, field)
     snapshot_ = st.builds(lambda kids: {"type": 2, "data": {"node": {"type": 0, "id": 1, "childNodes": kids}}},
                           st.lists(nodes, max_size=5))
+    attribute_name = st.sampled_from(["value", "type", "title", "class"])
+    attribute_value = st.one_of(st.none(), st.just("password"), scrubbed_text)
+    # Attribute changes in the recorder's columns by name (docs/protocol.md), as well as inline.
+    column = st.builds(lambda name, pairs: [name, [i for i, _ in pairs], [value for _, value in pairs]],
+                       attribute_name, st.lists(st.tuples(small_id, attribute_value), max_size=3))
     mutation = st.builds(
-        lambda texts, adds, removes: {"type": 3, "data": {"source": 0, "texts": texts, "adds": adds,
-                                                          "removes": removes, "attributes": []}},
+        lambda texts, adds, removes, attributes, columns: {
+            "type": 3, "data": {"source": 0, "texts": texts, "adds": adds, "removes": removes, "attributes": attributes,
+                                **({"attrColumns": columns} if columns else {})}},
         st.lists(st.one_of(st.builds(lambda i, t: {"id": i, "value": t}, small_id, scrubbed_text),
                            st.builds(lambda i, n: {"id": i, "n": n}, small_id, st.integers(-9, 9))), max_size=4),
         st.lists(st.builds(lambda p, node: {"parentId": p, "nextId": None, "node": node}, small_id, nodes), max_size=4),
         st.lists(st.builds(lambda p, i: {"parentId": p, "id": i}, small_id, small_id), max_size=2),
+        st.lists(st.builds(lambda i, attributes: {"id": i, "attributes": attributes}, small_id,
+                           st.dictionaries(attribute_name, attribute_value, max_size=2)), max_size=2),
+        st.lists(column, max_size=2),
     )
     custom = st.builds(lambda payload: {"type": 5, "data": {"tag": "hs.error", "payload": payload}},
                        st.dictionaries(scrubbed_text, st.one_of(scrubbed_text, st.lists(scrubbed_text, max_size=2)),

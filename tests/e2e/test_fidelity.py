@@ -318,6 +318,21 @@ def fresh_at(viewer, epoch_ms: int) -> dict:
     }""", epoch_ms)
 
 
+def batches_sent(page, live_server) -> list[bytes]:
+    """Has the recorder send a batch a second (flushMs: 1000); returns the list the bodies it sends go into."""
+    bodies = []
+    page.on("request", lambda r: "/api/v1/ingest" in r.url and r.post_data_buffer and bodies.append(r.post_data_buffer))
+
+    def every_second(route):
+        response = route.fetch()
+        body = re.sub(r'\n\}\)\(\{"wid":', '\n})({"flushMs":1000,"wid":', response.text(), count=1)
+        assert body != response.text()
+        route.fulfill(response=response, body=body)
+
+    page.route(re.compile(re.escape(live_server.url) + r"/recorder\.js\?"), every_second)
+    return bodies
+
+
 def assert_replays_as_seen(viewer, samples: list[dict], *, fresh: bool = True) -> None:
     """Each live sample against the player seeked to its moment; with `fresh`, also the player against a new
     Replayer at that moment (seeking forward lands where a rebuild does)."""
@@ -398,16 +413,7 @@ def test_shadow_roots_adopted_sheets_cssom_rules_and_an_iframe_replay_as_the_vis
 def test_numbers_changing_in_place_replay_exactly_and_masks_hold(live_server, celery_worker, customer, page, viewer):
     """The recorder writes a number's change as a step from the text before (docs/protocol.md, "Text
     changes"); the server gives back each text as shown, and masking happens before either."""
-    bodies = []
-    page.on("request", lambda r: "/api/v1/ingest" in r.url and r.post_data_buffer and bodies.append(r.post_data_buffer))
-
-    def every_second(route):  # a batch a second (flushMs): steps must not reach across batches
-        response = route.fetch()
-        body = re.sub(r'\n\}\)\(\{"wid":', '\n})({"flushMs":1000,"wid":', response.text(), count=1)
-        assert body != response.text()
-        route.fulfill(response=response, body=body)
-
-    page.route(re.compile(re.escape(live_server.url) + r"/recorder\.js\?"), every_second)
+    bodies = batches_sent(page, live_server)  # steps must not reach across batches
     site, samples, _ = record(live_server, customer, page, TICKER, seconds=4)
     sent = [json.loads(gzip.decompress(b) if b[:2] == b"\x1f\x8b" else b) for b in bodies]
     steps = [step for batch in sent for e in batch["events"] if e["type"] == 3 and e["data"]["source"] == 0
@@ -430,6 +436,48 @@ def test_numbers_changing_in_place_replay_exactly_and_masks_hold(live_server, ce
     assert "4111 1111 1111 1111" not in stored and not re.search(r"12\d\d\.00", stored)
     assert "Ref 2005" in stored and "1,228 trades" in stored and re.search(r'"value": "[+-]\d\.\d\d%"', stored)
     assert '"n":' not in stored and '"n": ' not in stored
+
+
+# Cells whose class, style or hidden flag changes 4 times a second (one attribute per cell per tick, as a
+# heat map or a status board does), a password field whose value a script sets, and a title inside a
+# masked area that changes with them.
+HEATMAP = """<h1>Heat</h1><div id="grid"></div><input type="password" id="pin">
+<p class="hindsight-mask"><span id="hint" title="Hint"></span></p>
+<script>
+const grid = document.getElementById('grid');
+for (let i = 0; i < 18; i++) { const c = document.createElement('span'); c.textContent = 'c' + i + ' '; grid.appendChild(c); }
+let k = 0;
+setInterval(() => {
+  k++;
+  for (let i = 0; i < 18; i++) {
+    const c = grid.children[i];
+    if (i % 3 === 0) c.className = (i + k) % 4 ? 'up' : 'down';
+    else if (i % 3 === 1) c.style.width = ((i * 7 + k * 3) % 50) + 'px';
+    else c.hidden = (i + k) % 5 === 0;
+  }
+  document.getElementById('pin').setAttribute('value', 'PinSecret-' + (1000 + k));
+  document.getElementById('hint').title = 'HintSecret-' + (2000 + k);
+}, 250);
+</script>"""
+
+
+def test_attribute_changes_in_columns_replay_exactly_and_masks_hold(live_server, celery_worker, customer, page, viewer):
+    """The recorder writes a change's attributes in columns by name (docs/protocol.md, "Attribute changes");
+    the server gives back rrweb's list, and masking happens before either."""
+    bodies = batches_sent(page, live_server)
+    site, samples, _ = record(live_server, customer, page, HEATMAP, seconds=4)
+    sent = [json.loads(gzip.decompress(b) if b[:2] == b"\x1f\x8b" else b) for b in bodies]
+    columns = [c for batch in sent for e in batch["events"] if e["type"] == 3 and e["data"]["source"] == 0
+               for c in e["data"].get("attrColumns", [])]
+    assert {"class", "style", "hidden"} <= {c[0] for c in columns}, "the recorder did not write attributes in columns"
+    start = open_replay(viewer, live_server, site, samples[-1]["t"])
+    samples = [s for s in samples if s["t"] > start + 20]
+    assert len(samples) >= 6
+    assert_replays_as_seen(viewer, samples, fresh=False)
+    stored = json.dumps(stored_events(site))
+    assert "attrColumns" not in stored and '"style": "width: ' in stored and '"class": "down"' in stored
+    for secret in ("PinSecret", "HintSecret"):
+        assert not any(secret.encode() in b for b in bodies) and secret not in stored, secret
 
 
 def test_seeking_forward_and_backward_lands_where_a_fresh_replay_does(live_server, celery_worker, customer, page, viewer):

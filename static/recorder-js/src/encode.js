@@ -18,6 +18,13 @@
 // a page updates the same cells in the same order every tick, so the column
 // of ids repeats whole from one change to the next (gzip's long matches) and
 // the steps sit together, a character each (stepText below).
+//
+// Attribute changes: when each names one attribute, to a string or null, and
+// their ids ascend, they leave `attributes` for columns by attribute name,
+// "attrColumns": [[name, ids, values], ...], the ids as differences within the
+// column: a page's cells change the same attribute (a class, a style) every
+// tick, so each column's ids and values repeat whole from one change to the
+// next. The server sorts them back by id: the same list as before.
 import { numDiff } from './text.js'
 
 export const ID_KEYS = { id: 1, parentId: 1, nextId: 1, previousId: 1 }
@@ -98,6 +105,21 @@ function textColumns(texts) {
   return ids.length ? [ids, stepText(steps)] : undefined
 }
 
+function attrColumns(items) {
+  const columns = new Map() // name -> [name, ids, values, last id]
+  let last = -Infinity
+  for (const { id, attributes } of items) {
+    const names = Object.keys(attributes)
+    const value = attributes[names[0]]
+    if (names.length !== 1 || !(id > last) || (value !== null && typeof value !== 'string')) return
+    const c = columns.get(names[0]) || columns.set(names[0], [names[0], [], [], 0]).get(names[0])
+    c[1].push(id - c[3])
+    c[2].push(value)
+    c[3] = last = id
+  }
+  return [...columns.values()].map((c) => c.slice(0, 3))
+}
+
 // The event's JSON in these encodings (in the gzip worker, worker.js, on the
 // plain JSON the page's main thread wrote). JSON.stringify throws on a value
 // thousands of levels deep: that event then goes as it came, plain.
@@ -107,7 +129,17 @@ export function eventJson(e) {
     let texts = e.data.texts.map(textChange) // first: what the removals below refer to
     const textSteps = textColumns(texts)
     if (textSteps) texts = texts.filter((t) => t.n === undefined)
-    e = { ...e, data: { ...e.data, texts, adds: textAdds(e.data), ...(textSteps && { textSteps }) } }
+    const attrs = e.data.attributes.length ? attrColumns(e.data.attributes) : undefined
+    e = {
+      ...e,
+      data: {
+        ...e.data,
+        texts,
+        adds: textAdds(e.data),
+        ...(textSteps && { textSteps }),
+        ...(attrs && { attributes: [], attrColumns: attrs }),
+      },
+    }
   }
   const last = { id: 0, parentId: 0, nextId: 0, previousId: 0 }
   return JSON.stringify({ ...e, ids: 'delta' }, (k, v) => {

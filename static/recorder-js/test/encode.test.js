@@ -67,3 +67,32 @@ test('a text node that replaces another steps from the one removed from the same
   assert.deepEqual(out[1], { type: 3, textContent: '9', id: 1 }, 'two text nodes left that parent: no step')
   assert.equal(e.data.adds[0].node.textContent, '99.75', "rrweb's node is left as it was")
 })
+
+test('attribute changes of one attribute each, ids ascending, are written in columns by name', () => {
+  batchStart()
+  const attrs = (attributes) => ({ type: 3, timestamp: 1, data: { source: 0, texts: [], attributes, removes: [], adds: [] } })
+  const items = [
+    { id: 4, attributes: { class: 'up' } },
+    { id: 6, attributes: { style: 'width: 40%;' } },
+    { id: 9, attributes: { class: 'down' } },
+    { id: 10, attributes: { hidden: null } },
+    { id: 12, attributes: { class: 'up' } },
+  ]
+  const e = attrs(items)
+  const out = JSON.parse(eventJson(e)).data
+  assert.deepEqual(out.attributes, [])
+  assert.deepEqual(out.attrColumns, [['class', [4, 5, 3], ['up', 'down', 'up']], ['style', [6], ['width: 40%;']], ['hidden', [10], [null]]])
+  assert.equal(e.data.attributes, items, "rrweb's list is left as it was")
+  assert.deepEqual(items[0], { id: 4, attributes: { class: 'up' } })
+  // Anything else stays as rrweb wrote it (its ids as differences, as every id).
+  for (const other of [
+    [{ id: 4, attributes: { class: 'up', title: 'x' } }, { id: 6, attributes: { class: 'up' } }], // two attributes
+    [{ id: 6, attributes: { class: 'up' } }, { id: 4, attributes: { class: 'up' } }], // ids descend
+    [{ id: 4, attributes: { class: 'up' } }, { id: 4, attributes: { title: 'x' } }], // one node twice
+    [{ id: 4, attributes: { style: { color: 'red' } } }], // a style diff
+  ]) {
+    const d = JSON.parse(eventJson(attrs(other))).data
+    assert.equal(d.attrColumns, undefined, JSON.stringify(other))
+    assert.equal(d.attributes.length, other.length)
+  }
+})
