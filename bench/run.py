@@ -139,10 +139,17 @@ def analyse(v: dict) -> dict:
             if e.get("type") == 2:
                 full_snapshots += 1
             if e.get("type") == 3 and e.get("data", {}).get("source") == 0:
+                d = e["data"]
                 for k in ("adds", "removes", "texts", "attributes"):
-                    items = e["data"].get(k) or []
+                    items = d.get(k) or []
                     mut[k]["count"] += len(items)
                     mut[k]["raw"] += len(compact(items)) if items else 0
+                # The same changes in the wire's columns (docs/protocol.md), counted with their kind.
+                for k, columns, count in (("texts", d.get("textSteps"), lambda c: len(c[0])),
+                                          ("attributes", d.get("attrColumns"), lambda c: sum(len(col[1]) for col in c))):
+                    if columns:
+                        mut[k]["count"] += count(columns)
+                        mut[k]["raw"] += len(compact(columns))
         # What each category costs on the wire: the batch gzipped with and without it.
         for c in by_cat:
             rest = [s for e, s in zip(events, enc) if category(e) != c]
