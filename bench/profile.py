@@ -5,7 +5,10 @@ to functions and source modules (esbuild's `// node_modules/...`, `// src/...`
 markers). Hindsight is served by the real server with RECORDER_BUNDLE pointing
 at an unminified build of static/recorder-js made with its own build options.
 
-    .venv/bin/python bench/profile.py [--seconds 30]
+    .venv/bin/python bench/profile.py [--seconds 30] [--page checkout]
+
+With --page, another bench page's scripted visit (bench/scenarios.py), profiled
+from before the page opens: its load and first snapshot are counted.
 """
 import argparse
 import bisect
@@ -13,6 +16,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import time
 from collections import defaultdict
 from pathlib import Path
 
@@ -20,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from frame_cost import RAF_LOOP, build_rrweb_plain  # noqa: E402
 from harness import RECORDER_JS, VIEWPORT, Hindsight, Human, PageServer, launch, log, write_json  # noqa: E402
-from scenarios import spa_scheduled  # noqa: E402
+from scenarios import SCENARIOS, spa_scheduled  # noqa: E402
 
 MARKER = re.compile(r"^\s*// ((?:node_modules|src)/\S+)$")
 
@@ -43,17 +47,27 @@ def module_map(source: str):
     return lambda ln: names[bisect.bisect_right(lines, ln) - 1] if lines and ln >= lines[0] else "(bundle)"
 
 
-def profile(browser, pages, variant, seconds, modules) -> dict:
+def profile(browser, pages, variant, seconds, modules, name: str = "spa") -> dict:
     ctx = browser.new_context(viewport=VIEWPORT)
     page = ctx.new_page()
     page.add_init_script(RAF_LOOP)
-    page.goto(pages.url("/spa/dashboard", variant))
-    page.wait_for_timeout(4000)
+    if name == "spa":  # the dashboard past its load and first snapshot
+        page.goto(pages.url("/spa/dashboard", variant))
+        page.wait_for_timeout(4000)
+    else:  # the whole visit, the load and first snapshot included (as bench/script_time.py measures)
+        page.goto(pages.url("/bye.html"))
     cdp = ctx.new_cdp_session(page)
     cdp.send("Profiler.enable")
     cdp.send("Profiler.setSamplingInterval", {"interval": 100})
     cdp.send("Profiler.start")
-    spa_scheduled(Human(page, seed=27), seconds, 27)
+    if name == "spa":
+        spa_scheduled(Human(page, seed=27), seconds, 27)
+    else:
+        path, script = SCENARIOS[name]
+        t0 = time.monotonic()
+        page.goto(pages.url(path, variant))
+        script(Human(page, seed=31), t0 + seconds)
+        seconds = time.monotonic() - t0
     prof = cdp.send("Profiler.stop")["profile"]
     ctx.close()
     nodes = {n["id"]: n for n in prof["nodes"]}
@@ -94,6 +108,7 @@ def profile(browser, pages, variant, seconds, modules) -> dict:
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seconds", type=float, default=30)
+    ap.add_argument("--page", default="spa", help="a page of bench/scenarios.py (default spa: its scheduled visitor)")
     args = ap.parse_args(argv)
     from playwright.sync_api import sync_playwright
 
@@ -111,7 +126,7 @@ def main(argv=None):
             browser = launch(p)
             for v in ("none", "rrweb", "hindsight"):
                 log(f"profiling {v}, {args.seconds:.0f} s")
-                out[v] = profile(browser, pages, v, args.seconds, modules | {"none": lambda ln: "?"})
+                out[v] = profile(browser, pages, v, args.seconds, modules | {"none": lambda ln: "?"}, args.page)
             browser.close()
     pages.close()
     print("\nJS and the native calls it makes, by the module that made them (ms per second of visit):")

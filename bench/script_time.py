@@ -1,0 +1,107 @@
+"""Main-thread script time a recorder adds, on every bench page (issue 10, item 3).
+
+For each page, the same scripted visit (bench/scenarios.py, the same seed) in
+four variants, each in a fresh browser context, the order rotating from round
+to round:
+  none          the page alone
+  rrweb         plain @rrweb/record with its defaults, events pushed to an array
+  rrweb-upload  the same, plus what any deployment of it adds: every 10 s the
+                new events as JSON, gzipped (CompressionStream) and POSTed
+  hindsight     the real snippet, loader and ingest (a live server on embedded defaults)
+
+The measure is CDP's ScriptDuration of the page's main thread (a Worker's time
+is not in it) from before the page is opened to the end of the visit: the
+first snapshot is counted, as a visitor pays for it. What a recorder adds is
+its variant's time minus the page alone's, in the same round; the table gives
+the median over rounds of each, and Hindsight's ratio to each control.
+bench/frame_cost.py measures the SPA dashboard frame by frame as well.
+
+    .venv/bin/python bench/script_time.py [--seconds 60] [--rounds 3] [--only article,checkout]
+
+Run it alone: two cores shared with anything else make the figures noise.
+Results go to bench/results/script_time-latest.json.
+"""
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from fidelity import PAGES  # noqa: E402
+from frame_cost import RRWEB_UPLOAD_ENTRY, build_rrweb_plain, script_seconds  # noqa: E402
+from harness import VIEWPORT, Hindsight, Human, PageServer, launch, log, machine, write_json  # noqa: E402
+from scenarios import SCENARIOS  # noqa: E402
+
+VARIANTS = ["none", "rrweb", "rrweb-upload", "hindsight"]
+
+
+def visit(browser, pages: PageServer, name: str, variant: str, seconds: float, seed: int) -> float:
+    """One scripted visit; the main thread's script ms per minute of it."""
+    path, script = SCENARIOS[name]
+    ctx = browser.new_context(viewport=VIEWPORT)
+    page = ctx.new_page()
+    page.goto(pages.url("/bye.html"))  # the pages' origin first: the visit stays in this renderer
+    cdp = ctx.new_cdp_session(page)
+    cdp.send("Performance.enable")
+    before = script_seconds(cdp)
+    t0 = time.monotonic()
+    page.goto(pages.url(path, variant))
+    speed = max(0.3, (seconds - 55) / 80) if name == "checkout" else 1.0  # as bench/fidelity.py
+    script(Human(page, seed=seed, speed=speed), t0 + seconds)
+    ms = (script_seconds(cdp) - before) * 1000
+    elapsed = time.monotonic() - t0
+    ctx.close()
+    return ms / elapsed * 60
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--seconds", type=float, default=60, help="length of each visit (default 60)")
+    ap.add_argument("--rounds", type=int, default=3, help="rounds per page; the variant order rotates (default 3)")
+    ap.add_argument("--only", default=",".join(PAGES))
+    args = ap.parse_args(argv)
+    from playwright.sync_api import sync_playwright
+
+    names = [n for n in args.only.split(",") if n]
+    pages = PageServer()
+    pages.files["/bench-rrweb.js"] = (build_rrweb_plain(), "application/javascript")
+    pages.heads["rrweb"] = '<script async src="/bench-rrweb.js"></script>'
+    pages.files["/bench-rrweb-upload.js"] = (build_rrweb_plain(entry=RRWEB_UPLOAD_ENTRY), "application/javascript")
+    pages.heads["rrweb-upload"] = '<script async src="/bench-rrweb-upload.js"></script>'
+    rows = []
+    with Hindsight() as server, sync_playwright() as p:
+        site = server.create_site("Script time", pages.domain)
+        pages.heads["hindsight"] = server.snippet(site)
+        browser = launch(p)
+        for i, name in enumerate(names):
+            runs = {v: [] for v in VARIANTS}
+            for rnd in range(args.rounds):
+                order = VARIANTS[rnd % len(VARIANTS):] + VARIANTS[:rnd % len(VARIANTS)]
+                for v in order:
+                    runs[v].append(visit(browser, pages, name, v, args.seconds, seed=31 + i))
+                    log(f"{name} round {rnd + 1}/{args.rounds} {v}: {runs[v][-1]:.0f} ms/min")
+            # What each recorder adds, round by round (the page alone of the same round subtracted).
+            added = {v: [runs[v][r] - runs["none"][r] for r in range(args.rounds)] for v in VARIANTS if v != "none"}
+            row = {"page": name, "ms_per_min": runs, "added": added,
+                   "added_median": {v: statistics.median(a) for v, a in added.items()}}
+            rows.append(row)
+        browser.close()
+    pages.close()
+    print(f"\n{'page':<10}{'page alone':>12}{'rrweb':>9}{'+upload':>9}{'Hindsight':>11}{'/ rrweb':>9}{'/ +upload':>11}"
+          "   (added script ms per minute, median of rounds)")
+    for row in rows:
+        a = row["added_median"]
+        ratio = lambda control: f"{a['hindsight'] / a[control]:.2f}x" if a[control] > 0 else "n/a"  # noqa: E731
+        print(f"{row['page']:<10}{statistics.median(row['ms_per_min']['none']):>12.0f}{a['rrweb']:>+9.0f}{a['rrweb-upload']:>+9.0f}"
+              f"{a['hindsight']:>+11.0f}{ratio('rrweb'):>9}{ratio('rrweb-upload'):>11}")
+    out = {"kind": "script_time", "seconds": args.seconds, "rounds": args.rounds, "machine": machine(), "pages": rows}
+    write_json(f"script_time-{time.strftime('%Y%m%d-%H%M%S')}.json", out)
+    path = write_json("script_time-latest.json", out)
+    log(f"results: {path}")
+    return out
+
+
+if __name__ == "__main__":
+    main()
