@@ -163,11 +163,14 @@ def test_spa_navigations_are_page_views_of_one_session(live_server, celery_worke
     assert session.page_count == 7 and Session.objects.filter(site=site).count() == 1
 
 
-def test_identity_tags_device_and_visibility(live_server, celery_worker, customer, browser):
+@pytest.mark.parametrize("temporal", [True, False], ids=["temporal", "intl"])
+def test_identity_tags_device_and_visibility(live_server, celery_worker, customer, browser, temporal):
     site = make_site(customer)
     customer.pages = {"/": html(site_snippet(site, live_server.url), "<h1>Hello</h1>")}
     context = browser.new_context(viewport={"width": 1024, "height": 700}, locale="de-DE", timezone_id="Europe/Berlin",
                                   user_agent="Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36")
+    if not temporal:  # a browser without Temporal: the zone comes from Intl
+        context.add_init_script("delete window.Temporal")
     page = context.new_page()
     page.goto(customer.url("/"))
     page.evaluate("__insp.push(['identify', 'anon']); __insp.push(['tagSession', {plan: 'free', role: 'admin'}])")
