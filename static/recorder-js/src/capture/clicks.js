@@ -24,8 +24,9 @@ export function selectorOf(el, hidden) {
 
 export function captureClicks(win, ignoreSel, report) {
   const doc = win.document
-  let href, seen
+  let href, seen, timer
   const depth = () => {
+    timer = 0
     if (href !== win.location.href) (href = win.location.href), (seen = 0)
     const d = Math.ceil(((win.scrollY + win.innerHeight) / doc.documentElement.scrollHeight) * 10)
     if (d > seen) report('hs.depth', { d: (seen = d) })
@@ -56,6 +57,8 @@ export function captureClicks(win, ignoreSel, report) {
   }
   depth()
   const off = listen(doc, 'click', click, true)
-  const off2 = listen(win, 'scroll', depth)
-  return () => off() + off2()
+  // The page's height is read at most every 250 ms while it scrolls: a read
+  // makes the browser lay the page out first if a change is pending.
+  const off2 = listen(win, 'scroll', () => timer || (timer = setTimeout(depth, 250)))
+  return () => off() + off2() + clearTimeout(timer)
 }
