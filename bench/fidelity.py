@@ -40,9 +40,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from frame_cost import build_rrweb_plain  # noqa: E402
 from harness import (  # noqa: E402
-    VIEWPORT, Hindsight, Human, PageServer, dashboard_login, launch, log, machine, write_json,
+    VIEWPORT, Hindsight, PageServer, dashboard_login, launch, log, machine, write_json,
 )
-from scenarios import SCENARIOS  # noqa: E402
+from scenarios import SCENARIOS, scripted_visit  # noqa: E402
 
 PAGES = ["article", "checkout", "spa", "trading", "unkeyed", "widgets", "apidocs", "redoc", "dash"]
 PASSWORD = "bench-password-123"
@@ -137,15 +137,11 @@ async ({ events, offsets, usePlayer }) => {
 
 
 def visit(browser, pages: PageServer, name: str, variant: str, seconds: float, seed: int) -> dict:
-    path, script = SCENARIOS[name]
     ctx = browser.new_context(viewport=VIEWPORT)
     ctx.add_init_script(SAMPLER_JS)
     page = ctx.new_page()
     page.on("pageerror", lambda e: log(f"  {name}/{variant}: page error: {e}"))
-    t0 = time.monotonic()
-    page.goto(pages.url(path, variant))
-    speed = max(0.3, (seconds - 55) / 80) if name == "checkout" else 1.0
-    script(Human(page, seed=seed, speed=speed), t0 + seconds)
+    scripted_visit(page, pages.url(SCENARIOS[name][0], variant), name, seconds, seed)
     samples = page.evaluate("window.__samples")
     events = page.evaluate("window.__rrEvents || null")
     page.goto(pages.url("/bye.html"))  # pagehide: the recorder sends what is left

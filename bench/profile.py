@@ -16,7 +16,6 @@ import re
 import subprocess
 import sys
 import tempfile
-import time
 from collections import defaultdict
 from pathlib import Path
 
@@ -24,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from frame_cost import RAF_LOOP, build_rrweb_plain  # noqa: E402
 from harness import RECORDER_JS, VIEWPORT, Hindsight, Human, PageServer, launch, log, write_json  # noqa: E402
-from scenarios import SCENARIOS, spa_scheduled  # noqa: E402
+from scenarios import SCENARIOS, scripted_visit, spa_scheduled  # noqa: E402
 
 MARKER = re.compile(r"^\s*// ((?:node_modules|src)/\S+)$")
 
@@ -63,11 +62,7 @@ def profile(browser, pages, variant, seconds, modules, name: str = "spa") -> dic
     if name == "spa":
         spa_scheduled(Human(page, seed=27), seconds, 27)
     else:
-        path, script = SCENARIOS[name]
-        t0 = time.monotonic()
-        page.goto(pages.url(path, variant))
-        script(Human(page, seed=31), t0 + seconds)
-        seconds = time.monotonic() - t0
+        seconds = scripted_visit(page, pages.url(SCENARIOS[name][0], variant), name, seconds, seed=31)
     prof = cdp.send("Profiler.stop")["profile"]
     ctx.close()
     nodes = {n["id"]: n for n in prof["nodes"]}

@@ -31,27 +31,22 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from fidelity import PAGES  # noqa: E402
 from frame_cost import RRWEB_UPLOAD_ENTRY, build_rrweb_plain, script_seconds  # noqa: E402
-from harness import VIEWPORT, Hindsight, Human, PageServer, launch, log, machine, write_json  # noqa: E402
-from scenarios import SCENARIOS  # noqa: E402
+from harness import VIEWPORT, Hindsight, PageServer, launch, log, machine, write_json  # noqa: E402
+from scenarios import SCENARIOS, scripted_visit  # noqa: E402
 
 VARIANTS = ["none", "rrweb", "rrweb-upload", "hindsight"]
 
 
 def visit(browser, pages: PageServer, name: str, variant: str, seconds: float, seed: int) -> float:
     """One scripted visit; the main thread's script ms per minute of it."""
-    path, script = SCENARIOS[name]
     ctx = browser.new_context(viewport=VIEWPORT)
     page = ctx.new_page()
     page.goto(pages.url("/bye.html"))  # the pages' origin first: the visit stays in this renderer
     cdp = ctx.new_cdp_session(page)
     cdp.send("Performance.enable")
     before = script_seconds(cdp)
-    t0 = time.monotonic()
-    page.goto(pages.url(path, variant))
-    speed = max(0.3, (seconds - 55) / 80) if name == "checkout" else 1.0  # as bench/fidelity.py
-    script(Human(page, seed=seed, speed=speed), t0 + seconds)
+    elapsed = scripted_visit(page, pages.url(SCENARIOS[name][0], variant), name, seconds, seed)
     ms = (script_seconds(cdp) - before) * 1000
-    elapsed = time.monotonic() - t0
     ctx.close()
     return ms / elapsed * 60
 
