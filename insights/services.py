@@ -1,7 +1,7 @@
 """Writes of the insights app: signals and heatmap facts as the worker stores chunks, settling, forgetting, rebuilding."""
-import copy
 import hashlib
 from datetime import date
+from typing import Any, NamedTuple
 
 from django.db import connection, transaction
 from django.db.models import Sum
@@ -35,26 +35,55 @@ def device_class(session: Session) -> str | None:
     return session.device_type if session.device_type in ("tablet", "mobile") else "desktop"
 
 
+class Fact(NamedTuple):
+    """A HeatFact row to insert, lighter than the model (a stored chunk has about five)."""
+
+    session_id: Any
+    site_id: int
+    page: str
+    url: str
+    day: date
+    device: str
+    kind: str
+    selector: str
+    cx: int
+    cy: int
+    count: int
+
+
 class FindingsWrites:
     """Signals and heatmap facts found while a commit folds its chunks, written together at its end."""
 
     def __init__(self):
         self.signals: list[Signal] = []
-        self.facts: list[HeatFact] = []
+        self.facts: list[Fact] = []
 
     def write(self) -> None:
         """Insert the signals and facts, and add the facts to the heatmap cells (same cells summed first)."""
         Signal.objects.bulk_create(self.signals, batch_size=BATCH)
-        HeatFact.objects.bulk_create(self.facts, batch_size=BATCH)
+        facts_insert(self.facts)
         cells: dict = {}
         for fact in self.facts:  # one row per cell in an upsert: sessions of one commit may share cells
             key = tuple(getattr(fact, name) for name in CELL_KEY)
-            if key in cells:
-                cells[key].count += fact.count
-            else:
-                cells[key] = copy.copy(fact)
+            cells[key] = cells[key]._replace(count=cells[key].count + fact.count) if key in cells else fact
         cells_add(list(cells.values()), sign=1)
         self.signals, self.facts = [], []
+
+
+def facts_insert(facts: list[Fact]) -> None:
+    """Insert heatmap facts: on Postgres with COPY, where Django's bulk_create spent more time
+    preparing each row's values than the worker spent on the rest of its heatmap work; elsewhere
+    with bulk_create."""
+    if not facts:
+        return
+    if connection.vendor != "postgresql":
+        HeatFact.objects.bulk_create([HeatFact(**fact._asdict()) for fact in facts], batch_size=BATCH)
+        return
+    table = connection.ops.quote_name(HeatFact._meta.db_table)
+    with connection.wrap_database_errors, connection.cursor() as cursor:  # errors are Django's, as from execute
+        with cursor.cursor.copy(f"COPY {table} ({', '.join(Fact._fields)}) FROM STDIN") as copy:
+            for fact in facts:
+                copy.write_row(fact)
 
 
 def signals_fold(*, session: Session, marks: list, writes: FindingsWrites) -> None:
@@ -101,8 +130,8 @@ def _findings_store(session: Session, found: Findings, writes: FindingsWrites) -
     device = device_class(session)
     if found.facts and device:
         facts = [
-            HeatFact(session_id=session.pk, site_id=session.site_id, page=page_key(url), url=url, day=date.fromisoformat(day),
-                     device=device, kind=kind, selector=selector, cx=cx, cy=cy, count=count)
+            Fact(session.pk, session.site_id, page_key(url), url, date.fromisoformat(day), device, kind, selector, cx, cy,
+                 count)
             for (kind, url, day, selector, cx, cy), count in facts_merge(found.facts).items() if url
         ]
         writes.facts += facts

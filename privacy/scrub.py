@@ -272,19 +272,31 @@ def _node_scrub(node: Any, state: ScrubState) -> None:
             continue
         kind = current.get("type")
         if kind == ELEMENT:
-            attributes = current.get("attributes")
-            if isinstance(attributes, dict) and is_sensitive_input(str(current.get("tagName", "")), attributes):
-                if isinstance(current.get("id"), int):
-                    state.sensitive_ids.add(current["id"])
-                _mask_attribute(attributes, "value")
-            elif isinstance(attributes, dict) and current.get("tagName") in ("input", "textarea") and _long_value(attributes):
-                _mask_attribute(attributes, "value")
+            _element_scrub(current, state)
         elif kind == TEXT and isinstance(current.get("textContent"), str) and not current.get("isStyle"):
             texts.append(current)
         children = current.get("childNodes")
         if isinstance(children, list):
             stack.extend(reversed(children))  # document order
     _texts_scrub(texts, "textContent")
+
+
+FORM_TAGS = ("input", "textarea", "select")
+
+
+def _element_scrub(element: dict, state: ScrubState) -> None:
+    """Mask a form element's value that must never be stored (and keep a sensitive input's id), or that
+    holds a long number."""
+    tag = element.get("tagName")
+    attributes = element.get("attributes")
+    if tag not in FORM_TAGS or not isinstance(attributes, dict):
+        return  # is_sensitive_input and _long_value ask nothing of other elements
+    if is_sensitive_input(tag, attributes):
+        if isinstance(element.get("id"), int):
+            state.sensitive_ids.add(element["id"])
+        _mask_attribute(attributes, "value")
+    elif tag != "select" and _long_value(attributes):
+        _mask_attribute(attributes, "value")
 
 
 def _texts_scrub(holders: list[dict], key: str) -> None:
@@ -352,8 +364,15 @@ def _incremental_scrub(data: dict, state: ScrubState) -> None:
     if source == MUTATION:
         adds = data.get("adds") or []
         for added in adds:
-            if isinstance(added, dict):
-                _node_scrub(added.get("node"), state)
+            node = added.get("node") if isinstance(added, dict) else None
+            if not isinstance(node, dict):
+                continue
+            children = node.get("childNodes")
+            if isinstance(children, list) and children:
+                _node_scrub(node, state)
+            elif node.get("type") == ELEMENT:  # rrweb adds one node at a time: a walk of one is all this needs
+                _element_scrub(node, state)
+            # (a text node alone was scrubbed as a string; across nodes, below)
         if isinstance(adds, list) and _split_card_possible(adds):
             _texts_scrub([node for node in _adds_in_order(adds) if _is_text(node)], "textContent")
         for change in data.get("attributes") or []:
@@ -370,25 +389,25 @@ def _incremental_scrub(data: dict, state: ScrubState) -> None:
 def _split_card_possible(adds: list) -> bool:
     """Whether the added text nodes may hold a card number between them, in whatever order.
 
-    Ordering them is not free. A number split across nodes lies in digits and
-    separators at the end of one node, in nodes made only of those, and at
-    the start of another: together at least 13 digits.
+    Ordering them is not free. A number read across nodes runs from the end
+    of one node (its tail of digits and separators), through nodes made only
+    of those, into the start of another (its head), with 13 digits or more:
+    at most the digits of all such whole nodes, the longest tail and the
+    longest head of the others.
     """
     texts = [add["node"]["textContent"] for add in adds if isinstance(add, dict) and isinstance(add.get("node"), dict)
              and _is_text(add["node"])]
     if len(texts) < 2 or not _gap_anywhere(texts) or len(NOT_DIGIT.sub("", "".join(texts))) < CARD_MIN:
         return False
-    digits = 0
-    for add in adds:
-        node = add.get("node") if isinstance(add, dict) else None
-        if isinstance(node, dict) and _is_text(node):
-            text = node["textContent"]
-            head = text[:len(text) - len(text.lstrip(RUN_CHARS))]
-            if len(head) == len(text):
-                digits += len(NOT_DIGIT.sub("", text))
-            else:
-                digits += len(NOT_DIGIT.sub("", head)) + len(NOT_DIGIT.sub("", text[len(text.rstrip(RUN_CHARS)):]))
-    return digits >= CARD_MIN
+    whole = tails = heads = 0
+    for text in texts:
+        head = text[:len(text) - len(text.lstrip(RUN_CHARS))]
+        if len(head) == len(text):
+            whole += len(NOT_DIGIT.sub("", text))
+        else:
+            heads = max(heads, len(NOT_DIGIT.sub("", head)))
+            tails = max(tails, len(NOT_DIGIT.sub("", text[len(text.rstrip(RUN_CHARS)):])))
+    return whole + heads + tails >= CARD_MIN
 
 
 def _is_text(node: dict) -> bool:
