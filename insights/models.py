@@ -54,9 +54,17 @@ class HeatKey(models.Model):
 
 
 class HeatFact(HeatKey):
-    """One session's share of a heatmap cell: kept so that deleting the session takes it back out."""
+    """One session's share of a heatmap cell: kept so that deleting the session takes it back out.
 
-    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="+")
+    Written by the worker, about five per stored chunk, and deleted with
+    their session (privacy.services.sessions_delete) or site by Django's
+    cascade, never alone: no database constraint, whose check per row at
+    each commit cost the worker a tenth of its time (BENCHMARKS.md, "Ingest").
+    """
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="+", db_constraint=False,
+                                db_index=False)  # indexed by heatfact_session
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+", db_constraint=False)
 
     class Meta:
         indexes = [models.Index(fields=["session"], name="heatfact_session")]

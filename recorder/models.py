@@ -67,7 +67,9 @@ class Session(models.Model):
 
 
 class PageView(models.Model):
-    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="pageviews")
+    # (Indexed by the index on (session, at), as Chunk's and Segment's sessions by theirs: a second index
+    # of the session alone is one more to write on every row.)
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="pageviews", db_index=False)
     # The session's site, copied by the worker so "visited URL contains" searches one site's pages only.
     site = models.ForeignKey(Site, on_delete=models.CASCADE, null=True, related_name="+", db_index=False)
     url = models.URLField(max_length=2048)
@@ -94,7 +96,8 @@ class Chunk(models.Model):
     PENDING, STORED, FAILED = "pending", "stored", "failed"
     STATUSES = [(PENDING, "Pending"), (STORED, "Stored"), (FAILED, "Failed")]
     site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+")
-    session = models.ForeignKey(Session, on_delete=models.CASCADE, db_constraint=False, related_name="chunks")
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, db_constraint=False, related_name="chunks",
+                                db_index=False)
     seq = models.PositiveIntegerField()
     status = models.CharField(max_length=10, default=PENDING, choices=STATUSES)
     # The request body as received (gzip or JSON), kept until the chunk is stored.
@@ -147,7 +150,7 @@ class Segment(models.Model):
     """
 
     WRITING, READY = "writing", "ready"
-    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="segments")
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="segments", db_index=False)
     state = models.CharField(max_length=10, default=WRITING, choices=[(WRITING, "Writing"), (READY, "Ready")])
     key = models.CharField(max_length=255, unique=True)
     encoding = models.CharField(max_length=10, default="zstd")

@@ -177,7 +177,8 @@ def test_the_worker_counts_signals_across_batches_and_settles_them_when_the_sess
 
 @pytest.mark.django_db
 def test_a_forgotten_visitor_leaves_the_heatmap_and_a_rebuild_agrees(client, site):
-    from insights.models import HeatCell, Signal
+    from insights.models import HeatCell, HeatFact, Signal
+    from recorder.models import Session
     from insights.services import heatmaps_rebuild
     from privacy.services import visitor_forget
     from tests.conftest import process_pending
@@ -186,14 +187,31 @@ def test_a_forgotten_visitor_leaves_the_heatmap_and_a_rebuild_agrees(client, sit
     _visit(client, site, vid="visitor-gone")
     process_pending()
     assert HeatCell.objects.get(kind="click", selector="a#help").count == 2
+    facts = HeatFact.objects.count()
+    gone = list(Session.objects.filter(visitor_id="visitor-gone").values_list("pk", flat=True))
+    assert facts and HeatFact.objects.filter(session_id__in=gone).count() == facts / 2
     visitor_forget(site=site, visitor="visitor-gone")
     assert HeatCell.objects.get(kind="click", selector="a#help").count == 1
+    # The facts have no database constraint: they go with their sessions because the code deletes them.
+    assert not HeatFact.objects.filter(session_id__in=gone).exists() and HeatFact.objects.count() == facts / 2
     assert Signal.objects.count() == 4
     before = sorted(HeatCell.objects.values_list("kind", "selector", "cx", "cy", "count"))
     heatmaps_rebuild(site_id=site.pk)
     assert sorted(HeatCell.objects.values_list("kind", "selector", "cx", "cy", "count")) == before
     visitor_forget(site=site, visitor="visitor-keep")
-    assert not HeatCell.objects.exists() and not Signal.objects.exists()
+    assert not HeatCell.objects.exists() and not Signal.objects.exists() and not HeatFact.objects.exists()
+
+
+@pytest.mark.django_db
+def test_deleting_a_site_deletes_its_heatmap_facts(client, site):
+    from insights.models import HeatFact
+    from tests.conftest import process_pending
+
+    _visit(client, site, vid="visitor-one")
+    process_pending()
+    assert HeatFact.objects.filter(site_id=site.pk).exists()
+    site.delete()
+    assert not HeatFact.objects.exists()
 
 
 def test_an_error_thrown_in_the_same_millisecond_as_the_click_makes_an_error_click():
