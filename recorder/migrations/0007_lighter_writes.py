@@ -7,8 +7,17 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
-def _drop_index(table: str, name: str) -> migrations.RunSQL:
-    return migrations.RunSQL(f'DROP INDEX IF EXISTS "{name}"', reverse_sql=f'CREATE INDEX "{name}" ON "{table}" ("session_id")')
+def _index_dropped(model: str, related_name: str, name: str) -> migrations.SeparateDatabaseAndState:
+    table = f"recorder_{model}"
+    return migrations.SeparateDatabaseAndState(
+        database_operations=[migrations.RunSQL(
+            f'DROP INDEX IF EXISTS "{name}"', reverse_sql=f'CREATE INDEX "{name}" ON "{table}" ("session_id")')],
+        state_operations=[migrations.AlterField(
+            model_name=model, name="session",
+            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE,
+                                    related_name=related_name, to="recorder.session"),
+        )],
+    )
 
 
 class Migration(migrations.Migration):
@@ -23,20 +32,6 @@ class Migration(migrations.Migration):
             name='session',
             field=models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='chunks', to='recorder.session'),
         ),
-        migrations.SeparateDatabaseAndState(
-            database_operations=[_drop_index("recorder_pageview", "recorder_pageview_session_id_de3bc014")],
-            state_operations=[migrations.AlterField(
-                model_name='pageview',
-                name='session',
-                field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='pageviews', to='recorder.session'),
-            )],
-        ),
-        migrations.SeparateDatabaseAndState(
-            database_operations=[_drop_index("recorder_segment", "recorder_segment_session_id_1e08e32e")],
-            state_operations=[migrations.AlterField(
-                model_name='segment',
-                name='session',
-                field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='segments', to='recorder.session'),
-            )],
-        ),
+        _index_dropped("pageview", "pageviews", "recorder_pageview_session_id_de3bc014"),
+        _index_dropped("segment", "segments", "recorder_segment_session_id_1e08e32e"),
     ]
