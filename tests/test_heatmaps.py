@@ -1,4 +1,5 @@
 """The heatmaps API and page: parameters, access, and a fixed number of queries whatever the traffic."""
+import uuid
 from datetime import date, timedelta
 
 import pytest
@@ -116,3 +117,20 @@ def test_the_overview_sums_signals_per_page(client, site, owner):
     rows = client.get(f"/sites/{site.pk}/overview/").context["overview"].frustration
     assert rows[0] == {"url": URL, "total": 3, "rage": 2, "dead": 1, "error": 0, "quick_back": 0}
     assert rows[1]["url"] == URL + "/faq"
+
+
+@pytest.mark.parametrize("text", ["tab\there", "line\nbreak\r", "back\\slash", "\\N", "\\.", "emoji 😀 ünï"])
+def test_facts_written_by_copy_keep_every_character(site, text):
+    """The worker writes heatmap facts with COPY on Postgres (bulk_create elsewhere): what COPY's text
+    format treats specially (tabs, line breaks, backslashes, its null marker) arrives as it was."""
+    from insights.models import HeatFact
+    from insights.services import Fact, facts_insert
+    from recorder.models import Session
+
+    session = Session.objects.create(id=uuid.uuid4(), site=site, visitor_id="visitor-1")
+    url = f"{URL}?q={text}"
+    facts_insert([Fact(session.pk, site.pk, page_key(url), url, date(2026, 12, 5), "desktop", "click", f"a[title='{text}']",
+                       3, 4, 2)])
+    fact = HeatFact.objects.get()
+    assert (fact.url, fact.selector, fact.session_id, fact.day, fact.cx, fact.cy, fact.count) == (
+        url, f"a[title='{text}']", session.pk, date(2026, 12, 5), 3, 4, 2)
