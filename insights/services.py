@@ -7,6 +7,7 @@ from django.db import connection, transaction
 from django.db.models import Sum
 
 from recorder.models import Session
+from recorder.sql import bytes_cursor
 
 from .detect import Findings, facts_merge, friction_score, marks_fold, state_settle
 from .models import HeatCell, HeatFact, Signal
@@ -80,10 +81,9 @@ def facts_insert(facts: list[Fact]) -> None:
         HeatFact.objects.bulk_create([HeatFact(**fact._asdict()) for fact in facts], batch_size=BATCH)
         return
     table = connection.ops.quote_name(HeatFact._meta.db_table)
-    with connection.wrap_database_errors, connection.cursor() as cursor:  # errors are Django's, as from execute
-        with cursor.cursor.copy(f"COPY {table} ({', '.join(Fact._fields)}) FROM STDIN") as copy:
-            for fact in facts:
-                copy.write_row(fact)
+    with bytes_cursor() as cursor, cursor.copy(f"COPY {table} ({', '.join(Fact._fields)}) FROM STDIN") as copy:
+        for fact in facts:
+            copy.write_row(fact)
 
 
 def signals_fold(*, session: Session, marks: list, writes: FindingsWrites) -> None:

@@ -182,9 +182,12 @@ def long_number(text: str) -> bool:
     return any(len(NOT_DIGIT.sub("", run)) > 6 for run in DIGIT_RUN.findall(text))
 
 
+FORM_TAGS = ("input", "textarea", "select")
+
+
 def is_sensitive_input(tag: str, attributes: dict) -> bool:
     """Whether an element's value must never be stored, whatever the settings."""
-    if tag not in ("input", "textarea", "select"):
+    if tag not in FORM_TAGS:
         return False
     kind = str(attributes.get("type", "")).lower()
     autocomplete = str(attributes.get("autocomplete", "")).lower().strip()
@@ -279,9 +282,6 @@ def _node_scrub(node: Any, state: ScrubState) -> None:
         if isinstance(children, list):
             stack.extend(reversed(children))  # document order
     _texts_scrub(texts, "textContent")
-
-
-FORM_TAGS = ("input", "textarea", "select")
 
 
 def _element_scrub(element: dict, state: ScrubState) -> None:

@@ -8,7 +8,8 @@ from django.db import connection
 def bytes_cursor():
     """A cursor whose parameters travel apart from the statement on Postgres (psycopg's server-side
     binding): a request body or a stored chunk goes as it is instead of being escaped into the SQL
-    text, which cost a sixth of an ingest request's time. Errors are Django's, as from any cursor,
+    text, which cost a sixth of an ingest request's time. There it is psycopg's own cursor, so COPY
+    is at hand too (insights.services.facts_insert). Errors are Django's, as from any cursor,
     so that a database that is down still answers 503 and a worker still retries."""
     if connection.vendor != "postgresql":
         with connection.cursor() as cursor:

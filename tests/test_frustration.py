@@ -178,9 +178,9 @@ def test_the_worker_counts_signals_across_batches_and_settles_them_when_the_sess
 @pytest.mark.django_db
 def test_a_forgotten_visitor_leaves_the_heatmap_and_a_rebuild_agrees(client, site):
     from insights.models import HeatCell, HeatFact, Signal
-    from recorder.models import Session
     from insights.services import heatmaps_rebuild
     from privacy.services import visitor_forget
+    from recorder.models import Session
     from tests.conftest import process_pending
 
     _visit(client, site, vid="visitor-keep")
