@@ -40,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from frame_cost import build_rrweb_plain  # noqa: E402
 from harness import (  # noqa: E402
-    VIEWPORT, Hindsight, PageServer, dashboard_login, launch, log, machine, write_json,
+    VIEWPORT, Hindsight, PageServer, dashboard_login, launch, log, machine, write_results,
 )
 from scenarios import SCENARIOS, scripted_visit  # noqa: E402
 
@@ -252,8 +252,7 @@ def main(argv=None):
         browser.close()
     pages.close()
     out = {"kind": "fidelity", "seconds": args.seconds, "machine": machine(), "pages": results}
-    write_json(f"fidelity-{time.strftime('%Y%m%d-%H%M%S')}.json", out)
-    path = write_json("fidelity-latest.json", out)
+    path = write_results("fidelity", out)
     print(f"\n{'page':<10}{'':>3}{'Hindsight player':>18}{'forward':>9}{'fresh':>8}{'':>4}{'rrweb player':>14}{'forward':>9}{'fresh':>8}")
     for r in results:
         h, c = r["hindsight"], r["rrweb"]

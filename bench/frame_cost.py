@@ -35,7 +35,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import RECORDER_JS, VIEWPORT, Hindsight, Human, PageServer, launch, log, machine, write_json  # noqa: E402
+from harness import RECORDER_JS, VIEWPORT, Hindsight, Human, PageServer, launch, log, machine, write_results  # noqa: E402
 from scenarios import spa_scheduled  # noqa: E402
 
 VARIANTS = ["none", "rrweb", "rrweb-upload", "hindsight"]
@@ -291,9 +291,7 @@ def main(argv=None):
            "browser_version": version, "categories": CATEGORIES, "table": table, "deltas": deltas, "budget_ms": BUDGET_MS,
            "runs": [{k: v for k, v in r.items() if k not in ("frames", "intervals", "tick_tasks", "page_tick_ms", "tick_frames", "other_frames")} |
                     {"p95": pct(r["frames"], 95), "frames": [round(f, 3) for f in r["frames"]]} for r in runs]}
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    write_json(f"frame_cost-{stamp}.json", out)
-    path = write_json("frame_cost-latest.json", out)
+    path = write_results("frame_cost", out)
     log(f"results: {path}")
     return out
 

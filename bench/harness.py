@@ -347,6 +347,12 @@ def write_json(name: str, data) -> Path:
     return path
 
 
+def write_results(kind: str, data) -> Path:
+    """A run's results, kept as `<kind>-<time>.json` and as `<kind>-latest.json` (the path returned)."""
+    write_json(f"{kind}-{time.strftime('%Y%m%d-%H%M%S')}.json", data)
+    return write_json(f"{kind}-latest.json", data)
+
+
 def gz(data: bytes, level: int = 6) -> int:
     return len(gzip.compress(data, compresslevel=level, mtime=0))
 

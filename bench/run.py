@@ -21,7 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from harness import (  # noqa: E402
-    RECORDER_BUNDLE, RESULTS, VIEWPORT, Hindsight, Human, IngestTap, PageServer, gz, launch, log, machine, write_json,
+    RECORDER_BUNDLE, RESULTS, VIEWPORT, Hindsight, Human, IngestTap, PageServer, gz, launch, log, machine, write_results,
 )
 from scenarios import SCENARIOS  # noqa: E402
 
@@ -311,9 +311,7 @@ def run_visits(args) -> list[dict]:
     if bundle_sha() != sha_before:
         log("warning: static/build/recorder.js changed during the run; pages may have loaded different builds")
         out["recorder_bundle_changed"] = True
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    write_json(f"visits-{stamp}.json", out)
-    path = write_json("visits-latest.json", out)
+    path = write_results("visits", out)
     print_visits(results)
     log(f"results: {path}")
     return results

@@ -24,14 +24,13 @@ Results go to bench/results/script_time-latest.json.
 import argparse
 import statistics
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from fidelity import PAGES  # noqa: E402
 from frame_cost import RRWEB_UPLOAD_ENTRY, build_rrweb_plain, script_seconds  # noqa: E402
-from harness import VIEWPORT, Hindsight, PageServer, launch, log, machine, write_json  # noqa: E402
+from harness import VIEWPORT, Hindsight, PageServer, launch, log, machine, write_results  # noqa: E402
 from scenarios import SCENARIOS, scripted_visit  # noqa: E402
 
 VARIANTS = ["none", "rrweb", "rrweb-upload", "hindsight"]
@@ -92,8 +91,7 @@ def main(argv=None):
         print(f"{row['page']:<10}{statistics.median(row['ms_per_min']['none']):>12.0f}{a['rrweb']:>+9.0f}{a['rrweb-upload']:>+9.0f}"
               f"{a['hindsight']:>+11.0f}{ratio('rrweb'):>9}{ratio('rrweb-upload'):>11}")
     out = {"kind": "script_time", "seconds": args.seconds, "rounds": args.rounds, "machine": machine(), "pages": rows}
-    write_json(f"script_time-{time.strftime('%Y%m%d-%H%M%S')}.json", out)
-    path = write_json("script_time-latest.json", out)
+    path = write_results("script_time", out)
     log(f"results: {path}")
     return out
 
