@@ -110,6 +110,16 @@ const mutationBuffers = [];`],
 `],
   // Canvases are never recorded (recordCanvas stays off): nor is their pixels' data URL taken in a snapshot.
   [/^ {2}if \(tagName === "canvas" && recordCanvas\) \{[\s\S]*?^ {2}}\n(?= {2}if \(tagName === "img")/m, ''],
+  // rrweb checks that the page left the DOM's prototypes native before it
+  // trusts them, and takes fresh ones from a new hidden iframe where it did not.
+  // It lists Element's querySelector and querySelectorAll as property getters,
+  // which they are not (they are methods), so on every page load the check
+  // failed and rrweb added an iframe to the page's body and removed it again:
+  // 10-25 ms of the main thread, and an element the page's own observers saw
+  // come and go. They are checked as methods now (rrweb-io/rrweb#1802 names
+  // the same fix); a page that did replace them still gets the iframe.
+  [/^ {2}Element: \["shadowRoot", "querySelector", "querySelectorAll"\],$/m, '  Element: ["shadowRoot"],'],
+  [/^ {2}Element: \[\],$/m, '  Element: ["querySelector", "querySelectorAll"],'],
   // Images are never inlined as data URLs (inlineImages stays off).
   [/^ {2}if \(tagName === "img" && inlineImages\) \{[\s\S]*?^ {2}}\n {2}if \(\["audio", "video"\]/m, '  if (["audio", "video"]'],
 ]
