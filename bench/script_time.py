@@ -17,9 +17,10 @@ the median over rounds of each, and Hindsight's ratio to each control.
 bench/frame_cost.py measures the SPA dashboard frame by frame as well.
 
     .venv/bin/python bench/script_time.py [--seconds 60] [--rounds 3] [--only article,checkout]
+    .venv/bin/python bench/script_time.py --load-only 4 --rounds 8   # a page load and 4 s left alone
 
 Run it alone: two cores shared with anything else make the figures noise.
-Results go to bench/results/script_time-latest.json.
+Results go to bench/results/script_time-latest.json (script_time-load-latest.json with --load-only).
 """
 import argparse
 import statistics
@@ -36,18 +37,25 @@ from scenarios import SCENARIOS, scripted_visit  # noqa: E402
 VARIANTS = ["none", "rrweb", "rrweb-upload", "hindsight"]
 
 
-def visit(browser, pages: PageServer, name: str, variant: str, seconds: float, seed: int) -> float:
-    """One scripted visit; the main thread's script ms per minute of it."""
+def visit(browser, pages: PageServer, name: str, variant: str, seconds: float, seed: int,
+          load_only: float = 0) -> float:
+    """One scripted visit; the main thread's script ms per minute of it. With `load_only`, the page is
+    opened and left alone that many seconds instead: the script ms of that load."""
     ctx = browser.new_context(viewport=VIEWPORT)
     page = ctx.new_page()
     page.goto(pages.url("/bye.html"))  # the pages' origin first: the visit stays in this renderer
     cdp = ctx.new_cdp_session(page)
     cdp.send("Performance.enable")
     before = script_seconds(cdp)
-    elapsed = scripted_visit(page, pages.url(SCENARIOS[name][0], variant), name, seconds, seed)
+    url = pages.url(SCENARIOS[name][0], variant)
+    if load_only:
+        page.goto(url)
+        page.wait_for_timeout(load_only * 1000)
+    else:
+        elapsed = scripted_visit(page, url, name, seconds, seed)
     ms = (script_seconds(cdp) - before) * 1000
     ctx.close()
-    return ms / elapsed * 60
+    return ms if load_only else ms / elapsed * 60
 
 
 def main(argv=None):
@@ -55,7 +63,10 @@ def main(argv=None):
     ap.add_argument("--seconds", type=float, default=60, help="length of each visit (default 60)")
     ap.add_argument("--rounds", type=int, default=3, help="rounds per page; the variant order rotates (default 3)")
     ap.add_argument("--only", default=",".join(PAGES))
+    ap.add_argument("--load-only", type=float, default=0, metavar="SECONDS",
+                    help="open each page and leave it alone this long, no visit: script ms per page load")
     args = ap.parse_args(argv)
+    unit = "ms per load" if args.load_only else "ms/min"
     from playwright.sync_api import sync_playwright
 
     names = [n for n in args.only.split(",") if n]
@@ -74,8 +85,8 @@ def main(argv=None):
             for rnd in range(args.rounds):
                 order = VARIANTS[rnd % len(VARIANTS):] + VARIANTS[:rnd % len(VARIANTS)]
                 for v in order:
-                    runs[v].append(visit(browser, pages, name, v, args.seconds, seed=31 + i))
-                    log(f"{name} round {rnd + 1}/{args.rounds} {v}: {runs[v][-1]:.0f} ms/min")
+                    runs[v].append(visit(browser, pages, name, v, args.seconds, seed=31 + i, load_only=args.load_only))
+                    log(f"{name} round {rnd + 1}/{args.rounds} {v}: {runs[v][-1]:.0f} {unit}")
             # What each recorder adds, round by round (the page alone of the same round subtracted).
             added = {v: [runs[v][r] - runs["none"][r] for r in range(args.rounds)] for v in VARIANTS if v != "none"}
             row = {"page": name, "ms_per_min": runs, "added": added,
@@ -84,14 +95,15 @@ def main(argv=None):
         browser.close()
     pages.close()
     print(f"\n{'page':<10}{'page alone':>12}{'rrweb':>9}{'+upload':>9}{'Hindsight':>11}{'/ rrweb':>9}{'/ +upload':>11}"
-          "   (added script ms per minute, median of rounds)")
+          f"   (added script {'ms per page load' if args.load_only else 'ms per minute'}, median of rounds)")
     for row in rows:
         a = row["added_median"]
         ratio = lambda control: f"{a['hindsight'] / a[control]:.2f}x" if a[control] > 0 else "n/a"  # noqa: E731
         print(f"{row['page']:<10}{statistics.median(row['ms_per_min']['none']):>12.0f}{a['rrweb']:>+9.0f}{a['rrweb-upload']:>+9.0f}"
               f"{a['hindsight']:>+11.0f}{ratio('rrweb'):>9}{ratio('rrweb-upload'):>11}")
-    out = {"kind": "script_time", "seconds": args.seconds, "rounds": args.rounds, "machine": machine(), "pages": rows}
-    path = write_results("script_time", out)
+    out = {"kind": "script_time", "seconds": args.seconds, "load_only": args.load_only, "rounds": args.rounds,
+           "machine": machine(), "pages": rows}
+    path = write_results("script_time-load" if args.load_only else "script_time", out)
     log(f"results: {path}")
     return out
 
