@@ -143,8 +143,9 @@ def test_starting_adds_no_element_to_the_page_unless_the_page_replaced_the_dom_s
       Element.prototype.querySelector = function (selector) { return own.call(this, selector) };
     </script>"""
     snippet = site_snippet(site, live_server.url)
-    page_with = lambda scripts: f"<!doctype html><html><head><title>Shop</title>{scripts}{snippet}</head><body><h1>Shop</h1></body></html>"  # noqa: E731
-    customer.pages = {"/": page_with(watch), "/replaced": page_with(watch + replaced)}
+    # The page's scripts in its head before the snippet, so that they run first.
+    customer.pages = {"/": html(watch + snippet, "<h1>Shop</h1>"),
+                      "/replaced": html(watch + replaced + snippet, "<h1>Shop</h1>")}
     seen = {}
     for path in ("/", "/replaced"):
         page = context.new_page()
