@@ -108,6 +108,9 @@ const mutationBuffers = [];`],
     };
   };
 `],
+  // Where a page broke Array.from and no clean one could be had, rrweb wrote to the page's console on
+  // every load; it carries on either way, now silently.
+  [/^ {2}console\.debug\("Unable to override Array\.from", err\);\n/m, ''],
   // Canvases are never recorded (recordCanvas stays off): nor is their pixels' data URL taken in a snapshot.
   [/^ {2}if \(tagName === "canvas" && recordCanvas\) \{[\s\S]*?^ {2}}\n(?= {2}if \(tagName === "img")/m, ''],
   // rrweb checks that the page left the DOM's prototypes native before it

@@ -134,6 +134,7 @@ function workerWindow(posted) {
     }
     postMessage(data) {
       for (const part of data[1].flat()) if (typeof part === 'string') posted.chars += part.length
+      if (data[2] === 1) posted.pieces = (posted.pieces || 0) + 1
       posted.waiting = (posted.waiting || 0) + 1
       setTimeout(() => this.handle({ data: structuredClone(data) }))
     }
@@ -205,6 +206,32 @@ test('the gzip worker is handed each piece of a batch once, and forms the batch 
   const json = events.reduce((n, e) => n + e.length + 1, 0)
   assert.ok(posted.chars < 1.1 * json, `${posted.chars} characters handed over for ${json} of events`)
   assert.equal(FakeWorker.last.pieces.size, 0, 'the worker forgot the pieces of the formed batches')
+})
+
+test('a busy page hands the gzip worker a piece at most once a second, a slow one every 8 KB', async () => {
+  const posted = { chars: 0 }
+  const { win } = workerWindow(posted)
+  const gzipped = []
+  const t = transport({ win, fetch: async (url, init) => (gzipped.push(init.body), { status: 202, body: null }) })
+  const realNow = Date.now
+  let now = 1764183000000
+  Date.now = () => now
+  const events = Array.from({ length: 200 }, (_, i) => `{"type":5,"timestamp":${i},"data":{"tag":"t","payload":"${String(i).repeat(400).slice(0, 990)}"}}`)
+  try {
+    // 100 KB within one second: a piece at the first 8 KB, then one per 32 KB (12 of 8 KB before).
+    for (const e of events.slice(0, 100)) t.add(e)
+    assert.equal(posted.pieces, 3)
+    // 100 KB over 100 seconds: a piece every 8 KB, as before.
+    for (const e of events.slice(100)) (now += 1000), t.add(e)
+    assert.equal(posted.pieces, 3 + 13)
+    t.flush()
+    t.claim()
+    for (let i = 0; i < 200 && !gzipped.length; i++) await new Promise((r) => setTimeout(r, 5))
+  } finally {
+    Date.now = realNow
+    t.stop()
+  }
+  assert.deepEqual(JSON.parse(gunzipSync(gzipped[0]).toString()).events, events.map((e) => JSON.parse(e)))
 })
 
 test('a piece the worker no longer holds: the batch is compressed on the main thread, whole', async () => {
