@@ -195,11 +195,12 @@ export function createPrivacy(cfg, doc, getMirror) {
     if (e.type === 2) walk(d.node, false, texts)
     else if (e.type === 3 && d.source === 0) {
       // rrweb lists a parent before what it adds into it: a re-rendered table's rows and cells
-      // take their parent's answer instead of each asking closest() up to the root.
+      // take their parent's answer instead of each asking closest() up to the root. Only an
+      // element asks (for its attributes): a text added alone (a cell's new value) has none.
       const known = new Map()
       for (const a of d.adds) {
         const node = nested && getMirror().getNode(a.node.id)
-        const masked = known.has(a.parentId) ? known.get(a.parentId) : nodeMasked(a.parentId)
+        const masked = a.node.type == 2 && (known.has(a.parentId) ? known.get(a.parentId) : nodeMasked(a.parentId))
         walk(a.node, masked, texts, node && missedMask(node), known)
       }
       if (nested)
