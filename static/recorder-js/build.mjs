@@ -111,6 +111,11 @@ const mutationBuffers = [];`],
   // Where a page broke Array.from and no clean one could be had, rrweb wrote to the page's console on
   // every load; it carries on either way, now silently.
   [/^ {2}console\.debug\("Unable to override Array\.from", err\);\n/m, ''],
+  // We never pass maskAllInputs: src/privacy.js lists every input type in maskInputOptions, so that
+  // rrweb asks maskInputFn about every field. The list rrweb would make of them for maskAllInputs goes,
+  // in record() and in snapshot(), which record() hands its own list.
+  [/^ {2}const maskInputOptions = maskAllInputs === true \? \{\n {4}color: true,[\s\S]*?^ {2}\} : maskAllInputs === false \? \{/m, '  const maskInputOptions = maskAllInputs === false ? {'],
+  [/^ {2}const maskInputOptions = maskAllInputs === true \? \{\n {4}color: true,[\s\S]*?^ {2}\} : _maskInputOptions !== void 0/m, '  const maskInputOptions = _maskInputOptions !== void 0'],
   // Canvases are never recorded (recordCanvas stays off): nor is their pixels' data URL taken in a snapshot.
   [/^ {2}if \(tagName === "canvas" && recordCanvas\) \{[\s\S]*?^ {2}}\n(?= {2}if \(tagName === "img")/m, ''],
   // rrweb checks that the page left the DOM's prototypes native before it
