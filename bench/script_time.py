@@ -18,11 +18,16 @@ bench/frame_cost.py measures the SPA dashboard frame by frame as well.
 
     .venv/bin/python bench/script_time.py [--seconds 60] [--rounds 3] [--only article,checkout]
     .venv/bin/python bench/script_time.py --load-only 4 --rounds 8   # a page load and 4 s left alone
+    .venv/bin/python bench/script_time.py --only trading --other-bundle /tmp/a.js --other-bundle /tmp/b.js
+
+--other-bundle (repeatable): another recorder build, served by a server of its own and measured as the
+variant `hindsight-<its file name>` in the same rounds: an A/B of a recorder change, page by page.
 
 Run it alone: two cores shared with anything else make the figures noise.
 Results go to bench/results/script_time-latest.json (script_time-load-latest.json with --load-only).
 """
 import argparse
+import contextlib
 import statistics
 import sys
 from pathlib import Path
@@ -65,7 +70,11 @@ def main(argv=None):
     ap.add_argument("--only", default=",".join(PAGES))
     ap.add_argument("--load-only", type=float, default=0, metavar="SECONDS",
                     help="open each page and leave it alone this long, no visit: script ms per page load")
+    ap.add_argument("--other-bundle", type=Path, action="append", default=[],
+                    help="another recorder build, measured as the variant hindsight-<file name> (repeatable)")
     args = ap.parse_args(argv)
+    others = {f"hindsight-{path.stem}": path.resolve() for path in args.other_bundle}
+    variants = VARIANTS + list(others)
     unit = "ms per load" if args.load_only else "ms/min"
     from playwright.sync_api import sync_playwright
 
@@ -76,19 +85,22 @@ def main(argv=None):
     pages.files["/bench-rrweb-upload.js"] = (build_rrweb_plain(entry=RRWEB_UPLOAD_ENTRY), "application/javascript")
     pages.heads["rrweb-upload"] = '<script async src="/bench-rrweb-upload.js"></script>'
     rows = []
-    with Hindsight() as server, sync_playwright() as p:
+    with Hindsight() as server, contextlib.ExitStack() as stack, sync_playwright() as p:
         site = server.create_site("Script time", pages.domain)
         pages.heads["hindsight"] = server.snippet(site)
+        for variant, path in others.items():
+            other = stack.enter_context(Hindsight(env={"RECORDER_BUNDLE": str(path)}))
+            pages.heads[variant] = other.snippet(other.create_site(f"Script time, {path.name}", pages.domain))
         browser = launch(p)
         for i, name in enumerate(names):
-            runs = {v: [] for v in VARIANTS}
+            runs = {v: [] for v in variants}
             for rnd in range(args.rounds):
-                order = VARIANTS[rnd % len(VARIANTS):] + VARIANTS[:rnd % len(VARIANTS)]
+                order = variants[rnd % len(variants):] + variants[:rnd % len(variants)]
                 for v in order:
                     runs[v].append(visit(browser, pages, name, v, args.seconds, seed=31 + i, load_only=args.load_only))
                     log(f"{name} round {rnd + 1}/{args.rounds} {v}: {runs[v][-1]:.0f} {unit}")
             # What each recorder adds, round by round (the page alone of the same round subtracted).
-            added = {v: [runs[v][r] - runs["none"][r] for r in range(args.rounds)] for v in VARIANTS if v != "none"}
+            added = {v: [runs[v][r] - runs["none"][r] for r in range(args.rounds)] for v in variants if v != "none"}
             row = {"page": name, "ms_per_min": runs, "added": added,
                    "added_median": {v: statistics.median(a) for v, a in added.items()}}
             rows.append(row)
@@ -101,7 +113,11 @@ def main(argv=None):
         ratio = lambda control: f"{a['hindsight'] / a[control]:.2f}x" if a[control] > 0 else "n/a"  # noqa: E731
         print(f"{row['page']:<10}{statistics.median(row['ms_per_min']['none']):>12.0f}{a['rrweb']:>+9.0f}{a['rrweb-upload']:>+9.0f}"
               f"{a['hindsight']:>+11.0f}{ratio('rrweb'):>9}{ratio('rrweb-upload'):>11}")
+        for variant in others:
+            against = f", {a[variant] / a['rrweb']:.2f}x plain rrweb" if a["rrweb"] > 0 else ""
+            print(f"  {variant}: {a[variant]:+.0f}{against}")
     out = {"kind": "script_time", "seconds": args.seconds, "load_only": args.load_only, "rounds": args.rounds,
+           "other_bundles": {v: str(path) for v, path in others.items()},
            "machine": machine(), "pages": rows}
     path = write_results("script_time-load" if args.load_only else "script_time", out)
     log(f"results: {path}")
