@@ -200,7 +200,7 @@ export function createPrivacy(cfg, doc, getMirror) {
       const known = new Map()
       for (const a of d.adds) {
         const node = nested && getMirror().getNode(a.node.id)
-        const masked = a.node.type == 2 && (known.has(a.parentId) ? known.get(a.parentId) : nodeMasked(a.parentId))
+        const masked = a.node.type === 2 && (known.has(a.parentId) ? known.get(a.parentId) : nodeMasked(a.parentId))
         walk(a.node, masked, texts, node && missedMask(node), known)
       }
       if (nested)

@@ -17,6 +17,7 @@ const POST = { method: 'POST', credentials: 'include', headers: HEADERS, referre
 // messages a second. A closing page compresses on its own thread what no
 // piece holds (gzipNow: up to about 10 ms for 32 KB, where 8 KB took 3).
 const PIECE_BYTES = 8000
+const PIECE_MS = 1000
 const RUN_BYTES = 32000
 const noop = () => {}
 
@@ -89,7 +90,7 @@ export function createTransport(o) {
     bufBytes += json.length + 1
     looseBytes += json.length + 1
     openN++
-    if (looseBytes >= RUN_BYTES || (looseBytes >= PIECE_BYTES && Date.now() - sealedAt > 999)) seal()
+    if (looseBytes >= RUN_BYTES || (looseBytes >= PIECE_BYTES && Date.now() - sealedAt >= PIECE_MS)) seal()
     cap()
     // A full batch goes at once, not at the next tick: a heavy page's
     // snapshot is over what a closing page may send.

@@ -218,10 +218,10 @@ test('a busy page hands the gzip worker a piece at most once a second, a slow on
   Date.now = () => now
   const events = Array.from({ length: 200 }, (_, i) => `{"type":5,"timestamp":${i},"data":{"tag":"t","payload":"${String(i).repeat(400).slice(0, 990)}"}}`)
   try {
-    // 100 KB within one second: a piece at the first 8 KB, then one per 32 KB (12 of 8 KB before).
+    // About 80 KB within one second: a piece at the first 8 KB, then one per 32 KB (9 pieces before).
     for (const e of events.slice(0, 100)) t.add(e)
     assert.equal(posted.pieces, 3)
-    // 100 KB over 100 seconds: a piece every 8 KB, as before.
+    // About 100 KB over 100 seconds: a piece every 8 KB, as before.
     for (const e of events.slice(100)) (now += 1000), t.add(e)
     assert.equal(posted.pieces, 3 + 13)
     t.flush()
