@@ -25,6 +25,7 @@ CARD_MIN, CARD_MAX = 13, 19
 # What every such run of 13 digits or more starts with: a cheap test first.
 CARD_CANDIDATE = re.compile(r"[0-9][0-9.\-\s\u200b]{12}")
 NOT_DIGIT = re.compile(r"[^0-9]+")
+SHORT_GROUP = re.compile(r"(?<![0-9])[0-9]{1,2}(?![0-9])")  # a group of digits that cannot go on in a run
 # What may stand between a run's digit groups, and where a number may go on from one text node into the next.
 RUN_SEPARATORS = ".-\u200b" + "".join(chr(c) for c in range(0x3001) if chr(c).isspace())
 RUN_CHARS = "0123456789" + RUN_SEPARATORS  # what a run is made of
@@ -390,10 +391,13 @@ def _split_card_possible(adds: list) -> bool:
     """Whether the added text nodes may hold a card number between them, in whatever order.
 
     Ordering them is not free. A number read across nodes runs from the end
-    of one node (its tail of digits and separators), through nodes made only
-    of those, into the start of another (its head), with 13 digits or more:
-    at most the digits of all such whole nodes, the longest tail and the
-    longest head of the others.
+    of one node (its tail of digits and separators), through whole nodes,
+    into the start of another (its head), with 13 digits or more. A run's
+    digit groups but its last have 3 digits or more, so a whole node in it has
+    no shorter group, and a tail counts only when its last group has 3: at
+    most the digits of such whole nodes, the longest such tail and the
+    longest head. A board of prices ("129.45", "-0.45", "65,322", "248")
+    passes in any order. static/recorder-js/src/luhn.js (crossable) does the same.
     """
     texts = [add["node"]["textContent"] for add in adds if isinstance(add, dict) and isinstance(add.get("node"), dict)
              and _is_text(add["node"])]
@@ -402,11 +406,12 @@ def _split_card_possible(adds: list) -> bool:
     whole = tails = heads = 0
     for text in texts:
         head = text[:len(text) - len(text.lstrip(RUN_CHARS))]
-        if len(head) == len(text):
+        if len(head) == len(text) and not SHORT_GROUP.search(text):
             whole += len(NOT_DIGIT.sub("", text))
-        else:
-            heads = max(heads, len(NOT_DIGIT.sub("", head)))
-            tails = max(tails, len(NOT_DIGIT.sub("", text[len(text.rstrip(RUN_CHARS)):])))
+        heads = max(heads, len(NOT_DIGIT.sub("", head)))
+        groups = [group for group in NOT_DIGIT.split(text[len(text.rstrip(RUN_CHARS)):]) if group]
+        if groups and len(groups[-1]) >= 3:
+            tails = max(tails, len("".join(groups)))
     return whole + heads + tails >= CARD_MIN
 
 

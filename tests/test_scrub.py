@@ -274,6 +274,21 @@ def test_numbers_in_neighbouring_nodes_are_not_read_as_a_card_number(cells):
     assert events_scrub([json.loads(json.dumps(event))], ScrubState())[0] == event
 
 
+def test_added_prices_need_no_ordering_but_a_card_number_cut_across_added_nodes_does():
+    """A live board's cells (prices, changes, volumes, a count, a clock) cannot make a card number in
+    any order: their texts are not put in document order. A number cut across nodes can."""
+    from privacy.scrub import _split_card_possible
+
+    def adds(texts):
+        return [{"parentId": 1, "nextId": None, "node": text_node(2 + index, text)} for index, text in enumerate(texts)]
+
+    assert not _split_card_possible(adds(["142.87", "-0.32", "65,322", "+0.54", "248", "16:32:18", "1234.56"]))
+    for texts in (["Card 4012 888 ", "888 881 881 ok"], ["401 ", "288 ", "888 ", "888 ", "1881"],
+                  ["Card 4222 2222 ", "2222 2 ok"], ["4012.8888.", "8888.1881"]):
+        assert _split_card_possible(adds(texts)), texts
+        assert cards_scrub(texts) != texts
+
+
 def test_a_card_number_in_one_node_next_to_numbers_in_others_is_still_masked():
     parts = cards_scrub(["2", " 4111 1111 1111 1111", " 12"])
     assert parts == ["2", " **** **** **** ****", " 12"]

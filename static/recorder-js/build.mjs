@@ -75,6 +75,8 @@ const mutationBuffers = [];`],
   // too: each test of a node then walks its ancestors once (closest()), not once per rule.
   [/^ {2}try \{\n {4}if \(typeof blockClass === "string"\) \{\n {6}if \(el\.classList\.contains\(blockClass\)\) return true;\n {6}if \(checkAncestors && el\.closest\("\." \+ blockClass\) !== null\) return true;\n {4}\} else \{\n {6}if \(classMatchesRegex\(el, blockClass, checkAncestors\)\) return true;\n {4}\}\n {2}\} catch \(e\) \{\n {2}\}\n {2}if \(blockSelector\) \{\n {4}if \(el\.matches\(blockSelector\)\) return true;\n/m, '  if (blockSelector) {\n'],
   [/^ {4}if \(typeof maskTextClass === "string"\) \{\n {6}if \(checkAncestors\) \{\n {8}if \(el\.closest\(`\.\$\{maskTextClass\}`\)\) return true;\n[\s\S]*?^ {4}\}\n {4}if \(maskTextSelector\) \{/m, '    if (maskTextSelector) {'],
+  // The same in the snapshot's test of an element (rr-block is in our ignore selector).
+  [/^ {4}if \(typeof blockClass === "string"\) \{\n {6}if \(element\.classList\.contains\(blockClass\)\) \{\n[\s\S]*?^ {4}\}\n(?= {4}if \(blockSelector\) \{\n {6}return element\.matches\(blockSelector\);)/m, ''],
   // A form's reset() (or its reset button) empties its fields without an input
   // or change event, so rrweb never saw it and the replay kept what the visitor
   // had typed, cleared long before. Once a form has reset, each of its fields
@@ -135,6 +137,9 @@ const mutationBuffers = [];`],
   // host of an open shadow root (an event from inside it reaches a listener
   // outside retargeted to the host); that case still reads the path.
   [/^function getEventTarget\(event\) \{\n {2}try \{$/m, 'function getEventTarget(event) {\n  const target = event && event.target;\n  if (!target || !target.shadowRoot) return target;\n  try {'],
+  // Our custom events never go through rrweb, and we never freeze the page: record()'s two helpers
+  // for those go (what rrweb itself calls stays).
+  [/^record\.addCustomEvent = \(tag, payload\) => \{\n[\s\S]*?^\};\nrecord\.freezePage = \(\) => \{\n[\s\S]*?^\};\n/m, ''],
   // Images are never inlined as data URLs (inlineImages stays off).
   [/^ {2}if \(tagName === "img" && inlineImages\) \{[\s\S]*?^ {2}}\n {2}if \(\["audio", "video"\]/m, '  if (["audio", "video"]'],
 ]

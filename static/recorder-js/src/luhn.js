@@ -56,11 +56,55 @@ function mask(text, ends) {
 const EDGE = /^[\s.\-\u200b]|[\s.\-\u200b]$/
 export const joins = (p) => !p || EDGE.test(p)
 
-export function maskCards(parts) {
+// Whether a run across these texts, in whatever order, could hold 13 digits: from the tail of
+// one (its digits and separators at its end), through whole texts, into the head of another. A
+// run's groups of digits but its last have 3 or more: a whole text in a run has no shorter group,
+// and a tail counts only when its last group has 3, so that a board of prices ("129.45", "-0.45",
+// "65,322", "248") passes its cells' texts in any order.
+const SPACE = /[\s\u200b]/
+export function crossable(parts) {
+  if (!parts.some(joins)) return false
+  let heads = 0
+  let tails = 0
+  let whole = 0
+  for (const p of parts) {
+    // One pass: the digits before its first character that ends a run (head), after its last
+    // (tail, with the length of its last group), and whether a group is shorter than 3. A group
+    // also ends at the end of the text, where the character code is NaN.
+    let head = -1
+    let tail = 0
+    let last = 0
+    let group = 0
+    let short = 0
+    for (let i = 0; i <= p.length; i++) {
+      const c = p.charCodeAt(i)
+      if (c > 47 && c < 58) tail++, group++
+      else {
+        if (group) (last = group) < 3 && (short = 1)
+        group = 0
+        if (c > 127 ? !SPACE.test(p[i]) : c > 32 && c !== 45 && c !== 46) {
+          if (head < 0) head = tail
+          tail = 0
+        }
+      }
+    }
+    if (head < 0) {
+      // No character in it ends a run: all its digits are its head and its tail.
+      head = tail
+      if (!short) whole += tail
+    }
+    heads = Math.max(heads, head)
+    if (last > 2) tails = Math.max(tails, tail)
+  }
+  return heads + tails + whole > 12
+}
+
+// `across`: whether crossable(parts), where the caller knows already.
+export function maskCards(parts, across = crossable(parts)) {
   const own = parts.map((p) => (CARD.test(p) ? mask(p) : p))
   let out = own
   // Where a text reads on into another (not the usual case), runs across texts.
-  if (parts.some(joins)) {
+  if (across) {
     out = []
     for (let i = 1, g = 0; i <= own.length; i++)
       if (i === own.length || !/[\s.\-\u200b]/.test((own[i - 1].slice(-1) || ' ') + (own[i][0] || ' '))) {

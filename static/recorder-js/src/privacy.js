@@ -1,4 +1,4 @@
-import { hasLongNumber, joins, maskCards } from './luhn.js'
+import { crossable, hasLongNumber, maskCards } from './luhn.js'
 
 // Privacy rules, applied in the browser so that nothing they forbid is sent.
 // Ignore: rrweb blocks the element (the replay shows an empty box of its size).
@@ -147,9 +147,9 @@ export function createPrivacy(cfg, doc, getMirror) {
   }
   // Card numbers are masked across adjacent text nodes: [[object, key]] in
   // document order.
-  function cardScrub(slots) {
+  function cardScrub(slots, across) {
     const parts = slots.map(([o, k]) => o[k] || '')
-    const masked = maskCards(parts)
+    const masked = maskCards(parts, across)
     if (masked !== parts) slots.forEach(([o, k], i) => masked[i] !== parts[i] && (o[k] = masked[i]))
   }
   // rrweb asks closest() whether a changed or added text is in a masked area,
@@ -192,6 +192,7 @@ export function createPrivacy(cfg, doc, getMirror) {
   function scrub(e) {
     const d = e.data
     const texts = []
+    let across // known for a change's texts; a snapshot's are in document order
     if (e.type === 2) walk(d.node, false, texts)
     else if (e.type === 3 && d.source === 0) {
       // rrweb lists a parent before what it adds into it: a re-rendered table's rows and cells
@@ -220,10 +221,10 @@ export function createPrivacy(cfg, doc, getMirror) {
       for (const t of texts) t[2] = t[0].id
       for (const t of d.texts) texts.push([t, 'value', t.id])
       // Order matters only where a text can read on into another.
-      if (texts.some(([o, k]) => joins(o[k])) && /(\d\D*){13}/.test(texts.map(([o, k]) => o[k]).join(''))) texts.sort(before)
+      if ((across = crossable(texts.map(([o, k]) => o[k] || '')))) texts.sort(before)
     }
     for (const [o, k] of texts) if (hasLongNumber(o[k]) && inEditor(o.id)) o[k] = starText(o[k])
-    cardScrub(texts)
+    cardScrub(texts, across)
   }
 
   const maskInputOptions = {}

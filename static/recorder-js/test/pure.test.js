@@ -9,7 +9,7 @@ import { DEFAULTS, normalizeConfig } from '../src/config.js'
 import { ID_KEYS, eventJson } from '../src/encode.js'
 import { gzipNow } from '../src/gzip.js'
 import { fnv1a32, isSampled, randomId, uuid4 } from '../src/ids.js'
-import { hasCardNumber, hasLongNumber, luhnValid, maskCardNumbers, maskCards } from '../src/luhn.js'
+import { crossable, hasCardNumber, hasLongNumber, luhnValid, maskCardNumbers, maskCards } from '../src/luhn.js'
 import { navKind } from '../src/navigation.js'
 import { pageAllowed, urlMatches } from '../src/patterns.js'
 import { joinSelectors, starText, stars } from '../src/privacy.js'
@@ -127,6 +127,41 @@ test('luhn: a card number split across adjacent texts is masked in each', () => 
   assert.deepEqual(maskCards(['2', ' 4111 1111 1111 1111', ' 12']), ['2', ' **** **** **** ****', ' 12'])
   assert.deepEqual(maskCards(['Card ', '4012', ' ', '8888', ' ', '8888', ' ', '1881']),
     ['Card ', '****', ' ', '****', ' ', '****', ' ', '****'])
+})
+
+test('luhn: texts that no run can cross between, in any order, are told apart cheaply', () => {
+  // Prices side by side, some negative: no order of them makes a run of 13 digits.
+  assert.equal(crossable(['129.45', '-0.45', '+1.23', '12,345', '1234.56', '12:34:56', '3 selected', '248']), false)
+  assert.equal(crossable(['4012 ', '8888 ', '8888 ', '1881']), true)
+  assert.equal(crossable(['Card: 4012 8888', ' 8888 1881']), true)
+  // At the edge: 13 digits from a tail into a head, and a card whose groups have 3 digits.
+  // Dots, no-break and thin spaces are gaps in a run too.
+  for (const parts of [['Card 4222 2222 ', '2222 2 ok'], ['401 ', '288 ', '888 ', '888 ', '1881'],
+    ['4012.8888.', '8888.1881'], ['4012\u00a08888\u00a0', '8888\u20091881'], ['Card 4012 888 ', '888 881 881 ok']]) {
+    assert.equal(crossable(parts), true, parts)
+    assert.notDeepEqual(maskCards(parts), parts)
+  }
+  // Whatever texts it says no run crosses between, maskCards masks nothing across them in any
+  // order: random texts made of card groups, prices, separators and words.
+  let seed = 7
+  const rnd = (n) => ((seed = (seed * 1103515245 + 12345) % 2147483648) % n)
+  const bits = ['4012', '8888', '1881', '4111', '1111', ' ', '-', '.', '\u200b', ' - ', '12', '3', 'x', '129.45', '-0.45',
+    '1234 ', ' 5678', '40128888', '88881881', 'Card: ', '\n  ', '401', '28',
+    // 13 and 14 digits (4222 2222 2222 2, 3056 930902 5904) and texts with a head or a tail only
+    '4222', '2222', '22222', '2', '3056', '930902', '5904', 'ok', 'Card: 4012 8888 ', '8888 1881 ok']
+  let across = 0
+  for (let trial = 0; trial < 20000; trial++) {
+    const parts = Array.from({ length: 2 + rnd(6) }, () => Array.from({ length: 1 + rnd(3) }, () => bits[rnd(bits.length)]).join(''))
+    const cross = crossable(parts)
+    for (let k = 0; k < 3; k++) {
+      const order = parts.slice().sort(() => rnd(3) - 1)
+      // maskCards(order, true) reads runs across the texts whatever crossable says; false, within each.
+      const differs = maskCards(order, true).some((p, i) => p !== maskCards(order, false)[i])
+      if (differs) across++
+      if (!cross) assert.ok(!differs, JSON.stringify(order))
+    }
+  }
+  assert.ok(across > 100, `only ${across} orders masked a run across texts: the check was hardly tried`)
 })
 
 test('request URLs lose query values, credentials and fragments', () => {
