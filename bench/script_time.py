@@ -42,16 +42,22 @@ from scenarios import SCENARIOS, scripted_visit  # noqa: E402
 VARIANTS = ["none", "rrweb", "rrweb-upload", "hindsight"]
 
 
+def measured_page(browser, pages: PageServer):
+    """A fresh context with a page on the pages' origin (the visit then stays in this renderer) and
+    CDP's metrics on: (context, page, CDP session, the main thread's script seconds so far)."""
+    ctx = browser.new_context(viewport=VIEWPORT)
+    page = ctx.new_page()
+    page.goto(pages.url("/bye.html"))
+    cdp = ctx.new_cdp_session(page)
+    cdp.send("Performance.enable")
+    return ctx, page, cdp, script_seconds(cdp)
+
+
 def visit(browser, pages: PageServer, name: str, variant: str, seconds: float, seed: int,
           load_only: float = 0) -> float:
     """One scripted visit; the main thread's script ms per minute of it. With `load_only`, the page is
     opened and left alone that many seconds instead: the script ms of that load."""
-    ctx = browser.new_context(viewport=VIEWPORT)
-    page = ctx.new_page()
-    page.goto(pages.url("/bye.html"))  # the pages' origin first: the visit stays in this renderer
-    cdp = ctx.new_cdp_session(page)
-    cdp.send("Performance.enable")
-    before = script_seconds(cdp)
+    ctx, page, cdp, before = measured_page(browser, pages)
     url = pages.url(SCENARIOS[name][0], variant)
     if load_only:
         page.goto(url)
