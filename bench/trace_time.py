@@ -85,7 +85,7 @@ def main(argv=None):
         pages.heads["hindsight"] = server.snippet(server.create_site("Trace time", pages.domain))
         browser = launch(p)
         for rnd in range(args.rounds):
-            for variant in VARIANTS[rnd % 3:] + VARIANTS[:rnd % 3]:
+            for variant in VARIANTS[rnd % len(VARIANTS):] + VARIANTS[:rnd % len(VARIANTS)]:
                 ctx, page, cdp, before = measured_page(browser, pages)
                 browser.start_tracing(page=page, categories=CATEGORIES)
                 elapsed = scripted_visit(page, pages.url(SCENARIOS[args.page][0], variant), args.page, args.seconds, 31)

@@ -406,12 +406,13 @@ def _split_card_possible(adds: list) -> bool:
     whole = tails = heads = 0
     for text in texts:
         head = text[:len(text) - len(text.lstrip(RUN_CHARS))]
+        head_digits = len(NOT_DIGIT.sub("", head))
         if len(head) == len(text) and not SHORT_GROUP.search(text):
-            whole += len(NOT_DIGIT.sub("", text))
-        heads = max(heads, len(NOT_DIGIT.sub("", head)))
+            whole += head_digits  # the whole text is its head
+        heads = max(heads, head_digits)
         groups = [group for group in NOT_DIGIT.split(text[len(text.rstrip(RUN_CHARS)):]) if group]
         if groups and len(groups[-1]) >= 3:
-            tails = max(tails, len("".join(groups)))
+            tails = max(tails, sum(map(len, groups)))
     return whole + heads + tails >= CARD_MIN
 
 

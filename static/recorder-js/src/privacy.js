@@ -192,7 +192,7 @@ export function createPrivacy(cfg, doc, getMirror) {
   function scrub(e) {
     const d = e.data
     const texts = []
-    let across // known for a change's texts; a snapshot's are in document order
+    let across // a change's: worked out before its texts are sorted; a snapshot's (in document order): by maskCards
     if (e.type === 2) walk(d.node, false, texts)
     else if (e.type === 3 && d.source === 0) {
       // rrweb lists a parent before what it adds into it: a re-rendered table's rows and cells
