@@ -221,7 +221,8 @@ JOBS_IN_PROCESS = env_bool("JOBS_IN_PROCESS", CELERY_TASK_ALWAYS_EAGER)
 CHUNK_LEASE_SECONDS = env_int("CHUNK_LEASE_SECONDS", 60)
 CHUNK_REQUEUE_SECONDS = env_int("CHUNK_REQUEUE_SECONDS", 60)
 CHUNK_MAX_ATTEMPTS = env_int("CHUNK_MAX_ATTEMPTS", 5)
-CHUNK_CLAIM_MAX = env_int("CHUNK_CLAIM_MAX", 100)
+CHUNK_CLAIM_MAX = env_int("CHUNK_CLAIM_MAX", 500)
+CHUNK_CLAIM_BYTES = env_int("CHUNK_CLAIM_BYTES", 8 * 1024 * 1024)
 # A live session's chunks older than this many minutes are compacted into segments
 # (a finished session's all are); the last minutes stay rows, for live viewers.
 COMPACT_LIVE_MINUTES = env_int("COMPACT_LIVE_MINUTES", 10)

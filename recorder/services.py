@@ -43,7 +43,8 @@ class Prepared:
 
 def chunks_process(*, chunk_ids: list[int], follow: int = 3) -> int:
     """Store these pending chunks and every other pending chunk of their sessions, in seq order,
-    with those of the sessions that waited longest, up to CHUNK_CLAIM_MAX chunks in all.
+    with those of the sessions that waited longest, up to CHUNK_CLAIM_MAX chunks and CHUNK_CLAIM_BYTES
+    received bytes in all.
 
     Safe to run twice or concurrently: chunks are claimed with a lease by a
     conditional UPDATE, and stored (with the session updated) only by the
@@ -61,11 +62,15 @@ def chunks_process(*, chunk_ids: list[int], follow: int = 3) -> int:
     room = settings.CHUNK_CLAIM_MAX - len(chunk_ids)
     if room > 0:
         # Under load the queue holds many small messages: take along what waits longest, so one
-        # transaction stores many chunks and the messages that follow find theirs done.
-        session_ids.update(
-            _free(Chunk.objects.filter(status=Chunk.PENDING), dj_timezone.now())
-            .order_by("queued_at").values_list("session_id", flat=True)[:room]
-        )
+        # transaction stores many chunks and the messages that follow find theirs done. A claim's
+        # statements cost about the same for 10 chunks as for 500; its bytes bound its memory and time.
+        budget = settings.CHUNK_CLAIM_BYTES
+        for session_id, size in (_free(Chunk.objects.filter(status=Chunk.PENDING), dj_timezone.now())
+                                 .order_by("queued_at").values_list("session_id", "received_bytes")[:room]):
+            budget -= size
+            if budget < 0:
+                break
+            session_ids.add(session_id)
     lease = dj_timezone.now() + timedelta(seconds=settings.CHUNK_LEASE_SECONDS)
     ids = _claim(sorted(session_ids), lease)
     busy = _left_to_another(chunk_ids, ids)

@@ -91,6 +91,16 @@ def test_a_message_takes_along_the_chunks_waiting_longest_up_to_the_claim_limit(
     assert Session.objects.filter(chunk_count=1).count() == 3
 
 
+def test_a_message_takes_along_no_more_waiting_bytes_than_the_claim_allows(client, site, settings):
+    """Large batches make small claims: a claim's memory and time stay well inside its lease."""
+    chunks = [accept(client, site)[0] for _ in range(4)]
+    sizes = dict(Chunk.objects.values_list("pk", "received_bytes"))
+    settings.CHUNK_CLAIM_BYTES = sizes[chunks[0].pk] + sizes[chunks[1].pk]  # the two oldest, not a third
+    assert chunk_process.apply(args=[chunks[3].pk]).get() == 3
+    stored = set(Chunk.objects.filter(status=Chunk.STORED).values_list("pk", flat=True))
+    assert stored == {chunks[0].pk, chunks[1].pk, chunks[3].pk}
+
+
 def test_a_chunk_held_by_another_worker_is_left_alone_until_its_lease_ends(client, site):
     chunk, _ = accept(client, site)
     Chunk.objects.filter(pk=chunk.pk).update(lease_until=timezone.now() + timedelta(seconds=30))
