@@ -15,7 +15,6 @@ never stands in the way of the next; a failed run deletes what it wrote,
 and one that died leaves `writing` rows, whose objects a later run (or the
 session's deletion) deletes: no object is ever unknown to the database.
 """
-import gzip
 import logging
 import uuid
 from datetime import datetime, timedelta
@@ -25,7 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .models import Chunk, Segment, Session
-from .processing import ChunkInfo, json_arrays_join, segment_encode, segments_plan
+from .processing import ChunkInfo, chunk_text, json_arrays_join, segment_encode, segments_plan
 from .storage import chunk_blob, object_write, objects_delete, segment_key
 
 log = logging.getLogger(__name__)
@@ -97,7 +96,7 @@ def session_compact(*, session_id, quiet_before: datetime | None = None) -> int:
 
 
 def _chunk_text(chunk: Chunk) -> bytes:
-    return gzip.decompress(chunk_blob(chunk))
+    return chunk_text(chunk_blob(chunk))
 
 
 def _segment_build(session: Session, group: list[Chunk], texts: dict) -> tuple[Segment, bytes]:

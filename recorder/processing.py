@@ -546,18 +546,30 @@ def db_text(value: Any, limit: int) -> str:
     return text[:limit]
 
 
-# A chunk lives until its session is compacted into zstd segments: level 3 writes it in half
-# the time of level 6 (a tenth of a chunk's processing), 15% larger.
-CHUNK_GZIP_LEVEL = 3
+# A chunk lives until its session is compacted into zstd segments: zstd at level 1 writes it in a
+# quarter of the time gzip took at level 3 (the level earlier versions wrote; their chunks are read
+# by their magic bytes), and 8% smaller. Browsers decode it as it is (`Content-Encoding: zstd`).
+CHUNK_ZSTD_LEVEL = 1
+ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 
 
 def events_encode(events: list[dict]) -> bytes:
-    """The stored form of a chunk: gzip of compact JSON. mtime=0 keeps it deterministic."""
-    return gzip.compress(jsontext.dumps(events), compresslevel=CHUNK_GZIP_LEVEL, mtime=0)
+    """The stored form of a chunk: zstd of compact JSON, its size written in the frame."""
+    return zstandard.ZstdCompressor(level=CHUNK_ZSTD_LEVEL, write_content_size=True).compress(jsontext.dumps(events))
+
+
+def chunk_encoding(blob: bytes) -> str:
+    """How a stored chunk is compressed, as a Content-Encoding: zstd, or gzip (earlier versions)."""
+    return "gzip" if blob[:2] == GZIP_MAGIC else "zstd"
+
+
+def chunk_text(blob: bytes) -> bytes:
+    """A stored chunk's JSON text."""
+    return gzip.decompress(blob) if chunk_encoding(blob) == "gzip" else segment_decode(blob)
 
 
 def events_decode(blob: bytes) -> list[dict]:
-    return jsontext.loads(gzip.decompress(blob))
+    return jsontext.loads(chunk_text(blob))
 
 
 def json_arrays_join(texts: list[bytes]) -> bytes:

@@ -69,7 +69,7 @@ def chunk_read(key: str) -> bytes:
 
 
 def chunk_blob(chunk) -> bytes:
-    """A stored chunk's gzipped JSON array: in its row, or (stored by an older version) in its object."""
+    """A stored chunk's compressed JSON array (processing.chunk_text reads it): in its row, or (stored by an older version) in its object."""
     if chunk.data is not None:
         return bytes(chunk.data)
     return chunk_read(chunk.key)

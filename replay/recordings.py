@@ -1,11 +1,10 @@
 """Reads of one session's recording: its parts (compacted segments, and the chunks after them) and their bytes.
 
 A part is what the player fetches at once. Its bytes are served as stored
-where the browser decodes them (a segment is zstd, a chunk gzip); joining
+where the browser decodes them (zstd; gzip for chunks an earlier version stored); joining
 parts into one JSON array joins their text. No event is ever parsed and
 written again on the way out.
 """
-import gzip
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -14,7 +13,7 @@ from django.utils import timezone
 
 from recorder import jsontext
 from recorder.models import Chunk, Segment, Session
-from recorder.processing import ChunkInfo, json_arrays_join, segment_decode, segments_plan
+from recorder.processing import ChunkInfo, chunk_encoding, chunk_text, json_arrays_join, segment_decode, segments_plan
 from recorder.storage import chunk_blob, object_read
 
 # How long a missing sequence number may hold back the chunks after it (live follow).
@@ -36,7 +35,7 @@ class Part:
     snapshots: list[int]
     event_count: int
     stored_bytes: int
-    encoding: str  # of what is stored: "zstd" or "gzip"
+    encoding: str  # of a segment's object: "zstd" (empty for chunks: each blob says its own)
     chunks: list[Chunk] = field(default_factory=list, repr=False)
     key: str = ""
 
@@ -95,7 +94,7 @@ def _chunk_run(run: list[Chunk]) -> Part:
         name=f"c{run[0].seq}-{run[-1].seq}", first_seq=run[0].seq, last_seq=run[-1].seq,
         first_ts=min(c.first_ts for c in run), last_ts=max(c.last_ts for c in run),
         snapshots=sorted(ts for c in run for ts in c.snapshots), event_count=sum(c.event_count for c in run),
-        stored_bytes=sum(c.stored_bytes for c in run), encoding="gzip", chunks=run,
+        stored_bytes=sum(c.stored_bytes for c in run), encoding="", chunks=run,
     )
 
 
@@ -115,11 +114,13 @@ def part_find(session: Session, name: str) -> Part | None:
 
 
 def part_stored(part: Part) -> tuple[bytes, str]:
-    """A part's bytes as stored and their encoding: a segment's object (zstd), or one chunk's gzip."""
+    """A part's bytes as stored and their encoding: a segment's object (zstd), or one chunk's (zstd, or
+    gzip if an earlier version stored it)."""
     if part.key:
         return object_read(part.key), part.encoding
     if len(part.chunks) == 1:
-        return chunk_blob(part.chunks[0]), "gzip"
+        blob = chunk_blob(part.chunks[0])
+        return blob, chunk_encoding(blob)
     return part_text(part), "identity"
 
 
@@ -127,7 +128,7 @@ def part_text(part: Part) -> bytes:
     """A part's events as the text of one JSON array."""
     if part.key:
         return segment_decode(object_read(part.key))
-    return json_arrays_join([gzip.decompress(chunk_blob(chunk)) for chunk in _with_data(part.chunks)])
+    return json_arrays_join([chunk_text(chunk_blob(chunk)) for chunk in _with_data(part.chunks)])
 
 
 def _with_data(chunks: list[Chunk]) -> list[Chunk]:

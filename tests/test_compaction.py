@@ -179,8 +179,33 @@ def test_the_recording_lists_parts_and_each_part_is_sent_as_stored(client, site,
     assert "Content-Encoding" not in plain and json.loads(plain.content)[1]["type"] == 2
     tail = client.get(manifest["parts"][3]["url"], HTTP_ACCEPT_ENCODING="gzip")
     assert tail["Content-Encoding"] == "gzip" and len(json.loads(gzip.decompress(tail.content))) == 5
+    as_stored = client.get(manifest["parts"][3]["url"], HTTP_ACCEPT_ENCODING="gzip, zstd")
+    assert as_stored["Content-Encoding"] == "zstd" and as_stored.content == bytes(Chunk.objects.get(session_id=sid, seq=72).data)
     assert client.get(f"/api/v1/sessions/{sid}/recording/s999999/").status_code == 404
     assert client.get(f"/api/v1/sessions/{sid}/recording/c9-x/").status_code == 404
+
+
+def test_chunks_an_earlier_version_stored_as_gzip_are_served_joined_and_compacted(client, site, owner):
+    def as_gzip(seq):  # as the version before zstd wrote it
+        chunk = Chunk.objects.get(session_id=sid, seq=seq)
+        Chunk.objects.filter(pk=chunk.pk).update(data=gzip.compress(zstandard.ZstdDecompressor().decompress(chunk.data)))
+
+    sid = record(client, site, 6)
+    before = every_event(sid)
+    as_gzip(0)
+    assert every_event(sid) == before  # joined with the zstd ones
+    Session.objects.filter(pk=sid).update(status=Session.FINISHED)
+    assert sessions_compact(now=timezone.now() + timedelta(minutes=11)) >= 1
+    assert not Chunk.objects.filter(session_id=sid).exists()
+    assert every_event(sid) == before
+    post_batch(client, make_batch(site.pk, sid=sid, seq=36, events=clicks(T0 + 360_100)))
+    process_pending()
+    as_gzip(36)
+    client.force_login(owner)
+    last = client.get(f"/api/v1/sessions/{sid}/recording/").json()["parts"][-1]
+    assert last["seqs"] == [36, 36]
+    part = client.get(last["url"], HTTP_ACCEPT_ENCODING="gzip, zstd")  # sent as its gzip
+    assert part["Content-Encoding"] == "gzip" and json.loads(gzip.decompress(part.content)) == every_event(sid)[-5:]
 
 
 def test_an_outsider_gets_404_for_the_recording_and_its_parts(client, site):

@@ -9,6 +9,7 @@ import pytest
 from django.test import override_settings
 
 from recorder.models import Chunk, Session
+from recorder.processing import events_decode
 from tests.conftest import ORIGIN, make_batch, post_batch, process_pending
 
 pytestmark = pytest.mark.django_db
@@ -265,6 +266,6 @@ def test_a_title_cut_inside_an_emoji_is_stored_with_the_half_replaced(client, si
     body = json.dumps(make_batch(site.pk)).replace('"title": "Shop"', f'"title": "{text}"').encode()
     assert post_batch(client, body).status_code == 202
     assert process_pending() == 1
-    stored = json.loads(gzip.decompress(Chunk.objects.get().data))
+    stored = events_decode(Chunk.objects.get().data)
     assert stored[1]["data"]["payload"]["title"] == "x" * 499 + "\ufffd"
     assert Session.objects.get().pageviews.get().title == "x" * 499 + "\ufffd"

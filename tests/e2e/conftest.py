@@ -201,13 +201,19 @@ def stored_bytes_everywhere(site_id: int) -> bytes:
     from tests.conftest import s3_objects
 
     from recorder.models import Chunk
+    from recorder.processing import ZSTD_MAGIC, segment_decode
+
+    def inflated(blob: bytes) -> bytes:
+        if blob[:2] == b"\x1f\x8b":
+            return gzip.decompress(blob)
+        return segment_decode(blob) if blob[:4] == ZSTD_MAGIC else blob
 
     blobs = []
     for blob in s3_objects(f"sites/{site_id}/").values():
-        blobs += [blob, gzip.decompress(blob)]
+        blobs += [blob, inflated(blob)]
     for body, data in Chunk.objects.filter(site_id=site_id).values_list("body", "data"):
         for blob in (bytes(body or b""), bytes(data or b"")):
-            blobs += [blob, gzip.decompress(blob) if blob[:2] == b"\x1f\x8b" else blob]
+            blobs += [blob, inflated(blob)]
     with connection.cursor() as cursor:
         for table in ("recorder_session", "recorder_pageview", "recorder_chunk", "privacy_auditentry"):
             cursor.execute(f"SELECT * FROM {table}")
