@@ -223,6 +223,7 @@ CHUNK_REQUEUE_SECONDS = env_int("CHUNK_REQUEUE_SECONDS", 60)
 CHUNK_MAX_ATTEMPTS = env_int("CHUNK_MAX_ATTEMPTS", 5)
 CHUNK_CLAIM_MAX = env_int("CHUNK_CLAIM_MAX", 500)
 CHUNK_CLAIM_BYTES = env_int("CHUNK_CLAIM_BYTES", 8 * 1024 * 1024)
+CHUNK_DRAIN_SECONDS = env_int("CHUNK_DRAIN_SECONDS", 20)
 # A live session's chunks older than this many minutes are compacted into segments
 # (a finished session's all are); the last minutes stay rows, for live viewers.
 COMPACT_LIVE_MINUTES = env_int("COMPACT_LIVE_MINUTES", 10)

@@ -9,7 +9,9 @@ broker lost, a worker that died holding a lease).
 """
 import functools
 import logging
+import os
 import time
+from concurrent import futures
 from datetime import datetime, timedelta, timezone
 
 from django.conf import settings
@@ -48,9 +50,11 @@ def chunks_process(*, chunk_ids: list[int], follow: int = 3) -> int:
 
     Safe to run twice or concurrently: chunks are claimed with a lease by a
     conditional UPDATE, and stored (with the session updated) only by the
-    holder of that lease. Everything is written in one transaction. Chunks
-    of the same sessions that came in meanwhile are then stored too (up to
-    `follow` more claims). Returns how many chunks this run stored.
+    holder of that lease. A claim is written in one transaction. While more
+    waits, further claims follow (for up to CHUNK_DRAIN_SECONDS), each
+    prepared while the one before commits. Chunks of the same sessions that
+    came in meanwhile are then stored too (up to `follow` more claims).
+    Returns how many chunks this run stored.
     """
     if _stored_lately.holds(chunk_ids):
         return 0  # the usual message under load: an earlier claim of this process took its chunks along
@@ -59,60 +63,154 @@ def chunks_process(*, chunk_ids: list[int], follow: int = 3) -> int:
     )
     if not session_ids:
         return 0  # stored already, often by the claim of an earlier message that took them along
-    room = settings.CHUNK_CLAIM_MAX - len(chunk_ids)
-    if room > 0:
-        # Under load the queue holds many small messages: take along what waits longest, so one
-        # transaction stores many chunks and the messages that follow find theirs done. A claim's
-        # statements cost about the same for 10 chunks as for 500; its bytes bound its memory and time.
-        budget = settings.CHUNK_CLAIM_BYTES
-        for session_id, size in (_free(Chunk.objects.filter(status=Chunk.PENDING), dj_timezone.now())
-                                 .order_by("queued_at").values_list("session_id", "received_bytes")[:room]):
-            budget -= size
-            if budget < 0:
-                break
-            session_ids.add(session_id)
-    lease = dj_timezone.now() + timedelta(seconds=settings.CHUNK_LEASE_SECONDS)
-    ids = _claim(sorted(session_ids), lease)
-    busy = _left_to_another(chunk_ids, ids)
-    if not ids:
+    more = _take_along(session_ids, settings.CHUNK_CLAIM_MAX - len(chunk_ids))
+    claim = _Claim.take(session_ids)
+    busy = _left_to_another(chunk_ids, claim.ids)
+    if not claim.ids:
         if busy:
             raise SessionBusy(stored=0)
         return 0
-    try:
-        chunks = list(Chunk.objects.filter(pk__in=ids).order_by("session_id", "seq"))
-        known = {s.pk: s.scrub_ids for s in Session.objects.filter(pk__in={c.session_id for c in chunks}).only("scrub_ids")}
-        emails = _sites_scrubbing_emails({c.site_id for c in chunks})
-        groups: dict = {}
-        for chunk in chunks:
-            groups.setdefault(chunk.session_id, []).append(chunk)
-        stored = 0
-        prepared_groups = []
-        for session_id, group in groups.items():
-            state = ScrubState(emails=group[0].site_id in emails, sensitive_ids=set(known.get(session_id) or []))
-            prepared_groups.append((session_id, [_prepare(chunk, state) for chunk in group], state.sensitive_ids))
-        started = time.perf_counter()
-        for attempt in range(3):
-            try:
-                with transaction.atomic():
-                    _claim_settings()
-                    stored = _commit(prepared_groups, lease)
-                break
-            except SessionTaken:  # the transaction (or savepoint) is undone: merge into the other worker's row
-                if attempt == 2:
-                    raise
-                log.info("a new session of chunks %s was created by another worker meanwhile: committing again", ids[:5])
+    count, sessions = _claims_store(claim, more)
+    count += _store_arrived_meanwhile(sessions, follow)
+    if busy:
+        raise SessionBusy(stored=count)
+    return count
+
+
+def _take_along(session_ids: set, room: int) -> bool:
+    """Add the sessions of the chunks waiting longest, within `room` chunks and CHUNK_CLAIM_BYTES; whether
+    more are waiting than that.
+
+    Under load the queue holds many small messages: a claim that takes along
+    what waits longest stores many chunks in one transaction, and the
+    messages that follow find theirs done. A claim's statements cost about
+    the same for 10 chunks as for 500; its bytes bound its memory and time.
+    """
+    if room <= 0:
+        return False
+    rows = list(_free(Chunk.objects.filter(status=Chunk.PENDING), dj_timezone.now())
+                .order_by("queued_at").values_list("session_id", "received_bytes")[:room])
+    budget = settings.CHUNK_CLAIM_BYTES
+    for session_id, size in rows:
+        budget -= size
+        if budget < 0:
+            return True
+        session_ids.add(session_id)
+    return len(rows) == room
+
+
+class _Claim:
+    """Chunks this worker holds under `lease`, processed and ready to be written by `commit`."""
+
+    def __init__(self, ids: list[int], lease: datetime, groups: list[tuple]):
+        self.ids, self.lease, self.groups = ids, lease, groups
+
+    @classmethod
+    def take(cls, session_ids: set) -> "_Claim":
+        """Claim these sessions' free pending chunks and process them (no writes but the claim)."""
+        lease = dj_timezone.now() + timedelta(seconds=settings.CHUNK_LEASE_SECONDS)
+        ids = _claim(sorted(session_ids), lease)
+        if not ids:
+            return cls(ids, lease, [])
+        try:
+            chunks = list(Chunk.objects.filter(pk__in=ids).order_by("session_id", "seq"))
+            known = {s.pk: s.scrub_ids for s in Session.objects.filter(pk__in={c.session_id for c in chunks}).only("scrub_ids")}
+            emails = _sites_scrubbing_emails({c.site_id for c in chunks})
+            by_session: dict = {}
+            for chunk in chunks:
+                by_session.setdefault(chunk.session_id, []).append(chunk)
+            groups = []
+            for session_id, group in by_session.items():
+                state = ScrubState(emails=group[0].site_id in emails, sensitive_ids=set(known.get(session_id) or []))
+                groups.append((session_id, [_prepare(chunk, state) for chunk in group], state.sensitive_ids))
+        except Exception:
+            _release(ids, lease)
+            raise
+        return cls(ids, lease, groups)
+
+    def commit(self) -> list[int]:
+        """Write the claim in one transaction; the ids stored. On failure the chunks are given back."""
+        try:
+            for attempt in range(3):
+                try:
+                    with transaction.atomic():
+                        _claim_settings()
+                        return _commit(self.groups, self.lease)
+                except SessionTaken:  # the transaction (or savepoint) is undone: merge into the other worker's row
+                    if attempt == 2:
+                        raise
+                    log.info("a new session of chunks %s was created by another worker meanwhile: committing again",
+                             self.ids[:5])
+        except Exception:
+            _release(self.ids, self.lease)
+            raise
+        raise AssertionError("unreachable")
+
+    def done(self, stored: list[int], commit_seconds: float) -> None:
         # Committed ids only (a task run eagerly may be inside a transaction that still rolls back), and
         # only Postgres's: SQLite hands out a deleted row's id again.
         if connection.vendor == "postgresql" and not connection.in_atomic_block:
             _stored_lately.add(stored)
-        _observe([item for _, prepared, _ in prepared_groups for item in prepared], time.perf_counter() - started)
-    except Exception:
-        _release(ids, lease)
-        raise
-    count = len(stored) + _store_arrived_meanwhile(list(groups), follow)
-    if busy:
-        raise SessionBusy(stored=count)
-    return count
+        _observe([item for _, prepared, _ in self.groups for item in prepared], commit_seconds)
+
+
+def _claims_store(claim: _Claim, more: bool) -> tuple[int, list]:
+    """Commit this claim and, while more is waiting, the claims after it: each next one is claimed and
+    processed on this thread while the one before commits on the committer thread (the commit is
+    mostly a wait for the database, the processing mostly Python). Returns chunks stored and sessions.
+
+    Only on Postgres outside a transaction: the committer's connection must
+    see what this one committed. A failed commit gives its chunks back and
+    so does the claim prepared meanwhile; the error is the task's (retried).
+    """
+    count, sessions = 0, []
+    deadline = time.monotonic() + settings.CHUNK_DRAIN_SECONDS
+    overlap = connection.vendor == "postgresql" and not connection.in_atomic_block
+    while claim is not None:
+        sessions += [session_id for session_id, _, _ in claim.groups]
+        started = time.perf_counter()
+        following = None
+        if overlap and more and time.monotonic() < deadline:
+            writing = _committer().submit(_commit_on_committer, claim)
+            try:
+                waiting: set = set()
+                more = _take_along(waiting, settings.CHUNK_CLAIM_MAX)
+                following = _Claim.take(waiting) if waiting else None
+            except BaseException:
+                futures.wait([writing])  # its own failure gave its chunks back
+                raise
+            try:
+                stored = writing.result()
+            except BaseException:
+                if following is not None and following.ids:
+                    _release(following.ids, following.lease)
+                raise
+        else:
+            stored = claim.commit()
+        claim.done(stored, time.perf_counter() - started)
+        count += len(stored)
+        claim = following if following is not None and following.ids else None
+    return count, sessions
+
+
+_committers: dict[int, futures.ThreadPoolExecutor] = {}
+
+
+def _committer() -> futures.ThreadPoolExecutor:
+    """This process's thread for commits (made after a fork, in the process that uses it)."""
+    pid = os.getpid()
+    if pid not in _committers:
+        _committers[pid] = futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="chunk-commit")
+    return _committers[pid]
+
+
+def _commit_on_committer(claim: _Claim) -> list[int]:
+    """The thread's own connection lasts one commit (of hundreds of chunks): none is left open between
+    backlogs, none broken by a restart of the database is used again."""
+    try:
+        return claim.commit()
+    finally:
+        connection.close()
 
 
 def _store_arrived_meanwhile(session_ids: list, follow: int) -> int:

@@ -384,3 +384,55 @@ def test_the_commit_checks_new_rows_with_plans_for_the_table_as_it_is_not_as_it_
     checks = [plan for plan in plans if 'FROM ONLY "public"."recorder_session"' in plan and "FOR KEY SHARE" in plan]
     assert checks, plans
     assert all("Index" in plan and "Seq Scan" not in plan for plan in checks), checks
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)  # the committer thread's connection sees only what is committed
+def test_a_backlog_is_stored_claim_after_claim_each_prepared_while_the_one_before_commits(client, site, settings,
+                                                                                          monkeypatch):
+    import threading
+
+    settings.CHUNK_CLAIM_MAX = 3
+    sid, first, second = _password_session(client, site)
+    others = [accept(client, site)[0] for _ in range(6)]
+    threads, real_commit = [], services._commit
+    monkeypatch.setattr(services, "_commit", lambda *args: threads.append(threading.current_thread().name)
+                        or real_commit(*args))
+    # When one message comes for a backlog of eight chunks in seven sessions, claims of three at most
+    assert services.chunks_process(chunk_ids=[others[-1].pk]) == 8
+    # Then every claim but the last (nothing came after it) was written on the committer thread, the next one
+    # taken meanwhile
+    assert len(threads) >= 3 and all(name.startswith("chunk-commit") for name in threads[:-1])
+    assert not Chunk.objects.exclude(status=Chunk.STORED).exists()
+    # And a session's batches were still stored together, in order: batch 1 knew the field of batch 0
+    assert b"hunter2" not in chunk_text(Chunk.objects.get(pk=second.pk).data)
+    assert Session.objects.get(pk=sid).scrub_ids == [9] and Session.objects.count() == 7
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_commit_that_fails_on_the_committer_gives_back_its_chunks_and_those_taken_meanwhile(client, site, settings,
+                                                                                              monkeypatch):
+    from django.db import OperationalError
+
+    settings.CHUNK_CLAIM_MAX = 3
+    chunks = [accept(client, site)[0] for _ in range(8)]
+    real_commit, commits = services._commit, []
+
+    def second_fails(*args):
+        commits.append(1)
+        if len(commits) == 2:
+            raise OperationalError("the database went away")
+        return real_commit(*args)
+
+    monkeypatch.setattr(services, "_commit", second_fails)
+    # When the second claim's commit fails while the third claim is being prepared
+    with pytest.raises(OperationalError):
+        services.chunks_process(chunk_ids=[chunks[-1].pk])
+    # Then what the first claim wrote is stored, and every other chunk is pending and free for the retry
+    stored = Chunk.objects.filter(status=Chunk.STORED).count()
+    assert stored == 3
+    assert Chunk.objects.filter(status=Chunk.PENDING, lease_until__isnull=True).count() == 8 - stored
+    monkeypatch.setattr(services, "_commit", real_commit)
+    waiting = Chunk.objects.filter(status=Chunk.PENDING).values_list("pk", flat=True)
+    assert services.chunks_process(chunk_ids=[waiting[0]]) == 8 - stored
