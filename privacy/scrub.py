@@ -24,6 +24,8 @@ DIGIT_RUN = re.compile(r"(?:[0-9]{3,6}\.[\s\u200b]*|[0-9]{3,}(?:-[\s\u200b]*|[\s
 CARD_MIN, CARD_MAX = 13, 19
 # What every such run of 13 digits or more starts with: a cheap test first.
 CARD_CANDIDATE = re.compile(r"[0-9][0-9.\-\s\u200b]{12}")
+# The runs that start so: no shorter run can be a card number, and a text of prices has hundreds.
+LONG_DIGIT_RUN = re.compile(f"(?={CARD_CANDIDATE.pattern})(?:{DIGIT_RUN.pattern})")
 NOT_DIGIT = re.compile(r"[^0-9]+")
 SHORT_GROUP = re.compile(r"(?<![0-9])[0-9]{1,2}(?![0-9])")  # a group of digits that cannot go on in a run
 # What may stand between a run's digit groups, and where a number may go on from one text node into the next.
@@ -144,7 +146,7 @@ def _runs_across(group: list[str]) -> list[str]:
     if len(group) < 2 or not CARD_CANDIDATE.search(text):
         return group
     ends = list(itertools.accumulate(len(part) for part in group[:-1]))
-    masked = DIGIT_RUN.sub(lambda match: _mask_whole_card(match, ends), text)
+    masked = LONG_DIGIT_RUN.sub(lambda match: _mask_whole_card(match, ends), text)
     if masked == text:
         return group
     out, start = [], 0
@@ -170,7 +172,7 @@ def _mask_whole_card(match: re.Match, ends: list[int]) -> str:
 def text_scrub(text: str, *, emails: bool) -> str:
     """Mask Luhn-valid card numbers (and e-mail addresses when asked) in a string."""
     if CARD_CANDIDATE.search(text):
-        text = DIGIT_RUN.sub(_mask_card, text)
+        text = LONG_DIGIT_RUN.sub(_mask_card, text)
     if emails and "@" in text:
         text = EMAIL.sub(lambda m: MASK * len(m.group(0)), text)
     return text
@@ -220,6 +222,7 @@ class StringScrub:
 
     def __init__(self, emails: bool):
         self.emails = emails
+        self.floor = 0 if emails else CARD_MIN  # what `wants` rules out at once, for the walk to ask first
 
     def wants(self, value: str) -> bool:
         return len(value) >= CARD_MIN or not value.isascii() or (self.emails and "@" in value)
@@ -364,17 +367,19 @@ def _incremental_scrub(data: dict, state: ScrubState) -> None:
     source = data.get("source")
     if source == MUTATION:
         adds = data.get("adds") or []
+        texts = []  # what the added text nodes say, in the order listed
         for added in adds:
             node = added.get("node") if isinstance(added, dict) else None
             if not isinstance(node, dict):
                 continue
-            children = node.get("childNodes")
+            children, kind = node.get("childNodes"), node.get("type")
             if isinstance(children, list) and children:
                 _node_scrub(node, state)
-            elif node.get("type") == ELEMENT:  # rrweb adds one node at a time: a walk of one is all this needs
+            elif kind == ELEMENT:  # rrweb adds one node at a time: a walk of one is all this needs
                 _element_scrub(node, state)
-            # (a text node alone was scrubbed as a string; across nodes, below)
-        if isinstance(adds, list) and _split_card_possible(adds):
+            if kind == TEXT and _is_text(node):  # alone it was scrubbed as a string; across nodes, below
+                texts.append(node["textContent"])
+        if isinstance(adds, list) and _split_card_possible(texts):
             _texts_scrub([node for node in _adds_in_order(adds) if _is_text(node)], "textContent")
         for change in data.get("attributes") or []:
             _attribute_change_scrub(change, state)
@@ -387,8 +392,8 @@ def _incremental_scrub(data: dict, state: ScrubState) -> None:
             data["text"] = MASK * len(data["text"])
 
 
-def _split_card_possible(adds: list) -> bool:
-    """Whether the added text nodes may hold a card number between them, in whatever order.
+def _split_card_possible(texts: list[str]) -> bool:
+    """Whether these texts (of added text nodes) may hold a card number between them, in whatever order.
 
     Ordering them is not free. A number read across nodes runs from the end
     of one node (its tail of digits and separators), through whole nodes,
@@ -399,8 +404,6 @@ def _split_card_possible(adds: list) -> bool:
     longest head. A board of prices ("129.45", "-0.45", "65,322", "248")
     passes in any order. static/recorder-js/src/luhn.js (crossable) does the same.
     """
-    texts = [add["node"]["textContent"] for add in adds if isinstance(add, dict) and isinstance(add.get("node"), dict)
-             and _is_text(add["node"])]
     if len(texts) < 2 or not _gap_anywhere(texts) or len(NOT_DIGIT.sub("", "".join(texts))) < CARD_MIN:
         return False
     whole = tails = heads = 0

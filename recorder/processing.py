@@ -431,6 +431,8 @@ def _invalid(name: str, detail: str) -> BatchError:
 
 
 class StringWork(Protocol):
+    floor: int  # an ASCII string shorter than this is never wanted (0: `wants` is asked of every string)
+
     def wants(self, value: str) -> bool:
         """Whether `mend` may change this string (cheap: asked of every string)."""
 
@@ -447,9 +449,9 @@ def events_restore(events: list[dict], strings: StringWork | None = None) -> lis
     steps are applied to the texts as they arrived.
     """
     texts = TextsShown()
-    wanted, mend = (strings.wants, strings.mend) if strings is not None else (None, None)
+    wanted, mend, floor = (strings.wants, strings.mend, strings.floor) if strings is not None else (None, None, 0)
     for event in events:
-        found = node_ids_restore(event, wanted)
+        found = node_ids_restore(event, wanted, floor)
         made = texts.restore(event)
         if strings is not None:
             for container, key in found:

@@ -45,7 +45,7 @@ def steps_read(text: str) -> list[int] | None:
     return steps
 
 
-def node_ids_restore(event: dict, wanted: Callable[[str], bool] | None = None) -> list[tuple[Any, Any]]:
+def node_ids_restore(event: dict, wanted: Callable[[str], bool] | None = None, floor: int = 0) -> list[tuple[Any, Any]]:
     """Undo the recorder's id encoding (docs/protocol.md, "Node ids"), in place.
 
     With `"ids": "delta"`, each integer under an id-like key is its value
@@ -53,7 +53,8 @@ def node_ids_restore(event: dict, wanted: Callable[[str], bool] | None = None) -
     which is the order json.loads keeps. With `wanted`, the walk also visits
     events without that encoding and returns where the string values are
     (container and key or index, in objects and arrays) for which `wanted`
-    says yes: the scrubber finds its work in the same walk.
+    says yes (`wanted` is not asked of an ASCII string shorter than `floor`): the scrubber finds its
+    work in the same walk.
     """
     delta = event.pop("ids", None) is not None
     found: list[tuple[Any, Any]] = []
@@ -73,7 +74,7 @@ def node_ids_restore(event: dict, wanted: Callable[[str], bool] | None = None) -
                 if delta and key in ID_KEYS:
                     container[key] = last[key] = value + last[key]
             elif kind is str:
-                if wanted is not None and wanted(value):
+                if wanted is not None and (len(value) >= floor or not value.isascii()) and wanted(value):
                     found.append((container, key))
             elif kind is dict:
                 stack.append((value, iter(value.items())))
