@@ -382,7 +382,9 @@ def _incremental_scrub(data: dict, state: ScrubState) -> None:
         if isinstance(adds, list) and _split_card_possible(texts):
             _texts_scrub([node for node in _adds_in_order(adds) if _is_text(node)], "textContent")
         for change in data.get("attributes") or []:
-            _attribute_change_scrub(change, state)
+            attributes = change.get("attributes") if type(change) is dict else None
+            if type(attributes) is dict and ("value" in attributes or "type" in attributes):
+                _attribute_change_scrub(change, state)  # (what it reads: a class or style change needs nothing)
         texts = data.get("texts")
         if isinstance(texts, list):
             _texts_scrub([text for text in texts if isinstance(text, dict) and isinstance(text.get("value"), str)], "value")
