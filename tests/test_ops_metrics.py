@@ -114,20 +114,25 @@ def test_broker_queue_length_counts_the_tasks_waiting_in_redis(client, token, se
     # Given three tasks waiting in a queue of their own on the real Redis broker, and no worker
     from recorder.tasks import sessions_sweep
 
-    queue = f"ops-metrics-{uuid.uuid4().hex[:8]}"
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    settings.CELERY_TASK_DEFAULT_QUEUE = queue
-    assert scrape(client)[("hindsight_broker_queue_length", (("queue", queue),))] == 0
-    for _ in range(3):
-        sessions_sweep.apply_async(queue=queue)
-    try:
-        # When Prometheus scrapes
-        found = scrape(client)
-    finally:
-        from config.celery import app
+    from recorder.ingest import publisher
 
-        with app.connection_for_write() as connection:
-            connection.default_channel.queue_purge(queue)
+    queue = f"ops-metrics-{uuid.uuid4().hex[:8]}"
+    # (ids an earlier test's ingest left to the publisher go to the default queue: sent now, none meanwhile)
+    publisher.flush()
+    with publisher.lock:
+        settings.CELERY_TASK_ALWAYS_EAGER = False
+        settings.CELERY_TASK_DEFAULT_QUEUE = queue
+        assert scrape(client)[("hindsight_broker_queue_length", (("queue", queue),))] == 0
+        for _ in range(3):
+            sessions_sweep.apply_async(queue=queue)
+        try:
+            # When Prometheus scrapes
+            found = scrape(client)
+        finally:
+            from config.celery import app
+
+            with app.connection_for_write() as connection:
+                connection.default_channel.queue_purge(queue)
     # Then it sees them
     assert found[("hindsight_broker_queue_length", (("queue", queue),))] == 3
 
