@@ -149,7 +149,7 @@ class _Claim:
     def done(self, stored: list[int], commit_seconds: float) -> None:
         # Committed ids only (a task run eagerly may be inside a transaction that still rolls back), and
         # only Postgres's: SQLite hands out a deleted row's id again.
-        if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        if _committed_at_once():
             _stored_lately.add(stored)
         _observe([item for _, prepared, _ in self.groups for item in prepared], commit_seconds)
 
@@ -165,7 +165,7 @@ def _claims_store(claim: _Claim, more: bool) -> tuple[int, list]:
     """
     count, sessions = 0, []
     deadline = time.monotonic() + settings.CHUNK_DRAIN_SECONDS
-    overlap = connection.vendor == "postgresql" and not connection.in_atomic_block
+    overlap = _committed_at_once()
     while claim is not None:
         sessions += [session_id for session_id, _, _ in claim.groups]
         started = time.perf_counter()
@@ -191,6 +191,12 @@ def _claims_store(claim: _Claim, more: bool) -> tuple[int, list]:
         count += len(stored)
         claim = following if following is not None and following.ids else None
     return count, sessions
+
+
+def _committed_at_once() -> bool:
+    """Whether this connection is Postgres outside a transaction: what a claim commits on it is final
+    and seen by every other connection."""
+    return connection.vendor == "postgresql" and not connection.in_atomic_block
 
 
 _committers: dict[int, futures.ThreadPoolExecutor] = {}

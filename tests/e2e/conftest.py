@@ -194,19 +194,15 @@ def login(page, live_server, username: str, password: str = "secret-pass-123"):
 
 def stored_bytes_everywhere(site_id: int) -> bytes:
     """Every stored object (raw and decompressed) and every database row of the app, as bytes."""
-    import gzip
-
     from django.db import connection
 
     from tests.conftest import s3_objects
 
     from recorder.models import Chunk
-    from recorder.processing import ZSTD_MAGIC, segment_decode
+    from recorder.processing import GZIP_MAGIC, ZSTD_MAGIC, chunk_text
 
     def inflated(blob: bytes) -> bytes:
-        if blob[:2] == b"\x1f\x8b":
-            return gzip.decompress(blob)
-        return segment_decode(blob) if blob[:4] == ZSTD_MAGIC else blob
+        return chunk_text(blob) if blob[:2] == GZIP_MAGIC or blob[:4] == ZSTD_MAGIC else blob
 
     blobs = []
     for blob in s3_objects(f"sites/{site_id}/").values():
