@@ -18,6 +18,7 @@ Thresholds (README, "Frustration signals"):
 """
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import lru_cache
 from typing import Any
 
 RAGE_CLICKS, RAGE_MS, RAGE_PX = 3, 1000, 30
@@ -33,6 +34,7 @@ ERROR_WEIGHT, ERRORS_COUNTED = 0.5, 10
 MOVE_COLUMNS, MOVE_ROW_PX = 20, 50
 MAX_PX = 1_000_000  # coordinates past this are clamped (they must fit the database's integers)
 MAX_OFFSET_MS = 60_000  # a pointer position's offset from its event, at most
+DAY_MS = 86_400_000
 MAX_OPEN = 200  # clicks waiting for their window to end, at most (a click storm keeps the newest)
 
 INCREMENTAL, FULL_SNAPSHOT, META, CUSTOM = 3, 2, 4, 5
@@ -146,9 +148,10 @@ def marks_fold(marks: list[list], state: dict | None) -> tuple[Findings, dict]:
     found = Findings()
     for mark in marks:
         kind, ts = mark[0], mark[1]
-        _clicks_settle(state, found, before=ts)
-        if kind in ("a", "p"):  # the page did something visible (a new page view is one)
-            _clicks_mark(state, "busy", ts, DEAD_MS)
+        if state["open"]:  # (most marks come with no click waiting to be settled)
+            _clicks_settle(state, found, before=ts)
+            if kind in ("a", "p"):  # the page did something visible (a new page view is one)
+                _clicks_mark(state, "busy", ts, DEAD_MS)
         if kind == "c":
             _click(state, found, ts, mark[2])
         elif kind == "e":
@@ -239,7 +242,13 @@ def _position(state: dict, found: Findings, mark: list) -> None:
 
 
 def _day(ts: int) -> str:
-    return datetime.fromtimestamp(ts / 1000, tz=timezone.utc).date().isoformat()
+    return _day_of(int(ts // DAY_MS))
+
+
+@lru_cache(maxsize=64)
+def _day_of(number: int) -> str:
+    """The UTC date of this day since the epoch (asked of every pointer move a batch holds)."""
+    return datetime.fromtimestamp(number * (DAY_MS // 1000), tz=timezone.utc).date().isoformat()
 
 
 def friction_score(*, rage: int, dead: int, error: int, quick_back: int, errors: int) -> float:

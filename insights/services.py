@@ -1,6 +1,8 @@
 """Writes of the insights app: signals and heatmap facts as the worker stores chunks, settling, forgetting, rebuilding."""
 import hashlib
 from datetime import date
+from functools import lru_cache
+from operator import attrgetter
 from typing import Any, NamedTuple
 
 from django.db import connection, transaction
@@ -14,9 +16,11 @@ from .models import HeatCell, HeatFact, Signal
 
 COUNTERS = {"rage": "rage_clicks", "dead": "dead_clicks", "error": "error_clicks", "quick_back": "quick_backs"}
 CELL_KEY = ["site_id", "page", "kind", "day", "device", "selector", "cx", "cy"]
+_cell_key = attrgetter(*CELL_KEY)
 BATCH = 500
 
 
+@lru_cache(maxsize=1024)  # (asked of each fact; a session's facts share a few pages)
 def page_key(url: str) -> str:
     """The heatmap's key of a page: sha1 of its URL (URLs are too long for a unique index)."""
     return hashlib.sha1(url.encode("utf-8", "surrogatepass")).hexdigest()
@@ -63,11 +67,16 @@ class FindingsWrites:
         """Insert the signals and facts, and add the facts to the heatmap cells (same cells summed first)."""
         Signal.objects.bulk_create(self.signals, batch_size=BATCH)
         facts_insert(self.facts)
-        cells: dict = {}
-        for fact in self.facts:  # one row per cell in an upsert: sessions of one commit may share cells
-            key = tuple(getattr(fact, name) for name in CELL_KEY)
-            cells[key] = cells[key]._replace(count=cells[key].count + fact.count) if key in cells else fact
-        cells_add(list(cells.values()), sign=1)
+        cells: dict = {}  # one row per cell in an upsert: sessions of one commit may share cells
+        counts: dict = {}
+        for fact in self.facts:
+            key = _cell_key(fact)
+            if key in cells:
+                counts[key] += fact.count
+            else:
+                cells[key], counts[key] = fact, fact.count
+        cells_add([fact._replace(count=counts[key]) if counts[key] != fact.count else fact
+                   for key, fact in cells.items()], sign=1)
         self.signals, self.facts = [], []
 
 
@@ -142,7 +151,7 @@ def cells_add(facts: list, *, sign: int) -> None:
     table = connection.ops.quote_name(HeatCell._meta.db_table)
     columns = ", ".join(CELL_KEY + ["url", "count"])
     # In key order, so that two workers adding to the same cells lock them in the same order.
-    facts = sorted(facts, key=lambda fact: tuple(str(getattr(fact, name)) for name in CELL_KEY))
+    facts = sorted(facts, key=lambda fact: tuple(map(str, _cell_key(fact))))
     for start in range(0, len(facts), BATCH):
         rows = facts[start:start + BATCH]
         values, params = [], []
@@ -165,7 +174,7 @@ def heat_forget(*, session_ids: list) -> None:
     facts = list(HeatFact.objects.filter(session_id__in=session_ids))
     keys: dict = {}
     for fact in facts:  # one fact per key and session: sum across the sessions
-        key = tuple(getattr(fact, name) for name in CELL_KEY)
+        key = _cell_key(fact)
         if key in keys:
             keys[key].count += fact.count
         else:
@@ -184,7 +193,7 @@ def heatmaps_rebuild(*, site_id: int | None = None) -> int:
         cells = [HeatCell(**{k: v for k, v in row.items() if k != "total"}, count=row["total"]) for row in sums.iterator()]
         cells_merge = {}
         for cell in cells:  # one URL per page key
-            key = tuple(getattr(cell, name) for name in CELL_KEY)
+            key = _cell_key(cell)
             if key in cells_merge:
                 cells_merge[key].count += cell.count
             else:

@@ -182,7 +182,7 @@ def long_number(text: str) -> bool:
     """Whether a typed value holds a run of more than six digits: what a card number typed into any field
     shows before it is whole (the first six, its issuer, are as much of it as may be shown). Such a
     value is masked whole; static/recorder-js/src/luhn.js does the same in the browser."""
-    return any(len(NOT_DIGIT.sub("", run)) > 6 for run in DIGIT_RUN.findall(text))
+    return len(text) > 6 and any(len(NOT_DIGIT.sub("", run)) > 6 for run in DIGIT_RUN.findall(text))
 
 
 FORM_TAGS = ("input", "textarea", "select")

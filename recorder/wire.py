@@ -60,31 +60,63 @@ def node_ids_restore(event: dict, wanted: Callable[[str], bool] | None = None, f
     found: list[tuple[Any, Any]] = []
     if not delta and wanted is None:
         return found
+    _walk(event, ID_KEYS if delta else frozenset(), wanted, floor, found)
+    return found
+
+
+WALK_RECURSION_DEPTH = 200  # then a stack: a page's DOM may be thousands of elements deep
+
+
+def _walk(event: dict, ids: frozenset, wanted: Callable[[str], bool] | None, floor: int, found: list) -> None:
+    """The walk of `node_ids_restore`, depth first in document order (an element's "childNodes" come
+    before its "id"). It runs on every value of every batch: exact type checks (bool is not an id), no
+    helper calls but `wanted`. An object or array is a call (cheaper than a stack's bookkeeping) down
+    to WALK_RECURSION_DEPTH levels; what is nested deeper is walked by `deep`, the same steps with a stack."""
     last = dict.fromkeys(ID_KEYS, 0)
-    # Depth-first in document order (an element's "childNodes" come before its
-    # "id"), with a stack of iterators instead of recursion.
-    # This runs on every node of every batch: exact type checks (bool is not
-    # an id), no helper calls but `wanted`.
-    stack: list[tuple[Any, Any]] = [(event, iter(event.items()))]
-    while stack:
-        container, items = stack[-1]
+
+    def walk(container: dict | list, items: Any, depth: int) -> None:
         for key, value in items:
             kind = type(value)
             if kind is int:
-                if delta and key in ID_KEYS:
+                if key in ids:  # (an array's index is never in it)
                     container[key] = last[key] = value + last[key]
             elif kind is str:
                 if wanted is not None and (len(value) >= floor or not value.isascii()) and wanted(value):
                     found.append((container, key))
             elif kind is dict:
-                stack.append((value, iter(value.items())))
-                break
+                if depth < WALK_RECURSION_DEPTH:
+                    walk(value, value.items(), depth + 1)
+                else:
+                    deep(value)
             elif kind is list:
-                stack.append((value, iter(enumerate(value))))
-                break
-        else:
-            stack.pop()
-    return found
+                if depth < WALK_RECURSION_DEPTH:
+                    walk(value, enumerate(value), depth + 1)
+                else:
+                    deep(value)
+
+    def deep(root: dict | list) -> None:
+        stack: list[tuple[Any, Any]] = [(root, iter(root.items() if type(root) is dict else enumerate(root)))]
+        while stack:
+            container, items = stack[-1]
+            for key, value in items:
+                kind = type(value)
+                if kind is int:
+                    if key in ids:  # (an array's index is never in it)
+                        container[key] = last[key] = value + last[key]
+                elif kind is str:
+                    if wanted is not None and (len(value) >= floor or not value.isascii()) and wanted(value):
+                        found.append((container, key))
+                elif kind is dict:
+                    stack.append((value, iter(value.items())))
+                    break
+                elif kind is list:
+                    stack.append((value, iter(enumerate(value))))
+                    break
+            else:
+                stack.pop()
+
+    walk(event, event.items(), 0)
+    walk = deep = None  # the two refer to each other: unbound, they go now, not at a collection
 
 
 # A number in a text (docs/protocol.md, "Text changes"); static/recorder-js/src/text.js reads it the same way.

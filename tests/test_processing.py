@@ -13,6 +13,7 @@ import pytest
 from recorder.processing import (
     BatchError, batch_summarise, batch_validate, body_decode, events_decode, events_encode, events_restore,
 )
+from recorder import wire
 from recorder.wire import number_apply, step_text_count, steps_read
 
 GOOD = {
@@ -173,6 +174,43 @@ def test_node_ids_written_as_differences_by_the_recorder_are_restored():
     batch = batch_validate({**GOOD, "events": copy.deepcopy(encoded)}, max_events=100)
     assert events_restore(batch.events) == NODE_EVENTS
 
+
+
+def test_ids_of_a_dom_nested_past_the_walks_recursion_are_restored():
+    node = {"type": 3, "textContent": "bottom", "id": 900}
+    for level in range(300, 0, -1):  # 600 levels of JSON: past WALK_RECURSION_DEPTH, then walked with a stack
+        node = {"type": 2, "tagName": "div", "attributes": {"title": f"level {level} of the page"}, "childNodes": [node],
+                "id": level + 1}
+    events = [{"type": 2, "timestamp": 1000, "data": {"node": {"type": 0, "childNodes": [node], "id": 1},
+                                                     "initialOffset": {"left": 0, "top": 0}}}]
+    encoded = recorder_encode(events)
+    assert encoded[0].get("ids") == "delta"
+    assert events_restore(encoded) == events
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_id_walk_is_the_same_with_a_stack_at_any_depth(monkeypatch, seed):
+    """What the walk restores and finds does not depend on where it turns from calls to a stack."""
+    rng = random.Random(seed)
+
+    def value(depth: int):
+        roll = rng.random()
+        if depth < 8 and roll < 0.25:
+            return {rng.choice(["id", "parentId", "nextId", "previousId", "x", "childNodes", "attributes"]): value(depth + 1)
+                    for _ in range(rng.randint(0, 5))}
+        if depth < 8 and roll < 0.4:
+            return [value(depth + 1) for _ in range(rng.randint(0, 4))]
+        return rng.choice([rng.randint(-50, 50), True, None, 1.5, "short", "4012 8888 8888 1881", "é"])
+
+    event = {"type": 3, "timestamp": 1, "data": value(0), "ids": "delta"}
+    wanted = lambda text: len(text) >= 13 or not text.isascii()  # noqa: E731
+    results = []
+    for depth in (0, 1, 3, wire.WALK_RECURSION_DEPTH):
+        monkeypatch.setattr(wire, "WALK_RECURSION_DEPTH", depth)
+        copied = copy.deepcopy(event)
+        found = wire.node_ids_restore(copied, wanted, 13)
+        results.append((copied, [container[key] for container, key in found]))
+    assert all(result == results[0] for result in results)
 
 NUMBERS = json.loads((RECORDER / "test" / "numbers.json").read_text())
 
