@@ -2,20 +2,17 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { gzipSync } from 'node:zlib'
-import { build } from 'esbuild'
-import { options } from '../build.mjs'
+import { bundle } from '../build.mjs'
 
 const BUDGET = 30 * 1024
 
 test('the gzipped bundle stays under 30 KB', async () => {
-  const out = await build({ ...options, write: false, outfile: 'recorder.js' })
-  const size = gzipSync(out.outputFiles[0].text, { level: 9 }).length
+  const size = gzipSync(await bundle(), { level: 9 }).length
   assert.ok(size < BUDGET, `bundle is ${size} bytes gzipped, budget ${BUDGET}`)
 })
 
 test('the bundle reads its config from the free variable __hsc and uses no eval', async () => {
-  const out = await build({ ...options, write: false, outfile: 'recorder.js' })
-  const js = out.outputFiles[0].text
+  const js = await bundle()
   assert.match(js, /typeof __hsc/)
   assert.doesNotMatch(js, /\beval\(|new Function\(/)
 })
