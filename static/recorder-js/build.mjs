@@ -1,5 +1,5 @@
 // Bundles src/index.js into ../build/recorder.js: one minified IIFE.
-import { readFile, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
 import { minify } from 'terser'
@@ -205,5 +205,7 @@ export async function bundle(extra = {}) {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  await writeFile('../build/recorder.js', await bundle())
+  const out = new URL('../build/recorder.js', import.meta.url)
+  await mkdir(new URL('.', out), { recursive: true }) // a fresh clone has no build directory
+  await writeFile(out, await bundle())
 }
