@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from recorder import wire
 from recorder.processing import (
     BatchError, batch_summarise, batch_validate, body_decode, events_decode, events_encode, events_restore,
 )
-from recorder import wire
 from recorder.wire import number_apply, step_text_count, steps_read
 
 GOOD = {
@@ -175,7 +175,6 @@ def test_node_ids_written_as_differences_by_the_recorder_are_restored():
     assert events_restore(batch.events) == NODE_EVENTS
 
 
-
 def test_ids_of_a_dom_nested_past_the_walks_recursion_are_restored():
     node = {"type": 3, "textContent": "bottom", "id": 900}
     for level in range(300, 0, -1):  # 600 levels of JSON: past WALK_RECURSION_DEPTH, then walked with a stack
@@ -203,7 +202,7 @@ def test_the_id_walk_is_the_same_with_a_stack_at_any_depth(monkeypatch, seed):
         return rng.choice([rng.randint(-50, 50), True, None, 1.5, "short", "4012 8888 8888 1881", "é"])
 
     event = {"type": 3, "timestamp": 1, "data": value(0), "ids": "delta"}
-    wanted = lambda text: len(text) >= 13 or not text.isascii()  # noqa: E731
+    wanted = lambda text: len(text) >= 13 or not text.isascii()
     results = []
     for depth in (0, 1, 3, wire.WALK_RECURSION_DEPTH):
         monkeypatch.setattr(wire, "WALK_RECURSION_DEPTH", depth)
@@ -211,6 +210,7 @@ def test_the_id_walk_is_the_same_with_a_stack_at_any_depth(monkeypatch, seed):
         found = wire.node_ids_restore(copied, wanted, 13)
         results.append((copied, [container[key] for container, key in found]))
     assert all(result == results[0] for result in results)
+
 
 NUMBERS = json.loads((RECORDER / "test" / "numbers.json").read_text())
 

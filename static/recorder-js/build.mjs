@@ -194,7 +194,7 @@ export const options = {
 // esbuild bundles and minifies; terser then minifies again (two passes of its
 // compressor), which takes 5% more off the gzipped bundle: room the 30 KB
 // budget had run out of. The banner (rrweb's licence) stays.
-export const terserOptions = { ecma: 2019, compress: { passes: 2 }, mangle: true, format: { comments: /^!/ } }
+const terserOptions = { ecma: 2019, compress: { passes: 2 }, mangle: true, format: { comments: /^!/ } }
 
 // The bundle's text: `extra` overrides esbuild's options (minify: false leaves terser out too).
 export async function bundle(extra = {}) {
