@@ -7,6 +7,7 @@ import re
 from typing import Any, Callable
 
 ID_KEYS = frozenset({"id", "parentId", "nextId", "previousId"})
+NO_IDS: frozenset = frozenset()
 
 # Steps in a column written as a string, one character each (docs/protocol.md, "Text changes"): the 93
 # printable ASCII characters JSON writes as they are; the first three are the step before -1, +0, +1;
@@ -46,33 +47,38 @@ def steps_read(text: str) -> list[int] | None:
 
 
 def node_ids_restore(event: dict, wanted: Callable[[str], bool] | None = None, floor: int = 0) -> list[tuple[Any, Any]]:
-    """Undo the recorder's id encoding (docs/protocol.md, "Node ids"), in place.
-
-    With `"ids": "delta"`, each integer under an id-like key is its value
-    minus the previous value of the same key, in the event's JSON order,
-    which is the order json.loads keeps. With `wanted`, the walk also visits
-    events without that encoding and returns where the string values are
-    (container and key or index, in objects and arrays) for which `wanted`
-    says yes (`wanted` is not asked of an ASCII string shorter than `floor`): the scrubber finds its
-    work in the same walk.
-    """
-    delta = event.pop("ids", None) is not None
-    found: list[tuple[Any, Any]] = []
-    if not delta and wanted is None:
-        return found
-    _walk(event, ID_KEYS if delta else frozenset(), wanted, floor, found)
-    return found
+    """Undo the recorder's id encoding (docs/protocol.md, "Node ids") of one event, in place; see
+    `events_ids_restore`."""
+    return events_ids_restore([event], wanted, floor)[0]
 
 
 WALK_RECURSION_DEPTH = 200  # then a stack: a page's DOM may be thousands of elements deep
 
 
-def _walk(event: dict, ids: frozenset, wanted: Callable[[str], bool] | None, floor: int, found: list) -> None:
-    """The walk of `node_ids_restore`, depth first in document order (an element's "childNodes" come
-    before its "id"). It runs on every value of every batch: exact type checks (bool is not an id), no
-    helper calls but `wanted`. An object or array is a call (cheaper than a stack's bookkeeping) down
-    to WALK_RECURSION_DEPTH levels; what is nested deeper is walked by `deep`, the same steps with a stack."""
+def events_ids_restore(events: list, wanted: Callable[[str], bool] | None = None,
+                       floor: int = 0) -> list[list[tuple[Any, Any]]]:
+    """Undo the recorder's id encoding (docs/protocol.md, "Node ids") of each event, in place.
+
+    With `"ids": "delta"`, each integer under an id-like key is its value
+    minus the previous value of the same key, in the event's JSON order,
+    which is the order json.loads keeps. With `wanted`, the walk also visits
+    events without that encoding and returns, for each event, where the string values are
+    (container and key or index, in objects and arrays) for which `wanted`
+    says yes (`wanted` is not asked of an ASCII string shorter than `floor`): the scrubber finds its
+    work in the same walk.
+
+    The walk goes depth first in document order (an element's "childNodes"
+    come before its "id"). It runs on every value of every batch: exact type
+    checks (bool is not an id), no helper calls but `wanted`. An object or
+    array is a call (cheaper than a stack's bookkeeping) down to
+    WALK_RECURSION_DEPTH levels; what is nested deeper is walked by `deep`,
+    the same steps with a stack. Its functions are made once per batch: a
+    batch is mostly small events (mouse moves, a text change), for which
+    making them cost as much as the walk.
+    """
     last = dict.fromkeys(ID_KEYS, 0)
+    ids: frozenset = ID_KEYS
+    found: list[tuple[Any, Any]] = []
 
     def walk(container: dict | list, items: Any, depth: int) -> None:
         for key, value in items:
@@ -115,8 +121,18 @@ def _walk(event: dict, ids: frozenset, wanted: Callable[[str], bool] | None, flo
             else:
                 stack.pop()
 
-    walk(event, event.items(), 0)
-    walk = deep = None  # the two refer to each other: unbound, they go now, not at a collection
+    out = []
+    for event in events:
+        delta = event.pop("ids", None) is not None
+        found = []
+        if delta or wanted is not None:
+            ids = ID_KEYS if delta else NO_IDS
+            for key in ID_KEYS:
+                last[key] = 0
+            walk(event, event.items(), 0)
+        out.append(found)
+    walk = deep = None  # `walk` calls itself: unbound, it goes now, not at a collection
+    return out
 
 
 # A number in a text (docs/protocol.md, "Text changes"); static/recorder-js/src/text.js reads it the same way.

@@ -6,13 +6,15 @@ import json
 import random
 import subprocess
 import uuid
+from concurrent import futures
 from pathlib import Path
 
 import pytest
+import zstandard
 
 from recorder import wire
 from recorder.processing import (
-    BatchError, batch_summarise, batch_validate, body_decode, events_decode, events_encode, events_restore,
+    CHUNK_ZSTD_LEVEL, BatchError, batch_summarise, batch_validate, body_decode, events_decode, events_encode, events_restore,
 )
 from recorder.wire import number_apply, step_text_count, steps_read
 
@@ -126,6 +128,18 @@ def test_stored_form_round_trips_and_is_deterministic():
     events = GOOD["events"]
     assert events_decode(events_encode(events)) == events
     assert events_encode(events) == events_encode(events)
+
+
+def test_each_thread_compresses_a_chunk_whole_with_its_own_kept_compressor():
+    """The compressor a thread keeps writes each chunk as a fresh one would: alone, its size in the frame."""
+    big = [{"type": 5, "timestamp": 1000 + n, "data": {"tag": "t", "payload": {"n": n, "text": "x" * n}}}
+           for n in range(300)]
+    fresh = zstandard.ZstdCompressor(level=CHUNK_ZSTD_LEVEL, write_content_size=True)
+    with futures.ThreadPoolExecutor(max_workers=4) as pool:
+        blobs = list(pool.map(events_encode, [big, GOOD["events"]] * 20))
+    for blob, events in zip(blobs, [big, GOOD["events"]] * 20):
+        assert blob == fresh.compress(json.dumps(events, separators=(",", ":"), ensure_ascii=False).encode())
+        assert zstandard.ZstdDecompressor().decompress(blob) and events_decode(blob) == events
 
 
 RECORDER = Path(__file__).resolve().parent.parent / "static" / "recorder-js"
