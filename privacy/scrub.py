@@ -273,18 +273,20 @@ def _node_scrub(node: Any, state: ScrubState) -> None:
     and card numbers split across its text nodes."""
     texts = []
     stack = [node]
+    pop, push = stack.pop, stack.extend
     while stack:
-        current = stack.pop()
+        current = pop()
         if not isinstance(current, dict):
             continue
         kind = current.get("type")
         if kind == ELEMENT:
-            _element_scrub(current, state)
+            if current.get("tagName") in FORM_TAGS:  # what _element_scrub reads (most elements are not)
+                _element_scrub(current, state)
         elif kind == TEXT and isinstance(current.get("textContent"), str) and not current.get("isStyle"):
             texts.append(current)
         children = current.get("childNodes")
-        if isinstance(children, list):
-            stack.extend(reversed(children))  # document order
+        if isinstance(children, list) and children:
+            push(reversed(children))  # document order
     _texts_scrub(texts, "textContent")
 
 
@@ -375,7 +377,7 @@ def _incremental_scrub(data: dict, state: ScrubState) -> None:
             children, kind = node.get("childNodes"), node.get("type")
             if isinstance(children, list) and children:
                 _node_scrub(node, state)
-            elif kind == ELEMENT:  # rrweb adds one node at a time: a walk of one is all this needs
+            elif kind == ELEMENT and node.get("tagName") in FORM_TAGS:  # rrweb adds one node at a time
                 _element_scrub(node, state)
             if kind == TEXT and _is_text(node):  # alone it was scrubbed as a string; across nodes, below
                 texts.append(node["textContent"])
