@@ -273,20 +273,20 @@ def _node_scrub(node: Any, state: ScrubState) -> None:
     and card numbers split across its text nodes."""
     texts = []
     stack = [node]
-    pop, push = stack.pop, stack.extend
+    pop, extend = stack.pop, stack.extend
     while stack:
         current = pop()
         if not isinstance(current, dict):
             continue
         kind = current.get("type")
         if kind == ELEMENT:
-            if current.get("tagName") in FORM_TAGS:  # what _element_scrub reads (most elements are not)
+            if current.get("tagName") in FORM_TAGS:  # _element_scrub has nothing to do for other elements
                 _element_scrub(current, state)
         elif kind == TEXT and isinstance(current.get("textContent"), str) and not current.get("isStyle"):
             texts.append(current)
         children = current.get("childNodes")
         if isinstance(children, list) and children:
-            push(reversed(children))  # document order
+            extend(reversed(children))  # document order
     _texts_scrub(texts, "textContent")
 
 

@@ -14,7 +14,8 @@ import zstandard
 
 from recorder import wire
 from recorder.processing import (
-    CHUNK_ZSTD_LEVEL, BatchError, batch_summarise, batch_validate, body_decode, events_decode, events_encode, events_restore,
+    CHUNK_ZSTD_LEVEL, BatchError, batch_summarise, batch_validate, body_decode, events_decode, events_encode,
+    events_restore,
 )
 from recorder.wire import number_apply, step_text_count, steps_read
 
