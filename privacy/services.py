@@ -60,13 +60,18 @@ def visitor_forget(*, site: Site, visitor: str) -> int:
 
 
 def retention_purge(*, now=None) -> int:
-    """Delete what is older than its site's retention, a thousand sessions at a time."""
+    """Delete what is older than its site's retention, a thousand sessions at a time.
+
+    A session's age counts from the last time the server received a batch of it, by the server's
+    clock: its event times are the visitor's clock, which may be years off either way (behind, a batch
+    just accepted would go at once; ahead, a session would outlive its retention).
+    """
     deleted = 0
     now = now or timezone.now()
     for site in Site.objects.only("id", "retention_days"):
         cutoff = now - timedelta(days=site.retention_days)
         expired = Session.objects.filter(site=site).filter(
-            Q(last_activity_at__lt=cutoff) | Q(last_activity_at__isnull=True, created_at__lt=cutoff)
+            Q(received_at__lt=cutoff) | Q(received_at__isnull=True, created_at__lt=cutoff)
         ).order_by()
         while ids := list(expired.values_list("pk", flat=True)[:DELETE_BATCH]):
             deleted += sessions_delete(session_ids=ids)

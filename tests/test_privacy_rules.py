@@ -140,7 +140,7 @@ def test_retention_purge_deletes_rows_and_stored_parts_of_expired_sessions_only(
     site.retention_days = 7
     site.save()
     old, fresh = store(client, site), store(client, site)
-    Session.objects.filter(pk=old.pk).update(last_activity_at=timezone.now() - timedelta(days=8))
+    Session.objects.filter(pk=old.pk).update(received_at=timezone.now() - timedelta(days=8))
     assert stored_parts(site.pk, old.pk)
     assert retention_purge() == 1
     assert not Session.objects.filter(pk=old.pk).exists()
@@ -148,6 +148,34 @@ def test_retention_purge_deletes_rows_and_stored_parts_of_expired_sessions_only(
     assert stored_parts(site.pk, old.pk) == 0
     assert stored_parts(site.pk, fresh.pk)
     assert retention_purge() == 0
+
+
+def clock_off(batch: dict, days: int) -> dict:
+    """The batch as a browser whose clock is `days` off sends it: every time in it moved."""
+    shift = days * 86_400_000
+    batch["sent"] += shift
+    for event in batch["events"]:
+        event["timestamp"] += shift
+    return batch
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("days", [-400, -31, 400])
+def test_retention_counts_from_when_the_server_received_a_session_not_from_the_visitors_clock(client, site, days):
+    """A visitor's clock may be a year off (a dead clock battery, a clock set by hand). Behind, the batch
+    it just sent must not be purged as old; ahead, the session must still go when its time is up."""
+    site.retention_days = 30
+    site.save()
+    batch = clock_off(make_batch(site.pk), days)
+    assert post_batch(client, batch).status_code == 202
+    process_pending()
+    session = Session.objects.get(pk=batch["sid"])
+    assert abs((session.started_at - timezone.now()).days - days) <= 1  # the recording keeps the visitor's times
+    assert retention_purge() == 0
+    assert stored_parts(site.pk, session.pk)
+    later = timezone.now() + timedelta(days=31)
+    assert retention_purge(now=later) == 1
+    assert not Session.objects.filter(pk=session.pk).exists() and stored_parts(site.pk, session.pk) == 0
 
 
 @pytest.mark.django_db
