@@ -1,6 +1,8 @@
 """Delivery under faults: nothing sent is lost, nothing is stored twice."""
 import gzip
 import json
+import re
+import time
 
 import pytest
 
@@ -33,6 +35,12 @@ def open_log_page(live_server, customer, context):
 
 def markers_in(events) -> set[str]:
     return {word for word in json.dumps(events).replace('"', " ").split() if word.startswith("marker-")}
+
+
+def markers_added(events) -> list[tuple[int, str]]:
+    """(time, marker) of each DOM change that adds a marker."""
+    return [(e["timestamp"], marker) for e in events if e["type"] == 3 and e["data"]["source"] == 0
+            for marker in re.findall(r'"(marker-\d+)"', json.dumps(e))]
 
 
 def no_duplicates(events) -> bool:
@@ -234,3 +242,32 @@ def test_typing_keeps_every_value_a_frame_showed(live_server, celery_worker, cus
     assert values[-1] == text
     # One value per keystroke (47, 45 ms apart: each was on screen for a few frames), in order.
     assert values == [text[:n] for n in range(1, len(text) + 1)]
+
+
+def test_a_clock_set_back_mid_visit_delays_nothing_and_keeps_every_event_in_order(live_server, celery_worker, customer,
+                                                                                  context):
+    """A visitor's clock set back an hour (by hand, or by a time sync on waking from sleep) while the visit goes
+    on, then another page of the session: the batches still go out while the visitor is there (the session
+    is old enough whatever the clock says now), and every event is stamped after the ones before it, so the
+    replay, which plays events in time order, shows them in the order they happened."""
+    site = make_site(customer, min_session_sec=2)
+    customer.pages = {"/": html(site_snippet(site, live_server.url), BODY)}
+    page = context.new_page()
+    page.clock.install()  # the page's clock runs on, until it is set back below
+    page.goto(customer.url("/"))
+    recorder_started(page)
+    click_markers(page, 3)
+    page.wait_for_timeout(2500)  # past the site's minimum session length
+    page.clock.set_system_time(page.evaluate("Date.now()") / 1000 - 3600)
+    click_markers(page, 3)
+    page.goto(customer.url("/"))  # another page of the session, the clock still an hour back
+    recorder_started(page)
+    assert page.evaluate("Date.now()") < time.time() * 1000 - 3_500_000
+    click_markers(page, 3)
+    flush_now(page)  # the page stays open: what it holds must go out now, not an hour later
+    events = stored_events(site, until=lambda events: len(markers_added(events)) == 9, timeout=30)
+    stamps = [e["timestamp"] for e in events]
+    assert stamps == sorted(stamps), "an event is stamped before one that came before it"
+    # The second page counts its markers from 0 again.
+    assert [m for _, m in sorted(markers_added(events))] == [f"marker-{i}" for i in (0, 1, 2, 3, 4, 5, 0, 1, 2)]
+    assert Session.objects.get(site=site).duration_ms < 60_000

@@ -48,6 +48,16 @@ const LIMITS = { 'hs.error': 100, 'hs.net': 500 }
 const TYPING_MS = 16
 const NOT_TYPING = { id: null, since: 0 }
 
+// The clock rrweb stamps its events with, taken as rrweb takes it when the bundle loads: a page that
+// replaces Date.now later (a clock synced with its server, a test's fake clock) changes neither, so
+// our events and rrweb's never read two clocks.
+const now = Date.now
+
+// A clock set back while the visit goes on (by hand, or by a time sync on waking from sleep) must not
+// put what follows before what came before: the replay plays events in time order. A step back of more
+// than this is taken as the clock's, and times go on from the last one.
+const CLOCK_STEP_MS = 1000
+
 // Source numbers of rrweb incremental events that mean a person is there:
 // mouse move, mouse interaction, scroll, viewport resize, input, touch move.
 const isUserSource = (s) => s >= 1 && s <= 6
@@ -88,6 +98,8 @@ export function createRecorder(options, win) {
   let gapAt = 0
   let typing = NOT_TYPING // the field whose newest value may still be replaced
   let failures = 0 // rrweb observer errors so far
+  let lastTs = 0 // the newest event time sent, and what the clock's steps back add to event times
+  let stepBack = 0
 
   // Every entry point from the page or the browser goes through guard():
   // nothing throws into the host page, and a failure stops recording.
@@ -132,10 +144,12 @@ export function createRecorder(options, win) {
     phase = 'recording'
     counts = {}
     gap = null
-    const t = Date.now()
+    const t = now()
     lastActivity = t
     // Activity 0: a page load alone does not revive a session that timed out.
     sess = sessions.current(t, 0)
+    // (An earlier page of the session may have run on a clock that has since been set back.)
+    lastTs = sess.end
     lastUrl = win.location.href
     privacy = createPrivacy(cfg, doc, () => record.mirror)
     capture = [privacy.stop]
@@ -239,7 +253,7 @@ export function createRecorder(options, win) {
       while (a && a.shadowRoot && a.shadowRoot.activeElement) a = a.shadowRoot.activeElement
       const id = a && a !== doc.body && a.tagName != 'IFRAME' && record.mirror.getId(a)
       // (Not through onEvent: a state, not something the visitor did now.)
-      if (id > 0) push({ type: 3, data: { source: 2, type: 5, id }, timestamp: e.timestamp })
+      if (id > 0) push({ type: 3, data: { source: 2, type: 5, id }, timestamp: t }) // (t: as the clock gave it; push() moves it)
       try {
         doc.querySelectorAll(':popover-open').forEach((el) => popover(el, 1))
       } catch (x) {} // a browser without popovers
@@ -254,7 +268,7 @@ export function createRecorder(options, win) {
   function popover(el, open, again) {
     const id = record.mirror.getId(el)
     if (id < 0 && !again) queueMicrotask(guard(() => popover(el, open, 1)))
-    if (id > 0) onEvent({ type: 3, data: { source: 0, texts: [], attributes: [{ id, attributes: { 'data-hindsight-popover': open ? '' : null } }], removes: [], adds: [] }, timestamp: Date.now() })
+    if (id > 0) onEvent({ type: 3, data: { source: 0, texts: [], attributes: [{ id, attributes: { 'data-hindsight-popover': open ? '' : null } }], removes: [], adds: [] }, timestamp: now() })
   }
 
   // A person is back after the session timeout (or the session is too old):
@@ -269,7 +283,7 @@ export function createRecorder(options, win) {
   }
 
   function reserve() {
-    const r = sessions.reserve(Date.now(), lastActivity)
+    const r = sessions.reserve(now(), lastActivity, lastTs)
     if (r.sid !== sess.sid) {
       // Storage said the session ended (or was cleared): this batch opens a new one.
       newSession(r)
@@ -293,10 +307,10 @@ export function createRecorder(options, win) {
         guard(() => {
           custom('hs.gap', gap)
           gap = null
-          gapAt = Date.now()
+          gapAt = now()
           snapshotSoon()
         }),
-        Math.max(0, gapAt + 10000 - Date.now())
+        Math.min(10000, Math.max(0, gapAt + 10000 - now())) // (within 10 s if the clock was set back)
       )
       capture.push(() => clearTimeout(t))
     }
@@ -310,6 +324,8 @@ export function createRecorder(options, win) {
 
   // Buffers the event; returns its size in JSON.
   function push(e) {
+    if (e.timestamp + stepBack < lastTs - CLOCK_STEP_MS) stepBack = lastTs - e.timestamp
+    lastTs = Math.max(lastTs, (e.timestamp += stepBack))
     const json = stringify(e)
     // A page this large cannot be recorded within the memory cap.
     if (json.length > cfg.capBytes / 2) return fail()
@@ -326,7 +342,7 @@ export function createRecorder(options, win) {
   function custom(tag, payload) {
     if (phase !== 'recording') return
     counts[tag] = (counts[tag] || 0) + 1
-    if (counts[tag] <= (LIMITS[tag] || Infinity)) push({ type: 5, data: { tag, payload }, timestamp: Date.now() })
+    if (counts[tag] <= (LIMITS[tag] || Infinity)) push({ type: 5, data: { tag, payload }, timestamp: now() })
   }
 
   // ---- what the page does ------------------------------------------------

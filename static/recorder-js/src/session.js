@@ -1,10 +1,11 @@
 import { randomId, uuid4 } from './ids.js'
 
 // Visitor and session identity, shared by every tab of the origin through
-// localStorage. A session is `{sid, start, last, seq}`: it lives until
-// `sessionTimeoutMin` without user activity or `maxSessionHours` in total;
+// localStorage. A session is `{sid, start, last, seq, end}`: it lives until
+// `sessionTimeoutMin` without user activity (`last`) or `maxSessionHours` in total;
 // `seq` is the next batch number, reserved by read-increment-write so that
-// tabs sharing a session never reuse one.
+// tabs sharing a session never reuse one; `end` is the newest event time its
+// batches hold (a later page's events go after it, whatever the clock says).
 export function createSessions(store, cfg, crypto) {
   const key = 'ses_' + cfg.wid
   const timeout = cfg.sessionTimeoutMin * 60000
@@ -19,16 +20,17 @@ export function createSessions(store, cfg, crypto) {
     now - Math.max(s.last, activity) <= timeout &&
     now - s.start <= maxAge
 
-  function current(now, activity, reserve) {
+  function current(now, activity, reserve, end) {
     let s = store.get(key)
     if (mem && (!s || s.sid === mem.sid)) s = { ...mem, ...s, seq: Math.max(mem.seq, (s && s.seq) || 0) }
     if (alive(s, now, activity)) s.last = Math.max(s.last, activity)
     else s = { sid: uuid4(crypto), start: now, last: now, seq: 0 }
     const seq = s.seq
     if (reserve) s.seq++
+    if (end > (s.end || 0)) s.end = end
     store.set(key, s)
     mem = s
-    return { sid: s.sid, start: s.start, seq }
+    return { sid: s.sid, start: s.start, seq, end: s.end || 0 }
   }
 
   return {
@@ -41,7 +43,7 @@ export function createSessions(store, cfg, crypto) {
     },
     // The live session (adopting one another tab started), or a new one.
     current: (now, activity) => current(now, activity, false),
-    // Same, and takes the next seq for a batch.
-    reserve: (now, activity) => current(now, activity, true),
+    // Same, and takes the next seq for a batch whose newest event time is `end`.
+    reserve: (now, activity, end) => current(now, activity, true, end),
   }
 }

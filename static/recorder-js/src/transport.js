@@ -54,7 +54,7 @@ export function createTransport(o) {
   let queue = [] // formed batches {sid, vid, seq, ev, n, bytes}, oldest first
   let busy = null // the batch in flight, always queue[0]
   let attempt = 0
-  let retryAt = 0
+  let waiting = false // a retry's delay is running (a timer's: the clock may be set back meanwhile)
   let retryTimer = 0
   let hidden = false
   let unloaded = false
@@ -68,10 +68,11 @@ export function createTransport(o) {
   const partsOf = new WeakMap() // batch -> the pieces it was formed from
   const zip = win.CompressionStream ? createGzip(win) : null // off the main thread where the page allows a worker
 
-  // minSessionSec: the current session's batches wait until it is old enough.
+  // minSessionSec: the current session's batches wait until it is old enough (or the clock has been
+  // set back past its start: its age is then unknown, and the server drops a session too short).
   const sendable = (sid) => {
     const s = o.session()
-    return sid !== s.sid || Date.now() - s.start >= cfg.minSessionSec * 1000
+    return sid !== s.sid || Math.abs(Date.now() - s.start) >= cfg.minSessionSec * 1000
   }
 
   // A batch closes at cfg.batchBytes of JSON, or sooner once its pieces' gzip
@@ -90,7 +91,7 @@ export function createTransport(o) {
     bufBytes += json.length + 1
     looseBytes += json.length + 1
     openN++
-    if (looseBytes >= RUN_BYTES || (looseBytes >= PIECE_BYTES && Date.now() - sealedAt >= PIECE_MS)) seal()
+    if (looseBytes >= RUN_BYTES || (looseBytes >= PIECE_BYTES && Math.abs(Date.now() - sealedAt) >= PIECE_MS)) seal()
     cap()
     // A full batch goes at once, not at the next tick: a heavy page's
     // snapshot is over what a closing page may send.
@@ -221,7 +222,7 @@ export function createTransport(o) {
     try {
       if (busy || dead || unloaded || !queue.length) return
       const b = queue[0]
-      if (!sendable(b.sid) || Date.now() < retryAt) return
+      if (!sendable(b.sid) || waiting) return
       busy = b
       let status = 0
       try {
@@ -230,10 +231,9 @@ export function createTransport(o) {
       busy = null
       if (queue[0] !== b) return pump() // discarded meanwhile
       if (status === 0 || status === 429 || status >= 500) {
-        const d = backoffDelay(++attempt, Math.random())
-        retryAt = Date.now() + d
+        waiting = true
         clearTimeout(retryTimer)
-        retryTimer = setTimeout(pump, d)
+        retryTimer = setTimeout(() => ((waiting = false), pump()), backoffDelay(++attempt, Math.random()))
         return
       }
       queue.shift() // accepted, or refused for good

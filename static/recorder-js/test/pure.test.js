@@ -306,7 +306,7 @@ test('a session spans page loads until the inactivity timeout or the maximum age
   // another page load (or tab) continues it, with the next seq
   const b = createSessions(store, cfg, globalThis.crypto)
   assert.equal(b.current(20 * min, 20 * min).sid, s1.sid)
-  assert.deepEqual(b.reserve(20 * min, 20 * min), { sid: s1.sid, start: 0, seq: 2 })
+  assert.deepEqual(b.reserve(20 * min, 20 * min), { sid: s1.sid, start: 0, seq: 2, end: 0 })
   assert.equal(a.reserve(21 * min, 0).seq, 3) // tabs never reuse a seq
   // 31 minutes without activity: a new session from seq 0
   const s2 = b.reserve(52 * min, 20 * min)
@@ -341,7 +341,7 @@ test('a session survives localStorage being cleared under it', () => {
   const s = createSessions(store, { wid: 1, sessionTimeoutMin: 30, maxSessionHours: 24 }, globalThis.crypto)
   const first = s.reserve(0, 0)
   store.m.clear()
-  assert.deepEqual(s.reserve(1000, 1000), { sid: first.sid, start: 0, seq: 1 })
+  assert.deepEqual(s.reserve(1000, 1000), { sid: first.sid, start: 0, seq: 1, end: 0 })
 })
 
 // The inverse of eventJson (the server's is recorder/processing.py).

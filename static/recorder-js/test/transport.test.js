@@ -308,3 +308,32 @@ test('an event too deep to encode goes plain, and the events after it are encode
   assert.deepEqual(sent[2].data.texts, [{ id: 5, value: '1.01' }])
   assert.deepEqual(sent[4].data.textSteps, [[6], stepText([1])])
 })
+
+test('a clock set back an hour neither holds a session that is old enough nor stops a retry', async () => {
+  const realNow = Date.now
+  let now = 1764183000000
+  Date.now = () => now
+  const bodies = []
+  const statuses = [503, 202, 202]
+  const t = transport({
+    win: { Blob },
+    cfg: { wid: 1, batchBytes: 1e6, batchZipBytes: 1e9, capBytes: 1e7, persistBytes: 1e6, flushMs: 1e6, minSessionSec: 5, endpoint: '/i' },
+    session: () => ({ sid: 's', start: 1764183000000 }),
+    fetch: async (url, init) => (bodies.push(JSON.parse(init.body)), { status: statuses.shift(), body: null }),
+  })
+  try {
+    now += 6000 // old enough
+    t.add('{"type":5,"timestamp":1,"data":{"tag":"t","payload":"first"}}')
+    t.flush()
+    t.claim() // sent, answered 503: a retry in 0.5-1 s
+    for (let i = 0; i < 50 && !bodies.length; i++) await new Promise((r) => setTimeout(r, 5))
+    now -= 3600000 // the clock is set back: its readings are now before the session started
+    t.add('{"type":5,"timestamp":2,"data":{"tag":"t","payload":"second"}}')
+    t.flush()
+    for (let i = 0; i < 400 && bodies.length < 3; i++) await new Promise((r) => setTimeout(r, 5))
+  } finally {
+    Date.now = realNow
+    t.stop()
+  }
+  assert.deepEqual(bodies.map((b) => [b.seq, b.events[0].data.payload]), [[0, 'first'], [0, 'first'], [1, 'second']])
+})
