@@ -405,11 +405,14 @@ def _split_card_possible(texts: list[str]) -> bool:
     digit groups but its last have 3 digits or more, so a whole node in it has
     no shorter group, and a tail counts only when its last group has 3: at
     most the digits of such whole nodes, the longest such tail and the
-    longest head. A board of prices ("129.45", "-0.45", "65,322", "248")
-    passes in any order. static/recorder-js/src/luhn.js (crossable) does the same.
+    longest head. That holds where texts meet at a gap; an empty text between
+    two others joins them with none, so with one any number may cross. A board of prices ("129.45",
+    "-0.45", "65,322", "248") passes in any order. static/recorder-js/src/luhn.js (crossable) does the same.
     """
     if len(texts) < 2 or not _gap_anywhere(texts) or len(NOT_DIGIT.sub("", "".join(texts))) < CARD_MIN:
         return False
+    if "" in texts:
+        return True  # an empty text joins its neighbours with no gap between them: their edge groups may become one
     whole = tails = heads = 0
     for text in texts:
         head = text[:len(text) - len(text.lstrip(RUN_CHARS))]

@@ -4,7 +4,7 @@ import json
 import re
 
 import pytest
-from hypothesis import assume, given, settings as hsettings, strategies as st
+from hypothesis import assume, example, given, settings as hsettings, strategies as st
 
 from privacy.scrub import (
     ScrubState, _card_digits, cards_scrub, events_scrub, is_sensitive_input, long_number, luhn_valid, text_scrub,
@@ -416,6 +416,9 @@ def added_nodes():
 
 @hsettings(max_examples=400, deadline=None)
 @given(adds=added_nodes())
+@example(adds=[  # an empty text joins "…0000 1" and "25" into one group: a 14-digit number read across it
+    {"parentId": 1, "nextId": 2 + index + 1 if index < 3 else None, "node": {"type": 3, "id": 2 + index, "textContent": text}}
+    for index, text in enumerate(["0710 3", "000 0000 0000 1", "", "25"])])
 def test_the_quick_checks_of_added_nodes_skip_only_work_that_would_change_nothing(adds):
     """The scrubber orders a mutation's added texts and reads across them only when a card number could
     lie between them (`_split_card_possible`), and a node added alone gets no tree walk: the same

@@ -64,6 +64,8 @@ export const joins = (p) => !p || EDGE.test(p)
 const SPACE = /[\s\u200b]/
 export function crossable(parts) {
   if (!parts.some(joins)) return false
+  // An empty text joins its neighbours with no gap between them: their edge groups may become one.
+  if (parts.includes('')) return true
   let heads = 0
   let tails = 0
   let whole = 0
