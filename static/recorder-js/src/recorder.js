@@ -98,8 +98,8 @@ export function createRecorder(options, win) {
   let gapAt = 0
   let typing = NOT_TYPING // the field whose newest value may still be replaced
   let failures = 0 // rrweb observer errors so far
-  let lastTs = 0 // the newest event time sent, and what the clock's steps back add to event times
-  let stepBack = 0
+  let lastTs = 0 // the newest event time sent
+  let stepBack = 0 // what the clock's steps back add to event times
 
   // Every entry point from the page or the browser goes through guard():
   // nothing throws into the host page, and a failure stops recording.
