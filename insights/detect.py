@@ -212,7 +212,7 @@ def _clicks_settle(state: dict, found: Findings, *, before: int | None) -> None:
 
 def _page(state: dict, found: Findings, ts: int, url: str, kind: str) -> None:
     prev = state["prev"]
-    if prev and url == prev["url"] and url != state["url"] and ts - state["at"] <= QUICK_BACK_MS and kind != "replace":
+    if prev and url == prev["url"] and url != state["url"] and ts - state["at"] <= QUICK_BACK_MS and kind not in ("replace", "tab"):
         found.signals.append(Found("quick_back", ts, state["url"]))
     _depth_close(state, found)
     state["prev"] = {"url": state["url"], "at": state["at"]} if state["url"] else None

@@ -72,6 +72,9 @@ def kinds(*batches, settle=True):
     ([page(T, "/a"), page(T + 1000, "/b"), page(T + 5000, "/a")], ["quick_back"]),
     ([page(T, "/a"), page(T + 1000, "/b", "push"), page(T + 3000, "/a", "pop")], ["quick_back"]),
     ([page(T, "/a"), page(T + 1000, "/b", "push"), page(T + 3000, "/a", "replace")], []),
+    # back to /a kept in the back-forward cache is a quick back; a switch back to the tab /a is open in is not
+    ([page(T, "/a"), page(T + 1000, "/b"), page(T + 3000, "/a", "back")], ["quick_back"]),
+    ([page(T, "/a"), page(T + 1000, "/b"), page(T + 3000, "/a", "tab")], []),
     ([page(T, "/a"), page(T + 1000, "/b"), page(T + 9000, "/a")], []),
     ([page(T, "/a"), page(T + 1000, "/b"), page(T + 3000, "/c")], []),
 ])

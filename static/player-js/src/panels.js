@@ -5,6 +5,12 @@ import { formatClock, formatDate, formatDuration, formatMs, formatSize, formatSo
 import { recordedTags } from './summary.js';
 import { SIGNAL_LABELS } from './timeline.js';
 
+// Pages the visitor came back to, already loaded (docs/protocol.md, "Tabs"): badge, what it means.
+const RETURNS = {
+  tab: ['Tab', 'switch back to a page open in another tab'],
+  back: ['Back', 'return to a page the browser kept'],
+};
+
 const TABS = [
   { id: 'pages', label: 'Pages' },
   { id: 'console', label: 'Console' },
@@ -88,12 +94,14 @@ export function createPanels({ onJump }) {
 
   /** Re-renders the three lists from a summary (cheap enough for live updates). */
   function setSummary(summary, baseUrl) {
-    const pages = summary.pages.map((p) =>
-      row(p.time, 'page-entry', '', `Jump to page view at ${formatClock(p.time)}: ${p.url}`,
+    const pages = summary.pages.map((p) => {
+      const back = Object.hasOwn(RETURNS, p.kind) ? RETURNS[p.kind] : null; // (kind is recorded text)
+      return row(p.time, 'page-entry', '', `Jump to ${back ? back[1] : 'page view'} at ${formatClock(p.time)}: ${p.url}`,
+        back && h('span', { class: 'hsp-badge' }, back[0]),
         h('span', { class: 'hsp-row-title' }, p.title || '(no title)'),
         h('span', { class: 'hsp-row-url', title: p.url }, shortUrl(p.url, baseUrl)),
-      ),
-    );
+      );
+    });
     list(panels.pages, pages, 'No page views recorded.');
     counts.pages.textContent = String(summary.pages.length);
 

@@ -4,7 +4,7 @@ import { captureErrors } from './capture/console.js'
 import { captureNetwork } from './capture/network.js'
 import { installQueue, normalizeTags, virtualPageArgs } from './commands.js'
 import { normalizeConfig } from './config.js'
-import { isSampled } from './ids.js'
+import { isSampled, randomId } from './ids.js'
 import { navKind, watchNavigation } from './navigation.js'
 import { stringify } from './json.js'
 import { showNotice } from './notice.js'
@@ -39,6 +39,14 @@ const RRWEB = {
 
 // Custom events per page load, so a console loop cannot flood the upload.
 const LIMITS = { 'hs.error': 100, 'hs.net': 500 }
+
+// What only the page in front sends (see takeFront): its DOM (all of rrweb's events) and these, which
+// say where the visitor is and what they see. Errors, requests, identity and tags of a page behind go out.
+const FRONT_ONLY = { 'hs.page': 1, 'hs.visibility': 1, 'hs.depth': 1, 'hs.click': 1 }
+
+// What a visitor does to bring a page of the site up, besides showing it (input: a value filled in
+// without a key, by autofill or a paste).
+const BRING_UP = ['pointerdown', 'keydown', 'input', 'wheel', 'touchstart', 'focus']
 
 // Every DOM change the page makes goes out, as plain rrweb records it: the
 // replay shows what the visitor saw at every moment. (Within one rrweb diff,
@@ -100,6 +108,15 @@ export function createRecorder(options, win) {
   let failures = 0 // rrweb observer errors so far
   let lastTs = 0 // the newest event time sent
   let stepBack = 0 // what the clock's steps back add to event times
+  // The page in front: every tab of the visitor shares the session, and each page's rrweb events
+  // refer to its own DOM, so the session's events come from one page at a time (takeFront).
+  const frontKey = 'front_' + cfg.wid
+  const me = randomId(win.crypto) // this page load
+  const meJson = stringify(me)
+  let front = false // this page's DOM goes out
+  let frontless = false // storage refused the key: record as if this page were alone
+  let loadSaid = false // this page's hs.page of its load went out
+  let cached = false // left for another page, kept in the back-forward cache
 
   // Every entry point from the page or the browser goes through guard():
   // nothing throws into the host page, and a failure stops recording.
@@ -169,9 +186,12 @@ export function createRecorder(options, win) {
       () => transport.stop(),
       listen(doc, 'visibilitychange', guard(onVisibility)),
       listen(win, 'pagehide', guard(onPageHide)),
-      listen(win, 'pageshow', guard((e) => e.persisted && transport.show())),
+      listen(win, 'pageshow', guard((e) => e.persisted && (takeFront(), transport.show()))),
     ]
     transport.claim() // batches a previous page of this browser left unsent
+    // A page loaded in view is in front; one loaded behind (a tab opened in the background,
+    // a prerender) comes in front when the visitor brings it up, with a full snapshot then.
+    if (doc.visibilityState !== 'hidden') claim()
     const stopRrweb = record({
       emit: guard(onEvent),
       // rrweb reports its own observer failures here (a DOM change too deep
@@ -193,6 +213,11 @@ export function createRecorder(options, win) {
     if (cfg.recordConsole) capture.push(captureErrors(win, guard((p) => custom('hs.error', p))))
     if (cfg.recordNetwork) capture.push(captureNetwork(win, cfg, guard((p) => custom('hs.net', p))))
     capture.push(captureClicks(win, privacy.ignoreSel, guard(custom)))
+    // (On the window, in the capture phase: before rrweb's listeners and ours on the document.)
+    // (A page's own script cannot take it: its events are not trusted, and its focus() calls focus
+    // an element, not the window.)
+    const bringUp = guard((e) => e.isTrusted && (e.type !== 'focus' || e.target === win) && takeFront())
+    for (const type of BRING_UP) capture.push(listen(win, type, bringUp, true))
     // A popover changes right after its beforetoggle event, which the page
     // may call off: the change is taken once the page's own listeners ran.
     // (toggle comes a task later, after frames that may have shown it.)
@@ -231,7 +256,7 @@ export function createRecorder(options, win) {
   }
 
   function onEvent(e) {
-    if (phase !== 'recording') return
+    if (phase !== 'recording' || !inFront()) return
     const src = e.type === 3 ? e.data.source : -1
     const t = e.timestamp
     if (isUserSource(src)) {
@@ -318,6 +343,37 @@ export function createRecorder(options, win) {
     gap.bytes += bytes
   }
 
+  // ---- the page in front --------------------------------------------------
+  // Two tabs' events in one stream would be played into one page (ids of one DOM applied to the
+  // other's). So the session's events follow the page the visitor last brought up: loaded in view,
+  // shown, focused, clicked, typed in. The page in front is named in localStorage; a page that is no
+  // longer named stops sending its DOM at its next event, and one that comes back in front starts
+  // again with a full snapshot, as a page load does (docs/protocol.md, "Tabs").
+
+  // One read of localStorage per event (another tab may have taken the front a moment ago).
+  function inFront() {
+    const v = frontless || store.peek(frontKey)
+    // (Nothing named: the page's own script cleared localStorage. The page in front stays so.)
+    return (front = v === true || v === meJson || (v === null && front && claim()))
+  }
+
+  function claim() {
+    if (!store.set(frontKey, me)) frontless = true
+    return (front = true)
+  }
+
+  function takeFront() {
+    const back = cached
+    cached = false
+    if (phase !== 'recording' || inFront()) return
+    claim()
+    record.takeFullSnapshot(true)
+    // The first time in front, the page's load (what it showed since goes out in this snapshot).
+    // (A page back from the back-forward cache is shown before its pageshow event.)
+    if (loadSaid) page(back ? 'back' : 'tab', lastUrl, doc.title, '')
+    else page('load', lastUrl, doc.title, doc.referrer)
+  }
+
   function snapshotSoon() {
     later(() => phase === 'recording' && record.takeFullSnapshot(true))
   }
@@ -340,7 +396,8 @@ export function createRecorder(options, win) {
   }
 
   function custom(tag, payload) {
-    if (phase !== 'recording') return
+    if (phase !== 'recording' || (FRONT_ONLY[tag] && !inFront())) return
+    if (tag === 'hs.page' && payload.kind === 'load') loadSaid = true
     counts[tag] = (counts[tag] || 0) + 1
     if (counts[tag] <= (LIMITS[tag] || Infinity)) push({ type: 5, data: { tag, payload }, timestamp: now() })
   }
@@ -389,6 +446,7 @@ export function createRecorder(options, win) {
   let shown = doc.visibilityState === 'hidden' ? 'hidden' : 'visible'
   function onVisibility() {
     const state = doc.visibilityState === 'hidden' ? 'hidden' : 'visible'
+    if (state === 'visible') takeFront()
     if (state !== shown) custom('hs.visibility', { state }) // else already said at pagehide
     shown = state
     if (state === 'hidden') transport.hide()
@@ -398,7 +456,8 @@ export function createRecorder(options, win) {
   // The page goes away (closed, left for another page, or kept in the back-forward cache). Browsers
   // fire pagehide before the hidden visibilitychange, whose batch could no longer leave: say it
   // here, so that the last batch tells the server the visitor no longer sees this page.
-  function onPageHide() {
+  function onPageHide(e) {
+    cached = e.persisted
     if (shown !== 'hidden') {
       shown = 'hidden'
       custom('hs.visibility', { state: 'hidden' })

@@ -30,6 +30,14 @@ export function createStore(win) {
         return false
       }
     },
+    // The raw text of a key, for a comparison as cheap as can be made on every event.
+    peek(k) {
+      try {
+        return ls.getItem(PREFIX + k)
+      } catch (e) {
+        return null
+      }
+    },
     del(k) {
       try {
         ls.removeItem(PREFIX + k)

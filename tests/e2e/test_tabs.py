@@ -1,0 +1,154 @@
+"""A visit in several tabs, and back to a page the browser kept: the replay follows the page in front.
+
+Every tab of a visitor shares the session, and each page's rrweb events name nodes of its own DOM. Played as
+one stream, a page behind that keeps changing (a ticking counter here) changes whatever node of the page in
+front has the same id, and a page the visitor comes back to goes on changing the other page's DOM. The
+recorder sends the DOM of the page the visitor last brought up, and a full snapshot when one comes back
+(docs/protocol.md, "Tabs"). Real recorder, real worker, the real player.
+"""
+import pytest
+
+from recorder.models import Session
+from sites.snippet import site_snippet
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, login, recorder_started
+from tests.e2e.test_capture import custom, html, make_site, stored_events
+from tests.e2e.test_player import open_player
+
+pytestmark = [pytest.mark.e2e, pytest.mark.worker]
+
+# A page that changes on its own four times a second, shown or not.
+SHOP = """<h1>Shop</h1><p>Visitors here now: <span id="tick">0</span></p>
+<button id="add" onclick="this.textContent = 'Added to cart'">Add to cart</button>
+<button id="more" onclick="document.getElementById('extra').hidden = false">More</button>
+<p id="extra" hidden>Free delivery over 40 euros</p>
+<script>let n = 0; setInterval(() => { document.getElementById('tick').textContent = String(++n); }, 250);</script>"""
+
+CART = """<h1>Cart</h1><ul><li>Kettle</li><li>Teapot</li></ul>
+<label>Note <input id="note" class="hindsight-unmask"></label>
+<button id="pay" onclick="this.textContent = 'Paid'; document.getElementById('thanks').hidden = false">Pay</button>
+<p id="thanks" hidden>Thank you</p>"""
+
+# What the page shows, at a moment every change made before it was stamped (the next millisecond, as
+# bench/fidelity.py samples).
+SEEN_JS = """() => {
+    const before = Date.now();
+    let t = before;
+    while (t === before) t = Date.now();
+    const note = document.getElementById('note');
+    return { t, text: document.body.innerText, note: note ? note.value : null };
+}"""
+
+REPLAYED_JS = """(t) => {
+    const P = window.__hsPlayer;
+    P.controller.seek(t - P.replayer.service.state.context.events[0].timestamp);
+    const d = P.replayer.iframe.contentDocument;
+    const note = d.getElementById('note');
+    return { t, text: d.body.innerText, note: note ? note.value : null };
+}"""
+
+
+def seen(page) -> dict:
+    page.wait_for_timeout(400)
+    return page.evaluate(SEEN_JS)
+
+
+def replayed(viewer, live_server, site, moments: list[dict]) -> tuple[list[dict], list[dict]]:
+    """The stored events in time order (once the last moment is in), and what the player shows at each moment.
+
+    (A tab's batches go out when it forms them: the first tab's first batch may be stored after the second's.)
+    """
+    events = stored_events(site, until=lambda events: max(e["timestamp"] for e in events) >= moments[-1]["t"] - 400)
+    events.sort(key=lambda e: e["timestamp"])
+    login(viewer, live_server, "owner")
+    open_player(viewer, live_server, site, Session.objects.get(site=site))
+    return events, [viewer.evaluate(REPLAYED_JS, moment["t"]) for moment in moments]
+
+
+@pytest.fixture
+def viewer(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    yield context.new_page()
+    context.close()
+
+
+def test_two_tabs_of_one_visit_replay_each_page_as_the_visitor_saw_it(live_server, celery_worker, customer, context,
+                                                                        viewer):
+    site = make_site(customer)
+    snippet = site_snippet(site, live_server.url)
+    customer.pages = {"/shop": html(snippet, SHOP, title="Shop"), "/cart": html(snippet, CART, title="Cart")}
+    shop = context.new_page()
+    shop.goto(customer.url("/shop"))
+    recorder_started(shop)
+    shop.click("#add")
+    moments = [seen(shop)]
+    # The visitor opens the cart in a second tab, types a note and pays; the shop ticks on behind.
+    cart = context.new_page()
+    cart.goto(customer.url("/cart"))
+    recorder_started(cart)
+    cart.click("#note")
+    cart.keyboard.type("ring twice")
+    moments.append(seen(cart))
+    cart.click("#pay")
+    moments.append(seen(cart))
+    cart.wait_for_timeout(1000)  # four more ticks of the shop, behind
+    moments.append(seen(cart))
+    # Back to the shop's tab: what it shows now, and what the visitor does there.
+    shop.click("#more")
+    moments.append(seen(shop))
+    shop.wait_for_timeout(600)
+    moments.append(seen(shop))
+    cart.close()
+    shop.close()
+
+    events, replays = replayed(viewer, live_server, site, moments)
+    for moment, replay in zip(moments, replays):
+        assert replay == moment
+    assert [(p["url"].rsplit("/", 1)[1], p["kind"]) for p in custom(events, "hs.page")] == [
+        ("shop", "load"), ("cart", "load"), ("shop", "tab")]
+    assert "Cart" in moments[2]["text"] and "Thank you" in moments[2]["text"] and moments[1]["note"] == "ring twice"
+    assert "Free delivery" in moments[4]["text"]
+
+    # The pages panel says the visitor came back to the shop's tab.
+    viewer.get_by_role("tab", name="Pages").click()
+    entries = viewer.get_by_test_id("page-entry")
+    assert entries.count() == 3
+    assert entries.nth(2).get_attribute("aria-label").startswith("Jump to switch back to a page open in another tab at")
+    assert entries.nth(2).text_content().startswith("0:0") and "Tab" in entries.nth(2).text_content()
+    assert entries.nth(1).get_attribute("aria-label").startswith("Jump to page view at")
+
+
+def test_a_page_the_browser_kept_and_showed_again_replays_as_itself(live_server, celery_worker, customer, browser,
+                                                                     viewer):
+    site = make_site(customer)
+    snippet = site_snippet(site, live_server.url)
+    customer.pages = {"/shop": html(snippet, SHOP, title="Shop"), "/cart": html(snippet, CART, title="Cart")}
+    # Playwright turns Chromium's back-forward cache off; a visitor's browser has it on.
+    kept = browser.browser_type.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
+                                       ignore_default_args=["--disable-back-forward-cache"])
+    try:
+        page = kept.new_context(viewport={"width": 1280, "height": 800}).new_page()
+        page.goto(customer.url("/shop"))
+        recorder_started(page)
+        page.evaluate("window.__kept = true")
+        page.click("#add")
+        moments = [seen(page)]
+        page.goto(customer.url("/cart"))
+        recorder_started(page)
+        page.click("#note")
+        page.keyboard.type("leave at the door")
+        moments.append(seen(page))
+        page.go_back(wait_until="commit")  # (a page shown from the cache has no load event)
+        page.wait_for_function("window.__kept === true")  # the same page, not a new load
+        moments.append(seen(page))
+        page.click("#more")
+        moments.append(seen(page))
+        page.close()
+    finally:
+        kept.close()
+
+    events, replays = replayed(viewer, live_server, site, moments)
+    for moment, replay in zip(moments, replays):
+        assert replay == moment
+    assert [(p["url"].rsplit("/", 1)[1], p["kind"]) for p in custom(events, "hs.page")] == [
+        ("shop", "load"), ("cart", "load"), ("shop", "back")]
+    assert "Free delivery" in moments[3]["text"] and "Added to cart" in moments[3]["text"]
