@@ -500,6 +500,8 @@ def batch_summarise(events: list[dict]) -> Summary:
     summary = Summary(event_count=len(events), first_ts=min(stamps), last_ts=max(stamps))
     summary.snapshots = [event["timestamp"] for event in events if event.get("type") == FULL_SNAPSHOT]
     for ts, page in custom_events(events, "hs.page"):
+        if page.get("kind") == "tab":
+            continue  # back to a page another tab showed: a switch the replay follows, not a page view
         summary.pages.append({
             "at": ts,
             "url": db_text(page.get("url"), 2048),

@@ -105,6 +105,7 @@ def test_two_tabs_of_one_visit_replay_each_page_as_the_visitor_saw_it(live_serve
         assert replay == moment
     assert [(p["url"].rsplit("/", 1)[1], p["kind"]) for p in custom(events, "hs.page")] == [
         ("shop", "load"), ("cart", "load"), ("shop", "tab")]
+    assert Session.objects.get(site=site).page_count == 2  # (a switch back is not a page view)
     assert "Cart" in moments[2]["text"] and "Thank you" in moments[2]["text"] and moments[1]["note"] == "ring twice"
     assert "Free delivery" in moments[4]["text"]
 
@@ -151,4 +152,5 @@ def test_a_page_the_browser_kept_and_showed_again_replays_as_itself(live_server,
         assert replay == moment
     assert [(p["url"].rsplit("/", 1)[1], p["kind"]) for p in custom(events, "hs.page")] == [
         ("shop", "load"), ("cart", "load"), ("shop", "back")]
+    assert Session.objects.get(site=site).page_count == 3
     assert "Free delivery" in moments[3]["text"] and "Added to cart" in moments[3]["text"]
