@@ -113,6 +113,7 @@ def test_two_tabs_of_one_visit_replay_each_page_as_the_visitor_saw_it(live_serve
     viewer.get_by_role("tab", name="Pages").click()
     entries = viewer.get_by_test_id("page-entry")
     assert entries.count() == 3
+    assert viewer.get_by_role("tab", name="Pages").text_content().strip().endswith("2")  # page views, as the session
     assert entries.nth(2).get_attribute("aria-label").startswith("Jump to switch back to a page open in another tab at")
     assert entries.nth(2).text_content().startswith("0:0") and "Tab" in entries.nth(2).text_content()
     assert entries.nth(1).get_attribute("aria-label").startswith("Jump to page view at")

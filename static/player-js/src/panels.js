@@ -103,7 +103,8 @@ export function createPanels({ onJump }) {
       );
     });
     list(panels.pages, pages, 'No page views recorded.');
-    counts.pages.textContent = String(summary.pages.length);
+    // (Page views, as the session's page count: a switch back to a tab is listed, not counted.)
+    counts.pages.textContent = String(summary.pages.filter((p) => p.kind !== 'tab').length);
 
     const entries = summary.console.map((e) =>
       row(e.time, 'console-entry', `hsp-level-${e.level}`, `Jump to ${e.level} at ${formatClock(e.time)}: ${e.message}`,
