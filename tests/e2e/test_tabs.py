@@ -155,3 +155,43 @@ def test_a_page_the_browser_kept_and_showed_again_replays_as_itself(live_server,
         ("shop", "load"), ("cart", "load"), ("shop", "back")]
     assert Session.objects.get(site=site).page_count == 3
     assert "Free delivery" in moments[3]["text"] and "Added to cart" in moments[3]["text"]
+
+
+def test_a_tab_opened_behind_is_recorded_from_when_the_visitor_first_sees_it(live_server, celery_worker, customer,
+                                                                             context, viewer):
+    site = make_site(customer)
+    snippet = site_snippet(site, live_server.url)
+    customer.pages = {"/shop": html(snippet, SHOP, title="Shop"), "/cart": html(snippet, CART, title="Cart")}
+    shop = context.new_page()
+    shop.goto(customer.url("/shop"))
+    recorder_started(shop)
+    # The cart opens in a background tab (a middle click): hidden from its first script on.
+    cart = context.new_page()
+    cart.add_init_script("""Object.defineProperty(document, 'visibilityState', {configurable: true, get: () => 'hidden'});
+        Object.defineProperty(document, 'hidden', {configurable: true, get: () => true});""")
+    cart.goto(customer.url("/cart"))
+    recorder_started(cart)
+    cart.evaluate("document.querySelector('li').textContent = 'Kettle (last one)'")  # changed while behind
+    shop.click("#add")
+    moments = [seen(shop)]
+    # The visitor switches to the cart's tab.
+    cart.evaluate("""() => {
+        Object.defineProperty(document, 'visibilityState', {configurable: true, get: () => 'visible'});
+        Object.defineProperty(document, 'hidden', {configurable: true, get: () => false});
+        document.dispatchEvent(new Event('visibilitychange'));
+    }""")
+    moments.append(seen(cart))
+    cart.click("#pay")
+    moments.append(seen(cart))
+    cart.close()
+    shop.close()
+
+    events, replays = replayed(viewer, live_server, site, moments)
+    for moment, replay in zip(moments, replays):
+        assert replay == moment
+    assert "Kettle (last one)" in moments[1]["text"]
+    pages = [(p["url"].rsplit("/", 1)[1], p["kind"]) for p in custom(events, "hs.page")]
+    assert pages == [("shop", "load"), ("cart", "load")]  # the cart's load, said when it is first seen
+    shown_at = next(e["timestamp"] for e in events if e["type"] == 5 and e["data"]["tag"] == "hs.page"
+                    and e["data"]["payload"]["url"].endswith("/cart"))
+    assert shown_at > moments[0]["t"]
