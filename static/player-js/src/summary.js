@@ -122,7 +122,10 @@ function addCustom(summary, time, { tag, payload }) {
  */
 export function markersOf(summary) {
   const markers = [];
-  for (const p of summary.pages) markers.push({ time: p.time, kind: 'page', label: `Page: ${p.title || p.url}` });
+  for (const p of summary.pages) {
+    const what = p.kind === 'tab' ? 'Back to the tab' : p.kind === 'back' ? 'Back to' : 'Page';
+    markers.push({ time: p.time, kind: 'page', label: `${what}: ${p.title || p.url}` });
+  }
   for (const c of summary.clicks) markers.push({ time: c.time, kind: 'click', label: 'Click' });
   for (const e of summary.console) {
     if (e.level === 'error') markers.push({ time: e.time, kind: 'error', label: `Error: ${e.message}` });

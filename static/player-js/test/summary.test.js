@@ -36,6 +36,13 @@ test('markers show errors and failed requests but not warnings or successful req
   assert.deepEqual(kinds, ['page@10', 'click@900', 'error@1100', 'network@1300', 'network@1400', 'tag@1500', 'page@2000']);
 });
 
+test('a return to a tab or to a page the browser kept says so on its marker', () => {
+  const back = [...events, custom(3000, 'hs.page', { url: 'https://shop.test/', title: 'Home', kind: 'tab' }),
+    custom(4000, 'hs.page', { url: 'https://shop.test/cart', title: 'Cart', kind: 'back' })];
+  const labels = markersOf(summarize(back)).filter((m) => m.kind === 'page').map((m) => m.label);
+  assert.deepEqual(labels, ['Page: Home', 'Page: Cart', 'Back to the tab: Home', 'Back to: Cart']);
+});
+
 test('events out of order are sorted before timing', () => {
   const s = summarize([...events].reverse());
   assert.equal(s.startTime, T0);
