@@ -6,7 +6,7 @@ import pytest
 from recorder.models import Session
 from sites.snippet import site_snippet
 from tests.e2e.conftest import RequestLog, UploadSpy, flush_now, recorder_started, wait_for
-from tests.e2e.test_capture import html, make_site
+from tests.e2e.test_capture import custom, html, make_site, stored_events
 
 pytestmark = [pytest.mark.e2e, pytest.mark.worker]
 
@@ -46,6 +46,43 @@ def test_one_session_spans_page_loads_until_the_inactivity_timeout(live_server, 
     sessions = Session.objects.filter(site=site)
     assert {s.visitor_id for s in sessions} == {json.loads(visitor)}  # one visitor id outlives sessions
     assert sorted(s.page_count for s in sessions) == [1, 2]
+
+
+def test_a_prerendered_page_records_nothing_until_the_visitor_is_shown_it(live_server, celery_worker, customer,
+                                                                          context):
+    """Browsers render some pages ahead of a click the visitor may never make (speculation rules, a search
+    engine's first result). Headless Chromium here does not prerender, so the page is given the state the
+    browser gives one (`document.prerendering`, hidden) and then the activation event."""
+    site = make_site(customer)
+    customer.pages = {"/": html(site_snippet(site, live_server.url), "<h1>Ahead</h1><p id='p'>rendered ahead</p>")}
+    requests = RequestLog(context)
+    page = context.new_page()
+    page.add_init_script("""Object.defineProperty(document, 'prerendering', {configurable: true, get: () => true});
+        Object.defineProperty(document, 'visibilityState', {configurable: true, get: () => 'hidden'});""")
+    page.goto(customer.url("/"))
+    recorder_started(page)  # (commands are taken from the start)
+    page.evaluate("""() => {
+        __insp.push(['identify', 'ahead-1']);
+        document.getElementById('p').textContent = 'changed before anyone saw it';
+    }""")
+    flush_now(page)
+    page.wait_for_timeout(1500)
+    assert requests.ingest() == []
+    shown = page.evaluate("""() => {
+        const at = Date.now();
+        Object.defineProperty(document, 'prerendering', {configurable: true, get: () => false});
+        Object.defineProperty(document, 'visibilityState', {configurable: true, get: () => 'visible'});
+        document.dispatchEvent(new Event('prerenderingchange'));
+        return at;
+    }""")
+    page.click("h1")
+    flush_now(page)
+    events = stored_events(site, until=lambda events: any(e["type"] == 3 and e["data"].get("source") == 2
+                                                          for e in events))
+    assert min(e["timestamp"] for e in events) >= shown
+    assert [p["kind"] for p in custom(events, "hs.page")] == ["load"]
+    assert [p["id"] for p in custom(events, "hs.identify")] == ["ahead-1"]
+    assert "changed before anyone saw it" in json.dumps(events)
 
 
 def test_uploads_wait_for_the_minimum_session_length(live_server, celery_worker, customer, context):

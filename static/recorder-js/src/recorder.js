@@ -150,6 +150,9 @@ export function createRecorder(options, win) {
 
   function decide() {
     if (phase !== 'idle' && phase !== 'waiting') return
+    // A page the browser renders ahead of a click the visitor may never make (speculation rules, a search
+    // engine's first result) is nobody's visit until it is shown: nothing starts before.
+    if (doc.prerendering) return doc.addEventListener('prerenderingchange', guard(decide), { once: true })
     const v = verdict()
     if (v === 'go') begin()
     else phase = v
