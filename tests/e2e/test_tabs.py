@@ -6,11 +6,13 @@ front has the same id, and a page the visitor comes back to goes on changing the
 recorder sends the DOM of the page the visitor last brought up, and a full snapshot when one comes back
 (docs/protocol.md, "Tabs"). Real recorder, real worker, the real player.
 """
+import json
+
 import pytest
 
 from recorder.models import Session
 from sites.snippet import site_snippet
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, login, recorder_started
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, flush_now, login, recorder_started
 from tests.e2e.test_capture import custom, html, make_site, stored_events
 from tests.e2e.test_player import open_player
 
@@ -195,3 +197,35 @@ def test_a_tab_opened_behind_is_recorded_from_when_the_visitor_first_sees_it(liv
     shown_at = next(e["timestamp"] for e in events if e["type"] == 5 and e["data"]["tag"] == "hs.page"
                     and e["data"]["payload"]["url"].endswith("/cart"))
     assert shown_at > moments[0]["t"]
+
+
+def test_what_a_page_did_after_another_came_in_front_is_taken_back(live_server, celery_worker, customer, context):
+    """A tab learns that another came in front when its copy of localStorage is updated, a moment after the
+    write. A change it makes in that moment is stamped after the other page's snapshot and would play into
+    it. Here the moment is made long: the page changes, then the other page's claim is written with a time
+    before that change, then the page changes again (its next event reads the claim)."""
+    site = make_site(customer)
+    customer.pages = {"/shop": html(site_snippet(site, live_server.url), SHOP, title="Shop")}
+    page = context.new_page()
+    page.goto(customer.url("/shop"))
+    recorder_started(page)
+    page.click("#add")
+    claimed = page.evaluate("""() => {
+        const at = Date.now();
+        while (Date.now() < at + 2) {}
+        document.querySelector('h1').textContent = 'Changed after the other tab came in front';
+        return at;
+    }""")
+    page.wait_for_timeout(100)  # (the change is recorded)
+    page.evaluate(f"""() => {{
+        localStorage.setItem('hs_front_{site.pk}', JSON.stringify('another-page {claimed}'));
+        document.querySelector('h1').textContent = 'Changed again';
+    }}""")
+    page.wait_for_timeout(100)
+    flush_now(page)
+    events = stored_events(site, until=lambda events: any(e["type"] == 3 and e["data"].get("source") == 2
+                                                          for e in events))
+    text = json.dumps(events)
+    assert "Added to cart" in text  # before the claim: kept
+    assert "Changed after the other tab" not in text and "Changed again" not in text
+    assert max(e["timestamp"] for e in events if e["type"] in (2, 3, 4)) < claimed

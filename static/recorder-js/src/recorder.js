@@ -112,7 +112,7 @@ export function createRecorder(options, win) {
   // refer to its own DOM, so the session's events come from one page at a time (takeFront).
   const frontKey = 'front_' + cfg.wid
   const me = randomId(win.crypto) // this page load
-  const meJson = stringify(me)
+  let mine = '' // what this page wrote there: its id and when it came in front
   let front = false // this page's DOM goes out
   let frontless = false // storage refused the key: record as if this page were alone
   let loadSaid = false // this page's hs.page of its load went out
@@ -356,12 +356,19 @@ export function createRecorder(options, win) {
   // One read of localStorage per event (another tab may have taken the front a moment ago).
   function inFront() {
     const v = frontless || store.peek(frontKey)
+    if (v === true || v === mine) return (front = true)
     // (Nothing named: the page's own script cleared localStorage. The page in front stays so.)
-    return (front = v === true || v === meJson || (v === null && front && claim()))
+    if (v === null) return front && claim()
+    // Another page came in front at the time it wrote. What this page did since (its tab learns of the
+    // write a moment later) would play into that page's snapshot: taken back, as far as it is still here.
+    if (front && v) transport.dropSince(+v.slice(v.indexOf(' ') + 1, -1) || Infinity)
+    return (front = false)
   }
 
   function claim() {
-    if (!store.set(frontKey, me)) frontless = true
+    const value = me + ' ' + now()
+    mine = stringify(value)
+    if (!store.set(frontKey, value)) frontless = true
     return (front = true)
   }
 
@@ -392,9 +399,9 @@ export function createRecorder(options, win) {
     // same field within one frame replaces the one before (gzip takes care of
     // the repeated prefixes of slower typing).
     const field = e.type === 3 && e.data.source === 5 ? e.data.id : null
-    if (field !== null && field === typing.id && e.timestamp - typing.since < TYPING_MS && transport.replaceLast(json)) return json.length
+    if (field !== null && field === typing.id && e.timestamp - typing.since < TYPING_MS && transport.replaceLast(json, e.timestamp)) return json.length
     typing = field === null ? NOT_TYPING : field === typing.id && e.timestamp - typing.since < TYPING_MS ? typing : { id: field, since: e.timestamp }
-    transport.add(json)
+    transport.add(json, e.timestamp)
     return json.length
   }
 

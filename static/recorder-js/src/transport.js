@@ -46,6 +46,7 @@ export function createTransport(o) {
   const key = 'pend_' + cfg.wid
   let pieces = [] // the open batch's sealed parts: {text, gz, id} (text with its leading comma; gz once made; id once the worker holds it)
   let buf = [] // the open batch's newest event JSON strings, not in a piece yet
+  let bufTs = [] // their times
   let bufBytes = 0 // JSON of the whole open batch
   let looseBytes = 0 // JSON in buf
   let sealedAt = 0 // when the last piece was sealed
@@ -83,11 +84,12 @@ export function createTransport(o) {
   // each batch starts its encodings afresh (a tenth of the dashboard's bytes).
   const over = (n) => bufBytes + n > cfg.batchBytes || zipBytes + (looseBytes + n) / 3 > cfg.batchZipBytes
 
-  function add(json) {
+  function add(json, ts) {
     // A full batch is closed before this event, not after it: an event must
     // not be left alone in a request of its own.
     if (openN && (over(json.length + 1) || openN >= 1000)) flush()
     buf.push(json)
+    bufTs.push(ts)
     bufBytes += json.length + 1
     looseBytes += json.length + 1
     openN++
@@ -110,6 +112,7 @@ export function createTransport(o) {
     const p = { text: lead + events.join(',') }
     all.push(p)
     buf = []
+    bufTs = []
     const guess = looseBytes / 3
     sealedAt = Date.now()
     zipBytes += guess
@@ -138,12 +141,25 @@ export function createTransport(o) {
 
   // Replace the newest buffered event (a newer value of the same field);
   // false when it has left the buffer already.
-  function replaceLast(json) {
+  function replaceLast(json, ts) {
     if (!buf.length) return false
     bufBytes += json.length - buf[buf.length - 1].length
     looseBytes += json.length - buf[buf.length - 1].length
     buf[buf.length - 1] = json
+    bufTs[buf.length - 1] = ts
     return true
+  }
+
+  // Take back the buffered events of time `t` or later (times only grow); what has left the buffer stays.
+  function dropSince(t) {
+    let k = buf.length
+    while (k && bufTs[k - 1] >= t) k--
+    for (const json of buf.splice(k)) {
+      bufBytes -= json.length + 1
+      looseBytes -= json.length + 1
+      openN--
+    }
+    bufTs.length = k
   }
 
   // Memory bound: past capBytes, drop the oldest unsent data and say so.
@@ -349,6 +365,7 @@ export function createTransport(o) {
   function discardOpen() {
     pieces = []
     buf = []
+    bufTs = []
     bufBytes = looseBytes = openN = zipBytes = 0
   }
 
@@ -373,6 +390,7 @@ export function createTransport(o) {
   return {
     add,
     replaceLast,
+    dropSince,
     flush,
     claim: () => (claim(), pump()),
     // Hidden pages may be discarded without pagehide: send with keepalive and

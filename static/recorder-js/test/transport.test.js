@@ -122,6 +122,26 @@ test('a batch that an event fills goes at once, without waiting for the next tic
   assert.deepEqual(bodies.map((b) => b.events.map((e) => e.type)), [[4], [2]])
 })
 
+test('events taken back from a time on leave the batch, whatever replaced the newest meanwhile', async () => {
+  const bodies = []
+  const t = posting(bodies)
+  const ev = (ts, v) => JSON.stringify({ type: 3, timestamp: ts, data: { v } })
+  t.add(ev(10, 'a'), 10)
+  t.add(ev(20, 'b'), 20)
+  t.add(ev(30, 'c'), 30)
+  t.replaceLast(ev(40, 'd'), 40) // a newer value of the same field, later
+  t.dropSince(40)
+  t.add(ev(50, 'e'), 50)
+  t.dropSince(45) // (nothing of 45 or later but e)
+  t.add(ev(60, 'f'), 60)
+  t.dropSince(1000) // nothing that late: nothing goes
+  t.flush()
+  t.claim() // sends the formed batch
+  for (let i = 0; i < 100 && !bodies.length; i++) await new Promise((r) => setTimeout(r, 5))
+  t.stop()
+  assert.deepEqual(bodies.map((b) => b.events.map((e) => e.data.v)), [['a', 'b', 'f']])
+})
+
 // A Worker as the page would have it, running the recorder's own worker code (src/worker.js):
 // messages are copied (structured clone) and answered in later tasks. `posted` counts the
 // characters of text handed to it, and the messages not answered yet (`waiting`).
