@@ -54,8 +54,16 @@ def seen(page) -> dict:
     return page.evaluate(SEEN_JS)
 
 
-def replayed(viewer, live_server, site, moments: list[dict]) -> tuple[list[dict], list[dict]]:
-    """The stored events in time order (once the last moment is in), and what the player shows at each moment.
+def shop_and_cart(live_server, customer):
+    """A site whose pages /shop and /cart carry the real snippet."""
+    site = make_site(customer)
+    snippet = site_snippet(site, live_server.url)
+    customer.pages = {"/shop": html(snippet, SHOP, title="Shop"), "/cart": html(snippet, CART, title="Cart")}
+    return site
+
+
+def replays_as_seen(viewer, live_server, site, moments: list[dict]) -> list[dict]:
+    """Asserts the player shows each moment as the visitor saw it; returns the stored events in time order.
 
     (A tab's batches go out when it forms them: the first tab's first batch may be stored after the second's.)
     """
@@ -63,7 +71,14 @@ def replayed(viewer, live_server, site, moments: list[dict]) -> tuple[list[dict]
     events.sort(key=lambda e: e["timestamp"])
     login(viewer, live_server, "owner")
     open_player(viewer, live_server, site, Session.objects.get(site=site))
-    return events, [viewer.evaluate(REPLAYED_JS, moment["t"]) for moment in moments]
+    for moment in moments:
+        assert viewer.evaluate(REPLAYED_JS, moment["t"]) == moment
+    return events
+
+
+def page_kinds(events: list[dict]) -> list[tuple[str, str]]:
+    """(last path segment, kind) of each hs.page."""
+    return [(p["url"].rsplit("/", 1)[1], p["kind"]) for p in custom(events, "hs.page")]
 
 
 @pytest.fixture
@@ -75,9 +90,7 @@ def viewer(browser):
 
 def test_two_tabs_of_one_visit_replay_each_page_as_the_visitor_saw_it(live_server, celery_worker, customer, context,
                                                                         viewer):
-    site = make_site(customer)
-    snippet = site_snippet(site, live_server.url)
-    customer.pages = {"/shop": html(snippet, SHOP, title="Shop"), "/cart": html(snippet, CART, title="Cart")}
+    site = shop_and_cart(live_server, customer)
     shop = context.new_page()
     shop.goto(customer.url("/shop"))
     recorder_started(shop)
@@ -102,11 +115,8 @@ def test_two_tabs_of_one_visit_replay_each_page_as_the_visitor_saw_it(live_serve
     cart.close()
     shop.close()
 
-    events, replays = replayed(viewer, live_server, site, moments)
-    for moment, replay in zip(moments, replays):
-        assert replay == moment
-    assert [(p["url"].rsplit("/", 1)[1], p["kind"]) for p in custom(events, "hs.page")] == [
-        ("shop", "load"), ("cart", "load"), ("shop", "tab")]
+    events = replays_as_seen(viewer, live_server, site, moments)
+    assert page_kinds(events) == [("shop", "load"), ("cart", "load"), ("shop", "tab")]
     assert Session.objects.get(site=site).page_count == 2  # (a switch back is not a page view)
     assert "Cart" in moments[2]["text"] and "Thank you" in moments[2]["text"] and moments[1]["note"] == "ring twice"
     assert "Free delivery" in moments[4]["text"]
@@ -123,9 +133,7 @@ def test_two_tabs_of_one_visit_replay_each_page_as_the_visitor_saw_it(live_serve
 
 def test_a_page_the_browser_kept_and_showed_again_replays_as_itself(live_server, celery_worker, customer, browser,
                                                                      viewer):
-    site = make_site(customer)
-    snippet = site_snippet(site, live_server.url)
-    customer.pages = {"/shop": html(snippet, SHOP, title="Shop"), "/cart": html(snippet, CART, title="Cart")}
+    site = shop_and_cart(live_server, customer)
     # Playwright turns Chromium's back-forward cache off; a visitor's browser has it on.
     kept = browser.browser_type.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
                                        ignore_default_args=["--disable-back-forward-cache"])
@@ -150,26 +158,22 @@ def test_a_page_the_browser_kept_and_showed_again_replays_as_itself(live_server,
     finally:
         kept.close()
 
-    events, replays = replayed(viewer, live_server, site, moments)
-    for moment, replay in zip(moments, replays):
-        assert replay == moment
-    assert [(p["url"].rsplit("/", 1)[1], p["kind"]) for p in custom(events, "hs.page")] == [
-        ("shop", "load"), ("cart", "load"), ("shop", "back")]
+    events = replays_as_seen(viewer, live_server, site, moments)
+    assert page_kinds(events) == [("shop", "load"), ("cart", "load"), ("shop", "back")]
     assert Session.objects.get(site=site).page_count == 3
     assert "Free delivery" in moments[3]["text"] and "Added to cart" in moments[3]["text"]
 
 
 def test_a_tab_opened_behind_is_recorded_from_when_the_visitor_first_sees_it(live_server, celery_worker, customer,
                                                                              context, viewer):
-    site = make_site(customer)
-    snippet = site_snippet(site, live_server.url)
-    customer.pages = {"/shop": html(snippet, SHOP, title="Shop"), "/cart": html(snippet, CART, title="Cart")}
+    site = shop_and_cart(live_server, customer)
     shop = context.new_page()
     shop.goto(customer.url("/shop"))
     recorder_started(shop)
     # The cart opens in a background tab (a middle click): hidden from its first script on.
     cart = context.new_page()
-    cart.add_init_script("""Object.defineProperty(document, 'visibilityState', {configurable: true, get: () => 'hidden'});
+    cart.add_init_script("""
+        Object.defineProperty(document, 'visibilityState', {configurable: true, get: () => 'hidden'});
         Object.defineProperty(document, 'hidden', {configurable: true, get: () => true});""")
     cart.goto(customer.url("/cart"))
     recorder_started(cart)
@@ -188,12 +192,9 @@ def test_a_tab_opened_behind_is_recorded_from_when_the_visitor_first_sees_it(liv
     cart.close()
     shop.close()
 
-    events, replays = replayed(viewer, live_server, site, moments)
-    for moment, replay in zip(moments, replays):
-        assert replay == moment
+    events = replays_as_seen(viewer, live_server, site, moments)
     assert "Kettle (last one)" in moments[1]["text"]
-    pages = [(p["url"].rsplit("/", 1)[1], p["kind"]) for p in custom(events, "hs.page")]
-    assert pages == [("shop", "load"), ("cart", "load")]  # the cart's load, said when it is first seen
+    assert page_kinds(events) == [("shop", "load"), ("cart", "load")]  # the cart's load, said when first seen
     shown_at = next(e["timestamp"] for e in events if e["type"] == 5 and e["data"]["tag"] == "hs.page"
                     and e["data"]["payload"]["url"].endswith("/cart"))
     assert shown_at > moments[0]["t"]
@@ -204,8 +205,7 @@ def test_what_a_page_did_after_another_came_in_front_is_taken_back(live_server, 
     write. A change it makes in that moment is stamped after the other page's snapshot and would play into
     it. Here the moment is made long: the page changes, then the other page's claim is written with a time
     before that change, then the page changes again (its next event reads the claim)."""
-    site = make_site(customer)
-    customer.pages = {"/shop": html(site_snippet(site, live_server.url), SHOP, title="Shop")}
+    site = shop_and_cart(live_server, customer)
     page = context.new_page()
     page.goto(customer.url("/shop"))
     recorder_started(page)
