@@ -2,14 +2,8 @@
 // session's details. List rows are buttons that jump to their moment.
 import { h, setChildren } from './dom.js';
 import { formatClock, formatDate, formatDuration, formatMs, formatSize, formatSource, shortUrl } from './format.js';
-import { recordedTags } from './summary.js';
+import { isPageView, recordedTags, returnOf } from './summary.js';
 import { SIGNAL_LABELS } from './timeline.js';
-
-// Pages the visitor came back to, already loaded (docs/protocol.md, "Tabs"): badge, what it means.
-const RETURNS = {
-  tab: ['Tab', 'switch back to a page open in another tab'],
-  back: ['Back', 'return to a page the browser kept'],
-};
 
 const TABS = [
   { id: 'pages', label: 'Pages' },
@@ -95,16 +89,16 @@ export function createPanels({ onJump }) {
   /** Re-renders the three lists from a summary (cheap enough for live updates). */
   function setSummary(summary, baseUrl) {
     const pages = summary.pages.map((p) => {
-      const back = Object.hasOwn(RETURNS, p.kind) ? RETURNS[p.kind] : null; // (kind is recorded text)
-      return row(p.time, 'page-entry', '', `Jump to ${back ? back[1] : 'page view'} at ${formatClock(p.time)}: ${p.url}`,
-        back && h('span', { class: 'hsp-badge' }, back[0]),
+      const back = returnOf(p);
+      return row(p.time, 'page-entry', '', `Jump to ${back ? back.what : 'page view'} at ${formatClock(p.time)}: ${p.url}`,
+        back && h('span', { class: 'hsp-badge' }, back.badge),
         h('span', { class: 'hsp-row-title' }, p.title || '(no title)'),
         h('span', { class: 'hsp-row-url', title: p.url }, shortUrl(p.url, baseUrl)),
       );
     });
     list(panels.pages, pages, 'No page views recorded.');
     // (Page views, as the session's page count: a switch back to a tab is listed, not counted.)
-    counts.pages.textContent = String(summary.pages.filter((p) => p.kind !== 'tab').length);
+    counts.pages.textContent = String(summary.pages.filter(isPageView).length);
 
     const entries = summary.console.map((e) =>
       row(e.time, 'console-entry', `hsp-level-${e.level}`, `Jump to ${e.level} at ${formatClock(e.time)}: ${e.message}`,

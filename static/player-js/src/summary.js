@@ -115,6 +115,19 @@ function addCustom(summary, time, { tag, payload }) {
   }
 }
 
+// Pages the visitor came back to, already loaded (docs/protocol.md, "Tabs"): the badge of the Pages panel,
+// what its entry jumps to, the timeline marker's words. A switch back to a tab is not a page view.
+const RETURNS = {
+  tab: { badge: 'Tab', what: 'switch back to a page open in another tab', marker: 'Back to the tab' },
+  back: { badge: 'Back', what: 'return to a page the browser kept', marker: 'Back to' },
+};
+
+/** The return a page entry is (RETURNS), or null for a page view. (kind is recorded text.) */
+export const returnOf = (p) => (Object.hasOwn(RETURNS, p.kind) ? RETURNS[p.kind] : null);
+
+/** Whether a page entry counts as a page view, as the session's page count does. */
+export const isPageView = (p) => p.kind !== 'tab';
+
 /**
  * The ticks on the seek bar, in time order. `kind` picks the colour; `label`
  * is the tooltip. Warnings and successful requests stay off the bar so that
@@ -123,8 +136,8 @@ function addCustom(summary, time, { tag, payload }) {
 export function markersOf(summary) {
   const markers = [];
   for (const p of summary.pages) {
-    const what = p.kind === 'tab' ? 'Back to the tab' : p.kind === 'back' ? 'Back to' : 'Page';
-    markers.push({ time: p.time, kind: 'page', label: `${what}: ${p.title || p.url}` });
+    const back = returnOf(p);
+    markers.push({ time: p.time, kind: 'page', label: `${back ? back.marker : 'Page'}: ${p.title || p.url}` });
   }
   for (const c of summary.clicks) markers.push({ time: c.time, kind: 'click', label: 'Click' });
   for (const e of summary.console) {
