@@ -139,12 +139,15 @@ class Findings:
 
 def state_new() -> dict:
     return {"url": "", "at": 0, "prev": None, "burst": None, "raged": [], "open": [], "depth": None,
-            "doc": None, "sy": 0, "vw": 0}
+            "doc": None, "sy": 0, "vw": 0, "off": 0}
 
 
-def marks_fold(marks: list[list], state: dict | None) -> tuple[Findings, dict]:
-    """Fold a chunk's marks into the carry-over state; what was settled, and the new state."""
-    state = {**state_new(), **(state or {})}
+def marks_fold(marks: list[list], state: dict | None, clock_offset_ms: int = 0) -> tuple[Findings, dict]:
+    """Fold a chunk's marks into the carry-over state; what was settled, and the new state.
+
+    Marks are at the visitor's clock; the days of heatmap facts are at the server's (the session's
+    `clock_offset_ms` added), as its start and page views are."""
+    state = {**state_new(), **(state or {}), "off": clock_offset_ms}
     found = Findings()
     for mark in marks:
         kind, ts = mark[0], mark[1]
@@ -191,7 +194,7 @@ def _click(state: dict, found: Findings, ts: int, click: dict) -> None:
     state["open"] = (state["open"] + [{"t": ts, "x": int(click["x"]), "y": int(click["y"]), "s": click["s"],
                                        "q": click["q"], "b": burst["t"], "url": state["url"]}])[-MAX_OPEN:]
     if click["s"]:
-        found.facts.append(("click", state["url"], _day(ts), click["s"], click["rx"] // 100, click["ry"] // 100, 1))
+        found.facts.append(("click", state["url"], _day(ts + state["off"]), click["s"], click["rx"] // 100, click["ry"] // 100, 1))
 
 
 def _clicks_settle(state: dict, found: Findings, *, before: int | None) -> None:
@@ -221,7 +224,7 @@ def _page(state: dict, found: Findings, ts: int, url: str, kind: str) -> None:
 
 def _depth_close(state: dict, found: Findings) -> None:
     if state["url"] and state["depth"] is not None:
-        found.facts.append(("scroll", state["url"], _day(state["at"]), "", state["depth"], 0, 1))
+        found.facts.append(("scroll", state["url"], _day(state["at"] + state["off"]), "", state["depth"], 0, 1))
     state["depth"] = None
 
 
@@ -238,11 +241,11 @@ def _position(state: dict, found: Findings, mark: list) -> None:
     elif kind == "m" and state["vw"] and state["url"]:
         column = min(MOVE_COLUMNS - 1, max(0, int(mark[2] * MOVE_COLUMNS // state["vw"])))
         row = max(0, int((mark[3] + state["sy"]) // MOVE_ROW_PX))
-        found.facts.append(("move", state["url"], _day(ts), "", column, min(row, 32000), 1))
+        found.facts.append(("move", state["url"], _day(ts + state["off"]), "", column, min(row, 32000), 1))
 
 
 def _day(ts: int) -> str:
-    return _day_of(int(ts // DAY_MS))
+    return _day_of(int(max(ts, 0) // DAY_MS))
 
 
 @lru_cache(maxsize=64)

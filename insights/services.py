@@ -101,7 +101,7 @@ def signals_fold(*, session: Session, marks: list, writes: FindingsWrites) -> No
     The caller saves the session row and calls `writes.write()` once its
     chunks are folded.
     """
-    found, session.signal_state = marks_fold(marks, session.signal_state)
+    found, session.signal_state = marks_fold(marks, session.signal_state, session.clock_offset_ms)
     _findings_store(session, found, writes)
 
 

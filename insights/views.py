@@ -34,8 +34,10 @@ def site_heatmaps(request: HttpRequest, site_id: int) -> HttpResponse:
     data = heatmap(site_id=site.pk, query=query)
     context.update(query=query, data=data, view=view, device_links=_device_links(request.GET, query.device))
     if view is not None:
-        at = int(view.at.timestamp() * 1000)
-        until = int(following.at.timestamp() * 1000) - 1 if following else at + SETTLE_MS
+        # Page views are at the server's clock, the events the player pauses in at the visitor's.
+        offset = view.session.clock_offset_ms
+        at = int(view.at.timestamp() * 1000) - offset
+        until = int(following.at.timestamp() * 1000) - offset - 1 if following else at + SETTLE_MS
         context.update(
             events_url=reverse("api-session-events", args=[view.session_id]),
             at=min(at + SETTLE_MS, until),

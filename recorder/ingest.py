@@ -45,12 +45,14 @@ class Visitor:
     meta: dict
 
 
-def batch_accept(*, body: bytes, visitor: Visitor, query_wid: str | None = None) -> int | None:
+def batch_accept(*, body: bytes, visitor: Visitor, query_wid: str | None = None, query_t: str | None = None) -> int | None:
     """Check a raw batch and make it durable; returns the new chunk's id, or None for a repeat.
 
-    Raises BatchError for anything that must be refused; nothing is written
+    `query_t` is the visitor's clock when the request was sent (the URL's `t`), which tells how far
+    it is off the server's. Raises BatchError for anything that must be refused; nothing is written
     then. Database errors propagate (the caller answers 503).
     """
+    sent_at = _client_time(query_t)
     if len(body) > settings.INGEST_MAX_BODY_BYTES:
         raise BatchError(413, "too_large", "The request body is larger than the server accepts.")
     if not body:
@@ -61,10 +63,18 @@ def batch_accept(*, body: bytes, visitor: Visitor, query_wid: str | None = None)
     rules = _rules_checked(batch, visitor)
     if not ratelimit.allowed(f"ingest:{batch.sid}", settings.INGEST_RATE_PER_MINUTE):
         raise BatchError(429, "rate_limited", "Too many batches for this session; retry later.")
-    chunk_id = chunk_accept(rules=rules, batch=batch, body=body, visitor=visitor)
+    chunk_id = chunk_accept(rules=rules, batch=batch, body=body, visitor=visitor, sent_at=sent_at)
     if chunk_id is not None:
         chunks_queue([chunk_id])
     return chunk_id
+
+
+def _client_time(text: str | None) -> int | None:
+    if text is None:
+        return None
+    if not (text.isascii() and text.isdigit()) or len(text) > 15:
+        raise BatchError(400, "invalid_field", "t in the URL must be the time of sending, an integer in ms.")
+    return int(text)
 
 
 def _rules_checked(batch: Envelope, visitor: Visitor) -> SiteRules:
@@ -96,18 +106,21 @@ def _rules_apply(rules: SiteRules, batch: Envelope, visitor: Visitor) -> None:
             raise BatchError(403, "url_not_targeted", "This page is not recorded for the site.")
 
 
-def chunk_accept(*, rules: SiteRules, batch: Envelope, body: bytes, visitor: Visitor) -> int | None:
+def chunk_accept(*, rules: SiteRules, batch: Envelope, body: bytes, visitor: Visitor,
+                 sent_at: int | None = None) -> int | None:
     """Write the batch as a pending chunk in one statement; None when this (session, seq) exists.
 
     The same statement refuses a session id that belongs to another site
     (then nothing is written and BatchError 409 is raised).
     """
+    now = timezone.now()
     sender = {
         "vid": batch.vid,
         "ua": db_text(visitor.user_agent, 512),
         "ip": ip_truncate(visitor.ip) if rules.keep_ip else None,
     }
-    now = timezone.now()
+    if sent_at is not None:  # the server's clock minus the visitor's, give or take the upload's time
+        sender["clock"] = int(now.timestamp() * 1000) - sent_at
     values = {
         "site_id": rules.id, "session_id": batch.sid, "seq": batch.seq, "status": Chunk.PENDING,
         "body": body, "key": "", "sender": sender, "received_bytes": len(body), "stored_bytes": 0,

@@ -17,6 +17,10 @@ class Session(models.Model):
     last_activity_at = models.DateTimeField(null=True)
     # Server time of the last stored chunk: what "live" is judged by, immune to client clocks.
     received_at = models.DateTimeField(null=True)
+    # How far the server's clock was ahead of the visitor's when the session's first batch came (0 when
+    # that is too close to tell from the upload's time, services.clock_offset): started_at,
+    # last_activity_at and page views are at the server's clock, the events keep the visitor's.
+    clock_offset_ms = models.BigIntegerField(default=0, db_default=0)
     duration_ms = models.BigIntegerField(default=0)
     page_count = models.PositiveIntegerField(default=0)
     event_count = models.PositiveIntegerField(default=0)

@@ -26,10 +26,13 @@ from privacy.scrub import ScrubState, StringScrub, events_scrub
 
 from .models import Chunk, PageView, Segment, Session
 from .rollups import rollups_sessions_stored, session_counted_state, site_urls_note
-from .processing import BatchError, Summary, batch_parse, batch_summarise, events_encode, events_restore
+from .processing import MAX_TIMESTAMP, BatchError, Summary, batch_parse, batch_summarise, events_encode, events_restore
 from .sql import bytes_cursor
 
 log = logging.getLogger(__name__)
+# A visitor's clock this far ahead of the server's, or behind it, moves its session's times (clock_offset).
+CLOCK_AHEAD_MS, CLOCK_BEHIND_MS = 1_000, 60_000
+CLOCK_MAX_MS = 100 * 366 * 86_400_000  # a clock that reads 1970 is 57 years off; no offset goes past this
 
 
 class Prepared:
@@ -521,7 +524,8 @@ def _sessions_locked(firsts: dict) -> tuple[dict, dict, set]:
     for session_id in sorted(new):
         first = firsts[session_id]
         sessions[session_id] = Session(id=session_id, site_id=first.site_id, visitor_id=str(first.sender.get("vid", ""))[:64],
-                                       created_at=dj_timezone.now(), **_device(first.sender))
+                                       created_at=dj_timezone.now(), clock_offset_ms=clock_offset(first.sender),
+                                       **_device(first.sender))
     before = {pk: session_counted_state(session) for pk, session in sessions.items()}
     return sessions, before, new
 
@@ -563,11 +567,31 @@ def _ms(timestamp: int) -> datetime:
     return datetime.fromtimestamp(timestamp / 1000, tz=timezone.utc)
 
 
+def clock_offset(sender: dict) -> int:
+    """How far to move a new session's times to the server's clock, from what ingest measured of its
+    first batch (`sender["clock"]`: the server's time of receipt minus the visitor's time of sending).
+
+    The measure includes the upload's time on the network, which only makes it larger: an offset
+    between -1 s and +1 min is that, or a clock too close to matter, and is left at 0, so that on a
+    well-set clock the session's times are the events' own."""
+    offset = sender.get("clock")
+    if not isinstance(offset, int) or isinstance(offset, bool) or -CLOCK_AHEAD_MS < offset < CLOCK_BEHIND_MS:
+        return 0
+    return max(-CLOCK_MAX_MS, min(offset, CLOCK_MAX_MS))
+
+
+def _at(session: Session, timestamp: int) -> datetime:
+    """An event time of this session at the server's clock (within what a datetime can hold)."""
+    return _ms(min(max(timestamp + session.clock_offset_ms, 0), MAX_TIMESTAMP))
+
+
 def _session_merge(session: Session, summary: Summary, stored: int, received_at: datetime,
                    findings: FindingsWrites) -> list[PageView]:
     """Fold one chunk's summary into the (locked) session row in memory; the caller saves it and
     writes the page views returned."""
-    first, last = _ms(summary.first_ts), _ms(summary.last_ts)
+    # A session never starts after the server received it (a clock ahead with no offset measured, or a
+    # forged one): it is never listed ahead of its time.
+    first, last = min(_at(session, summary.first_ts), received_at), _at(session, summary.last_ts)
     newest = session.last_activity_at is None or last >= session.last_activity_at
     session.started_at = min(session.started_at or first, first)
     session.last_activity_at = max(session.last_activity_at or last, last)
@@ -584,7 +608,7 @@ def _session_merge(session: Session, summary: Summary, stored: int, received_at:
     session.received_at = max(session.received_at or received_at, received_at)
     _session_facts(session, summary)
     signals_fold(session=session, marks=summary.marks, writes=findings)
-    return [PageView(session_id=session.pk, site_id=session.site_id, url=p["url"], title=p["title"], kind=p["kind"], at=_ms(p["at"]))
+    return [PageView(session_id=session.pk, site_id=session.site_id, url=p["url"], title=p["title"], kind=p["kind"], at=_at(session, p["at"]))
             for p in summary.pages]
 
 
@@ -596,7 +620,7 @@ def _session_facts(session: Session, summary: Summary) -> None:
         session.tags = {**session.tags, **summary.tags}
     if summary.pages:
         entry = min(summary.pages, key=lambda p: p["at"])
-        if not session.entry_url or _ms(entry["at"]) <= session.started_at:
+        if not session.entry_url or _at(session, entry["at"]) <= session.started_at:
             session.entry_url, session.referrer = entry["url"], entry["referrer"]
     if summary.viewport and max(summary.viewport) <= 100_000:
         session.viewport_w, session.viewport_h = summary.viewport

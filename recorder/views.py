@@ -80,7 +80,7 @@ def ingest(request: HttpRequest) -> HttpResponse:
         cookies=request.COOKIES, meta=request.META,
     )
     try:
-        batch_accept(body=_body(request), visitor=visitor, query_wid=request.GET.get("wid"))
+        batch_accept(body=_body(request), visitor=visitor, query_wid=request.GET.get("wid"), query_t=request.GET.get("t"))
     except BatchError as error:
         metrics.batch_refused(error.code)
         return _cors(_error(error.status, error.code, error.detail), request, origin)

@@ -29,7 +29,7 @@ class SessionSerializer(serializers.ModelSerializer):
         model = Session
         fields = [
             "id", "site", "visitor_id", "identity", "tags", "started_at", "last_activity_at",
-            "duration", "page_count", "event_count", "error_count", "stored_bytes",
+            "clock_offset_ms", "duration", "page_count", "event_count", "error_count", "stored_bytes",
             "browser", "os", "device_type", "viewport_w", "viewport_h", "screen_w", "screen_h",
             "language", "timezone", "entry_url", "referrer", "is_live", "replay_url", "events_url",
             "rage_clicks", "dead_clicks", "error_clicks", "quick_backs", "friction",

@@ -3,10 +3,12 @@ import base64
 import gzip
 import json
 import os
+import time
 import uuid
 
 import pytest
 from django.test import override_settings
+from django.utils import timezone
 
 from recorder.models import Chunk, Session
 from recorder.processing import events_decode
@@ -269,3 +271,84 @@ def test_a_title_cut_inside_an_emoji_is_stored_with_the_half_replaced(client, si
     stored = events_decode(Chunk.objects.get().data)
     assert stored[1]["data"]["payload"]["title"] == "x" * 499 + "\ufffd"
     assert Session.objects.get().pageviews.get().title == "x" * 499 + "\ufffd"
+
+
+HOUR_MS = 3_600_000
+
+
+def post_sent_at(client, batch, t):
+    """A batch posted as the recorder posts it: the URL says the visitor's clock at sending (`t`)."""
+    return client.generic("POST", f"/api/v1/ingest?wid={batch['wid']}&t={t}", json.dumps(batch).encode(),
+                          content_type="text/plain", HTTP_ORIGIN=ORIGIN)
+
+
+def visit_on_a_clock(site, offset_ms):
+    """A batch whose events and `t` are on a visitor's clock `offset_ms` behind the server's."""
+    batch = make_batch(site.pk)
+    for event in batch["events"]:
+        event["timestamp"] -= offset_ms
+    return batch, int(time.time() * 1000) - offset_ms
+
+
+@pytest.mark.parametrize("offset_ms", [5 * HOUR_MS, -3 * HOUR_MS, 26 * 365 * 24 * HOUR_MS])
+def test_a_visitors_clock_far_off_the_servers_puts_the_session_at_the_servers_time(client, site, offset_ms):
+    """Five hours behind (a time zone set wrong), three ahead, or 26 years behind (a clock that lost its
+    battery): the session's start, end and page views are at the server's clock, so the list and the date
+    filters place it when it happened. The events keep the visitor's times: a replay needs only their order."""
+    batch, t = visit_on_a_clock(site, offset_ms)
+    assert post_sent_at(client, batch, t).status_code == 202
+    process_pending()
+    session = Session.objects.get()
+    assert abs(session.clock_offset_ms - offset_ms) < 5_000
+    first = batch["events"][0]["timestamp"]
+    assert abs(session.started_at.timestamp() * 1000 - (first + offset_ms)) < 5_000
+    assert session.duration_ms == 500
+    assert abs(session.pageviews.get().at.timestamp() * 1000 - (first + offset_ms)) < 5_000
+    stored = events_decode(Chunk.objects.get().data)
+    assert [e["timestamp"] for e in stored] == [e["timestamp"] for e in batch["events"]]
+
+
+def test_a_clock_within_a_minute_of_the_servers_leaves_the_times_as_the_events_say(client, site):
+    batch, t = visit_on_a_clock(site, 20_000)
+    assert post_sent_at(client, batch, t).status_code == 202
+    process_pending()
+    session = Session.objects.get()
+    assert session.clock_offset_ms == 0
+    assert session.started_at.timestamp() * 1000 == batch["events"][0]["timestamp"]
+
+
+def test_a_session_never_starts_after_the_server_received_it(client, site):
+    """A clock years ahead with no `t` (an older recorder, or a forged batch) cannot pin a session to the
+    top of the newest-first list."""
+    batch, _ = visit_on_a_clock(site, -50 * 365 * 24 * HOUR_MS)
+    assert post_batch(client, batch).status_code == 202
+    process_pending()
+    session = Session.objects.get()
+    assert session.started_at == Chunk.objects.get().created_at
+
+
+@pytest.mark.parametrize("t", ["", "soon", "-5", "1e12", "１７００", "9" * 16])
+def test_a_time_of_sending_that_is_not_a_number_is_a_400(client, site, t):
+    response = post_sent_at(client, make_batch(site.pk), t)
+    assert response.status_code == 400
+    assert response.json() == {"error": "invalid_field",
+                               "detail": "t in the URL must be the time of sending, an integer in ms."}
+    assert nothing_stored()
+
+
+def test_heatmap_days_are_the_servers_and_its_replay_pauses_at_the_visitors_moment(client, site, owner):
+    """A click on a visitor's clock 26 years behind counts on today's heatmap, and the heatmap page's replay
+    of that page view pauses in the events (the visitor's clock) just after the page loaded."""
+    from insights.models import HeatCell
+
+    offset_ms = 26 * 365 * 24 * HOUR_MS
+    batch, t = visit_on_a_clock(site, offset_ms)
+    load = batch["events"][0]["timestamp"]
+    batch["events"].append({"type": 5, "timestamp": load + 600, "data": {"tag": "hs.click", "payload": {
+        "s": "button#buy", "rx": 500, "ry": 500, "w": 80, "h": 30, "x": 10, "y": 20, "q": False}}})
+    assert post_sent_at(client, batch, t).status_code == 202
+    process_pending()
+    assert list(HeatCell.objects.filter(kind="click").values_list("day", flat=True)) == [timezone.now().date()]
+    client.force_login(owner)
+    page = client.get(f"/sites/{site.pk}/heatmaps/", {"url": "https://shop.example.com/"})
+    assert load <= page.context["at"] <= load + 5_000

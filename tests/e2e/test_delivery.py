@@ -3,8 +3,11 @@ import gzip
 import json
 import re
 import time
+import uuid
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from recorder.models import Chunk, Session
 from recorder.processing import chunk_text
@@ -271,3 +274,31 @@ def test_a_clock_set_back_mid_visit_delays_nothing_and_keeps_every_event_in_orde
     # The second page counts its markers from 0 again.
     assert [m for _, m in sorted(markers_added(events))] == [f"marker-{i}" for i in (0, 1, 2, 3, 4, 5, 0, 1, 2)]
     assert Session.objects.get(site=site).duration_ms < 60_000
+
+
+def test_a_visitor_whose_clock_is_hours_off_is_listed_when_the_visit_happened(live_server, celery_worker, customer,
+                                                                             context, client):
+    """A visitor whose clock is five hours behind (a time zone set wrong is the usual cause): the session is at
+    the server's time in the list, its details and its page views, not five hours in the past, below the
+    sessions of visitors who came before it. The events keep the visitor's clock: the replay needs only their
+    order and the gaps between them."""
+    site = make_site(customer, min_session_sec=0)
+    customer.pages = {"/": html(site_snippet(site, live_server.url), BODY)}
+    earlier = Session.objects.create(id=uuid.uuid4(), site=site, visitor_id="earlier", chunk_count=1, duration_ms=5_000,
+                                     started_at=timezone.now() - timedelta(minutes=10))
+    page = context.new_page()
+    page.clock.install(time=time.time() - 5 * 3600)
+    page.goto(customer.url("/"))
+    recorder_started(page)
+    click_markers(page, 2)
+    flush_now(page)
+    visit_started = time.time()
+    events = stored_events(site, until=lambda events: len(markers_added(events)) == 2, timeout=30)
+    session = Session.objects.exclude(pk=earlier.pk).get(site=site)
+    assert abs(events[0]["timestamp"] / 1000 - (visit_started - 5 * 3600)) < 120  # the visitor's clock, kept
+    assert abs(session.clock_offset_ms - 5 * 3600_000) < 60_000
+    assert abs(session.started_at.timestamp() - visit_started) < 120
+    assert abs(session.pageviews.get().at.timestamp() - visit_started) < 120
+    client.force_login(site.owner)
+    listed = client.get(f"/api/v1/sites/{site.pk}/sessions/").json()["results"]
+    assert [row["id"] for row in listed] == [str(session.pk), str(earlier.pk)]

@@ -184,6 +184,7 @@ export function createRecorder(options, win) {
       beacon,
       onGap,
       onForbidden: guard(shutdown),
+      clock,
     })
     life = [
       () => transport.stop(),
@@ -386,6 +387,11 @@ export function createRecorder(options, win) {
 
   function snapshotSoon() {
     later(() => phase === 'recording' && record.takeFullSnapshot(true))
+  }
+
+  // The time the next event would be stamped with (push), without taking a step.
+  function clock() {
+    return Math.max(now() + stepBack, lastTs)
   }
 
   // Buffers the event; returns its size in JSON.

@@ -39,10 +39,14 @@ function drain(res) {
 // Unsent batches go to localStorage when the page hides and are claimed by
 // the next page load (or this page, when it is shown again).
 //
+// Each request's URL carries the clock of the events at its sending (`t`), so the server can tell how
+// far the visitor's clock is off its own.
+//
 // o: { win, cfg, store, vid, session() -> {sid, start}, reserve() -> {sid, seq},
-//      fetch, beacon, onGap(dropped, bytes), onForbidden() }
+//      fetch, beacon, onGap(dropped, bytes), onForbidden(), clock() -> ms }
 export function createTransport(o) {
   const { win, cfg, store } = o
+  const url = () => cfg.endpoint + (cfg.endpoint.indexOf('?') < 0 ? '?' : '&') + 't=' + (o.clock ? o.clock() : Date.now())
   const key = 'pend_' + cfg.wid
   let pieces = [] // the open batch's sealed parts: {text, gz, id} (text with its leading comma; gz once made; id once the worker holds it)
   let buf = [] // the open batch's newest event JSON strings, not in a piece yet
@@ -226,7 +230,7 @@ export function createTransport(o) {
     ctl = win.AbortController ? new win.AbortController() : null
     keepaliveBytes = keepalive ? size : 0
     try {
-      const res = await o.fetch(cfg.endpoint, { ...POST, body, keepalive, signal: ctl && ctl.signal })
+      const res = await o.fetch(url(), { ...POST, body, keepalive, signal: ctl && ctl.signal })
       drain(res)
       return res.status
     } finally {
@@ -354,8 +358,8 @@ export function createTransport(o) {
 
   function beacon(blob) {
     try {
-      if (o.beacon) return o.beacon(cfg.endpoint, blob)
-      o.fetch(cfg.endpoint, { ...POST, body: blob, keepalive: true }).then(drain, noop)
+      if (o.beacon) return o.beacon(url(), blob)
+      o.fetch(url(), { ...POST, body: blob, keepalive: true }).then(drain, noop)
       return true
     } catch (e) {
       return false

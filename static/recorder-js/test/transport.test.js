@@ -357,3 +357,27 @@ test('a clock set back an hour neither holds a session that is old enough nor st
   }
   assert.deepEqual(bodies.map((b) => [b.seq, b.events[0].data.payload]), [[0, 'first'], [0, 'first'], [1, 'second']])
 })
+
+test('every request says the clock of the events at its sending, whether fetched or beaconed', async () => {
+  const urls = []
+  let clock = 1764183000000
+  const t = transport({
+    win: { Blob },
+    cfg: { wid: 1, batchBytes: 1e6, batchZipBytes: 1e9, capBytes: 1e7, persistBytes: 1e6, flushMs: 1e6, minSessionSec: 0, endpoint: '/i?wid=1' },
+    clock: () => clock,
+    fetch: async (url) => (urls.push(url), { status: 202, body: null }),
+    beacon: (url) => (urls.push(url), true),
+  })
+  try {
+    t.add('{"type":5,"timestamp":1,"data":{"tag":"t","payload":"first"}}')
+    t.flush()
+    t.claim()
+    for (let i = 0; i < 50 && !urls.length; i++) await new Promise((r) => setTimeout(r, 5))
+    clock += 5000
+    t.add('{"type":5,"timestamp":2,"data":{"tag":"t","payload":"second"}}')
+    t.unload()
+  } finally {
+    t.stop()
+  }
+  assert.deepEqual(urls, ['/i?wid=1&t=1764183000000', '/i?wid=1&t=1764183005000'])
+})
