@@ -32,6 +32,9 @@ CUSTOM = 5
 ERROR_KINDS = {"error", "rejection", "console.error"}
 MAX_TAGS = 50
 MAX_TIMESTAMP = schema.MAX_TIMESTAMP
+# hs.page kinds the replay follows that are no page view: back to a page another tab showed; the page
+# replacing only its URL's fragment (a scroll-spy).
+NOT_PAGE_VIEWS = ("tab", "fragment")
 ID_MAX = schema.ID_LIMIT  # node ids beyond this do not survive the player's JSON.parse
 
 # rrweb's IncrementalSource numbers.
@@ -500,8 +503,8 @@ def batch_summarise(events: list[dict]) -> Summary:
     summary = Summary(event_count=len(events), first_ts=min(stamps), last_ts=max(stamps))
     summary.snapshots = [event["timestamp"] for event in events if event.get("type") == FULL_SNAPSHOT]
     for ts, page in custom_events(events, "hs.page"):
-        if page.get("kind") == "tab":
-            continue  # back to a page another tab showed: a switch the replay follows, not a page view
+        if page.get("kind") in NOT_PAGE_VIEWS:
+            continue
         summary.pages.append({
             "at": ts,
             "url": db_text(page.get("url"), 2048),

@@ -2,7 +2,7 @@
 // session's details. List rows are buttons that jump to their moment.
 import { h, setChildren } from './dom.js';
 import { formatClock, formatDate, formatDuration, formatMs, formatSize, formatSource, shortUrl } from './format.js';
-import { isPageView, recordedTags, returnOf } from './summary.js';
+import { isListed, isPageView, recordedTags, returnOf } from './summary.js';
 import { SIGNAL_LABELS } from './timeline.js';
 
 const TABS = [
@@ -88,7 +88,7 @@ export function createPanels({ onJump }) {
 
   /** Re-renders the three lists from a summary (cheap enough for live updates). */
   function setSummary(summary, baseUrl) {
-    const pages = summary.pages.map((p) => {
+    const pages = summary.pages.filter(isListed).map((p) => {
       const back = returnOf(p);
       return row(p.time, 'page-entry', '', `Jump to ${back ? back.what : 'page view'} at ${formatClock(p.time)}: ${p.url}`,
         back && h('span', { class: 'hsp-badge' }, back.badge),

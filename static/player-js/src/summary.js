@@ -126,7 +126,11 @@ const RETURNS = {
 export const returnOf = (p) => (Object.hasOwn(RETURNS, p.kind) ? RETURNS[p.kind] : null);
 
 /** Whether a page entry counts as a page view, as the session's page count does. */
-export const isPageView = (p) => p.kind !== 'tab';
+export const isPageView = (p) => p.kind !== 'tab' && p.kind !== 'fragment';
+
+/** Whether a page entry is listed and marked: all but a page replacing its URL's fragment (a scroll-spy
+ * may do it for every heading the reader passes; the address above the replay still follows it). */
+export const isListed = (p) => p.kind !== 'fragment';
 
 /**
  * The ticks on the seek bar, in time order. `kind` picks the colour; `label`
@@ -135,7 +139,7 @@ export const isPageView = (p) => p.kind !== 'tab';
  */
 export function markersOf(summary) {
   const markers = [];
-  for (const p of summary.pages) {
+  for (const p of summary.pages.filter(isListed)) {
     const back = returnOf(p);
     markers.push({ time: p.time, kind: 'page', label: `${back ? back.marker : 'Page'}: ${p.title || p.url}` });
   }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { summarize, markersOf, pageAt, viewportAt, isFailedRequest, addToSummary, recordedTags } from '../src/summary.js';
+import { summarize, markersOf, pageAt, viewportAt, isFailedRequest, addToSummary, recordedTags, isListed, isPageView } from '../src/summary.js';
 
 const T0 = 1764183000000;
 const custom = (ms, tag, payload) => ({ type: 5, timestamp: T0 + ms, data: { tag, payload } });
@@ -41,6 +41,14 @@ test('a return to a tab or to a page the browser kept says so on its marker', ()
     custom(4000, 'hs.page', { url: 'https://shop.test/cart', title: 'Cart', kind: 'back' })];
   const labels = markersOf(summarize(back)).filter((m) => m.kind === 'page').map((m) => m.label);
   assert.deepEqual(labels, ['Page: Home', 'Page: Cart', 'Back to the tab: Home', 'Back to: Cart']);
+});
+
+test('a page replacing only its fragment moves the address, with no marker and no page view', () => {
+  const spy = [...events, custom(2500, 'hs.page', { url: 'https://shop.test/cart#items', title: 'Cart', kind: 'fragment' })];
+  const s = summarize(spy);
+  assert.equal(pageAt(s, 2600).url, 'https://shop.test/cart#items');
+  assert.deepEqual(markersOf(s).filter((m) => m.kind === 'page').map((m) => m.time), [10, 2000]);
+  assert.deepEqual([s.pages.filter(isListed).length, s.pages.filter(isPageView).length], [2, 2]);
 });
 
 test('events out of order are sorted before timing', () => {

@@ -20,7 +20,9 @@ export function watchNavigation(win, report) {
   return () => offs.forEach((f) => f())
 }
 
-// popstate also fires for fragment navigation; call that `hash`.
+// popstate also fires for fragment navigation; call that `hash`. A replaceState that changes only the
+// fragment is the page saying where the reader is (a docs page's scroll-spy), no navigation: `fragment`.
 export function navKind(kind, from, to) {
-  return kind === 'pop' && from.split('#')[0] === to.split('#')[0] ? 'hash' : kind
+  if (from.split('#')[0] !== to.split('#')[0]) return kind
+  return kind === 'pop' ? 'hash' : kind === 'replace' ? 'fragment' : kind
 }

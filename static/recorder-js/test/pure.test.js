@@ -280,10 +280,14 @@ test('console arguments are stringified and truncated', () => {
   assert.equal(consoleMessage(Array(10).fill('y'.repeat(600))).length, 2000)
 })
 
-test('popstate within the page is a hash navigation', () => {
+test('popstate within the page is a hash navigation, replaceState within it a fragment', () => {
   assert.equal(navKind('pop', 'https://a/x#1', 'https://a/x#2'), 'hash')
   assert.equal(navKind('pop', 'https://a/x', 'https://a/y'), 'pop')
   assert.equal(navKind('push', 'https://a/x', 'https://a/x#2'), 'push')
+  assert.equal(navKind('replace', 'https://a/x#intro', 'https://a/x#usage'), 'fragment')
+  assert.equal(navKind('replace', 'https://a/x', 'https://a/x#usage'), 'fragment')
+  assert.equal(navKind('replace', 'https://a/x#usage', 'https://a/y#usage'), 'replace')
+  assert.equal(navKind('replace', 'https://a/x?a=1', 'https://a/x?a=2'), 'replace')
 })
 
 function memoryStore() {
