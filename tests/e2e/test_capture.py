@@ -277,6 +277,33 @@ def test_batches_are_gzipped_in_a_worker_or_on_the_main_thread_where_the_page_re
     assert received < as_json / 5, (received, as_json)
 
 
+def test_a_page_that_requires_trusted_types_records_from_the_two_static_tags(live_server, celery_worker, customer,
+                                                                           page):
+    """A page whose policy requires Trusted Types refuses the snippet's `script.src` (README: use the two
+    static tags) and the recorder's gzip Worker from a string URL: the recorder then compresses on the page's
+    thread, throws nothing into the page, and the visit is stored with what the visitor did."""
+    site = make_site(customer)
+    tags = (f"<script>window.__insp = window.__insp || []; __insp.push(['wid', {site.pk}]);</script>"
+            f'<script async src="{live_server.url}/recorder.js?wid={site.pk}"></script>')
+    policy = '<meta http-equiv="Content-Security-Policy" content="require-trusted-types-for \'script\'">'
+    customer.pages = {"/": html(policy + tags, '<h1>Ledger</h1><button onclick="this.textContent = \'paid\'">pay</button>')}
+    thrown = []
+    page.on("pageerror", lambda error: thrown.append(str(error)))
+    page.goto(customer.url("/"))
+    # (wait_for_function evaluates a string, which the policy refuses)
+    for _ in range(100):
+        if page.evaluate("() => !!window.__insp && !Array.isArray(window.__insp)"):
+            break
+        page.wait_for_timeout(100)
+    page.click("button")
+    page.wait_for_timeout(300)
+    workers = len(page.workers)
+    page.close()
+    events = stored_events(site, until=lambda events: "paid" in json.dumps(events))
+    assert "Ledger" in json.dumps(events)
+    assert (workers, thrown) == (0, [])
+
+
 def test_a_page_whose_snapshot_is_megabytes_records_and_replays(live_server, celery_worker, customer, page):
     """A heavy page (a megabyte of inlined CSS, thousands of elements): its snapshot, over 2 MB of JSON,
     is recorded, sent at once and stored whole, not given up on. (The snippet is at the end of the body:
