@@ -81,7 +81,7 @@ def retention_purge(*, now=None) -> int:
 
 
 EXPORT_SESSION_FIELDS = [
-    "visitor_id", "identity", "tags", "started_at", "last_activity_at", "duration_ms", "page_count",
+    "visitor_id", "identity", "tags", "started_at", "last_activity_at", "clock_offset_ms", "duration_ms", "page_count",
     "event_count", "error_count", "status", "user_agent", "browser", "os", "device_type", "viewport_w",
     "viewport_h", "screen_w", "screen_h", "language", "timezone", "entry_url", "referrer", "ip",
 ]
