@@ -25,9 +25,20 @@ document.readyState == "complete" ? ldinsp() : window.addEventListener("load", l
 </script>"""
 
 
+# The same recorder from two static tags, for a page whose policy requires Trusted Types (it refuses the
+# snippet's `script.src`).
+STATIC_TAGS = """<script>window.__insp = window.__insp || []; __insp.push(['wid', %(wid)d]);</script>
+<script async src="%(base)s/recorder.js?wid=%(wid)d"></script>"""
+
+
 def site_snippet(site: Site, base_url: str) -> str:
     """The asynchronous loader to paste in a page's <head>."""
     return SNIPPET % {"wid": site.pk, "base": base_url.rstrip("/")}
+
+
+def site_static_tags(site: Site, base_url: str) -> str:
+    """The snippet's equivalent in two tags, for pages that require Trusted Types."""
+    return STATIC_TAGS % {"wid": site.pk, "base": base_url.rstrip("/")}
 
 
 def recorder_config(site: Site, base_url: str) -> dict:

@@ -19,7 +19,7 @@ from .services import (
     MemberError, member_add, member_remove, member_role_set, site_create, site_settings_update, token_create,
     token_revoke,
 )
-from .snippet import site_snippet
+from .snippet import site_snippet, site_static_tags
 
 MEMBER, MANAGER, OWNER = "member", "manager", "owner"
 _REFUSALS = {
@@ -73,7 +73,8 @@ def site_install(request: HttpRequest, site_id: int) -> HttpResponse:
     site = membership.site
     context = {
         "site": site, "membership": membership, "status": install_status(site), "tab": "install",
-        "snippet": site_snippet(site, public_base(request)), "settings_url": _settings_url(membership),
+        "snippet": site_snippet(site, public_base(request)), "static_tags": site_static_tags(site, public_base(request)),
+        "settings_url": _settings_url(membership),
     }
     return render(request, "sites/site_install.html", context)
 

@@ -3,6 +3,7 @@
 Refusals are made the way a visitor makes them: a batch posted to ingest from a page that the site's
 rules turn away. The page and its status JSON must say what happened and what to do.
 """
+import html
 import json
 
 import pytest
@@ -12,6 +13,7 @@ from recorder.models import Chunk
 from recorder.tasks import chunk_process
 from sites.install import install_refusals, install_status, refusal_explain
 from sites.models import Membership
+from sites.snippet import site_static_tags
 from tests.conftest import make_batch, post_batch
 from tests.factories import SiteFactory, UserFactory
 
@@ -172,3 +174,11 @@ def test_an_outsider_sees_neither_the_page_nor_the_refusals(client, shop):
 
     assert client.get(f"/sites/{shop.pk}/install/").status_code == 404
     assert client.get(f"/sites/{shop.pk}/install/status/").status_code == 404
+
+
+def test_the_page_gives_two_static_tags_for_sites_that_require_trusted_types(client, owner, shop):
+    client.force_login(owner)
+    page = client.get(f"/sites/{shop.pk}/install/").content.decode()
+    tags = html.escape(site_static_tags(shop, "http://testserver"))
+    assert f'<pre id="static-tags" tabindex="0">{tags}</pre>' in page
+    assert "/recorder.js?wid=%d" % shop.pk in site_static_tags(shop, "http://testserver")

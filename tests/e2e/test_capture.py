@@ -6,7 +6,7 @@ import pytest
 
 from recorder.models import Chunk, Session
 from replay.recordings import session_all_parts, session_events
-from sites.snippet import site_snippet
+from sites.snippet import site_snippet, site_static_tags
 from tests.e2e.conftest import RequestLog, UploadSpy, flush_now, recorder_started, wait_for
 from tests.factories import SiteFactory, UserFactory
 
@@ -279,12 +279,11 @@ def test_batches_are_gzipped_in_a_worker_or_on_the_main_thread_where_the_page_re
 
 def test_a_page_that_requires_trusted_types_records_from_the_two_static_tags(live_server, celery_worker, customer,
                                                                            page):
-    """A page whose policy requires Trusted Types refuses the snippet's `script.src` (README: use the two
-    static tags) and the recorder's gzip Worker from a string URL: the recorder then compresses on the page's
+    """A page whose policy requires Trusted Types refuses the snippet's `script.src` (the install page and
+    README give two static tags instead) and the recorder's gzip Worker from a string URL: the recorder then compresses on the page's
     thread, throws nothing into the page, and the visit is stored with what the visitor did."""
     site = make_site(customer)
-    tags = (f"<script>window.__insp = window.__insp || []; __insp.push(['wid', {site.pk}]);</script>"
-            f'<script async src="{live_server.url}/recorder.js?wid={site.pk}"></script>')
+    tags = site_static_tags(site, live_server.url)  # as the install page shows them
     policy = '<meta http-equiv="Content-Security-Policy" content="require-trusted-types-for \'script\'">'
     customer.pages = {"/": html(policy + tags, '<h1>Ledger</h1><button onclick="this.textContent = \'paid\'">pay</button>')}
     thrown = []
