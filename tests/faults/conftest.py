@@ -320,6 +320,14 @@ def stack(tmp_path_factory):
         print((tmp / "worker.log").read_text()[-3000:] if (tmp / "worker.log").exists() else "")
 
 
+@pytest.fixture(autouse=True)
+def worker_running(stack):
+    """Each fault test starts with a worker, whatever the one before left: a test that fails after killing
+    the worker would otherwise fail every test after it."""
+    if stack.worker.poll() is not None:
+        stack.start_worker()
+
+
 @pytest.fixture(scope="module")
 def client(stack) -> Client:
     out = stack.manage("shell", "-c", (
