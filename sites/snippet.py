@@ -33,12 +33,16 @@ STATIC_TAGS = """<script>window.__insp = window.__insp || []; __insp.push(['wid'
 
 def site_snippet(site: Site, base_url: str) -> str:
     """The asynchronous loader to paste in a page's <head>."""
-    return SNIPPET % {"wid": site.pk, "base": base_url.rstrip("/")}
+    return _filled(SNIPPET, site, base_url)
 
 
 def site_static_tags(site: Site, base_url: str) -> str:
     """The snippet's equivalent in two tags, for pages that require Trusted Types."""
-    return STATIC_TAGS % {"wid": site.pk, "base": base_url.rstrip("/")}
+    return _filled(STATIC_TAGS, site, base_url)
+
+
+def _filled(template: str, site: Site, base_url: str) -> str:
+    return template % {"wid": site.pk, "base": base_url.rstrip("/")}
 
 
 def recorder_config(site: Site, base_url: str) -> dict:

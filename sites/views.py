@@ -71,9 +71,10 @@ def site_new(request: HttpRequest) -> HttpResponse:
 def site_install(request: HttpRequest, site_id: int) -> HttpResponse:
     membership = membership_get(request.user, site_id)
     site = membership.site
+    base = public_base(request)
     context = {
         "site": site, "membership": membership, "status": install_status(site), "tab": "install",
-        "snippet": site_snippet(site, public_base(request)), "static_tags": site_static_tags(site, public_base(request)),
+        "snippet": site_snippet(site, base), "static_tags": site_static_tags(site, base),
         "settings_url": _settings_url(membership),
     }
     return render(request, "sites/site_install.html", context)
