@@ -12,6 +12,7 @@ from sites.selectors import membership_get
 
 from .models import DEVICES, KINDS
 from .selectors import HEATMAP_DEFAULT_DAYS, HeatmapQuery, heatmap
+from .services import page_url
 
 HEATMAP_PARAMS = [
     ("url", "The page's URL, or a pattern where * stands for any characters (required)."),
@@ -49,6 +50,8 @@ def heatmap_query(params) -> HeatmapQuery:
     day_from = _day(get("date_from"), "date_from") or max(day_to - timedelta(days=HEATMAP_DEFAULT_DAYS - 1), FIRST_DAY)
     if day_from > day_to:
         raise BadQuery("date_from must not be after date_to.")
+    if "*" not in url:
+        url = page_url(url)  # an anchor of a page shows the page's heatmap
     return HeatmapQuery(url=url, kind=kind, device=device, day_from=day_from, day_to=day_to)
 
 

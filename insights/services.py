@@ -20,6 +20,14 @@ _cell_key = attrgetter(*CELL_KEY)
 BATCH = 500
 
 
+def page_url(url: str) -> str:
+    """The page a URL shows, as heatmaps and frustration per page count it: the URL without its fragment
+    (an anchor, a scroll-spy's section: the same document), unless the fragment is a route (`#/cart`,
+    `#!/cart`: a hash-routed app's pages)."""
+    base, mark, fragment = url.partition("#")
+    return url if not mark or fragment[:1] in ("/", "!") else base
+
+
 @lru_cache(maxsize=1024)  # (asked of each fact; a session's facts share a few pages)
 def page_key(url: str) -> str:
     """The heatmap's key of a page: sha1 of its URL (URLs are too long for a unique index)."""
@@ -126,7 +134,7 @@ def _findings_store(session: Session, found: Findings, writes: FindingsWrites) -
     if found.signals:
         writes.signals += (
             Signal(site_id=session.site_id, session_id=session.pk, kind=s.kind, ts=s.ts, x=s.x, y=s.y,
-                   url=s.url[:2048], selector=s.selector[:512])
+                   url=page_url(s.url)[:2048], selector=s.selector[:512])
             for s in found.signals
         )
         for signal in found.signals:
@@ -138,10 +146,11 @@ def _findings_store(session: Session, found: Findings, writes: FindingsWrites) -
     )
     device = device_class(session)
     if found.facts and device:
+        pages = [(kind, page_url(url), *rest) for kind, url, *rest in found.facts]
         facts = [
-            Fact(session.pk, session.site_id, page_key(url), url, date.fromisoformat(day), device, kind, selector, cx, cy,
-                 count)
-            for (kind, url, day, selector, cx, cy), count in facts_merge(found.facts).items() if url
+            Fact(session.pk, session.site_id, page_key(page), page, date.fromisoformat(day), device, kind, selector, cx,
+                 cy, count)
+            for (kind, page, day, selector, cx, cy), count in facts_merge(pages).items() if page
         ]
         writes.facts += facts
 

@@ -11,6 +11,7 @@ from sites.selectors import membership_get
 from .api import HEATMAP_PARAMS, BadQuery, heatmap_query
 from .models import DEVICES
 from .selectors import heatmap, heatmap_page_view
+from .services import page_url
 
 KIND_LABELS = [("click", "Clicks"), ("scroll", "Scroll depth"), ("move", "Pointer movement")]
 PAGE_CHOICES = 20
@@ -61,4 +62,4 @@ def _device_links(params, current: str) -> list[dict]:
 
 def _recent_urls(site_id: int) -> list[str]:
     recent = PageView.objects.filter(session__site_id=site_id).order_by("-at").values_list("url", flat=True)[:500]
-    return list(dict.fromkeys(recent))[:PAGE_CHOICES]
+    return list(dict.fromkeys(page_url(url) for url in recent))[:PAGE_CHOICES]

@@ -240,3 +240,56 @@ def test_hostile_clicks_become_values_a_database_takes(payload):
 def test_a_pointer_offset_far_from_its_event_is_ignored():
     move = {"type": 3, "timestamp": T, "data": {"source": 1, "positions": [{"x": 5, "y": 5, "id": 1, "timeOffset": -1e18}]}}
     assert marks_extract([move]) == [["m", T, 5, 5]]
+
+
+@pytest.mark.parametrize("url, page", [
+    ("https://docs.example.com/api", "https://docs.example.com/api"),
+    ("https://docs.example.com/api#install", "https://docs.example.com/api"),
+    ("https://docs.example.com/api?v=2#", "https://docs.example.com/api?v=2"),
+    ("https://app.example.com/#/cart", "https://app.example.com/#/cart"),  # a hash router's pages stay apart
+    ("https://app.example.com/#!/cart", "https://app.example.com/#!/cart"),
+    ("", ""),
+])
+def test_a_page_is_its_url_without_an_anchor(url, page):
+    from insights.services import page_url
+
+    assert page_url(url) == page
+
+
+@pytest.mark.django_db
+def test_clicks_and_signals_at_anchors_of_a_page_count_for_the_page(client, site, owner):
+    """A documentation page whose visitor follows its anchors (hashchange page views) is one heatmap and
+    one row of frustration per page; a hash router's routes stay pages of their own."""
+    import time
+    import uuid
+
+    from insights.models import HeatCell, HeatFact, Signal
+    from tests.conftest import make_batch, post_batch, process_pending
+    from tests.test_api import auth
+
+    docs, app = "https://shop.example.com/docs", "https://shop.example.com/app"
+    now = int(time.time() * 1000) - 60_000
+    meta = {"type": 4, "data": {"href": docs, "width": 1280, "height": 720}, "timestamp": now}
+    events = [meta, page(now, docs), click(now + 1000, sel="a#install"),
+              page(now + 2000, docs + "#install", "hash"), click(now + 3000, sel="button#copy"),
+              click(now + 3100, sel="button#copy"), click(now + 3200, sel="button#copy"), mutation(now + 3300),
+              page(now + 9000, docs + "#faq", "push"), click(now + 10000, sel="a#install"),
+              page(now + 12000, app + "#/cart", "push"), click(now + 13000, sel="button#pay"), mutation(now + 13100),
+              page(now + 20000, app + "#/done", "hash"), mutation(now + 40000)]
+    sid = str(uuid.uuid4())
+    assert post_batch(client, make_batch(site.pk, sid=sid, seq=0, events=events)).status_code == 202
+    process_pending()
+    clicks = {(url, selector): count for url, selector, count
+              in HeatCell.objects.filter(kind="click").values_list("url", "selector", "count")}
+    assert clicks == {(docs, "a#install"): 2, (docs, "button#copy"): 3, (app + "#/cart", "button#pay"): 1}
+    assert set(HeatFact.objects.values_list("url", flat=True)) == {docs, app + "#/cart"}
+    assert set(Signal.objects.filter(kind="rage").values_list("url", flat=True)) == {docs}
+    # Asked for an anchor of the page, the API and the page answer with the page's heatmap, drawn on a view of it.
+    api = client.get(f"/api/v1/sites/{site.pk}/heatmaps/", {"url": docs + "#faq"}, **auth(owner)).json()
+    assert api["url"] == docs and api["total"] == 5
+    client.force_login(owner)
+    shown = client.get(f"/sites/{site.pk}/heatmaps/", {"url": docs})
+    assert shown.status_code == 200 and shown.context["view"] is not None
+    assert shown.context["view"].url.startswith(docs) and shown.context["pages"] == [app + "#/done", app + "#/cart", docs]
+    route = client.get(f"/sites/{site.pk}/heatmaps/", {"url": app})
+    assert route.context["view"] is None  # only its routes were seen, no view of the bare page to draw on

@@ -134,3 +134,35 @@ def test_facts_written_by_copy_keep_every_character(site, text):
     fact = HeatFact.objects.get()
     assert (fact.url, fact.selector, fact.session_id, fact.day, fact.cx, fact.cy, fact.count) == (
         url, f"a[title='{text}']", session.pk, date(2026, 12, 5), 3, 4, 2)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_counts_earlier_anchors_as_their_page(site):
+    """Cells, facts and signals written before pages dropped their anchors are moved to the page (cells that
+    then share a key summed into one); a hash router's route stays."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    from insights.models import HeatFact, Signal
+    from recorder.models import Session
+
+    executor = MigrationExecutor(connection)
+    executor.migrate([("insights", "0002_lighter_writes")])
+    try:
+        session = Session.objects.create(id=uuid.uuid4(), site=site, visitor_id="visitor-1")
+        day, route = date(2026, 12, 1), "https://shop.example.com/#/cart"
+        for url, count in ((URL, 2), (URL + "#plans", 3), (URL + "#faq", 1), (route, 4)):
+            common = dict(site=site, page=page_key(url), url=url, day=day, device="desktop", kind="click",
+                          selector="a#buy", cx=1, cy=2, count=count)
+            HeatCell.objects.create(**common)
+            HeatFact.objects.create(session=session, **common)
+        Signal.objects.create(site=site, session=session, kind="rage", ts=1, url=URL + "#faq")
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(executor.loader.graph.leaf_nodes())
+    assert sorted(HeatCell.objects.values_list("url", "page", "count")) == [
+        (route, page_key(route), 4), (URL, page_key(URL), 6)]
+    assert sorted(HeatFact.objects.values_list("url", "page", "count")) == [
+        (route, page_key(route), 4), (URL, page_key(URL), 1), (URL, page_key(URL), 2), (URL, page_key(URL), 3)]
+    assert list(Signal.objects.values_list("url", flat=True)) == [URL]
