@@ -6,7 +6,10 @@ gunicorn, with real recorder batches, and how fast one worker process stores the
 
 The corpus (bench/corpus/recorder-batches.json.gz) holds the request bodies a
 real recorder sent during scripted visits, gzip as they arrived. The load run
-gives every request its own session id, so nothing is a repeat. Run it alone:
+gives every request its own session id, so nothing is a repeat. Each round
+loads the no-op view and ingest, then one worker stores what that round
+queued, so that each drain is compared with the accept rate of minutes
+before, not of another speed of the machine. Run it alone:
 the server, Postgres, Redis and the load share two cores.
 """
 import argparse
@@ -242,7 +245,7 @@ class Stack:
                     cpu0 = _cpu_seconds(worker.pid)
                 if pending == 0:
                     break
-                time.sleep(0.5)
+                time.sleep(0.25)
             cpu1 = _cpu_seconds(worker.pid)
         finally:
             worker.terminate()
@@ -267,7 +270,7 @@ def run(args) -> dict:
     stack = Stack(args.gunicorn_threads, args.worker_pool.split())
     wid = stack.setup()
     stack.start_web()
-    results = {"noop": [], "ingest": []}
+    results = {"noop": [], "ingest": [], "drain": []}
     # As the recorder posts: the URL says the client's clock (one reading is enough for the server's work).
     paths = {"noop": "/bench/noop", "ingest": f"/api/v1/ingest?wid={wid}&t={int(time.time() * 1000)}"}
     try:
@@ -275,20 +278,29 @@ def run(args) -> dict:
             results[f"{name}_unloaded"] = load(stack.port, paths[name], texts, wid, seconds=args.unloaded_seconds,
                                                processes=1, threads=1)
             log(f"{name} unloaded: {results[name + '_unloaded']}")
+        # Stored before the rounds (one session per batch there, the worker's worst case): each round's
+        # drain then stores what that round queued, and only that.
+        results["drain_unloaded"] = stack.drain(timeout=args.drain_timeout)
         for round_ in range(args.rounds):
             for name in (("noop", "ingest") if round_ % 2 == 0 else ("ingest", "noop")):
                 r = load(stack.port, paths[name], texts, wid, seconds=args.seconds, processes=args.processes,
                          threads=args.threads, per_session=args.chunks_per_session)
                 results[name].append(r)
                 log(f"round {round_ + 1} {name}: {r}")
+            # Drained right after the load that queued it: this machine's speed drifts by a quarter within
+            # minutes, so a drain measured after every round would compare rates of different machines.
+            drain = stack.drain(timeout=args.drain_timeout)
+            drain["of_accepted"] = round(drain["per_second"] / results["ingest"][-1]["rps"], 2)
+            results["drain"].append(drain)
+            log(f"round {round_ + 1} drain: {drain}")
     finally:
         stack.stop_web()
-    results["drain"] = stack.drain(timeout=args.drain_timeout)
-    log(f"drain: {results['drain']}")
     noop = statistics.fmean(r["rps"] for r in results["noop"])
     ingest = statistics.fmean(r["rps"] for r in results["ingest"])
     results.update(corpus={"bodies": len(texts), "mean_json_bytes": round(statistics.fmean(len(t) for t in texts))},
-                   ratio=round(ingest / noop, 3), machine=machine(), args=vars(args))
+                   ratio=round(ingest / noop, 3),
+                   drain_of_accepted=[d["of_accepted"] for d in results["drain"]], machine=machine(), args=vars(args))
+    log(f"ingest / no-op {results['ratio']}; stored / accepted per round {results['drain_of_accepted']}")
     write_json("ingest-latest.json", results)
     return results
 
