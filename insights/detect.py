@@ -72,7 +72,7 @@ def _custom_mark(marks: list, ts: int, tag: Any, payload: Any) -> None:
             "y": _clamp(payload["y"], -MAX_PX, MAX_PX),
             "rx": _clamp(payload.get("rx"), 0, 999), "ry": _clamp(payload.get("ry"), 0, 999), "q": bool(payload.get("q")),
         }])
-    elif tag == "hs.page" and payload.get("kind") != "fragment":  # the same page, its scroll and clicks one
+    elif tag == "hs.page" and payload.get("kind") not in ("fragment", "state"):  # the same page: one scroll
         marks.append(["p", ts, _text(payload.get("url"), 2048), _text(payload.get("kind"), 10) or "load"])
     elif tag == "hs.error" and payload.get("kind") in ERROR_KINDS:
         marks.append(["e", ts])

@@ -33,8 +33,8 @@ ERROR_KINDS = {"error", "rejection", "console.error"}
 MAX_TAGS = 50
 MAX_TIMESTAMP = schema.MAX_TIMESTAMP
 # hs.page kinds the replay follows that are no page view: back to a page another tab showed; the page
-# replacing only its URL's fragment (a scroll-spy).
-NOT_PAGE_VIEWS = ("tab", "fragment")
+# replacing its URL's fragment (a scroll-spy) or query (a search box's query, a map's position) in place.
+NOT_PAGE_VIEWS = ("tab", "fragment", "state")
 ID_MAX = schema.ID_LIMIT  # node ids beyond this do not survive the player's JSON.parse
 
 # rrweb's IncrementalSource numbers.

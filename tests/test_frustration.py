@@ -77,6 +77,8 @@ def kinds(*batches, settle=True):
     ([page(T, "/a"), page(T + 1000, "/b"), page(T + 3000, "/a", "tab")], []),
     # a scroll-spy's fragment on /a leaves the visitor on /a: back to /a from /c is a quick back
     ([page(T, "/a"), page(T + 500, "/a#usage", "fragment"), page(T + 1000, "/c"), page(T + 3000, "/a")], ["quick_back"]),
+    # so does a search box keeping its query in /a's URL
+    ([page(T, "/a"), page(T + 500, "/a?q=tea", "state"), page(T + 1000, "/c"), page(T + 3000, "/a")], ["quick_back"]),
     ([page(T, "/a"), page(T + 1000, "/b"), page(T + 9000, "/a")], []),
     ([page(T, "/a"), page(T + 1000, "/b"), page(T + 3000, "/c")], []),
 ])

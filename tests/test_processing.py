@@ -125,16 +125,17 @@ def test_summary_reads_pages_identity_tags_errors_and_viewport():
     assert summary.viewport == (400, 700)
 
 
-def test_a_switch_back_to_a_tab_or_a_fragment_replaced_is_not_a_page_view():
+def test_a_switch_back_to_a_tab_or_a_url_replaced_in_place_is_not_a_page_view():
     """hs.page of kind `tab` marks where the replay switches back to a page already counted (docs/protocol.md,
-    "Tabs"), `fragment` a page replacing its URL's fragment as the reader scrolls; a page shown again by the
-    back button (`back`) is a view, as a load would have been."""
+    "Tabs"), `fragment` a page replacing its URL's fragment as the reader scrolls, `state` its query (a search
+    box's, at each key); a page shown again by the back button (`back`) is a view, as a load would have been."""
     def page(url, kind, ts):
         return {"type": 5, "data": {"tag": "hs.page", "payload": {"url": url, "title": "", "kind": kind}}, "timestamp": ts}
 
     summary = batch_summarise([page("https://a.test/", "load", 1000), page("https://a.test/cart", "load", 2000),
                                page("https://a.test/", "tab", 3000), page("https://a.test/cart", "back", 4000),
-                               page("https://a.test/cart#total", "fragment", 5000)])
+                               page("https://a.test/cart#total", "fragment", 5000),
+                               page("https://a.test/cart?q=t#total", "state", 6000)])
     assert [(p["url"], p["kind"]) for p in summary.pages] == [
         ("https://a.test/", "load"), ("https://a.test/cart", "load"), ("https://a.test/cart", "back")]
 

@@ -142,9 +142,11 @@ def test_spa_navigations_are_page_views_of_one_session(live_server, celery_worke
     recorder_started(page)
     page.evaluate("history.pushState({}, '', '/app/products'); nav('', 'Products')")
     page.wait_for_timeout(100)
-    page.evaluate("history.replaceState({}, '', '/app/products?sort=price')")
+    page.evaluate("history.replaceState({}, '', '/app/products?sort=price')")  # a sort kept in the URL
     page.wait_for_timeout(100)
-    page.evaluate("history.replaceState({}, '', '/app/products?sort=price#shoes')")  # a scroll-spy's
+    page.evaluate("history.replaceState({}, '', '/app/catalog?sort=price')")  # a router's redirect
+    page.wait_for_timeout(100)
+    page.evaluate("history.replaceState({}, '', '/app/catalog?sort=price#shoes')")  # a scroll-spy's
     page.wait_for_timeout(100)
     page.evaluate("history.pushState({}, '', '/app/cart')")
     page.wait_for_timeout(100)
@@ -158,9 +160,10 @@ def test_spa_navigations_are_page_views_of_one_session(live_server, celery_worke
     page.close()
     events = stored_events(site, until=has("hs.page", lambda p: p["kind"] == "virtual"))
     pages = custom(events, "hs.page")
-    assert [p["kind"] for p in pages] == ["load", "push", "replace", "fragment", "push", "pop", "hash", "virtual"]
+    assert [p["kind"] for p in pages] == ["load", "push", "state", "replace", "fragment", "push", "pop", "hash", "virtual"]
     assert pages[1]["url"] == customer.url("/app/products")
-    assert pages[3]["url"] == customer.url("/app/products?sort=price#shoes")
+    assert pages[2]["url"] == customer.url("/app/products?sort=price")
+    assert pages[4]["url"] == customer.url("/app/catalog?sort=price#shoes")
     assert pages[-1]["url"].endswith("/app/wizard/step-2") and pages[-1]["title"] == "Step 2"
     session = Session.objects.get(site=site)
     assert session.page_count == 7 and Session.objects.filter(site=site).count() == 1

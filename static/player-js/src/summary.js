@@ -125,12 +125,16 @@ const RETURNS = {
 /** The return a page entry is (RETURNS), or null for a page view. (kind is recorded text.) */
 export const returnOf = (p) => (Object.hasOwn(RETURNS, p.kind) ? RETURNS[p.kind] : null);
 
-/** Whether a page entry counts as a page view, as the session's page count does. */
-export const isPageView = (p) => p.kind !== 'tab' && p.kind !== 'fragment';
+/** hs.page kinds of a page changing its own URL in place: no page view, no entry of the Pages panel. */
+const IN_PLACE = new Set(['fragment', 'state']);
 
-/** Whether a page entry is listed and marked: all but a page replacing its URL's fragment (a scroll-spy
- * may do it for every heading the reader passes; the address above the replay still follows it). */
-export const isListed = (p) => p.kind !== 'fragment';
+/** Whether a page entry counts as a page view, as the session's page count does. */
+export const isPageView = (p) => p.kind !== 'tab' && !IN_PLACE.has(p.kind);
+
+/** Whether a page entry is listed and marked: all but a page replacing its URL's fragment or query in
+ * place (a scroll-spy may do it for every heading the reader passes, a search box for every key; the
+ * address above the replay still follows it). */
+export const isListed = (p) => !IN_PLACE.has(p.kind);
 
 /**
  * The ticks on the seek bar, in time order. `kind` picks the colour; `label`

@@ -51,6 +51,15 @@ test('a page replacing only its fragment moves the address, with no marker and n
   assert.deepEqual([s.pages.filter(isListed).length, s.pages.filter(isPageView).length], [2, 2]);
 });
 
+test('a page replacing its query in place (a search box) moves the address, with no marker and no page view', () => {
+  const typed = [...events, custom(2500, 'hs.page', { url: 'https://shop.test/cart?q=t', title: 'Cart', kind: 'state' }),
+    custom(2600, 'hs.page', { url: 'https://shop.test/cart?q=te', title: 'Cart', kind: 'state' })];
+  const s = summarize(typed);
+  assert.equal(pageAt(s, 2700).url, 'https://shop.test/cart?q=te');
+  assert.deepEqual(markersOf(s).filter((m) => m.kind === 'page').map((m) => m.time), [10, 2000]);
+  assert.deepEqual([s.pages.filter(isListed).length, s.pages.filter(isPageView).length], [2, 2]);
+});
+
 test('events out of order are sorted before timing', () => {
   const s = summarize([...events].reverse());
   assert.equal(s.startTime, T0);

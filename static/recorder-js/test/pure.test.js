@@ -287,7 +287,22 @@ test('popstate within the page is a hash navigation, replaceState within it a fr
   assert.equal(navKind('replace', 'https://a/x#intro', 'https://a/x#usage'), 'fragment')
   assert.equal(navKind('replace', 'https://a/x', 'https://a/x#usage'), 'fragment')
   assert.equal(navKind('replace', 'https://a/x#usage', 'https://a/y#usage'), 'replace')
-  assert.equal(navKind('replace', 'https://a/x?a=1', 'https://a/x?a=2'), 'replace')
+  assert.equal(navKind('replace', 'https://a/x?a=1', 'https://a/x?a=2'), 'state')
+  assert.equal(navKind('replace', 'https://a/x', 'https://a/x?q=tea#top'), 'state')
+  assert.equal(navKind('push', 'https://a/x?a=1', 'https://a/x?a=2'), 'push')
+  assert.equal(navKind('replace', 'https://a/x?a=1', 'https://a/y?a=1'), 'replace')
+})
+
+test('a hash router\'s routes are paths: replacing or popping one is a navigation', () => {
+  assert.equal(navKind('replace', 'https://a/#/cart', 'https://a/#/login'), 'replace')
+  assert.equal(navKind('replace', 'https://a/#!/cart', 'https://a/#!/login'), 'replace')
+  assert.equal(navKind('replace', 'https://a/', 'https://a/#/login'), 'replace')
+  assert.equal(navKind('pop', 'https://a/#/cart', 'https://a/#/'), 'pop')
+  assert.equal(navKind('replace', 'https://a/?x=1#/cart', 'https://a/?x=2#/cart'), 'state')
+  assert.equal(navKind('replace', 'https://a/#/cart', 'https://a/#/cart?step=2'), 'state')
+  assert.equal(navKind('push', 'https://a/#/cart', 'https://a/#/cart?step=2'), 'push')
+  assert.equal(navKind('replace', 'https://a/#/cart', 'https://a/#/cart#total'), 'replace')
+  assert.equal(navKind('replace', 'https://a/#/docs', 'https://a/#/docs'), 'fragment')
 })
 
 function memoryStore() {
