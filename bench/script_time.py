@@ -19,6 +19,7 @@ bench/frame_cost.py measures the SPA dashboard frame by frame as well.
     .venv/bin/python bench/script_time.py [--seconds 60] [--rounds 3] [--only article,checkout]
     .venv/bin/python bench/script_time.py --load-only 4 --rounds 8   # a page load and 4 s left alone
     .venv/bin/python bench/script_time.py --only trading --other-bundle /tmp/a.js --other-bundle /tmp/b.js
+    .venv/bin/python bench/script_time.py --only trading --behind 30   # the page left behind another tab
 
 --other-bundle (repeatable): another recorder build, served by a server of its own and measured as the
 variant `hindsight-<its file name>` in the same rounds: an A/B of a recorder change, page by page.
@@ -54,11 +55,23 @@ def measured_page(browser, pages: PageServer):
 
 
 def visit(browser, pages: PageServer, name: str, variant: str, seconds: float, seed: int,
-          load_only: float = 0) -> float:
+          load_only: float = 0, behind: float = 0) -> float:
     """One scripted visit; the main thread's script ms per minute of it. With `load_only`, the page is
-    opened and left alone that many seconds instead: the script ms of that load."""
+    opened and left alone that many seconds instead: the script ms of that load. With `behind`, the page
+    is opened, and once another page of the site (the checkout, with the same recorder) has opened in a
+    second tab, its script ms per minute over `behind` seconds."""
     ctx, page, cdp, before = measured_page(browser, pages)
     url = pages.url(SCENARIOS[name][0], variant)
+    if behind:
+        page.goto(url)
+        page.wait_for_timeout(3000)
+        ctx.new_page().goto(pages.url(SCENARIOS["checkout"][0], variant))
+        page.wait_for_timeout(1000)
+        before = script_seconds(cdp)
+        page.wait_for_timeout(behind * 1000)
+        ms = (script_seconds(cdp) - before) * 1000
+        ctx.close()
+        return ms / behind * 60
     if load_only:
         page.goto(url)
         page.wait_for_timeout(load_only * 1000)
@@ -78,6 +91,9 @@ def main(argv=None):
                     help="open each page and leave it alone this long, no visit: script ms per page load")
     ap.add_argument("--other-bundle", type=Path, action="append", default=[],
                     help="another recorder build, measured as the variant hindsight-<file name> (repeatable)")
+    ap.add_argument("--behind", type=float, default=0, metavar="SECONDS",
+                    help="open each page, then another page of the site in a second tab: the first page's script "
+                         "ms per minute over this long, behind")
     args = ap.parse_args(argv)
     others = {f"hindsight-{path.stem}": path.resolve() for path in args.other_bundle}
     variants = VARIANTS + list(others)
@@ -103,7 +119,8 @@ def main(argv=None):
             for rnd in range(args.rounds):
                 order = variants[rnd % len(variants):] + variants[:rnd % len(variants)]
                 for v in order:
-                    runs[v].append(visit(browser, pages, name, v, args.seconds, seed=31 + i, load_only=args.load_only))
+                    runs[v].append(visit(browser, pages, name, v, args.seconds, seed=31 + i, load_only=args.load_only,
+                                         behind=args.behind))
                     log(f"{name} round {rnd + 1}/{args.rounds} {v}: {runs[v][-1]:.0f} {unit}")
             # What each recorder adds, round by round (the page alone of the same round subtracted).
             added = {v: [runs[v][r] - runs["none"][r] for r in range(args.rounds)] for v in variants if v != "none"}
@@ -122,10 +139,12 @@ def main(argv=None):
         for variant in others:
             against = f", {a[variant] / a['rrweb']:.2f}x plain rrweb" if a["rrweb"] > 0 else ""
             print(f"  {variant}: {a[variant]:+.0f}{against}")
-    out = {"kind": "script_time", "seconds": args.seconds, "load_only": args.load_only, "rounds": args.rounds,
+    out = {"kind": "script_time", "seconds": args.seconds, "load_only": args.load_only, "behind": args.behind,
+           "rounds": args.rounds,
            "other_bundles": {v: str(path) for v, path in others.items()},
            "machine": machine(), "pages": rows}
-    path = write_results("script_time-load" if args.load_only else "script_time", out)
+    path = write_results("script_time-load" if args.load_only else "script_time-behind" if args.behind else "script_time",
+                         out)
     log(f"results: {path}")
     return out
 

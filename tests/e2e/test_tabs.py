@@ -49,6 +49,11 @@ REPLAYED_JS = """(t) => {
 }"""
 
 
+# Whether rrweb observes the page: while it records, the stylesheets' insertRule is its wrapper.
+NATIVE_JS = "window.__nativeInsertRule = CSSStyleSheet.prototype.insertRule"
+OBSERVED_JS = "() => CSSStyleSheet.prototype.insertRule !== window.__nativeInsertRule"
+
+
 def seen(page) -> dict:
     page.wait_for_timeout(400)
     return page.evaluate(SEEN_JS)
@@ -92,10 +97,12 @@ def test_two_tabs_of_one_visit_replay_each_page_as_the_visitor_saw_it(live_serve
                                                                         viewer):
     site = shop_and_cart(live_server, customer)
     shop = context.new_page()
+    shop.add_init_script(NATIVE_JS)
     shop.goto(customer.url("/shop"))
     recorder_started(shop)
     shop.click("#add")
     moments = [seen(shop)]
+    assert shop.evaluate(OBSERVED_JS)
     # The visitor opens the cart in a second tab, types a note and pays; the shop ticks on behind.
     cart = context.new_page()
     cart.goto(customer.url("/cart"))
@@ -107,9 +114,11 @@ def test_two_tabs_of_one_visit_replay_each_page_as_the_visitor_saw_it(live_serve
     moments.append(seen(cart))
     cart.wait_for_timeout(1000)  # four more ticks of the shop, behind
     moments.append(seen(cart))
+    assert not shop.evaluate(OBSERVED_JS)  # rrweb stopped observing the shop at its first tick behind
     # Back to the shop's tab: what it shows now, and what the visitor does there.
     shop.click("#more")
     moments.append(seen(shop))
+    assert shop.evaluate(OBSERVED_JS)
     shop.wait_for_timeout(600)
     moments.append(seen(shop))
     cart.close()

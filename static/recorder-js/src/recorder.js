@@ -196,21 +196,8 @@ export function createRecorder(options, win) {
     // A page loaded in view is in front; one loaded behind (a tab opened in the background,
     // a prerender) comes in front when the visitor brings it up, with a full snapshot then.
     if (doc.visibilityState !== 'hidden') claim()
-    const stopRrweb = record({
-      emit: guard(onEvent),
-      // rrweb reports its own observer failures here (a DOM change too deep
-      // for its recursion, say): what it lost is taken again as a full
-      // snapshot; a page that keeps failing is no longer recorded.
-      errorHandler: () => {
-        later(() => (++failures > 3 ? fail() : phase === 'recording' && record.takeFullSnapshot(true)))
-        return true
-      },
-      checkoutEveryNms: cfg.checkoutMs,
-      ...RRWEB,
-      ...privacy.rrweb,
-    })
-    if (!stopRrweb) return fail()
-    capture.push(stopRrweb)
+    capture.push(() => rrwebStop && (rrwebStop(), (rrwebStop = null)))
+    if (front && !rrwebStart()) return fail()
     sessionStart(doc.referrer)
     capture.push(watchNavigation(win, guard(onNav)))
     capture.push(listen(doc, 'change', guard(onFileChosen), true))
@@ -259,8 +246,42 @@ export function createRecorder(options, win) {
     phase = 'off'
   }
 
+  // rrweb observes the page while its DOM goes out: from when the page is in front (its start takes the
+  // full snapshot) until it learns that another page came in front. A page behind sends nothing of its DOM
+  // and comes back with a fresh snapshot, so a busy page left in another tab (a live dashboard, a chat)
+  // costs its visitor no recording work meanwhile.
+  let rrwebStop = null
+  function rrwebStart() {
+    rrwebStop = record({
+      emit: guard(onEvent),
+      // rrweb reports its own observer failures here (a DOM change too deep
+      // for its recursion, say): what it lost is taken again as a full
+      // snapshot; a page that keeps failing is no longer recorded.
+      errorHandler: () => {
+        later(() => (++failures > 3 ? fail() : phase === 'recording' && snapshot()))
+        return true
+      },
+      checkoutEveryNms: cfg.checkoutMs,
+      ...RRWEB,
+      ...privacy.rrweb,
+    })
+    return !!rrwebStop
+  }
+  function rrwebPause() {
+    if (phase !== 'recording' || front || !rrwebStop) return
+    const stop = rrwebStop
+    rrwebStop = null
+    stop()
+  }
+  // A full snapshot of the page in front (rrweb's start takes one where it was paused behind).
+  function snapshot() {
+    if (rrwebStop) record.takeFullSnapshot(true)
+    else if (front && !rrwebStart()) fail()
+  }
+
   function onEvent(e) {
-    if (phase !== 'recording' || !inFront()) return
+    if (phase !== 'recording') return
+    if (!inFront()) return later(rrwebPause)
     const src = e.type === 3 ? e.data.source : -1
     const t = e.timestamp
     if (isUserSource(src)) {
@@ -378,7 +399,7 @@ export function createRecorder(options, win) {
     cached = false
     if (phase !== 'recording' || inFront()) return
     claim()
-    record.takeFullSnapshot(true)
+    snapshot()
     // The first time in front, the page's load (what it showed since goes out in this snapshot).
     // (A page back from the back-forward cache is shown before its pageshow event.)
     if (loadSaid) page(back ? 'back' : 'tab', lastUrl, doc.title, '')
@@ -386,7 +407,7 @@ export function createRecorder(options, win) {
   }
 
   function snapshotSoon() {
-    later(() => phase === 'recording' && record.takeFullSnapshot(true))
+    later(() => phase === 'recording' && snapshot())
   }
 
   // The time the next event would be stamped with (push), without taking a step.
