@@ -238,3 +238,44 @@ def test_what_a_page_did_after_another_came_in_front_is_taken_back(live_server, 
     assert "Added to cart" in text  # before the claim: kept
     assert "Changed after the other tab" not in text and "Changed again" not in text
     assert max(e["timestamp"] for e in events if e["type"] in (2, 3, 4)) < claimed
+
+
+def test_a_page_hidden_a_while_is_not_observed_and_shows_again_with_a_snapshot(live_server, celery_worker, customer,
+                                                                               context, viewer):
+    """A page hidden for more than 10 s (another site's tab, a minimised window) stops being observed: its
+    changes meanwhile are not sent, the replay holds what the visitor saw last. Shown again, it takes a full
+    snapshot, so the replay shows what it shows then. A quick look elsewhere changes nothing."""
+    site = shop_and_cart(live_server, customer)
+    shop = context.new_page()
+    shop.add_init_script(NATIVE_JS)
+    shop.goto(customer.url("/shop"))
+    recorder_started(shop)
+    shop.click("#add")
+    moments = [seen(shop)]
+    visibility = """(state) => {
+        const at = Date.now();
+        Object.defineProperty(document, 'visibilityState', {configurable: true, get: () => state});
+        Object.defineProperty(document, 'hidden', {configurable: true, get: () => state === 'hidden'});
+        document.dispatchEvent(new Event('visibilitychange'));
+        return at;
+    }"""
+    hidden_at = shop.evaluate(visibility, "hidden")
+    shop.wait_for_timeout(3000)
+    assert shop.evaluate(OBSERVED_JS)  # not yet
+    shop.wait_for_timeout(8000)
+    assert not shop.evaluate(OBSERVED_JS)
+    shown_at = shop.evaluate(visibility, "visible")
+    assert shop.evaluate(OBSERVED_JS)
+    moments.append(seen(shop))
+    shop.click("#more")
+    moments.append(seen(shop))
+    shop.close()
+
+    events = replays_as_seen(viewer, live_server, site, moments)
+    changes = [e["timestamp"] for e in events if e["type"] == 3 and e["data"]["source"] == 0]
+    assert any(hidden_at < t < hidden_at + 3000 for t in changes)  # the ticks of the first seconds hidden
+    assert not any(hidden_at + 11_000 < t < shown_at for t in changes)  # none once it slept
+    snapshots = [e["timestamp"] for e in events if e["type"] == 2]
+    assert len(snapshots) == 2 and shown_at <= snapshots[1] < moments[1]["t"]
+    assert page_kinds(events) == [("shop", "load")]
+    assert "hidden visible" in " ".join(p["state"] for p in custom(events, "hs.visibility"))  # (then closed)

@@ -54,6 +54,9 @@ const BRING_UP = ['pointerdown', 'keydown', 'input', 'wheel', 'touchstart', 'foc
 // Values of one field within one frame keep only the newest (see push()):
 // no frame showed the others. Every keystroke a frame showed replays.
 const TYPING_MS = 16
+
+// A page hidden this long stops being observed until it is shown again (see rrwebPause).
+const HIDDEN_PAUSE_MS = 10000
 const NOT_TYPING = { id: null, since: 0 }
 
 // The clock rrweb stamps its events with, taken as rrweb takes it when the bundle loads: a page that
@@ -250,7 +253,12 @@ export function createRecorder(options, win) {
   // full snapshot) until it learns that another page came in front. A page behind sends nothing of its DOM
   // and comes back with a fresh snapshot, so a busy page left in another tab (a live dashboard, a chat)
   // costs its visitor no recording work meanwhile.
+  // The same for a page hidden a while (another site's tab, a minimised window): what it shows when the
+  // visitor looks again is in the snapshot taken then, and the replay holds what they saw last. A quick
+  // look elsewhere (under HIDDEN_PAUSE_MS) costs no snapshot.
   let rrwebStop = null
+  let asleep = false // paused while hidden
+  let sleepTimer = 0
   function rrwebStart() {
     rrwebStop = record({
       emit: guard(onEvent),
@@ -268,15 +276,15 @@ export function createRecorder(options, win) {
     return !!rrwebStop
   }
   function rrwebPause() {
-    if (phase !== 'recording' || front || !rrwebStop) return
+    if (phase !== 'recording' || (front && !asleep) || !rrwebStop) return
     const stop = rrwebStop
     rrwebStop = null
     stop()
   }
-  // A full snapshot of the page in front (rrweb's start takes one where it was paused behind).
+  // A full snapshot of the page in front (rrweb's start takes one where it was paused).
   function snapshot() {
     if (rrwebStop) record.takeFullSnapshot(true)
-    else if (front && !rrwebStart()) fail()
+    else if (front && !asleep && !rrwebStart()) fail()
   }
 
   function onEvent(e) {
@@ -287,8 +295,11 @@ export function createRecorder(options, win) {
     if (isUserSource(src)) {
       if (t - lastActivity > timeout || t - sess.start > maxAge) return wake(t)
       lastActivity = t
-    } else if (src >= 0 && t - lastActivity > timeout) {
-      return // nobody there: an unattended page's churn is not worth sending
+    } else if (t - lastActivity > timeout) {
+      // Nobody there: an unattended page's churn is not worth sending, nor are rrweb's snapshots of it
+      // (every 5 minutes while it changes; one as a page hidden since comes back). The visitor's next
+      // move opens the next session with a snapshot of its own (wake).
+      return
     }
     if (src === 0) {
       e.data.texts = lastTextPerNode(e.data.texts).sort(byId)
@@ -483,11 +494,18 @@ export function createRecorder(options, win) {
   let shown = doc.visibilityState === 'hidden' ? 'hidden' : 'visible'
   function onVisibility() {
     const state = doc.visibilityState === 'hidden' ? 'hidden' : 'visible'
-    if (state === 'visible') takeFront()
+    clearTimeout(sleepTimer)
+    if (state === 'visible') {
+      asleep = false
+      takeFront()
+      if (front && !rrwebStop) snapshot() // back after a while hidden
+    }
     if (state !== shown) custom('hs.visibility', { state }) // else already said at pagehide
     shown = state
-    if (state === 'hidden') transport.hide()
-    else transport.show()
+    if (state === 'hidden') {
+      transport.hide()
+      sleepTimer = setTimeout(guard(() => doc.visibilityState === 'hidden' && ((asleep = true), rrwebPause())), HIDDEN_PAUSE_MS)
+    } else transport.show()
   }
 
   // The page goes away (closed, left for another page, or kept in the back-forward cache). Browsers
