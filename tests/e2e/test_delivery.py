@@ -13,7 +13,7 @@ from recorder.models import Chunk, Session
 from recorder.processing import chunk_text
 from replay.recordings import session_all_parts, session_events
 from sites.snippet import site_snippet
-from tests.e2e.conftest import flush_now, recorder_started
+from tests.e2e.conftest import flush_now, recorder_started, wait_for
 from tests.e2e.test_capture import html, make_site, stored_events
 
 pytestmark = [pytest.mark.e2e, pytest.mark.worker]
@@ -303,3 +303,38 @@ def test_a_visitor_whose_clock_is_hours_off_is_listed_when_the_visit_happened(li
     client.force_login(site.owner)
     listed = client.get(f"/api/v1/sites/{site.pk}/sessions/").json()["results"]
     assert [row["id"] for row in listed] == [str(session.pk), str(earlier.pk)]
+
+
+def test_a_page_left_unattended_sends_nothing_past_the_session_timeout(live_server, celery_worker, customer, context):
+    """A page that keeps changing with nobody there (a live board left open): past the site's session timeout
+    neither its changes nor the full snapshot rrweb takes of it every 5 minutes are sent. The visitor's next
+    click is recorded again, with a snapshot before it."""
+    site = make_site(customer, session_timeout_min=1, min_session_sec=0)
+    ticker = BODY + "<p id='tick'>0</p><script>setInterval(() => { tick.textContent = String(+tick.textContent + 1) }, 250)</script>"
+    customer.pages = {"/": html(site_snippet(site, live_server.url), ticker)}
+    page = context.new_page()
+    page.clock.install()  # the page's clock runs on, until it jumps below
+    page.goto(customer.url("/"))
+    recorder_started(page)
+    click_markers(page, 2)
+    page.wait_for_timeout(1500)  # (rrweb hands on the pointer's last moves a second after them)
+    left_at = page.evaluate("Date.now()")
+    page.clock.fast_forward("06:00")  # six minutes with nobody there: past the timeout and rrweb's 5-minute snapshot
+    page.wait_for_timeout(1500)  # the ticks go on
+    back_at = page.evaluate("Date.now()")
+    click_markers(page, 1)  # the visitor is back
+    flush_now(page)
+
+    def stored():
+        sessions = Session.objects.filter(site=site, chunk_count__gt=0)
+        if Chunk.objects.filter(session__site=site, status=Chunk.PENDING).exists():
+            return None
+        events = [e for s in sessions for e in session_events(session_all_parts(s))]
+        return events if len(markers_added(events)) == 3 else None
+
+    events = wait_for(stored, timeout=40, interval=0.5, message="the three markers")
+    unattended = [(e["type"], e["timestamp"] - left_at, e["data"].get("source"), e["data"].get("type")) for e in events
+                  if e["type"] in (2, 3, 4) and left_at + 60_000 < e["timestamp"] < back_at]
+    assert not unattended, "the unattended page went on sending"
+    snapshots = [e["timestamp"] for e in events if e["type"] == 2]
+    assert snapshots[-1] > back_at  # the visitor's return starts again from a snapshot
