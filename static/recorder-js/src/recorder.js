@@ -54,10 +54,10 @@ const BRING_UP = ['pointerdown', 'keydown', 'input', 'wheel', 'touchstart', 'foc
 // Values of one field within one frame keep only the newest (see push()):
 // no frame showed the others. Every keystroke a frame showed replays.
 const TYPING_MS = 16
+const NOT_TYPING = { id: null, since: 0 }
 
 // A page hidden this long stops being observed until it is shown again (see rrwebPause).
 const HIDDEN_PAUSE_MS = 10000
-const NOT_TYPING = { id: null, since: 0 }
 
 // The clock rrweb stamps its events with, taken as rrweb takes it when the bundle loads: a page that
 // replaces Date.now later (a clock synced with its server, a test's fake clock) changes neither, so
