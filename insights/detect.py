@@ -36,6 +36,9 @@ MAX_PX = 1_000_000  # coordinates past this are clamped (they must fit the datab
 MAX_OFFSET_MS = 60_000  # a pointer position's offset from its event, at most
 DAY_MS = 86_400_000
 MAX_OPEN = 200  # clicks waiting for their window to end, at most (a click storm keeps the newest)
+# hs.page kinds of a page replacing its URL's fragment (a scroll-spy) or query (a search box's query, a
+# map's position) in place: the same page, its scroll and clicks one; no page view either.
+IN_PLACE_KINDS = ("fragment", "state")
 
 INCREMENTAL, FULL_SNAPSHOT, META, CUSTOM = 3, 2, 4, 5
 MUTATION, MOUSE_MOVE, SCROLL, VIEWPORT_RESIZE, INPUT = 0, 1, 3, 4, 5
@@ -72,7 +75,7 @@ def _custom_mark(marks: list, ts: int, tag: Any, payload: Any) -> None:
             "y": _clamp(payload["y"], -MAX_PX, MAX_PX),
             "rx": _clamp(payload.get("rx"), 0, 999), "ry": _clamp(payload.get("ry"), 0, 999), "q": bool(payload.get("q")),
         }])
-    elif tag == "hs.page" and payload.get("kind") not in ("fragment", "state"):  # the same page: one scroll
+    elif tag == "hs.page" and payload.get("kind") not in IN_PLACE_KINDS:
         marks.append(["p", ts, _text(payload.get("url"), 2048), _text(payload.get("kind"), 10) or "load"])
     elif tag == "hs.error" and payload.get("kind") in ERROR_KINDS:
         marks.append(["e", ts])

@@ -7,7 +7,7 @@ from django.db.models import Count, Q, Sum
 
 from .detect import MOVE_COLUMNS, MOVE_ROW_PX
 from .models import HeatCell, Signal
-from .services import DEVICE_WIDTHS, page_key, page_url
+from .services import DEVICE_WIDTHS, ROUTE_STARTS, page_key, page_url
 
 PER_PAGE_ROWS = 10
 
@@ -90,9 +90,13 @@ def heatmap_page_view(*, site_id: int, url: str, device: str):
     views = PageView.objects.filter(session__site_id=site_id, session__chunk_count__gt=0)
     if "*" in url:
         views = views.filter(url__regex="^" + ".*".join(re.escape(part) for part in url.split("*")) + "$")
-    else:  # the page's views, those that moved to an anchor of it too (not to another route of a hash router)
-        views = views.filter(Q(url=url) | Q(url__startswith=url + "#") & ~Q(url__startswith=url + "#/")
-                             & ~Q(url__startswith=url + "#!")) if url == page_url(url) else views.filter(url=url)
+    elif url == page_url(url):  # the page's views, those at an anchor of it too (not another route of a hash router)
+        anchored = Q(url__startswith=url + "#")
+        for start in ROUTE_STARTS:
+            anchored &= ~Q(url__startswith=url + "#" + start)
+        views = views.filter(Q(url=url) | anchored)
+    else:
+        views = views.filter(url=url)
     if device in DEVICE_WIDTHS:
         low, high = DEVICE_WIDTHS[device]
         views = views.filter(session__viewport_w__gte=low, session__viewport_w__lt=high)

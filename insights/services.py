@@ -20,12 +20,15 @@ _cell_key = attrgetter(*CELL_KEY)
 BATCH = 500
 
 
+ROUTE_STARTS = ("/", "!")  # a fragment starting so is a hash router's route (`#/cart`, `#!/cart`)
+
+
 def page_url(url: str) -> str:
     """The page a URL shows, as heatmaps and frustration per page count it: the URL without its fragment
-    (an anchor, a scroll-spy's section: the same document), unless the fragment is a route (`#/cart`,
-    `#!/cart`: a hash-routed app's pages)."""
+    (an anchor, a scroll-spy's section: the same document), unless the fragment is a route (a hash-routed
+    app's pages)."""
     base, mark, fragment = url.partition("#")
-    return url if not mark or fragment[:1] in ("/", "!") else base
+    return url if not mark or fragment.startswith(ROUTE_STARTS) else base
 
 
 @lru_cache(maxsize=1024)  # (asked of each fact; a session's facts share a few pages)

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 import msgspec
 import zstandard
 
-from insights.detect import marks_extract
+from insights.detect import IN_PLACE_KINDS, marks_extract
 
 from . import jsontext, schema
 from .wire import TextsShown, attribute_columns_restore, events_ids_restore, step_text_count
@@ -32,9 +32,9 @@ CUSTOM = 5
 ERROR_KINDS = {"error", "rejection", "console.error"}
 MAX_TAGS = 50
 MAX_TIMESTAMP = schema.MAX_TIMESTAMP
-# hs.page kinds the replay follows that are no page view: back to a page another tab showed; the page
-# replacing its URL's fragment (a scroll-spy) or query (a search box's query, a map's position) in place.
-NOT_PAGE_VIEWS = ("tab", "fragment", "state")
+# hs.page kinds the replay follows that are no page view: back to a page another tab showed; a URL changed
+# in place.
+NOT_PAGE_VIEWS = ("tab", *IN_PLACE_KINDS)
 ID_MAX = schema.ID_LIMIT  # node ids beyond this do not survive the player's JSON.parse
 
 # rrweb's IncrementalSource numbers.
