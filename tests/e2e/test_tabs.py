@@ -67,6 +67,16 @@ def shop_and_cart(live_server, customer):
     return site
 
 
+def shop_in_front(context, customer) -> tuple:
+    """The shop opened in a tab of its own, recording, its button clicked: (page, [what it shows])."""
+    shop = context.new_page()
+    shop.add_init_script(NATIVE_JS)
+    shop.goto(customer.url("/shop"))
+    recorder_started(shop)
+    shop.click("#add")
+    return shop, [seen(shop)]
+
+
 def replays_as_seen(viewer, live_server, site, moments: list[dict]) -> list[dict]:
     """Asserts the player shows each moment as the visitor saw it; returns the stored events in time order.
 
@@ -96,12 +106,7 @@ def viewer(browser):
 def test_two_tabs_of_one_visit_replay_each_page_as_the_visitor_saw_it(live_server, celery_worker, customer, context,
                                                                         viewer):
     site = shop_and_cart(live_server, customer)
-    shop = context.new_page()
-    shop.add_init_script(NATIVE_JS)
-    shop.goto(customer.url("/shop"))
-    recorder_started(shop)
-    shop.click("#add")
-    moments = [seen(shop)]
+    shop, moments = shop_in_front(context, customer)
     assert shop.evaluate(OBSERVED_JS)
     # The visitor opens the cart in a second tab, types a note and pays; the shop ticks on behind.
     cart = context.new_page()
@@ -246,12 +251,7 @@ def test_a_page_hidden_a_while_is_not_observed_and_shows_again_with_a_snapshot(l
     changes meanwhile are not sent, the replay holds what the visitor saw last. Shown again, it takes a full
     snapshot, so the replay shows what it shows then. A quick look elsewhere changes nothing."""
     site = shop_and_cart(live_server, customer)
-    shop = context.new_page()
-    shop.add_init_script(NATIVE_JS)
-    shop.goto(customer.url("/shop"))
-    recorder_started(shop)
-    shop.click("#add")
-    moments = [seen(shop)]
+    shop, moments = shop_in_front(context, customer)
     visibility = """(state) => {
         const at = Date.now();
         Object.defineProperty(document, 'visibilityState', {configurable: true, get: () => state});
