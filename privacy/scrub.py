@@ -6,6 +6,7 @@ data (rrweb events) and keeps their shape, replacing protected characters by
 `*` so that the replay's layout stays the same.
 """
 import bisect
+import functools
 import itertools
 import re
 from dataclasses import dataclass, field
@@ -35,9 +36,23 @@ EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-
 CARD_AUTOCOMPLETE = re.compile(r"^cc-(number|csc|exp|exp-month|exp-year)$")
 CARD_NAME = re.compile(r"card.?num|cc.?num|cvc|cvv|csc|security.?code|expiry|expiration|cc.?exp", re.I)
 TEXT_ATTRIBUTES = ("value", "placeholder", "title", "alt", "aria-label")
+# URL parameters that carry credentials (a reset link's token, an OAuth code, a signed URL's
+# signature, a session id): their values are masked in every string. The recorder masks the same
+# in the browser (static/recorder-js/src/urls.js; test/urls.json there holds the cases both answer
+# alike). A name carries one when one of its words says so, or it ends in one run together.
+SECRET_WORDS = frozenset(
+    "token tokens secret secrets password passwd pwd passcode passphrase auth authorization oauth apikey key sig"
+    " signature credential credentials jwt otp nonce verifier saml session sessionid sessid sid hmac code".split()
+)
+SECRET_END = re.compile(r"(token|secret|password|passwd|signature|apikey|sessionid|sessid)$")
+JWT = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.")
+# A parameter in a URL, or in text that holds one: after `?`, `&`, `#` or `;`.
+PARAM = re.compile(r"""([?&#;])([^=&#?;\s"'<>]{1,64})=([^&#?;\s"'<>]+)""")
+CREDENTIALS = re.compile(r"^([a-z][a-z0-9+.-]*://)[^/?#@]*@", re.I)
+ACRONYM, CAMEL, NOT_WORD = re.compile(r"([A-Z]+)([A-Z][a-z])"), re.compile(r"([a-z0-9])([A-Z])"), re.compile(r"[^a-z0-9]+")
 
 # rrweb constants (rrweb-snapshot NodeType and IncrementalSource).
-FULL_SNAPSHOT, INCREMENTAL = 2, 3
+FULL_SNAPSHOT, INCREMENTAL, META, CUSTOM = 2, 3, 4, 5
 ELEMENT, TEXT = 2, 3
 MUTATION, INPUT = 0, 5
 
@@ -185,6 +200,37 @@ def long_number(text: str) -> bool:
     return len(text) > 6 and any(len(NOT_DIGIT.sub("", run)) > 6 for run in DIGIT_RUN.findall(text))
 
 
+@functools.lru_cache(maxsize=1024)
+def secret_name(name: str) -> bool:
+    words = CAMEL.sub(r"\1 \2", ACRONYM.sub(r"\1 \2", name)).lower()
+    return any(word in SECRET_WORDS for word in NOT_WORD.split(words)) or bool(SECRET_END.search(NOT_WORD.sub("", words)))
+
+
+def params_masked(text: str, mask: "frozenset[str] | bool" = frozenset()) -> str:
+    """`text` with the values of URL parameters that carry credentials as `*`, and those named in
+    `mask` (lower case), or every value when `mask` is True (only for a page's own address)."""
+    if "=" not in text:
+        return text
+
+    def masked(match: re.Match) -> str:
+        separator, name, value = match.groups()
+        if value == MASK or not (mask is True or secret_name(name) or JWT.match(value) or name.lower() in mask):
+            return match.group(0)
+        return f"{separator}{name}={MASK}"
+
+    return PARAM.sub(masked, text)
+
+
+def page_url(url: str, mask: "frozenset[str] | bool" = frozenset()) -> str:
+    """A page's address as it may be stored: no user name or password, values masked as `params_masked` says."""
+    return params_masked(CREDENTIALS.sub(r"\1", url) if "@" in url else url, mask)
+
+
+def url_names_parse(text: str) -> frozenset[str]:
+    """The names of a site's `url_mask_params`, one a line, lower case (`*` among them: every value of a page's address)."""
+    return frozenset(line.strip().lower() for line in text.splitlines() if line.strip())
+
+
 FORM_TAGS = ("input", "textarea", "select")
 
 
@@ -209,26 +255,31 @@ class ScrubState:
 
     emails: bool = False
     sensitive_ids: set[int] = field(default_factory=set)
+    url_names: frozenset[str] = frozenset()  # the site's url_mask_params (url_names_parse)
 
 
 class StringScrub:
     """What scrubbing does to each string on its own (`recorder.processing.StringWork`): mend a lone
-    surrogate, mask card numbers, and e-mail addresses when the site asks.
+    surrogate, mask card numbers and the values of URL parameters that carry
+    credentials or that the site names, and e-mail addresses when the site asks.
 
     `wants` is asked of every string of every batch, so it only rules out
     what cannot need work: an ASCII string shorter than a card number,
-    without "@" when e-mail addresses are scrubbed.
+    without "@" when e-mail addresses are scrubbed. (The shortest parameter that
+    carries a credential with 8 characters of value, `?sid=12345678`, is that long.)
     """
 
-    def __init__(self, emails: bool):
+    def __init__(self, emails: bool, url_names: frozenset[str] = frozenset()):
         self.emails = emails
+        self.url_names = url_names
         self.floor = 0 if emails else CARD_MIN  # what `wants` rules out at once, for the walk to ask first
 
     def wants(self, value: str) -> bool:
         return len(value) >= CARD_MIN or not value.isascii() or (self.emails and "@" in value)
 
     def mend(self, value: str) -> str:
-        return text_scrub(text_repair(value), emails=self.emails)
+        text = text_scrub(text_repair(value), emails=self.emails)
+        return params_masked(text, self.url_names) if "=" in text else text
 
 
 def events_scrub(events: list[dict], state: ScrubState, *, strings: bool = True) -> list[dict]:
@@ -241,15 +292,34 @@ def events_scrub(events: list[dict], state: ScrubState, *, strings: bool = True)
     `StringScrub` given to `recorder.processing.events_restore`): only
     what spans strings or depends on the element is left.
     """
-    mend = StringScrub(state.emails)
+    mend = StringScrub(state.emails, state.url_names)
+    page_mask = True if MASK in state.url_names else state.url_names
     for event in events:
         if strings:
             _strings_scrub(event, mend)
-        if event.get("type") == FULL_SNAPSHOT:
+        kind = event.get("type")
+        if kind == FULL_SNAPSHOT:
             _node_scrub(event["data"].get("node"), state)
-        elif event.get("type") == INCREMENTAL:
+        elif kind == INCREMENTAL:
             _incremental_scrub(event["data"], state)
+        elif kind == META or kind == CUSTOM:
+            _addresses_scrub(event["data"], page_mask)
     return events
+
+
+def _addresses_scrub(data: Any, mask: "frozenset[str] | bool") -> None:
+    """The page's address in a Meta event and in hs.page (and where the visitor came from): no user name
+    or password, and every value masked when the site says `*`."""
+    if type(data) is not dict:
+        return
+    if data.get("tag") == "hs.page":
+        data = data.get("payload")
+        keys = ("url", "referrer") if type(data) is dict else ()
+    else:
+        keys = ("href",) if "tag" not in data else ()
+    for key in keys:
+        if type(data.get(key)) is str:
+            data[key] = page_url(data[key], mask)
 
 
 def _strings_scrub(root: Any, scrub: StringScrub) -> None:

@@ -22,7 +22,7 @@ from user_agents import parse as ua_parse
 
 from insights.services import FindingsWrites, signals_fold, signals_settle
 from ops import metrics
-from privacy.scrub import ScrubState, StringScrub, events_scrub
+from privacy.scrub import ScrubState, StringScrub, events_scrub, url_names_parse
 
 from .models import Chunk, PageView, Segment, Session
 from .rollups import rollups_sessions_stored, session_counted_state, site_urls_note
@@ -118,13 +118,14 @@ class _Claim:
         try:
             chunks = list(Chunk.objects.filter(pk__in=ids).order_by("session_id", "seq"))
             known = {s.pk: s.scrub_ids for s in Session.objects.filter(pk__in={c.session_id for c in chunks}).only("scrub_ids")}
-            emails = _sites_scrubbing_emails({c.site_id for c in chunks})
+            scrubbing = _sites_scrubbing({c.site_id for c in chunks})
             by_session: dict = {}
             for chunk in chunks:
                 by_session.setdefault(chunk.session_id, []).append(chunk)
             groups = []
             for session_id, group in by_session.items():
-                state = ScrubState(emails=group[0].site_id in emails, sensitive_ids=set(known.get(session_id) or []))
+                emails, url_names = scrubbing[group[0].site_id]
+                state = ScrubState(emails=emails, sensitive_ids=set(known.get(session_id) or []), url_names=url_names)
                 groups.append((session_id, [_prepare(chunk, state) for chunk in group], state.sensitive_ids))
         except Exception:
             _release(ids, lease)
@@ -386,10 +387,13 @@ def _release(ids: list[int], lease: datetime) -> None:
         log.warning("could not release chunks %s", ids)
 
 
-def _sites_scrubbing_emails(site_ids: set[int]) -> set[int]:
+def _sites_scrubbing(site_ids: set[int]) -> dict[int, tuple[bool, frozenset[str]]]:
+    """Each site's scrubbing settings: whether e-mail addresses are masked, and the URL parameters it names."""
     from sites.models import Site
 
-    return set(Site.objects.filter(pk__in=site_ids, scrub_emails=True).values_list("pk", flat=True))
+    rows = Site.objects.filter(pk__in=site_ids).values_list("pk", "scrub_emails", "url_mask_params")
+    found = {pk: (emails, url_names_parse(names)) for pk, emails, names in rows}
+    return {pk: found.get(pk, (False, frozenset())) for pk in site_ids}
 
 
 def _prepare(chunk: Chunk, state: ScrubState) -> Prepared:
@@ -405,7 +409,7 @@ def _prepare(chunk: Chunk, state: ScrubState) -> Prepared:
             deep=False,
         )
         # One walk restores the ids and scrubs each string; then what spans strings or depends on the element.
-        events = events_scrub(events_restore(batch.events, StringScrub(state.emails)), state, strings=False)
+        events = events_scrub(events_restore(batch.events, StringScrub(state.emails, state.url_names)), state, strings=False)
         item.summary = batch_summarise(events)
         item.blob = events_encode(events)
     except Exception as error:  # noqa: BLE001 - a chunk that cannot be processed is kept as failed

@@ -56,7 +56,7 @@ class SiteSettingsForm(forms.ModelForm):
         ("Capture", ["record_console", "record_network", "network_query_allow"]),
         ("Privacy", [
             "mask_all_inputs", "mask_all_text", "mask_selectors", "ignore_selectors", "unmask_selectors",
-            "scrub_emails", "consent_required", "honor_dnt", "notice", "notice_text", "ip_rules", "ip_storage",
+            "scrub_emails", "url_mask_params", "consent_required", "honor_dnt", "notice", "notice_text", "ip_rules", "ip_storage",
         ]),
         ("Retention", ["retention_days"]),
         ("Replay", ["replay_resources"]),
@@ -67,7 +67,10 @@ class SiteSettingsForm(forms.ModelForm):
         fields = SETTINGS_FIELDS
         widgets = {
             name: forms.Textarea(attrs={"rows": 3})
-            for name in ("include_urls", "exclude_urls", "mask_selectors", "ignore_selectors", "unmask_selectors", "ip_rules")
+            for name in (
+                "include_urls", "exclude_urls", "mask_selectors", "ignore_selectors", "unmask_selectors", "url_mask_params",
+                "ip_rules",
+            )
         }
         labels = {
             "enabled": "Recording enabled",
@@ -85,6 +88,7 @@ class SiteSettingsForm(forms.ModelForm):
             "ignore_selectors": "Ignore these elements",
             "unmask_selectors": "Unmask these inputs",
             "scrub_emails": "Scrub e-mail addresses",
+            "url_mask_params": "Mask these URL parameters",
             "consent_required": "Require consent",
             "honor_dnt": "Honour Global Privacy Control and Do Not Track",
             "notice": "Show a recording notice",
@@ -125,6 +129,15 @@ class SiteSettingsForm(forms.ModelForm):
         if not domains:
             raise forms.ValidationError("Give at least one domain.")
         return domains
+
+    def clean_url_mask_params(self) -> str:
+        names = _lines(self.cleaned_data["url_mask_params"])
+        bad = [n for n in names if len(n) > 64 or any(ch.isspace() or ch in "=&#?;\"'<>" for ch in n)]
+        if bad:
+            raise forms.ValidationError(f"Not a parameter name: {bad[0][:64]} (one name a line, without = & # ? ;).")
+        if len(names) > 100:
+            raise forms.ValidationError("At most 100 names.")
+        return "\n".join(names)
 
     def _clean_patterns(self, name: str) -> str:
         patterns = _lines(self.cleaned_data[name])

@@ -41,6 +41,14 @@ class Site(models.Model):
     ignore_selectors = models.TextField(blank=True, help_text="CSS selectors never recorded at all.")
     unmask_selectors = models.TextField(blank=True, help_text="CSS selectors of inputs shown despite input masking.")
     scrub_emails = models.BooleanField(default=False, help_text="Mask e-mail addresses on the server before storage.")
+    url_mask_params = models.TextField(
+        blank=True,
+        help_text=(
+            "Names of URL parameters whose values are masked in page addresses, requests and links, one per line "
+            "(e.g. q for a search box's terms). Those that carry credentials (token, code, key, signature, "
+            "session ids and the like) always are. * masks every query value of the pages' own addresses."
+        ),
+    )
     consent_required = models.BooleanField(default=False, help_text="Record nothing until the page calls __insp.push(['consent', true]).")
     honor_dnt = models.BooleanField(default=True, help_text="Do not record visitors who send Global Privacy Control or Do Not Track.")
     notice = models.BooleanField(default=False, help_text="Show visitors a small notice that the session may be recorded.")

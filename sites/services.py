@@ -32,7 +32,7 @@ SETTINGS_FIELDS = [
     "sample_rate", "include_urls", "exclude_urls", "min_session_sec", "session_timeout_min",
     "record_console", "record_network", "network_query_allow",
     "mask_all_inputs", "mask_all_text", "mask_selectors", "ignore_selectors", "unmask_selectors",
-    "scrub_emails", "consent_required", "honor_dnt", "notice", "notice_text",
+    "scrub_emails", "url_mask_params", "consent_required", "honor_dnt", "notice", "notice_text",
     "ip_rules", "ip_storage", "retention_days", "replay_resources",
 ]
 

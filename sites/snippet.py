@@ -1,6 +1,8 @@
 """What a site's pages receive: the install snippet and the recorder's embedded settings."""
 import json
 
+from privacy.scrub import url_names_parse
+
 from .models import Site
 from .targeting import patterns_parse
 
@@ -59,6 +61,7 @@ def recorder_config(site: Site, base_url: str) -> dict:
         "recordConsole": site.record_console,
         "recordNetwork": site.record_network,
         "networkQueryAllow": site.network_query_allow,
+        "urlMaskParams": sorted(url_names_parse(site.url_mask_params)),
         "consentRequired": site.consent_required,
         "honorDnt": site.honor_dnt,
         "maskAllInputs": site.mask_all_inputs,

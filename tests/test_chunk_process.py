@@ -45,6 +45,29 @@ def test_a_stored_chunk_holds_its_events_compressed_and_drops_the_request_body(c
     assert chunk.stored_bytes == len(chunk.data) and chunk.event_count == 3
 
 
+def test_the_worker_masks_the_url_parameters_the_site_names_and_every_value_of_the_address_with_a_star(client, site):
+    # A client that bypasses the recorder sends the page's address whole.
+    site.url_mask_params = "*\nref"
+    site.save()
+    now = int(timezone.now().timestamp() * 1000)
+    address = "https://shop.example.com/search?q=green+tea&token=T0kenValue"
+    chunk, batch = accept(client, site, events=[
+        {"type": 4, "data": {"href": address, "width": 1280, "height": 720}, "timestamp": now},
+        {"type": 5, "data": {"tag": "hs.page", "payload": {
+            "url": address, "title": "Search", "kind": "load", "referrer": "https://mail.test/?ref=Newsletter7&x=1"}}, "timestamp": now},
+        {"type": 5, "data": {"tag": "hs.net", "payload": {"url": "https://shop.example.com/api?ref=R1&q=green"}}, "timestamp": now + 1},
+    ])
+    assert chunk_process.apply(args=[chunk.pk]).get() == 1
+    session = Session.objects.get(pk=batch["sid"])
+    assert session.entry_url == "https://shop.example.com/search?q=*&token=*"
+    assert list(session.pageviews.values_list("url", flat=True)) == [session.entry_url]
+    assert session.referrer == "https://mail.test/?ref=*&x=*"
+    chunk.refresh_from_db()
+    stored = chunk_text(chunk.data).decode()
+    assert "green" not in stored.split("hs.net")[0] and "T0kenValue" not in stored and "Newsletter7" not in stored
+    assert "https://shop.example.com/api?ref=*&q=green" in stored  # a request's URL: the names, not every value
+
+
 def test_storing_creates_and_updates_the_session(client, site):
     chunk, batch = accept(client, site)
     chunk_process.apply(args=[chunk.pk])

@@ -18,6 +18,7 @@ def embedded_config(body: str) -> dict:
 def test_loader_embeds_the_site_settings(client, site):
     site.sample_rate = 25
     site.exclude_urls = "/admin/*\n/account*"
+    site.url_mask_params = "Q\n*"
     site.save()
     response = client.get(f"/recorder.js?wid={site.pk}&r=123")
     assert response.status_code == 200
@@ -30,6 +31,7 @@ def test_loader_embeds_the_site_settings(client, site):
     assert config["sampleRate"] == 25
     assert config["exclude"] == ["/admin/*", "/account*"]
     assert config["maskAllInputs"] is True
+    assert config["urlMaskParams"] == ["*", "q"]
 
 
 @pytest.mark.parametrize("recording", [True, False])

@@ -6,8 +6,11 @@ import re
 import pytest
 from hypothesis import assume, example, given, settings as hsettings, strategies as st
 
+from pathlib import Path
+
 from privacy.scrub import (
-    ScrubState, _card_digits, cards_scrub, events_scrub, is_sensitive_input, long_number, luhn_valid, text_scrub,
+    ScrubState, _card_digits, cards_scrub, events_scrub, is_sensitive_input, long_number, luhn_valid, page_url,
+    params_masked, secret_name, text_scrub, url_names_parse,
 )
 
 CARDS = ["4111111111111111", "5500005555555559", "340000000000009", "6011000990139424", "4242424242424242"]
@@ -446,3 +449,60 @@ def test_the_runs_read_as_possible_card_numbers_are_exactly_those_starting_with_
     every = [match.span() for match in DIGIT_RUN.finditer(text)]
     assert [match.span() for match in LONG_DIGIT_RUN.finditer(text)] == [
         span for span in every if CARD_CANDIDATE.match(text, span[0])]
+
+
+URLS = json.loads((Path(__file__).parent.parent / "static" / "recorder-js" / "test" / "urls.json").read_text())
+
+
+@pytest.mark.parametrize(("name", "secret"), URLS["names"])
+def test_url_parameters_that_carry_credentials_are_told_as_the_recorder_tells_them(name, secret):
+    assert secret_name(name) is secret
+
+
+@pytest.mark.parametrize(("url", "names", "stored"), URLS["page"])
+def test_a_page_address_is_stored_as_the_recorder_sends_it(url, names, stored):
+    names = url_names_parse("\n".join(names))
+    assert page_url(url, True if "*" in names else names) == stored
+    assert page_url(stored, True if "*" in names else names) == stored  # what the recorder sent stays as it is
+
+
+def test_secrets_in_urls_are_masked_in_every_string_and_the_page_address_as_the_site_says():
+    """What a client that bypasses the recorder sends: credentials in the page's address, its referrer, links,
+    images, text, errors and requests. The site names `q` and masks every value of the page's address."""
+    state = ScrubState(url_names=url_names_parse("*\nQ"))
+    link = {"type": 2, "tagName": "a", "attributes": {"href": "https://shop.test/r?token=LinkSecret1&q=x&p=2"}, "childNodes": [
+        {"type": 3, "textContent": "see https://shop.test/v?api_key=TextSecret22 and &amp;sig=AmpSecret333", "id": 3},
+    ], "id": 2}
+    events = [
+        {"type": 4, "data": {"href": "https://ann:Hunter2Secret@shop.test/s?q=tea&page=2", "width": 1, "height": 1}, "timestamp": 1},
+        {"type": 2, "data": {"node": {"type": 0, "childNodes": [link], "id": 1}, "initialOffset": {"left": 0, "top": 0}}, "timestamp": 1},
+        {"type": 3, "data": {"source": 0, "texts": [], "removes": [], "adds": [], "attributes": [
+            {"id": 2, "attributes": {"src": "https://cdn.test/a.png?X-Amz-Signature=ImgSecret4444&w=4"}},
+        ]}, "timestamp": 2},
+        {"type": 5, "data": {"tag": "hs.page", "payload": {
+            "url": "https://shop.test/cb#access_token=FragSecret55555&x=1", "referrer": "https://idp.test/?SAMLResponse=SamlSecret6",
+            "title": "t", "kind": "push"}}, "timestamp": 3},
+        {"type": 5, "data": {"tag": "hs.error", "payload": {
+            "kind": "error", "message": "bad", "source": "https://shop.test/s?session_id=ErrSecret777", "line": 1, "col": 1,
+            "stack": "at https://shop.test/s?session_id=ErrSecret777:1:1"}}, "timestamp": 4},
+        {"type": 5, "data": {"tag": "hs.net", "payload": {"url": "https://api.test/me?jwt=eyJhbGciOi.eyJzdWIiOi.x&id=5&q=tea"}}, "timestamp": 5},
+    ]
+    stored = json.dumps(events_scrub(events, state))
+    for secret in ("LinkSecret1", "TextSecret22", "AmpSecret333", "Hunter2Secret", "ImgSecret4444", "FragSecret55555",
+                   "SamlSecret6", "ErrSecret777", "eyJhbGciOi", "tea"):
+        assert secret not in stored, secret
+    assert events[0]["data"]["href"] == "https://shop.test/s?q=*&page=*"  # the page's address: every value
+    assert events[3]["data"]["payload"]["url"] == "https://shop.test/cb#access_token=*&x=*"
+    assert link["attributes"]["href"] == "https://shop.test/r?token=*&q=*&p=2"  # a link: credentials and `q` only
+    assert events[5]["data"]["payload"]["url"] == "https://api.test/me?jwt=*&id=5&q=*"
+
+
+def test_urls_without_credentials_are_stored_as_they_came():
+    events = [
+        {"type": 4, "data": {"href": "https://shop.test/s?q=tea&author=ann#faq", "width": 1, "height": 1}, "timestamp": 1},
+        {"type": 5, "data": {"tag": "hs.page", "payload": {"url": "https://shop.test/#/cart?step=2", "referrer": "", "title": "t",
+                                                         "kind": "load"}}, "timestamp": 1},
+    ]
+    before = json.dumps(events)
+    assert json.dumps(events_scrub(events, ScrubState())) == before
+    assert params_masked("a=b; c=d ? e=f") == "a=b; c=d ? e=f"

@@ -103,6 +103,17 @@ def test_url_patterns_with_spaces_are_refused_and_blank_lines_dropped(client, si
     assert site.include_urls == "/shop/*\n/cart"
 
 
+def test_url_parameter_names_are_one_a_line_without_the_characters_that_end_a_name(client, site, owner):
+    client.force_login(owner)
+    url = reverse("site-settings", args=[site.pk])
+    for bad in ("q=1", "a b", "token&x", "#frag", "x" * 65):
+        response = client.post(url, settings_data(site, url_mask_params=f"q\n{bad}"))
+        assert response.status_code == 400 and "url_mask_params" in response.context["form"].errors, bad
+    client.post(url, settings_data(site, url_mask_params="\n  q  \n\nX-Order-Ref\n*\n"))
+    site.refresh_from_db()
+    assert site.url_mask_params == "q\nX-Order-Ref\n*"
+
+
 @pytest.mark.parametrize("rule, valid", [
     ("203.0.113.7", True),
     ("2001:db8::1", True),

@@ -23,12 +23,12 @@ def card_pattern(number: str) -> re.Pattern:
     return re.compile(SEPARATOR.join(re.escape(d.encode()) for d in number.replace(" ", "")))
 
 
-def record(live_server, customer, context, site, html: str, act) -> tuple[bytes, bytes]:
-    """Record `html` while `act(page)` runs; answer what left the browser and what was stored."""
-    customer.pages = {"/": html.replace("{snippet}", site_snippet(site, live_server.url))}
+def record(live_server, customer, context, site, html: str, act, address: str = "/") -> tuple[bytes, bytes]:
+    """Record `html`, served at `address`, while `act(page)` runs; answer what left the browser and what was stored."""
+    customer.pages = {address.split("?")[0]: html.replace("{snippet}", site_snippet(site, live_server.url))}
     page = context.new_page()
     uploads = UploadSpy(page)
-    page.goto(customer.url("/"))
+    page.goto(customer.url(address))
     recorder_started(page)
     act(page)
     page.click("h1")
@@ -214,3 +214,51 @@ def test_numbers_side_by_side_in_separate_elements_are_kept_as_the_visitor_saw_t
     for number in NUMBERS:
         assert number.encode() in sent, f"{number} was masked in the browser"
         assert number.encode() in stored, f"{number} was masked on the server"
+
+
+ADDRESS_SECRETS = {
+    "reset_token": "ResetTok3n4ddr",  # in the page's own address
+    "search": "GreenTeaSearch",  # a search box's terms in the address: the site names `q`
+    "link_sig": "Unsub5ig99",
+    "image_sig": "AmzS1gnature77",
+    "api_token": "ApiAcc3ssTok",  # a request URL, with "Keep query strings" on
+    "fragment": "FragAcc3ssTok",  # an OAuth callback's fragment, pushed into the address
+    "later_link": "LaterL1nkTok",
+}
+TEXT_SECRET = "TextT0kenInProse"  # a URL written in the page's text: the recorder sends it, the server masks it
+# (The page's script is not recorded; its inline handlers would be, with what they say.)
+ADDRESS_PAGE = f"""<!doctype html><html><head><title>Reset</title>{{snippet}}</head><body>
+<h1>Choose a new password</h1>
+<a href="#main">Skip to content</a>
+<a href="/unsubscribe?sig={ADDRESS_SECRETS["link_sig"]}&list=news">Unsubscribe</a>
+<img src="/avatar.png?X-Amz-Signature={ADDRESS_SECRETS["image_sig"]}&w=40" alt="">
+<p>Your link: https://shop.test/verify?token={TEXT_SECRET}</p>
+<main id="main"><p id="later"></p></main>
+<button id="go" onclick="go()">Go</button>
+<script>
+function go() {{
+  fetch('/api/me?access_token={ADDRESS_SECRETS["api_token"]}&id=5');
+  document.getElementById('later').innerHTML = '<a href="/magic?login_token={ADDRESS_SECRETS["later_link"]}">again</a>';
+  setTimeout(function () {{ throw new Error('the reset failed') }});
+  history.pushState(null, '', '/callback#access_token={ADDRESS_SECRETS["fragment"]}&token_type=bearer');
+}}
+</script>
+</body></html>"""
+
+
+def test_secrets_in_addresses_links_requests_and_errors_never_leave_the_browser_or_are_stored(
+        live_server, celery_worker, customer, context):
+    site = SiteFactory(owner=UserFactory(username="owner"), domains=[customer.domain],
+                       network_query_allow=True, url_mask_params="q\nlist")
+    address = f"/reset?token={ADDRESS_SECRETS['reset_token']}&q={ADDRESS_SECRETS['search']}&lang=en"
+    sent, stored = record(live_server, customer, context, site, ADDRESS_PAGE, lambda page: page.click("#go"), address)
+
+    for name, secret in ADDRESS_SECRETS.items():
+        assert secret.encode() not in sent, f"{name} left the browser"
+        assert secret.encode() not in stored, f"{name} was stored"
+    assert TEXT_SECRET.encode() in sent and TEXT_SECRET.encode() not in stored
+    # What carries no credential stays, so that the replay, URL filters and the request list still work.
+    for kept in (b"lang=en", b"id=5", b"w=40", b"token_type=*", b"the reset failed", b"list=*"):
+        assert kept in sent and kept in stored, kept
+    urls = list(Session.objects.get(site=site).pageviews.values_list("url", flat=True))
+    assert urls == [customer.url("/reset?token=*&q=*&lang=en"), customer.url("/callback#access_token=*&token_type=*")]

@@ -13,6 +13,7 @@ export const DEFAULTS = {
   recordConsole: false,
   recordNetwork: false,
   networkQueryAllow: false,
+  urlMaskParams: [],
   consentRequired: false,
   honorDnt: true,
   maskAllInputs: true,

@@ -1,4 +1,5 @@
 import { crossable, hasLongNumber, maskCards } from './luhn.js'
+import { pageUrl, paramsMasked, urlMasks } from './urls.js'
 
 // Privacy rules, applied in the browser so that nothing they forbid is sent.
 // Ignore: rrweb blocks the element (the replay shows an empty box of its size).
@@ -19,6 +20,9 @@ const LAYOUT_ATTRS =
   /^(class|id|style|type|role|rel|href|src|srcset|sizes|media|as|crossorigin|integrity|width|height|tabindex|dir|lang|hidden|disabled|checked|selected|readonly|required|multiple|open|for|name|contenteditable|draggable|autocomplete|maxlength|minlength|min|max|step|size|cols|rows|span|colspan|rowspan|loading|decoding|charset|http-equiv|xmlns.*|rr_.*|_.*)$/i
 const SVG_TEXT_ATTRS = /^(data-|aria-|title$|alt$|label$|content$)/i
 const textAttr = (a, svg) => (svg ? SVG_TEXT_ATTRS.test(a) : !LAYOUT_ATTRS.test(a))
+// Attributes that hold a URL, which rrweb writes absolute (a link to the page's own `#top` holds
+// the page's whole address): the values of parameters that carry credentials are masked (urls.js).
+const URL_ATTRS = new Set(['href', 'src', 'srcset', 'action', 'formaction', 'poster', 'data', 'xlink:href', 'background'])
 const SECRET_AUTOCOMPLETE = /(^|\s)(one-time-code|cc-number|cc-csc|cc-exp\S*|current-password|new-password)(\s|$)/i
 const CARD_NAME = /card.?num|cc.?num|cvc|cvv|csc|security.?code|exp(iry|iration)?/i
 // Every type listed, so that rrweb asks maskInputFn about every field and
@@ -160,10 +164,37 @@ export function createPrivacy(cfg, doc, getMirror) {
     const el = node.parentElement
     return !(el && el.closest(textMaskSel)) && closestDeep(up(node), textMaskSel)
   }
+  // The page's address as hs.page sends it (the site may mask every query value of it), and as
+  // rrweb writes it into links to the page's own anchors: `raw` becomes `safe` there too.
+  const masks = urlMasks(cfg.urlMaskParams)
+  const page = (url) => pageUrl(url, masks.page)
+  let seen, raw, safe
+  function here() {
+    if (doc.URL !== seen) (seen = doc.URL), (raw = seen.split('#')[0]), (safe = page(raw))
+  }
+  const ownAddress = (v) => safe !== raw && v.startsWith(raw) && (v.length === raw.length || v[raw.length] === '#')
+  const linkUrl = (v) => paramsMasked(ownAddress(v) ? safe + v.slice(raw.length) : v, masks.links)
+  function urlAttrs(a) {
+    for (const k in a) {
+      const v = a[k]
+      if (URL_ATTRS.has(k) && typeof v === 'string' && v.indexOf('=') >= 0) a[k] = linkUrl(v)
+    }
+  }
+  // hs.error: an inline script's errors name the page's address, in `source` and the stack.
+  function error(p) {
+    here()
+    for (const k of ['message', 'source', 'stack']) {
+      const v = p[k]
+      if (v.indexOf('=') >= 0) p[k] = paramsMasked(safe !== raw ? v.split(raw).join(safe) : v, masks.links)
+    }
+    return p
+  }
+
   // known: element id -> whether it is in a masked area, for the elements a change adds.
   function walk(n, masked, texts, star, known) {
     if (n.isShadowHost || n.isShadow || n.rootId) nested = true
     if (n.type === 2) {
+      urlAttrs(n.attributes)
       masked = masked || nodeMatches(n.id)
       if (known) known.set(n.id, masked)
       if (masked) maskAttrs(n.attributes, n.tagName, n.attributes.type, n.isSVG)
@@ -191,6 +222,8 @@ export function createPrivacy(cfg, doc, getMirror) {
   // Mutates an rrweb event in place before it is serialised.
   function scrub(e) {
     const d = e.data
+    if (e.type === 4) return void (d.href = page(d.href))
+    here()
     const texts = []
     let across // a change's: worked out before its texts are sorted; a snapshot's (in document order): by maskCards
     if (e.type === 2) walk(d.node, false, texts)
@@ -210,6 +243,7 @@ export function createPrivacy(cfg, doc, getMirror) {
           if (node && t.value && missedMask(node)) t.value = starText(t.value)
         }
       for (const a of d.attributes) {
+        urlAttrs(a.attributes)
         const el = getMirror().getNode(a.id) || {}
         const svg = el instanceof SVGElement
         // A change of layout attributes only (a style, a class) has nothing to mask.
@@ -241,6 +275,8 @@ export function createPrivacy(cfg, doc, getMirror) {
       maskTextFn: maskText,
     },
     scrub,
+    page,
+    error,
     stop: () => watcher.disconnect(),
   }
 }

@@ -204,7 +204,7 @@ export function createRecorder(options, win) {
     sessionStart(doc.referrer)
     capture.push(watchNavigation(win, guard(onNav)))
     capture.push(listen(doc, 'change', guard(onFileChosen), true))
-    if (cfg.recordConsole) capture.push(captureErrors(win, guard((p) => custom('hs.error', p))))
+    if (cfg.recordConsole) capture.push(captureErrors(win, guard((p) => custom('hs.error', privacy.error(p)))))
     if (cfg.recordNetwork) capture.push(captureNetwork(win, cfg, guard((p) => custom('hs.net', p))))
     capture.push(captureClicks(win, privacy.ignoreSel, guard(custom)))
     // (On the window, in the capture phase: before rrweb's listeners and ours on the document.)
@@ -453,7 +453,8 @@ export function createRecorder(options, win) {
   // ---- what the page does ------------------------------------------------
 
   function page(kind, url, title, referrer) {
-    custom('hs.page', { url, title: cfg.maskAllText ? starText(title) : title, referrer, kind })
+    if (cfg.maskAllText) title = starText(title)
+    custom('hs.page', { url: privacy.page(url), title, referrer: privacy.page(referrer), kind })
   }
 
   function sessionStart(referrer) {

@@ -1,5 +1,6 @@
 // Table-driven tests of the recorder's pure modules (node --test, no DOM).
 import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
 import { test } from 'node:test'
 import { gunzipSync, gzipSync } from 'node:zlib'
 import { backoffDelay, batchHead, planDrop } from '../src/batching.js'
@@ -14,7 +15,7 @@ import { navKind } from '../src/navigation.js'
 import { pageAllowed, urlMatches } from '../src/patterns.js'
 import { joinSelectors, starText, stars } from '../src/privacy.js'
 import { createSessions } from '../src/session.js'
-import { bodySize, scrubUrl } from '../src/urls.js'
+import { bodySize, pageUrl, paramsMasked, scrubUrl, secretName, urlMasks } from '../src/urls.js'
 
 const loc = (href) => new URL(href)
 
@@ -169,10 +170,28 @@ test('luhn: texts that no run can cross between, in any order, are told apart ch
 test('request URLs lose query values, credentials and fragments', () => {
   const base = 'https://shop.test/page'
   assert.equal(scrubUrl('/api/x?token=abc&id=5#frag', base, false), 'https://shop.test/api/x?token=*&id=*')
-  assert.equal(scrubUrl('/api/x?token=abc', base, true), 'https://shop.test/api/x?token=abc')
+  const kept = (names) => urlMasks(names).links
+  // Kept by the site, query values go as they are, but for those that carry credentials or the site names.
+  assert.equal(scrubUrl('/api/x?token=abc&id=5', base, true, kept([])), 'https://shop.test/api/x?token=*&id=5')
+  assert.equal(scrubUrl('/api/x?q=tea&id=5', base, true, kept(['Q'])), 'https://shop.test/api/x?q=*&id=5')
+  // `*` (every value) is for the page's own address only.
+  assert.equal(scrubUrl('/api/x?q=tea', base, true, kept(['*'])), 'https://shop.test/api/x?q=tea')
   assert.equal(scrubUrl('https://u:p@other.test/a?secret', base, false), 'https://other.test/a?*')
   assert.equal(scrubUrl('/a?', base, false), 'https://shop.test/a?')
   assert.equal(scrubUrl('http://[bad', base, false), '')
+})
+
+const URLS = JSON.parse(readFileSync(new URL('./urls.json', import.meta.url), 'utf8'))
+
+test('URL parameters that carry credentials are told by their names (test/urls.json, shared with the server)', () => {
+  for (const [name, secret] of URLS.names) assert.equal(secretName(name), secret, name)
+})
+
+test("the page's address loses credentials and the values the rules or the site mask (test/urls.json)", () => {
+  for (const [url, names, sent] of URLS.page) assert.equal(pageUrl(url, urlMasks(names).page), sent, url)
+  // Links and text: the credentials' values, and the site's names, never every value.
+  const links = urlMasks(['*', 'q']).links
+  assert.equal(paramsMasked('see https://a.test/x?q=1&p=2&token=abc here', links), 'see https://a.test/x?q=*&p=2&token=* here')
 })
 
 test('request body sizes are known when cheap, else -1', () => {

@@ -1,5 +1,5 @@
 import { listen, patch } from '../patch.js'
-import { bodySize, scrubUrl } from '../urls.js'
+import { bodySize, scrubUrl, urlMasks } from '../urls.js'
 
 // hs.net: method, URL (query values masked), status, duration and sizes of
 // fetch, XMLHttpRequest and sendBeacon requests. Never bodies or headers, and
@@ -12,6 +12,7 @@ export function captureNetwork(win, cfg, report) {
   const perf = win.performance && win.performance.now ? win.performance : Date
   const path = (url) => scrubUrl(url, loc.href, false).split('?')[0]
   const own = path(cfg.endpoint)
+  const mask = urlMasks(cfg.urlMaskParams).links
   const isOwn = (url) => path(url) === own
 
   // Returns a `done(status, resSize)` for a request, or null for our own.
@@ -21,7 +22,7 @@ export function captureNetwork(win, cfg, report) {
     const ev = {
       kind,
       method: String(method || 'GET').toUpperCase().slice(0, 16),
-      url: scrubUrl(url, loc.href, cfg.networkQueryAllow),
+      url: scrubUrl(url, loc.href, cfg.networkQueryAllow, mask),
       status: 0,
       duration: 0,
       reqSize: bodySize(body),
