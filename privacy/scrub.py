@@ -47,7 +47,7 @@ SECRET_WORDS = frozenset(
 SECRET_END = re.compile(r"(token|secret|password|passwd|signature|apikey|sessionid|sessid)$")
 JWT = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.")
 # A parameter in a URL, or in text that holds one: after `?`, `&`, `#` or `;`.
-PARAM = re.compile(r"""([?&#;])([^=&#?;\s"'<>]{1,64})=([^&#?;\s"'<>]+)""")
+PARAM = re.compile(r"""([?&#;])([^=&#?;\s"'<>]{1,64})=([^&#?;\s"'<>)]+)""")
 CREDENTIALS = re.compile(r"^([a-z][a-z0-9+.-]*://)[^/?#@]*@", re.I)
 ACRONYM, CAMEL, NOT_WORD = re.compile(r"([A-Z]+)([A-Z][a-z])"), re.compile(r"([a-z0-9])([A-Z])"), re.compile(r"[^a-z0-9]+")
 

@@ -223,11 +223,11 @@ export function createPrivacy(cfg, doc, getMirror) {
   function scrub(e) {
     const d = e.data
     if (e.type === 4) return void (d.href = page(d.href))
-    here()
     const texts = []
     let across // a change's: worked out before its texts are sorted; a snapshot's (in document order): by maskCards
-    if (e.type === 2) walk(d.node, false, texts)
+    if (e.type === 2) here(), walk(d.node, false, texts)
     else if (e.type === 3 && d.source === 0) {
+      here()
       // rrweb lists a parent before what it adds into it: a re-rendered table's rows and cells
       // take their parent's answer instead of each asking closest() up to the root. Only an
       // element asks (for its attributes): a text added alone (a cell's new value) has none.

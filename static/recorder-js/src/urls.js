@@ -17,7 +17,7 @@ const SECRET_END = /(token|secret|password|passwd|signature|apikey|sessionid|ses
 const JWT = /^eyJ[\w-]{4,}\.[\w-]{4,}\./
 // A parameter in a URL, or in text that holds one: after `?`, `&`, `#` or `;` (a fragment's
 // `#access_token=`, a hash route's `#/reset?token=`, a Java path's `;jsessionid=`, `&amp;`).
-const PARAM = /([?&#;])([^=&#?;\s"'<>]{1,64})=([^&#?;\s"'<>]+)/g
+const PARAM = /([?&#;])([^=&#?;\s"'<>]{1,64})=([^&#?;\s"'<>)]+)/g
 const CREDENTIALS = /^([a-z][a-z\d+.-]*:\/\/)[^/?#@]*@/i
 
 const known = new Map() // name -> whether it carries a credential (names repeat on every page)
