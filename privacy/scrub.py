@@ -42,7 +42,7 @@ TEXT_ATTRIBUTES = ("value", "placeholder", "title", "alt", "aria-label")
 # alike). A name carries one when one of its words says so, or it ends in one run together.
 SECRET_WORDS = frozenset(
     "token tokens secret secrets password passwd pwd passcode passphrase auth authorization oauth apikey key sig"
-    " signature credential credentials jwt otp nonce verifier saml session sessionid sessid sid hmac code".split()
+    " signature credential credentials jwt otp nonce verifier saml session sessionid sessid sid hmac code csrf xsrf".split()
 )
 SECRET_END = re.compile(r"(token|secret|password|passwd|signature|apikey|sessionid|sessid)$")
 JWT = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.")
@@ -350,8 +350,11 @@ def _node_scrub(node: Any, state: ScrubState) -> None:
             continue
         kind = current.get("type")
         if kind == ELEMENT:
-            if current.get("tagName") in FORM_TAGS:  # _element_scrub has nothing to do for other elements
+            tag = current.get("tagName")
+            if tag in FORM_TAGS:  # _element_scrub has nothing to do for other elements
                 _element_scrub(current, state)
+            elif tag == "meta":
+                _meta_scrub(current)
         elif kind == TEXT and isinstance(current.get("textContent"), str) and not current.get("isStyle"):
             texts.append(current)
         children = current.get("childNodes")
@@ -373,6 +376,18 @@ def _element_scrub(element: dict, state: ScrubState) -> None:
         _mask_attribute(attributes, "value")
     elif tag != "select" and _long_value(attributes):
         _mask_attribute(attributes, "value")
+
+
+META_NAMES = ("name", "property", "http-equiv", "itemprop")
+
+
+def _meta_scrub(element: dict) -> None:
+    """Mask the content of a <meta> whose name says it holds a credential (`_csrf`, `api-key`)."""
+    attributes = element.get("attributes")
+    if isinstance(attributes, dict) and any(
+        isinstance(attributes.get(key), str) and secret_name(attributes[key]) for key in META_NAMES
+    ):
+        _mask_attribute(attributes, "content")
 
 
 def _texts_scrub(holders: list[dict], key: str) -> None:

@@ -142,12 +142,12 @@ def test_the_sites_distinct_urls_follow_their_page_views_and_a_rebuild_agrees(cl
     from replay.selectors import sessions_for_site
 
     now = timezone.now().replace(microsecond=0)
-    gone = store_session(client, site, started=now, duration_s=30, paths=("/", "/secret-offer?token=abc"),
+    gone = store_session(client, site, started=now, duration_s=30, paths=("/", "/secret-offer?ref=abc"),
                          vid="visitor-gone")
     store_session(client, site, started=now, duration_s=30, paths=("/", "/pricing"), vid="visitor-keep")
     urls = lambda: sorted(SiteUrl.objects.filter(site=site).values_list("url", flat=True))  # noqa: E731
     shop = "https://shop.example.com"
-    assert urls() == [f"{shop}/", f"{shop}/pricing", f"{shop}/secret-offer?token=abc"]
+    assert urls() == [f"{shop}/", f"{shop}/pricing", f"{shop}/secret-offer?ref=abc"]
     assert [s.pk for s in sessions_filter(sessions_for_site(site), QueryDict("url=SECRET-offer"))] == [gone.pk]
     visitor_forget(site=site, visitor="visitor-gone")
     assert urls() == [f"{shop}/", f"{shop}/pricing"]  # "/" is still visited by the other session

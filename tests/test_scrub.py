@@ -497,6 +497,15 @@ def test_secrets_in_urls_are_masked_in_every_string_and_the_page_address_as_the_
     assert events[5]["data"]["payload"]["url"] == "https://api.test/me?jwt=*&id=5&q=*"
 
 
+def test_a_meta_element_named_for_a_credential_has_its_content_masked():
+    head = {"type": 2, "tagName": "head", "attributes": {}, "childNodes": [
+        {"type": 2, "tagName": "meta", "attributes": {"name": "_csrf", "content": "CsrfSecret99"}, "childNodes": [], "id": 3},
+        {"type": 2, "tagName": "meta", "attributes": {"property": "og:title", "content": "The shop"}, "childNodes": [], "id": 4},
+    ], "id": 2}
+    events_scrub([{"type": 2, "data": {"node": {"type": 0, "childNodes": [head], "id": 1}}, "timestamp": 1}], ScrubState())
+    assert [meta["attributes"]["content"] for meta in head["childNodes"]] == ["************", "The shop"]
+
+
 def test_urls_without_credentials_are_stored_as_they_came():
     events = [
         {"type": 4, "data": {"href": "https://shop.test/s?q=tea&author=ann#faq", "width": 1, "height": 1}, "timestamp": 1},

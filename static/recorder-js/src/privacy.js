@@ -1,5 +1,5 @@
 import { crossable, hasLongNumber, maskCards } from './luhn.js'
-import { pageUrl, paramsMasked, urlMasks } from './urls.js'
+import { pageUrl, paramsMasked, secretName, urlMasks } from './urls.js'
 
 // Privacy rules, applied in the browser so that nothing they forbid is sent.
 // Ignore: rrweb blocks the element (the replay shows an empty box of its size).
@@ -23,6 +23,10 @@ const textAttr = (a, svg) => (svg ? SVG_TEXT_ATTRS.test(a) : !LAYOUT_ATTRS.test(
 // Attributes that hold a URL, which rrweb writes absolute (a link to the page's own `#top` holds
 // the page's whole address): the values of parameters that carry credentials are masked (urls.js).
 const URL_ATTRS = new Set(['href', 'src', 'srcset', 'action', 'formaction', 'poster', 'data', 'xlink:href', 'background'])
+// A <meta> whose name says it holds a credential (Spring's `_csrf`, an `api-key`): its content is masked.
+// (rrweb leaves out `csrf-token` and the like itself: slimDOMOptions.)
+const META_NAMES = ['name', 'property', 'http-equiv', 'itemprop']
+const secretMeta = (a) => typeof a.content === 'string' && META_NAMES.some((k) => typeof a[k] === 'string' && secretName(a[k]))
 const SECRET_AUTOCOMPLETE = /(^|\s)(one-time-code|cc-number|cc-csc|cc-exp\S*|current-password|new-password)(\s|$)/i
 const CARD_NAME = /card.?num|cc.?num|cvc|cvv|csc|security.?code|exp(iry|iration)?/i
 // Every type listed, so that rrweb asks maskInputFn about every field and
@@ -195,6 +199,7 @@ export function createPrivacy(cfg, doc, getMirror) {
     if (n.isShadowHost || n.isShadow || n.rootId) nested = true
     if (n.type === 2) {
       urlAttrs(n.attributes)
+      if (n.tagName === 'meta' && secretMeta(n.attributes)) n.attributes.content = stars(n.attributes.content)
       masked = masked || nodeMatches(n.id)
       if (known) known.set(n.id, masked)
       if (masked) maskAttrs(n.attributes, n.tagName, n.attributes.type, n.isSVG)
