@@ -40,16 +40,17 @@ TEXT_ATTRIBUTES = ("value", "placeholder", "title", "alt", "aria-label")
 # signature, a session id): their values are masked in every string. The recorder masks the same
 # in the browser (static/recorder-js/src/urls.js; test/urls.json there holds the cases both answer
 # alike). A name carries one when one of its words says so, or it ends in one run together.
-SECRET_WORDS = frozenset(
+SECRET_WORDS = frozenset((
     "token tokens secret secrets password passwd pwd passcode passphrase auth authorization oauth apikey key sig"
-    " signature credential credentials jwt otp nonce verifier saml session sessionid sessid sid hmac code csrf xsrf".split()
-)
+    " signature credential credentials jwt otp nonce verifier saml session sessionid sessid sid hmac code csrf xsrf"
+).split())
 SECRET_END = re.compile(r"(token|secret|password|passwd|signature|apikey|sessionid|sessid)$")
 JWT = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.")
 # A parameter in a URL, or in text that holds one: after `?`, `&`, `#` or `;`.
 PARAM = re.compile(r"""([?&#;])([^=&#?;\s"'<>]{1,64})=([^&#?;\s"'<>)]+)""")
 CREDENTIALS = re.compile(r"^([a-z][a-z0-9+.-]*://)[^/?#@]*@", re.I)
-ACRONYM, CAMEL, NOT_WORD = re.compile(r"([A-Z]+)([A-Z][a-z])"), re.compile(r"([a-z0-9])([A-Z])"), re.compile(r"[^a-z0-9]+")
+ACRONYM, CAMEL = re.compile(r"([A-Z]+)([A-Z][a-z])"), re.compile(r"([a-z0-9])([A-Z])")  # SAMLResponse, apiKey
+NOT_WORD = re.compile(r"[^a-z0-9]+")
 
 # rrweb constants (rrweb-snapshot NodeType and IncrementalSource).
 FULL_SNAPSHOT, INCREMENTAL, META, CUSTOM = 2, 3, 4, 5
@@ -203,7 +204,9 @@ def long_number(text: str) -> bool:
 @functools.lru_cache(maxsize=1024)
 def secret_name(name: str) -> bool:
     words = CAMEL.sub(r"\1 \2", ACRONYM.sub(r"\1 \2", name)).lower()
-    return any(word in SECRET_WORDS for word in NOT_WORD.split(words)) or bool(SECRET_END.search(NOT_WORD.sub("", words)))
+    if any(word in SECRET_WORDS for word in NOT_WORD.split(words)):
+        return True
+    return bool(SECRET_END.search(NOT_WORD.sub("", words)))
 
 
 def params_masked(text: str, mask: "frozenset[str] | bool" = frozenset()) -> str:
@@ -227,7 +230,7 @@ def page_url(url: str, mask: "frozenset[str] | bool" = frozenset()) -> str:
 
 
 def url_names_parse(text: str) -> frozenset[str]:
-    """The names of a site's `url_mask_params`, one a line, lower case (`*` among them: every value of a page's address)."""
+    """The names of a site's `url_mask_params`, one a line, lower case (`*`: every value of a page's address)."""
     return frozenset(line.strip().lower() for line in text.splitlines() if line.strip())
 
 

@@ -409,7 +409,8 @@ def _prepare(chunk: Chunk, state: ScrubState) -> Prepared:
             deep=False,
         )
         # One walk restores the ids and scrubs each string; then what spans strings or depends on the element.
-        events = events_scrub(events_restore(batch.events, StringScrub(state.emails, state.url_names)), state, strings=False)
+        each_string = StringScrub(state.emails, state.url_names)
+        events = events_scrub(events_restore(batch.events, each_string), state, strings=False)
         item.summary = batch_summarise(events)
         item.blob = events_encode(events)
     except Exception as error:  # noqa: BLE001 - a chunk that cannot be processed is kept as failed

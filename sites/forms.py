@@ -56,7 +56,8 @@ class SiteSettingsForm(forms.ModelForm):
         ("Capture", ["record_console", "record_network", "network_query_allow"]),
         ("Privacy", [
             "mask_all_inputs", "mask_all_text", "mask_selectors", "ignore_selectors", "unmask_selectors",
-            "scrub_emails", "url_mask_params", "consent_required", "honor_dnt", "notice", "notice_text", "ip_rules", "ip_storage",
+            "scrub_emails", "url_mask_params", "consent_required", "honor_dnt", "notice", "notice_text", "ip_rules",
+            "ip_storage",
         ]),
         ("Retention", ["retention_days"]),
         ("Replay", ["replay_resources"]),
