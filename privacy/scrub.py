@@ -45,7 +45,7 @@ SECRET_WORDS = frozenset((
     " signature credential credentials jwt otp nonce verifier saml session sessionid sessid sid hmac code csrf xsrf"
 ).split())
 SECRET_END = re.compile(r"(token|secret|password|passwd|signature|apikey|sessionid|sessid)$")
-JWT = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.")
+JWT = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")  # a JSON Web Token, wherever it is
 # A parameter in a URL, or in text that holds one: after `?`, `&`, `#` or `;`.
 PARAM = re.compile(r"""([?&#;])([^=&#?;\s"'<>]{1,64})=([^&#?;\s"'<>)]+)""")
 CREDENTIALS = re.compile(r"^([a-z][a-z0-9+.-]*://)[^/?#@]*@", re.I)
@@ -210,14 +210,16 @@ def secret_name(name: str) -> bool:
 
 
 def params_masked(text: str, mask: "frozenset[str] | bool" = frozenset()) -> str:
-    """`text` with the values of URL parameters that carry credentials as `*`, and those named in
-    `mask` (lower case), or every value when `mask` is True (only for a page's own address)."""
+    """`text` with JSON Web Tokens and the values of URL parameters that carry credentials as `*`, and those
+    named in `mask` (lower case), or every value when `mask` is True (only for a page's own address)."""
+    if "eyJ" in text:
+        text = JWT.sub(MASK, text)
     if "=" not in text:
         return text
 
     def masked(match: re.Match) -> str:
         separator, name, value = match.groups()
-        if value == MASK or not (mask is True or secret_name(name) or JWT.match(value) or name.lower() in mask):
+        if value == MASK or not (mask is True or secret_name(name) or name.lower() in mask):
             return match.group(0)
         return f"{separator}{name}={MASK}"
 
@@ -282,7 +284,7 @@ class StringScrub:
 
     def mend(self, value: str) -> str:
         text = text_scrub(text_repair(value), emails=self.emails)
-        return params_masked(text, self.url_names) if "=" in text else text
+        return params_masked(text, self.url_names) if "=" in text or "eyJ" in text else text
 
 
 def events_scrub(events: list[dict], state: ScrubState, *, strings: bool = True) -> list[dict]:

@@ -21,7 +21,8 @@ const LAYOUT_ATTRS =
 const SVG_TEXT_ATTRS = /^(data-|aria-|title$|alt$|label$|content$)/i
 const textAttr = (a, svg) => (svg ? SVG_TEXT_ATTRS.test(a) : !LAYOUT_ATTRS.test(a))
 // Attributes that hold a URL, which rrweb writes absolute (a link to the page's own `#top` holds
-// the page's whole address): the values of parameters that carry credentials are masked (urls.js).
+// the page's whole address): the values of parameters that carry credentials are masked, and JSON Web
+// Tokens (urls.js).
 const URL_ATTRS = new Set(['href', 'src', 'srcset', 'action', 'formaction', 'poster', 'data', 'xlink:href', 'background'])
 // A <meta> whose name says it holds a credential (Spring's `_csrf`, an `api-key`): its content is masked.
 // (rrweb leaves out `csrf-token` and the like itself: slimDOMOptions.)
@@ -181,15 +182,14 @@ export function createPrivacy(cfg, doc, getMirror) {
   function urlAttrs(a) {
     for (const k in a) {
       const v = a[k]
-      if (URL_ATTRS.has(k) && typeof v === 'string' && v.indexOf('=') >= 0) a[k] = linkUrl(v)
+      if (URL_ATTRS.has(k) && typeof v === 'string') a[k] = linkUrl(v)
     }
   }
   // hs.error: an inline script's errors name the page's address, in `source` and the stack.
   function error(p) {
     here()
     for (const k of ['message', 'source', 'stack']) {
-      const v = p[k]
-      if (v.indexOf('=') >= 0) p[k] = paramsMasked(safe !== raw ? v.split(raw).join(safe) : v, masks.links)
+      p[k] = paramsMasked(safe !== raw ? p[k].split(raw).join(safe) : p[k], masks.links)
     }
     return p
   }

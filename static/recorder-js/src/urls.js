@@ -8,13 +8,13 @@ import { cut } from './text.js'
 
 // A parameter carries a credential when one of the words of its name says so
 // (`access_token`, `X-Amz-Signature`, `apiKey`, `SAMLResponse`), or its name
-// ends in one run together (`csrfmiddlewaretoken`, `PHPSESSID`); and any
-// value that is a JSON Web Token.
+// ends in one run together (`csrfmiddlewaretoken`, `PHPSESSID`). A JSON Web
+// Token is masked wherever it is, a magic link's path too (`/verify/eyJ...`).
 const SECRET_WORDS = new Set(
   'token tokens secret secrets password passwd pwd passcode passphrase auth authorization oauth apikey key sig signature credential credentials jwt otp nonce verifier saml session sessionid sessid sid hmac code csrf xsrf'.split(' ')
 )
 const SECRET_END = /(token|secret|password|passwd|signature|apikey|sessionid|sessid)$/
-const JWT = /^eyJ[\w-]{4,}\.[\w-]{4,}\./
+const JWT = /eyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]*/g
 // A parameter in a URL, or in text that holds one: after `?`, `&`, `#` or `;` (a fragment's
 // `#access_token=`, a hash route's `#/reset?token=`, a Java path's `;jsessionid=`, `&amp;`).
 const PARAM = /([?&#;])([^=&#?;\s"'<>]{1,64})=([^&#?;\s"'<>)]+)/g
@@ -34,9 +34,10 @@ export function secretName(name) {
 // `mask`: the site's own names (a Set, lower case) whose values are masked too, or true for
 // every value (only ever given for the page's own address).
 export function paramsMasked(s, mask) {
+  if (s.indexOf('eyJ') >= 0) s = s.replace(JWT, '*')
   if (s.indexOf('=') < 0) return s
   return s.replace(PARAM, (m, sep, name, value) =>
-    value === '*' || !(mask === true || secretName(name) || JWT.test(value) || (mask && mask.has(name.toLowerCase())))
+    value === '*' || !(mask === true || secretName(name) || (mask && mask.has(name.toLowerCase())))
       ? m
       : sep + name + '=*'
   )
