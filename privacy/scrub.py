@@ -383,15 +383,10 @@ def _element_scrub(element: dict, state: ScrubState) -> None:
         _mask_attribute(attributes, "value")
 
 
-META_NAMES = ("name", "property", "http-equiv", "itemprop")
-
-
 def _meta_scrub(element: dict) -> None:
     """Mask the content of a <meta> whose name says it holds a credential (`_csrf`, `api-key`)."""
     attributes = element.get("attributes")
-    if isinstance(attributes, dict) and any(
-        isinstance(attributes.get(key), str) and secret_name(attributes[key]) for key in META_NAMES
-    ):
+    if isinstance(attributes, dict) and isinstance(attributes.get("name"), str) and secret_name(attributes["name"]):
         _mask_attribute(attributes, "content")
 
 

@@ -26,8 +26,7 @@ const textAttr = (a, svg) => (svg ? SVG_TEXT_ATTRS.test(a) : !LAYOUT_ATTRS.test(
 const URL_ATTRS = new Set(['href', 'src', 'srcset', 'action', 'formaction', 'poster', 'data', 'xlink:href', 'background'])
 // A <meta> whose name says it holds a credential (Spring's `_csrf`, an `api-key`): its content is masked.
 // (rrweb leaves out `csrf-token` and the like itself: slimDOMOptions.)
-const META_NAMES = ['name', 'property', 'http-equiv', 'itemprop']
-const secretMeta = (a) => typeof a.content === 'string' && META_NAMES.some((k) => typeof a[k] === 'string' && secretName(a[k]))
+const secretMeta = (a) => typeof a.content === 'string' && typeof a.name === 'string' && secretName(a.name)
 const SECRET_AUTOCOMPLETE = /(^|\s)(one-time-code|cc-number|cc-csc|cc-exp\S*|current-password|new-password)(\s|$)/i
 const CARD_NAME = /card.?num|cc.?num|cvc|cvv|csc|security.?code|exp(iry|iration)?/i
 // Every type listed, so that rrweb asks maskInputFn about every field and

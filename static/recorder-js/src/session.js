@@ -43,7 +43,9 @@ export function createSessions(store, cfg, crypto) {
     },
     // The live session (adopting one another tab started), or a new one.
     current: (now, activity) => current(now, activity, false),
-    // Same, and takes the next seq for a batch whose newest event time is `end`.
-    reserve: (now, activity, end) => current(now, activity, true, end),
+    // Same, and takes the next seq for a batch whose newest event time is `end`. The batch goes to the
+    // session that was live when its events happened: a page's last changes before the timeout, sent
+    // after it (the next flush), are the old session's, not the start of the next one.
+    reserve: (now, activity, end) => current(end > 0 && end < now ? end : now, activity, true, end),
   }
 }

@@ -20,15 +20,9 @@ const JWT = /eyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]*/g
 const PARAM = /([?&#;])([^=&#?;\s"'<>]{1,64})=([^&#?;\s"'<>)]+)/g
 const CREDENTIALS = /^([a-z][a-z\d+.-]*:\/\/)[^/?#@]*@/i
 
-const known = new Map() // name -> whether it carries a credential (names repeat on every page)
 export function secretName(name) {
-  let yes = known.get(name)
-  if (yes === undefined) {
-    const words = name.replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2').replace(/([a-z\d])([A-Z])/g, '$1 $2').toLowerCase()
-    yes = words.split(/[^a-z\d]+/).some((w) => SECRET_WORDS.has(w)) || SECRET_END.test(words.replace(/[^a-z\d]/g, ''))
-    if (known.size < 500) known.set(name, yes)
-  }
-  return yes
+  const words = name.replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2').replace(/([a-z\d])([A-Z])/g, '$1 $2').toLowerCase()
+  return words.split(/[^a-z\d]+/).some((w) => SECRET_WORDS.has(w)) || SECRET_END.test(words.replace(/[^a-z\d]/g, ''))
 }
 
 // `mask`: the site's own names (a Set, lower case) whose values are masked too, or true for

@@ -356,6 +356,19 @@ test('a session spans page loads until the inactivity timeout or the maximum age
   assert.notEqual(s3.sid, s2.sid)
 })
 
+test("a batch sent after the timeout with the page's changes of before it stays in their session", () => {
+  const store = memoryStore()
+  const s = createSessions(store, { wid: 1, sessionTimeoutMin: 30, maxSessionHours: 24 }, globalThis.crypto)
+  const min = 60000
+  const first = s.reserve(1000, 1000, 1000) // the visitor's last move at 0:01
+  // the page's last change at 29:59, sent by the flush at 31:05
+  assert.deepEqual(s.reserve(31 * min + 5000, 1000, 30 * min - 1000), { sid: first.sid, start: 1000, seq: 1, end: 30 * min - 1000 })
+  // what happened after the timeout opens the next session
+  const next = s.reserve(31 * min + 6000, 1000, 31 * min + 2000)
+  assert.notEqual(next.sid, first.sid)
+  assert.equal(next.seq, 0)
+})
+
 test('a page load after the timeout starts a new session (loading a page is not activity)', () => {
   const store = memoryStore()
   const cfg = { wid: 1, sessionTimeoutMin: 30, maxSessionHours: 24 }
