@@ -46,8 +46,10 @@ SECRET_WORDS = frozenset((
 ).split())
 SECRET_END = re.compile(r"(token|secret|password|passwd|signature|apikey|sessionid|sessid)$")
 JWT = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")  # a JSON Web Token, wherever it is
-# A parameter in a URL, or in text that holds one: after `?`, `&`, `#` or `;`.
-PARAM = re.compile(r"""([?&#;])([^=&#?;\s"'<>]{1,64})=([^&#?;\s"'<>)]+)""")
+# A parameter in a URL, or in text that holds one: after `?`, `&`, `#` or `;`. (A site's url_mask_params
+# are names as PARAM_NAME reads them.)
+PARAM_NAME = r"""[^=&#?;\s"'<>]{1,64}"""
+PARAM = re.compile(rf"""([?&#;])({PARAM_NAME})=([^&#?;\s"'<>)]+)""")
 CREDENTIALS = re.compile(r"^([a-z][a-z0-9+.-]*://)[^/?#@]*@", re.I)
 ACRONYM, CAMEL = re.compile(r"([A-Z]+)([A-Z][a-z])"), re.compile(r"([a-z0-9])([A-Z])")  # SAMLResponse, apiKey
 NOT_WORD = re.compile(r"[^a-z0-9]+")

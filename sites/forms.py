@@ -5,6 +5,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from privacy.ip import ip_rules_parse
+from privacy.scrub import PARAM_NAME
 
 from .models import Membership, Site
 from .services import SETTINGS_FIELDS
@@ -133,7 +134,7 @@ class SiteSettingsForm(forms.ModelForm):
 
     def clean_url_mask_params(self) -> str:
         names = _lines(self.cleaned_data["url_mask_params"])
-        bad = [n for n in names if len(n) > 64 or any(ch.isspace() or ch in "=&#?;\"'<>" for ch in n)]
+        bad = [n for n in names if not re.fullmatch(PARAM_NAME, n)]
         if bad:
             raise forms.ValidationError(f"Not a parameter name: {bad[0][:64]} (one name a line, without = & # ? ;).")
         if len(names) > 100:
