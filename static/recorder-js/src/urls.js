@@ -69,7 +69,7 @@ export function scrubUrl(raw, base, keepQuery, mask) {
     })
     u.search = '?' + parts.join('&')
   }
-  return cut(keepQuery ? paramsMasked(u.href, mask) : u.href, 1000)
+  return cut(paramsMasked(u.href, mask), 1000) // (values already `*` stay as they are)
 }
 
 // Request body size when it is cheap to know, else -1 (FormData, streams).

@@ -177,6 +177,8 @@ test('request URLs lose query values, credentials and fragments', () => {
   // `*` (every value) is for the page's own address only.
   assert.equal(scrubUrl('/api/x?q=tea', base, true, kept(['*'])), 'https://shop.test/api/x?q=tea')
   assert.equal(scrubUrl('https://u:p@other.test/a?secret', base, false), 'https://other.test/a?*')
+  // A JSON Web Token in a request's path, whatever the site keeps of query strings.
+  assert.equal(scrubUrl('/api/verify/eyJhbGciOi.eyJzdWIiOi.c2ln', base, false), 'https://shop.test/api/verify/*')
   assert.equal(scrubUrl('/a?', base, false), 'https://shop.test/a?')
   assert.equal(scrubUrl('http://[bad', base, false), '')
 })
