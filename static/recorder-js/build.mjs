@@ -143,6 +143,12 @@ const mutationBuffers = [];`],
   [/^record\.addCustomEvent = \(tag, payload\) => \{\n[\s\S]*?^\};\nrecord\.freezePage = \(\) => \{\n[\s\S]*?^\};\n/m, ''],
   // Images are never inlined as data URLs (inlineImages stays off).
   [/^ {2}if \(tagName === "img" && inlineImages\) \{[\s\S]*?^ {2}}\n {2}if \(\["audio", "video"\]/m, '  if (["audio", "video"]'],
+  // rrweb's classes set their fields through a helper (__publicField(this, "name", value), which
+  // defines the property); none of these classes has a parent or an accessor of such a name, so a
+  // plain assignment does the same, in fewer bytes: `this.name = (value)`, the call's own closing
+  // parenthesis closing the value's.
+  [/__publicField\(this, ("[\w$]+"), /g, (_, name) => `this[${name}] = (`, 37],
+  [/__publicField\(this, ("[\w$]+")\);/g, (_, name) => `this[${name}] = void 0;`, 38],
 ]
 
 const slimRrweb = {
