@@ -8,6 +8,7 @@ import re
 import pytest
 
 from recorder.models import Chunk, Session
+from replay.recordings import session_all_parts, session_events
 from sites.snippet import site_snippet
 from tests.e2e.conftest import UploadSpy, flush_now, recorder_started, stored_bytes_everywhere, wait_for
 from tests.factories import SiteFactory, UserFactory
@@ -131,6 +132,70 @@ def test_editors_follow_the_mask_and_ignore_classes_when_inputs_are_not_masked(l
         assert secret not in sent and secret not in stored, secret
     # Typed keystroke by keystroke, a card number shows no more than its first six digits, as in an input.
     assert b"4111 111" not in sent and b"4111 111" not in stored
+
+
+
+DESIGN_MODE_PAGE = """<!doctype html><html><head><title>Design mode</title>{snippet}</head><body>
+<h1>Notes</h1>
+<p id="note">Start here.</p>
+<iframe id="frame" srcdoc="<body><p>Frame text</p></body>" onload="this.contentDocument.designMode = 'on'"></iframe>
+<script>document.designMode = 'on'</script>
+</body></html>"""
+
+
+def test_text_typed_into_a_document_in_design_mode_is_masked_like_an_editor(live_server, celery_worker, customer, context):
+    """An old rich-text editor is a whole document in design mode, with no contenteditable attribute."""
+    site = SiteFactory(owner=UserFactory(username="owner"), domains=[customer.domain], mask_all_inputs=True)
+
+    def act(page):
+        page.wait_for_function("document.getElementById('frame').contentDocument.designMode === 'on'")
+        type_into(page, "#note", " DesignSecret-5757")
+        page.frame_locator("#frame").locator("p").click()
+        page.keyboard.type(" FrameDesignSecret-5858", delay=5)
+
+    sent, stored = record(live_server, customer, context, site, DESIGN_MODE_PAGE, act)
+    assert b"Design mode" in stored
+    for secret in (b"DesignSecret", b"FrameDesignSecret"):
+        assert secret not in sent and secret not in stored, secret
+
+
+PREFILLED_PAGE = """<!doctype html><html><head><title>Mail settings</title>{snippet}</head><body>
+<h1>Mail settings</h1>
+<div id="form">
+  <input id="password" type="password" value="StoredSmtpPass-4646">
+  <input id="mail" value="PrefilledMail-4747">
+  <textarea id="note">SavedNote-4848</textarea>
+  <input id="shown" class="hindsight-unmask" value="ShownDefault-4949">
+</div>
+<div id="moved"></div>
+</body></html>"""
+
+
+def test_a_prefilled_field_the_visitor_emptied_is_recorded_empty_and_its_served_value_never_sent(
+        live_server, celery_worker, customer, context):
+    """rrweb writes a field's live value only when it has one: an emptied field went out with the value it
+    was served with (a stored password too) whenever it was written again, here moved by a script."""
+    site = SiteFactory(owner=UserFactory(username="owner"), domains=[customer.domain], mask_all_inputs=True)
+
+    def act(page):
+        for selector in ("#password", "#mail", "#note", "#shown"):
+            page.fill(selector, "")
+        page.evaluate("document.getElementById('moved').appendChild(document.getElementById('form'))")
+        page.wait_for_timeout(200)
+
+    sent, stored = record(live_server, customer, context, site, PREFILLED_PAGE, act)
+    for secret in (b"StoredSmtpPass", b"PrefilledMail", b"SavedNote"):
+        assert secret not in sent and secret not in stored, secret
+    # The unmasked field was shown when the page loaded; once emptied and moved, the replay shows it empty.
+    session = Session.objects.get(site=site)
+    move = [event["data"]["adds"] for event in session_events(session_all_parts(session))
+            if event["type"] == 3 and event["data"].get("source") == 0
+            and any(add["node"].get("attributes", {}).get("id") == "form" for add in event["data"]["adds"])][-1]
+    fields = {add["node"]["attributes"]["id"]: add["node"] for add in move if add["node"].get("tagName") in ("input", "textarea")}
+    assert fields["shown"]["attributes"].get("value", "") == ""
+    note_texts = [add["node"].get("textContent") for add in move if add["parentId"] == fields["note"]["id"]]
+    note_texts += [child.get("textContent") for child in fields["note"]["childNodes"]]
+    assert not any(note_texts), note_texts
 
 
 ATTRIBUTE_SECRETS = ["DataSecret-7171", "ContentSecret-7272", "SummarySecret-7373", "DownloadSecret-7474", "AltSecret-7575",

@@ -199,6 +199,14 @@ export function createPrivacy(cfg, doc, getMirror) {
     if (n.type === 2) {
       urlAttrs(n.attributes)
       if (n.tagName === 'meta' && secretMeta(n.attributes)) n.attributes.content = stars(n.attributes.content)
+      // A field emptied since the page was served shows nothing, yet its `value` attribute (a textarea:
+      // its text) still holds what it was served with, a stored password too: rrweb writes the live
+      // value only when there is one. The field is written as the visitor sees it: empty.
+      const field = (n.tagName === 'input' || n.tagName === 'textarea') && getMirror().getNode(n.id)
+      if (field && field.value === '') {
+        if (n.attributes.value) n.attributes.value = ''
+        for (const c of n.childNodes) c.textContent = ''
+      }
       masked = masked || nodeMatches(n.id)
       if (known) known.set(n.id, masked)
       if (masked) maskAttrs(n.attributes, n.tagName, n.attributes.type, n.isSVG)
@@ -261,7 +269,12 @@ export function createPrivacy(cfg, doc, getMirror) {
       // Order matters only where a text can read on into another.
       if ((across = crossable(texts.map(([o, k]) => o[k] || '')))) texts.sort(before)
     }
-    for (const [o, k] of texts) if (hasLongNumber(o[k]) && inEditor(o.id)) o[k] = starText(o[k])
+    for (const [o, k] of texts) {
+      const node = cfg.maskAllInputs && getMirror().getNode(o.id)
+      // A document in design mode is an editor as a whole (an old rich-text editor's frame).
+      if (node && node.ownerDocument.designMode === 'on') o[k] = maskText(o[k], node.parentElement)
+      else if (hasLongNumber(o[k]) && inEditor(o.id)) o[k] = starText(o[k])
+    }
     cardScrub(texts, across)
   }
 
