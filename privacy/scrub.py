@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from recorder.jsontext import text_repair
+from recorder.processing import string_key
 
 MASK = "*"
 # A run of digits in groups split by whitespace of any kind (no-break and thin
@@ -36,6 +37,17 @@ EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-
 CARD_AUTOCOMPLETE = re.compile(r"^cc-(number|csc|exp|exp-month|exp-year)$")
 CARD_NAME = re.compile(r"card.?num|cc.?num|cvc|cvv|csc|security.?code|expiry|expiration|cc.?exp", re.I)
 TEXT_ATTRIBUTES = ("value", "placeholder", "title", "alt", "aria-label")
+# Attributes that never hold text a person reads, only numbers and the addresses of what the page shows:
+# styles (the attribute, a stylesheet's text), a drawing's coordinates and transforms, an image's or a
+# video's address. A card number is not looked for there, as the recorder does not look: a coordinate
+# such as 186.87050846691056, or a timestamp in an image's name, passes the Luhn check about one time in
+# ten, and masking it broke the replay (a chart's line gone, an image not found). Credentials in URLs and
+# e-mail addresses are still masked there; links, page and request addresses are scrubbed whole.
+NUMBERS_ONLY = frozenset((
+    "style _cssText d points transform gradientTransform patternTransform viewBox x y x1 x2 y1 y2 cx cy r rx ry"
+    " dx dy width height offset rotate values keyTimes keySplines pathLength stroke-dasharray stroke-dashoffset"
+    " src srcset poster background xlink:href"
+).split())
 # URL parameters that carry credentials (a reset link's token, an OAuth code, a signed URL's
 # signature, a session id): their values are masked in every string. The recorder masks the same
 # in the browser (static/recorder-js/src/urls.js; test/urls.json there holds the cases both answer
@@ -187,9 +199,9 @@ def _mask_whole_card(match: re.Match, ends: list[int]) -> str:
     return "".join(MASK if "0" <= char <= "9" else char for char in run)
 
 
-def text_scrub(text: str, *, emails: bool) -> str:
-    """Mask Luhn-valid card numbers (and e-mail addresses when asked) in a string."""
-    if CARD_CANDIDATE.search(text):
+def text_scrub(text: str, *, emails: bool, cards: bool = True) -> str:
+    """Mask Luhn-valid card numbers (unless `cards` is off) and e-mail addresses (when asked) in a string."""
+    if cards and CARD_CANDIDATE.search(text):
         text = LONG_DIGIT_RUN.sub(_mask_card, text)
     if emails and "@" in text:
         text = EMAIL.sub(lambda m: MASK * len(m.group(0)), text)
@@ -284,8 +296,9 @@ class StringScrub:
     def wants(self, value: str) -> bool:
         return len(value) >= CARD_MIN or not value.isascii() or (self.emails and "@" in value)
 
-    def mend(self, value: str) -> str:
-        text = text_scrub(text_repair(value), emails=self.emails)
+    def mend(self, value: str, key: Any = None) -> str:
+        """`value` as it may be stored; `key` is where it stands (an attribute's name, say: NUMBERS_ONLY)."""
+        text = text_scrub(text_repair(value), emails=self.emails, cards=key not in NUMBERS_ONLY)
         return params_masked(text, self.url_names) if "=" in text or "eyJ" in text else text
 
 
@@ -340,7 +353,7 @@ def _strings_scrub(root: Any, scrub: StringScrub) -> None:
             kind = type(value)
             if kind is str:
                 if wants(value):
-                    container[key] = mend(value)
+                    container[key] = mend(value, string_key(container, key))
             elif kind is dict or kind is list:
                 push(value)
 

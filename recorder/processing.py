@@ -440,8 +440,16 @@ class StringWork(Protocol):
     def wants(self, value: str) -> bool:
         """Whether `mend` may change this string (cheap: asked of every string)."""
 
-    def mend(self, value: str) -> str:
-        """The string as it is to be stored."""
+    def mend(self, value: str, key: Any = None) -> str:
+        """The string as it is to be stored; `key` says where it stands (`string_key`)."""
+
+
+def string_key(container: dict, key: Any) -> Any:
+    """What `StringWork.mend` is told of where a string in an object stands: its key, and a stylesheet's text
+    node as `_cssText`, the name rrweb gives a stylesheet's text in an attribute."""
+    if key == "textContent" and container.get("isStyle"):
+        return "_cssText"
+    return key
 
 
 def events_restore(events: list[dict], strings: StringWork | None = None) -> list[dict]:
@@ -457,14 +465,27 @@ def events_restore(events: list[dict], strings: StringWork | None = None) -> lis
     for event, found in zip(events, events_ids_restore(events, wanted, floor)):
         made = texts.restore(event)
         if strings is not None:
+            columns = _column_names(event) if found else None
             for container, key in found:
-                container[key] = mend(container[key])
+                if type(container) is dict:
+                    container[key] = mend(container[key], string_key(container, key))
+                else:  # a list: an attribute column's values are named by the column
+                    container[key] = mend(container[key], columns.get(id(container)) if columns else None)
             for container, key in made:
                 value = container[key]
                 if type(value) is str and wanted(value):
                     container[key] = mend(value)
         attribute_columns_restore(event)  # last: the scrubber mended the columns' values where they stood
     return events
+
+
+def _column_names(event: dict) -> dict[int, str] | None:
+    """The attribute named by each of an event's attribute columns (docs/protocol.md), by its list of values."""
+    data = event.get("data")
+    columns = data.get("attrColumns") if type(data) is dict else None
+    if type(columns) is not list:
+        return None
+    return {id(column[2]): column[0] for column in columns if type(column) is list and len(column) == 3}
 
 
 def custom_events(events: list[dict], tag: str) -> list[tuple[int, dict]]:
