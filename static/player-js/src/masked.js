@@ -20,8 +20,12 @@ export const MASK_OPTION = 'data-hindsight-mask';
 // Ids for the nodes the player adds: above any a recorder gives, below rrweb's own (negative) ones.
 let nextId = 2 ** 40;
 
+// A field of such a type that shows a value that is not masked (a slider at 90, a colour) keeps its type: the
+// recorder masks a field from the start or never, so one that is empty (a date not chosen yet) may still
+// be given a masked value later.
 function retype(attributes) {
-  if (attributes && typeof attributes.type === 'string' && VALUELESS.has(attributes.type.toLowerCase())) {
+  const value = attributes && attributes.value;
+  if (typeof attributes?.type === 'string' && VALUELESS.has(attributes.type.toLowerCase()) && (!value || MASKED.test(value))) {
     attributes.type = 'text';
   }
 }

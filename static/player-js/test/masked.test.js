@@ -18,6 +18,13 @@ test('inputs that cannot hold a * replay as text fields; others are left alone',
   assert.deepEqual(mutation.data.attributes.map((c) => c.attributes), [{ type: 'text' }, { class: 'x' }]);
 });
 
+test('a slider, a colour or a number whose value is not masked keeps its type; an empty one may be masked later', () => {
+  const fields = [input(2, 'range', '90'), input(3, 'color', '#00ff00'), input(4, 'number', '42'), input(5, 'date', ''),
+    input(6, 'time', undefined), input(7, 'range', '**')];
+  masksVisible([{ type: 2, timestamp: 1, data: { node: { type: 0, id: 1, childNodes: fields } } }]);
+  assert.deepEqual(fields.map((n) => n.attributes.type), ['range', 'color', 'number', 'text', 'text', 'text']);
+});
+
 test('a page thousands of elements deep is walked without recursion', () => {
   let node = input(9, 'number', '*');
   for (let id = 10; id < 30000; id++) node = { type: 2, tagName: 'div', id, attributes: {}, childNodes: [node] };
