@@ -33,7 +33,10 @@ SHORT_GROUP = re.compile(r"(?<![0-9])[0-9]{1,2}(?![0-9])")  # a group of digits 
 # What may stand between a run's digit groups, and where a number may go on from one text node into the next.
 RUN_SEPARATORS = ".-\u200b" + "".join(chr(c) for c in range(0x3001) if chr(c).isspace())
 RUN_CHARS = "0123456789" + RUN_SEPARATORS  # what a run is made of
-EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+# Each starts only where its first run starts (a lookbehind), and a run it has read is never read again
+# (possessive): "@" then 100,000 letters, or "eyJ" 60,000 times, took seconds to minutes of the worker
+# (and of every request of its process, which waited for the interpreter) when every position was tried.
+EMAIL = re.compile(r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]++@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 CARD_AUTOCOMPLETE = re.compile(r"^cc-(number|csc|exp|exp-month|exp-year)$")
 CARD_NAME = re.compile(r"card.?num|cc.?num|cvc|cvv|csc|security.?code|expiry|expiration|cc.?exp", re.I)
 TEXT_ATTRIBUTES = ("value", "placeholder", "title", "alt", "aria-label")
@@ -57,7 +60,7 @@ SECRET_WORDS = frozenset((
     " signature credential credentials jwt otp nonce verifier saml session sessionid sessid sid hmac code csrf xsrf"
 ).split())
 SECRET_END = re.compile(r"(token|secret|password|passwd|signature|apikey|sessionid|sessid)$")
-JWT = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")  # a JSON Web Token, wherever it is
+JWT = re.compile(r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{4,}+\.[A-Za-z0-9_-]{4,}+\.[A-Za-z0-9_-]*+")  # a JSON Web Token
 # A parameter in a URL, or in text that holds one: after `?`, `&`, `#` or `;`. (A site's url_mask_params
 # are names as PARAM_NAME reads them.)
 PARAM_NAME = r"""[^=&#?;\s"'<>]{1,64}"""

@@ -548,3 +548,23 @@ def test_coordinates_styles_and_image_addresses_keep_numbers_that_pass_the_card_
         for kept in (path, style, image):
             assert kept in text
         assert "4111" not in text
+
+
+@pytest.mark.parametrize("text", [
+    "eyJ" * 350_000,  # no JSON Web Token, a million characters that each start like one
+    "@" + "a" * 1_000_000,  # no e-mail address, a million characters that could each end one
+    "a" * 1_000_000 + "@",
+    "x@" + "b." * 500_000 + "1",
+])
+def test_hostile_strings_that_almost_match_are_scrubbed_and_end(text):
+    """Each pattern tried at every position took seconds to minutes (quadratic in the string's length),
+    holding the interpreter: every request of the worker's process waited. Linear now: a million
+    characters take milliseconds; the generous limit only tells "ends" from "hangs"."""
+    import subprocess
+    import sys
+
+    # In a process of its own: a regular expression holds the interpreter, so no thread could time it out.
+    script = "import sys; from privacy.scrub import StringScrub; t = sys.stdin.read(); print(StringScrub(emails=True).mend(t) == t)"
+    done = subprocess.run([sys.executable, "-c", script], input=text, capture_output=True, text=True, timeout=60,
+                          cwd=Path(__file__).resolve().parent.parent)
+    assert done.stdout.strip() == "True", done.stderr
