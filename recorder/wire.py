@@ -3,6 +3,7 @@
 Pure functions, no I/O, no recursion (a page's DOM may be thousands of
 elements deep). docs/protocol.md describes each encoding.
 """
+import itertools
 import re
 from typing import Any, Callable
 
@@ -163,11 +164,30 @@ def number_apply(text: str, step: int) -> str | None:
     return before + ("-" if value < 0 else "+" if sign else "") + whole + (f".{decimals}" if decimals else "") + after
 
 
+# What a batch's number steps and attribute columns may add when they are restored, in characters: each
+# step is a whole text again, and each column's entry repeats its attribute's name, so a hostile batch of
+# a few hundred bytes could make hundreds of megabytes of events. The recorder's batches add far less
+# (a batch is at most 800,000 characters of JSON before it is encoded); past this, a step is a null text
+# and a column's further changes are left out (docs/protocol.md).
+RESTORED_MAX_CHARS = 8 * 1024 * 1024
+
+
 class TextsShown:
-    """The text each node was last given in a batch's DOM changes, to undo the recorder's number steps."""
+    """The text each node was last given in a batch's DOM changes, to undo the recorder's number steps.
+
+    One per batch: it also keeps what the batch's steps and columns may still add (RESTORED_MAX_CHARS)."""
 
     def __init__(self):
         self.shown: dict = {}
+        self.room = RESTORED_MAX_CHARS
+
+    def _stepped(self, before: Any, step: Any) -> str | None:
+        text = _stepped(before, step)
+        if text is not None:
+            self.room -= len(text)
+            if self.room < 0:
+                return None
+        return text
 
     def restore(self, event: dict) -> list[tuple[dict, str]]:
         """Give back, in place, each text written as a step (ids already restored): a text change
@@ -200,7 +220,7 @@ class TextsShown:
             if "n" in change:
                 step = change.pop("n")
                 if "value" not in change:
-                    change["value"] = _stepped(shown.get(node), step)
+                    change["value"] = self._stepped(shown.get(node), step)
                     made.append((change, "value"))
             shown[node] = change.get("value")
         removed: dict = {}  # parentId -> the text of the one text node removed from it, or None when several
@@ -217,17 +237,18 @@ class TextsShown:
                 step = node.pop("n")
                 if "textContent" not in node:
                     parent = add.get("parentId")
-                    node["textContent"] = _stepped(removed.get(parent) if type(parent) is int else None, step)
+                    node["textContent"] = self._stepped(removed.get(parent) if type(parent) is int else None, step)
                     made.append((node, "textContent"))
             shown[node["id"]] = node.get("textContent")
         return made
 
 
-def attribute_columns_restore(event: dict) -> None:
+def attribute_columns_restore(event: dict, texts: TextsShown | None = None) -> None:
     """Give back, in place, attribute changes written in columns by attribute name (docs/protocol.md,
     "Attribute changes"): `"attrColumns": [[name, ids, values], ...]`, the ids as differences within the
     column (the first as it is), become `{"id": …, "attributes": {name: value}}` after the event's other
-    attribute changes, in ascending id order, which is the order the recorder found them in."""
+    attribute changes, in ascending id order, which is the order the recorder found them in. `texts` is
+    the batch's: what its room (RESTORED_MAX_CHARS) cannot take of the names repeated is left out."""
     data = event.get("data")
     if event.get("type") != 3 or type(data) is not dict or "attrColumns" not in data:
         return
@@ -238,7 +259,13 @@ def attribute_columns_restore(event: dict) -> None:
                 or type(column[1]) is not list or type(column[2]) is not list):
             continue  # ingest refuses it
         node = 0
-        for difference, value in zip(column[1], column[2]):
+        pairs = zip(column[1], column[2])
+        if texts is not None:
+            cost = len(column[0]) + 32  # an entry as JSON: its name, and {"id": …, "attributes": {…: …}}
+            fits = max(0, texts.room) // cost
+            texts.room -= min(fits, len(column[1])) * cost
+            pairs = itertools.islice(pairs, fits)
+        for difference, value in pairs:
             if type(difference) is int:
                 node += difference
                 changes.append((node, column[0], value))

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import zstandard
 
-from recorder import wire
+from recorder import processing, wire
 from recorder.processing import (
     CHUNK_ZSTD_LEVEL, BatchError, batch_summarise, batch_validate, body_decode, events_decode, events_encode,
     events_restore,
@@ -40,6 +40,23 @@ def test_a_body_of_several_gzip_members_is_one_text():
     with pytest.raises(BatchError) as caught:
         body_decode(members, max_inflated=len(raw) - 1)
     assert caught.value.status == 413
+
+
+def test_a_body_of_a_great_many_gzip_members_is_refused_at_once():
+    """200,000 empty members (4 MB) took 10 s of CPU when the rest of the body was copied after each."""
+    raw = json.dumps(GOOD).encode()
+    members = gzip.compress(raw, mtime=0) + gzip.compress(b"", mtime=0) * 999
+    assert body_decode(members, max_inflated=10_000) == GOOD  # up to 1000 members
+    with pytest.raises(BatchError) as caught:
+        body_decode(members + gzip.compress(b"", mtime=0), max_inflated=10_000)
+    assert caught.value.code == "bad_gzip" and "1000" in caught.value.detail
+    # Members longer than the steps the body is fed in, back to back, and one cut short.
+    parts = [bytes([65 + i]) * (70_000 + i * 1_000) for i in range(4)]
+    body = b"".join(gzip.compress(part) for part in parts)
+    assert processing._gunzip_bounded(body, 10**6) == b"".join(parts)
+    with pytest.raises(BatchError) as caught:
+        processing._gunzip_bounded(body[:-100], 10**6)
+    assert caught.value.code == "bad_gzip"
 
 
 def test_gzip_bomb_is_refused_without_inflating_it_whole():
@@ -338,6 +355,22 @@ def test_a_number_step_with_nothing_before_it_becomes_a_null_text():
                             [{"parentId": p, "nextId": None, "node": {"type": 3, "id": i, "n": 1}} for p, i in
                              [(1, 10), (2, 11), (6, 12), (7, 13)]])
     assert [a["node"]["textContent"] for a in events_restore(shown + [replaced])[1]["data"]["adds"]] == ["1.6", None, None, None]
+
+
+def test_steps_and_columns_restore_to_a_bounded_size_whatever_a_hostile_batch_repeats():
+    """A step is a whole text again, a column's entry repeats its name: a few hundred bytes made 300 MB."""
+    texts = [{"id": 4, "value": "1" + "x" * 1_000_000}] + [{"id": 4, "n": 0} for _ in range(300)]
+    restored = events_restore([_texts_event(texts)])[0]["data"]["texts"]
+    values = [change["value"] for change in restored]
+    assert values[:9] == ["1" + "x" * 1_000_000] * 9 and set(values[9:]) == {None}  # 8 MB of stepped text
+    column = {**_texts_event([]), "data": {**_texts_event([])["data"], "attrColumns": [
+        ["d" + "x" * 100_000, [4] + [0] * 999, [None] * 1000], ["class", [5, 1], ["a", "b"]]]}}
+    changes = events_restore([column])[0]["data"]["attributes"]
+    assert len(json.dumps(changes)) < wire.RESTORED_MAX_CHARS + 100_000
+    assert 0 < len([change for change in changes if change["id"] == 4]) < 100
+    # The recorder's own batches never come near: a column of 10,000 changes is restored whole.
+    busy = {**_texts_event([]), "data": {**_texts_event([])["data"], "attrColumns": [["class", [1] * 10_000, ["on"] * 10_000]]}}
+    assert len(events_restore([busy])[0]["data"]["attributes"]) == 10_000
 
 
 def test_number_steps_in_columns_join_the_text_changes():
