@@ -1,6 +1,4 @@
 """Targeting rules shared with the recorder (docs/protocol.md): URL patterns and sampling."""
-import re
-from functools import lru_cache
 from urllib.parse import urlsplit
 
 
@@ -8,17 +6,38 @@ def patterns_parse(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
-@lru_cache(maxsize=1024)
-def _compile(pattern: str) -> re.Pattern:
-    return re.compile(".*".join(re.escape(part) for part in pattern.split("*")), re.S)
-
-
 def url_matches(pattern: str, url: str) -> bool:
-    """`*` is a wildcard; a pattern starting with `/` is matched against path and query."""
+    """`*` is a wildcard; a pattern starting with `/` is matched against path and query. An address that
+    cannot be read (`http://[oops/`, which no browser sends) matches no such pattern."""
     if pattern.startswith("/"):
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+        except ValueError:
+            return False
         url = parts.path + (f"?{parts.query}" if parts.query else "")
-    return _compile(pattern).fullmatch(url) is not None
+    return wildcard_match(pattern, url)
+
+
+def wildcard_match(pattern: str, text: str) -> bool:
+    """Whether `text` is `pattern` with each `*` standing for any characters, in time linear in the text.
+
+    The fixed parts are found from the left, each at its first place after the one before: if any
+    placing fits, that one does. (A regular expression of `.*` between them tried every placing: a
+    URL of 50,000 `/admin/` held a request 25 s against `*/admin/*/edit`.)
+    """
+    first, *middle = pattern.split("*")
+    if not middle:
+        return text == first
+    *middle, last = middle
+    if len(text) < len(first) + len(last) or not text.startswith(first) or not text.endswith(last):
+        return False
+    at, end = len(first), len(text) - len(last)
+    for part in middle:
+        found = text.find(part, at, end)
+        if found < 0:
+            return False
+        at = found + len(part)
+    return True
 
 
 def url_targeted(url: str, *, include: list[str], exclude: list[str]) -> bool:

@@ -1,7 +1,9 @@
 """Opt-out, GPC/DNT, IP rules and retention, checked at the loader, at ingest and in storage."""
+import re
 from datetime import timedelta
 
 import pytest
+from hypothesis import given, strategies as st
 from django.test import override_settings
 from django.utils import timezone
 
@@ -125,6 +127,35 @@ def test_excluded_url_is_refused_at_ingest(client, site):
     site.save()
     response = post_batch(client, make_batch(site.pk))
     assert (response.status_code, response.json()["error"]) == (403, "url_not_targeted")
+
+
+@given(pattern=st.text("ab/*", max_size=8), text=st.text("ab/", max_size=10))
+def test_a_wildcard_pattern_matches_as_the_regular_expression_it_replaced(pattern, text):
+    from sites.targeting import wildcard_match
+
+    expected = re.fullmatch(".*".join(re.escape(part) for part in pattern.split("*")), text, re.S) is not None
+    assert wildcard_match(pattern, text) == expected
+
+
+@pytest.mark.django_db
+def test_targeting_a_hostile_page_address_answers_at_once_and_never_a_500(client, site):
+    """A URL of 57,000 `/admin/` held the request 25 s against `*/admin/*/edit` (tried at every placing); an
+    address urlsplit cannot read (`http://[oops/x`) gave a 500 against a pattern starting with `/`."""
+    from sites.targeting import url_matches
+
+    assert not url_matches("*/admin/*/edit", "http://a.test" + "/admin/" * 57_142)  # at once: linear
+    assert url_matches("*/admin/*/edit", "http://a.test/admin/users/7/edit")
+    assert not url_matches("/private*", "http://[oops/x")
+    site.exclude_urls = "/private*\n*/admin/*/edit"
+    site.save()
+    for url, status in (("http://[oops/x", 202), ("http://a.test" + "/admin/" * 5_000 + "x/edit", 403)):
+        batch = make_batch(site.pk)
+        for event in batch["events"]:
+            if event["type"] == 4:
+                event["data"]["href"] = url
+            elif event["type"] == 5 and event["data"]["tag"] == "hs.page":
+                event["data"]["payload"]["url"] = url
+        assert post_batch(client, batch).status_code == status, url
 
 
 def store(client, site, **kwargs) -> Session:
