@@ -3,7 +3,10 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.db.models import Count, Q, Sum
+from django.db import connection
+from django.db.models import Count, Q, QuerySet, Sum
+
+from sites.targeting import wildcard_match
 
 from .detect import MOVE_COLUMNS, MOVE_ROW_PX
 from .models import HeatCell, Signal
@@ -28,6 +31,22 @@ HEATMAP_ELEMENTS = 200
 HEATMAP_DEFAULT_DAYS = 30
 
 
+def url_pattern_filter(rows: QuerySet, pattern: str) -> QuerySet:
+    """The rows whose `url` the pattern matches, `*` standing for any run of characters.
+
+    Postgres matches it as a regular expression, which its engine does in
+    linear time. SQLite's regular expressions are Python's, which try every
+    placing of each `*` (five of them took 34 s a row of 330 characters):
+    there the rows' distinct URLs are matched here, by `wildcard_match`.
+    """
+    pattern = re.sub(r"\*+", "*", pattern)
+    if connection.vendor == "postgresql":
+        return rows.filter(url__regex="^" + ".*".join(re.escape(part) for part in pattern.split("*")) + "$")
+    parts = pattern.split("*")
+    urls = rows.filter(url__startswith=parts[0], url__endswith=parts[-1]).order_by().values_list("url", flat=True).distinct()
+    return rows.filter(url__in=[url for url in urls if wildcard_match(pattern, url)])
+
+
 @dataclass(frozen=True)
 class HeatmapQuery:
     url: str  # a URL, or a pattern with * for any run of characters
@@ -40,7 +59,7 @@ class HeatmapQuery:
 def _cells(site_id: int, query: HeatmapQuery):
     cells = HeatCell.objects.filter(site_id=site_id, kind=query.kind, day__gte=query.day_from, day__lte=query.day_to)
     if "*" in query.url:
-        cells = cells.filter(url__regex="^" + ".*".join(re.escape(part) for part in query.url.split("*")) + "$")
+        cells = url_pattern_filter(cells, query.url)
     else:
         cells = cells.filter(page=page_key(query.url))
     if query.device:
@@ -89,7 +108,7 @@ def heatmap_page_view(*, site_id: int, url: str, device: str):
 
     views = PageView.objects.filter(session__site_id=site_id, session__chunk_count__gt=0)
     if "*" in url:
-        views = views.filter(url__regex="^" + ".*".join(re.escape(part) for part in url.split("*")) + "$")
+        views = url_pattern_filter(views, url)
     elif url == page_url(url):  # the page's views, those at an anchor of it too (not another route of a hash router)
         anchored = Q(url__startswith=url + "#")
         for start in ROUTE_STARTS:
