@@ -21,7 +21,9 @@ api = [
     *insights_urls.api_urlpatterns,
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's setup as a script file: the CSP allows no inline script.
-    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    # (GET and HEAD only: DRF answers OPTIONS through the view's HTML renderer, which has no template for it.)
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema", http_method_names=["get", "head"]),
+         name="api-docs"),
     *router.urls,
 ]
 

@@ -39,6 +39,15 @@ def _timed(parts, started: float):
 class SitePagination(CursorPagination):
     ordering = ("id",)
 
+    def decode_cursor(self, request):
+        """DRF's cursor, whose position must be a site id here: `p=abc` (or 1.5, or NUL) reached the
+        database as the id to start after and gave a 500."""
+        cursor = super().decode_cursor(request)
+        position = cursor.position if cursor is not None else None
+        if position is not None and not (position.isascii() and position.isdigit() and len(position) <= 10):
+            raise NotFound(self.invalid_cursor_message)
+        return cursor
+
 
 class SiteViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = SiteSerializer

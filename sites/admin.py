@@ -1,6 +1,8 @@
 """Admin: sites and their members."""
 from django.contrib import admin
 
+from ops.admin import DatesAdmin
+
 from .models import Membership, Site
 
 
@@ -11,7 +13,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Site)
-class SiteAdmin(admin.ModelAdmin):
+class SiteAdmin(DatesAdmin):
     list_display = ["name", "id", "owner", "enabled", "domains", "sample_rate", "retention_days", "created_at"]
     list_filter = ["enabled", "mask_all_inputs", "consent_required", "replay_resources", "ip_storage"]
     search_fields = ["name", "domains", "owner__username", "owner__email"]

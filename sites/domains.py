@@ -1,13 +1,44 @@
 """Which page origins may send a site's batches."""
+import re
 from urllib.parse import urlsplit
+
+# A site's domain once normalised: a host name (`*.` for its subdomains too) or an IPv6 address in
+# brackets, and maybe a port.
+DOMAIN = re.compile(r"(?:\*\.)?[a-z0-9_](?:[a-z0-9_.-]*[a-z0-9_])?(?::[0-9]{1,5})?|\[[0-9a-f:.]+\](?::[0-9]{1,5})?")
 
 
 def domain_normalise(entry: str) -> str:
-    """`https://Shop.Example.com:8080/x` or `shop.example.com:8080` -> `shop.example.com:8080`."""
+    """`https://Shop.Example.com:8080/x` or `shop.example.com:8080` -> `shop.example.com:8080`.
+
+    A name in another script becomes the ASCII form a browser's Origin header gives (`bücher.de` ->
+    `xn--bcher-kva.de`). "" when the entry cannot be read (`http://[oops`)."""
     entry = entry.strip().lower()
     if "://" in entry:
-        entry = urlsplit(entry).netloc
-    return entry.split("/")[0].rstrip(".")
+        try:
+            entry = urlsplit(entry).netloc
+        except ValueError:
+            return ""
+    entry = entry.split("/")[0].rstrip(".")
+    if not entry.isascii():
+        try:
+            entry = entry.encode("idna").decode("ascii")
+        except UnicodeError:
+            return ""
+    return entry
+
+
+def domains_clean(entries: list[str]) -> list[str]:
+    """The entries normalised, once each; ValueError names the first that is not a domain."""
+    cleaned = []
+    for entry in entries:
+        if not entry.strip():
+            continue
+        domain = domain_normalise(entry)
+        if not DOMAIN.fullmatch(domain):
+            raise ValueError(f"Not a domain: {entry.strip()[:100]}")
+        if domain not in cleaned:
+            cleaned.append(domain)
+    return cleaned
 
 
 def origin_allowed(domains: list[str], origin: str | None) -> bool:

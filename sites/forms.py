@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from privacy.ip import ip_rules_parse
 from privacy.scrub import PARAM_NAME
 
+from .domains import domains_clean
 from .models import Membership, Site
 from .services import SETTINGS_FIELDS
 
@@ -30,6 +31,17 @@ def ip_rule_valid(rule: str) -> bool:
     return True
 
 
+def _domains(text: str) -> list[str]:
+    """A site's domains as the form gives them, one a line, normalised (sites.domains)."""
+    try:
+        domains = domains_clean(text.splitlines())
+    except ValueError as error:
+        raise forms.ValidationError(f"{error} (a host name such as shop.example.com, *.example.com or localhost:3000).")
+    if not domains:
+        raise forms.ValidationError("Give at least one domain.")
+    return domains
+
+
 class SiteCreateForm(forms.Form):
     name = forms.CharField(max_length=200, help_text="A name for your dashboard, e.g. “Shop”.")
     domains = forms.CharField(
@@ -38,10 +50,7 @@ class SiteCreateForm(forms.Form):
     )
 
     def clean_domains(self) -> list[str]:
-        domains = [line.strip() for line in self.cleaned_data["domains"].splitlines() if line.strip()]
-        if not domains:
-            raise forms.ValidationError("Give at least one domain.")
-        return domains
+        return _domains(self.cleaned_data["domains"])
 
 
 class SiteSettingsForm(forms.ModelForm):
@@ -125,12 +134,7 @@ class SiteSettingsForm(forms.ModelForm):
         return [(title, [self[name] for name in names]) for title, names in self.FIELDSETS]
 
     def clean_domains(self) -> list[str]:
-        from .services import domains_clean
-
-        domains = domains_clean(self.cleaned_data["domains"].splitlines())
-        if not domains:
-            raise forms.ValidationError("Give at least one domain.")
-        return domains
+        return _domains(self.cleaned_data["domains"])
 
     def clean_url_mask_params(self) -> str:
         names = _lines(self.cleaned_data["url_mask_params"])

@@ -6,7 +6,7 @@ from rest_framework.authtoken.models import Token
 from privacy.audit import audit_record
 from recorder.tasks import site_rollups_rebuild
 
-from .domains import domain_normalise
+from .domains import domains_clean
 from .models import Membership, Site
 
 
@@ -16,14 +16,6 @@ def site_create(*, name: str, domains: list[str], owner: AbstractUser) -> Site:
     Membership.objects.create(site=site, user=owner, role=Membership.OWNER)
     return site
 
-
-def domains_clean(domains: list[str]) -> list[str]:
-    cleaned = []
-    for entry in domains:
-        entry = domain_normalise(entry)
-        if entry and entry not in cleaned:
-            cleaned.append(entry)
-    return cleaned
 
 
 # Fields of a site that the settings page may change, in the form's order.

@@ -34,6 +34,9 @@ HOSTILE = [
     "😀" * 20, "x" * 5000, " ", "[]", "{}", "1_2", f"9999-12-31T23:59:59+14:00_{SOME_ID}", f"-{'9' * 40}_{SOME_ID}",
     "2025-01-01T00:00:00_not-a-uuid", "not base64 !!", b64("abc"), b64(f"2025-01-01T00:00:00_{SOME_ID}"),
     b64(f"99999999999999999999_{SOME_ID}"), b64("\x00_\x00"), "=" * 7,
+    # DRF's cursors (the API's site list) are a base64 query string whose `p` is the position.
+    b64("p=abc"), b64("p=1.5"), b64("p=1e5"), b64("p=%00"), b64("r=1&p=99999999999999999999"),
+    "http://[oops", "///",
 ]
 LIST_PARAMS = [name for name, _ in SESSION_FILTER_PARAMS] + ["after", "cursor", "t", "page"]
 
@@ -155,3 +158,29 @@ def test_no_hostile_form_value_gives_a_500(client, site, owner):
     ]
     for (url, form), value in itertools.product(posts, HOSTILE):
         assert client.post(url, form(value)).status_code < 500, (url, value)
+
+
+def test_options_of_the_api_docs_and_a_date_drilled_past_the_last_year_are_not_a_500(client, site, admin_client):
+    assert client.options("/api/v1/docs/").status_code == 405
+    assert client.get("/api/v1/docs/").status_code == 200
+    for path in ("/admin/recorder/session/?started_at__year=9999", "/admin/recorder/session/?started_at__year=9999&started_at__month=12",
+                 "/admin/privacy/auditentry/?at__year=9999&at__month=12&at__day=31", "/admin/sites/site/?created_at__year=9999"):
+        response = admin_client.get(path)
+        assert response.status_code == 302 and response["Location"].endswith("?e=1"), path
+
+
+def test_a_domain_that_cannot_be_read_is_a_form_error_and_a_name_in_another_script_is_its_ascii_form(client, owner, site):
+    client.force_login(owner)
+    for domains in ("http://[oops", "///", "shop.example.com\nnot a domain"):
+        response = client.post(reverse("site-new"), {"name": "B", "domains": domains})
+        assert response.status_code in (200, 400) and "Not a domain" in response.content.decode(), domains
+        response = client.post(reverse("site-settings", args=[site.pk]), {"name": "Shop", "domains": domains})
+        assert response.status_code in (200, 400) and "Not a domain" in response.content.decode(), domains
+    response = client.post(reverse("site-new"), {"name": "Bücher", "domains": "bücher.de\nhttps://Shop.Example.com/x"})
+    assert response.status_code == 302
+    from sites.domains import origin_allowed
+    from sites.models import Site
+
+    created = Site.objects.get(name="Bücher")
+    assert created.domains == ["xn--bcher-kva.de", "shop.example.com"]
+    assert origin_allowed(created.domains, "https://xn--bcher-kva.de")  # what a browser's Origin header says

@@ -22,5 +22,8 @@ class Command(BaseCommand):
             user = User.objects.filter(is_superuser=True).order_by("id").first()
             if user is None:
                 raise CommandError("No superuser exists; pass --owner USER or run createsuperuser first.")
-        site = site_create(name=name, domains=domain, owner=user)
+        try:
+            site = site_create(name=name, domains=domain, owner=user)
+        except ValueError as error:
+            raise CommandError(str(error)) from None
         self.stdout.write(str(site.pk))
