@@ -37,8 +37,11 @@ def sessions_delete(*, session_ids: list) -> int:
         keys += list(Chunk.objects.filter(session_id__in=ids).exclude(key="").values_list("key", flat=True))
         objects_delete(keys)
         with transaction.atomic():  # roll-ups and heatmaps lose the sessions with their rows, not twice on a rerun
-            rollups_sessions_removed(session_ids=ids)
-            heat_forget(session_ids=ids)
+            # Nor twice when two deletions of the same sessions run at once (a viewer's and retention's):
+            # the second waits for the first's rows, then finds them gone.
+            present = list(Session.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
+            rollups_sessions_removed(session_ids=present)
+            heat_forget(session_ids=present)
             urls = set(PageView.objects.filter(session_id__in=ids).values_list("site_id", "url").order_by())
             for model in (PageView, Segment, Chunk):
                 model.objects.filter(session_id__in=ids).delete()

@@ -1,4 +1,5 @@
 """The overview's daily roll-ups, kept by the worker as chunks are stored and by deletions, equal a rebuild."""
+import threading
 import uuid
 from datetime import timedelta
 
@@ -81,6 +82,49 @@ def test_roll_ups_equal_a_rebuild_after_deletions(recorded, site):
     kept, fresh = rebuilt()
     assert kept == fresh
     assert not any(row[2].endswith("/early") for row in fresh[1])
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_deletions_of_the_same_session_at_once_take_it_out_of_the_roll_ups_once(client, site, monkeypatch):
+    from django.db import connection
+    from privacy import services as privacy_services
+
+    now = timezone.now()
+    kept = store_session(client, site, started=now, duration_s=30, paths=("/",), vid="visitor-kept")
+    gone = store_session(client, site, started=now, duration_s=30, paths=("/", "/pay"), vid="visitor-gone")
+    # The first deletion to take the session out of the roll-ups waits (up to 2 s) for the other to do the same.
+    first, second = threading.Event(), threading.Event()
+    real = privacy_services.rollups_sessions_removed
+
+    def widened(*, session_ids):
+        real(session_ids=session_ids)
+        if not first.is_set():
+            first.set()
+            second.wait(timeout=2)
+        else:
+            second.set()
+
+    monkeypatch.setattr(privacy_services, "rollups_sessions_removed", widened)
+    errors = []
+
+    def delete():
+        try:
+            privacy_services.sessions_delete(session_ids=[gone.pk])
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=delete) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert not errors and not Session.objects.filter(pk=gone.pk).exists()
+    counted, fresh = rebuilt()
+    assert counted == fresh
+    assert {row[2] for row in fresh[0]} == {1} and Session.objects.filter(pk=kept.pk).exists()
 
 
 def test_retention_takes_expired_sessions_out_of_the_overview(recorded, site):
