@@ -17,6 +17,7 @@ from datetime import datetime, timedelta, timezone
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, OperationalError, connection, connections, transaction
 from django.db.models import F, Q
+from django.db.models.functions import Greatest
 from django.utils import timezone as dj_timezone
 from user_agents import parse as ua_parse
 
@@ -67,17 +68,38 @@ def chunks_process(*, chunk_ids: list[int], follow: int = 3) -> int:
     if not session_ids:
         return 0  # stored already, often by the claim of an earlier message that took them along
     more = _take_along(session_ids, settings.CHUNK_CLAIM_MAX - len(chunk_ids))
-    claim = _Claim.take(session_ids)
-    busy = _left_to_another(chunk_ids, claim.ids)
-    if not claim.ids:
-        if busy:
-            raise SessionBusy(stored=0)
-        return 0
-    count, sessions = _claims_store(claim, more)
-    count += _store_arrived_meanwhile(sessions, follow)
-    if busy:
+    # A session with a chunk that workers held and never gave back (they died, or hit their time limit) is
+    # stored last, alone: if that chunk kills this worker too, no other session's chunks go down with it
+    # (each claim counts an attempt of every chunk it holds, and CHUNK_MAX_ATTEMPTS of them fail a chunk).
+    retried = _retried(session_ids)
+    claimed, count = [], 0
+    if session_ids - retried:
+        claim = _Claim.take(session_ids - retried)
+        claimed += claim.ids
+        if claim.ids:
+            count, sessions = _claims_store(claim, more)
+            count += _store_arrived_meanwhile(sessions, follow)
+    for session_id in sorted(retried, key=str):
+        claim = _Claim.take({session_id})
+        claimed += claim.ids
+        if claim.ids:
+            count += _claims_store(claim, False)[0]
+    if _left_to_another(chunk_ids, claimed):
         raise SessionBusy(stored=count)
     return count
+
+
+# A chunk two claims held and never gave back (their workers died, or a database outage kept them from
+# saying so) is stored alone: one whose processing kills its worker then counts no more attempts of others.
+ALONE_AFTER_ATTEMPTS = 2
+
+
+def _retried(session_ids: set) -> set:
+    """Those of these sessions with a pending chunk that claims before held and never gave back."""
+    return set(
+        Chunk.objects.filter(session_id__in=session_ids, status=Chunk.PENDING, attempts__gte=ALONE_AFTER_ATTEMPTS)
+        .values_list("session_id", flat=True).distinct()
+    )
 
 
 def _take_along(session_ids: set, room: int) -> bool:
@@ -91,7 +113,7 @@ def _take_along(session_ids: set, room: int) -> bool:
     """
     if room <= 0:
         return False
-    rows = list(_free(Chunk.objects.filter(status=Chunk.PENDING), dj_timezone.now())
+    rows = list(_free(Chunk.objects.filter(status=Chunk.PENDING, attempts__lt=ALONE_AFTER_ATTEMPTS), dj_timezone.now())
                 .order_by("queued_at").values_list("session_id", "received_bytes")[:room])
     budget = settings.CHUNK_CLAIM_BYTES
     for session_id, size in rows:
@@ -179,6 +201,7 @@ def _claims_store(claim: _Claim, more: bool) -> tuple[int, list]:
             try:
                 waiting: set = set()
                 more = _take_along(waiting, settings.CHUNK_CLAIM_MAX)
+                waiting -= _retried(waiting) if waiting else set()  # (their next message stores them alone)
                 following = _Claim.take(waiting) if waiting else None
             except BaseException:
                 futures.wait([writing])  # its own failure gave its chunks back
@@ -382,7 +405,10 @@ def _free(chunks, now: datetime):
 def _release(ids: list[int], lease: datetime) -> None:
     """Give the chunks back before a retry, so it need not wait for the lease to run out."""
     try:
-        Chunk.objects.filter(pk__in=ids, status=Chunk.PENDING, lease_until=lease).update(lease_until=None)
+        # A claim given back is no attempt that died: CHUNK_MAX_ATTEMPTS counts only those.
+        Chunk.objects.filter(pk__in=ids, status=Chunk.PENDING, lease_until=lease).update(
+            lease_until=None, attempts=Greatest(F("attempts") - 1, 0),
+        )
     except Exception:  # noqa: BLE001 - the database may be what failed; the lease expires anyway
         log.warning("could not release chunks %s", ids)
 

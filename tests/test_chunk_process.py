@@ -287,6 +287,44 @@ def test_the_sweeper_queues_again_what_waited_too_long_and_gives_up_on_what_keep
     assert Chunk.objects.get(pk=waiting.pk).queued_at > waiting.queued_at
 
 
+def test_a_chunk_a_dead_worker_held_is_stored_alone_after_the_others_so_it_takes_none_down_with_it(
+        client, site, monkeypatch):
+    """A chunk whose processing kills the worker (a time limit, the memory) counts an attempt of every chunk in
+    its claim each time: five deaths failed every batch the sweeper had queued with it. Now such a chunk's
+    session is claimed last and alone, and claims that take along waiting chunks take none of it."""
+    fresh = [accept(client, site)[0] for _ in range(3)]
+    poison, _ = accept(client, site)
+    Chunk.objects.filter(pk=poison.pk).update(attempts=services.ALONE_AFTER_ATTEMPTS)  # workers died holding it
+    real = services._prepare
+
+    def dies_on_the_poison(chunk, state):
+        if chunk.pk == poison.pk:
+            raise SystemExit("killed")  # as a worker dies: nothing is given back, its lease stays
+        return real(chunk, state)
+
+    monkeypatch.setattr(services, "_prepare", dies_on_the_poison)
+    with pytest.raises(SystemExit):  # the sweeper's message: the poison first, with the others
+        services.chunks_process(chunk_ids=[poison.pk] + [c.pk for c in fresh[:1]])
+    stored = set(Chunk.objects.filter(status=Chunk.STORED).values_list("pk", flat=True))
+    assert stored == {c.pk for c in fresh}  # the others were stored first, those taken along too
+    assert Chunk.objects.get(pk=poison.pk).attempts == services.ALONE_AFTER_ATTEMPTS + 1
+    assert set(Chunk.objects.filter(pk__in=[c.pk for c in fresh]).values_list("attempts", flat=True)) == {1}
+
+
+def test_a_claim_given_back_counts_no_attempt(client, site, monkeypatch):
+    """Only a claim that never came back (its worker died) counts towards CHUNK_MAX_ATTEMPTS: a database that
+    refused a commit now and then no longer failed batches that were given back each time."""
+    from django.db import OperationalError
+
+    chunk, _ = accept(client, site)
+    monkeypatch.setattr(services, "_commit", lambda *args: (_ for _ in ()).throw(OperationalError("gone")))
+    for _ in range(3):
+        with pytest.raises(OperationalError):
+            services.chunks_process(chunk_ids=[chunk.pk])
+    chunk.refresh_from_db()
+    assert (chunk.status, chunk.attempts, chunk.lease_until) == (Chunk.PENDING, 0, None)
+
+
 def custom(tag, payload, ts=1_700_000_000_000):
     return {"type": 5, "data": {"tag": tag, "payload": payload}, "timestamp": ts}
 
