@@ -464,3 +464,43 @@ def test_the_player_follows_a_visit_that_is_still_going_on(live_server, celery_w
     finally:
         visitor.close()
         viewer.close()
+
+
+def two_loads(start: int) -> list[dict]:
+    """A page loaded, then another: each load a Meta event, a full snapshot and its page view at one moment."""
+    events = []
+    for at, (url, headline) in ((start, ("https://shop.example.com/", "First page here")),
+                                (start + 5000, ("https://shop.example.com/other", "Second page here"))):
+        dom = Dom()
+        html = dom.el("html", {}, dom.el("head", {}), dom.el("body", {}, dom.el("h1", {}, dom.text(headline))))
+        events += [
+            {"type": 4, "data": {"href": url, "width": 1024, "height": 640}, "timestamp": at},
+            {"type": 2, "data": {"node": dom.document(html), "initialOffset": {"left": 0, "top": 0}}, "timestamp": at},
+            custom("hs.page", {"url": url, "title": headline, "kind": "load", "referrer": ""}, at),
+            mouse_move(at + 2000, 4),
+        ]
+    return events
+
+
+def test_a_seek_to_a_page_load_or_back_to_the_start_shows_that_page(client, page, live_server):
+    """rrweb's pause(t) leaves out the events at exactly t: the Pages panel's entry of a load (its snapshot
+    at the same moment) showed the page before it, and the start after playing showed the last page."""
+    owner = UserFactory(username="owner")
+    site = SiteFactory(owner=owner, name="Tea shop", domains=["shop.example.com"])
+    session = store_recording(client, site, two_loads(int(time.time() * 1000) - 60_000))
+    login(page, live_server, "owner")
+    frame = open_player(page, live_server, site, session)
+    heading = frame.locator("h1")
+    assert heading.inner_text() == "First page here"
+    page.get_by_test_id("page-entry").all()[1].click()
+    assert heading.inner_text() == "Second page here"
+    assert page.get_by_test_id("current-url").inner_text() == "https://shop.example.com/other"
+    page.get_by_test_id("seek").focus()  # the timeline's keys: End, then Home
+    page.keyboard.press("End")
+    assert heading.inner_text() == "Second page here"
+    page.keyboard.press("Home")
+    assert heading.inner_text() == "First page here"
+    assert page.get_by_test_id("current-url").inner_text() == "https://shop.example.com/"
+    page.get_by_test_id("page-entry").all()[1].click()
+    page.get_by_test_id("page-entry").all()[0].click()
+    assert heading.inner_text() == "First page here"

@@ -60,13 +60,16 @@ export function createController(first, state) {
       endSkip();
       if (target < ctl.total() - END_SLACK_MS) state.following = false;
       rebuildOnNextPlay();
-      if (wasPlaying) replayer.play(target);
-      else replayer.pause(target);
-      restoreScroll(target);
+      // rrweb applies the events before the moment it is given, not those at it: a page load's snapshot
+      // has the moment of its entry in the Pages panel, and the first page the moment 0.
+      const at = target + 1;
+      if (wasPlaying) replayer.play(at);
+      else replayer.pause(at);
+      restoreScroll(at);
       // Before anyone reads the frame: the popovers' observer would only run after this task.
       if (replayer.iframe.contentDocument) popoversSync(replayer.iframe.contentDocument);
       const events = replayer.service.state.context.events;
-      if (replayer.hspFocus && events.length) replayer.hspFocus.seek(events[0].timestamp + target);
+      if (replayer.hspFocus && events.length) replayer.hspFocus.seek(events[0].timestamp + at);
       changed();
     },
     seekBy(deltaMs) {
