@@ -125,7 +125,8 @@ export function momentUrl(seconds, href = window.location.href) {
 }
 
 async function copyMomentLink(ctl, announce) {
-  const url = momentUrl(Math.floor(ctl.currentTime() / 1000));
+  // To the millisecond: a link to a moment found by search or a panel opens at it, not up to a second before.
+  const url = momentUrl(Math.round(ctl.currentTime()) / 1000);
   try {
     await navigator.clipboard.writeText(url);
   } catch (e) {

@@ -38,4 +38,6 @@ for (const [href, ms] of [
 
 test('the moment link keeps other parameters and replaces t', () => {
   assert.equal(momentUrl(12, 'https://d.test/replay/1/?tab=console&t=3'), 'https://d.test/replay/1/?tab=console&t=12');
+  assert.equal(momentUrl(4.912, 'https://d.test/replay/1/'), 'https://d.test/replay/1/?t=4.912');
+  assert.equal(deepLinkTime('https://d.test/replay/1/?t=4.912'), 4912);
 });
