@@ -21,6 +21,9 @@ export function startPart(parts, at) {
 export function coveringEnd(parts, from, at) {
   let end = from;
   for (let index = from + 1; index < parts.length && parts[index].first_ts <= at; index++) end = index;
+  // A moment in a quiet stretch between two parts: the next one too, or the timeline would end before it
+  // and the replay open at the end of the part before.
+  if (end + 1 < parts.length && parts[end].last_ts < at) end++;
   return end;
 }
 

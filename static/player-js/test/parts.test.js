@@ -23,6 +23,10 @@ test('it fetches the parts from there up to the moment', () => {
   assert.equal(coveringEnd(parts, 1, 620), 2);
   assert.equal(coveringEnd(parts, 1, 660), 3);
   assert.equal(coveringEnd(parts, 3, 10_000), 3);
+  // In the quiet stretch between two parts: up to the part after it.
+  const gap = [{ first_ts: 0, last_ts: 250, snapshots: [0] }, { first_ts: 400, last_ts: 600, snapshots: [] }];
+  assert.equal(coveringEnd(gap, 0, 300), 1);
+  assert.equal(coveringEnd(gap, 0, 250), 0);
 });
 
 test('a later start gets a Meta at the recording start, copied from its own', () => {
