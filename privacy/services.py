@@ -7,7 +7,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from insights.services import heat_forget
-from recorder.models import Chunk, PageView, Segment, Session
+from recorder.models import Chunk, DeletedSession, PageView, Segment, Session
 from recorder.rollups import rollups_sessions_removed, site_urls_prune
 from recorder.storage import objects_delete
 from replay.recordings import session_all_parts, session_events
@@ -25,6 +25,9 @@ def session_delete(*, session: Session) -> None:
     sessions_delete(session_ids=[session.pk])
 
 
+DELETED_SESSION_DAYS = 7  # how long a deleted session's later batches are refused: longer than any visit
+
+
 def sessions_delete(*, session_ids: list) -> int:
     """Delete sessions in bulk: every object of theirs first, then their rows (children before parents).
 
@@ -39,7 +42,13 @@ def sessions_delete(*, session_ids: list) -> int:
         with transaction.atomic():  # roll-ups and heatmaps lose the sessions with their rows, not twice on a rerun
             # Nor twice when two deletions of the same sessions run at once (a viewer's and retention's):
             # the second waits for the first's rows, then finds them gone.
-            present = list(Session.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
+            present = list(Session.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", "site_id"))
+            # A visitor still on the site would bring the session back with their next batch: ingest refuses it.
+            now = timezone.now()
+            DeletedSession.objects.bulk_create(
+                [DeletedSession(id=pk, site_id=site_id, deleted_at=now) for pk, site_id in present], ignore_conflicts=True,
+            )
+            present = [pk for pk, _ in present]
             rollups_sessions_removed(session_ids=present)
             heat_forget(session_ids=present)
             urls = set(PageView.objects.filter(session_id__in=ids).values_list("site_id", "url").order_by())
@@ -80,6 +89,7 @@ def retention_purge(*, now=None) -> int:
             deleted += sessions_delete(session_ids=ids)
         # Batches that never became part of a stored session (failed ones, kept for a re-drive).
         Chunk.objects.filter(site=site, created_at__lt=cutoff).exclude(status=Chunk.STORED).delete()
+    DeletedSession.objects.filter(deleted_at__lt=now - timedelta(days=DELETED_SESSION_DAYS)).delete()
     return deleted
 
 

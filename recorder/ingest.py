@@ -26,7 +26,7 @@ from sites.rules import SiteRules, site_rules
 from sites.targeting import url_targeted, visitor_sampled
 
 from . import ratelimit
-from .models import Chunk, Session
+from .models import Chunk, DeletedSession, Session
 from .processing import BatchError, Envelope, batch_check, db_text
 from .refusals import refusal_note
 from .sql import bytes_cursor
@@ -127,17 +127,21 @@ def chunk_accept(*, rules: SiteRules, batch: Envelope, body: bytes, visitor: Vis
         "event_count": batch.event_count, "attempts": 0, "error": "", "created_at": now, "queued_at": now,
     }
     chunk_id = _insert_unless_taken(values, site_id=rules.id, session_id=batch.sid)
-    if chunk_id is None and Session.objects.filter(pk=batch.sid).exclude(site_id=rules.id).exists():
-        raise BatchError(409, "session_conflict", "This session id belongs to another site.")
+    if chunk_id is None:  # a repeat, or refused by the statement: tell which (a rare path)
+        if Session.objects.filter(pk=batch.sid).exclude(site_id=rules.id).exists():
+            raise BatchError(409, "session_conflict", "This session id belongs to another site.")
+        if DeletedSession.objects.filter(pk=batch.sid).exists():
+            raise BatchError(410, "session_deleted", "This session was deleted; its further batches are not kept.")
     return chunk_id
 
 
 def _insert_unless_taken(values: dict, *, site_id: int, session_id: uuid.UUID) -> int | None:
-    """INSERT ... ON CONFLICT DO NOTHING RETURNING id, unless the session is another site's."""
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING id, unless the session is another site's or was deleted."""
     sql, given_fields, rest = _insert_plan(connection.vendor, tuple(values))
     params = [f.get_db_prep_save(values[name], connection) for name, f in zip(values, given_fields)]
     params += rest
-    params += [Session._meta.get_field("id").get_db_prep_value(session_id, connection), site_id]
+    session = Session._meta.get_field("id").get_db_prep_value(session_id, connection)
+    params += [session, site_id, session]
     with bytes_cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
@@ -158,6 +162,7 @@ def _insert_plan(vendor: str, names: tuple[str, ...]) -> tuple[str, list, list]:
         f"INSERT INTO {quote(Chunk._meta.db_table)} ({columns}) "
         f"SELECT {', '.join(['%s'] * (len(given) + len(others)))} "
         f"WHERE NOT EXISTS (SELECT 1 FROM {session_table} WHERE id = %s AND site_id <> %s) "
+        f"AND NOT EXISTS (SELECT 1 FROM {quote(DeletedSession._meta.db_table)} WHERE id = %s) "
         "ON CONFLICT (session_id, seq) DO NOTHING RETURNING id"
     )
     return sql, given, [f.get_db_prep_save(f.get_default(), connection) for f in others]

@@ -222,3 +222,12 @@ class SiteUrl(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["site", "key"], name="siteurl_site_key")]
+
+
+class DeletedSession(models.Model):
+    """A session deleted while its visitor may still be on the site: its later batches are refused (410),
+    so that it does not come back. Kept DELETED_SESSION_DAYS, longer than a visit goes on."""
+
+    id = models.UUIDField(primary_key=True)
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+")
+    deleted_at = models.DateTimeField(db_index=True)

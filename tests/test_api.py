@@ -82,6 +82,30 @@ def test_viewer_cannot_delete_but_owner_can(client, site, owner, stored_session)
     assert client.get(f"/api/v1/sessions/{sid}/", **auth(owner)).status_code == 404
 
 
+def test_a_session_deleted_while_its_visitor_is_still_on_the_site_does_not_come_back(client, site, owner, stored_session):
+    """Its next batch was stored as a session of the same id, back in the list; now ingest refuses it (410)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from privacy.services import DELETED_SESSION_DAYS, retention_purge
+    from recorder.models import DeletedSession, Session
+
+    sid = stored_session["sid"]
+    assert client.delete(f"/api/v1/sessions/{sid}/", **auth(owner)).status_code == 204
+    later = post_batch(client, make_batch(site.pk, sid=sid, seq=1, vid=stored_session["vid"]))
+    assert (later.status_code, later.json()["error"]) == (410, "session_deleted")
+    assert not Chunk.objects.filter(session_id=sid).exists() and not Session.objects.filter(pk=sid).exists()
+    again = post_batch(client, make_batch(site.pk, sid=sid, seq=1, vid=stored_session["vid"]))
+    assert again.status_code == 410  # every later batch, not only the first
+    # The refusal outlives any visit, then goes with retention's run.
+    retention_purge(now=timezone.now() + timedelta(days=DELETED_SESSION_DAYS - 1))
+    assert DeletedSession.objects.filter(pk=sid).exists()
+    retention_purge(now=timezone.now() + timedelta(days=DELETED_SESSION_DAYS + 1))
+    assert not DeletedSession.objects.filter(pk=sid).exists()
+    assert post_batch(client, make_batch(site.pk, sid=sid, seq=1, vid=stored_session["vid"])).status_code == 202
+
+
 def test_openapi_schema_is_served(client, owner):
     response = client.get("/api/v1/schema/", **auth(owner))
     assert response.status_code == 200

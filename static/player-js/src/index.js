@@ -305,11 +305,11 @@ function createPlayer(root) {
         session = fresh;
         if (summary) panels.setDetails(session, summary, state.viewport);
       },
-      onStop: () => {
+      onStop: (reason) => {
         state.live = false;
         state.following = false;
         ui.liveBadge.hidden = true;
-        ui.announce('The session has ended.');
+        ui.announce(reason === 'gone' ? 'This session was deleted: what is shown is all there will be.' : 'The session has ended.');
         if (ctl) ctl.changed();
         else if (state.status === 'waiting') {
           state.status = 'empty';

@@ -11,7 +11,7 @@ const NEXT_PAGE_WAIT_MS = 15000;
 
 /**
  * onEvents(events) gets each new batch; onSession(session) each fresh copy of
- * the session; onStop() is called once when following ends.
+ * the session; onStop(reason) is called once when following ends ('ended', or 'gone': the session was deleted).
  * Returns {stop}.
  */
 export function startLive({ sessionUrl, eventsUrl, nextSeq, lastTimestamp, onEvents, onSession, onStop, intervalMs = INTERVAL_MS }) {
@@ -47,17 +47,19 @@ export function startLive({ sessionUrl, eventsUrl, nextSeq, lastTimestamp, onEve
       }
       delay = intervalMs;
     } catch (e) {
+      // Deleted meanwhile (or no longer this viewer's to see): nothing more will come.
+      if (e && (e.status === 404 || e.status === 403)) return stop('gone');
       // Keep trying through a flaky network or a restart, but more slowly.
       delay = Math.min(delay * 2, MAX_BACKOFF_MS);
     }
     if (!stopped) timer = setTimeout(poll, delay);
   }
 
-  function stop() {
+  function stop(reason = 'ended') {
     if (stopped) return;
     stopped = true;
     clearTimeout(timer);
-    onStop();
+    onStop(reason);
   }
 
   timer = setTimeout(poll, delay);
