@@ -17,9 +17,10 @@ Thresholds (README, "Frustration signals"):
 - quick back: a page view left within QUICK_BACK_MS for the URL of the page view before it.
 """
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 RAGE_CLICKS, RAGE_MS, RAGE_PX = 3, 1000, 30
 DEAD_MS = 2500
@@ -34,7 +35,6 @@ ERROR_WEIGHT, ERRORS_COUNTED = 0.5, 10
 MOVE_COLUMNS, MOVE_ROW_PX = 20, 50
 MAX_PX = 1_000_000  # coordinates past this are clamped (they must fit the database's integers)
 MAX_OFFSET_MS = 60_000  # a pointer position's offset from its event, at most
-DAY_MS = 86_400_000
 MAX_OPEN = 200  # clicks waiting for their window to end, at most (a click storm keeps the newest)
 # hs.page kinds of a page replacing its URL's fragment (a scroll-spy) or query (a search box's query, a
 # map's position) in place: the same page, its scroll and clicks one; no page view either.
@@ -247,14 +247,21 @@ def _position(state: dict, found: Findings, mark: list) -> None:
         found.facts.append(("move", state["url"], _day(ts + state["off"]), "", column, min(row, 32000), 1))
 
 
+QUARTER_MS = 15 * 60_000  # every time zone's offset from UTC is a whole number of quarter hours
+
+
 def _day(ts: int) -> str:
-    return _day_of(int(max(ts, 0) // DAY_MS))
+    from django.conf import settings
+
+    return _day_of(int(max(ts, 0) // QUARTER_MS), settings.TIME_ZONE)
 
 
 @lru_cache(maxsize=64)
-def _day_of(number: int) -> str:
-    """The UTC date of this day since the epoch (asked of every pointer move a batch holds)."""
-    return datetime.fromtimestamp(number * (DAY_MS // 1000), tz=timezone.utc).date().isoformat()
+def _day_of(quarter: int, zone: str) -> str:
+    """The date, in the dashboard's time zone (TIME_ZONE, as the overview's days and the heatmap's date
+    filter), of this quarter hour since the epoch (asked of every pointer move a batch holds). In UTC, a
+    click after midnight in Tokyo counted for the day before."""
+    return datetime.fromtimestamp(quarter * (QUARTER_MS // 1000), tz=ZoneInfo(zone)).date().isoformat()
 
 
 def friction_score(*, rage: int, dead: int, error: int, quick_back: int, errors: int) -> float:

@@ -179,3 +179,18 @@ def test_the_migration_counts_earlier_anchors_as_their_page(site):
     assert sorted(HeatFact.objects.values_list("url", "page", "count")) == [
         (route, page_key(route), 4), (URL, page_key(URL), 1), (URL, page_key(URL), 2), (URL, page_key(URL), 3)]
     assert list(Signal.objects.values_list("url", flat=True)) == [URL]
+
+
+def test_a_click_counts_for_its_day_in_the_dashboards_time_zone(settings):
+    """The overview, the list and the heatmap's date filter use TIME_ZONE: so do the heatmap's days."""
+    from datetime import datetime, timezone as tz
+
+    from insights.detect import _day
+
+    evening_utc = int(datetime(2026, 12, 6, 20, 0, tzinfo=tz.utc).timestamp() * 1000)
+    settings.TIME_ZONE = "Asia/Tokyo"  # 05:00 the next morning there
+    assert _day(evening_utc) == "2026-12-07"
+    settings.TIME_ZONE = "America/St_Johns"  # 16:30 the same day (a zone half an hour off)
+    assert _day(evening_utc) == "2026-12-06"
+    assert _day(int(datetime(2026, 12, 7, 3, 29, tzinfo=tz.utc).timestamp() * 1000)) == "2026-12-06"
+    assert _day(int(datetime(2026, 12, 7, 3, 30, tzinfo=tz.utc).timestamp() * 1000)) == "2026-12-07"
