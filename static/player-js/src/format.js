@@ -27,8 +27,10 @@ export function formatMs(ms) {
 /** An ISO date as the viewer's local date and time; the raw text if unparsable. */
 export function formatDate(iso) {
   if (!iso) return '';
-  const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? String(iso) : d.toLocaleString();
+  // The API writes times in the dashboard's time zone (TIME_ZONE), with their offset: shown as written,
+  // as the page's header shows them, not moved into the viewer's own zone.
+  const m = /^(\d{4}-\d\d-\d\d)T(\d\d:\d\d:\d\d)/.exec(iso);
+  return m ? `${m[1]} ${m[2]}` : String(iso);
 }
 
 /** "1280 × 720", or "" when a dimension is missing. */

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatClock, formatDuration, formatMs, formatSize, formatSource, shortUrl } from '../src/format.js';
+import { formatClock, formatDate, formatDuration, formatMs, formatSize, formatSource, shortUrl } from '../src/format.js';
 import { deepLinkTime, momentUrl } from '../src/controls.js';
 
 for (const [ms, text] of [[0, '0:00'], [999, '0:00'], [83500, '1:23'], [3723000, '1:02:03'], [-5, '0:00'], [NaN, '0:00']]) {
@@ -40,4 +40,11 @@ test('the moment link keeps other parameters and replaces t', () => {
   assert.equal(momentUrl(12, 'https://d.test/replay/1/?tab=console&t=3'), 'https://d.test/replay/1/?tab=console&t=12');
   assert.equal(momentUrl(4.912, 'https://d.test/replay/1/'), 'https://d.test/replay/1/?t=4.912');
   assert.equal(deepLinkTime('https://d.test/replay/1/?t=4.912'), 4912);
+});
+
+test('a date is shown in the time zone the API wrote it in, as the page header shows it', () => {
+  assert.equal(formatDate('2026-12-06T18:24:15.123456+09:00'), '2026-12-06 18:24:15');
+  assert.equal(formatDate('2026-12-06T09:24:15Z'), '2026-12-06 09:24:15');
+  assert.equal(formatDate(''), '');
+  assert.equal(formatDate('soon'), 'soon');
 });
