@@ -105,3 +105,13 @@ def test_overview_query_count_is_fixed(client, site, owner, sessions, django_ass
         response = client.get(reverse("site-overview", args=[site.pk]))
 
     assert response.context["overview"].sessions == sessions
+
+
+def test_the_overview_lists_pages_by_their_path_with_the_whole_address_in_reach(client, site, owner):
+    """On a narrow screen each row of a site showed the same first characters of its address."""
+    from replay.templatetags.hindsight import page_path
+
+    assert page_path("https://shop.example.com/teas/?p=2#top") == "/teas/?p=2#top"
+    assert page_path("https://shop.example.com") == "https://shop.example.com"
+    assert page_path("http://[oops/x") == "http://[oops/x"
+    assert page_path("not a url") == "not a url"

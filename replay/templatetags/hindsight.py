@@ -13,3 +13,19 @@ def duration(seconds) -> str:
     hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+@register.filter
+def page_path(url) -> str:
+    """A page's URL as its table shows it: its path, query and anchor (`/teas/?p=2`), the site being known.
+    (Whole, on a narrow screen every row of a site showed the same first characters.) As it is when it
+    has no path, or cannot be read."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(str(url))
+    except ValueError:
+        return str(url)
+    if not parts.netloc or not parts.path:
+        return str(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "") + (f"#{parts.fragment}" if parts.fragment else "")
