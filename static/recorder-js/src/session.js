@@ -28,7 +28,10 @@ export function createSessions(store, cfg, crypto) {
     const seq = s.seq
     if (reserve) s.seq++
     if (end > (s.end || 0)) s.end = end
-    store.set(key, s)
+    // Storage full (the page filled it): what it still holds is stale, and the next page would take the
+    // same batch numbers again (the server keeps a number's first batch only): it goes, and the next
+    // page starts a session of its own.
+    if (!store.set(key, s)) store.del(key)
     mem = s
     return { sid: s.sid, start: s.start, seq, end: s.end || 0 }
   }

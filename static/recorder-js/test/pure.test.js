@@ -358,6 +358,21 @@ test('a session spans page loads until the inactivity timeout or the maximum age
   assert.notEqual(s3.sid, s2.sid)
 })
 
+test('a page that fills storage never makes the next page take the same batch numbers', () => {
+  const store = memoryStore()
+  const cfg = { wid: 1, sessionTimeoutMin: 30, maxSessionHours: 24 }
+  const a = createSessions(store, cfg, globalThis.crypto)
+  const first = a.reserve(1000, 1000)
+  let full = false
+  const set = store.set
+  store.set = (k, v) => !full && set(k, v)
+  full = true // the page filled localStorage with its own keys
+  assert.deepEqual([a.reserve(2000, 2000).seq, a.reserve(3000, 3000).seq], [1, 2]) // this page goes on
+  const next = createSessions(store, cfg, globalThis.crypto).reserve(4000, 4000)
+  // (The server keeps a session's first batch of each number: the same sid from 1 would have lost them.)
+  assert.ok(next.sid !== first.sid || next.seq > 2, JSON.stringify(next))
+})
+
 test("a batch sent after the timeout with the page's changes of before it stays in their session", () => {
   const store = memoryStore()
   const s = createSessions(store, { wid: 1, sessionTimeoutMin: 30, maxSessionHours: 24 }, globalThis.crypto)
