@@ -91,7 +91,9 @@ export function createTransport(o) {
   function add(json, ts) {
     // A full batch is closed before this event, not after it: an event must
     // not be left alone in a request of its own.
-    if (openN && (over(json.length + 1) || openN >= 1000)) flush()
+    // (and goes at once: it waited for the next tick, and a busy page that closed meanwhile had more
+    // batches than a closing page may send)
+    if (openN && (over(json.length + 1) || openN >= 1000)) flush(), pump()
     buf.push(json)
     bufTs.push(ts)
     bufBytes += json.length + 1
@@ -121,7 +123,9 @@ export function createTransport(o) {
     sealedAt = Date.now()
     zipBytes += guess
     looseBytes = 0
-    if (!win.CompressionStream || unloaded) return
+    // (zip, not the page's CompressionStream now: one a script added after the recorder started has no
+    // worker here, and asking none stopped the recording)
+    if (!zip || unloaded) return
     // The worker encodes each event; a batch's first piece it is given starts its record of texts.
     const z = zip.ask(p.text, [[p.text, lead.length, ...events.map((e) => e.length)]], 1, !all.sent)
     all.sent = 1
@@ -207,7 +211,7 @@ export function createTransport(o) {
     if (!bodies.has(b)) {
       const head = batchHead(cfg.wid, b, Date.now())
       const json = head + b.ev + ']}'
-      const p = win.CompressionStream
+      const p = zip
         ? zipOf(json, partsOf.get(b) || [{ text: b.ev }], (held) => [head, ...held, ']}'], 2).then((z) => (zipped.set(b, z), z), () => json)
         : Promise.resolve(json)
       bodies.set(b, p)

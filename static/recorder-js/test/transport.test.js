@@ -122,6 +122,43 @@ test('a batch that an event fills goes at once, without waiting for the next tic
   assert.deepEqual(bodies.map((b) => b.events.map((e) => e.type)), [[4], [2]])
 })
 
+test('a batch closed by its gzip goes at once too, not at the next tick', async () => {
+  // A busy page closed meanwhile could send only so much: four batches waited for the tick, and two were lost.
+  const bodies = []
+  const t = createTransport({
+    win: { Blob },
+    cfg: { wid: 1, batchBytes: 1e6, batchZipBytes: 100, capBytes: 1e6, persistBytes: 1e6, flushMs: 1e6, minSessionSec: 0, endpoint: '/i' },
+    store: { get: () => null, set: () => true, del: () => {} },
+    vid: 'v',
+    session: () => ({ sid: 's', start: 0 }),
+    reserve: (() => { let n = 0; return () => ({ sid: 's', seq: n++ }) })(),
+    fetch: async (url, init) => (bodies.push(JSON.parse(init.body)), { status: 202, body: null }),
+    onGap: () => {},
+    onForbidden: () => {},
+  })
+  for (let i = 0; i < 3; i++) t.add(`{"type":3,"timestamp":${i},"data":{"x":"${'y'.repeat(200)}"}}`)
+  for (let i = 0; i < 100 && bodies.length < 2; i++) await new Promise((r) => setTimeout(r, 5))
+  t.stop()
+  assert.deepEqual(bodies.map((b) => b.events.map((e) => e.timestamp)), [[0], [1]])
+})
+
+test('a CompressionStream a script adds after the recorder started changes nothing: batches go as JSON', async () => {
+  // (Asking the gzip worker the recorder never made threw, and stopped the recording.)
+  const bodies = []
+  const win = { Blob }
+  const t = transport({ win, fetch: async (url, init) => (bodies.push(JSON.parse(init.body)), { status: 202, body: null }) })
+  win.CompressionStream = class {} // a polyfill in the app's bundle
+  try {
+    for (let i = 0; i < 3; i++) t.add(`{"type":3,"timestamp":${i},"data":{"x":"${'y'.repeat(20000)}"}}`)
+    t.flush()
+    t.claim()
+    for (let i = 0; i < 100 && !bodies.length; i++) await new Promise((r) => setTimeout(r, 5))
+  } finally {
+    t.stop()
+  }
+  assert.deepEqual(bodies.map((b) => b.events.length), [3])
+})
+
 test('events taken back from a time on leave the batch, whatever replaced the newest meanwhile', async () => {
   const bodies = []
   const t = posting(bodies)
