@@ -355,6 +355,7 @@ export function createRecorder(options, win) {
 
   function newSession(s) {
     sess = s
+    counts = {} // the caps on errors and requests are a session's
     later(() => sessionStart(''))
   }
 
