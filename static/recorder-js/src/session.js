@@ -22,6 +22,9 @@ export function createSessions(store, cfg, crypto) {
 
   function current(now, activity, reserve, end) {
     let s = store.get(key)
+    // The page cleared storage, the visitor id too (a site's logout on a shared computer): this page
+    // goes on with its session, but no longer hands it on, or the next person's visit would join it.
+    const wiped = !s && mem && !store.peek('vid')
     if (mem && (!s || s.sid === mem.sid)) s = { ...mem, ...s, seq: Math.max(mem.seq, (s && s.seq) || 0) }
     if (alive(s, now, activity)) s.last = Math.max(s.last, activity)
     else s = { sid: uuid4(crypto), start: now, last: now, seq: 0 }
@@ -31,7 +34,7 @@ export function createSessions(store, cfg, crypto) {
     // Storage full (the page filled it): what it still holds is stale, and the next page would take the
     // same batch numbers again (the server keeps a number's first batch only): it goes, and the next
     // page starts a session of its own.
-    if (!store.set(key, s)) store.del(key)
+    if (!wiped && !store.set(key, s)) store.del(key)
     mem = s
     return { sid: s.sid, start: s.start, seq, end: s.end || 0 }
   }

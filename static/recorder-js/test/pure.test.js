@@ -332,6 +332,7 @@ function memoryStore() {
     m,
     get: (k) => (m.has(k) ? JSON.parse(m.get(k)) : null),
     set: (k, v) => (m.set(k, JSON.stringify(v)), true),
+    peek: (k) => (m.has(k) ? m.get(k) : null),
     del: (k) => m.delete(k),
   }
 }
@@ -356,6 +357,26 @@ test('a session spans page loads until the inactivity timeout or the maximum age
   // and never longer than maxSessionHours, even when active
   const s3 = b.reserve(52 * min + 3600001, 52 * min + 3600001)
   assert.notEqual(s3.sid, s2.sid)
+})
+
+test("a site's logout that clears storage ends the session for the next person, not for this page", () => {
+  const store = memoryStore()
+  const cfg = { wid: 1, sessionTimeoutMin: 30, maxSessionHours: 24 }
+  const alice = createSessions(store, cfg, globalThis.crypto)
+  alice.visitor()
+  const first = alice.reserve(1000, 1000)
+  store.m.clear() // localStorage.clear() on logging out
+  assert.equal(alice.reserve(2000, 2000).sid, first.sid) // this page's last events are still hers
+  const bob = createSessions(store, cfg, globalThis.crypto)
+  assert.notEqual(bob.visitor(), alice.visitor())
+  assert.notEqual(bob.reserve(3000, 3000).sid, first.sid) // the next person's visit is a session of its own
+  // Storage cleared of our session alone (not a logout): the page hands its session on as before.
+  const carol = createSessions(store, cfg, globalThis.crypto)
+  carol.visitor()
+  const c1 = carol.reserve(4000, 4000)
+  store.m.delete('ses_1')
+  carol.reserve(5000, 5000)
+  assert.equal(createSessions(store, cfg, globalThis.crypto).reserve(6000, 6000).sid, c1.sid)
 })
 
 test('a page that fills storage never makes the next page take the same batch numbers', () => {
