@@ -22,17 +22,22 @@ DELETE_BATCH = 1000
 
 def session_delete(*, session: Session) -> None:
     """Delete a session's stored objects, then its rows. A rerun after a crash finishes the job."""
-    sessions_delete(session_ids=[session.pk])
+    sessions_delete(session_ids=[session.pk], refuse_later=True)
 
 
 DELETED_SESSION_DAYS = 7  # how long a deleted session's later batches are refused: longer than any visit
 
 
-def sessions_delete(*, session_ids: list) -> int:
+def sessions_delete(*, session_ids: list, refuse_later: bool = False) -> int:
     """Delete sessions in bulk: every object of theirs first, then their rows (children before parents).
 
     Objects go first, so a crash in between leaves rows that a rerun
-    deletes again, never an object that no row points to.
+    deletes again, never an object that no row points to. With
+    `refuse_later` (a person asked for the deletion), ingest refuses the
+    sessions' later batches for DELETED_SESSION_DAYS: a visitor still on the
+    site would bring them back. Retention and the sweep of sessions too short
+    delete what no visitor is adding to, thousands at a time, and write no
+    such rows.
     """
     for start in range(0, len(session_ids), DELETE_BATCH):
         ids = session_ids[start:start + DELETE_BATCH]
@@ -42,13 +47,13 @@ def sessions_delete(*, session_ids: list) -> int:
         with transaction.atomic():  # roll-ups and heatmaps lose the sessions with their rows, not twice on a rerun
             # Nor twice when two deletions of the same sessions run at once (a viewer's and retention's):
             # the second waits for the first's rows, then finds them gone.
-            present = list(Session.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", "site_id"))
-            # A visitor still on the site would bring the session back with their next batch: ingest refuses it.
-            now = timezone.now()
-            DeletedSession.objects.bulk_create(
-                [DeletedSession(id=pk, site_id=site_id, deleted_at=now) for pk, site_id in present], ignore_conflicts=True,
-            )
-            present = [pk for pk, _ in present]
+            rows = list(Session.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", "site_id"))
+            if refuse_later:
+                now = timezone.now()
+                DeletedSession.objects.bulk_create(
+                    [DeletedSession(id=pk, site_id=site_id, deleted_at=now) for pk, site_id in rows], ignore_conflicts=True,
+                )
+            present = [pk for pk, _ in rows]
             rollups_sessions_removed(session_ids=present)
             heat_forget(session_ids=present)
             urls = set(PageView.objects.filter(session_id__in=ids).values_list("site_id", "url").order_by())
@@ -65,7 +70,9 @@ def visitor_sessions(*, site: Site, visitor: str):
 
 
 def visitor_forget(*, site: Site, visitor: str) -> int:
-    deleted = sessions_delete(session_ids=list(visitor_sessions(site=site, visitor=visitor).values_list("pk", flat=True)))
+    deleted = sessions_delete(
+        session_ids=list(visitor_sessions(site=site, visitor=visitor).values_list("pk", flat=True)), refuse_later=True,
+    )
     # Batches not stored yet (pending or failed) may have no session row to find them by.
     Chunk.objects.filter(site=site, sender__vid=visitor).delete()
     return deleted
@@ -80,6 +87,7 @@ def retention_purge(*, now=None) -> int:
     """
     deleted = 0
     now = now or timezone.now()
+    DeletedSession.objects.filter(deleted_at__lt=now - timedelta(days=DELETED_SESSION_DAYS)).delete()
     for site in Site.objects.only("id", "retention_days"):
         cutoff = now - timedelta(days=site.retention_days)
         expired = Session.objects.filter(site=site).filter(
@@ -89,7 +97,6 @@ def retention_purge(*, now=None) -> int:
             deleted += sessions_delete(session_ids=ids)
         # Batches that never became part of a stored session (failed ones, kept for a re-drive).
         Chunk.objects.filter(site=site, created_at__lt=cutoff).exclude(status=Chunk.STORED).delete()
-    DeletedSession.objects.filter(deleted_at__lt=now - timedelta(days=DELETED_SESSION_DAYS)).delete()
     return deleted
 
 
