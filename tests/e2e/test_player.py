@@ -295,6 +295,33 @@ def test_with_skipping_off_the_idle_minute_plays_in_real_time(page, live_server,
     assert page.get_by_test_id("skip-note").is_hidden()
 
 
+def test_a_deep_link_into_the_idle_minute_skips_the_rest_of_it_on_play(page, live_server, recording):
+    site, session = recording
+    login(page, live_server, "owner")
+    open_player(page, live_server, site, session, "?t=30")
+
+    page.get_by_test_id("play-toggle").click()
+
+    page.get_by_test_id("skip-note").wait_for(state="visible", timeout=3000)
+    assert replay_rate(page, 600) > 3
+    wait_for_js(page, f"window.__hsPlayer.replayer.getCurrentTime() >= {IDLE_TO}", timeout=12_000)
+    page.get_by_test_id("skip-note").wait_for(state="hidden", timeout=3000)
+
+
+def test_a_seek_or_a_new_speed_in_the_idle_minute_keeps_skipping_it(player):
+    player.get_by_test_id("play-toggle").click()
+    seek = player.get_by_test_id("seek")
+    box = seek.bounding_box()
+
+    seek.click(position={"x": box["width"] * 20 / 70, "y": box["height"] / 2})  # 20 s: 47 s before anything happens
+    player.get_by_test_id("skip-note").wait_for(state="visible", timeout=3000)
+    assert replay_rate(player, 600) > 3
+
+    player.get_by_test_id("speed-2").click()
+    player.get_by_test_id("skip-note").wait_for(state="visible", timeout=3000)
+    assert replay_rate(player, 600) > 4
+
+
 def markers(page) -> set[tuple[str, int]]:
     return {(m.get_attribute("data-kind"), int(float(m.get_attribute("data-time"))))
             for m in page.get_by_test_id("marker").all()}

@@ -6,6 +6,8 @@ import { popoversSync } from './popover.js';
 
 export const SPEEDS = [1, 2, 4, 8];
 const END_SLACK_MS = 250;
+// rrweb's own pace for a skip: a stretch passes in about one wall-clock second per 5 s of it.
+const SKIP_TIME_INTERVAL_MS = 5000;
 
 export function createController(first, state) {
   let replayer = first;
@@ -38,10 +40,10 @@ export function createController(first, state) {
       if (ctl.atEnd() && state.live) {
         // At the end of a live session, "play" means wait for what comes next.
         state.following = true;
-        replayer.play(ctl.currentTime());
+        start(ctl.currentTime());
       } else {
         // Play at the end starts over, as every media player does.
-        replayer.play(ctl.atEnd() ? 0 : ctl.currentTime());
+        start(ctl.atEnd() ? 0 : ctl.currentTime());
       }
       changed();
     },
@@ -63,7 +65,7 @@ export function createController(first, state) {
       // rrweb applies the events before the moment it is given, not those at it: a page load's snapshot
       // has the moment of its entry in the Pages panel, and the first page the moment 0.
       const at = target + 1;
-      if (wasPlaying) replayer.play(at);
+      if (wasPlaying) start(at);
       else replayer.pause(at);
       restoreScroll(at);
       // Before anyone reads the frame: the popovers' observer would only run after this task.
@@ -80,24 +82,26 @@ export function createController(first, state) {
       state.speed = speed;
       endSkip();
       replayer.setConfig({ speed });
+      skipIdleAhead();
       changed();
     },
     setSkipInactive(on) {
       state.skipInactive = Boolean(on);
       replayer.setConfig({ skipInactive: state.skipInactive });
       if (!on) state.skipping = false;
+      skipIdleAhead();
       changed();
     },
     /** Jumps to the newest moment and keeps playing as events arrive. */
     goLive() {
       state.following = true;
-      replayer.play(Math.max(0, ctl.total() - 1000));
+      start(Math.max(0, ctl.total() - 1000));
       changed();
     },
     /** Plays from `ms`, wherever the replayer was. */
     playFrom(ms) {
       rebuildOnNextPlay();
-      replayer.play(Math.min(Math.max(0, Math.round(ms)), ctl.total()));
+      start(Math.min(Math.max(0, Math.round(ms)), ctl.total()));
       changed();
     },
     /** Drive another replayer from now on (the same recording, more of it); returns the one it replaces. */
@@ -110,7 +114,7 @@ export function createController(first, state) {
     },
     /** After live events were added: carry on if the viewer was at the edge. */
     resumeIfFollowing() {
-      if (state.following && !ctl.isPlaying()) replayer.play(ctl.currentTime());
+      if (state.following && !ctl.isPlaying()) start(ctl.currentTime());
       changed();
     },
     changed,
@@ -145,6 +149,31 @@ export function createController(first, state) {
       } else if (e.type === 3 && e.data.source === 3 && e.data.id === doc) pos = { left: e.data.x, top: e.data.y };
     }
     if (pos) win.scrollTo(pos.left || 0, pos.top || 0);
+  }
+
+  function start(at) {
+    replayer.play(at);
+    skipIdleAhead();
+  }
+
+  // rrweb looks for an idle stretch to skip only as it plays an event, so a
+  // replay started inside one (a seek, a deep link, play after a pause, a
+  // speed change) sat through the rest of it in real time. Look ahead from
+  // here the way rrweb looks ahead from an event, with its threshold and pace;
+  // rrweb itself leaves the skip when it plays the interaction.
+  function skipIdleAhead() {
+    if (!state.skipInactive || !ctl.isPlaying() || replayer.nextUserInteractionEvent) return;
+    const events = replayer.service.state.context.events;
+    if (!events.length) return;
+    const now = events[0].timestamp + ctl.currentTime();
+    const next = events.find((e) => e.timestamp >= now && replayer.isUserInteraction(e));
+    if (!next) return;
+    const gap = next.timestamp - now;
+    if (gap <= replayer.config.inactivePeriodThreshold * state.speed) return;
+    replayer.nextUserInteractionEvent = next;
+    const payload = { speed: Math.min(Math.round(gap / SKIP_TIME_INTERVAL_MS), replayer.config.maxSpeed) };
+    replayer.speedService.send({ type: 'FAST_FORWARD', payload });
+    replayer.emitter.emit('skip-start', payload);
   }
 
   // rrweb stays in fast-forward until it reaches the interaction it was
