@@ -14,19 +14,30 @@ from .filters import param_get, sessions_filter, sessions_sort, sort_field
 from .pagination import keyset_page, neighbours
 from .selectors import session_is_live, sessions_for_site
 
+# The pager's links, (back, on), in the words of the list's order.
+PAGER_LABELS = {
+    "started_at": ("Newer sessions", "Older sessions"),
+    "duration_ms": ("Longer sessions", "Shorter sessions"),
+    "friction": ("More frustrated", "Less frustrated"),
+}
+
 
 @login_required
 def session_list(request: HttpRequest, site_id: int) -> HttpResponse:
     membership = membership_get(request.user, site_id)
     site = membership.site
     sessions = sessions_sort(sessions_filter(sessions_for_site(site), request.GET, site_id=site.pk), request.GET)
-    page = keyset_page(sessions, field=sort_field(request.GET), cursor=param_get(request.GET, "after"))
+    field = sort_field(request.GET)
+    page = keyset_page(sessions, field=field, cursor=param_get(request.GET, "after"))
+    # Both ways keep the filters and the sort; the page before is read backwards from this page's first row.
+    kept = {k: v for k, v in request.GET.items() if k != "after"}
     if page.next_cursor:
-        page.next_query = urlencode({**{k: v for k, v in request.GET.items() if k != "after"}, "after": page.next_cursor})
+        page.next_query = urlencode({**kept, "after": page.next_cursor})
+    previous_query = urlencode({**kept, "after": page.previous_cursor}) if page.previous_cursor else None
     live_ids = {session.pk for session in page.items if session_is_live(session)}
     context = {
         "site": site, "membership": membership, "page": page, "params": request.GET, "tab": "sessions",
-        "live_ids": live_ids,
+        "live_ids": live_ids, "previous_query": previous_query, "pager_labels": PAGER_LABELS[field],
     }
     return render(request, "replay/session_list.html", context)
 

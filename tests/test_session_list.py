@@ -9,8 +9,10 @@ import html
 import re
 import uuid
 from datetime import datetime, timedelta
+from urllib.parse import urlencode
 
 import pytest
+from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
 
@@ -301,18 +303,31 @@ def many_sessions(site, count: int, *, start: datetime | None = None) -> list[Se
     ]
 
 
-def walk_pages(client, url: str, params: dict) -> list[list[str]]:
-    """Every page of the list, following the page's own "Older sessions" link."""
+def pager_link(response, rel: str) -> tuple[str, str] | None:
+    """(query, label) of the pager's `next` or `prev` link, or None."""
+    found = re.search(rf'<a class="button" rel="{rel}" href="\?([^"]+)">([^<]+)</a>', response.content.decode())
+    return (html.unescape(found.group(1)), found.group(2).strip(" ←→")) if found else None
+
+
+def walk_pages(client, url: str, params: dict | str, rel: str = "next") -> list[list[str]]:
+    """Every page of the list from `params` on, following the page's own next (or previous) link."""
     pages, query = [], params
     while True:
         response = client.get(url, query) if isinstance(query, dict) else client.get(f"{url}?{query}")
         assert response.status_code == 200
         pages.append(listed_ids(response))
-        found = re.search(r'<a class="button" href="\?([^"]+)">Older sessions', response.content.decode())
-        if not found:
+        link = pager_link(response, rel)
+        if not link:
             return pages
-        query = html.unescape(found.group(1))
+        query = link[0]
         assert len(pages) < 10, "the pages never end"
+
+
+def last_page_query(client, url: str, params: dict) -> str:
+    query = urlencode(params)
+    while link := pager_link(client.get(f"{url}?{query}"), "next"):
+        query = link[0]
+    return query
 
 
 @pytest.mark.parametrize("params, order", [
@@ -340,6 +355,29 @@ def test_later_pages_keep_the_filters(client, site, owner):
     assert [len(page) for page in pages] == [50, 15]
     expected = sorted(with_errors, key=lambda s: (s.duration_ms, s.pk), reverse=True)
     assert sum(pages, []) == [str(s.pk) for s in expected]
+
+
+@pytest.mark.parametrize("params, labels", [
+    pytest.param({}, ("Newer sessions", "Older sessions"), id="newest"),
+    pytest.param({"errors": "1", "sort": "longest"}, ("Longer sessions", "Shorter sessions"), id="filtered-longest"),
+])
+def test_later_pages_link_back_page_by_page_to_the_first_with_the_filters(client, site, owner, params, labels):
+    many_sessions(site, 260)
+    client.force_login(owner)
+    url = reverse("session-list", args=[site.pk])
+    forward = walk_pages(client, url, params)
+    assert len(forward) >= 3
+
+    last = last_page_query(client, url, params)
+    backward = walk_pages(client, url, last, rel="prev")
+
+    assert backward == forward[::-1]
+    first = client.get(url, params)
+    assert pager_link(first, "prev") is None
+    second = client.get(f"{url}?{pager_link(first, 'next')[0]}")
+    back, label = pager_link(second, "prev")
+    assert label == labels[0] and pager_link(first, "next")[1] == labels[1]
+    assert {k: v for k, v in QueryDict(back).items() if k != "after"} == params
 
 
 def test_a_bad_cursor_gives_the_first_page(client, site, owner):

@@ -167,6 +167,11 @@ def test_older_sessions_page_on_with_the_filters(live_server, page):
     assert (len(first), len(second)) == (50, 20)
     assert first + second == [str(s.pk) for s in everything]
 
+    page.get_by_role("link", name="← Newer sessions").click()
+    page.wait_for_load_state()
+    assert rows(page) == first
+    assert page.get_by_role("link", name="← Newer sessions").count() == 0
+
 
 # --- live, as the list and the player say it ------------------------------------------------------
 
