@@ -16,10 +16,9 @@ from typing import Annotated, Any, Literal
 import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
 
-from .wire import step_text_count
+from .wire import ID_LIMIT, step_text_count
 
 MAX_TIMESTAMP = 32_503_680_000_000  # 3000-01-01 in ms
-ID_LIMIT = 2**53
 
 NodeId = Annotated[int, Meta(ge=-ID_LIMIT, le=ID_LIMIT)]
 Timestamp = Annotated[int, Meta(ge=0, le=MAX_TIMESTAMP)]

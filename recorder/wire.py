@@ -8,6 +8,7 @@ import re
 from typing import Any, Callable
 
 ID_KEYS = frozenset({"id", "parentId", "nextId", "previousId"})
+ID_LIMIT = 2**53  # node ids beyond this do not survive the player's JSON.parse (a double)
 NO_IDS: frozenset = frozenset()
 
 # Steps in a column written as a string, one character each (docs/protocol.md, "Text changes"): the 93
@@ -62,7 +63,11 @@ def events_ids_restore(events: list, wanted: Callable[[str], bool] | None = None
 
     With `"ids": "delta"`, each integer under an id-like key is its value
     minus the previous value of the same key, in the event's JSON order,
-    which is the order json.loads keeps. With `wanted`, the walk also visits
+    which is the order json.loads keeps. Each difference is within ID_LIMIT
+    (ingest checks it) but their sum need not be: what a hostile client's
+    sum takes past ID_LIMIT is written null, an id the player cannot hold
+    (the sum itself goes on, so later ids are as the client meant them).
+    Knowing it at ingest would take this walk on the request's path. With `wanted`, the walk also visits
     events without that encoding and returns, for each event, where the string values are
     (container and key or index, in objects and arrays) for which `wanted`
     says yes (`wanted` is not asked of an ASCII string shorter than `floor`): the scrubber finds its
@@ -79,6 +84,7 @@ def events_ids_restore(events: list, wanted: Callable[[str], bool] | None = None
     """
     last = dict.fromkeys(ID_KEYS, 0)
     ids: frozenset = ID_KEYS
+    limit = ID_LIMIT
     found: list[tuple[Any, Any]] = []
 
     def walk(container: dict | list, items: Any, depth: int) -> None:
@@ -86,7 +92,9 @@ def events_ids_restore(events: list, wanted: Callable[[str], bool] | None = None
             kind = type(value)
             if kind is int:
                 if key in ids:  # (an array's index is never in it)
-                    container[key] = last[key] = value + last[key]
+                    container[key] = last[key] = value = value + last[key]
+                    if value > limit or value < -limit:
+                        container[key] = None
             elif kind is str:
                 if wanted is not None and (len(value) >= floor or not value.isascii()) and wanted(value):
                     found.append((container, key))
@@ -109,7 +117,9 @@ def events_ids_restore(events: list, wanted: Callable[[str], bool] | None = None
                 kind = type(value)
                 if kind is int:
                     if key in ids:  # (an array's index is never in it)
-                        container[key] = last[key] = value + last[key]
+                        container[key] = last[key] = value = value + last[key]
+                        if value > limit or value < -limit:
+                            container[key] = None
                 elif kind is str:
                     if wanted is not None and (len(value) >= floor or not value.isascii()) and wanted(value):
                         found.append((container, key))
@@ -212,7 +222,8 @@ class TextsShown:
             for difference, step in zip(columns[0], steps):
                 if type(difference) is int:
                     node += difference
-                    data["texts"].append({"id": node, "n": step})
+                    if -ID_LIMIT <= node <= ID_LIMIT:  # (a hostile list's sum may leave what the player reads)
+                        data["texts"].append({"id": node, "n": step})
         for change in _dicts(data.get("texts")):
             node = change.get("id")
             if type(node) is not int:
@@ -268,7 +279,8 @@ def attribute_columns_restore(event: dict, texts: TextsShown | None = None) -> N
         for difference, value in pairs:
             if type(difference) is int:
                 node += difference
-                changes.append((node, column[0], value))
+                if -ID_LIMIT <= node <= ID_LIMIT:  # (a hostile list's sum may leave what the player reads)
+                    changes.append((node, column[0], value))
     changes.sort(key=lambda change: change[0])
     attributes = data["attributes"] if type(data.get("attributes")) is list else data.setdefault("attributes", [])
     attributes.extend({"id": node, "attributes": {name: value}} for node, name, value in changes)

@@ -349,6 +349,19 @@ def test_odd_payloads_from_a_client_are_stored_without_failing(client, site):
     assert session.tags["nul"] == "v" and "\x00" not in PageView.objects.get().url
 
 
+def test_node_ids_a_hostile_client_adds_up_past_what_the_player_holds_are_stored_as_null_not_failed(client, site):
+    # Each difference is an id ingest takes (at most 2**53); 3000 of them add up past 64 bits.
+    moves = [{"x": 1, "y": 1, "id": 2**53, "timeOffset": 0} for _ in range(3000)]
+    chunk, batch = accept(client, site, events=[
+        {"type": 3, "timestamp": 1_700_000_000_000, "ids": "delta", "data": {"source": 1, "positions": moves}},
+    ])
+    assert chunk_process.apply(args=[chunk.pk]).get() == 1
+    chunk.refresh_from_db()
+    assert chunk.status == Chunk.STORED
+    ids = [move["id"] for move in events_decode(chunk.data)[0]["data"]["positions"]]
+    assert ids[0] == 2**53 and ids[1:] == [None] * 2999
+
+
 @pytest.mark.postgres  # SQLite hands out a deleted row's id again: there every message is looked up
 @pytest.mark.django_db(transaction=True)  # remembered once committed
 def test_a_message_for_chunks_this_process_stored_lately_needs_no_query(client, site, django_assert_num_queries):

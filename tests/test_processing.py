@@ -234,6 +234,28 @@ def test_ids_of_a_dom_nested_past_the_walks_recursion_are_restored():
     assert events_restore(encoded) == events
 
 
+@pytest.mark.parametrize("depth", [0, wire.WALK_RECURSION_DEPTH])
+def test_ids_whose_differences_add_up_past_what_the_player_holds_are_stored_null(monkeypatch, depth):
+    """Each difference is a node id ingest takes; their sum, which a hostile client chooses, is not."""
+    monkeypatch.setattr(wire, "WALK_RECURSION_DEPTH", depth)  # the walk's calls, and its stack
+    big = wire.ID_LIMIT
+    moves = [{"x": 1, "y": 1, "id": step, "timeOffset": 0} for step in (big, big, 5, -big, -big + 2)]
+    event = {"type": 3, "timestamp": 1000, "ids": "delta", "data": {"source": 1, "positions": moves}}
+    batch = batch_validate({**GOOD, "events": [event]}, max_events=10)  # ingest's checks
+    restored = events_restore(batch.events)[0]["data"]["positions"]
+    assert [move["id"] for move in restored] == [big, None, None, None, 7]  # the sum goes on, back to 7
+
+
+def test_node_ids_in_columns_that_add_up_past_what_the_player_holds_are_left_out():
+    big = wire.ID_LIMIT
+    event = _texts_event([{"id": 3, "value": "1"}])
+    event["data"]["textSteps"] = [[3, big - 10, big], [1, 1, 1]]
+    event["data"]["attrColumns"] = [["class", [big, big, -big], ["a", "b", "c"]]]
+    data = events_restore(batch_validate({**GOOD, "events": [event]}, max_events=10).events)[0]["data"]
+    assert [change["id"] for change in data["texts"]] == [3, 3, big - 7]
+    assert data["attributes"] == [{"id": big, "attributes": {"class": "a"}}, {"id": big, "attributes": {"class": "c"}}]
+
+
 @pytest.mark.parametrize("seed", range(40))
 def test_the_id_walk_is_the_same_with_a_stack_at_any_depth(monkeypatch, seed):
     """What the walk restores and finds does not depend on where it turns from calls to a stack."""
