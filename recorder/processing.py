@@ -20,7 +20,7 @@ import zstandard
 from insights.detect import IN_PLACE_KINDS, marks_extract
 
 from . import jsontext, schema
-from .wire import TextsShown, attribute_columns_restore, events_ids_restore, step_text_count
+from .wire import RestoreBudget, TextsShown, attribute_columns_restore, events_ids_restore, step_text_count
 
 GZIP_MAGIC = b"\x1f\x8b"
 VISITOR_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
@@ -476,7 +476,8 @@ def events_restore(events: list[dict], strings: StringWork | None = None) -> lis
     through `strings.mend` where `strings.wants` it, in the same walk; the
     steps are applied to the texts as they arrived.
     """
-    texts = TextsShown()
+    budget = RestoreBudget()  # shared by the batch's number steps and attribute columns
+    texts = TextsShown(budget)
     wanted, mend, floor = (strings.wants, strings.mend, strings.floor) if strings is not None else (None, None, 0)
     for event, found in zip(events, events_ids_restore(events, wanted, floor)):
         made = texts.restore(event)
@@ -491,7 +492,7 @@ def events_restore(events: list[dict], strings: StringWork | None = None) -> lis
                 value = container[key]
                 if type(value) is str and wanted(value):
                     container[key] = mend(value)
-        attribute_columns_restore(event, texts)  # last: the scrubber mended the columns' values where they stood
+        attribute_columns_restore(event, budget)  # last: the scrubber mended the columns' values where they stood
     return events
 
 

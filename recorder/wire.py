@@ -182,20 +182,28 @@ def number_apply(text: str, step: int) -> str | None:
 RESTORED_MAX_CHARS = 8 * 1024 * 1024
 
 
+class RestoreBudget:
+    """What one batch's number steps and attribute columns may still add when restored, in characters."""
+
+    def __init__(self):
+        self.chars = RESTORED_MAX_CHARS
+
+
 class TextsShown:
     """The text each node was last given in a batch's DOM changes, to undo the recorder's number steps.
 
-    One per batch: it also keeps what the batch's steps and columns may still add (RESTORED_MAX_CHARS)."""
+    One per batch; the texts its steps make are paid from the batch's RestoreBudget."""
 
-    def __init__(self):
+    def __init__(self, budget: RestoreBudget):
         self.shown: dict = {}
-        self.room = RESTORED_MAX_CHARS
+        self.budget = budget
 
-    def _stepped(self, before: Any, step: Any) -> str | None:
+    def _step_paid(self, before: Any, step: Any) -> str | None:
+        """The text `step` makes of `before`, paid from the budget; None once the budget is spent."""
         text = _stepped(before, step)
         if text is not None:
-            self.room -= len(text)
-            if self.room < 0:
+            self.budget.chars -= len(text)
+            if self.budget.chars < 0:
                 return None
         return text
 
@@ -231,7 +239,7 @@ class TextsShown:
             if "n" in change:
                 step = change.pop("n")
                 if "value" not in change:
-                    change["value"] = self._stepped(shown.get(node), step)
+                    change["value"] = self._step_paid(shown.get(node), step)
                     made.append((change, "value"))
             shown[node] = change.get("value")
         removed: dict = {}  # parentId -> the text of the one text node removed from it, or None when several
@@ -248,18 +256,18 @@ class TextsShown:
                 step = node.pop("n")
                 if "textContent" not in node:
                     parent = add.get("parentId")
-                    node["textContent"] = self._stepped(removed.get(parent) if type(parent) is int else None, step)
+                    node["textContent"] = self._step_paid(removed.get(parent) if type(parent) is int else None, step)
                     made.append((node, "textContent"))
             shown[node["id"]] = node.get("textContent")
         return made
 
 
-def attribute_columns_restore(event: dict, texts: TextsShown | None = None) -> None:
+def attribute_columns_restore(event: dict, budget: RestoreBudget | None = None) -> None:
     """Give back, in place, attribute changes written in columns by attribute name (docs/protocol.md,
     "Attribute changes"): `"attrColumns": [[name, ids, values], ...]`, the ids as differences within the
     column (the first as it is), become `{"id": …, "attributes": {name: value}}` after the event's other
-    attribute changes, in ascending id order, which is the order the recorder found them in. `texts` is
-    the batch's: what its room (RESTORED_MAX_CHARS) cannot take of the names repeated is left out."""
+    attribute changes, in ascending id order, which is the order the recorder found them in. What the
+    batch's `budget` cannot take of the names repeated is left out."""
     data = event.get("data")
     if event.get("type") != 3 or type(data) is not dict or "attrColumns" not in data:
         return
@@ -271,10 +279,10 @@ def attribute_columns_restore(event: dict, texts: TextsShown | None = None) -> N
             continue  # ingest refuses it
         node = 0
         pairs = zip(column[1], column[2])
-        if texts is not None:
+        if budget is not None:
             cost = len(column[0]) + 32  # an entry as JSON: its name, and {"id": …, "attributes": {…: …}}
-            fits = max(0, texts.room) // cost
-            texts.room -= min(fits, len(column[1])) * cost
+            fits = max(0, budget.chars) // cost
+            budget.chars -= min(fits, len(column[1])) * cost
             pairs = itertools.islice(pairs, fits)
         for difference, value in pairs:
             if type(difference) is int:
