@@ -35,6 +35,9 @@ MAX_TIMESTAMP = schema.MAX_TIMESTAMP
 # hs.page kinds the replay follows that are no page view: back to a page another tab showed; a URL changed
 # in place.
 NOT_PAGE_VIEWS = ("tab", *IN_PLACE_KINDS)
+# Page views one batch (about 10 s of a visit) may count: more is no person reading pages but a page pushing
+# addresses in a loop (a buggy SPA, a hostile client), which would make page counts and page views absurd.
+MAX_PAGE_VIEWS = 20
 ID_MAX = schema.ID_LIMIT  # node ids beyond this do not survive the player's JSON.parse
 
 # rrweb's IncrementalSource numbers.
@@ -540,12 +543,19 @@ def batch_summarise(events: list[dict]) -> Summary:
     stamps = [event["timestamp"] for event in events]
     summary = Summary(event_count=len(events), first_ts=min(stamps), last_ts=max(stamps))
     summary.snapshots = [event["timestamp"] for event in events if event.get("type") == FULL_SNAPSHOT]
+    # The address the page showed last: the same one again (pushState in a loop) is no new view, unless the
+    # site says it is one (`virtualPage`, for a router that keeps the address).
+    shown = None
     for ts, page in custom_events(events, "hs.page"):
-        if page.get("kind") in NOT_PAGE_VIEWS:
+        url, before, kind = db_text(page.get("url"), 2048), shown, page.get("kind")
+        shown = url
+        if kind in NOT_PAGE_VIEWS or (url == before and kind != "virtual"):
             continue
+        if len(summary.pages) == MAX_PAGE_VIEWS:
+            break
         summary.pages.append({
             "at": ts,
-            "url": db_text(page.get("url"), 2048),
+            "url": url,
             "title": db_text(page.get("title"), 512),
             "kind": db_text(page.get("kind"), 10) or "load",
             "referrer": db_text(page.get("referrer"), 2048),

@@ -349,6 +349,15 @@ def test_odd_payloads_from_a_client_are_stored_without_failing(client, site):
     assert session.tags["nul"] == "v" and "\x00" not in PageView.objects.get().url
 
 
+def test_a_page_pushing_the_same_address_in_a_loop_is_one_page_view_of_the_session(client, site):
+    now = int(timezone.now().timestamp() * 1000)
+    page = {"url": "https://shop.example.com/cart", "title": "Cart", "kind": "push", "referrer": ""}
+    chunk, batch = accept(client, site, events=[custom("hs.page", page, now + n) for n in range(4000)])
+    assert chunk_process.apply(args=[chunk.pk]).get() == 1
+    session = Session.objects.get(pk=batch["sid"])
+    assert session.page_count == 1 and list(session.pageviews.values_list("url", flat=True)) == [page["url"]]
+
+
 def test_node_ids_a_hostile_client_adds_up_past_what_the_player_holds_are_stored_as_null_not_failed(client, site):
     # Each difference is an id ingest takes (at most 2**53); 3000 of them add up past 64 bits.
     moves = [{"x": 1, "y": 1, "id": 2**53, "timeOffset": 0} for _ in range(3000)]

@@ -157,6 +157,23 @@ def test_a_switch_back_to_a_tab_or_a_url_replaced_in_place_is_not_a_page_view():
         ("https://a.test/", "load"), ("https://a.test/cart", "load"), ("https://a.test/cart", "back")]
 
 
+def test_a_page_pushing_addresses_in_a_loop_counts_each_address_it_moves_to_once_and_a_batch_few_views():
+    def page(url, kind, ts):
+        return {"type": 5, "data": {"tag": "hs.page", "payload": {"url": url, "title": "", "kind": kind}}, "timestamp": ts}
+
+    same = [page("https://a.test/feed", "load", 1000)] + [page("https://a.test/feed", "push", 1001 + n) for n in range(3000)]
+    same += [page("https://a.test/item", "push", 9000), page("https://a.test/feed", "pop", 9500)]
+    # A site's virtualPage is a view even where the address stays (a wizard's steps).
+    same += [page("https://a.test/feed", "virtual", 9600), page("https://a.test/feed", "virtual", 9700)]
+    assert [(p["url"], p["kind"]) for p in batch_summarise(same).pages] == [
+        ("https://a.test/feed", "load"), ("https://a.test/item", "push"), ("https://a.test/feed", "pop"),
+        ("https://a.test/feed", "virtual"), ("https://a.test/feed", "virtual")]
+    # Another address each time: no person reads that many pages in a batch's ten seconds.
+    distinct = [page(f"https://a.test/feed?page={n}", "push", 1000 + n) for n in range(3000)]
+    pages = batch_summarise(distinct).pages
+    assert len(pages) == processing.MAX_PAGE_VIEWS and pages[0]["url"] == "https://a.test/feed?page=0"
+
+
 def test_stored_form_round_trips_and_is_deterministic():
     events = GOOD["events"]
     assert events_decode(events_encode(events)) == events
