@@ -98,7 +98,7 @@ def _retried(session_ids: set) -> set:
     """Those of these sessions with a pending chunk that claims before held and never gave back."""
     return set(
         Chunk.objects.filter(session_id__in=session_ids, status=Chunk.PENDING, attempts__gte=ALONE_AFTER_ATTEMPTS)
-        .values_list("session_id", flat=True).distinct()
+        .order_by().values_list("session_id", flat=True).distinct()  # (DISTINCT would take in the default order's seq)
     )
 
 
@@ -131,10 +131,11 @@ class _Claim:
         self.ids, self.lease, self.groups = ids, lease, groups
 
     @classmethod
-    def take(cls, session_ids: set) -> "_Claim":
-        """Claim these sessions' free pending chunks and process them (no writes but the claim)."""
+    def take(cls, session_ids: set, *, leave_retried: bool = False) -> "_Claim":
+        """Claim these sessions' free pending chunks and process them (no writes but the claim); with
+        `leave_retried`, none of a session with a chunk that claims before held and never gave back."""
         lease = dj_timezone.now() + timedelta(seconds=settings.CHUNK_LEASE_SECONDS)
-        ids = _claim(sorted(session_ids), lease)
+        ids = _claim(sorted(session_ids), lease, leave_retried=leave_retried)
         if not ids:
             return cls(ids, lease, [])
         try:
@@ -201,8 +202,8 @@ def _claims_store(claim: _Claim, more: bool) -> tuple[int, list]:
             try:
                 waiting: set = set()
                 more = _take_along(waiting, settings.CHUNK_CLAIM_MAX)
-                waiting -= _retried(waiting) if waiting else set()  # (their next message stores them alone)
-                following = _Claim.take(waiting) if waiting else None
+                # (a session with a retried chunk is stored alone, by its next message)
+                following = _Claim.take(waiting, leave_retried=True) if waiting else None
             except BaseException:
                 futures.wait([writing])  # its own failure gave its chunks back
                 raise
@@ -355,8 +356,10 @@ def _observe(items: list[Prepared], commit_seconds: float) -> None:
 CLAIM_LOCKS = 7_311_001  # the class of the advisory locks a claim takes, one per session
 
 
-def _claim(session_ids: list, lease: datetime) -> list[int]:
+def _claim(session_ids: list, lease: datetime, *, leave_retried: bool = False) -> list[int]:
     """Take these sessions' free pending chunks until `lease`; the ids this worker now holds.
+    With `leave_retried`, a session with a chunk that claims before held and never gave back (`_retried`)
+    is left out by the same statement.
 
     A session some of whose chunks another worker holds is left alone, so
     one worker at a time stores a session's chunks: in order, each knowing
@@ -378,13 +381,14 @@ def _claim(session_ids: list, lease: datetime) -> list[int]:
             )
         now = prep(dj_timezone.now(), connection)
         listed = ", ".join(["%s"] * len(sessions))
-        cursor.execute(  # the held sessions looked up once, not once per chunk
-            f"WITH held AS (SELECT session_id FROM {table} WHERE session_id IN ({listed}) AND status = %s "
-            "AND lease_until >= %s) "
+        retried_sql, retried_params = (" OR attempts >= %s", [ALONE_AFTER_ATTEMPTS]) if leave_retried else ("", [])
+        cursor.execute(  # the sessions left out looked up once, not once per chunk
+            f"WITH left_out AS (SELECT session_id FROM {table} WHERE session_id IN ({listed}) AND status = %s "
+            f"AND (lease_until >= %s{retried_sql})) "
             f"UPDATE {table} SET lease_until = %s, attempts = attempts + 1 "
             f"WHERE session_id IN ({listed}) AND status = %s AND (lease_until IS NULL OR lease_until < %s) "
-            "AND session_id NOT IN (SELECT session_id FROM held) RETURNING id",
-            [*sessions, Chunk.PENDING, now, prep(lease, connection), *sessions, Chunk.PENDING, now],
+            "AND session_id NOT IN (SELECT session_id FROM left_out) RETURNING id",
+            [*sessions, Chunk.PENDING, now, *retried_params, prep(lease, connection), *sessions, Chunk.PENDING, now],
         )
         return [row[0] for row in cursor.fetchall()]
 

@@ -506,6 +506,30 @@ def test_a_backlog_is_stored_claim_after_claim_each_prepared_while_the_one_befor
 
 
 @pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)  # the drain overlaps claims only outside a transaction
+def test_a_backlog_drain_leaves_a_session_with_a_retried_chunk_to_its_own_message_asking_once(client, site, settings):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.CHUNK_CLAIM_MAX = 3
+    others = [accept(client, site)[0] for _ in range(6)]
+    sid = str(uuid.uuid4())
+    retried, fresh = accept(client, site, sid=sid, seq=0)[0], accept(client, site, sid=sid, seq=1)[0]
+    Chunk.objects.filter(pk=retried.pk).update(attempts=services.ALONE_AFTER_ATTEMPTS)  # workers died holding it
+    # When one message comes for the backlog, claims of three at most follow one another
+    with CaptureQueriesContext(connection) as queries:
+        assert services.chunks_process(chunk_ids=[others[0].pk]) == 6
+    # Then no claim took the session with the retried chunk: its chunks wait, no attempt counted
+    assert set(Chunk.objects.filter(session_id=sid).values_list("status", "attempts", "lease_until")) == {
+        (Chunk.PENDING, services.ALONE_AFTER_ATTEMPTS, None), (Chunk.PENDING, 0, None)}
+    # And which sessions have retried chunks was asked once for the message, not once more per claim taken along
+    lookups = [q["sql"] for q in queries if q["sql"].startswith("SELECT DISTINCT") and '"attempts" >=' in q["sql"]]
+    assert len(lookups) == 1, lookups
+    # And its own message stores it, alone
+    assert services.chunks_process(chunk_ids=[fresh.pk]) == 2
+
+
+@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_a_commit_that_fails_on_the_committer_gives_back_its_chunks_and_those_taken_meanwhile(client, site, settings,
                                                                                               monkeypatch):
