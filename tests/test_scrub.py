@@ -71,12 +71,13 @@ def test_no_planted_card_number_survives_anywhere_in_an_event(data, number, sep,
     # The junk beside it may hold the same digits inside a longer number, which the rule leaves alone.
     assume(number not in digits_only(json.dumps(tree)))
     planted = f"card {formatted(number, sep)} end"
-    slot = data.draw(st.sampled_from(["text", "attribute", "input", "custom", "nested"]))
+    slot = data.draw(st.sampled_from(["text", "attribute", "input", "custom", "path", "nested"]))
     event = {
         "text": {"type": 3, "data": {"source": 0, "texts": [{"id": 4, "value": planted}], "adds": [], "removes": [], "attributes": []}, "timestamp": 1},
         "attribute": {"type": 3, "data": {"source": 0, "attributes": [{"id": 4, "attributes": {"title": planted}}], "adds": [], "removes": [], "texts": []}, "timestamp": 1},
         "input": {"type": 3, "data": {"source": 5, "id": 9, "text": planted, "isChecked": False}, "timestamp": 1},
         "custom": {"type": 5, "data": {"tag": "hs.net", "payload": {"url": f"/pay?n={planted}"}}, "timestamp": 1},
+        "path": {"type": 5, "data": {"tag": "hs.net", "payload": {"url": f"https://a.test/cards/{planted}/charge?x=*"}}, "timestamp": 1},
         "nested": {"type": 2, "data": {"node": {"type": 0, "childNodes": [{"type": 3, "textContent": planted}]}, "junk": tree}, "timestamp": 1},
     }[slot]
     out = json.dumps(events_scrub([event], ScrubState()), ensure_ascii=False)
@@ -515,6 +516,26 @@ def test_urls_without_credentials_are_stored_as_they_came():
     before = json.dumps(events)
     assert json.dumps(events_scrub(events, ScrubState())) == before
     assert params_masked("a=b; c=d ? e=f") == "a=b; c=d ? e=f"
+
+
+@pytest.mark.parametrize("path, stored", [
+    ("/api/cards/4111111111111111/charge", "/api/cards/****************/charge"),
+    ("/api/cards/4111-1111-1111-1111/charge", "/api/cards/****-****-****-****/charge"),
+    ("/orders/1796233740429/items", "/orders/1796233740429/items"),  # a long number that is no card stays
+])
+def test_a_card_number_in_a_request_path_is_masked_as_in_a_link(path, stored):
+    """What the recorder sends with "Keep query strings" off: the query's values are `*`, the path as it is."""
+    from recorder.processing import events_restore
+    from privacy.scrub import StringScrub
+
+    link = {"type": 2, "tagName": "a", "attributes": {"href": f"https://shop.test{path}?x=*"}, "childNodes": [], "id": 2}
+    events = [
+        {"type": 2, "data": {"node": {"type": 0, "childNodes": [link], "id": 1}}, "timestamp": 1},
+        {"type": 5, "data": {"tag": "hs.net", "payload": {"kind": "fetch", "url": f"https://shop.test{path}?x=*"}}, "timestamp": 2},
+    ]
+    state = ScrubState()
+    events = events_scrub(events_restore(events, StringScrub(False)), state, strings=False)  # as the worker does
+    assert events[1]["data"]["payload"]["url"] == link["attributes"]["href"] == f"https://shop.test{stored}?x=*"
 
 
 def test_coordinates_styles_and_image_addresses_keep_numbers_that_pass_the_card_check():
