@@ -67,7 +67,9 @@ class Session(models.Model):
 
     @property
     def duration_seconds(self) -> int:
-        return round(self.duration_ms / 1000)
+        # Whole seconds passed, as the player's clock counts them and the length filters compare them: a
+        # session of 6.9 s is "0:06" everywhere, and not "at least 7 s" long.
+        return self.duration_ms // 1000
 
 
 class PageView(models.Model):

@@ -183,3 +183,17 @@ def test_the_docs_page_loads_its_viewer_from_this_server(client, owner):
     assert any(asset.endswith(".js") for asset in assets)
     for asset in assets:
         assert client.get(asset).status_code == 200, asset
+
+
+def test_a_length_is_whole_seconds_passed_as_the_player_and_the_length_filter_count_it(client, site, owner):
+    """A session of 6.9 s is 6 s long in the API and the list, as the player's clock shows it ("0:06"), and
+    not among sessions "at least 7 s" long: rounded, the list said 0:07 of a session the filter left out."""
+    session = SessionFactory(site=site, duration_ms=6900, chunk_count=1, started_at=timezone.now())
+
+    (row,) = client.get(api_list(site), **auth(owner)).json()["results"]
+    longer = client.get(api_list(site), {"min_duration": 7}, **auth(owner)).json()["results"]
+
+    assert row["id"] == str(session.pk) and row["duration"] == 6
+    assert longer == []
+    client.force_login(owner)
+    assert "0:06" in client.get(reverse("session-list", args=[site.pk])).content.decode()
