@@ -457,3 +457,18 @@ def test_a_viewer_sees_sessions_but_no_settings_or_delete(client, site, owner, v
     client.force_login(owner)
     player = client.get(reverse("session-player", args=[site.pk, session.pk])).content.decode()
     assert settings_url in player and delete_url in player
+
+
+def test_a_session_whose_browser_is_unknown_shows_no_stray_separators(client, site, owner):
+    """A session with no browser, system or device known (an agent the parser cannot read)."""
+    session = SessionFactory(site=site, browser="", os="", device_type="", duration_ms=8000, chunk_count=1,
+                             started_at=timezone.now())
+    client.force_login(owner)
+
+    listed = client.get(reverse("session-list", args=[site.pk])).content.decode()
+    header = client.get(reverse("session-player", args=[site.pk, session.pk])).content.decode()
+
+    cell = re.search(r'<td data-label="Browser"[^>]*>(.*?)</td>', listed, re.S).group(1)
+    assert "Unknown" in cell and "·" not in cell
+    assert not re.search(r"· +on +<|· +on +$| on </p>", header)
+    assert "page" in header
