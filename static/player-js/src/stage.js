@@ -54,10 +54,21 @@ export function exactVirtualStyles(replayer) {
   proto.hspExactStyle = true;
 }
 
+/**
+ * A frame without scripts lays a <canvas> out as its fallback content, an inline box of no size: a chart
+ * sized by its width and height attributes vanished from the replay and all that followed it moved up (left
+ * and up on its line). Its recorded pixels are not replayed (that needs scripts), but it keeps the box the
+ * page gave it (a canvas's attributes are its size and its shape when CSS gives it only a width).
+ * In a layer of its own, so that any size or display the page's CSS gives a canvas wins.
+ */
+const CANVAS_BOX = '@layer hindsight-replay { canvas { display: inline-block; width: attr(width px, 300px); ' +
+  'aspect-ratio: attr(width type(<number>), 300) / attr(height type(<number>), 150); } }';
+
 /** Creates the replayer in `mount`; throws SandboxError (after tearing it down) if unsafe. */
 export function createReplayer(events, mount, { skipInactive, speed }) {
   const replayer = new Replayer(events, {
     root: mount,
+    insertStyleRules: [CANVAS_BOX],
     skipInactive,
     speed,
     // rrweb's own option for scripted canvas replay adds allow-scripts; never.
