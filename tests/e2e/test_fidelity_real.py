@@ -117,3 +117,119 @@ def test_canvases_keep_their_size_in_the_replay(live_server, celery_worker, cust
     live, shown = replayed(viewer, live_server, site, samples)
     assert len(live) >= 3 and "spark: rect=8,80,120,40" in live[-1]["probes"], live[-1]["probes"]
     assert_same(live, shown)
+
+
+# CSS-in-JS as styled-components and emotion write it: rules inserted into a <style> with no text (also into
+# @media, @supports and @layer rules), emotion's development mode appending text nodes, a rule's style changed
+# through the CSSOM, a custom property on :root set by script, and constructed sheets adopted by the document
+# and by a shadow root, changed after adoption (insertRule, replaceSync).
+CSS_IN_JS = """<style id="sc" data-styled="active"></style><style id="em" data-emotion="css"></style>
+<div id="a" class="sc-a" data-p="color,background-color,padding-left">Styled</div>
+<div id="m" class="media" data-p="color">Media</div>
+<div id="sup" class="sup" data-p="color">Supports</div>
+<div id="lay" class="lay" data-p="color">Layer</div>
+<div id="var" class="var" data-p="color">Var</div>
+<div id="em1" class="css-1" data-p="color">Emotion dev</div>
+<div id="ad" class="ad" data-p="color,border-top-width">Adopted</div>
+<div id="ruled" class="ruled" data-p="color">Rule style</div>
+<x-card id="card"></x-card>
+<script>
+const sc = document.getElementById('sc').sheet;
+sc.insertRule('.sc-a { color: rgb(1, 2, 3) }', 0);
+sc.insertRule('@media (min-width: 100px) { .media { color: rgb(0, 100, 0) } }', sc.cssRules.length);
+sc.insertRule('@supports (display: grid) { .sup { color: rgb(0, 0, 100) } }', sc.cssRules.length);
+sc.insertRule('@layer base { .lay { color: rgb(100, 0, 0) } }', sc.cssRules.length);
+sc.insertRule('.var { color: var(--accent, rgb(9, 9, 9)) }', sc.cssRules.length);
+sc.insertRule('.ruled { color: rgb(5, 5, 5) }', sc.cssRules.length);
+const doc = new CSSStyleSheet();
+doc.replaceSync('.ad { color: rgb(50, 50, 50) }');
+document.adoptedStyleSheets = [doc];
+const shadow = new CSSStyleSheet();
+shadow.replaceSync('p { color: rgb(7, 7, 7) }');
+customElements.define('x-card', class extends HTMLElement {
+  connectedCallback() { const r = this.attachShadow({ mode: 'open' }); r.adoptedStyleSheets = [shadow]; r.innerHTML = '<p id="inner" data-p="color">Card</p>'; }
+});
+let k = 0;
+setInterval(() => {
+  k++;
+  sc.insertRule('.sc-a' + k + ' { background-color: rgb(' + k + ', 0, 0); padding-left: ' + k + 'px }', sc.cssRules.length);
+  document.getElementById('a').className = 'sc-a sc-a' + k;
+  sc.cssRules[1].insertRule('.media { color: rgb(0, ' + (100 + k) + ', 0) }', sc.cssRules[1].cssRules.length);
+  document.documentElement.style.setProperty('--accent', 'rgb(' + (k * 10) + ', 0, 0)');
+  document.getElementById('em').appendChild(document.createTextNode('.css-1 { color: rgb(0, ' + k + ', 9) }'));
+  doc.insertRule('.ad { border-top: ' + (k % 5) + 'px solid red }', doc.cssRules.length);
+  if (k % 3 === 0) doc.replaceSync('.ad { color: rgb(' + k + ', 50, 50) }');
+  if (k % 2 === 0) shadow.replaceSync('p { color: rgb(7, ' + k + ', 7) }');
+  sc.cssRules[5].style.setProperty('color', 'rgb(' + k + ', 5, 5)');
+}, 300);
+</script>"""
+
+
+def test_css_in_js_rules_and_constructed_sheets_replay_as_the_visitor_saw_them(
+    live_server, celery_worker, customer, page, viewer
+):
+    site, samples = record(live_server, customer, page, CSS_IN_JS, seconds=3)
+    live, shown = replayed(viewer, live_server, site, samples)
+    assert len(live) >= 5 and "inner: color=rgb(7, " in live[-1]["probes"] and "padding-left=0px" not in live[-1]["probes"]
+    assert_same(live, shown)
+
+
+# What front-end frameworks do to the DOM: an app root re-rendered on every tick, keyed list items moved with
+# insertBefore, text nodes added, merged (normalize) and split, a table's innerHTML set 4 times a second,
+# <template> content cloned in, a custom element whose shadow root slots light-DOM children, and at last the
+# whole <body> replaced by a mount.
+FRAMEWORKS = """<div id="app"></div>
+<ul id="list"><li id="i0">zero</li><li id="i1">one</li><li id="i2">two</li><li id="i3">three</li><li id="i4">four</li></ul>
+<p id="txt">start</p>
+<table id="tbl"></table>
+<template id="tpl"><div class="row"><span class="name"></span><em>tpl</em></div></template>
+<div id="rows"></div>
+<x-slotted id="xs"><span slot="title">Title</span><span>Body text</span></x-slotted>
+<script>
+customElements.define('x-slotted', class extends HTMLElement {
+  constructor() { super(); const r = this.attachShadow({ mode: 'open' });
+    r.innerHTML = '<h3><slot name="title"></slot></h3><div class="b"><slot></slot></div><b id="n">0</b>'; }
+});
+let k = 0;
+function render() {
+  const app = document.getElementById('app') || document.getElementById('after');
+  const fresh = document.createElement('section');
+  fresh.innerHTML = '<h2>Page ' + (k % 3) + '</h2><p class="c' + k + '">Rendered ' + k + '</p>';
+  app.replaceChildren(fresh);
+}
+render();
+setInterval(() => {
+  k++;
+  render();
+  const list = document.getElementById('list');
+  if (!list) return;
+  list.insertBefore(list.lastElementChild, list.firstElementChild);
+  if (k % 2) list.appendChild(list.children[1]);
+  const p = document.getElementById('txt');
+  p.appendChild(document.createTextNode(' +' + k));
+  if (k % 3 === 0) p.normalize();
+  if (k % 4 === 0) p.firstChild.splitText(3);
+  const rows = [];
+  for (let i = 0; i < 10; i++) rows.push('<tr><td>' + i + '</td><td>' + ((i * k) % 17) + '</td></tr>');
+  document.getElementById('tbl').innerHTML = rows.join('');
+  const t = document.getElementById('tpl').content.cloneNode(true);
+  t.querySelector('.name').textContent = 'row ' + k;
+  document.getElementById('rows').appendChild(t);
+  const xs = document.getElementById('xs');
+  xs.shadowRoot.getElementById('n').textContent = String(k);
+  const s = document.createElement('span'); s.textContent = ' more ' + k; xs.appendChild(s);
+  if (k % 3 === 0) xs.querySelector('[slot=title]').textContent = 'Title ' + k;
+}, 250);
+setTimeout(() => {  // a whole-body re-render, as an app that mounts on body
+  const keep = Array.from(document.body.children).filter((n) => n.tagName === 'SCRIPT');
+  const main = document.createElement('main'); main.innerHTML = '<h1>Mounted</h1><p id="after">after mount</p>';
+  document.body.replaceChildren(main, ...keep);
+}, 2600);
+</script>"""
+
+
+def test_framework_rendering_habits_replay_as_the_visitor_saw_them(live_server, celery_worker, customer, page, viewer):
+    site, samples = record(live_server, customer, page, FRAMEWORKS, seconds=4)
+    live, shown = replayed(viewer, live_server, site, samples)
+    assert len(live) >= 8 and '"Mounted' in live[-1]["dom"] and '"zero' in live[0]["dom"]
+    assert_same(live, shown)
