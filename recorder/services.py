@@ -16,7 +16,7 @@ from datetime import datetime, timedelta, timezone
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, OperationalError, connection, connections, transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Greatest
 from django.utils import timezone as dj_timezone
 from user_agents import parse as ua_parse
@@ -737,6 +737,10 @@ def sessions_finish_idle(*, now: datetime | None = None) -> int:
     """Finish sessions idle past their site's timeout; drop finished ones shorter than its minimum.
 
     Picks work by state, so a rerun resumes where a crashed one stopped.
+    A session with a batch accepted and not stored yet is not idle: `received_at` counts only stored
+    batches, and a worker that is behind (a backlog, an outage) would otherwise have it finished, and
+    dropped as too short with the batches it was about to store. Nor is one with a failed batch dropped:
+    that batch is kept for a re-drive (retention deletes it).
     """
     from privacy.services import sessions_delete  # privacy depends on recorder models
 
@@ -744,13 +748,15 @@ def sessions_finish_idle(*, now: datetime | None = None) -> int:
     finished = 0
     short = Q(status=Session.FINISHED, duration_ms__lt=F("site__min_session_sec") * 1000)
     too_short = Session.objects.none()
+    waiting = Exists(Chunk.objects.filter(session_id=OuterRef("pk"), status=Chunk.PENDING))
+    kept = Exists(Chunk.objects.filter(session_id=OuterRef("pk"), status=Chunk.FAILED))
     for site_id, timeout in Session.objects.filter(Q(status=Session.ACTIVE) | short | Q(signal_state__isnull=False)).values_list(
         "site_id", "site__session_timeout_min"
     ).distinct():
-        idle = Session.objects.filter(site_id=site_id, received_at__lt=now - timedelta(minutes=timeout))
+        idle = Session.objects.filter(~waiting, site_id=site_id, received_at__lt=now - timedelta(minutes=timeout))
         finished += idle.filter(status=Session.ACTIVE).update(status=Session.FINISHED)
         signals_settle(session_ids=list(idle.filter(signal_state__isnull=False).values_list("pk", flat=True)))
         # Dropped only once no page of it can come any more: a visitor who left a page may open another.
-        too_short |= idle.filter(short)
+        too_short |= idle.filter(short).exclude(kept)
     sessions_delete(session_ids=list(too_short.values_list("pk", flat=True)))
     return finished
