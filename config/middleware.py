@@ -6,12 +6,15 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.urls import NoReverseMatch, reverse
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import OutOfMemoryError as RedisFullError
+from redis.exceptions import ReadOnlyError as RedisReadOnlyError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 log = logging.getLogger(__name__)
 
 DEPENDENCY_ERRORS = (
     OperationalError, InterfaceError, RedisConnectionError, RedisTimeoutError,
+    RedisFullError, RedisReadOnlyError,  # Redis at maxmemory with noeviction, or a replica after a failover
     EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError, ConnectionClosedError,  # object storage
 )
 RETRY_AFTER_SECONDS = 10

@@ -1,12 +1,18 @@
-"""What an operator's bad day must not cost: a worker behind its queue."""
+"""What an operator's bad day must not cost: a worker behind its queue, a Redis that is full."""
+import subprocess
+import time
 from datetime import timedelta
 
 import pytest
+import redis
+from django.test import override_settings
 from django.utils import timezone
+from rest_framework.authtoken.models import Token
 
 from recorder.models import Chunk, Session
 from recorder.services import sessions_finish_idle
 from tests.conftest import make_batch, post_batch, process_pending
+from tests.run import free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -48,4 +54,42 @@ def test_a_short_session_with_a_failed_batch_is_kept_for_its_redrive(client, sit
     sessions_finish_idle(now=timezone.now() + timedelta(minutes=31))
 
     assert Chunk.objects.filter(session_id=batch["sid"], seq=1, status=Chunk.FAILED).exists()
+
+
+@pytest.fixture
+def full_redis():
+    """A Redis of its own that refuses every write, as one at `maxmemory` with `noeviction` does."""
+    port = free_port()
+    process = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                                "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        connection = redis.Redis(port=port)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                connection.ping()
+                break
+            except redis.ConnectionError:
+                assert time.monotonic() < deadline, "redis-server did not start"
+                time.sleep(0.1)
+        connection.config_set("maxmemory-policy", "noeviction")
+        connection.config_set("maxmemory", 1)  # below what an empty Redis uses: every write is refused
+        with pytest.raises(redis.exceptions.OutOfMemoryError):
+            connection.set("probe", "1")
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.kill()
+        process.wait()
+
+
+def test_the_api_answers_503_with_retry_after_while_redis_is_full(client, owner, full_redis):
+    """DRF's throttle writes to the cache on every request: a full Redis is a dependency down, not a bug."""
+    token = Token.objects.create(user=owner).key
+    cache = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": full_redis}
+
+    with override_settings(CACHES={"default": cache}):
+        response = client.get("/api/v1/sites/", HTTP_AUTHORIZATION=f"Token {token}")
+
+    assert (response.status_code, response.headers.get("Retry-After")) == (503, "10")
+    assert response.json()["error"] == "unavailable"
 
