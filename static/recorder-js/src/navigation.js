@@ -11,13 +11,13 @@ export function watchNavigation(win, report) {
       if (on()) report(kind)
       return r
     }
-  const offs = [
+  // (undo functions, each of its own: see listen())
+  return [
     patch(h, 'pushState', wrap('push')),
     patch(h, 'replaceState', wrap('replace')),
     listen(win, 'popstate', () => report('pop')),
     listen(win, 'hashchange', () => report('hash')),
   ]
-  return () => offs.forEach((f) => f())
 }
 
 // What a change of URL within the page is. popstate also fires for fragment navigation; call that

@@ -18,12 +18,16 @@ export function patch(obj, name, make) {
 }
 
 // addEventListener with its undo; a throwing handler never reaches the page.
+// The undo's `on` adds the listener again, after document.open() erased it (recorder.js).
 export function listen(target, type, fn, capture) {
   const h = function () {
     try {
       fn.apply(this, arguments)
     } catch (e) {}
   }
-  target.addEventListener(type, h, capture)
-  return () => target.removeEventListener(type, h, capture)
+  const on = () => target.addEventListener(type, h, capture)
+  const off = () => target.removeEventListener(type, h, capture)
+  on()
+  off.on = on
+  return off
 }

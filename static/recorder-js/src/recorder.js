@@ -195,6 +195,21 @@ export function createRecorder(options, win) {
       listen(win, 'pagehide', guard(onPageHide)),
       listen(win, 'pageshow', guard((e) => e.persisted && (takeFront(), transport.show()))),
     ]
+    // document.open() (the page's own, or document.write's after load) erases every listener of the
+    // document and the window, and replaces the DOM: the document, its observers and our patches stay.
+    // What was held would never be sent (pagehide and visibilitychange no longer came), and nothing
+    // after recorded. A new root element says so: our listeners are added again, and rrweb starts
+    // again, with a full snapshot of the new document.
+    let root = doc.documentElement
+    const opened = new win.MutationObserver(
+      guard(() => {
+        if (root === (root = doc.documentElement)) return
+        for (const f of capture.concat(life)) f.on && f.on()
+        if (rrwebStop) rrwebStop(), (rrwebStop = null), snapshot()
+      })
+    )
+    opened.observe(doc, { childList: true })
+    life.push(() => opened.disconnect())
     transport.claim() // batches a previous page of this browser left unsent
     // A page loaded in view is in front; one loaded behind (a tab opened in the background,
     // a prerender) comes in front when the visitor brings it up, with a full snapshot then.
@@ -202,11 +217,11 @@ export function createRecorder(options, win) {
     capture.push(() => rrwebStop && (rrwebStop(), (rrwebStop = null)))
     if (front && !rrwebStart()) return fail()
     sessionStart(doc.referrer)
-    capture.push(watchNavigation(win, guard(onNav)))
+    capture.push(...watchNavigation(win, guard(onNav)))
     capture.push(listen(doc, 'change', guard(onFileChosen), true))
-    if (cfg.recordConsole) capture.push(captureErrors(win, guard((p) => custom('hs.error', privacy.error(p)))))
+    if (cfg.recordConsole) capture.push(...captureErrors(win, guard((p) => custom('hs.error', privacy.error(p)))))
     if (cfg.recordNetwork) capture.push(captureNetwork(win, cfg, guard((p) => custom('hs.net', p))))
-    capture.push(captureClicks(win, privacy.ignoreSel, guard(custom)))
+    capture.push(...captureClicks(win, privacy.ignoreSel, guard(custom)))
     // (On the window, in the capture phase: before rrweb's listeners and ours on the document.)
     // (A page's own script cannot take it: its events are not trusted, and its focus() calls focus
     // an element, not the window.)

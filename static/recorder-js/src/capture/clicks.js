@@ -56,9 +56,12 @@ export function captureClicks(win, ignoreSel, report) {
     })
   }
   depth()
-  const off = listen(doc, 'click', click, true)
-  // The page's height is read at most every 250 ms while it scrolls: a read
-  // makes the browser lay the page out first if a change is pending.
-  const off2 = listen(win, 'scroll', () => timer || (timer = setTimeout(depth, 250)))
-  return () => off() + off2() + clearTimeout(timer)
+  // (undo functions, each of its own: see listen())
+  return [
+    listen(doc, 'click', click, true),
+    // The page's height is read at most every 250 ms while it scrolls: a read
+    // makes the browser lay the page out first if a change is pending.
+    listen(win, 'scroll', () => timer || (timer = setTimeout(depth, 250))),
+    () => clearTimeout(timer),
+  ]
 }

@@ -49,7 +49,8 @@ export function captureErrors(win, report) {
       }
       return orig.apply(this, arguments)
     }
-  const offs = [
+  // (undo functions, each of its own: see listen())
+  return [
     patch(con, 'error', fromConsole('error')),
     patch(con, 'warn', fromConsole('warn')),
     listen(win, 'error', (e) => {
@@ -61,5 +62,4 @@ export function captureErrors(win, report) {
       report(payload('rejection', stringifyArg(e.reason), stackOf(e.reason)))
     }),
   ]
-  return () => offs.forEach((f) => f())
 }

@@ -1,0 +1,62 @@
+"""A page that rewrites itself with document.open() after load (old ad and widget scripts, legacy pages)."""
+import json
+
+import pytest
+
+from sites.snippet import site_snippet
+from tests.e2e.conftest import recorder_started
+from tests.e2e.test_capture import html, make_site, stored_events
+
+pytestmark = [pytest.mark.e2e, pytest.mark.worker]
+
+BODY = """<button id="before">before</button><button id="rewrite">rewrite</button><script>
+document.getElementById('before').onclick = () => {
+  const p = document.createElement('p'); p.textContent = 'marker-before'; document.body.appendChild(p);
+};
+document.getElementById('rewrite').onclick = () => setTimeout(() => {
+  document.open();
+  document.write('<!doctype html><title>Rewritten</title><p>written-after-load</p><button id="after">after</button>');
+  document.close();
+});
+</script>"""
+
+
+def node_id(node, element_id: str):
+    """The rrweb id of the element with this id attribute in a snapshot's tree, or None."""
+    if node.get("attributes", {}).get("id") == element_id:
+        return node["id"]
+    for child in node.get("childNodes", []):
+        found = node_id(child, element_id)
+        if found:
+            return found
+    return None
+
+
+def test_a_page_rewritten_by_document_open_after_load_keeps_what_came_before_and_is_recorded_after(
+        live_server, celery_worker, customer, page):
+    """document.open() erases every listener of the document and the window: the recorder's pagehide
+    went with them (the batch it held was never sent), and so did rrweb's (nothing after was recorded)."""
+    site = make_site(customer)
+    customer.pages = {"/": html(site_snippet(site, live_server.url), BODY)}
+    page.goto(customer.url("/"))
+    recorder_started(page)
+    page.wait_for_timeout(300)
+    page.click("#before")
+    page.click("#rewrite")
+    page.wait_for_selector("#after")
+    page.wait_for_timeout(300)
+    page.click("#after")
+    page.wait_for_timeout(300)
+    page.close()  # well within the 10 s upload interval: only pagehide sends the batch
+
+    def clicked_after(events):
+        snapshot = next((e for e in events if e["type"] == 2 and "written-after-load" in json.dumps(e)), None)
+        after = snapshot and node_id(snapshot["data"]["node"], "after")
+        return after and any(e["type"] == 3 and e["data"]["source"] == 2 and e["data"]["type"] == 2
+                             and e["data"]["id"] == after and e["timestamp"] >= snapshot["timestamp"] for e in events)
+
+    events = stored_events(site, until=clicked_after)
+    text = [json.dumps(e) for e in events]
+    before = next(i for i, t in enumerate(text) if "marker-before" in t)
+    rewritten = next(i for i, e in enumerate(events) if e["type"] == 2 and "written-after-load" in text[i])
+    assert before < rewritten
