@@ -340,3 +340,30 @@ def test_a_page_left_unattended_sends_nothing_past_the_session_timeout(live_serv
     assert not unattended, "the unattended page went on sending"
     snapshots = [e["timestamp"] for e in events if e["type"] == 2]
     assert max(snapshots) > back_at  # the visitor's return starts again from a snapshot
+
+
+# A site's fetch wrapper, installed before the snippet, that takes the request's headers for a Headers
+# object (as some do): a plain object of headers makes it throw.
+HEADERS_WRAPPER = """<script>
+const pageFetch = window.fetch;
+window.fetch = function (input, init) {
+  if (init && init.headers) init.headers.get('x-request-id');
+  return pageFetch.apply(this, arguments);
+};
+</script>"""
+
+
+def test_a_site_s_fetch_wrapper_that_breaks_on_plain_headers_does_not_stop_uploads(live_server, celery_worker, customer,
+                                                                                   context):
+    """The recorder uploads through the fetch the page has when it starts: it sends no headers of its own (a
+    text/plain Blob gives the request its Content-Type), so a wrapper that breaks on them cannot fail every
+    upload, to be retried forever while the page stays open."""
+    site = make_site(customer)
+    customer.pages = {"/": html(HEADERS_WRAPPER + site_snippet(site, live_server.url), BODY)}
+    page = context.new_page()
+    page.goto(customer.url("/"))
+    recorder_started(page)
+    click_markers(page, 3)
+    flush_now(page)  # uploaded by fetch while the page stays open
+    events = stored_events(site, until=lambda events: "marker-2" in markers_in(events), timeout=20)
+    assert no_duplicates(events)

@@ -4,10 +4,13 @@ import { createGzip, gzipNow } from './gzip.js'
 // Chromium lets at most 64 KB of keepalive requests (beacons included) be in
 // flight; stay under it.
 const KEEPALIVE_MAX = 60000
-const HEADERS = { 'Content-Type': 'text/plain' } // a CORS "simple" request: no preflight
+// Every body goes as a text/plain Blob, which gives the request its Content-Type: a CORS "simple"
+// request (no preflight), and no headers of ours. A site's fetch wrapper that breaks on a plain
+// object of headers (calls headers.get(), say) made every upload fail, and retry forever.
+const TEXT = { type: 'text/plain' }
 // The batch says which page it is from (its URLs cleaned by the privacy rules); a Referer header would
 // repeat the page's address as the browser has it, in full where the server shares the site's origin.
-const POST = { method: 'POST', credentials: 'include', headers: HEADERS, referrerPolicy: 'no-referrer' }
+const POST = { method: 'POST', credentials: 'include', referrerPolicy: 'no-referrer' }
 // The open batch is compressed in pieces of about this much JSON, for the
 // case that the page closes before the batch is formed. Each piece and run
 // is a message to the gzip worker, whose cost on the main thread is mostly
@@ -227,8 +230,8 @@ export function createTransport(o) {
   const zipOf = (text, parts, list, mode) => zip.ask(text, list(parts.map((p) => p.id || p.text)), mode)[1]
 
   async function post(b) {
-    const body = await bodyOf(b)
-    const size = typeof body === 'string' ? new win.Blob([body]).size : body.byteLength
+    const body = new win.Blob([await bodyOf(b)], TEXT)
+    const size = body.size
     // keepalive only while hidden (the page may be discarded) and within quota.
     const keepalive = hidden && size < KEEPALIVE_MAX
     ctl = win.AbortController ? new win.AbortController() : null
@@ -347,7 +350,7 @@ export function createTransport(o) {
     for (const b of queue) {
       if (sendable(b.sid) && quota > 0) {
         const body = bodyNow(b)
-        const blob = new win.Blob(Array.isArray(body) ? body : [body], { type: 'text/plain' })
+        const blob = new win.Blob(Array.isArray(body) ? body : [body], TEXT)
         if (blob.size <= quota && beacon(blob)) {
           quota -= blob.size
           if (!attempt) continue

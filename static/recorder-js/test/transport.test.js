@@ -7,6 +7,9 @@ import { stepText } from '../src/encode.js'
 import { createTransport } from '../src/transport.js'
 import { createWorker } from '../src/worker.js'
 
+// The bytes of a request's body (a Blob, whose type gives the request its Content-Type).
+const bodyBytes = async (init) => Buffer.from(await init.body.arrayBuffer())
+
 // A transport of 300-byte batches that posts JSON (no CompressionStream) into `bodies`; the flush interval
 // is 1e6 ms, so only what the test does (or a full batch) sends anything. formed.n: batches formed so far.
 function posting(bodies, formed = { n: 0 }) {
@@ -17,7 +20,7 @@ function posting(bodies, formed = { n: 0 }) {
     vid: 'v',
     session: () => ({ sid: 's', start: 0 }),
     reserve: () => ({ sid: 's', seq: formed.n++ }),
-    fetch: async (url, init) => (bodies.push(JSON.parse(init.body)), { status: 202, body: null }),
+    fetch: async (url, init) => (bodies.push(JSON.parse(await bodyBytes(init))), { status: 202, body: null }),
     onGap: () => {},
     onForbidden: () => {},
   })
@@ -44,7 +47,7 @@ test('numbers in text step only from texts of the same batch, wherever a batch c
   const { win } = workerWindow({ chars: 0 })
   const bodies = []
   let seq = 0
-  const t = transport({ win, batchBytes: 300, reserve: () => ({ sid: 's', seq: seq++ }), fetch: async (url, init) => (bodies.push(JSON.parse(gunzipSync(init.body))), { status: 202, body: null }) })
+  const t = transport({ win, batchBytes: 300, reserve: () => ({ sid: 's', seq: seq++ }), fetch: async (url, init) => (bodies.push(JSON.parse(gunzipSync(await bodyBytes(init)))), { status: 202, body: null }) })
   const price = (value) => JSON.stringify({ type: 3, data: { source: 0, texts: [{ id: 5, value }], attributes: [], removes: [], adds: [] }, timestamp: 1 })
   for (let cents = 100; cents < 130; cents++) {
     t.add(price(`${(cents / 100).toFixed(2)} EUR`))
@@ -132,7 +135,7 @@ test('a batch closed by its gzip goes at once too, not at the next tick', async 
     vid: 'v',
     session: () => ({ sid: 's', start: 0 }),
     reserve: (() => { let n = 0; return () => ({ sid: 's', seq: n++ }) })(),
-    fetch: async (url, init) => (bodies.push(JSON.parse(init.body)), { status: 202, body: null }),
+    fetch: async (url, init) => (bodies.push(JSON.parse(await bodyBytes(init))), { status: 202, body: null }),
     onGap: () => {},
     onForbidden: () => {},
   })
@@ -146,7 +149,7 @@ test('a CompressionStream a script adds after the recorder started changes nothi
   // (Asking the gzip worker the recorder never made threw, and stopped the recording.)
   const bodies = []
   const win = { Blob }
-  const t = transport({ win, fetch: async (url, init) => (bodies.push(JSON.parse(init.body)), { status: 202, body: null }) })
+  const t = transport({ win, fetch: async (url, init) => (bodies.push(JSON.parse(await bodyBytes(init))), { status: 202, body: null }) })
   win.CompressionStream = class {} // a polyfill in the app's bundle
   try {
     for (let i = 0; i < 3; i++) t.add(`{"type":3,"timestamp":${i},"data":{"x":"${'y'.repeat(20000)}"}}`)
@@ -205,7 +208,7 @@ test('a batch closes by its gzip: a busy page sends one request per flush, and e
   const posted = { chars: 0 }
   const { win } = workerWindow(posted)
   const gzipped = []
-  const t = transport({ win, batchBytes: 800000, batchZipBytes: 45000, fetch: async (url, init) => (gzipped.push(init.body), { status: 202, body: null }) })
+  const t = transport({ win, batchBytes: 800000, batchZipBytes: 45000, fetch: async (url, init) => (gzipped.push(await bodyBytes(init)), { status: 202, body: null }) })
   const answered = async () => {
     for (let i = 0; i < 400 && posted.waiting; i++) await new Promise((r) => setTimeout(r, 5))
   }
@@ -242,7 +245,7 @@ test('the gzip worker is handed each piece of a batch once, and forms the batch 
   const posted = { chars: 0 }
   const { win, FakeWorker } = workerWindow(posted)
   const gzipped = []
-  const t = transport({ win, batchBytes: 60000, fetch: async (url, init) => (gzipped.push(init.body), { status: 202, body: null }) })
+  const t = transport({ win, batchBytes: 60000, fetch: async (url, init) => (gzipped.push(await bodyBytes(init)), { status: 202, body: null }) })
   const rows = Array.from({ length: 40 }, (_, i) => `{"id":${i},"attributes":{"style":"height: ${(i * 37) % 100}%;"}}`)
   const events = []
   for (let i = 0; i < 120; i++) events.push(`{"type":3,"timestamp":${i},"data":{"source":0,"attributes":[${rows.join(',')}]}}`)
@@ -269,7 +272,7 @@ test('a busy page hands the gzip worker a piece at most once a second, a slow on
   const posted = { chars: 0 }
   const { win } = workerWindow(posted)
   const gzipped = []
-  const t = transport({ win, fetch: async (url, init) => (gzipped.push(init.body), { status: 202, body: null }) })
+  const t = transport({ win, fetch: async (url, init) => (gzipped.push(await bodyBytes(init)), { status: 202, body: null }) })
   const realNow = Date.now
   let now = 1764183000000
   Date.now = () => now
@@ -294,7 +297,7 @@ test('a busy page hands the gzip worker a piece at most once a second, a slow on
 test('a piece the worker no longer holds: the batch is compressed on the main thread, whole', async () => {
   const { win, FakeWorker } = workerWindow({ chars: 0 })
   const gzipped = []
-  const t = transport({ win, fetch: async (url, init) => (gzipped.push(init.body), { status: 202, body: null }) })
+  const t = transport({ win, fetch: async (url, init) => (gzipped.push(await bodyBytes(init)), { status: 202, body: null }) })
   const events = Array.from({ length: 30 }, (_, i) => `{"type":5,"timestamp":${i},"data":{"tag":"t","payload":"${'x'.repeat(300)}"}}`)
   for (const e of events) t.add(e)
   await new Promise((r) => setTimeout(r, 20))
@@ -309,7 +312,7 @@ test('a piece the worker no longer holds: the batch is compressed on the main th
 test('a batch formed as the page unloads and sent when it is shown again is whole, and the worker lets its pieces go', async () => {
   const { win, FakeWorker } = workerWindow({ chars: 0 })
   const gzipped = []
-  const t = transport({ win, beacon: () => false, fetch: async (url, init) => (gzipped.push(init.body), { status: 202, body: null }) })
+  const t = transport({ win, beacon: () => false, fetch: async (url, init) => (gzipped.push(await bodyBytes(init)), { status: 202, body: null }) })
   const events = Array.from({ length: 40 }, (_, i) => `{"type":5,"timestamp":${i},"data":{"tag":"t","payload":"${'y'.repeat(300)}"}}`)
   const tick = () => new Promise((r) => setTimeout(r, 5))
   for (const e of events.slice(0, 25)) t.add(e)
@@ -335,7 +338,7 @@ test("a batch claimed from an earlier page's storage goes out whole through the 
   const t = transport({
     win,
     store: { get: () => saved, set: () => true, del: () => {} },
-    fetch: async (url, init) => (gzipped.push(init.body), { status: 202, body: null }),
+    fetch: async (url, init) => (gzipped.push(await bodyBytes(init)), { status: 202, body: null }),
   })
   t.claim()
   for (let i = 0; i < 100 && !gzipped.length; i++) await new Promise((r) => setTimeout(r, 5))
@@ -347,7 +350,7 @@ test("a batch claimed from an earlier page's storage goes out whole through the 
 test('an event too deep to encode goes plain, and the events after it are encoded again', async () => {
   const { win } = workerWindow({ chars: 0 })
   const gzipped = []
-  const t = transport({ win, batchBytes: 5e6, fetch: async (url, init) => (gzipped.push(init.body), { status: 202, body: null }) })
+  const t = transport({ win, batchBytes: 5e6, fetch: async (url, init) => (gzipped.push(await bodyBytes(init)), { status: 202, body: null }) })
   let deep = '{"type":3,"textContent":"bottom","id":9}'
   for (let i = 0; i < 20000; i++) deep = `{"type":2,"tagName":"div","attributes":{},"childNodes":[${deep}],"id":8}`
   const change = (id, value) => `{"type":3,"data":{"source":0,"texts":[{"id":${id},"value":"${value}"}],"attributes":[],"removes":[],"adds":[]},"timestamp":1}`
@@ -376,7 +379,7 @@ test('a clock set back an hour neither holds a session that is old enough nor st
     win: { Blob },
     cfg: { wid: 1, batchBytes: 1e6, batchZipBytes: 1e9, capBytes: 1e7, persistBytes: 1e6, flushMs: 1e6, minSessionSec: 5, endpoint: '/i' },
     session: () => ({ sid: 's', start: 1764183000000 }),
-    fetch: async (url, init) => (bodies.push(JSON.parse(init.body)), { status: statuses.shift(), body: null }),
+    fetch: async (url, init) => (bodies.push(JSON.parse(await bodyBytes(init))), { status: statuses.shift(), body: null }),
   })
   try {
     now += 6000 // old enough
