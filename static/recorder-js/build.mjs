@@ -148,7 +148,10 @@ const mutationBuffers = [];`],
   // plain assignment does the same, in fewer bytes: `this.name = (value)`, the call's own closing
   // parenthesis closing the value's.
   [/__publicField\(this, ("[\w$]+"), /g, (_, name) => `this[${name}] = (`, 37],
-  [/__publicField\(this, ("[\w$]+")\);/g, (_, name) => `this[${name}] = void 0;`, 38],
+  // A field declared without a value only makes the property undefined until the constructor (or
+  // MutationBuffer's init()) sets it. No method of these classes has such a name and nothing lists an
+  // instance's own keys, so reading one not set yet gives the same undefined: the declarations go.
+  [/__publicField\(this, ("[\w$]+")\);\n/g, '', 38],
 ]
 
 const slimRrweb = {
