@@ -367,3 +367,28 @@ def test_a_site_s_fetch_wrapper_that_breaks_on_plain_headers_does_not_stop_uploa
     flush_now(page)  # uploaded by fetch while the page stays open
     events = stored_events(site, until=lambda events: "marker-2" in markers_in(events), timeout=20)
     assert no_duplicates(events)
+
+
+def test_uploads_resume_as_soon_as_the_network_is_back(live_server, celery_worker, customer, context):
+    """While the network is gone each retry waits twice as long as the one before, up to a minute: the
+    browser's `online` event sends what waits at once, not at the next retry."""
+    failed = []
+    context.on("requestfailed", lambda request: "/api/v1/ingest" in request.url and failed.append(request.url))
+    site = make_site(customer)
+    customer.pages = {"/": html(site_snippet(site, live_server.url), BODY)}
+    page = context.new_page()
+    page.clock.install()  # the page's clock runs on; each jump below brings the next retry
+    page.goto(customer.url("/"))
+    recorder_started(page)
+    context.set_offline(True)
+    click_markers(page, 3)
+    for attempts in range(1, 8):  # the 7th failure leaves a retry 32 to 64 s away
+        page.clock.fast_forward(61_000)
+        for _ in range(50):
+            if len(failed) >= attempts:
+                break
+            page.wait_for_timeout(100)
+    assert len(failed) >= 7, failed
+    context.set_offline(False)
+    events = stored_events(site, until=lambda events: "marker-2" in markers_in(events), timeout=10)
+    assert no_duplicates(events)

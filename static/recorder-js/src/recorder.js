@@ -194,6 +194,7 @@ export function createRecorder(options, win) {
       listen(doc, 'visibilitychange', guard(onVisibility)),
       listen(win, 'pagehide', guard(onPageHide)),
       listen(win, 'pageshow', guard((e) => e.persisted && (takeFront(), transport.show()))),
+      listen(win, 'online', guard(transport.online)),
     ]
     // document.open() (the page's own, or document.write's after load) erases every listener of the
     // document and the window, and replaces the DOM: the document, its observers and our patches stay.

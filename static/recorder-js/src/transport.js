@@ -245,6 +245,14 @@ export function createTransport(o) {
     }
   }
 
+  // A retry goes when its delay is over, or as soon as the browser says it is online again: the delay
+  // may have grown to a minute while the network was gone.
+  function retry() {
+    clearTimeout(retryTimer)
+    waiting = false
+    pump()
+  }
+
   async function pump() {
     try {
       if (busy || dead || unloaded || !queue.length) return
@@ -260,7 +268,7 @@ export function createTransport(o) {
       if (status === 0 || status === 429 || status >= 500) {
         waiting = true
         clearTimeout(retryTimer)
-        retryTimer = setTimeout(() => ((waiting = false), pump()), backoffDelay(++attempt, Math.random()))
+        retryTimer = setTimeout(retry, backoffDelay(++attempt, Math.random()))
         return
       }
       queue.shift() // accepted, or refused for good
@@ -419,6 +427,7 @@ export function createTransport(o) {
     },
     unload,
     discard,
+    online: () => waiting && retry(),
     stop() {
       dead = true
       if (zip) zip.stop()

@@ -421,3 +421,27 @@ test('every request says the clock of the events at its sending, whether fetched
   }
   assert.deepEqual(urls, ['/i?wid=1&t=1764183000000', '/i?wid=1&t=1764183005000'])
 })
+
+test('a retry waiting out its delay goes at once when the browser is online again', async () => {
+  const bodies = []
+  const t = transport({
+    win: { Blob },
+    fetch: async (url, init) => {
+      bodies.push(JSON.parse(await bodyBytes(init)))
+      if (bodies.length === 1) throw new TypeError('Failed to fetch') // offline
+      return { status: 202, body: null }
+    },
+  })
+  try {
+    t.add('{"type":5,"timestamp":1,"data":{"tag":"t","payload":"first"}}')
+    t.flush()
+    t.claim() // sent, failed: a retry in 0.5-1 s
+    for (let i = 0; i < 50 && !bodies.length; i++) await new Promise((r) => setTimeout(r, 5))
+    await new Promise((r) => setTimeout(r, 5))
+    t.online()
+    for (let i = 0; i < 20 && bodies.length < 2; i++) await new Promise((r) => setTimeout(r, 5))
+  } finally {
+    t.stop()
+  }
+  assert.equal(bodies.length, 2, 'sent again within 100 ms, not at the retry')
+})
