@@ -23,35 +23,41 @@ export function stringify(value) {
 
 const skipped = (v) => v === undefined || typeof v === 'function' || typeof v === 'symbol'
 
-function deep(root) {
-  const out = []
+// deep(value, max): the JSON text of an object or array, as JSON.stringify writes it (a cycle throws a
+// TypeError too), built with a stack. With max, only the first max characters (and a few more): the
+// rest of the value is never read (console.js).
+export function deep(root, max = Infinity) {
+  let out = ''
   const stack = []
+  const open = new Set() // the objects being written
   const replaced = (k, v) => (v && typeof v.toJSON === 'function' ? v.toJSON(k) : v)
   const put = (v) => {
     if (v !== null && typeof v === 'object') {
+      if (open.has(v)) throw TypeError()
+      open.add(v)
       const arr = Array.isArray(v)
-      out.push(arr ? '[' : '{')
+      out += arr ? '[' : '{'
       stack.push({ v, arr, keys: arr ? null : Object.keys(v), i: 0, n: 0 })
-    } else if (typeof v === 'number') out.push(isFinite(v) ? String(v) : 'null')
-    else out.push(skipped(v) ? 'null' : JSON.stringify(v))
+    } else if (typeof v === 'number') out += isFinite(v) ? v : 'null'
+    else out += skipped(v) ? 'null' : JSON.stringify(v)
   }
   put(replaced('', root))
-  while (stack.length) {
+  while (stack.length && out.length < max) {
     const f = stack[stack.length - 1]
     if (f.i >= (f.arr ? f.v.length : f.keys.length)) {
-      out.push(f.arr ? ']' : '}')
-      stack.pop()
+      out += f.arr ? ']' : '}'
+      open.delete(stack.pop().v)
     } else if (f.arr) {
-      if (f.n++) out.push(',')
+      if (f.n++) out += ','
       const i = f.i++
       put(replaced(String(i), f.v[i]))
     } else {
       const k = f.keys[f.i++]
       const v = replaced(k, f.v[k])
       if (skipped(v)) continue
-      out.push((f.n++ ? ',' : '') + JSON.stringify(k) + ':')
+      out += (f.n++ ? ',' : '') + JSON.stringify(k) + ':'
       put(v)
     }
   }
-  return out.join('')
+  return out
 }

@@ -301,6 +301,32 @@ test('console arguments are stringified and truncated', () => {
   assert.equal(consoleMessage(Array(10).fill('y'.repeat(600))).length, 2000)
 })
 
+test('a console argument keeps the first 500 characters of its JSON, as JSON.stringify writes it', () => {
+  const values = [
+    { a: 1, b: 'two', c: [1, null, true] },
+    [1, 'x', undefined, () => 1, NaN, Infinity, -0],
+    { nested: { deeper: [{ x: undefined, f() {}, y: 'é"\\\n' }] }, when: new Date(0), own: { toJSON: () => 'j' } },
+    { long: 'y'.repeat(2000), after: 1 },
+    Array.from({ length: 300 }, (_, i) => ({ id: i, tags: ['a', 'b'] })),
+    Object.create({ inherited: 1 }, { own: { value: 2, enumerable: true }, hidden: { value: 3 } }),
+  ]
+  for (const v of values) assert.equal(consoleMessage([v]), consoleMessage([JSON.stringify(v)]))
+})
+
+test('a huge object logged to the console is read only as far as its message keeps', () => {
+  // A page's store of 100,000 entries, each read through a getter, and the same behind a Proxy.
+  let reads = 0
+  const store = {}
+  for (let i = 0; i < 100000; i++) Object.defineProperty(store, 'k' + i, { enumerable: true, get: () => (reads++, { id: i, name: 'item ' + i }) })
+  const rows = new Proxy(Array.from({ length: 100000 }, (_, i) => [i, 'row ' + i]), { get: (t, k) => (reads++, t[k]) })
+  for (const big of [{ store }, rows]) {
+    const expected = consoleMessage(['state', JSON.stringify(big)])
+    reads = 0
+    assert.equal(consoleMessage(['state', big]), expected)
+    assert.ok(reads < 200, `${reads} reads`)
+  }
+})
+
 test('popstate within the page is a hash navigation, replaceState within it a fragment', () => {
   assert.equal(navKind('pop', 'https://a/x#1', 'https://a/x#2'), 'hash')
   assert.equal(navKind('pop', 'https://a/x', 'https://a/y'), 'pop')

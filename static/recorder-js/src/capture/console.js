@@ -1,3 +1,4 @@
+import { deep } from '../json.js'
 import { listen, patch } from '../patch.js'
 import { cut } from '../text.js'
 
@@ -9,7 +10,9 @@ export function stringifyArg(a) {
   if (typeof a === 'string') return a
   if (a && typeof a.message === 'string' && typeof a.stack === 'string') return (a.name || 'Error') + ': ' + a.message
   try {
-    const s = JSON.stringify(a)
+    // An object is written only as far as it is kept: JSON.stringify of a page's whole store (100,000
+    // entries) stalled the page to keep 500 characters of it.
+    const s = a && typeof a === 'object' ? deep(a, 500) : JSON.stringify(a)
     if (s !== undefined && s !== '{}') return s
   } catch (e) {}
   try {
