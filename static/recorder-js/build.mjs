@@ -143,6 +143,11 @@ const mutationBuffers = [];`],
   [/^record\.addCustomEvent = \(tag, payload\) => \{\n[\s\S]*?^\};\nrecord\.freezePage = \(\) => \{\n[\s\S]*?^\};\n/m, ''],
   // Images are never inlined as data URLs (inlineImages stays off).
   [/^ {2}if \(tagName === "img" && inlineImages\) \{[\s\S]*?^ {2}}\n {2}if \(\["audio", "video"\]/m, '  if (["audio", "video"]'],
+  // rrweb puts the scroll events of every element and the window through one throttle, which keeps the
+  // first call of its interval and the second one's arguments: when several scroll in one frame (a route
+  // change resetting the window and a sidebar, a carousel beside a list), the others were never recorded.
+  // The browser sends at most one scroll event a frame per target already: a wait of 0 lets each through.
+  [/^ {6}sampling\.scroll \|\| 100$/m, '      0'],
   // rrweb's classes set their fields through a helper (__publicField(this, "name", value), which
   // defines the property); none of these classes has a parent or an accessor of such a name, so a
   // plain assignment does the same, in fewer bytes: `this.name = (value)`, the call's own closing

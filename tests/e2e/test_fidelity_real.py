@@ -39,7 +39,8 @@ window.__realState = function (doc) {
 SAMPLER_JS = STATE_JS + """
 window.__samples = [];
 setInterval(function () {
-  // At the start of a millisecond, as in test_fidelity.py: a seek to t shows the changes stamped before t.
+  // At the start of a millisecond, as in test_fidelity.py: the sample holds the changes stamped before t, as
+  // the player's seek to t - 1 shows them.
   const before = Date.now();
   let t = before;
   while (t === before) t = Date.now();
@@ -81,7 +82,7 @@ def replayed(viewer, live_server, site, samples: list[dict]) -> tuple[list[dict]
     samples = [s for s in samples if s["t"] > start + 20]
     states = [viewer.evaluate("""(t) => {
         const P = window.__hsPlayer;
-        P.controller.seek(t - P.replayer.service.state.context.events[0].timestamp);
+        P.controller.seek(t - 1 - P.replayer.service.state.context.events[0].timestamp);
         return window.__realState(P.replayer.iframe.contentDocument);
     }""", s["t"]) for s in samples]
     return [s["s"] for s in samples], states
@@ -232,4 +233,33 @@ def test_framework_rendering_habits_replay_as_the_visitor_saw_them(live_server, 
     site, samples = record(live_server, customer, page, FRAMEWORKS, seconds=4)
     live, shown = replayed(viewer, live_server, site, samples)
     assert len(live) >= 8 and '"Mounted' in live[-1]["dom"] and '"zero' in live[0]["dom"]
+    assert_same(live, shown)
+
+
+# Several scrollers moved in one task, as a route change resetting the window and a sidebar does, or a
+# carousel beside a list: the browser sends each its scroll event in the same frame. (The changes come
+# 200 ms after each sample, so that every sample sees their events sent.)
+SCROLLERS = """<style>.box { width: 200px; height: 80px; overflow: auto; } .tall { height: 600px; }
+.wide { width: 900px; height: 20px; } body { height: 3000px; }</style>
+<div id="a" class="box"><div class="tall">a</div></div>
+<div id="b" class="box"><div class="tall">b</div></div>
+<div id="c" class="box"><div class="wide">c</div></div>
+<script>
+let k = 0;
+setTimeout(() => setInterval(() => {
+  k++;
+  document.getElementById('a').scrollTop = 37 * k % 500;
+  document.getElementById('b').scrollTop = 53 * k % 500;
+  document.getElementById('c').scrollLeft = 71 * k % 700;
+  window.scrollTo(0, 113 * k % 2000);
+}, 400), 200);
+</script>"""
+
+
+def test_every_element_scrolled_in_one_frame_replays_at_its_place(live_server, celery_worker, customer, page,
+                                                                 viewer):
+    """rrweb's one throttle for all scroll events kept two of them a frame: the window stayed at the top."""
+    site, samples = record(live_server, customer, page, SCROLLERS, seconds=3)
+    live, shown = replayed(viewer, live_server, site, samples)
+    assert len(live) >= 5 and live[-1]["scroll"] != "0,0" and "scroll=" in live[-1]["dom"]
     assert_same(live, shown)

@@ -23,9 +23,8 @@ const RRWEB = {
     mousemoveCallback: 1000, // positions go out in groups, once a second
     // mousedown/up add nothing to a click for the player
     mouseInteraction: { MouseUp: false, MouseDown: false, TouchMove_Departed: false, TouchCancel: false },
-    // Every scroll event (the browser sends at most one a frame): rrweb's default of one per 100 ms left
-    // the replay up to 100 ms behind a wheel scroll on the article (bench/fidelity.py).
-    scroll: 1,
+    // (Every scroll event: see build.mjs. rrweb's default of one per 100 ms left the replay up to 100 ms
+    // behind a wheel scroll on the article, bench/fidelity.py.)
     media: 800,
     // input: every 'input' event, not 'last' (change only): text typed into a
     // field that still has focus when the page closes must not be lost, and
