@@ -53,7 +53,8 @@ SAMPLER_JS = STATE_JS + r"""
 window.__samples = [];
 setInterval(function () {
   // At the start of a millisecond: a change stamped in the sample's own millisecond could have come
-  // before or after it, while a seek to t shows the changes stamped before t (tests/e2e/test_fidelity.py).
+  // before or after it, while rrweb paused at t shows the changes stamped before t, as the player's seek to
+  // t - 1 does (tests/e2e/test_fidelity.py).
   var before = Date.now(), t = before;
   while (t === before) t = Date.now();
   try { window.__samples.push({ t: t, s: window.__hsState(document) }); } catch (e) {}
@@ -92,7 +93,7 @@ async ({ events, offsets, usePlayer }) => {
   if (usePlayer) {
     const start = P.replayer.service.state.context.events[0].timestamp;
     for (const t of offsets) {
-      P.controller.seek(t + events[0].timestamp - start);
+      P.controller.seek(t - 1 + events[0].timestamp - start);
       await sleep(20);
       out.player.push(read(P.replayer, t));
     }
@@ -103,7 +104,7 @@ async ({ events, offsets, usePlayer }) => {
     const was = P.controller.swap(r);
     await sleep(100);
     for (const t of offsets) {
-      P.controller.seek(t);
+      P.controller.seek(t - 1);
       await sleep(20);
       out.player.push(read(r, t));
     }

@@ -25,8 +25,9 @@ STATE_JS = (Path(__file__).resolve().parents[2] / "bench" / "pagestate.js").read
 SAMPLER_JS = STATE_JS + """
 window.__samples = [];
 setInterval(function () {
-  // A sample at t must show what the player's seek to t shows: every change the recorder stamped before t
-  // (a seek applies the events before its moment) and none stamped t or later. The recorder stamps a DOM
+  // A sample at t must show what rrweb paused at t shows: every change the recorder stamped before t (a
+  // pause applies the events before its moment) and none stamped t or later. (The player's seek to a moment
+  // shows the events stamped at it too, as a page load's entry in the Pages panel must: its seek to t - 1.) The recorder stamps a DOM
   // change with Date.now() when its mutation observer runs, at the end of the task that made it, so each
   // change made before this task is stamped already, at most with the current millisecond. A change in that
   // same millisecond may have come just before this task or may come just after it, and a sample stamped
@@ -289,10 +290,11 @@ def open_replay(viewer, live_server, site, last_t: int) -> int:
 
 
 def player_at(viewer, epoch_ms: int) -> dict:
-    """The player's controller seeks to a wall-clock moment of the visit; the replayed state."""
+    """The player's controller seeks to just before a wall-clock moment of the visit (the changes stamped
+    before it, as a sample at that moment holds: see SAMPLER_JS); the replayed state."""
     return viewer.evaluate("""(t) => {
         const P = window.__hsPlayer;
-        P.controller.seek(t - P.replayer.service.state.context.events[0].timestamp);
+        P.controller.seek(t - 1 - P.replayer.service.state.context.events[0].timestamp);
         return window.__hsState(P.replayer.iframe.contentDocument);
     }""", epoch_ms)
 

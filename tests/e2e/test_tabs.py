@@ -40,9 +40,10 @@ SEEN_JS = """() => {
     return { t, text: document.body.innerText, note: note ? note.value : null };
 }"""
 
+# (The player's seek to a moment shows the changes stamped at it too; the sample, those stamped before it.)
 REPLAYED_JS = """(t) => {
     const P = window.__hsPlayer;
-    P.controller.seek(t - P.replayer.service.state.context.events[0].timestamp);
+    P.controller.seek(t - 1 - P.replayer.service.state.context.events[0].timestamp);
     const d = P.replayer.iframe.contentDocument;
     const note = d.getElementById('note');
     return { t, text: d.body.innerText, note: note ? note.value : null };
