@@ -22,6 +22,8 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
+
 RAGE_CLICKS, RAGE_MS, RAGE_PX = 3, 1000, 30
 DEAD_MS = 2500
 ERROR_MS = 1000
@@ -251,8 +253,6 @@ QUARTER_MS = 15 * 60_000  # every time zone's offset from UTC is a whole number 
 
 
 def _day(ts: int) -> str:
-    from django.conf import settings
-
     return _day_of(int(max(ts, 0) // QUARTER_MS), settings.TIME_ZONE)
 
 

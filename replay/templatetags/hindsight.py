@@ -1,3 +1,5 @@
+from urllib.parse import urlsplit
+
 from django import template
 
 register = template.Library()
@@ -20,8 +22,6 @@ def page_path(url) -> str:
     """A page's URL as its table shows it: its path, query and anchor (`/teas/?p=2`), the site being known.
     (Whole, on a narrow screen every row of a site showed the same first characters.) As it is when it
     has no path, or cannot be read."""
-    from urllib.parse import urlsplit
-
     try:
         parts = urlsplit(str(url))
     except ValueError:
