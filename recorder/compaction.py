@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from .models import Chunk, Segment, Session
 from .processing import ChunkInfo, chunk_text, json_arrays_join, segment_encode, segments_plan
+from .sql import db_now
 from .storage import chunk_blob, object_write, objects_delete, segment_key
 
 log = logging.getLogger(__name__)
@@ -44,7 +45,7 @@ def sessions_compact(*, now: datetime | None = None, limit: int = 50) -> int:
 
     Picks work by state, so a rerun resumes where a crashed one stopped.
     """
-    cutoff = (now or timezone.now()) - timedelta(minutes=settings.COMPACT_LIVE_MINUTES)
+    cutoff = (now or db_now()) - timedelta(minutes=settings.COMPACT_LIVE_MINUTES)
     sessions = (
         Chunk.objects.filter(status=Chunk.STORED, stored_at__lt=cutoff)
         .values_list("session_id", flat=True).distinct()[:limit]

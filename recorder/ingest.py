@@ -29,7 +29,10 @@ from . import ratelimit
 from .models import Chunk, DeletedSession, Session
 from .processing import BatchError, Envelope, batch_check, db_text
 from .refusals import refusal_note
-from .sql import bytes_cursor
+from .sql import bytes_cursor, now_sql
+
+# A chunk's columns that say when it came in (and was last queued): the database's moment.
+ARRIVAL_FIELDS = ("created_at", "queued_at")
 
 log = logging.getLogger(__name__)
 
@@ -113,18 +116,17 @@ def chunk_accept(*, rules: SiteRules, batch: Envelope, body: bytes, visitor: Vis
     The same statement refuses a session id that belongs to another site
     (then nothing is written and BatchError 409 is raised).
     """
-    now = timezone.now()
     sender = {
         "vid": batch.vid,
         "ua": db_text(visitor.user_agent, 512),
         "ip": ip_truncate(visitor.ip) if rules.keep_ip else None,
     }
     if sent_at is not None:  # the server's clock minus the visitor's, give or take the upload's time
-        sender["clock"] = int(now.timestamp() * 1000) - sent_at
+        sender["clock"] = int(timezone.now().timestamp() * 1000) - sent_at
     values = {
         "site_id": rules.id, "session_id": batch.sid, "seq": batch.seq, "status": Chunk.PENDING,
         "body": body, "key": "", "sender": sender, "received_bytes": len(body), "stored_bytes": 0,
-        "event_count": batch.event_count, "attempts": 0, "error": "", "created_at": now, "queued_at": now,
+        "event_count": batch.event_count, "attempts": 0, "error": "",
     }
     chunk_id = _insert_unless_taken(values, site_id=rules.id, session_id=batch.sid)
     if chunk_id is None:  # a repeat, or refused by the statement: tell which (a rare path)
@@ -152,15 +154,20 @@ def _insert_unless_taken(values: dict, *, site_id: int, session_id: uuid.UUID) -
 def _insert_plan(vendor: str, names: tuple[str, ...]) -> tuple[str, list, list]:
     """The statement of `_insert_unless_taken` for these given columns, worked out once per process: its
     SQL, the given fields in the statement's order, and the other columns' values ready for the database
-    (each the model's default, as Model.save would give it: none of them depends on the moment)."""
+    (each the model's default, as Model.save would give it: none of them depends on the moment).
+
+    The moment of arrival is the database's: the sweepers, on other hosts, compare it with their
+    moment, and read that on the database's clock too."""
     given = [Chunk._meta.get_field(name) for name in names]
-    others = [f for f in Chunk._meta.concrete_fields if not f.primary_key and f not in given]
+    stamped = [Chunk._meta.get_field(name) for name in ARRIVAL_FIELDS]
+    others = [f for f in Chunk._meta.concrete_fields if not f.primary_key and f not in given + stamped]
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in given + others)
+    columns = ", ".join(quote(f.column) for f in given + stamped + others)
     session_table = quote(Session._meta.db_table)
+    values = ["%s"] * len(given) + [now_sql()] * len(stamped) + ["%s"] * len(others)
     sql = (
         f"INSERT INTO {quote(Chunk._meta.db_table)} ({columns}) "
-        f"SELECT {', '.join(['%s'] * (len(given) + len(others)))} "
+        f"SELECT {', '.join(values)} "
         f"WHERE NOT EXISTS (SELECT 1 FROM {session_table} WHERE id = %s AND site_id <> %s) "
         f"AND NOT EXISTS (SELECT 1 FROM {quote(DeletedSession._meta.db_table)} WHERE id = %s) "
         "ON CONFLICT (session_id, seq) DO NOTHING RETURNING id"

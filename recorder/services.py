@@ -17,7 +17,7 @@ from datetime import datetime, timedelta, timezone
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, OperationalError, connection, connections, transaction
 from django.db.models import Exists, F, OuterRef, Q
-from django.db.models.functions import Greatest
+from django.db.models.functions import Greatest, Now
 from django.utils import timezone as dj_timezone
 from user_agents import parse as ua_parse
 
@@ -28,7 +28,7 @@ from privacy.scrub import ScrubState, StringScrub, events_scrub, url_names_parse
 from .models import Chunk, PageView, Segment, Session
 from .rollups import rollups_sessions_stored, session_counted_state, site_urls_note
 from .processing import MAX_TIMESTAMP, BatchError, Summary, batch_parse, batch_summarise, events_encode, events_restore
-from .sql import bytes_cursor
+from .sql import bytes_cursor, db_now
 
 log = logging.getLogger(__name__)
 # A visitor's clock this far ahead of the server's, or behind it, moves its session's times (clock_offset).
@@ -113,7 +113,7 @@ def _take_along(session_ids: set, room: int) -> bool:
     """
     if room <= 0:
         return False
-    rows = list(_free(Chunk.objects.filter(status=Chunk.PENDING, attempts__lt=ALONE_AFTER_ATTEMPTS), dj_timezone.now())
+    rows = list(_free(Chunk.objects.filter(status=Chunk.PENDING, attempts__lt=ALONE_AFTER_ATTEMPTS))
                 .order_by("queued_at").values_list("session_id", "received_bytes")[:room])
     budget = settings.CHUNK_CLAIM_BYTES
     for session_id, size in rows:
@@ -134,8 +134,7 @@ class _Claim:
     def take(cls, session_ids: set, *, leave_retried: bool = False) -> "_Claim":
         """Claim these sessions' free pending chunks and process them (no writes but the claim); with
         `leave_retried`, none of a session with a chunk that claims before held and never gave back."""
-        lease = dj_timezone.now() + timedelta(seconds=settings.CHUNK_LEASE_SECONDS)
-        ids = _claim(sorted(session_ids), lease, leave_retried=leave_retried)
+        ids, lease = _claim(sorted(session_ids), leave_retried=leave_retried)
         if not ids:
             return cls(ids, lease, [])
         try:
@@ -257,7 +256,7 @@ def _store_arrived_meanwhile(session_ids: list, follow: int) -> int:
     """
     if follow <= 0:
         return 0
-    later = list(_free(Chunk.objects.filter(session_id__in=session_ids, status=Chunk.PENDING), dj_timezone.now())
+    later = list(_free(Chunk.objects.filter(session_id__in=session_ids, status=Chunk.PENDING))
                  .order_by("pk").values_list("pk", flat=True)[:settings.CHUNK_CLAIM_MAX])
     if not later:
         return 0
@@ -356,8 +355,9 @@ def _observe(items: list[Prepared], commit_seconds: float) -> None:
 CLAIM_LOCKS = 7_311_001  # the class of the advisory locks a claim takes, one per session
 
 
-def _claim(session_ids: list, lease: datetime, *, leave_retried: bool = False) -> list[int]:
-    """Take these sessions' free pending chunks until `lease`; the ids this worker now holds.
+def _claim(session_ids: list, *, leave_retried: bool = False) -> tuple[list[int], datetime]:
+    """Take these sessions' free pending chunks for CHUNK_LEASE_SECONDS; the ids this worker now holds,
+    and until when (on the database's clock, as every worker reads a lease: their hosts' may differ).
     With `leave_retried`, a session with a chunk that claims before held and never gave back (`_retried`)
     is left out by the same statement.
 
@@ -379,7 +379,9 @@ def _claim(session_ids: list, lease: datetime, *, leave_retried: bool = False) -
                 "(SELECT DISTINCT hashtext(s) AS key FROM unnest(%s::text[]) AS s ORDER BY key) AS keys",
                 [CLAIM_LOCKS, [str(s) for s in session_ids]],
             )
-        now = prep(dj_timezone.now(), connection)
+        now = db_now()
+        lease = now + timedelta(seconds=settings.CHUNK_LEASE_SECONDS)
+        now = prep(now, connection)
         listed = ", ".join(["%s"] * len(sessions))
         retried_sql, retried_params = (" OR attempts >= %s", [ALONE_AFTER_ATTEMPTS]) if leave_retried else ("", [])
         cursor.execute(  # the sessions left out looked up once, not once per chunk
@@ -390,7 +392,7 @@ def _claim(session_ids: list, lease: datetime, *, leave_retried: bool = False) -
             "AND session_id NOT IN (SELECT session_id FROM left_out) RETURNING id",
             [*sessions, Chunk.PENDING, now, *retried_params, prep(lease, connection), *sessions, Chunk.PENDING, now],
         )
-        return [row[0] for row in cursor.fetchall()]
+        return [row[0] for row in cursor.fetchall()], lease
 
 
 def _left_to_another(chunk_ids: list[int], claimed: list[int]) -> bool:
@@ -398,12 +400,13 @@ def _left_to_another(chunk_ids: list[int], claimed: list[int]) -> bool:
     rest = set(chunk_ids) - set(claimed)
     if not rest:
         return False
-    return _free(Chunk.objects.filter(pk__in=rest, status=Chunk.PENDING), dj_timezone.now()).exists()
+    return _free(Chunk.objects.filter(pk__in=rest, status=Chunk.PENDING)).exists()
 
 
-def _free(chunks, now: datetime):
-    """These chunks less those a worker holds under a lease that has not run out."""
-    return chunks.filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+def _free(chunks, now: datetime | None = None):
+    """These chunks less those a worker holds under a lease that has not run out (by the database's clock,
+    unless `now` is given)."""
+    return chunks.filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now or Now()))
 
 
 def _release(ids: list[int], lease: datetime) -> None:
@@ -470,7 +473,7 @@ def _commit(groups: list[tuple], lease: datetime) -> list[int]:
             status=Chunk.PENDING, lease_until=lease,
         ).order_by("pk").values_list("pk", flat=True)
     )
-    now = dj_timezone.now()
+    now = db_now()  # stored_at: the compactor on another host reads it on the database's clock
     to_store, repeats, page_views, merged = [], [], [], {}
     findings = FindingsWrites()
     for session_id, prepared, sensitive_ids in groups:
@@ -686,7 +689,7 @@ def chunks_sweep(*, now: datetime | None = None) -> dict:
     """
     from .ingest import chunks_queue
 
-    now = now or dj_timezone.now()
+    now = now or db_now()  # queued_at is the web's or another sweeper's moment: one clock for all
     idle = _free(Chunk.objects.filter(
         status=Chunk.PENDING, queued_at__lt=now - timedelta(seconds=settings.CHUNK_REQUEUE_SECONDS),
     ), now)
@@ -714,7 +717,7 @@ def chunks_redrive(*, ids: list[int] | None = None, site_id: int | None = None) 
         failed = failed.filter(site_id=site_id)
     chosen = list(failed.values_list("pk", flat=True))
     Chunk.objects.filter(pk__in=chosen, status=Chunk.FAILED).update(
-        status=Chunk.PENDING, attempts=0, error="", lease_until=None, queued_at=dj_timezone.now(),
+        status=Chunk.PENDING, attempts=0, error="", lease_until=None, queued_at=Now(),
     )
     chunks_queue(chosen)
     return len(chosen)
@@ -744,7 +747,7 @@ def sessions_finish_idle(*, now: datetime | None = None) -> int:
     """
     from privacy.services import sessions_delete  # privacy depends on recorder models
 
-    now = now or dj_timezone.now()
+    now = now or db_now()  # received_at is the moment ingest wrote a batch, on the database's clock
     finished = 0
     short = Q(status=Session.FINISHED, duration_ms__lt=F("site__min_session_sec") * 1000)
     too_short = Session.objects.none()

@@ -1,7 +1,10 @@
-"""The cursor for statements that carry a recording's bytes."""
+"""The cursor for statements that carry a recording's bytes; the database's clock."""
 from contextlib import contextmanager
+from datetime import datetime, timezone
 
 from django.db import connection
+from django.db.models.functions import Now
+from django.db.models.sql import Query
 
 
 @contextmanager
@@ -20,3 +23,20 @@ def bytes_cursor():
     connection.ensure_connection()
     with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
         yield cursor
+
+
+def now_sql() -> str:
+    """The database's clock in this database's SQL (Django's Now()), for a statement that writes it."""
+    sql, _ = Query(None).get_compiler(connection=connection).compile(Now())
+    return sql
+
+
+def db_now() -> datetime:
+    """The database's clock: what a process compares against times that other processes wrote (a batch's
+    arrival, a worker's lease). Web and worker hosts' clocks may be minutes apart; the database's is one."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {now_sql()}", [])
+        value = cursor.fetchone()[0]
+    if isinstance(value, str):  # SQLite: UTC, as text
+        value = datetime.fromisoformat(value).replace(tzinfo=timezone.utc)
+    return value

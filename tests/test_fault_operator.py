@@ -1,7 +1,9 @@
 """What an operator's bad day must not cost: a worker behind its queue, a Redis that is full."""
 import subprocess
 import time
+from contextlib import contextmanager
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 import redis
@@ -9,8 +11,10 @@ from django.test import override_settings
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
+from recorder import services
+from recorder.compaction import sessions_compact
 from recorder.models import Chunk, Session
-from recorder.services import sessions_finish_idle
+from recorder.services import chunks_sweep, sessions_finish_idle
 from tests.conftest import make_batch, post_batch, process_pending
 from tests.run import free_port
 
@@ -54,6 +58,53 @@ def test_a_short_session_with_a_failed_batch_is_kept_for_its_redrive(client, sit
     sessions_finish_idle(now=timezone.now() + timedelta(minutes=31))
 
     assert Chunk.objects.filter(session_id=batch["sid"], seq=1, status=Chunk.FAILED).exists()
+
+
+@contextmanager
+def host_clock_off(by: timedelta):
+    """This process reads a clock `by` off, as a worker on a host whose clock is wrong does (the outside
+    world: Django's clock as this process sees it, not the database's)."""
+    real = timezone.now
+    with mock.patch("django.utils.timezone.now", lambda: real() + by):
+        yield
+
+
+def test_a_sweeper_whose_clock_runs_ahead_neither_finishes_nor_drops_a_live_session(client, site):
+    """Given a live session, short so far, stored by the worker; when the periodic jobs run on a host whose
+    clock is an hour ahead of the web's; then the session is still live with its batch, and its next
+    batch joins it."""
+    site.min_session_sec, site.session_timeout_min = 20, 30
+    site.save()
+    first = make_batch(site.pk)
+    assert post_batch(client, first).status_code == 202
+    assert process_pending() == 1
+
+    with host_clock_off(timedelta(hours=1)):
+        assert sessions_finish_idle() == 0
+        chunks_sweep()
+        sessions_compact()
+
+    assert Session.objects.filter(pk=first["sid"], status=Session.ACTIVE).exists()
+    assert Chunk.objects.filter(session_id=first["sid"], seq=0, status=Chunk.STORED).exists()
+    assert post_batch(client, make_batch(site.pk, sid=first["sid"], seq=1)).status_code == 202
+    assert process_pending() == 1
+    assert Session.objects.get(pk=first["sid"]).chunk_count == 2
+
+
+def test_a_worker_whose_clock_runs_ahead_leaves_the_chunks_another_holds(client, site):
+    """Given a batch that one worker has claimed (its lease runs for CHUNK_LEASE_SECONDS); when a worker
+    on a host whose clock is five minutes ahead gets its message; then it leaves the batch to the holder,
+    which stores it."""
+    batch = make_batch(site.pk)
+    assert post_batch(client, batch).status_code == 202
+    chunk = Chunk.objects.get(session_id=batch["sid"])
+    holder = services._Claim.take({chunk.session_id})
+    assert holder.ids == [chunk.pk]
+
+    with host_clock_off(timedelta(minutes=5)):
+        assert services.chunks_process(chunk_ids=[chunk.pk]) == 0
+
+    assert holder.commit() == [chunk.pk]
 
 
 @pytest.fixture
