@@ -164,7 +164,7 @@ if S3_BUCKET:
     }
 else:
     _recordings = {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "BACKEND": "recorder.storage.DurableFileSystemStorage",  # fsyncs what it writes
         "OPTIONS": {"location": str(DATA_DIR / "recordings"), "allow_overwrite": True},
     }
 STORAGES = {

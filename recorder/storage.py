@@ -3,12 +3,52 @@
 
 Keys are grouped per site and session: sites/<site>/sessions/<session>/...
 """
+import os
 import uuid
+from pathlib import Path
 
 from django.core.files.base import ContentFile
-from django.core.files.storage import storages
+from django.core.files.storage import FileSystemStorage, storages
 
 DELETE_BATCH = 1000  # keys per S3 DeleteObjects request
+
+
+class DurableFileSystemStorage(FileSystemStorage):
+    """Local files (the embedded default) that are on the disk once saved or deleted.
+
+    What is saved is relied on at once (compaction deletes a segment's chunk
+    rows once its object is written), so the file and each directory that
+    leads to it (makedirs may have just made them) are flushed first: a power
+    cut must not lose a batch that got 202. A deletion is flushed too, so that
+    a deleted recording does not come back.
+    """
+
+    def _save(self, name, content):
+        name = super()._save(name, content)
+        path = Path(self.path(name))
+        _fsync(path)
+        root = Path(self.location)
+        for directory in path.parents:
+            _fsync(directory)
+            if directory == root:
+                break
+        return name
+
+    def delete(self, name):
+        super().delete(name)
+        try:
+            _fsync(Path(self.path(name)).parent)
+        except FileNotFoundError:
+            pass  # a key under no directory was never written
+
+
+def _fsync(path: Path) -> None:
+    """Flush a file's bytes, or a directory's entries, to the disk."""
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def recordings():
