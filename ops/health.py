@@ -28,14 +28,19 @@ def database_check() -> str:
 
 
 def broker_check() -> str:
+    """The broker answers and takes a write: a Redis that is full (`noeviction`) or read-only (a replica)
+    still answers PING, while every message to the workers is refused and storing stops."""
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return SKIPPED  # no broker: tasks run inside the web process
     from kombu import Connection
 
     timeout = settings.READYZ_TIMEOUT
-    with Connection(settings.CELERY_BROKER_URL, connect_timeout=timeout) as broker:
+    options = {"socket_timeout": timeout}  # a broker that hangs leaves no thread waiting for ever
+    with Connection(settings.CELERY_BROKER_URL, connect_timeout=timeout, transport_options=options) as broker:
         broker.ensure_connection(max_retries=1, timeout=timeout)
-        broker.default_channel  # Redis answers a PING here
+        client = getattr(broker.default_channel, "client", None)  # Redis answers a PING here
+        if client is not None:  # Redis: a write refused raises (OutOfMemoryError, ReadOnlyError)
+            client.set(PROBE_KEY, "1", ex=10)
     return OK
 
 

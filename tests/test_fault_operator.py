@@ -107,9 +107,10 @@ def test_a_worker_whose_clock_runs_ahead_leaves_the_chunks_another_holds(client,
     assert holder.commit() == [chunk.pk]
 
 
-@pytest.fixture
-def full_redis():
-    """A Redis of its own that refuses every write, as one at `maxmemory` with `noeviction` does."""
+@contextmanager
+def throwaway_redis():
+    """A redis-server of this test's own on a free port (the shared one's settings are never touched):
+    its URL and a client to set it up."""
     port = free_port()
     process = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
                                 "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -123,14 +124,32 @@ def full_redis():
             except redis.ConnectionError:
                 assert time.monotonic() < deadline, "redis-server did not start"
                 time.sleep(0.1)
+        yield f"redis://127.0.0.1:{port}/0", connection
+    finally:
+        process.kill()
+        process.wait()
+
+
+@pytest.fixture
+def full_redis():
+    """A Redis of its own that refuses every write, as one at `maxmemory` with `noeviction` does."""
+    with throwaway_redis() as (url, connection):
         connection.config_set("maxmemory-policy", "noeviction")
         connection.config_set("maxmemory", 1)  # below what an empty Redis uses: every write is refused
         with pytest.raises(redis.exceptions.OutOfMemoryError):
             connection.set("probe", "1")
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        process.kill()
-        process.wait()
+        yield url
+
+
+@pytest.fixture
+def read_only_redis():
+    """A Redis of its own that answers reads and refuses writes: a replica (of a master that is not there),
+    as a failed-over or misconfigured broker can be."""
+    with throwaway_redis() as (url, connection):
+        connection.replicaof("127.0.0.1", free_port())
+        with pytest.raises(redis.exceptions.ReadOnlyError):
+            connection.set("probe", "1")
+        yield url
 
 
 def test_the_api_answers_503_with_retry_after_while_redis_is_full(client, owner, full_redis):
@@ -144,3 +163,18 @@ def test_the_api_answers_503_with_retry_after_while_redis_is_full(client, owner,
     assert (response.status_code, response.headers.get("Retry-After")) == (503, "10")
     assert response.json()["error"] == "unavailable"
 
+
+
+@pytest.mark.parametrize("broker", ["full_redis", "read_only_redis"])
+def test_readyz_names_a_broker_that_answers_but_refuses_messages(client, settings, broker, request):
+    """A full or read-only Redis still answers PING, but ingest's ids cannot be published (storing pauses)."""
+    # Given a broker that is up and refuses writes (the cache is the shared, healthy Redis)
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.CELERY_BROKER_URL = request.getfixturevalue(broker)
+    settings.READYZ_TIMEOUT = 10
+    # When a probe asks
+    response = client.get("/readyz")
+    # Then it is told 503, naming the broker and the refusal's kind
+    assert response.status_code == 503, response.json()
+    assert response.json()["failing"] == ["broker"]
+    assert response.json()["checks"]["broker"] in ("error: OutOfMemoryError", "error: ReadOnlyError")
