@@ -1,9 +1,12 @@
 """The periodic jobs, and a thread that runs them inside the web process for the embedded default.
 
 In production Celery beat schedules them (settings.CELERY_BEAT_SCHEDULE).
-`make run` has no beat: with JOBS_IN_PROCESS, the first request a server
-process handles starts one daemon thread that runs each job when it is due.
-Every job also has a management command.
+`make run` has no beat: with JOBS_IN_PROCESS, a serving process starts one
+daemon thread that runs each job when it is due, as it loads the application
+(config.wsgi, config.asgi): from the server's start, not its first request, so
+a server restarted with no traffic still purges what expired. Management
+commands never load it, nor does runserver's autoreloader, only the child
+that serves. Every job also has a management command.
 """
 import logging
 import threading
@@ -12,7 +15,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.signals import request_started
 from django.db import close_old_connections, connections
 
 log = logging.getLogger(__name__)
@@ -63,15 +65,9 @@ def _loop() -> None:
 _started = threading.Lock()
 
 
-def _start_thread(**kwargs) -> None:
-    if not _started.acquire(blocking=False):
+def jobs_in_process_start() -> None:
+    """Start the jobs thread in this serving process (once), if JOBS_IN_PROCESS."""
+    if not settings.JOBS_IN_PROCESS or not _started.acquire(blocking=False):
         return
-    request_started.disconnect(_start_thread)
     threading.Thread(target=_loop, name="hindsight-jobs", daemon=True).start()
     log.info("periodic jobs run in this process (JOBS_IN_PROCESS)")
-
-
-def jobs_in_process_enable() -> None:
-    """Start the jobs thread with the first request this process serves."""
-    if settings.JOBS_IN_PROCESS:
-        request_started.connect(_start_thread, dispatch_uid="hindsight-jobs")
