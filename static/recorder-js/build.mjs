@@ -174,16 +174,17 @@ const slimRrweb = {
   },
 }
 
-// The gzip worker runs from a Blob URL made of its own source: src/worker-main.js,
-// bundled and minified, becomes the text that src/worker-src.js exports.
+// The gzip worker runs from a Blob URL made of its own function's text: src/worker-main.js, bundled
+// and minified, becomes the body of the function that src/worker-src.js exports, which then uses
+// nothing outside it (the page's thread calls the same function when it closes: gzip.js).
 const workerSource = {
   name: 'worker-source',
   setup(b) {
     b.onLoad({ filter: /[\\/]src[\\/]worker-src\.js$/ }, async () => {
       // The recorder's own options, without its banner and plugins (the worker has no rrweb).
       const text = (await bundle({ entryPoints: ['src/worker-main.js'], banner: {}, plugins: [] })).trim()
-      if (!/onmessage=/.test(text)) throw new Error('the gzip worker did not build')
-      return { contents: `export const WORKER_SRC = ${JSON.stringify(text)}`, loader: 'js' }
+      if (!/__hsw/.test(text)) throw new Error('the gzip worker did not build')
+      return { contents: `export const WORKER = (__hsw) => {${text}}`, loader: 'js' }
     })
   },
 }

@@ -5,7 +5,7 @@
 // compressor below; the body is then a series of gzip members (RFC 1952
 // allows that; the server reads them all as one text).
 import { gzip } from './batching.js'
-import { WORKER_SRC } from './worker-src.js'
+import { WORKER } from './worker-src.js'
 
 const CRC = []
 for (let n = 0; n < 256; n++) {
@@ -94,7 +94,7 @@ export function createGzip(win) {
     waiting.clear()
   }
   try {
-    const url = win.URL.createObjectURL(new win.Blob([WORKER_SRC], { type: 'text/javascript' }))
+    const url = win.URL.createObjectURL(new win.Blob([`(${WORKER})(self)`], { type: 'text/javascript' }))
     worker = new win.Worker(url)
     win.URL.revokeObjectURL(url)
     worker.onmessage = (e) => {

@@ -1,4 +1,4 @@
-// The gzip worker's entry point (see worker.js).
-import { createWorker } from './worker.js'
+// The body of the gzip worker's function (build.mjs; src/worker-src.js): __hsw is its argument.
+import { WORKER } from './worker-src.js'
 
-onmessage = createWorker((message, transfer) => postMessage(message, transfer), self).onmessage
+WORKER(__hsw)

@@ -1,5 +1,6 @@
-// The gzip worker (gzip.js starts it from a Blob URL; build.mjs bundles
-// src/worker-main.js into the recorder as text). It compresses each piece of
+// The gzip worker (gzip.js starts it from a Blob URL of the text of one
+// function, src/worker-src.js, which build.mjs makes of src/worker-main.js
+// bundled). It compresses each piece of
 // the open batch as it is sealed, keeps it, and forms runs of pieces and whole
 // batches from what it holds. It also writes full snapshots and DOM changes in
 // the wire encodings (encode.js: ids as differences, numbers in text as
@@ -35,12 +36,17 @@ const piece = (text, at, ...lengths) => text.slice(0, at) + lengths.map((n) => e
 // then forgets every piece up to the last it names. The answer is [id, gzip],
 // or [id, 0] when a piece named is no longer held or gzip failed: the main
 // thread then compresses its own copy of the text (plain JSON, as valid).
+// join(list, first) is that text (false when a piece named is not held): a closing page writes what
+// its worker had not answered for with a copy of this code of its own (gzip.js, encodeNow).
 export function createWorker(post, win) {
   const pieces = new Map()
-  const onmessage = async ({ data: [n, list, mode, first] }) => {
+  const join = (list, first) => {
     if (first) batchStart()
     const parts = list.map((p) => (p.trim ? p : p.map ? piece(...p) : pieces.get(p)))
-    const text = !parts.includes(undefined) && parts.join('')
+    return !parts.includes(undefined) && parts.join('')
+  }
+  const onmessage = async ({ data: [n, list, mode, first] }) => {
+    const text = join(list, first)
     const last = Math.max(...list.filter((p) => typeof p === 'number'))
     if (mode > 1) for (const k of pieces.keys()) k > last || pieces.delete(k)
     if (mode === 1) pieces.set(n, text)
@@ -50,5 +56,5 @@ export function createWorker(post, win) {
     } catch (e) {}
     post([n, gz], gz ? [gz.buffer] : [])
   }
-  return { onmessage, pieces }
+  return { onmessage, pieces, join }
 }
