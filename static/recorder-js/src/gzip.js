@@ -76,6 +76,15 @@ export function gzipNow(text) {
   return out.subarray(0, o)
 }
 
+// The worker's encodings of these pieces of a batch (a list as the worker takes it, worker.js), written
+// on the page's thread by a copy of its code: what a closing page's worker had not taken, or not
+// answered for yet, goes in the same encodings as the rest (the first piece's steps start afresh).
+export function encodeNow(list) {
+  const g = {}
+  WORKER(g)
+  return g.join(list, 1)
+}
+
 // The same gzip in a Worker (src/worker.js), so that compressing batches,
 // and writing their node events in the wire encodings, costs the page's main
 // thread little more than handing each event's JSON over, once. Built from a

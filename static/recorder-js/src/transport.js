@@ -1,5 +1,5 @@
 import { backoffDelay, batchHead, planDrop } from './batching.js'
-import { createGzip, gzipNow } from './gzip.js'
+import { createGzip, encodeNow, gzipNow } from './gzip.js'
 
 // Chromium lets at most 64 KB of keepalive requests (beacons included) be in
 // flight; stay under it.
@@ -51,7 +51,9 @@ export function createTransport(o) {
   const { win, cfg, store } = o
   const url = () => cfg.endpoint + (cfg.endpoint.indexOf('?') < 0 ? '?' : '&') + 't=' + (o.clock ? o.clock() : Date.now())
   const key = 'pend_' + cfg.wid
-  let pieces = [] // the open batch's sealed parts: {text, gz, id} (text with its leading comma; gz once made; id once the worker holds it)
+  // The open batch's sealed parts: {text, m, gz, id} (text with its leading comma; m the list item the worker takes;
+  // gz once made; id once the worker holds it).
+  let pieces = []
   let buf = [] // the open batch's newest event JSON strings, not in a piece yet
   let bufTs = [] // their times
   let bufBytes = 0 // JSON of the whole open batch
@@ -119,6 +121,7 @@ export function createTransport(o) {
     const lead = all.length ? ',' : ''
     const events = buf
     const p = { text: lead + events.join(',') }
+    p.m = [p.text, lead.length, ...events.map((e) => e.length)]
     all.push(p)
     buf = []
     bufTs = []
@@ -130,7 +133,7 @@ export function createTransport(o) {
     // worker here, and asking none stopped the recording)
     if (!zip || unloaded) return
     // The worker encodes each event; a batch's first piece it is given starts its record of texts.
-    const z = zip.ask(p.text, [[p.text, lead.length, ...events.map((e) => e.length)]], 1, !all.sent)
+    const z = zip.ask(p.text, [p.m], 1, !all.sent)
     all.sent = 1
     p.id = z[0]
     z[1].then((g) => {
@@ -313,34 +316,42 @@ export function createTransport(o) {
   }
 
   // What a closing page can send of a batch at once: its gzip if that is done;
-  // else its pieces (runs of them as one member where that is done) as gzip
-  // members, and what is between them and after them (the events since the
-  // last piece) compressed here, synchronously; else (nothing compressed: a
-  // batch claimed from storage, or no CompressionStream) its JSON, compressed
-  // here too when that is quick.
+  // else its first pieces that are compressed (runs of them as one member
+  // where that is done) as gzip members, and the rest (the pieces from the
+  // first the worker had not answered for, and the events since the last
+  // piece) written in the worker's encodings and compressed here,
+  // synchronously; else (a batch claimed from storage) its JSON, compressed
+  // here too when that is quick. Whether the worker had caught up must not
+  // change what goes: plain JSON compressed here cost the dashboard a third
+  // more in its last request than the same events encoded.
   function bodyNow(b) {
     const z = zipped.get(b)
     if (z) return z
-    const parts = partsOf.get(b) || []
-    const runs = parts.runs || []
-    if (!runs.length && !parts.some((p) => p.gz)) {
+    const parts = partsOf.get(b)
+    if (!parts) {
       const json = bodyJson(b)
       return json.length < 100000 ? gzipNow(json) : json
     }
+    const runs = parts.runs || []
     const out = []
-    let plain = batchHead(cfg.wid, b, Date.now())
-    for (let i = 0; i < parts.length; ) {
+    let head = batchHead(cfg.wid, b, Date.now())
+    let i = 0
+    while (i < parts.length) {
       let run = null
       for (const r of runs) if (r.from === i && (!run || r.to > run.to)) run = r
       const gz = run ? run.gz : parts[i].gz
-      if (gz) {
-        if (plain) out.push(gzipNow(plain))
-        out.push(gz)
-        plain = ''
-      } else plain += parts[i].text
+      if (!gz) break
+      if (head) out.push(gzipNow(head))
+      out.push(gz)
+      head = ''
       i = run ? run.to : i + 1
     }
-    out.push(gzipNow(plain + ']}'))
+    const rest = parts.slice(i)
+    let text
+    try {
+      text = encodeNow(rest.map((p) => p.m))
+    } catch (e) {}
+    out.push(gzipNow(head + (text || texts(rest)) + ']}'))
     return out
   }
 

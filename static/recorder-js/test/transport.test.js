@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { gunzipSync, gzipSync } from 'node:zlib'
-import { stepText } from '../src/encode.js'
+import { batchStart, eventJson, stepText } from '../src/encode.js'
 import { createTransport } from '../src/transport.js'
 import { createWorker } from '../src/worker.js'
 
@@ -110,6 +110,34 @@ test('a closing page compresses on the spot what no piece compressed before', as
     const { sent, body } = await closed(t, beacons, events)
     const json = JSON.stringify(body).length
     assert.ok(sent.length < json / 3, `${sent.length} bytes sent for ${json} of JSON`)
+  }
+})
+
+test("a closing page writes what its worker had not answered for, or not taken, in the worker's encoding", async () => {
+  // A board's tick: 40 prices, each a little up from the tick before (1 KB of JSON).
+  const tick = (k) => {
+    const texts = Array.from({ length: 40 }, (_, i) => ({ id: 100 + i, value: (50 + i + k / 100).toFixed(2) }))
+    return JSON.stringify({ type: 3, data: { source: 0, texts, attributes: [], removes: [], adds: [] }, timestamp: k })
+  }
+  // What the worker writes of these events, the first of them starting a batch.
+  const encoded = (events) => (batchStart(), events.map((e) => JSON.parse(eventJson(JSON.parse(e)))))
+  for (const answered of [false, true]) {
+    const posted = { chars: 0 }
+    const { win } = workerWindow(posted)
+    const beacons = []
+    const t = transport({ win, beacon: (url, blob) => (beacons.push(blob), true) })
+    const events = Array.from({ length: 20 }, (_, k) => tick(k))
+    // A piece at 8 KB (7 ticks; the worker answers on a later task), then 3 more.
+    for (const e of events.slice(0, 10)) t.add(e)
+    for (let i = 0; answered && posted.waiting && i < 200; i++) await new Promise((r) => setTimeout(r, 5))
+    for (const e of events.slice(10)) t.add(e) // taken by no piece yet
+    t.unload()
+    t.stop()
+    const body = JSON.parse(gunzipSync(Buffer.from(await beacons[0].arrayBuffer())).toString())
+    // The worker's answer goes as it came; what follows is written the same way, its steps from texts of its own.
+    const want = answered ? encoded(events.slice(0, 7)).concat(encoded(events.slice(7))) : encoded(events)
+    assert.deepEqual(body.events, want, answered ? 'after an answer' : 'before any answer')
+    assert.equal(body.events[19].data.textSteps[1], '#' + '!'.repeat(39), 'each price one step up from the tick before')
   }
 })
 
