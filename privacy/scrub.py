@@ -11,6 +11,7 @@ import itertools
 import re
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote_plus
 
 from recorder.jsontext import text_repair
 from recorder.processing import string_key
@@ -33,6 +34,12 @@ SHORT_GROUP = re.compile(r"(?<![0-9])[0-9]{1,2}(?![0-9])")  # a group of digits 
 # What may stand between a run's digit groups, and where a number may go on from one text node into the next.
 RUN_SEPARATORS = ".-\u200b" + "".join(chr(c) for c in range(0x3001) if chr(c).isspace())
 RUN_CHARS = "0123456789" + RUN_SEPARATORS  # what a run is made of
+# Separators as an address writes them: `+` (a space in a query string) and percent-encoded bytes
+# (`%20`, `%2D`, `%C2%A0`), read as the separators they encode (_encoded_cards_masked).
+ENCODED = re.compile(r"(?:\+|%[0-9A-Fa-f]{2})++")
+# A group of digits (and maybe a separator) before what may encode one: the first byte of whitespace, a
+# dot or a dash (0x09-0x0D, 0x1C-0x20, 0x2D, 0x2E), or of a space above ASCII (0xC2, 0xE1-0xE3).
+ENCODED_CANDIDATE = re.compile(r"[0-9]{3}[\s.\-\u200b]*+(?:\+|%(?:[01][0-9A-Fa-f]|2[0DEde]|[Cc]2|[Ee][1-3]))")
 # Each starts only where its first run starts (a lookbehind), and a run it has read is never read again
 # (possessive): "@" then 100,000 letters, or "eyJ" 60,000 times, took seconds to minutes of the worker
 # (and of every request of its process, which waited for the interpreter) when every position was tried.
@@ -206,9 +213,40 @@ def text_scrub(text: str, *, emails: bool, cards: bool = True) -> str:
     """Mask Luhn-valid card numbers (unless `cards` is off) and e-mail addresses (when asked) in a string."""
     if cards and CARD_CANDIDATE.search(text):
         text = LONG_DIGIT_RUN.sub(_mask_card, text)
+    if cards and ("%" in text or "+" in text) and ENCODED_CANDIDATE.search(text):
+        text = _encoded_cards_masked(text)
     if emails and "@" in text:
         text = EMAIL.sub(lambda m: MASK * len(m.group(0)), text)
     return text
+
+
+def _encoded_cards_masked(text: str) -> str:
+    """Mask card numbers whose groups an address separates with `+` or percent-encoded separators
+    (`/pay?card=4111%201111%201111%201111`): the runs are read with those between digits decoded, and
+    the digits they mask are masked where they stand (the encoded separators stay, and the length)."""
+    ends, shifts = [], []  # where each decoded gap ends in the view, and how much longer `text` is up to there
+
+    def decoded(match: re.Match) -> str:
+        start, end = match.span()
+        gap = unquote_plus(match.group(0))
+        if gap.strip(RUN_SEPARATORS) or not (0 < start and end < len(text)) or not (
+                text[start - 1] in RUN_CHARS and text[end] in RUN_CHARS):
+            return match.group(0)
+        shift = (shifts[-1] if shifts else 0) + end - start - len(gap)
+        ends.append(end - shift)
+        shifts.append(shift)
+        return gap
+
+    view = ENCODED.sub(decoded, text)
+    masked = LONG_DIGIT_RUN.sub(_mask_card, view) if shifts and CARD_CANDIDATE.search(view) else view
+    if masked == view:
+        return text
+    chars = list(text)
+    for index, (was, now) in enumerate(zip(view, masked)):
+        if was != now:  # a digit, which no gap holds
+            gap = bisect.bisect_right(ends, index)
+            chars[index + (shifts[gap - 1] if gap else 0)] = MASK
+    return "".join(chars)
 
 
 def long_number(text: str) -> bool:

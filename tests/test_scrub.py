@@ -2,6 +2,7 @@
 import itertools
 import json
 import re
+from urllib.parse import unquote_plus
 
 import pytest
 from hypothesis import assume, example, given, settings as hsettings, strategies as st
@@ -9,9 +10,10 @@ from hypothesis import assume, example, given, settings as hsettings, strategies
 from pathlib import Path
 
 from privacy.scrub import (
-    ScrubState, _card_digits, cards_scrub, events_scrub, is_sensitive_input, long_number, luhn_valid, page_url,
-    params_masked, secret_name, text_scrub, url_names_parse,
+    ScrubState, StringScrub, _card_digits, cards_scrub, events_scrub, is_sensitive_input, long_number, luhn_valid,
+    page_url, params_masked, secret_name, text_scrub, url_names_parse,
 )
+from recorder.processing import events_restore
 
 CARDS = ["4111111111111111", "5500005555555559", "340000000000009", "6011000990139424", "4242424242424242"]
 
@@ -56,6 +58,56 @@ def test_no_planted_card_number_survives_in_text(number, sep, before, after):
 
 def digits_only(text: str) -> str:
     return re.sub(r"[^0-9*]", "", text)
+
+
+# Separators as an address writes them: `+` in a query string, percent-encoded spaces, dashes and dots.
+encoded_separators = st.sampled_from(["%20", "+", "%2D", "%2d", "%2E", "%C2%A0", "%E2%80%89", "%20%20", "-%20", "%2D+", " %20"])
+address_text = st.text(alphabet=st.characters(blacklist_characters="%+", blacklist_categories=("Cs",)), max_size=40)
+
+
+@hsettings(max_examples=300, deadline=None)
+@given(number=card_numbers, sep=encoded_separators, before=address_text, after=address_text)
+def test_no_card_number_survives_with_its_groups_separated_as_an_address_writes_them(number, sep, before, after):
+    """`/pay?card=4111%201111%201111%201111` (a search form's GET, a link built with encodeURIComponent):
+    the digits of `%20` stood between the groups, so no run of the rule was a card number."""
+    assume(not before[-1:].isdigit() and not after[:1].isdigit())
+    text = before + formatted(number, sep) + after
+    scrubbed = text_scrub(text, emails=False)
+    assert number not in digits_only(unquote_plus(scrubbed))
+    assert len(scrubbed) == len(text)
+    assert all(a == b or (a in "0123456789" and b == "*") for a, b in zip(text, scrubbed))  # the encoding stays
+
+
+@pytest.mark.parametrize("text", [
+    "/cart?price=129.99+4.99+12.50&qty=1",
+    "/search?q=1234+5678+9012+3456",  # Luhn-invalid
+    "/orders/2026%2012%2006/1796233740429%2F4111",
+    "/a?ids=4111%2C1111%2C1111%2C1111",  # commas do not join groups, encoded or not
+    "/a?b=%204111111111111111111111%20",  # 22 digits: no card number
+    "/x?page=1+2+3+4+5+6+7+8+9+10+11+12+13+14",
+])
+def test_numbers_in_addresses_that_are_no_card_numbers_are_kept(text):
+    assert StringScrub(False).mend(text) == text
+
+
+@pytest.mark.parametrize("slot", ["page", "title", "request", "console", "text", "link"])
+def test_a_card_number_written_with_percent_encoded_spaces_is_masked_wherever_a_card_number_is(slot):
+    written = "4111%201111%201111%201111"
+    url = f"https://shop.test/pay?card={written}&step=2"
+    event = {
+        "page": {"type": 5, "data": {"tag": "hs.page", "payload": {"url": url, "title": "Pay", "referrer": url}}},
+        "title": {"type": 5, "data": {"tag": "hs.page", "payload": {"url": "/", "title": f"Paying {written}"}}},
+        "request": {"type": 5, "data": {"tag": "hs.net", "payload": {"kind": "fetch", "url": f"https://shop.test/api/cards/{written}/charge"}}},
+        "console": {"type": 5, "data": {"tag": "hs.error", "payload": {"message": f"GET {url} 404", "stack": f"at {url}:1:2"}}},
+        "text": snapshot(text_node(2, f"Sent to {url}")),
+        "link": snapshot(element(2, "a", href=url, title=written)),
+    }[slot]
+    event["timestamp"] = 1
+    for scrubbed in (events_scrub([json.loads(json.dumps(event))], ScrubState()),
+                     events_scrub(events_restore([json.loads(json.dumps(event))], StringScrub(False)), ScrubState(), strings=False)):
+        out = json.dumps(scrubbed)
+        assert "4111" not in out and "1111" not in out
+        assert "****%20****%20****%20****" in out
 
 
 json_leaves = st.recursive(
@@ -576,6 +628,7 @@ def test_coordinates_styles_and_image_addresses_keep_numbers_that_pass_the_card_
     "@" + "a" * 1_000_000,  # no e-mail address, a million characters that could each end one
     "a" * 1_000_000 + "@",
     "x@" + "b." * 500_000 + "1",
+    "111%20" * 170_000,  # a million characters of groups an address separates, no card number among them
 ])
 def test_hostile_strings_that_almost_match_are_scrubbed_and_end(text):
     """Each pattern tried at every position took seconds to minutes (quadratic in the string's length),

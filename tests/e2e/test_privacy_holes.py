@@ -331,3 +331,41 @@ def test_secrets_in_addresses_links_requests_and_errors_never_leave_the_browser_
         assert kept in sent and kept in stored, kept
     urls = list(Session.objects.get(site=site).pageviews.values_list("url", flat=True))
     assert urls == [customer.url("/reset?token=*&q=*&lang=en"), customer.url("/callback#access_token=*&token_type=*")]
+
+
+# A card number in addresses, its groups apart as an address writes them: `%20` (encodeURIComponent's
+# space), `+` (a form's GET), `%2D` (a dash).
+ENCODED_CARD = "4012 8888 8888 1881"
+ENCODED_CARD_PAGE = """<!doctype html><html><head><title>Pay 4012%208888%208888%201881</title>{snippet}</head><body>
+<h1>Pay</h1>
+<a href="/receipt?card=4012%2D8888%2D8888%2D1881">Receipt</a>
+<button id="go" onclick="go()">Go</button>
+<script>
+function go() {
+  fetch('/api/cards/4012%208888%208888%201881/charge?card=4012+8888+8888+1881&amount=129.99');
+  console.error('declined: /pay?card=4012%208888%208888%201881');
+  history.pushState(null, '', '/pay/done?card=4012+8888+8888+1881');
+}
+</script>
+</body></html>"""
+
+
+def test_a_card_number_in_addresses_with_encoded_spaces_or_dashes_is_never_stored(
+        live_server, celery_worker, customer, context, client):
+    """The scrubber's runs allowed spaces and dashes, not `%20`, `+` or `%2D`: the whole number was stored in
+    the page's address, its title, a request's path and query, a console message and a link."""
+    site = SiteFactory(owner=UserFactory(username="owner"), domains=[customer.domain], network_query_allow=True)
+    sent, stored = record(live_server, customer, context, site, ENCODED_CARD_PAGE, lambda page: page.click("#go"),
+                          "/pay?card=4012%208888%208888%201881")
+
+    digits = re.compile(rb"(?:[\s.\-+]|%[0-9A-Fa-f]{2})*".join(re.escape(d.encode()) for d in ENCODED_CARD.replace(" ", "")))
+    assert digits.search(sent), "the recorder masks no card number in an address: the server is the backstop"
+    client.force_login(site.owner)
+    session = Session.objects.get(site=site)
+    answer = client.get(f"/api/v1/sessions/{session.pk}/events/")
+    served = b"".join(answer.streaming_content) if answer.streaming else answer.content
+    assert answer.status_code == 200 and b"hs.net" in served and b"declined" in served
+    assert not digits.search(served) and not digits.search(stored)
+    assert b"/api/cards/****%20****%20****%20****/charge?card=****+****+****+****&amount=129.99" in served
+    urls = list(session.pageviews.values_list("url", flat=True))
+    assert urls == [customer.url("/pay?card=****%20****%20****%20****"), customer.url("/pay/done?card=****+****+****+****")]
