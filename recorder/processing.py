@@ -32,9 +32,9 @@ CUSTOM = 5
 ERROR_KINDS = {"error", "rejection", "console.error"}
 MAX_TAGS = 50
 MAX_TIMESTAMP = schema.MAX_TIMESTAMP
-# hs.page kinds the replay follows that are no page view: back to a page another tab showed; a URL changed
-# in place.
-NOT_PAGE_VIEWS = ("tab", *IN_PLACE_KINDS)
+# hs.page kinds the replay follows that are no page view: back to a page another tab showed; a page that
+# rewrote itself with document.open() at the same address; a URL changed in place.
+NOT_PAGE_VIEWS = ("tab", "open", *IN_PLACE_KINDS)
 # Page views one batch (about 10 s of a visit) may count: more is no person reading pages but a page pushing
 # addresses in a loop (a buggy SPA, a hostile client), which would make page counts and page views absurd.
 MAX_PAGE_VIEWS = 20

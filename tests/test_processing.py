@@ -157,6 +157,15 @@ def test_a_switch_back_to_a_tab_or_a_url_replaced_in_place_is_not_a_page_view():
         ("https://a.test/", "load"), ("https://a.test/cart", "load"), ("https://a.test/cart", "back")]
 
 
+def test_a_page_rewritten_by_document_open_is_no_page_view_even_first_in_its_batch():
+    """hs.page of kind `open` says what a page that rewrote itself now shows, at the same address: the
+    Pages panel lists it, the page count does not (alone in a later batch, nothing before it in that batch
+    had the same address to tell it apart)."""
+    event = {"type": 5, "data": {"tag": "hs.page", "payload": {"url": "https://a.test/", "title": "Ad", "kind": "open"}},
+             "timestamp": 1000}
+    assert batch_summarise([event]).pages == []
+
+
 def test_a_page_pushing_addresses_in_a_loop_counts_each_address_it_moves_to_once_and_a_batch_few_views():
     def page(url, kind, ts):
         return {"type": 5, "data": {"tag": "hs.page", "payload": {"url": url, "title": "", "kind": kind}}, "timestamp": ts}

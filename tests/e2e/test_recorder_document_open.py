@@ -3,9 +3,10 @@ import json
 
 import pytest
 
+from recorder.models import Session
 from sites.snippet import site_snippet
 from tests.e2e.conftest import recorder_started
-from tests.e2e.test_capture import html, make_site, stored_events
+from tests.e2e.test_capture import custom, html, make_site, stored_events
 
 pytestmark = [pytest.mark.e2e, pytest.mark.worker]
 
@@ -60,3 +61,50 @@ def test_a_page_rewritten_by_document_open_after_load_keeps_what_came_before_and
     before = next(i for i, t in enumerate(text) if "marker-before" in t)
     rewritten = next(i for i, e in enumerate(events) if e["type"] == 2 and "written-after-load" in text[i])
     assert before < rewritten
+
+
+NOTICE = ".hindsight-ignore[role=status]"
+
+
+def test_a_page_rewritten_by_document_open_says_its_new_title_and_shows_the_notice_again(
+        live_server, celery_worker, customer, page):
+    """The rewritten page went on being recorded, but no hs.page said what it now was: the Pages panel and
+    the timeline kept the old title. And the visitor notice went with the old DOM, never shown again."""
+    site = make_site(customer, notice=True, notice_text="We record this visit")
+    customer.pages = {"/": html(site_snippet(site, live_server.url), BODY)}
+    page.goto(customer.url("/"))
+    recorder_started(page)
+    page.wait_for_selector(NOTICE)
+    page.click("#rewrite")
+    page.wait_for_selector("#after")
+    page.wait_for_selector(NOTICE)
+    assert page.text_content(NOTICE).startswith("We record this visit")
+    page.click(f"{NOTICE} button")  # its dismiss button still works
+    assert page.locator(NOTICE).count() == 0
+    assert page.evaluate("() => Object.keys(localStorage).some((key) => key.endsWith('notice'))")
+    page.close()
+
+    def rewritten(events):
+        return any(p["title"] == "Rewritten" for p in custom(events, "hs.page"))
+
+    events = stored_events(site, until=rewritten)
+    snapshots = [e["timestamp"] for e in events if e["type"] == 2 and "written-after-load" in json.dumps(e)]
+    pages = [(p["kind"], p["title"], p["url"]) for p in custom(events, "hs.page")]
+    assert pages == [("load", "Shop", customer.url("/")), ("open", "Rewritten", customer.url("/"))]
+    opened = next(e["timestamp"] for e in events if e["type"] == 5 and e["data"]["payload"].get("kind") == "open")
+    assert snapshots and snapshots[0] <= opened
+    session = Session.objects.get(site=site)
+    assert session.page_count == 1  # the same address, no navigation: no page view
+    assert list(session.pageviews.values_list("title", flat=True)) == ["Shop"]
+
+
+def test_a_notice_the_visitor_dismissed_stays_away_after_document_open(live_server, customer, page):
+    site = make_site(customer, notice=True)
+    customer.pages = {"/": html(site_snippet(site, live_server.url), BODY)}
+    page.goto(customer.url("/"))
+    recorder_started(page)
+    page.click(f"{NOTICE} button")
+    page.click("#rewrite")
+    page.wait_for_selector("#after")
+    page.wait_for_timeout(300)
+    assert page.locator(NOTICE).count() == 0

@@ -115,11 +115,13 @@ function addCustom(summary, time, { tag, payload }) {
   }
 }
 
-// Pages the visitor came back to, already loaded (docs/protocol.md, "Tabs"): the badge of the Pages panel,
-// what its entry jumps to, the timeline marker's words. A switch back to a tab is not a page view.
+// Pages the visitor came back to, already loaded (docs/protocol.md, "Tabs"), and a page that rewrote
+// itself (document.open()): the badge of the Pages panel, what its entry jumps to, the timeline marker's
+// words. A switch back to a tab is not a page view, nor is a page rewritten at the same address.
 const RETURNS = {
   tab: { badge: 'Tab', what: 'switch back to a page open in another tab', marker: 'Back to the tab' },
   back: { badge: 'Back', what: 'return to a page the browser kept', marker: 'Back to' },
+  open: { badge: 'Rewritten', what: 'page rewriting itself', marker: 'Page rewritten' },
 };
 
 /** The return a page entry is (RETURNS), or null for a page view. (kind is recorded text.) */
@@ -129,7 +131,7 @@ export const returnOf = (p) => (Object.hasOwn(RETURNS, p.kind) ? RETURNS[p.kind]
 const IN_PLACE = new Set(['fragment', 'state']);
 
 /** Whether a page entry counts as a page view, as the session's page count does. */
-export const isPageView = (p) => p.kind !== 'tab' && !IN_PLACE.has(p.kind);
+export const isPageView = (p) => p.kind !== 'tab' && p.kind !== 'open' && !IN_PLACE.has(p.kind);
 
 /** Whether a page entry is listed and marked: all but a page replacing its URL's fragment or query in
  * place (a scroll-spy may do it for every heading the reader passes, a search box for every key; the

@@ -43,6 +43,14 @@ test('a return to a tab or to a page the browser kept says so on its marker', ()
   assert.deepEqual(labels, ['Page: Home', 'Page: Cart', 'Back to the tab: Home', 'Back to: Cart']);
 });
 
+test('a page rewritten by document.open() is listed and marked with its new title, and is no page view', () => {
+  const opened = [...events, custom(3000, 'hs.page', { url: 'https://shop.test/cart', title: 'Ad', kind: 'open' })];
+  const s = summarize(opened);
+  assert.equal(pageAt(s, 3100).title, 'Ad');
+  assert.deepEqual(markersOf(s).filter((m) => m.kind === 'page').map((m) => m.label), ['Page: Home', 'Page: Cart', 'Page rewritten: Ad']);
+  assert.deepEqual([s.pages.filter(isListed).length, s.pages.filter(isPageView).length], [3, 2]);
+});
+
 test('a page replacing only its fragment moves the address, with no marker and no page view', () => {
   const spy = [...events, custom(2500, 'hs.page', { url: 'https://shop.test/cart#items', title: 'Cart', kind: 'fragment' })];
   const s = summarize(spy);

@@ -20,10 +20,18 @@ export function showNotice(doc, store, text) {
   box.appendChild(doc.createTextNode(text))
   box.appendChild(close)
   const remove = () => box.remove()
-  close.addEventListener('click', () => {
-    store.set('notice', 1)
-    remove()
+  // Shown again after document.open() (recorder.js), which took it from the page with its handler,
+  // unless the visitor has dismissed it.
+  const show = (remove.on = () => {
+    const to = doc.body || doc.documentElement
+    if (to && !store.get('notice')) {
+      close.onclick = () => {
+        store.set('notice', 1)
+        remove()
+      }
+      to.appendChild(box)
+    }
   })
-  ;(doc.body || doc.documentElement).appendChild(box)
+  show()
   return remove
 }

@@ -198,14 +198,16 @@ export function createRecorder(options, win) {
     // document.open() (the page's own, or document.write's after load) erases every listener of the
     // document and the window, and replaces the DOM: the document, its observers and our patches stay.
     // What was held would never be sent (pagehide and visibilitychange no longer came), and nothing
-    // after recorded. A new root element says so: our listeners are added again, and rrweb starts
-    // again, with a full snapshot of the new document.
+    // after recorded. A new root element says so: our listeners are added again (the notice too), and
+    // rrweb starts again, with a full snapshot of the new document, then hs.page says what the page now
+    // is (its title: the Pages panel, the timeline), as `open`, no page view (the address stays).
     let root = doc.documentElement
     const opened = new win.MutationObserver(
       guard(() => {
         if (root === (root = doc.documentElement)) return
         for (const f of capture.concat(life)) f.on && f.on()
         if (rrwebStop) rrwebStop(), (rrwebStop = null), snapshot()
+        if (root) page('open', lastUrl, doc.title, '')
       })
     )
     opened.observe(doc, { childList: true })
