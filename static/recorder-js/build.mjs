@@ -138,6 +138,12 @@ const mutationBuffers = [];`],
   // host of an open shadow root (an event from inside it reaches a listener
   // outside retargeted to the host); that case still reads the path.
   [/^function getEventTarget\(event\) \{\n {2}try \{$/m, 'function getEventTarget(event) {\n  const target = event && event.target;\n  if (!target || !target.shadowRoot) return target;\n  try {'],
+  // rrweb hooks the setter of an option's `selected` (a page choosing an option by script), then took the
+  // option's parent for the field but still asked the option's tag whether it was one: it never was, and
+  // the choice was never recorded (the replay kept the option chosen before; plain rrweb the same). The
+  // field is the option's select now (an option may sit in an optgroup), asked as a select: masked by
+  // maskInputFn as any choice of that select is.
+  [/^ {4}const tagName = target && target\.tagName;\n {4}if \(target && tagName === "OPTION"\) \{\n {6}target = index\.parentElement\(target\);\n {4}\}\n/m, '    if (target && target.tagName === "OPTION") target = target.closest("select");\n    const tagName = target && target.tagName;\n'],
   // Our custom events never go through rrweb, and we never freeze the page: record()'s two helpers
   // for those go (what rrweb itself calls stays).
   [/^record\.addCustomEvent = \(tag, payload\) => \{\n[\s\S]*?^\};\nrecord\.freezePage = \(\) => \{\n[\s\S]*?^\};\n/m, ''],

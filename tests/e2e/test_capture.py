@@ -382,3 +382,45 @@ def test_a_same_origin_frame_whose_page_carries_the_snippet_too_is_recorded_as_p
     assert [p["url"] for p in custom(events, "hs.page")] == [customer.url("/")]
     assert custom(events, "hs.identify") == [{"id": "framed-user"}]
     assert Session.objects.filter(site=site).count() == 1
+
+
+def element_ids(node, found=None) -> dict:
+    """The rrweb id of each element with an id attribute in a snapshot's tree."""
+    found = {} if found is None else found
+    if node.get("attributes", {}).get("id"):
+        found[node["attributes"]["id"]] = node["id"]
+    for child in node.get("childNodes", []):
+        element_ids(child, found)
+    return found
+
+
+SELECTS = """<h1>Plans</h1>
+<select id="plan"><option value="basic">Basic</option><option value="pro">Pro</option></select>
+<select id="region"><optgroup label="Europe"><option value="eu-west">West</option>
+  <option value="eu-north">North</option></optgroup></select>
+<select id="month" name="expiry_month"><option value="01">01</option><option value="11">11</option></select>
+<button id="choose" onclick="plan.options[1].selected = true; region.querySelector('[value=eu-north]').selected = true;
+  month.options[1].selected = true">Choose</button>"""
+
+
+def test_an_option_a_script_chooses_is_recorded_as_the_selects_new_value_and_masked_as_its_choice(
+        live_server, celery_worker, customer, page):
+    """rrweb hooks an option's `selected` setter, then took the option for no field: a choice a page made by
+    script (restoring a form, a country from the visitor's locale) was never recorded, and the replay kept
+    the option chosen before (plain rrweb the same)."""
+    site = make_site(customer, mask_all_inputs=False)
+    customer.pages = {"/": html(site_snippet(site, live_server.url), SELECTS)}
+    page.goto(customer.url("/"))
+    recorder_started(page)
+    page.wait_for_timeout(300)
+    page.click("#choose")
+    page.wait_for_timeout(300)
+    page.close()
+
+    def chosen(events):
+        return sum(1 for e in events if e["type"] == 3 and e["data"]["source"] == 5) >= 3
+
+    events = stored_events(site, until=chosen)
+    ids = element_ids(next(e for e in events if e["type"] == 2)["data"]["node"])
+    values = {e["data"]["id"]: e["data"]["text"] for e in events if e["type"] == 3 and e["data"]["source"] == 5}
+    assert values == {ids["plan"]: "pro", ids["region"]: "eu-north", ids["month"]: "**"}  # a card field's choice: masked
