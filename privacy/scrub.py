@@ -435,8 +435,22 @@ def _element_scrub(element: dict, state: ScrubState) -> None:
         if isinstance(element.get("id"), int):
             state.sensitive_ids.add(element["id"])
         _mask_attribute(attributes, "value")
+        if tag == "select":
+            _options_unchosen(element)
     elif tag != "select" and _long_value(attributes):
         _mask_attribute(attributes, "value")
+
+
+def _options_unchosen(select: dict) -> None:
+    """Which options of a sensitive select are chosen is its value: their `selected` goes (in optgroups too)."""
+    stack = [select]
+    while stack:
+        children = stack.pop().get("childNodes")
+        for child in children if isinstance(children, list) else ():
+            if isinstance(child, dict) and child.get("tagName") in ("option", "optgroup"):
+                if isinstance(child.get("attributes"), dict):
+                    child["attributes"].pop("selected", None)
+                stack.append(child)
 
 
 def _meta_scrub(element: dict) -> None:
@@ -524,6 +538,8 @@ def _incremental_scrub(data: dict, state: ScrubState) -> None:
                 texts.append(node["textContent"])
         if isinstance(adds, list) and _split_card_possible(texts):
             _texts_scrub([node for node in _adds_in_order(adds) if _is_text(node)], "textContent")
+        if isinstance(adds, list) and state.sensitive_ids:
+            _added_options_unchosen(adds, state.sensitive_ids)
         for change in data.get("attributes") or []:
             attributes = change.get("attributes") if type(change) is dict else None
             if type(attributes) is dict and ("value" in attributes or "type" in attributes):
@@ -535,6 +551,23 @@ def _incremental_scrub(data: dict, state: ScrubState) -> None:
         # A file input's value is "C:\\fakepath\\<file name>": names are never kept.
         if data.get("id") in state.sensitive_ids or data["text"].startswith("C:\\fakepath\\") or long_number(data["text"]):
             data["text"] = MASK * len(data["text"])
+
+
+def _added_options_unchosen(adds: list, sensitive_ids: set[int]) -> None:
+    """Options a change adds under a sensitive select (rrweb adds one node at a time, in no useful order;
+    an option may sit in an optgroup): no `selected`, as in a snapshot (_options_unchosen)."""
+    children: dict[int | None, list[dict]] = {}
+    for add in adds:
+        node = add.get("node") if isinstance(add, dict) else None
+        if isinstance(node, dict) and node.get("tagName") in ("option", "optgroup"):
+            children.setdefault(_int(add.get("parentId")), []).append(node)
+    stack = [parent for parent in children if parent in sensitive_ids]
+    while stack:
+        for node in children.pop(stack.pop(), ()):  # (each parent's once: hostile ids cost no loop)
+            if isinstance(node.get("attributes"), dict):
+                node["attributes"].pop("selected", None)
+            if _int(node.get("id")) is not None:
+                stack.append(node["id"])
 
 
 def _split_card_possible(texts: list[str]) -> bool:

@@ -159,6 +159,40 @@ def test_values_of_password_and_card_fields_are_masked_in_snapshots_and_later_in
     assert 7 in state.sensitive_ids
 
 
+def option(node_id: int, value: str, **attributes) -> dict:
+    return {**element(node_id, "option", value=value, **attributes), "childNodes": [text_node(node_id + 100, value)]}
+
+
+def test_which_options_of_a_card_field_select_are_chosen_is_never_stored():
+    """The recorder writes an option chosen (`selected`) where its select's value is not masked; a card
+    field's choice never is, whatever a client sends, in a snapshot or added later, in an optgroup too."""
+    month = {**element(7, "select", name="expiry_month"), "childNodes": [
+        option(8, "01"), {**element(9, "optgroup", label="late"), "childNodes": [option(10, "11", selected="")]}]}
+    plan = {**element(11, "select", name="plan"), "childNodes": [option(12, "basic"), option(13, "pro", selected="")]}
+    year = element(20, "select", autocomplete="cc-exp-year")
+    later = {"type": 3, "timestamp": 2, "data": {"source": 0, "texts": [], "removes": [], "attributes": [], "adds": [
+        {"parentId": 21, "nextId": None, "node": option(22, "2031", selected="")},  # (listed before its parent)
+        {"parentId": 20, "nextId": None, "node": element(21, "optgroup")},
+        {"parentId": 1, "nextId": None, "node": year},
+        {"parentId": 11, "nextId": None, "node": option(23, "team", selected="")},
+    ]}}
+    state = ScrubState()
+    events = events_scrub([snapshot(month, plan), later], state)
+    chosen = [node["attributes"]["value"] for node in walk_nodes(events) if "selected" in node.get("attributes", {})]
+    assert chosen == ["pro", "team"]
+    assert state.sensitive_ids == {7, 20}
+
+
+def walk_nodes(events: list[dict]):
+    for event in events:
+        data = event["data"]
+        stack = [data["node"]] if "node" in data else [add["node"] for add in reversed(data.get("adds", []))]
+        while stack:
+            node = stack.pop()
+            yield node
+            stack.extend(reversed(node.get("childNodes", [])))
+
+
 def test_a_field_that_becomes_a_password_field_is_masked_from_then_on():
     state = ScrubState()
     events = events_scrub([
