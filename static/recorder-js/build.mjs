@@ -144,6 +144,12 @@ const mutationBuffers = [];`],
   // field is the option's select now (an option may sit in an optgroup), asked as a select: masked by
   // maskInputFn as any choice of that select is.
   [/^ {4}const tagName = target && target\.tagName;\n {4}if \(target && tagName === "OPTION"\) \{\n {6}target = index\.parentElement\(target\);\n {4}\}\n/m, '    if (target && target.tagName === "OPTION") target = target.closest("select");\n    const tagName = target && target.tagName;\n'],
+  // rrweb writes which options are chosen only when no select's value is masked (maskInputOptions.select),
+  // and ours lists every type so that maskInputFn decides: no option was ever written chosen, and the
+  // select's value does not choose one in the replay. A select chosen before a snapshot (a `selected`
+  // option, the visitor's choice before a tab came back) replayed its first option, a `<select multiple>`
+  // none. An option is written chosen now where maskInputFn leaves its value, asked of its select, as it is.
+  [/^ {4}if \(n\.selected && !maskInputOptions\["select"\]\) \{$/m, '    const v = n.value + " ", s = n.closest("select");\n    if (n.selected && s && maskInputFn(v, s) === v) {'],
   // Our custom events never go through rrweb, and we never freeze the page: record()'s two helpers
   // for those go (what rrweb itself calls stays).
   [/^record\.addCustomEvent = \(tag, payload\) => \{\n[\s\S]*?^\};\nrecord\.freezePage = \(\) => \{\n[\s\S]*?^\};\n/m, ''],

@@ -7,7 +7,7 @@ import pytest
 from recorder.models import Chunk, Session
 from replay.recordings import session_all_parts, session_events
 from sites.snippet import site_snippet, site_static_tags
-from tests.e2e.conftest import RequestLog, UploadSpy, flush_now, recorder_started, wait_for
+from tests.e2e.conftest import RequestLog, UploadSpy, flush_now, login, recorder_started, wait_for, wait_for_js
 from tests.factories import SiteFactory, UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.worker]
@@ -424,3 +424,41 @@ def test_an_option_a_script_chooses_is_recorded_as_the_selects_new_value_and_mas
     ids = element_ids(next(e for e in events if e["type"] == 2)["data"]["node"])
     values = {e["data"]["id"]: e["data"]["text"] for e in events if e["type"] == 3 and e["data"]["source"] == 5}
     assert values == {ids["plan"]: "pro", ids["region"]: "eu-north", ids["month"]: "**"}  # a card field's choice: masked
+
+
+CHOSEN = """<h1>Order</h1>
+<select id="size"><option value="s">S</option><option value="m" selected>M</option></select>
+<select id="extras" multiple size="3"><option value="milk">Milk</option><option value="sugar" selected>Sugar</option>
+  <option value="lemon" selected>Lemon</option></select>
+<select id="month" name="expiry_month"><option value="01">01</option><option value="11" selected>11</option></select>
+<select id="gift" class="hindsight-mask"><option value="no">No</option><option value="yes" selected>Yes</option></select>"""
+REPLAYED_CHOICES = """() => [...document.querySelectorAll('select')].map(s => s.id + ':' +
+    [...s.options].filter(o => o.selected && !o.hasAttribute('data-hindsight-mask')).map(o => o.value).join(','))"""
+
+
+def test_options_chosen_before_a_snapshot_replay_chosen_unless_the_choice_is_masked(
+        live_server, celery_worker, customer, context):
+    """The recorder wrote no option chosen (rrweb writes them only where no select is masked, and ours lets
+    maskInputFn decide for every select), and a select's value chooses none in the replay: a select chosen
+    before a snapshot replayed its first option, a `<select multiple>` none."""
+    site = make_site(customer, mask_all_inputs=False)
+    customer.pages = {"/": html(site_snippet(site, live_server.url), CHOSEN)}
+    page = context.new_page()
+    page.goto(customer.url("/"))
+    recorder_started(page)
+    page.wait_for_timeout(300)
+    page.close()
+
+    events = stored_events(site, until=lambda events: any(e["type"] == 2 for e in events))
+    snapshot = json.dumps(next(e for e in events if e["type"] == 2))
+    for kept in ('"value": "m", "selected": true', '"value": "sugar", "selected": true', '"value": "lemon", "selected": true'):
+        assert kept in snapshot
+    assert snapshot.count('"selected"') == 3  # a card field's choice and a masked one: never
+    session = Session.objects.get(site=site)
+    viewer = context.new_page()
+    login(viewer, live_server, site.owner.username)
+    viewer.goto(f"{live_server.url}/sites/{site.pk}/sessions/{session.pk}/?t={session.duration_ms / 1000:.1f}")
+    wait_for_js(viewer, "window.__hsPlayer && window.__hsPlayer.state.status === 'ready'", timeout=30_000)
+    frame = viewer.wait_for_selector("#hs-player iframe").content_frame()
+    frame.wait_for_selector("#gift", state="attached")
+    assert frame.evaluate(REPLAYED_CHOICES) == ["size:m", "extras:sugar,lemon", "month:", "gift:"]
