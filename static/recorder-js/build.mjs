@@ -15,6 +15,9 @@ import { minify } from 'terser'
 // only they use are tree-shaken.
 const cuts = [
   [/^const jsContent = '.*';$/m, "const jsContent = '';"],
+  // (and the Blob of it, and the base64 table the canvas encoder would read, both built on every load)
+  [/^const blob = typeof self !== "undefined" && self\.Blob && new Blob\(\[jsContent\][^\n]*$/m, 'const blob = null;'],
+  [/^var lookup = typeof Uint8Array === "undefined" \? \[\] : new Uint8Array\(256\);\nfor \(var i = 0; i < chars\.length; i\+\+\) \{\n {2}lookup\[chars\.charCodeAt\(i\)\] = i;\n}\n/m, ''],
   [/^ {2}initCanvasFPSObserver\([\s\S]*?^}\nclass StylesheetManager \{$/m, '  initCanvasFPSObserver() {}\n  initCanvasMutationObserver() {}\n}\nclass StylesheetManager {'],
   // Fonts are never collected (rrweb's collectFonts stays off): its observer,
   // which would patch the page's FontFace, goes.
