@@ -151,8 +151,9 @@ const mutationBuffers = [];`],
   // and ours lists every type so that maskInputFn decides: no option was ever written chosen, and the
   // select's value does not choose one in the replay. A select chosen before a snapshot (a `selected`
   // option, the visitor's choice before a tab came back) replayed its first option, a `<select multiple>`
-  // none. An option is written chosen now where maskInputFn leaves its value, asked of its select, as it is.
-  [/^ {4}if \(n\.selected && !maskInputOptions\["select"\]\) \{$/m, '    const v = n.value + " ", s = n.closest("select");\n    if (n.selected && s && maskInputFn(v, s) === v) {'],
+  // none. An option is written chosen now where maskInputFn leaves its value, asked of its select, as it is
+  // (asked for a chosen option only: a country list's 250 others cost nothing).
+  [/^ {4}if \(n\.selected && !maskInputOptions\["select"\]\) \{$/m, '    let v, s;\n    if (n.selected && (s = n.closest("select")) && maskInputFn(v = n.value + " ", s) === v) {'],
   // Our custom events never go through rrweb, and we never freeze the page: record()'s two helpers
   // for those go (what rrweb itself calls stays).
   [/^record\.addCustomEvent = \(tag, payload\) => \{\n[\s\S]*?^\};\nrecord\.freezePage = \(\) => \{\n[\s\S]*?^\};\n/m, ''],
