@@ -123,3 +123,50 @@ def test_without_the_skip_link_the_play_button_is_the_first_stop_after_the_timel
     # The timeline's markers are one stop (arrows move between them), then the seek bar, then play.
     assert stops[-3:] == ["marker", "seek", "play-toggle"]
     assert len(stops) <= 20
+
+
+TAB_ROW = """() => {
+    const row = document.querySelector('[role=tablist]');
+    return {tops: [...row.children].map((tab) => tab.offsetTop), width: row.clientWidth, scrolls: row.scrollWidth,
+            page: document.documentElement.scrollWidth};
+}"""
+
+
+@pytest.mark.parametrize("window", [(1280, 800), *WINDOWS], ids=lambda w: f"{w[0]}x{w[1]}")
+def test_the_panel_tabs_sit_in_one_row_beside_the_replay(recordings, live_server, browser, window):
+    site, sessions = recordings
+    context = browser.new_context(viewport={"width": window[0], "height": window[1]})
+    try:
+        page = context.new_page()
+        login(page, live_server, "owner")
+        open_player(page, live_server, site, sessions["desktop"])
+
+        row = page.evaluate(TAB_ROW)
+        assert len(row["tops"]) == 5
+        assert len(set(row["tops"])) == 1, f"the tabs wrap onto {len(set(row['tops']))} lines"
+        assert row["scrolls"] <= row["width"], "the tab row has to be scrolled"
+        page.screenshot(path=str(artifact(f"player-tabs-{window[0]}x{window[1]}.png")))
+    finally:
+        context.close()
+
+
+def test_on_a_phone_the_tab_row_scrolls_and_the_page_does_not(recordings, live_server, browser):
+    site, sessions = recordings
+    context = browser.new_context(viewport={"width": 320, "height": 640})
+    try:
+        page = context.new_page()
+        login(page, live_server, "owner")
+        open_player(page, live_server, site, sessions["desktop"])
+
+        row = page.evaluate(TAB_ROW)
+        assert len(set(row["tops"])) == 1
+        assert row["scrolls"] > row["width"]  # the row scrolls within itself...
+        assert row["page"] == 320  # ...and the page stays the window's width
+        # A tab reached with the arrow keys comes into view.
+        page.get_by_test_id("tab-pages").click()
+        for _ in range(4):
+            page.keyboard.press("ArrowRight")
+        details = page.get_by_test_id("tab-details").bounding_box()
+        assert details["x"] >= 0 and details["x"] + details["width"] <= 320 + 0.5
+    finally:
+        context.close()

@@ -52,6 +52,8 @@ export function createPanels({ onJump }) {
     const next = ids[(at + (event.key === 'ArrowRight' ? 1 : ids.length - 1)) % ids.length];
     select(next);
     tabButtons[next].focus();
+    // On a narrow screen the row scrolls: focusing a tab there does not bring it into view by itself.
+    tabButtons[next].scrollIntoView({ block: 'nearest', inline: 'nearest' });
     event.preventDefault();
   });
 
