@@ -381,6 +381,33 @@ def test_the_pages_and_details_panels(player):
         assert fact in details, fact
 
 
+def test_a_session_without_a_snapshot_says_so_and_still_lists_its_pages_and_errors(client, page, live_server):
+    """A visitor who left before the recorder took the page (or a page it could not take): nothing to replay,
+    but what was recorded of the visit is shown, as the session list's "1 page" and "1 err" promise."""
+    site = SiteFactory(owner=UserFactory(username="owner"), domains=["shop.example.com"])
+    start = int(time.time() * 1000) - 60_000
+    session = store_recording(client, site, [
+        custom("hs.page", {"url": "https://shop.example.com/pay", "title": "Payment", "kind": "load", "referrer": ""},
+               start),
+        custom("hs.error", {"kind": "error", "message": ERROR, "source": "", "line": 0, "col": 0, "stack": ""},
+               start + 500),
+    ])
+    login(page, live_server, "owner")
+    page.goto(f"{live_server.url}/sites/{site.pk}/sessions/{session.pk}/")
+    wait_for_js(page, "window.__hsPlayer && window.__hsPlayer.state.status === 'empty'", timeout=20_000)
+
+    assert page.get_by_test_id("player-message").inner_text() == (
+        "This session has no page snapshot, so there is nothing to replay.")
+    (entry,) = page.get_by_test_id("page-entry").all()
+    assert "Payment" in entry.inner_text() and "/pay" in entry.inner_text()
+    assert page.get_by_test_id("tab-pages").inner_text().split() == ["Pages", "1"]
+    page.get_by_test_id("tab-console").click()
+    (error,) = page.get_by_test_id("console-entry").all()
+    assert ERROR in error.inner_text()
+    page.get_by_test_id("tab-frustration").click()
+    assert "No rage, dead or error clicks" in page.get_by_test_id("panel-frustration").inner_text()
+
+
 def test_search_finds_text_seen_in_the_recording_and_jumps_there(player):
     search = player.get_by_test_id("search-input")
 

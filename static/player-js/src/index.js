@@ -117,20 +117,25 @@ function createPlayer(root) {
     }
     loaded = events;
     events = fromRecordingStart(events, recording.start);
-    panels.setDetails(session, summarize(events), null);
+    const known = summarize(events);
+    panels.setDetails(session, known, null);
 
     // A session still in progress opens at its live edge, following new events.
     if (canReplay(events)) mount(events, { followLive: state.live && deep === null });
-    else if (state.live) {
-      pending = events;
-      state.status = 'waiting';
-      ui.showMessage('The visitor is still loading the page. Waiting for the first events…', { state: 'waiting' });
-    } else if (last + 1 >= parts.length) {
-      state.status = 'empty';
-      ui.showMessage(
-        events.length ? 'This session has no page snapshot, so there is nothing to replay.' : 'This session has no recorded events.',
-        { state: 'empty' },
-      );
+    else {
+      // Nothing to replay (yet), but the pages, errors and requests it holds are known.
+      showLists(known);
+      if (state.live) {
+        pending = events;
+        state.status = 'waiting';
+        ui.showMessage('The visitor is still loading the page. Waiting for the first events…', { state: 'waiting' });
+      } else if (last + 1 >= parts.length) {
+        state.status = 'empty';
+        ui.showMessage(
+          events.length ? 'This session has no page snapshot, so there is nothing to replay.' : 'This session has no recorded events.',
+          { state: 'empty' },
+        );
+      }
     }
     await loadRest(first, last);
     if (state.live) follow(loaded);
@@ -185,7 +190,6 @@ function createPlayer(root) {
     bindShortcuts(ctl);
     attach(replayer);
 
-    const baseUrl = summary.pages.length ? summary.pages[0].url : undefined;
     let shownPage = undefined;
     ctl.onTick((time) => {
       const page = pageAt(summary, time);
@@ -200,10 +204,9 @@ function createPlayer(root) {
     });
 
     const refresh = () => {
-      panels.setSummary(summary, baseUrl);
+      showLists(summary);
       panels.setDetails(session, summary, state.viewport);
       timeline.setMarkers([...markersOf(summary), ...signalMarkers(session, summary.startTime)].sort((a, b) => a.time - b.time));
-      panels.setSignals(session, summary.startTime, baseUrl);
     };
     refresh();
     exposed.refresh = refresh;
@@ -221,6 +224,13 @@ function createPlayer(root) {
       else if (followLive) ctl.goLive();
       state.status = 'ready';
     }, SETUP_DELAY_MS);
+  }
+
+  /** The panels' lists: pages, console, network and frustration signals. */
+  function showLists(known) {
+    const baseUrl = known.pages.length ? known.pages[0].url : undefined;
+    panels.setSummary(known, baseUrl);
+    panels.setSignals(session, known.startTime, baseUrl);
   }
 
   function replayerFor(events) {
