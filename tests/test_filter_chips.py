@@ -23,6 +23,9 @@ def labels(query: str) -> list[str]:
     ("errors=1&live=1&sort=longest", ["With errors", "Live now", "Longest first"]),
     # What the list ignores gets no chip: it would claim a filter that is not applied.
     ("errors=yes&live=0&sort=newest&min_duration=abc&max_duration=-5&tag_value=gold&identity=+&after=1_2&t=5", []),
+    # A day that does not exist, or no date at all, filters nothing; nor does a value with a NUL (Postgres refuses it).
+    ("date_from=2025-02-30&date_to=yesterday&identity=a%00b&url=%00", []),
+    ("date_from=2026-11-01T10:00:00%2B01:00&tag=plan&tag_value=%00", ["From 2026-11-01T10:00:00+01:00", "Tag plan"]),
     # Form order, whatever the order in the address.
     ("sort=longest&browser=chrome&date_from=2026-11-01", ["From 2026-11-01", "Browser chrome", "Longest first"]),
 ])

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django import template
 from django.http import QueryDict
 
-from replay.filters import number_parse
+from replay.filters import moment_parse, number_parse, param_get
 
 register = template.Library()
 
@@ -25,16 +25,16 @@ class Chip:
 
 def _label(name: str, value: str, params: QueryDict) -> str | None:
     """The words for one filter, or None when the list ignores this value."""
-    if name == "date_from":
-        return f"From {value}"
-    if name == "date_to":
-        return f"To {value}"
+    if name in ("date_from", "date_to"):
+        if moment_parse(value, end=name == "date_to") is None:
+            return None
+        return f"{'From' if name == 'date_from' else 'To'} {value}"
     if name in ("min_duration", "max_duration"):
         if (seconds := number_parse(value)) is None:
             return None
         return f"{'At least' if name == 'min_duration' else 'At most'} {seconds} s long"
     if name == "tag":
-        tag_value = (params.get("tag_value") or "").strip()
+        tag_value = param_get(params, "tag_value")
         return f"Tag {value} = {tag_value}" if tag_value else f"Tag {value}"
     if name in FLAGS:
         return FLAGS[name] if value == "1" else None
@@ -59,7 +59,7 @@ def filter_chips_of(params: QueryDict) -> list[Chip]:
     """One chip per filter in use, each with the query string that drops it."""
     chips = []
     for name in FILTERS:
-        value = (params.get(name) or "").strip()
+        value = param_get(params, name)  # as the list's filters read it
         label = _label(name, value, params) if value else None
         if label is None:
             continue
