@@ -4,6 +4,9 @@ from django import template
 
 register = template.Library()
 
+# Tags a row of the session list shows; the rest are counted ("+3 more"). A site may send 50.
+TAGS_LISTED = 4
+
 
 @register.filter
 def duration(seconds) -> str:
@@ -29,3 +32,11 @@ def page_path(url) -> str:
     if not parts.netloc or not parts.path:
         return str(url)
     return parts.path + (f"?{parts.query}" if parts.query else "") + (f"#{parts.fragment}" if parts.fragment else "")
+
+
+@register.filter
+def tags_listed(tags) -> dict:
+    """A session's first tags as the list shows them (`key: value`, or `key`), and how many more it has."""
+    items = list((tags or {}).items())
+    shown = [f"{key}: {value}" if value else str(key) for key, value in items[:TAGS_LISTED]]
+    return {"shown": shown, "more": len(items) - len(shown)}

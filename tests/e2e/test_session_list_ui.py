@@ -1,17 +1,19 @@
 """The session list in real Chromium: the folded filter form gives a URL that can be bookmarked, the
 filters in use show as chips that each remove their filter, a keyboard reaches the first session in a
 few key presses, and "live" ends when the visitor's page does."""
+from datetime import timedelta
 from types import SimpleNamespace
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from django.utils import timezone
 
 from recorder.models import Session
 from sites.snippet import site_snippet
 from tests.e2e.conftest import login, recorder_started, wait_for, wait_for_js
 from tests.e2e.test_player import open_player
 from tests.factories import SiteFactory, UserFactory
-from tests.test_session_list import catalog, day, many_sessions
+from tests.test_session_list import catalog, day, many_sessions, store_session
 
 pytestmark = pytest.mark.e2e
 
@@ -171,6 +173,34 @@ def test_older_sessions_page_on_with_the_filters(live_server, page):
     page.wait_for_load_state()
     assert rows(page) == first
     assert page.get_by_role("link", name="← Newer sessions").count() == 0
+
+
+def test_a_session_with_many_long_tags_keeps_every_row_on_screen(client, live_server, page):
+    """Tags are the site's to send: up to 50, values of up to 255 characters. As one unbroken line each, they
+    made the table thousands of pixels wide, and every row's Replay button left the window. With a long
+    identity and entry page as well, the row still fits a 1280 px window."""
+    site = SiteFactory(owner=UserFactory(username="owner"), domains=["shop.example.com"])
+    now = timezone.now().replace(microsecond=0)
+    long_tags = {f"campaign{n}": f"spring-sale-{n}-" + "x" * 240 for n in range(50)}
+    tagged = store_session(client, site, started=now - timedelta(minutes=5), tags=long_tags, identity="i" * 255,
+                           paths=["/" + "p" * 2000])
+    plain = store_session(client, site, started=now - timedelta(minutes=9), tags={"plan": "gold"})
+    login(page, live_server, "owner")
+    page.goto(f"{live_server.url}/sites/{site.pk}/")
+
+    table = page.evaluate("() => { const w = document.querySelector('.table-wrap'); "
+                          "return [w.scrollWidth, w.clientWidth]; }")
+    assert table[0] <= table[1], f"the table is {table[0]} px wide in {table[1]} px"
+    for session in (tagged, plain):
+        replay = page.locator(f"tr[data-session='{session.pk}'] a.button").bounding_box()
+        assert replay["x"] + replay["width"] <= 1280, f"Replay of {session.pk} is off screen: {replay}"
+    row = page.locator(f"tr[data-session='{tagged.pk}']")
+    assert row.bounding_box()["height"] < 200
+    # A few tags show, each whole in its tooltip, and the list says how many more there are.
+    first = row.locator(".tag").first
+    assert first.get_attribute("title") == f"campaign0: {long_tags['campaign0']}"
+    assert row.locator(".tags-more").inner_text() == f"+{50 - row.locator('.tag').count()} more"
+    assert page.locator(f"tr[data-session='{plain.pk}'] .tag").inner_text() == "plan: gold"
 
 
 # --- live, as the list and the player say it ------------------------------------------------------
