@@ -408,6 +408,42 @@ def test_a_session_without_a_snapshot_says_so_and_still_lists_its_pages_and_erro
     assert "No rage, dead or error clicks" in page.get_by_test_id("panel-frustration").inner_text()
 
 
+# Where a text's last character shows: left of its first, as a right-to-left line puts it.
+ENDS_ON_THE_LEFT = """(el) => {
+    const text = el.firstChild, range = document.createRange();
+    range.setStart(text, 0); range.setEnd(text, 1);
+    const first = range.getBoundingClientRect().left;
+    range.setStart(text, text.length - 1); range.setEnd(text, text.length);
+    return range.getBoundingClientRect().left < first;
+}"""
+
+
+def test_words_in_a_right_to_left_script_read_right_to_left_in_the_list_and_the_player(client, page, live_server):
+    """A Hebrew title's closing '!' belongs at its left end; in the dashboard's left-to-right lines it
+    showed at the right, before the first word, as did an Arabic identity's or error message's."""
+    site = SiteFactory(owner=UserFactory(username="owner"), domains=["shop.example.com"])
+    start = int(time.time() * 1000) - 5 * 60 * 1000
+    events = shop_recording(start, identity="סבתא רבקה!")
+    for event in events:
+        payload = event["data"].get("payload") if event["type"] == 5 else None
+        if payload and event["data"]["tag"] == "hs.page" and payload["kind"] == "load":
+            payload["title"] = "חנות התה!"
+        if payload and event["data"]["tag"] == "hs.error":
+            payload["message"] = "فشل الدفع!"
+    session = store_recording(client, site, events)
+    login(page, live_server, "owner")
+
+    page.goto(f"{live_server.url}/sites/{site.pk}/")
+    assert page.locator(f"tr[data-session='{session.pk}'] td.identity").evaluate(ENDS_ON_THE_LEFT)
+    open_player(page, live_server, site, session)
+    assert page.locator("h1 bdi").evaluate(ENDS_ON_THE_LEFT)
+    assert page.get_by_test_id("page-entry").first.locator(".hsp-row-title").evaluate(ENDS_ON_THE_LEFT)
+    page.get_by_test_id("tab-console").click()
+    assert page.get_by_test_id("console-entry").locator(".hsp-row-message").evaluate(ENDS_ON_THE_LEFT)
+    # Addresses stay left to right.
+    assert not page.get_by_test_id("page-entry").first.locator(".hsp-row-url").evaluate(ENDS_ON_THE_LEFT)
+
+
 def test_search_finds_text_seen_in_the_recording_and_jumps_there(player):
     search = player.get_by_test_id("search-input")
 

@@ -13,6 +13,9 @@ const TABS = [
   { id: 'details', label: 'Details' },
 ];
 
+// Recorded words (a page's title, a console message, an identity) take the direction of their own script
+// (dir="auto"): in the dashboard's left-to-right lines, a Hebrew or Arabic title's closing "!" or "(2)" ended up at
+// its start.
 export function createPanels({ onJump }) {
   const tabButtons = {};
   const panels = {};
@@ -94,7 +97,7 @@ export function createPanels({ onJump }) {
       const back = returnOf(p);
       return row(p.time, 'page-entry', '', `Jump to ${back ? back.what : 'page view'} at ${formatClock(p.time)}: ${p.url}`,
         back && h('span', { class: 'hsp-badge' }, back.badge),
-        h('span', { class: 'hsp-row-title' }, p.title || '(no title)'),
+        h('span', { class: 'hsp-row-title', dir: 'auto' }, p.title || '(no title)'),
         h('span', { class: 'hsp-row-url', title: p.url }, shortUrl(p.url, baseUrl)),
       );
     });
@@ -105,7 +108,7 @@ export function createPanels({ onJump }) {
     const entries = summary.console.map((e) =>
       row(e.time, 'console-entry', `hsp-level-${e.level}`, `Jump to ${e.level} at ${formatClock(e.time)}: ${e.message}`,
         h('span', { class: 'hsp-badge' }, e.level === 'error' ? (e.kind === 'rejection' ? 'Rejection' : 'Error') : 'Warning'),
-        h('span', { class: 'hsp-row-message' }, e.message || '(no message)'),
+        h('span', { class: 'hsp-row-message', dir: 'auto' }, e.message || '(no message)'),
         e.source ? h('span', { class: 'hsp-row-source', title: e.source }, formatSource(e.source, e.line)) : null,
       ),
     );
@@ -156,7 +159,7 @@ export function createPanels({ onJump }) {
     ];
     setChildren(
       panels.details,
-      h('dl', { class: 'hsp-details' }, rows.map(([k, v]) => [h('dt', null, k), h('dd', null, v === '' || v === undefined || v === null ? '—' : v)])),
+      h('dl', { class: 'hsp-details' }, rows.map(([k, v]) => [h('dt', null, k), h('dd', { dir: 'auto' }, v === '' || v === undefined || v === null ? '—' : v)])),
     );
   }
 
@@ -181,5 +184,5 @@ export function createPanels({ onJump }) {
 }
 
 function tagList(tags) {
-  return h('ul', { class: 'hsp-tags' }, Object.entries(tags).map(([k, v]) => h('li', null, h('span', { class: 'hsp-tag' }, `${k}: ${v}`))));
+  return h('ul', { class: 'hsp-tags' }, Object.entries(tags).map(([k, v]) => h('li', null, h('span', { class: 'hsp-tag', dir: 'auto' }, `${k}: ${v}`))));
 }
