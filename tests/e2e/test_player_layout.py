@@ -170,3 +170,21 @@ def test_on_a_phone_the_tab_row_scrolls_and_the_page_does_not(recordings, live_s
         assert details["x"] >= 0 and details["x"] + details["width"] <= 320 + 0.5
     finally:
         context.close()
+
+
+def test_a_long_identity_keeps_to_one_line_of_the_heading(client, live_server, page):
+    """An identity may be 255 characters. The heading wrapped it over four lines, and the replay under it was
+    shrunk by as much to keep the controls in the window."""
+    site = SiteFactory(owner=UserFactory(username="owner"), domains=["shop.example.com"])
+    identity = "customer-" + "0123456789abcdef" * 15
+    start = int(time.time() * 1000) - 5 * 60 * 1000
+    session = store_recording(client, site, shop_recording(start, identity=identity))
+    login(page, live_server, "owner")
+    open_player(page, live_server, site, session)
+
+    heading = page.locator("h1")
+    line = float(heading.evaluate("h => getComputedStyle(h).lineHeight.replace('px', '')"))
+    assert heading.bounding_box()["height"] < 1.5 * line
+    assert page.locator("h1 bdi").get_attribute("title") == identity
+    page.get_by_test_id("tab-details").click()
+    assert identity in page.get_by_test_id("panel-details").inner_text()
