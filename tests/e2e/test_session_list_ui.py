@@ -178,13 +178,15 @@ def test_older_sessions_page_on_with_the_filters(live_server, page):
 def test_a_session_with_many_long_tags_keeps_every_row_on_screen(client, live_server, page):
     """Tags are the site's to send: up to 50, values of up to 255 characters. As one unbroken line each, they
     made the table thousands of pixels wide, and every row's Replay button left the window. With a long
-    identity and entry page as well, the row still fits a 1280 px window."""
+    identity and entry page, and every badge, as well, the row still fits a 1280 px window."""
     site = SiteFactory(owner=UserFactory(username="owner"), domains=["shop.example.com"])
     now = timezone.now().replace(microsecond=0)
     long_tags = {f"campaign{n}": f"spring-sale-{n}-" + "x" * 240 for n in range(50)}
     tagged = store_session(client, site, started=now - timedelta(minutes=5), tags=long_tags, identity="i" * 255,
-                           paths=["/" + "p" * 2000])
+                           paths=["/" + "p" * 2000], errors=3, agent="safari-iphone")
     plain = store_session(client, site, started=now - timedelta(minutes=9), tags={"plan": "gold"})
+    # Every badge the Started column can hold (live, errors and the four frustration signals).
+    Session.objects.filter(pk=tagged.pk).update(rage_clicks=2, dead_clicks=3, error_clicks=1, quick_backs=1)
     login(page, live_server, "owner")
     page.goto(f"{live_server.url}/sites/{site.pk}/")
 
