@@ -34,10 +34,13 @@ def session_list(request: HttpRequest, site_id: int) -> HttpResponse:
     if page.next_cursor:
         page.next_query = urlencode({**kept, "after": page.next_cursor})
     previous_query = urlencode({**kept, "after": page.previous_cursor}) if page.previous_cursor else None
+    # A page past the list's end (its sessions deleted since, or a cursor edited by hand) leads back to the start.
+    first_query = urlencode(kept) if not page.items and param_get(request.GET, "after") else None
     live_ids = {session.pk for session in page.items if session_is_live(session)}
     context = {
         "site": site, "membership": membership, "page": page, "params": request.GET, "tab": "sessions",
         "live_ids": live_ids, "previous_query": previous_query, "pager_labels": PAGER_LABELS[field],
+        "first_query": first_query,
     }
     return render(request, "replay/session_list.html", context)
 

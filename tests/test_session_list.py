@@ -225,6 +225,29 @@ def test_an_empty_result_says_so_and_offers_to_clear(client, site, owner):
     assert "Clear the filters" in page
 
 
+def test_a_site_without_sessions_says_so_whatever_the_order_asked_for(client, site, owner):
+    """The order is no filter: a new site sorted by length has no sessions yet, not none matching."""
+    client.force_login(owner)
+    for params in ({}, {"sort": "longest"}, {"sort": "friction"}, {"date_from": "2025-02-30"}):
+        page = client.get(reverse("session-list", args=[site.pk]), params).content.decode()
+        assert "No sessions yet" in page, params
+        assert reverse("site-install", args=[site.pk]) in page
+        assert "match these filters" not in page
+
+
+def test_a_page_past_the_end_of_the_list_leads_back_to_its_first_page(client, site, owner):
+    """Its sessions deleted since it was linked, the page says so rather than that no session matches."""
+    sessions = catalog(client, site)
+    client.force_login(owner)
+    oldest = sessions["dave"]
+    cursor = f"{oldest.started_at.isoformat()}_{oldest.pk}"
+
+    page = client.get(reverse("session-list", args=[site.pk]), {"errors": "1", "after": cursor}).content.decode()
+
+    assert "No more sessions" in page and "match these filters" not in page
+    assert 'href="?errors=1">Back to the first page' in page
+
+
 # --- previous / next in the player follow the filtered, sorted list --------------------------------
 
 def neighbour_links(client, site, session, params) -> tuple[str | None, str | None]:

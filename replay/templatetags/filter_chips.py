@@ -21,6 +21,7 @@ _PAGING = ("after",)
 class Chip:
     label: str
     query: str  # the query string without this filter ("" for none)
+    is_filter: bool = True  # False for the order, which leaves every session in the list
 
 
 def _label(name: str, value: str, params: QueryDict) -> str | None:
@@ -66,7 +67,7 @@ def filter_chips_of(params: QueryDict) -> list[Chip]:
         rest = params.copy()
         for key in (*_TOGETHER.get(name, (name,)), *_PAGING):
             rest.pop(key, None)
-        chips.append(Chip(label=label, query=rest.urlencode()))
+        chips.append(Chip(label=label, query=rest.urlencode(), is_filter=name != "sort"))
     return chips
 
 
@@ -74,3 +75,9 @@ def filter_chips_of(params: QueryDict) -> list[Chip]:
 def filter_chips(params: QueryDict) -> list[Chip]:
     """{% filter_chips params as chips %}"""
     return filter_chips_of(params)
+
+
+@register.filter
+def filters_in_use(chips: list[Chip]) -> bool:
+    """Whether any chip narrows the list (the order alone does not)."""
+    return any(chip.is_filter for chip in chips)
