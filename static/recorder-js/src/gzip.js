@@ -5,6 +5,7 @@
 // compressor below; the body is then a series of gzip members (RFC 1952
 // allows that; the server reads them all as one text).
 import { gzip } from './batching.js'
+import { bare } from './json.js'
 import { WORKER } from './worker-src.js'
 
 const CRC = []
@@ -79,10 +80,11 @@ export function gzipNow(text) {
 // The worker's encodings of these pieces of a batch (a list as the worker takes it, worker.js), written
 // on the page's thread by a copy of its code: what a closing page's worker had not taken, or not
 // answered for yet, goes in the same encodings as the rest (the first piece's steps start afresh).
+// (On the page's thread, the page's Array.prototype.toJSON is set aside as when events are written: json.js.)
 export function encodeNow(list) {
   const g = {}
   WORKER(g)
-  return g.join(list, 1)
+  return bare(() => g.join(list, 1))
 }
 
 // The same gzip in a Worker (src/worker.js), so that compressing batches,

@@ -4,18 +4,25 @@
 //
 // A page may give every array a toJSON (Prototype.js, still shipped by old
 // stores, makes an array a JSON string): JSON.stringify would call it, and the
-// batch would say `"adds":"[...]"`. While we write, it is set aside.
+// batch would say `"adds":"[...]"`. While we write, it is set aside (bare).
 export function stringify(value) {
-  const A = Array.prototype
-  const d = Object.getOwnPropertyDescriptor(A, 'toJSON')
-  try {
-    if (d) delete A.toJSON
+  return bare(() => {
     try {
       return JSON.stringify(value)
     } catch (e) {
       if (!(e instanceof RangeError)) throw e
     }
     return deep(value)
+  })
+}
+
+// f(), with the page's Array.prototype.toJSON set aside while it runs.
+export function bare(f) {
+  const A = Array.prototype
+  const d = Object.getOwnPropertyDescriptor(A, 'toJSON')
+  try {
+    if (d) delete A.toJSON
+    return f()
   } finally {
     if (d) Object.defineProperty(A, 'toJSON', d)
   }
