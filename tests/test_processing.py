@@ -166,6 +166,21 @@ def test_a_page_rewritten_by_document_open_is_no_page_view_even_first_in_its_bat
     assert batch_summarise([event]).pages == []
 
 
+def test_a_navigation_said_after_the_events_that_followed_it_is_a_page_view_at_its_own_moment():
+    """The recorder sends a navigation's hs.page once the route has its title, stamped with the navigation's
+    time: events stamped later (a click on the new page) may come before it in the batch."""
+    page = {"type": 5, "data": {"tag": "hs.page", "payload": {"url": "https://a.test/cart", "title": "Cart", "kind": "push"}},
+            "timestamp": 1200}
+    load = {"type": 5, "data": {"tag": "hs.page", "payload": {"url": "https://a.test/", "title": "Home", "kind": "load"}},
+            "timestamp": 1000}
+    click = {"type": 5, "data": {"tag": "hs.click", "payload": {"s": "button", "x": 5, "y": 5}}, "timestamp": 1500}
+    summary = batch_summarise([load, click, page])
+    assert [(p["at"], p["url"], p["title"]) for p in summary.pages] == [
+        (1000, "https://a.test/", "Home"), (1200, "https://a.test/cart", "Cart")]
+    assert (summary.first_ts, summary.last_ts) == (1000, 1500)
+    assert [mark[:2] for mark in summary.marks] == [["p", 1000], ["p", 1200], ["c", 1500]]  # the click on the new page
+
+
 def test_a_page_pushing_addresses_in_a_loop_counts_each_address_it_moves_to_once_and_a_batch_few_views():
     def page(url, kind, ts):
         return {"type": 5, "data": {"tag": "hs.page", "payload": {"url": url, "title": "", "kind": kind}}, "timestamp": ts}

@@ -68,6 +68,11 @@ const now = Date.now
 // than this is taken as the clock's, and times go on from the last one.
 const CLOCK_STEP_MS = 1000
 
+// A router changes the address first and the title once the new route has rendered (a task, an effect
+// after paint, a frame or two later; rrweb's slimDOM leaves <title> changes out): a navigation's hs.page
+// waits this long to read the title, stamped with the navigation's time.
+const TITLE_MS = 1000
+
 // Source numbers of rrweb incremental events that mean a person is there:
 // mouse move, mouse interaction, scroll, viewport resize, input, touch move.
 const isUserSource = (s) => s >= 1 && s <= 6
@@ -119,6 +124,7 @@ export function createRecorder(options, win) {
   let frontless = false // storage refused the key: record as if this page were alone
   let loadSaid = false // this page's hs.page of its load went out
   let cached = false // left for another page, kept in the back-forward cache
+  let held = null // a navigation's hs.page, waiting for the route's title (TITLE_MS)
 
   // Every entry point from the page or the browser goes through guard():
   // nothing throws into the host page, and a failure stops recording.
@@ -174,7 +180,7 @@ export function createRecorder(options, win) {
     lastTs = sess.end
     lastUrl = win.location.href
     privacy = createPrivacy(cfg, doc, () => record.mirror)
-    capture = [privacy.stop]
+    capture = [release, privacy.stop] // (what was held goes first)
     transport = createTransport({
       win,
       cfg,
@@ -444,10 +450,10 @@ export function createRecorder(options, win) {
     return Math.max(now() + stepBack, lastTs)
   }
 
-  // Buffers the event; returns its size in JSON.
-  function push(e) {
-    if (e.timestamp + stepBack < lastTs - CLOCK_STEP_MS) stepBack = lastTs - e.timestamp
-    lastTs = Math.max(lastTs, (e.timestamp += stepBack))
+  // Buffers the event; returns its size in JSON. (`at`: its time, taken with clock() already.)
+  function push(e, at) {
+    if (!at && e.timestamp + stepBack < lastTs - CLOCK_STEP_MS) stepBack = lastTs - e.timestamp
+    lastTs = Math.max(lastTs, at || (e.timestamp += stepBack))
     const json = stringify(e)
     // A page this large cannot be recorded within the memory cap.
     if (json.length > cfg.capBytes / 2) return fail()
@@ -461,18 +467,26 @@ export function createRecorder(options, win) {
     return json.length
   }
 
-  function custom(tag, payload) {
+  function custom(tag, payload, at) {
     if (phase !== 'recording' || (FRONT_ONLY[tag] && !inFront())) return
     if (tag === 'hs.page' && payload.kind === 'load') loadSaid = true
     counts[tag] = (counts[tag] || 0) + 1
-    if (counts[tag] <= (LIMITS[tag] || Infinity)) push({ type: 5, data: { tag, payload }, timestamp: now() })
+    if (counts[tag] <= (LIMITS[tag] || Infinity)) push({ type: 5, data: { tag, payload }, timestamp: at || now() }, at)
   }
 
   // ---- what the page does ------------------------------------------------
 
-  function page(kind, url, title, referrer) {
+  function page(kind, url, title, referrer, at) {
+    release() // pages in the order they came
     if (cfg.maskAllText) title = starText(title)
-    custom('hs.page', { url: privacy.page(url), title, referrer: privacy.page(referrer), kind })
+    custom('hs.page', { url: privacy.page(url), title, referrer: privacy.page(referrer), kind }, at)
+  }
+
+  // The held navigation's hs.page goes now, with the title the page has now.
+  function release() {
+    const f = held
+    held = null
+    if (f) f()
   }
 
   function sessionStart(referrer) {
@@ -506,12 +520,16 @@ export function createRecorder(options, win) {
     lastUrl = url
     // Navigated into an excluded page: stop here (what came before is delivered).
     if (!pageAllowed(win.location, cfg.include, cfg.exclude)) return stopCapture()
-    page(navKind(kind, from, url), url, doc.title, from)
+    release()
+    const at = clock()
+    const f = (held = () => page(navKind(kind, from, url), url, doc.title, from, at))
+    setTimeout(guard(() => held === f && release()), TITLE_MS)
   }
 
   // What hs.visibility last said.
   let shown = doc.visibilityState === 'hidden' ? 'hidden' : 'visible'
   function onVisibility() {
+    release()
     const state = doc.visibilityState === 'hidden' ? 'hidden' : 'visible'
     clearTimeout(sleepTimer)
     if (state === 'visible') {
@@ -531,6 +549,7 @@ export function createRecorder(options, win) {
   // fire pagehide before the hidden visibilitychange, whose batch could no longer leave: say it
   // here, so that the last batch tells the server the visitor no longer sees this page.
   function onPageHide(e) {
+    release()
     cached = e.persisted
     if (shown !== 'hidden') {
       shown = 'hidden'

@@ -164,7 +164,8 @@ export function createTransport(o) {
     return true
   }
 
-  // Take back the buffered events of time `t` or later (times only grow); what has left the buffer stays.
+  // Take back the buffered events of time `t` or later (times only grow, but for a navigation's hs.page, sent up
+  // to a second after it: recorder.js, TITLE_MS); what has left the buffer stays.
   function dropSince(t) {
     let k = buf.length
     while (k && bufTs[k - 1] >= t) k--
