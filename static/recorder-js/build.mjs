@@ -154,6 +154,20 @@ const mutationBuffers = [];`],
   // none. An option is written chosen now where maskInputFn leaves its value, asked of its select, as it is
   // (asked for a chosen option only: a country list's 250 others cost nothing).
   [/^ {4}if \(n\.selected && !maskInputOptions\["select"\]\) \{$/m, '    let v, s;\n    if (n.selected && (s = n.closest("select")) && maskInputFn(v = n.value + " ", s) === v) {'],
+  // A field's value, checked state or choice set by a page's script is taken by rrweb's hook on the
+  // property's setter, which recorded it in a timer task after the setter returned: when the browser
+  // showed a frame first (a page busy, a ticker setting fields each second), the visitor saw the new value
+  // before the recording had it, and the replay showed the old one for those milliseconds (test_fidelity's
+  // form test: samples in that gap failed now and then). The recording now comes at the end of the
+  // script's task (a microtask), still outside the page's setter call, before any frame.
+  [/^ {8}setTimeout\(\(\) => \{\n {10}d\.set\.call\(this, value\);\n {8}\}, 0\);$/m, '        queueMicrotask(() => d.set.call(this, value));'],
+  // A snapshot wrote a field's current value and checked state over the attributes of its markup only
+  // where there was one: a box the markup checks (`checked`) and the visitor or a script unchecked, or a
+  // field the markup fills (`value="..."`) and the visitor emptied, replayed checked, or filled with the
+  // markup's value, unmasked, until the field's next change (test_fidelity's form test, now and then, on a
+  // snapshot taken after the page's first change). The field's own state now stands either way.
+  [/^ {4}if \(attributes\.type !== "radio" && attributes\.type !== "checkbox" && attributes\.type !== "submit" && attributes\.type !== "button" && value\) \{\n([\s\S]*?)^ {4}\} else if \(checked\) \{\n {6}attributes\.checked = checked;\n {4}\}$/m,
+    '    if (attributes.type !== "radio" && attributes.type !== "checkbox" && attributes.type !== "submit" && attributes.type !== "button") {\n      if (value) {\n$1      } else delete attributes.value;\n    }\n    if (checked) attributes.checked = checked;\n    else delete attributes.checked;'],
   // Our custom events never go through rrweb, and we never freeze the page: record()'s two helpers
   // for those go (what rrweb itself calls stays).
   [/^record\.addCustomEvent = \(tag, payload\) => \{\n[\s\S]*?^\};\nrecord\.freezePage = \(\) => \{\n[\s\S]*?^\};\n/m, ''],

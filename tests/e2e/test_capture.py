@@ -33,6 +33,30 @@ def stored_events(site, *, until=lambda events: True, timeout: float = 40) -> li
     return wait_for(ready, timeout=timeout, interval=0.5, message="the stored events")
 
 
+def snapshot_of_a_visit(context, live_server, customer, site, page_html: str) -> dict:
+    """The stored full snapshot of a short visit to a page (closed 300 ms after the recorder started)."""
+    customer.pages = {"/": page_html}
+    page = context.new_page()
+    page.goto(customer.url("/"))
+    recorder_started(page)
+    page.wait_for_timeout(300)
+    page.close()
+    events = stored_events(site, until=lambda events: any(e["type"] == 2 for e in events))
+    return next(e for e in events if e["type"] == 2)
+
+
+def replayed_at_end(context, live_server, site, selector: str):
+    """The site's session in the owner's player, at its end: the replay's frame, once `selector` is in it."""
+    session = Session.objects.get(site=site)
+    viewer = context.new_page()
+    login(viewer, live_server, site.owner.username)
+    viewer.goto(f"{live_server.url}/sites/{site.pk}/sessions/{session.pk}/?t={session.duration_ms / 1000:.1f}")
+    wait_for_js(viewer, "window.__hsPlayer && window.__hsPlayer.state.status === 'ready'", timeout=30_000)
+    frame = viewer.wait_for_selector("#hs-player iframe").content_frame()
+    frame.wait_for_selector(selector, state="attached")
+    return frame
+
+
 def custom(events, tag) -> list[dict]:
     return [e["data"]["payload"] for e in events if e["type"] == 5 and e["data"].get("tag") == tag]
 
@@ -442,23 +466,83 @@ def test_options_chosen_before_a_snapshot_replay_chosen_unless_the_choice_is_mas
     maskInputFn decide for every select), and a select's value chooses none in the replay: a select chosen
     before a snapshot replayed its first option, a `<select multiple>` none."""
     site = make_site(customer, mask_all_inputs=False)
-    customer.pages = {"/": html(site_snippet(site, live_server.url), CHOSEN)}
+    snapshot = json.dumps(snapshot_of_a_visit(context, live_server, customer, site, html(site_snippet(site, live_server.url), CHOSEN)))
+    for kept in ('"value": "m", "selected": true', '"value": "sugar", "selected": true', '"value": "lemon", "selected": true'):
+        assert kept in snapshot
+    assert snapshot.count('"selected"') == 3  # a card field's choice and a masked one: never
+    frame = replayed_at_end(context, live_server, site, "#gift")
+    assert frame.evaluate(REPLAYED_CHOICES) == ["size:m", "extras:sugar,lemon", "month:", "gift:"]
+
+
+# Fields whose markup checks or fills them, changed before the recorder's snapshot (the inline script runs
+# while the page is parsed; the snippet, after it, starts the recorder later): as a visitor leaves them when
+# a snapshot is taken after their change (a tab brought back, a new page of the session's checkpoint).
+CHANGED_BEFORE_SNAPSHOT = """
+<label><input type="checkbox" id="news" checked> News</label>
+<label><input type="radio" name="ship" id="fast" value="fast" checked> Fast</label>
+<label><input type="radio" name="ship" id="slow" value="slow"> Slow</label>
+<input id="mail" type="email" value="prefill@example.com">
+<input id="buy" type="submit" value="Buy now">
+<script>
+document.getElementById('news').checked = false;
+document.getElementById('slow').checked = true;
+document.getElementById('mail').value = '';
+</script>
+"""
+
+
+def test_a_field_changed_from_its_markup_before_a_snapshot_replays_as_changed(
+        live_server, celery_worker, customer, context):
+    """rrweb's snapshot wrote a field's state over its markup's attributes only where there was a value or a
+    check: a box the markup checks, unchecked, replayed checked, and a field the markup fills, emptied,
+    replayed filled with the markup's value (unmasked) until the field's next change."""
+    site = make_site(customer, mask_all_inputs=False)
+    snapshot = snapshot_of_a_visit(context, live_server, customer, site, html("", CHANGED_BEFORE_SNAPSHOT + site_snippet(site, live_server.url)))
+    fields = {}
+    stack = [snapshot["data"]["node"]]
+    while stack:
+        node = stack.pop()
+        stack.extend(node.get("childNodes", []))
+        if node.get("tagName") == "input":
+            fields[node["attributes"]["id"]] = node["attributes"]
+    assert "checked" not in fields["news"] and "checked" not in fields["fast"] and fields["slow"]["checked"] is True
+    assert "value" not in fields["mail"] and "prefill@example.com" not in json.dumps(stored_events(site))
+    assert fields["fast"]["value"] == "fast" and fields["buy"]["value"] == "Buy now"  # what the markup says they are
+
+    frame = replayed_at_end(context, live_server, site, "#mail")
+    assert frame.evaluate("['news', 'fast', 'slow'].map((id) => document.getElementById(id).checked)") == [False, False, True]
+    assert frame.evaluate("document.getElementById('mail').value") == ""
+
+
+# A script sets a box's state in one task; the next task, queued before the change, keeps the page busy.
+SET_THEN_BUSY = """
+<label><input type="checkbox" id="auto" checked> Auto-renew</label>
+<button id="go" onclick="go()">Go</button>
+<script>
+function go() {
+  setTimeout(() => { document.getElementById('auto').checked = false; window.__setAt = Date.now(); }, 0);
+  setTimeout(() => { const t = Date.now(); while (Date.now() - t < 300); }, 0);
+}
+</script>
+"""
+
+
+def test_a_state_set_by_script_is_recorded_at_its_moment_not_after_the_page_s_next_task(
+        live_server, celery_worker, customer, context):
+    """rrweb recorded a value, checked state or choice set by script in a timer of its own, after the
+    page's tasks already queued: behind a busy one (here 300 ms), a frame could show the change long
+    before the recording had it, and the replay showed the old state meanwhile."""
+    site = make_site(customer, mask_all_inputs=False)
+    customer.pages = {"/": html(site_snippet(site, live_server.url), SET_THEN_BUSY)}
     page = context.new_page()
     page.goto(customer.url("/"))
     recorder_started(page)
     page.wait_for_timeout(300)
+    page.evaluate("go()")
+    page.wait_for_timeout(300)
+    set_at = page.evaluate("window.__setAt")
     page.close()
 
-    events = stored_events(site, until=lambda events: any(e["type"] == 2 for e in events))
-    snapshot = json.dumps(next(e for e in events if e["type"] == 2))
-    for kept in ('"value": "m", "selected": true', '"value": "sugar", "selected": true', '"value": "lemon", "selected": true'):
-        assert kept in snapshot
-    assert snapshot.count('"selected"') == 3  # a card field's choice and a masked one: never
-    session = Session.objects.get(site=site)
-    viewer = context.new_page()
-    login(viewer, live_server, site.owner.username)
-    viewer.goto(f"{live_server.url}/sites/{site.pk}/sessions/{session.pk}/?t={session.duration_ms / 1000:.1f}")
-    wait_for_js(viewer, "window.__hsPlayer && window.__hsPlayer.state.status === 'ready'", timeout=30_000)
-    frame = viewer.wait_for_selector("#hs-player iframe").content_frame()
-    frame.wait_for_selector("#gift", state="attached")
-    assert frame.evaluate(REPLAYED_CHOICES) == ["size:m", "extras:sugar,lemon", "month:", "gift:"]
+    events = stored_events(site, until=lambda events: any(e["data"].get("isChecked") is False for e in events if e["type"] == 3))
+    recorded = next(e for e in events if e["type"] == 3 and e["data"].get("isChecked") is False)
+    assert recorded["timestamp"] - set_at < 150, recorded["timestamp"] - set_at
