@@ -39,12 +39,14 @@ window.__realState = function (doc) {
 SAMPLER_JS = STATE_JS + """
 window.__samples = [];
 setInterval(function () {
-  // At the start of a millisecond, as in test_fidelity.py: the sample holds the changes stamped before t, as
-  // the player's seek to t - 1 shows them.
-  const before = Date.now();
-  let t = before;
-  while (t === before) t = Date.now();
-  window.__samples.push({ t: t, s: window.__realState(document) });
+  // In a frame, at the start of a millisecond, as in test_fidelity.py: the sample holds what the visitor is
+  // shown and the changes stamped before t, as the player's seek to t - 1 shows them.
+  requestAnimationFrame(function () {
+    const before = Date.now();
+    let t = before;
+    while (t === before) t = Date.now();
+    window.__samples.push({ t: t, s: window.__realState(document) });
+  });
 }, 400);
 """
 
