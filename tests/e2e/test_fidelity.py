@@ -25,26 +25,19 @@ STATE_JS = (Path(__file__).resolve().parents[2] / "bench" / "pagestate.js").read
 SAMPLER_JS = STATE_JS + """
 window.__samples = [];
 setInterval(function () {
-  // A sample is taken in a frame, as the visitor is shown the page: a page's script that set an element's
-  // scrollTop shows the new position at the next frame, and the browser sends the scroll event (which the
-  // recorder stamps) in that frame, before its callbacks. Sampled in the task after the script's (before
-  // the frame), the live page had a position nobody saw yet and the recording had not: 1 run in 6 of
-  // test_form_controls_replay... failed on a box's scroll, sampled 3 ms before the frame.
-  requestAnimationFrame(function () {
-    // A sample at t must show what rrweb paused at t shows: every change the recorder stamped before t (a
-    // pause applies the events before its moment) and none stamped t or later. (The player's seek to a
-    // moment shows the events stamped at it too, as a page load's entry in the Pages panel must: its seek
-    // to t - 1.) The recorder stamps a DOM change with Date.now() when its mutation observer runs, at the end
-    // of the task that made it, so each change made before this callback is stamped already, at most with
-    // the current millisecond. A change in that same millisecond may have come just before or may come just
-    // after, and a sample stamped with it could not say which (the replay at t showed an `animation: none`
-    // the page had just taken back, stamped t). So sample at the start of the next millisecond: all that
-    // shows was stamped before t, and any later change is stamped t or after.
-    const before = Date.now();
-    let t = before;
-    while (t === before) t = Date.now();
-    window.__samples.push({ t: t, s: window.__hsState(document) });
-  });
+  // A sample at t must show what rrweb paused at t shows: every change the recorder stamped before t (a
+  // pause applies the events before its moment) and none stamped t or later. (The player's seek to a moment
+  // shows the events stamped at it too, as a page load's entry in the Pages panel must: its seek to t - 1.) The recorder stamps a DOM
+  // change with Date.now() when its mutation observer runs, at the end of the task that made it, so each
+  // change made before this task is stamped already, at most with the current millisecond. A change in that
+  // same millisecond may have come just before this task or may come just after it, and a sample stamped
+  // with it could not say which (the replay at t showed an `animation: none` the page had just taken back,
+  // stamped t). So sample at the start of the next millisecond: all that shows was stamped before t, and
+  // any later change is stamped t or after.
+  const before = Date.now();
+  let t = before;
+  while (t === before) t = Date.now();
+  window.__samples.push({ t: t, s: window.__hsState(document) });
 }, 400);
 """
 
