@@ -102,6 +102,24 @@ def test_a_crash_before_the_swap_leaves_the_session_replayable_and_nothing_doubl
     assert every_event(sid) == before and Chunk.objects.filter(session_id=sid).count() == 0
 
 
+def test_the_command_compacts_each_session_named_and_reports_the_one_that_failed(client, site):
+    from django.core.management import CommandError, call_command
+
+    first, second = record(client, site, 6), record(client, site, 6)
+    swap = compaction._swap
+
+    def power_cut_on_first(session_id, *args, **kwargs):
+        if str(session_id) == first:
+            raise RuntimeError("power cut")
+        return swap(session_id, *args, **kwargs)
+
+    with mock.patch.object(compaction, "_swap", side_effect=power_cut_on_first), \
+            pytest.raises(CommandError, match="1 of 2 sessions could not be compacted"):
+        call_command("compactsessions", "--session", first, "--session", second)
+    assert Chunk.objects.filter(session_id=first).count() == 36 and not Segment.objects.filter(session_id=first)
+    assert not Chunk.objects.filter(session_id=second) and Segment.objects.filter(session_id=second).count() == 2
+
+
 def test_a_run_killed_after_writing_objects_is_cleaned_up_by_the_next(client, site):
     sid = record(client, site, 6)
     before = every_event(sid)
