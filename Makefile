@@ -16,8 +16,7 @@ run: deps build
 test: deps-dev build
 	cd static/recorder-js && npm test --silent
 	cd static/player-js && npm test --silent
-	$(PY) -m tests.run $(PYTEST_ARGS)
-	$(PY) -m tests.run --sqlite $(PYTEST_ARGS)
+	$(PY) -m tests.run --lanes $(PYTEST_ARGS)
 
 build: static/build/recorder.js static/build/player.js
 

@@ -6,15 +6,22 @@ environment), runs pytest with the given arguments and stops the S3 server.
 
 With `--sqlite` first, the same non-browser tests run on SQLite, the embedded
 default's database, instead of Postgres: all but those marked `postgres`.
+
+With `--lanes` first (what `make test` runs), the whole suite runs in two
+lanes at once: the browser tests, and beside them the other tests on Postgres
+then on SQLite, each lane with its own databases, Redis database, Celery queue
+and S3 API. The arguments after it go to every pytest run (`-k`, `-x`, `-m`).
 """
 import os
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULTS = {
@@ -66,25 +73,75 @@ SQLITE_SELECTION = ["--ignore=tests/e2e", "-m", "not e2e and not postgres"]
 NO_TESTS_COLLECTED = 5
 
 
-def main(argv: list[str]) -> int:
-    sqlite = argv[:1] == ["--sqlite"]
-    argv = argv[1:] if sqlite else argv
-    env = {**DEFAULTS, **os.environ}
-    env.setdefault("AWS_ACCESS_KEY_ID", env["S3_ACCESS_KEY_ID"])
-    env.setdefault("AWS_SECRET_ACCESS_KEY", env["S3_SECRET_ACCESS_KEY"])
+def run(argv: list[str], env: dict, *, sqlite: bool = False, stdout=None) -> int:
+    """One pytest run with its own S3 API, on Postgres or (with `sqlite`) on a fresh SQLite database."""
+    env = dict(env)
     server = s3_server_start(env)
     try:
         if not sqlite:
-            return subprocess.call([sys.executable, "-m", "pytest", *argv], cwd=ROOT, env=env)
+            return subprocess.call([sys.executable, "-m", "pytest", *argv], cwd=ROOT, env=env, stdout=stdout,
+                                   stderr=subprocess.STDOUT if stdout else None)
         with tempfile.TemporaryDirectory(prefix="hindsight-sqlite-") as data:
             env.update(DATABASE_URL=f"sqlite:///{data}/hindsight.sqlite3", DATA_DIR=data)
-            code = subprocess.call([sys.executable, "-m", "pytest", *argv, *SQLITE_SELECTION], cwd=ROOT, env=env)
+            code = subprocess.call([sys.executable, "-m", "pytest", *argv, *SQLITE_SELECTION], cwd=ROOT, env=env,
+                                   stdout=stdout, stderr=subprocess.STDOUT if stdout else None)
             # Arguments that pick only browser or Postgres tests leave nothing for this pass.
             return 0 if code == NO_TESTS_COLLECTED else code
     finally:
         if server:
             server.terminate()
             server.wait(timeout=10)
+
+
+def lane_env(env: dict, name: str) -> dict:
+    """The environment of a second lane: its own test database, Redis database and Celery queue, so that
+    neither lane's flushes, cache clears or tasks reach the other's."""
+    database = urlsplit(env["DATABASE_URL"])
+    redis = urlsplit(env["REDIS_URL"])
+    redis_db = int(redis.path.strip("/") or 0) + 1
+    return {
+        **env,
+        "DATABASE_URL": urlunsplit(database._replace(path=f"{database.path}_{name}")),
+        "REDIS_URL": urlunsplit(redis._replace(path=f"/{redis_db}")),
+        "CELERY_QUEUE": f"{env['CELERY_QUEUE']}-{name}",
+    }
+
+
+def lanes(argv: list[str], env: dict) -> int:
+    """The whole suite in two lanes side by side: the browser tests, and beside them the others on Postgres
+    then on SQLite. The browser tests spend most of their time waiting for pages, uploads and the worker,
+    so on two cores the lanes take little more than the longer of them. The second lane's output is
+    written to a file and printed when it ends."""
+    with tempfile.NamedTemporaryFile(prefix="hindsight-lane-", suffix=".log") as log:
+        other = lane_env(env, "lane2")
+        codes: list[int] = []
+
+        def second_lane():
+            codes.append(run(["--ignore=tests/e2e", *argv], other, stdout=log))
+            codes.append(run(argv, other, sqlite=True, stdout=log))
+
+        second = threading.Thread(target=second_lane)
+        second.start()
+        codes.append(run(["tests/e2e", *argv], env))
+        second.join()
+        log.seek(0)
+        sys.stdout.write("\n==== the tests without a browser, on Postgres then on SQLite ====\n")
+        sys.stdout.flush()
+        sys.stdout.buffer.write(log.read())
+        sys.stdout.flush()
+    # Arguments that pick tests of one lane only leave nothing for the other.
+    return next((code for code in codes if code not in (0, NO_TESTS_COLLECTED)), 0)
+
+
+def main(argv: list[str]) -> int:
+    mode = argv[0] if argv[:1] in (["--sqlite"], ["--lanes"]) else ""
+    argv = argv[1:] if mode else argv
+    env = {**DEFAULTS, **os.environ}
+    env.setdefault("AWS_ACCESS_KEY_ID", env["S3_ACCESS_KEY_ID"])
+    env.setdefault("AWS_SECRET_ACCESS_KEY", env["S3_SECRET_ACCESS_KEY"])
+    if mode == "--lanes":
+        return lanes(argv, env)
+    return run(argv, env, sqlite=mode == "--sqlite")
 
 
 if __name__ == "__main__":
