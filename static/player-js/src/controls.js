@@ -81,7 +81,7 @@ export function createControls(ctl, { announce }) {
   return { el };
 }
 
-/** Space toggles, arrows step 5 s; never while the viewer types or on a control that owns the key. */
+/** Space toggles, arrows step 5 s, Home and End go to the start and the end; never while the viewer types or on a control that owns the key. */
 export function bindShortcuts(ctl) {
   document.addEventListener('keydown', (event) => {
     if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey) return;
@@ -96,6 +96,11 @@ export function bindShortcuts(ctl) {
       if (target.closest && target.closest('[role="tablist"]')) return;
       event.preventDefault();
       ctl.seekBy(event.key === 'ArrowLeft' ? -ARROW_STEP_MS : ARROW_STEP_MS);
+    } else if (event.key === 'Home' || event.key === 'End') {
+      // A panel's list scrolls to its top or bottom with them.
+      if (target.closest && target.closest('.hsp-panels')) return;
+      event.preventDefault();
+      ctl.seek(event.key === 'Home' ? 0 : ctl.total());
     }
   });
 }
