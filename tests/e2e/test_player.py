@@ -367,6 +367,30 @@ def test_the_network_panel_lists_requests_and_marks_failures(player):
     assert abs(now_ms(player) - BAD_REQUEST) < 50
 
 
+def test_the_network_panel_shows_addresses_decoded_with_the_raw_one_in_its_tooltip(client, page, live_server):
+    owner = UserFactory(username="owner")
+    site = SiteFactory(owner=owner, name="Tea shop", domains=["shop.example.com"])
+    start = int(time.time() * 1000) - 5 * 60 * 1000
+    raw = {
+        "https://shop.example.com/api/caf%C3%A9%20menu?q=%E2%9C%93": "/api/café menu?q=✓",
+        # An escape that would change the address stays, and so does a malformed one.
+        "https://shop.example.com/api/a%2Fb?x=%E2%9C": "/api/a%2Fb?x=%E2%9C",
+        "javascript:alert(%22pwned%22)": 'javascript:alert("pwned")',
+    }
+    requests = [custom("hs.net", {"kind": "fetch", "method": "GET", "url": url, "status": 200, "duration": 5,
+                                  "reqSize": 0, "resSize": 1}, start + 4100 + n) for n, url in enumerate(raw)]
+    session = store_recording(client, site, sorted(shop_recording(start) + requests, key=lambda e: e["timestamp"]))
+    login(page, live_server, "owner")
+    open_player(page, live_server, site, session)
+
+    page.get_by_test_id("tab-network").click()
+    rows = page.get_by_test_id("network-entry").all()[1:4]
+    assert [row.locator(".hsp-row-url").inner_text() for row in rows] == list(raw.values())
+    assert [row.locator(".hsp-row-url").get_attribute("title") for row in rows] == list(raw)
+    # Addresses are words to read, never links.
+    assert page.get_by_test_id("panel-network").locator("a").count() == 0
+
+
 def test_the_pages_and_details_panels(player):
     pages = player.get_by_test_id("page-entry").all()
     assert [p.get_attribute("data-time") for p in pages] == ["10", str(SECOND_PAGE)]

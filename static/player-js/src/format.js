@@ -38,16 +38,38 @@ export function formatSize(w, h) {
   return w > 0 && h > 0 ? `${w} × ${h}` : '';
 }
 
-/** A URL without its origin when it is on the same host as `base`, for short rows. */
+/** A URL without its origin when it is on the same host as `base`, for short rows; decoded for reading. */
 export function shortUrl(url, base) {
   try {
     const u = new URL(url, base || undefined);
     const b = base ? new URL(base) : null;
-    if (b && u.origin === b.origin) return u.pathname + u.search + u.hash;
-    return u.host + u.pathname + u.search + u.hash;
+    // A data:, blob: or javascript: address is shown whole: without its scheme it reads as a path.
+    if (!/^https?:$/.test(u.protocol)) return readableUrl(u.href);
+    const rest = readableUrl(u.pathname + u.search + u.hash);
+    return b && u.origin === b.origin ? rest : u.host + rest;
   } catch (e) {
-    return String(url || '');
+    return readableUrl(String(url || ''));
   }
+}
+
+// Escapes left as they are, decoded: control characters, and the marks that reorder or hide text (a URL
+// could pass for another).
+const UNREADABLE = /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]/;
+
+/**
+ * "/caf%C3%A9%20menu" -> "/café menu", for reading only (the raw URL stays in the row's title). Like the
+ * browsers' address bars, escapes of characters that would change the URL's meaning (/ ? & = # …) stay,
+ * and a malformed escape is shown as written.
+ */
+export function readableUrl(text) {
+  return String(text).replace(/(%[0-9a-f]{2})+/gi, (escapes) => {
+    try {
+      const decoded = decodeURI(escapes);
+      return UNREADABLE.test(decoded) ? escapes : decoded;
+    } catch (e) {
+      return escapes;
+    }
+  });
 }
 
 /** `source:line` for a console row; just the file name of the source. */

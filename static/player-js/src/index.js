@@ -4,7 +4,7 @@
 // script-less sandbox, and follows the session while it is still live.
 import { fetchPart, fetchRecording, fetchSession, recordingUrl } from './api.js';
 import { h } from './dom.js';
-import { formatSize } from './format.js';
+import { formatSize, readableUrl } from './format.js';
 import { buildLayout } from './layout.js';
 import { createReplayer, destroyReplayer, fitToStage, SandboxError } from './stage.js';
 import { popoversSync } from './popover.js';
@@ -195,7 +195,8 @@ function createPlayer(root) {
       const page = pageAt(summary, time);
       if (page === shownPage) return;
       shownPage = page;
-      ui.currentUrl.textContent = page ? page.url : '';
+      ui.currentUrl.textContent = page ? readableUrl(page.url) : '';
+      ui.currentUrl.title = page ? page.url : 'Page at this moment';
     });
     ctl.onChange(() => {
       ui.skipNote.hidden = !state.skipping;

@@ -1,7 +1,7 @@
 // The panels beside the replay: pages visited, console, network and the
 // session's details. List rows are buttons that jump to their moment.
 import { h, setChildren } from './dom.js';
-import { formatClock, formatDate, formatDuration, formatMs, formatSize, formatSource, shortUrl } from './format.js';
+import { formatClock, formatDate, formatDuration, formatMs, formatSize, formatSource, readableUrl, shortUrl } from './format.js';
 import { isListed, isPageView, recordedTags, returnOf } from './summary.js';
 import { SIGNAL_LABELS } from './timeline.js';
 
@@ -95,7 +95,7 @@ export function createPanels({ onJump }) {
   function setSummary(summary, baseUrl) {
     const pages = summary.pages.filter(isListed).map((p) => {
       const back = returnOf(p);
-      return row(p.time, 'page-entry', '', `Jump to ${back ? back.what : 'page view'} at ${formatClock(p.time)}: ${p.url}`,
+      return row(p.time, 'page-entry', '', `Jump to ${back ? back.what : 'page view'} at ${formatClock(p.time)}: ${readableUrl(p.url)}`,
         back && h('span', { class: 'hsp-badge' }, back.badge),
         h('span', { class: 'hsp-row-title', dir: 'auto' }, p.title || '(no title)'),
         h('span', { class: 'hsp-row-url', title: p.url }, shortUrl(p.url, baseUrl)),
@@ -118,7 +118,7 @@ export function createPanels({ onJump }) {
     counts.console.classList.toggle('hsp-count-bad', errors > 0);
 
     const requests = summary.network.map((n) =>
-      row(n.time, 'network-entry', n.failed ? 'hsp-failed' : '', `Jump to request at ${formatClock(n.time)}: ${n.method} ${n.url} ${n.status || 'failed'}`,
+      row(n.time, 'network-entry', n.failed ? 'hsp-failed' : '', `Jump to request at ${formatClock(n.time)}: ${n.method} ${readableUrl(n.url)} ${n.status || 'failed'}`,
         h('span', { class: 'hsp-method' }, n.method),
         h('span', { class: 'hsp-row-url', title: n.url }, shortUrl(n.url, baseUrl)),
         h('span', { class: 'hsp-status' }, n.status ? String(n.status) : 'failed'),

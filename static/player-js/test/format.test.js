@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatClock, formatDate, formatDuration, formatMs, formatSize, formatSource, shortUrl } from '../src/format.js';
+import { formatClock, formatDate, formatDuration, formatMs, formatSize, formatSource, readableUrl, shortUrl } from '../src/format.js';
 import { deepLinkTime, momentUrl } from '../src/controls.js';
 
 for (const [ms, text] of [[0, '0:00'], [999, '0:00'], [83500, '1:23'], [3723000, '1:02:03'], [-5, '0:00'], [NaN, '0:00']]) {
@@ -47,4 +47,14 @@ test('a date is shown in the time zone the API wrote it in, as the page header s
   assert.equal(formatDate('2026-12-06T09:24:15Z'), '2026-12-06 09:24:15');
   assert.equal(formatDate(''), '');
   assert.equal(formatDate('soon'), 'soon');
+});
+
+test('URLs read decoded, safely', () => {
+  assert.equal(shortUrl('https://shop.test/caf%C3%A9%20menu?q=%E2%9C%93', 'https://shop.test/'), '/café menu?q=✓');
+  assert.equal(shortUrl('https://cdn.test/%E6%97%A5%E6%9C%AC.js', 'https://shop.test/'), 'cdn.test/日本.js');
+  // Escapes that would change what the URL says stay, as do malformed ones and marks that reorder text.
+  assert.equal(readableUrl('/a%2Fb?x=1%262%3D3%23'), '/a%2Fb?x=1%262%3D3%23');
+  assert.equal(readableUrl('/bad%E2%9C/%ZZ/%'), '/bad%E2%9C/%ZZ/%');
+  assert.equal(readableUrl('/x%E2%80%AEgpj.exe%00'), '/x%E2%80%AEgpj.exe%00');
+  assert.equal(readableUrl('/100%25'), '/100%');
 });
