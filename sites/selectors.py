@@ -1,4 +1,5 @@
 """Reads of the sites app shared by views and the API."""
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -8,7 +9,7 @@ from django.utils import timezone
 
 from insights.selectors import frustration_per_page
 from privacy.models import AuditEntry
-from recorder.models import DailyRollup, PageRollup
+from recorder.models import DailyRollup, PageRollup, Session
 
 from .models import Membership, Site
 
@@ -47,6 +48,38 @@ def audit_page(site: Site, *, before: str | None = None) -> tuple[list, int | No
     if len(items) > AUDIT_PAGE_SIZE:
         return items[:AUDIT_PAGE_SIZE], items[AUDIT_PAGE_SIZE - 1].pk
     return items, None
+
+
+def audit_targets_present(site: Site, entries: list) -> dict[str, set[str]]:
+    """Which of the entries' targets the site still has, by kind: sessions, members and visitors with sessions.
+
+    One query per kind, whatever the page holds.
+    """
+    wanted = {"session": set(), "member": set(), "visitor": set()}
+    for entry in entries:
+        kind = entry.action.split(".")[0]
+        if kind in wanted and entry.target:
+            wanted[kind].add(entry.target)
+    present = {kind: set() for kind in wanted}
+    sessions = {target for target in wanted["session"] if _is_uuid(target)}
+    if sessions:
+        found = Session.objects.filter(site=site, pk__in=sessions).values_list("pk", flat=True)
+        present["session"] = {str(pk) for pk in found}
+    if wanted["member"]:
+        found = site.memberships.filter(user__username__in=wanted["member"]).values_list("user__username", flat=True)
+        present["member"] = set(found)
+    if wanted["visitor"]:
+        found = Session.objects.filter(site=site, visitor_id__in=wanted["visitor"]).values_list("visitor_id", flat=True)
+        present["visitor"] = set(found.distinct())
+    return present
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True
 
 
 OVERVIEW_DAYS = 30

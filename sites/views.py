@@ -1,5 +1,6 @@
 """Dashboard pages about sites: list, create, install, overview, settings, team, audit log."""
 from functools import wraps
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -14,7 +15,7 @@ from recorder.views import public_base
 from .forms import MemberAddForm, MemberRoleForm, SiteCreateForm, SiteSettingsForm
 from .install import install_status
 from .models import Membership, Site
-from .selectors import audit_page, members_of_site, membership_get, site_overview, sites_for_user
+from .selectors import audit_page, audit_targets_present, members_of_site, membership_get, site_overview, sites_for_user
 from .services import (
     MemberError, member_add, member_remove, member_role_set, site_create, site_settings_update, token_create,
     token_revoke,
@@ -199,10 +200,26 @@ def site_team_token(request: HttpRequest, membership: Membership) -> HttpRespons
 @require_GET
 @site_page(OWNER)
 def site_audit(request: HttpRequest, membership: Membership) -> HttpResponse:
-    entries, before = audit_page(membership.site, before=request.GET.get("before"))
-    rows = [{"entry": entry, "detail": _detail_lines(entry.detail)} for entry in entries]
+    site = membership.site
+    entries, before = audit_page(site, before=request.GET.get("before"))
+    present = audit_targets_present(site, entries)
+    rows = [{"entry": e, "detail": _detail_lines(e.detail), "link": _target_link(site, e, present)} for e in entries]
     context = {"site": membership.site, "membership": membership, "tab": "audit", "rows": rows, "before": before}
     return render(request, "sites/site_audit.html", context)
+
+
+def _target_link(site: Site, entry, present: dict[str, set[str]]) -> str:
+    """Where the entry's target can be seen, if the site still has it ("" if not: a deleted session)."""
+    kind, target = entry.action.split(".")[0], entry.target
+    if kind == "site" and target == str(site.pk):
+        return reverse("site-settings", args=[site.pk])
+    if target not in present.get(kind, ()):
+        return ""
+    if kind == "session":
+        return reverse("session-player", args=[site.pk, target])
+    if kind == "member":
+        return reverse("site-team", args=[site.pk])
+    return f"{reverse('session-list', args=[site.pk])}?{urlencode({'visitor': target})}"
 
 
 def _detail_lines(detail) -> list[str]:

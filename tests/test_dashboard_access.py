@@ -2,6 +2,7 @@
 
 Outsiders always get 404; viewers are refused (403) whatever would change data, and nothing changes.
 """
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -162,8 +163,41 @@ def test_audit_page_query_count_does_not_grow_with_entries(client, world, django
     site, owner = world["site"], world["owner"]
     client.force_login(owner)
     url = reverse("site-audit", args=[site.pk])
+    actions = ["session.view", "member.add", "visitor.export"]
     AuditEntry.objects.bulk_create(
-        AuditEntry(site=site, user=owner, username="owner", action="session.view", target=str(n)) for n in range(60)
+        AuditEntry(site=site, user=owner, username="owner", action=actions[n % 3], target=str(uuid.uuid4()))
+        for n in range(60)
     )
-    with django_assert_num_queries(4):  # session, user, membership, one page of entries
+    # session, user, membership, one page of entries, and the sessions, members and visitors it names
+    with django_assert_num_queries(7):
         client.get(url)
+
+
+def test_audit_log_links_each_target_the_site_still_has(client, world):
+    site, owner, session = world["site"], world["owner"], world["session"]
+    gone = SessionFactory(site=site, visitor_id="visitor-gone")
+    gone_id = str(gone.pk)
+    gone.delete()
+    elsewhere = SessionFactory()  # another site's session, however its id got into the log
+    for action, target in [
+        ("session.view", str(session.pk)), ("session.delete", gone_id), ("session.view", str(elsewhere.pk)),
+        ("site.settings", str(site.pk)), ("member.add", "viewer"), ("member.remove", "carol"),
+        ("visitor.export", "visitor-1"), ("visitor.forget", "visitor-gone"),
+    ]:
+        AuditEntry.objects.create(site=site, user=owner, username="owner", action=action, target=target)
+    client.force_login(owner)
+
+    page = client.get(reverse("site-audit", args=[site.pk]))
+
+    links = {row["entry"].target: row["link"] for row in page.context["rows"]}
+    assert links == {
+        str(session.pk): reverse("session-player", args=[site.pk, session.pk]),
+        gone_id: "", str(elsewhere.pk): "",
+        str(site.pk): reverse("site-settings", args=[site.pk]),
+        "viewer": reverse("site-team", args=[site.pk]), "carol": "",
+        "visitor-1": reverse("session-list", args=[site.pk]) + "?visitor=visitor-1", "visitor-gone": "",
+    }
+    html = page.content.decode()
+    for link in filter(None, links.values()):
+        assert f'href="{link}"' in html
+    assert html.count('data-testid="audit-target"') == 4
