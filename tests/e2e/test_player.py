@@ -618,3 +618,38 @@ def test_a_seek_to_a_page_load_or_back_to_the_start_shows_that_page(client, page
     page.get_by_test_id("page-entry").all()[1].click()
     page.get_by_test_id("page-entry").all()[0].click()
     assert heading.inner_text() == "First page here"
+
+
+def test_following_a_live_session_shows_a_new_upload_s_last_moment_soon_after_it_arrives(client, page, live_server):
+    """A batch holds the visitor's last seconds. Played at 1x from the viewer's edge, its last moment showed
+    as long after the batch arrived as the batch lasted: the viewer stayed an upload behind the visitor."""
+    owner = UserFactory(username="owner")
+    site = SiteFactory(owner=owner, name="Tea shop", domains=["shop.example.com"])
+    start = int(time.time() * 1000) - 70_000
+    dom = Dom()
+    body = dom.el("body", {}, dom.el("h1", {}, dom.text("Live shop")))
+    snapshot = dom.document(dom.el("html", {}, dom.el("head", {}), body))
+    first = [
+        {"type": 4, "data": {"href": "https://shop.example.com/", "width": 1024, "height": 640}, "timestamp": start},
+        {"type": 2, "data": {"node": snapshot, "initialOffset": {"left": 0, "top": 0}}, "timestamp": start},
+        custom("hs.page", {"url": "https://shop.example.com/", "title": "Live shop", "kind": "load", "referrer": ""},
+               start),
+        mouse_move(start + 2000, body["id"]),
+    ]
+    session = store_recording(client, site, first, finished=False)
+    login(page, live_server, "owner")
+    frame = open_player(page, live_server, site, session)
+    wait_for_js(page, "window.__hsPlayer.state.following && !window.__hsPlayer.replayer.service.state.matches('playing')")
+
+    # A minute of the visitor moving about (no idle stretch to skip), then something new on the page.
+    later = [mouse_move(start + 5000 + 1000 * n, body["id"]) for n in range(60)]
+    later.append(add_element(dom, start + 65_000, body["id"], "h2", "Just arrived"))
+    assert post_batch(client, make_batch(site.pk, sid=str(session.pk), seq=2, events=later)).status_code == 202
+    chunk_process.apply(args=[Chunk.objects.get(session=session, seq=2).pk])
+
+    # The poll brings it within seconds; played at 1x it would show a minute later.
+    frame.locator("text=Just arrived").wait_for(timeout=20_000)
+    assert page.evaluate("window.__hsPlayer.state.following")
+    wait_for_js(page, "!window.__hsPlayer.replayer.service.state.matches('playing')")
+    assert page.evaluate("window.__hsPlayer.replayer.config.speed") == 1
+    assert page.evaluate("window.__hsPlayer.replayer.speedService.state.context.timer.speed") == 1

@@ -8,6 +8,10 @@ export const SPEEDS = [1, 2, 4, 8];
 const END_SLACK_MS = 250;
 // rrweb's own pace for a skip: a stretch passes in about one wall-clock second per 5 s of it.
 const SKIP_TIME_INTERVAL_MS = 5000;
+// Following a live session, a new batch holds the seconds since the last one (the recorder uploads every
+// few seconds): played at the viewer's speed, its last moment showed a whole upload interval after it
+// arrived. It plays faster instead, every moment shown, to reach the newest one in about this long.
+const CATCH_UP_MS = 1000;
 
 export function createController(first, state) {
   let replayer = first;
@@ -49,6 +53,7 @@ export function createController(first, state) {
     },
     pause() {
       state.following = false;
+      endCatchUp();
       if (ctl.isPlaying()) replayer.pause();
       changed();
     },
@@ -60,6 +65,7 @@ export function createController(first, state) {
       const target = Math.min(Math.max(0, Math.round(ms)), ctl.total());
       const wasPlaying = state.playing;
       endSkip();
+      endCatchUp();
       if (target < ctl.total() - END_SLACK_MS) state.following = false;
       rebuildOnNextPlay();
       // rrweb applies the events before the moment it is given, not those at it: a page load's snapshot
@@ -81,6 +87,7 @@ export function createController(first, state) {
       if (!SPEEDS.includes(speed)) return;
       state.speed = speed;
       endSkip();
+      catchingUp = false;
       replayer.setConfig({ speed });
       skipIdleAhead();
       changed();
@@ -109,12 +116,16 @@ export function createController(first, state) {
       const old = replayer;
       replayer = next;
       ctl.replayer = next;
+      catchingUp = false;
       listen(next);
       return old;
     },
     /** After live events were added: carry on if the viewer was at the edge. */
     resumeIfFollowing() {
-      if (state.following && !ctl.isPlaying()) start(ctl.currentTime());
+      if (state.following) {
+        if (!ctl.isPlaying()) start(ctl.currentTime());
+        catchUp();
+      }
       changed();
     },
     changed,
@@ -176,6 +187,20 @@ export function createController(first, state) {
     replayer.emitter.emit('skip-start', payload);
   }
 
+  let catchingUp = false;
+  function catchUp() {
+    const speed = (ctl.total() - ctl.currentTime()) / CATCH_UP_MS;
+    if (state.skipping || speed <= state.speed) return;
+    catchingUp = true;
+    replayer.speedService.send({ type: 'SET_SPEED', payload: { speed } });
+  }
+
+  function endCatchUp() {
+    if (!catchingUp) return;
+    catchingUp = false;
+    replayer.speedService.send({ type: 'SET_SPEED', payload: { speed: state.speed } });
+  }
+
   // rrweb stays in fast-forward until it reaches the interaction it was
   // skipping to; after a seek or a speed change that moment may never be
   // played, so leave skipping explicitly (this emits skip-end).
@@ -230,6 +255,7 @@ export function createController(first, state) {
       // Reaching the end of a live session means "show me what comes next".
       if (state.live) state.following = true;
       state.skipping = false;
+      endCatchUp();
       changed();
     });
   }
