@@ -489,6 +489,26 @@ def test_search_finds_text_seen_in_the_recording_and_jumps_there(player):
     assert "Not found" in player.locator(".hsp-search-status").inner_text()
 
 
+def test_a_search_result_reads_as_the_recorded_text_with_the_match_marked_inside_it(player):
+    search = player.get_by_test_id("search-input")
+    search.fill("olon")  # inside "oolong"
+    search.press("Enter")
+    snippet = player.get_by_test_id("search-result").first.locator(".hsp-snippet")
+    assert snippet.locator("mark").inner_text() == "olon"
+    # The text either side of the match touches it, as in the word it came from.
+    gaps = snippet.evaluate("""(body) => {
+        const mark = body.querySelector('mark').getBoundingClientRect();
+        const range = document.createRange();
+        range.selectNodeContents(body.querySelector('mark').previousSibling);
+        const before = range.getBoundingClientRect();
+        range.selectNodeContents(body.querySelector('mark').nextSibling);
+        const after = range.getClientRects()[0];
+        return [mark.left - before.right, after.left - mark.right];
+    }""")
+    assert all(abs(gap) < 2 for gap in gaps), gaps
+    assert snippet.inner_text().startswith(f"{HEADLINE[:7]}olon")
+
+
 def test_previous_and_next_follow_the_filtered_list(client, page, live_server, recording):
     site, tagged_newest = recording
     start = int(time.time() * 1000)
