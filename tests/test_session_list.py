@@ -248,6 +248,22 @@ def test_a_page_past_the_end_of_the_list_leads_back_to_its_first_page(client, si
     assert 'href="?errors=1">Back to the first page' in page
 
 
+def test_the_player_s_heading_says_a_live_session_is_in_progress_instead_of_its_length_so_far(client, site, owner):
+    now = timezone.now()
+    live = SessionFactory(site=site, status=Session.ACTIVE, received_at=now, started_at=now - timedelta(seconds=1),
+                          duration_ms=1000, page_count=1)
+    done = SessionFactory(site=site, status=Session.FINISHED, received_at=now, started_at=now - timedelta(minutes=5),
+                          duration_ms=95_000, page_count=3)
+    client.force_login(owner)
+
+    def facts(session) -> str:
+        page = client.get(reverse("session-player", args=[site.pk, session.pk])).content.decode()
+        return re.search(r'class="player-title">.*?<p class="muted"[^>]*>([^<]*)', page, re.DOTALL).group(1)
+
+    assert "in progress" in facts(live) and "page" not in facts(live)
+    assert "in progress" not in facts(done) and "3 pages" in facts(done)
+
+
 # --- previous / next in the player follow the filtered, sorted list --------------------------------
 
 def neighbour_links(client, site, session, params) -> tuple[str | None, str | None]:
