@@ -377,8 +377,9 @@ def test_the_network_panel_shows_addresses_decoded_with_the_raw_one_in_its_toolt
         "https://shop.example.com/api/a%2Fb?x=%E2%9C": "/api/a%2Fb?x=%E2%9C",
         "javascript:alert(%22pwned%22)": 'javascript:alert("pwned")',
     }
-    requests = [custom("hs.net", {"kind": "fetch", "method": "GET", "url": url, "status": 200, "duration": 5,
-                                  "reqSize": 0, "resSize": 1}, start + 4100 + n) for n, url in enumerate(raw)]
+    requests = [custom("hs.net", {"kind": "fetch", "method": "GET", "url": url, "status": 503 if n == 0 else 200,
+                                  "duration": 5, "reqSize": 0, "resSize": 1}, start + 4100 + n)
+                for n, url in enumerate(raw)]
     session = store_recording(client, site, sorted(shop_recording(start) + requests, key=lambda e: e["timestamp"]))
     login(page, live_server, "owner")
     open_player(page, live_server, site, session)
@@ -387,6 +388,9 @@ def test_the_network_panel_shows_addresses_decoded_with_the_raw_one_in_its_toolt
     rows = page.get_by_test_id("network-entry").all()[1:4]
     assert [row.locator(".hsp-row-url").inner_text() for row in rows] == list(raw.values())
     assert [row.locator(".hsp-row-url").get_attribute("title") for row in rows] == list(raw)
+    # So does the failed request's marker on the timeline.
+    marker = page.locator("[data-testid=marker][data-kind=network][data-time='4100']")
+    assert "GET /api/café menu?q=✓ (503)" in marker.get_attribute("title").replace("https://shop.example.com", "")
     # Addresses are words to read, never links.
     assert page.get_by_test_id("panel-network").locator("a").count() == 0
 

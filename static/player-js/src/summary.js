@@ -2,6 +2,8 @@
 // page views, console entries, requests, clicks, tags. Pure data in, data
 // out, so that live updates can feed it more events as they arrive.
 
+import { readableUrl } from './format.js';
+
 // rrweb's numbers (from @rrweb/types), spelled out to avoid importing rrweb here.
 const EVENT_META = 4;
 const EVENT_INCREMENTAL = 3;
@@ -147,7 +149,7 @@ export function markersOf(summary) {
   const markers = [];
   for (const p of summary.pages.filter(isListed)) {
     const back = returnOf(p);
-    markers.push({ time: p.time, kind: 'page', label: `${back ? back.marker : 'Page'}: ${p.title || p.url}` });
+    markers.push({ time: p.time, kind: 'page', label: `${back ? back.marker : 'Page'}: ${p.title || readableUrl(p.url)}` });
   }
   for (const c of summary.clicks) markers.push({ time: c.time, kind: 'click', label: 'Click' });
   for (const e of summary.console) {
@@ -156,7 +158,7 @@ export function markersOf(summary) {
   for (const n of summary.network) {
     if (n.failed) {
       const status = n.status ? n.status : 'network error';
-      markers.push({ time: n.time, kind: 'network', label: `Failed request: ${n.method} ${n.url} (${status})` });
+      markers.push({ time: n.time, kind: 'network', label: `Failed request: ${n.method} ${readableUrl(n.url)} (${status})` });
     }
   }
   for (const t of summary.tags) {
