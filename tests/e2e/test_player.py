@@ -395,6 +395,44 @@ def test_the_network_panel_shows_addresses_decoded_with_the_raw_one_in_its_toolt
     assert page.get_by_test_id("panel-network").locator("a").count() == 0
 
 
+def test_each_list_marks_the_row_of_the_moment_shown_and_keeps_it_in_view(client, page, live_server):
+    owner = UserFactory(username="owner")
+    site = SiteFactory(owner=owner, name="Tea shop", domains=["shop.example.com"])
+    start = int(time.time() * 1000) - 5 * 60 * 1000
+    # A request every half second from 8 s on: far more rows than the panel shows at once.
+    polls = [custom("hs.net", {"kind": "xhr", "method": "GET", "url": f"https://shop.example.com/api/poll?n={n}",
+                               "status": 200, "duration": 5, "reqSize": 0, "resSize": 1}, start + 8000 + 500 * n)
+             for n in range(100)]
+    session = store_recording(client, site, sorted(shop_recording(start) + polls, key=lambda e: e["timestamp"]))
+    login(page, live_server, "owner")
+    open_player(page, live_server, site, session, "?t=40")
+    panel = page.get_by_test_id("panel-network")
+
+    def current() -> list[str]:
+        return [row.get_attribute("data-time") for row in panel.locator("[aria-current=true]").all()]
+
+    def shown(row) -> bool:
+        return row.evaluate("""(row) => {
+            const box = row.closest('[role=tabpanel]').getBoundingClientRect(), r = row.getBoundingClientRect();
+            return r.top >= box.top - 1 && r.bottom <= box.bottom + 1;
+        }""")
+
+    page.get_by_test_id("tab-network").click()
+    assert current() == ["40000"]  # the request at 8 s + 64 × 0.5 s
+    assert shown(panel.locator("[aria-current=true]"))
+    page.get_by_test_id("tab-pages").click()
+    assert [r.get_attribute("data-time") for r in page.locator("[data-testid=page-entry][aria-current=true]").all()] \
+        == ["10"]
+
+    # A viewer who scrolled the list away to read it is not pulled back by the replay moving on.
+    page.get_by_test_id("tab-network").click()
+    panel.evaluate("(panel) => { panel.scrollTop = 0; }")
+    blur(page)
+    page.keyboard.press("ArrowRight")
+    assert current() == ["45000"]
+    assert panel.evaluate("(panel) => panel.scrollTop") == 0
+
+
 def test_the_pages_and_details_panels(player):
     pages = player.get_by_test_id("page-entry").all()
     assert [p.get_attribute("data-time") for p in pages] == ["10", str(SECOND_PAGE)]

@@ -192,6 +192,7 @@ function createPlayer(root) {
 
     let shownPage = undefined;
     ctl.onTick((time) => {
+      panels.setTime(time);
       const page = pageAt(summary, time);
       if (page === shownPage) return;
       shownPage = page;

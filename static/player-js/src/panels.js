@@ -69,6 +69,8 @@ export function createPanels({ onJump }) {
       tabButtons[tab.id].tabIndex = on ? 0 : -1;
       panels[tab.id].hidden = !on;
     }
+    const now = panels[id].querySelector('[aria-current]');
+    if (now) scrollToRow(panels[id], now);
   }
   select('pages');
 
@@ -89,6 +91,29 @@ export function createPanels({ onJump }) {
 
   function list(panel, items, empty) {
     setChildren(panel, items.length ? h('ul', { class: 'hsp-list' }, items) : h('p', { class: 'hsp-empty' }, empty));
+    shownAt.delete(panel);
+  }
+
+  // Each list's row of the moment shown: its last row at or before it. A long list's rows at 10:10 were
+  // somewhere below its first screen, nothing telling which.
+  const shownAt = new Map(); // panel -> the time its current row was marked for
+  function setTime(time) {
+    for (const id of LISTS) {
+      const panel = panels[id];
+      if (shownAt.get(panel) === time) continue;
+      shownAt.set(panel, time);
+      const rows = panel.querySelectorAll('.hsp-row');
+      let now = null;
+      for (const row of rows) if (Number(row.dataset.time) <= time) now = row;
+      const was = panel.querySelector('[aria-current]');
+      if (was === now) continue;
+      // Follow along only in a list the viewer has not scrolled away from.
+      const follow = !was || inView(panel, was);
+      if (was) was.removeAttribute('aria-current');
+      if (!now) continue;
+      now.setAttribute('aria-current', 'true');
+      if (follow && !panel.hidden) scrollToRow(panel, now);
+    }
   }
 
   /** Re-renders the three lists from a summary (cheap enough for live updates). */
@@ -180,7 +205,23 @@ export function createPanels({ onJump }) {
     counts.frustration.classList.toggle('hsp-count-bad', signals.length > 0);
   }
 
-  return { el, select, setSummary, setDetails, setSignals };
+  return { el, select, setSummary, setDetails, setSignals, setTime };
+}
+
+const LISTS = ['pages', 'console', 'network', 'frustration'];
+
+function inView(panel, row) {
+  const box = panel.getBoundingClientRect();
+  const r = row.getBoundingClientRect();
+  return r.bottom > box.top && r.top < box.bottom;
+}
+
+/** Scrolls the panel (only: on a phone the page itself must not jump) to show the row. */
+function scrollToRow(panel, row) {
+  const box = panel.getBoundingClientRect();
+  const r = row.getBoundingClientRect();
+  if (r.top < box.top) panel.scrollTop -= box.top - r.top;
+  else if (r.bottom > box.bottom) panel.scrollTop += r.bottom - box.bottom;
 }
 
 function tagList(tags) {
