@@ -115,3 +115,14 @@ def test_the_overview_lists_pages_by_their_path_with_the_whole_address_in_reach(
     assert page_path("https://shop.example.com") == "https://shop.example.com"
     assert page_path("http://[oops/x") == "http://[oops/x"
     assert page_path("not a url") == "not a url"
+
+
+def test_the_overview_lists_a_page_decoded_with_its_raw_address_in_reach(client, site, owner):
+    raw = "https://shop.example.com/caf%C3%A9/men%C3%BC?q=%E2%9C%93"
+    visit(site, 0, pages=(raw,))
+    client.force_login(owner)
+
+    html = client.get(reverse("site-overview", args=[site.pk])).content.decode()
+
+    assert f'title="{raw}"' in html
+    assert ">/café/menü?q=✓</a>" in html

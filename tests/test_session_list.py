@@ -189,6 +189,31 @@ def test_the_list_row_shows_what_the_events_said(client, site, owner):
     assert ">live</span>" not in bob and "err</span>" not in bob
 
 
+@pytest.mark.parametrize("raw, shown", [
+    ("https://shop.example.com/caf%C3%A9%20menu?q=%E2%9C%93", "https://shop.example.com/café menu?q=✓"),
+    # What would change the address, malformed escapes and characters that reorder or hide text stay escaped.
+    ("/a%2Fb?x=1%262%3D3%23", "/a%2Fb?x=1%262%3D3%23"),
+    ("/bad%E2%9C/%ZZ/%", "/bad%E2%9C/%ZZ/%"),
+    ("/x%E2%80%AEgpj.exe%00", "/x%E2%80%AEgpj.exe%00"),
+    ("/100%25", "/100%"),
+])
+def test_addresses_read_decoded_as_the_player_shows_them(raw, shown):
+    from replay.templatetags.hindsight import readable_url
+
+    assert readable_url(raw) == shown
+
+
+def test_the_list_shows_an_entry_page_decoded_with_its_raw_address_in_its_tooltip(client, site, owner):
+    raw = "https://shop.example.com/caf%C3%A9/men%C3%BC?q=%E2%9C%93"
+    SessionFactory(site=site, entry_url=raw, started_at=timezone.now(), duration_ms=5000, chunk_count=1)
+    client.force_login(owner)
+
+    page = client.get(reverse("session-list", args=[site.pk])).content.decode()
+
+    cell = re.search(r'<td data-label="Entry page" class="url" title="([^"]*)">([^<]*)</td>', page)
+    assert cell.groups() == (raw, "https://shop.example.com/café/menü?q=✓")
+
+
 def test_the_filter_form_keeps_the_values_it_was_given(client, site, owner):
     catalog(client, site)
     client.force_login(owner)

@@ -1,3 +1,5 @@
+import re
+import unicodedata
 from urllib.parse import urlsplit
 
 from django import template
@@ -32,6 +34,28 @@ def page_path(url) -> str:
     if not parts.netloc or not parts.path:
         return str(url)
     return parts.path + (f"?{parts.query}" if parts.query else "") + (f"#{parts.fragment}" if parts.fragment else "")
+
+
+_ESCAPES = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
+# What decodeURI leaves escaped: the characters that would change what the address says.
+_RESERVED = set(";/?:@&=+$,#")
+
+
+@register.filter
+def readable_url(url) -> str:
+    """An address decoded for reading, as the player shows it (static/player-js/src/format.js readableUrl):
+    `/caf%C3%A9%20menu` reads `/café menu`. Escapes of reserved characters, malformed ones and those of control
+    or text-reordering characters (a format character, Cf) stay as written; the raw address goes in a title."""
+    def decode(escapes: re.Match) -> str:
+        try:
+            text = bytes.fromhex(escapes.group(0).replace("%", "")).decode("utf-8")
+        except UnicodeDecodeError:
+            return escapes.group(0)
+        if any(unicodedata.category(c) in ("Cc", "Cf") for c in text):
+            return escapes.group(0)
+        return "".join(f"%{ord(c):02X}" if c in _RESERVED else c for c in text)
+
+    return _ESCAPES.sub(decode, str(url))
 
 
 @register.filter
