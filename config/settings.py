@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "ops",  # before staticfiles: its runserver is the one `make run` runs (ops/management/commands/runserver.py)
     "django.contrib.staticfiles",
     "rest_framework",
     "rest_framework.authtoken",
@@ -52,7 +53,6 @@ INSTALLED_APPS = [
     "recorder",
     "replay",
     "privacy",
-    "ops",
     "insights",
 ]
 
