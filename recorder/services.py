@@ -28,7 +28,7 @@ from privacy.scrub import ScrubState, StringScrub, events_scrub, url_names_parse
 from .models import Chunk, PageView, Segment, Session
 from .rollups import rollups_sessions_stored, session_counted_state, site_urls_note
 from .processing import MAX_TIMESTAMP, BatchError, Summary, batch_parse, batch_summarise, events_encode, events_restore
-from .sql import bytes_cursor, db_now
+from .sql import bytes_cursor, db_datetime, db_now, now_sql
 
 log = logging.getLogger(__name__)
 # A visitor's clock this far ahead of the server's, or behind it, moves its session's times (clock_offset).
@@ -127,7 +127,7 @@ def _take_along(session_ids: set, room: int) -> bool:
 class _Claim:
     """Chunks this worker holds under `lease`, processed and ready to be written by `commit`."""
 
-    def __init__(self, ids: list[int], lease: datetime, groups: list[tuple]):
+    def __init__(self, ids: list[int], lease: datetime | None, groups: list[tuple]):
         self.ids, self.lease, self.groups = ids, lease, groups
 
     @classmethod
@@ -355,9 +355,10 @@ def _observe(items: list[Prepared], commit_seconds: float) -> None:
 CLAIM_LOCKS = 7_311_001  # the class of the advisory locks a claim takes, one per session
 
 
-def _claim(session_ids: list, *, leave_retried: bool = False) -> tuple[list[int], datetime]:
+def _claim(session_ids: list, *, leave_retried: bool = False) -> tuple[list[int], datetime | None]:
     """Take these sessions' free pending chunks for CHUNK_LEASE_SECONDS; the ids this worker now holds,
-    and until when (on the database's clock, as every worker reads a lease: their hosts' may differ).
+    and until when (on the database's clock, as every worker reads a lease: their hosts' may differ; None
+    when it holds none).
     With `leave_retried`, a session with a chunk that claims before held and never gave back (`_retried`)
     is left out by the same statement.
 
@@ -369,7 +370,6 @@ def _claim(session_ids: list, *, leave_retried: bool = False) -> tuple[list[int]
     see each other's leases, and could each take part of one session.
     """
     table = connection.ops.quote_name(Chunk._meta.db_table)
-    prep = Chunk._meta.get_field("lease_until").get_db_prep_save
     session_prep = Chunk._meta.get_field("session").get_db_prep_save
     sessions = [session_prep(s, connection) for s in session_ids]
     with transaction.atomic(), connection.cursor() as cursor:
@@ -379,20 +379,37 @@ def _claim(session_ids: list, *, leave_retried: bool = False) -> tuple[list[int]
                 "(SELECT DISTINCT hashtext(s) AS key FROM unnest(%s::text[]) AS s ORDER BY key) AS keys",
                 [CLAIM_LOCKS, [str(s) for s in session_ids]],
             )
-        now = db_now()
-        lease = now + timedelta(seconds=settings.CHUNK_LEASE_SECONDS)
-        now = prep(now, connection)
+        (now, now_params), (lease, lease_params) = _claim_clock()
         listed = ", ".join(["%s"] * len(sessions))
         retried_sql, retried_params = (" OR attempts >= %s", [ALONE_AFTER_ATTEMPTS]) if leave_retried else ("", [])
         cursor.execute(  # the sessions left out looked up once, not once per chunk
             f"WITH left_out AS (SELECT session_id FROM {table} WHERE session_id IN ({listed}) AND status = %s "
-            f"AND (lease_until >= %s{retried_sql})) "
-            f"UPDATE {table} SET lease_until = %s, attempts = attempts + 1 "
-            f"WHERE session_id IN ({listed}) AND status = %s AND (lease_until IS NULL OR lease_until < %s) "
-            "AND session_id NOT IN (SELECT session_id FROM left_out) RETURNING id",
-            [*sessions, Chunk.PENDING, now, *retried_params, prep(lease, connection), *sessions, Chunk.PENDING, now],
+            f"AND (lease_until >= {now}{retried_sql})) "
+            f"UPDATE {table} SET lease_until = {lease}, attempts = attempts + 1 "
+            f"WHERE session_id IN ({listed}) AND status = %s AND (lease_until IS NULL OR lease_until < {now}) "
+            "AND session_id NOT IN (SELECT session_id FROM left_out) RETURNING id, lease_until",
+            [*sessions, Chunk.PENDING, *now_params, *retried_params, *lease_params, *sessions, Chunk.PENDING,
+             *now_params],
         )
-        return [row[0] for row in cursor.fetchall()], lease
+        rows = cursor.fetchall()
+    # Every row holds the same lease (None when nothing was claimed).
+    return [pk for pk, _ in rows], (db_datetime(rows[0][1]) if rows else None)
+
+
+def _claim_clock() -> tuple[tuple[str, list], tuple[str, list]]:
+    """A claim's moment and the end of its lease on the database's clock, each as SQL and its parameters.
+
+    On Postgres the claim's statement reads the clock itself (no statement
+    of its own before it). SQLite's clock is this machine's and costs no
+    round trip: it is read first and the lease passed in as Django writes a
+    datetime, so that the commit and `_release` find the rows by it.
+    """
+    seconds = settings.CHUNK_LEASE_SECONDS
+    if connection.vendor == "postgresql":
+        return (now_sql(), []), (f"{now_sql()} + %s * INTERVAL '1 second'", [seconds])
+    prep = Chunk._meta.get_field("lease_until").get_db_prep_save
+    now = db_now()
+    return ("%s", [prep(now, connection)]), ("%s", [prep(now + timedelta(seconds=seconds), connection)])
 
 
 def _left_to_another(chunk_ids: list[int], claimed: list[int]) -> bool:
@@ -467,13 +484,14 @@ def _commit(groups: list[tuple], lease: datetime) -> list[int]:
     compacted: dict = {}
     for session_id, seqs in Segment.objects.filter(session_id__in=list(firsts)).values_list("session_id", "seqs"):
         compacted.setdefault(session_id, set()).update(seqs)
-    ours = set(
-        Chunk.objects.select_for_update().filter(
-            pk__in=[item.chunk.pk for _, prepared, _ in groups for item in prepared],
-            status=Chunk.PENDING, lease_until=lease,
-        ).order_by("pk").values_list("pk", flat=True)
-    )
-    now = db_now()  # stored_at: the compactor on another host reads it on the database's clock
+    # The database's moment comes with each row, for stored_at: the compactor on another host compares it
+    # with the database's clock (and nothing is stored when no row is ours).
+    rows = list(Chunk.objects.select_for_update().filter(
+        pk__in=[item.chunk.pk for _, prepared, _ in groups for item in prepared],
+        status=Chunk.PENDING, lease_until=lease,
+    ).order_by("pk").values_list("pk", Now()))
+    ours = {pk for pk, _ in rows}
+    now = rows[0][1] if rows else None
     to_store, repeats, page_views, merged = [], [], [], {}
     findings = FindingsWrites()
     for session_id, prepared, sensitive_ids in groups:

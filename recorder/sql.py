@@ -36,7 +36,12 @@ def db_now() -> datetime:
     arrival, a worker's lease). Web and worker hosts' clocks may be minutes apart; the database's is one."""
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {now_sql()}", [])
-        value = cursor.fetchone()[0]
-    if isinstance(value, str):  # SQLite: UTC, as text
-        value = datetime.fromisoformat(value).replace(tzinfo=timezone.utc)
-    return value
+        return db_datetime(cursor.fetchone()[0])
+
+
+def db_datetime(value) -> datetime:
+    """A datetime as a raw statement returns it: Postgres gives one; SQLite gives UTC as text, or as a naive
+    datetime for a column Django made (it declares them `datetime`, which Django's driver settings parse)."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)

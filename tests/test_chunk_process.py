@@ -4,6 +4,8 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from recorder import services
@@ -378,6 +380,26 @@ def test_a_message_for_chunks_this_process_stored_lately_needs_no_query(client, 
     assert chunk_process.apply(args=[chunk.pk]).get() == 1
     with django_assert_num_queries(0):
         assert chunk_process.apply(args=[chunk.pk]).get() == 0
+
+
+# Statements of a claim and of its commit, for one new session of one chunk, as Django sees them (on Postgres
+# the claim's session insert and chunk update go through psycopg's own cursor, which it does not see).
+CLAIM_STATEMENTS = {"postgresql": (7, 12), "sqlite": (7, 13)}
+
+
+def test_a_claim_and_its_commit_read_the_databases_clock_in_the_statements_they_run_anyway(client, site):
+    """Given a batch accepted; when a worker claims and commits it; then neither reads the database's clock
+    with a statement of its own on Postgres (the claim's UPDATE sets and returns the lease, the commit takes
+    the time for stored_at with the rows it locks): a statement more per claim shows up here."""
+    chunk, _ = accept(client, site)
+    with CaptureQueriesContext(connection) as claiming:
+        claim = services._Claim.take({chunk.session_id})
+    with CaptureQueriesContext(connection) as committing:
+        assert claim.commit() == [chunk.pk]
+
+    assert (len(claiming), len(committing)) == CLAIM_STATEMENTS[connection.vendor]
+    chunk.refresh_from_db()
+    assert claim.lease > chunk.created_at and chunk.stored_at >= chunk.created_at
 
 
 def test_chunks_stored_lately_are_forgotten_after_a_minute_or_two(monkeypatch):
