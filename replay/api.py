@@ -26,7 +26,7 @@ from sites.selectors import membership_get, sites_for_user
 from .filters import SESSION_FILTER_PARAMS, param_get, sessions_filter, sessions_sort, sort_field
 from .pagination import cursor_decode, cursor_encode, cursor_parse, keyset_page
 from .recordings import part_find, part_stored, session_events_json, session_parts
-from .selectors import sessions_for_site
+from .selectors import sessions_for_site, sessions_live_marked
 from .serializers import SessionDetailSerializer, SessionSerializer, SiteSerializer
 
 
@@ -104,7 +104,8 @@ class SiteSessionList(generics.ListAPIView):
             return Session.objects.none()
         site = membership_get(self.request.user, self.kwargs["site_id"]).site
         params = self.request.query_params
-        return sessions_sort(sessions_filter(sessions_for_site(site), params, site_id=site.pk), params)
+        sessions = sessions_sort(sessions_filter(sessions_for_site(site), params, site_id=site.pk), params)
+        return sessions_live_marked(sessions)
 
 
 class SessionViewSet(mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
@@ -112,7 +113,7 @@ class SessionViewSet(mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewse
     queryset = Session.objects.none()  # for the schema; get_object checks membership
 
     def get_object(self):
-        session = get_object_or_404(Session.objects.select_related("site"), pk=self.kwargs["pk"])
+        session = get_object_or_404(sessions_live_marked(Session.objects.select_related("site")), pk=self.kwargs["pk"])
         self.membership = membership_get(self.request.user, session.site_id)
         return session
 

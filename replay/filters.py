@@ -21,7 +21,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from recorder.models import PageView, SiteUrl
 
-from .selectors import LIVE_WINDOW_SECONDS
+from .selectors import live_condition
 
 Condition = Q | Exists | Exact | None
 
@@ -122,7 +122,7 @@ def _visited(value: str, get: Parameters) -> Condition:
 def _live(value: str, get) -> Condition:
     if value != "1":
         return None
-    return Q(status="active", received_at__gte=timezone.now() - timedelta(seconds=LIVE_WINDOW_SECONDS))
+    return live_condition()
 
 
 def _when(lookup: str, *, end: bool) -> Callable[[str, Callable], Condition]:

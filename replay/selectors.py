@@ -1,5 +1,8 @@
 """Reads of recorded sessions shared by the dashboard, the API and commands (a recording's own: replay/recordings.py)."""
-from django.db.models import F, QuerySet
+from datetime import timedelta
+
+from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet
+from django.db.models.functions import Now
 
 from recorder.models import Session
 from sites.models import Site
@@ -22,10 +25,18 @@ def sessions_for_site(site: Site) -> QuerySet[Session]:
 LIVE_WINDOW_SECONDS = 60
 
 
-def session_is_live(session: Session) -> bool:
-    """In progress: not finished, and a batch arrived within the last minute."""
-    from django.utils import timezone
+def live_condition() -> Q:
+    """In progress: not finished, and a batch arrived within the last minute. By the database's clock, on
+    which ingest wrote the arrival: a web host's clock a minute or more off would show no session live, or
+    every one that stopped minutes ago."""
+    return Q(status=Session.ACTIVE, received_at__gte=Now() - timedelta(seconds=LIVE_WINDOW_SECONDS))
 
-    if session.status != Session.ACTIVE or session.received_at is None:
-        return False
-    return (timezone.now() - session.received_at).total_seconds() < LIVE_WINDOW_SECONDS
+
+def sessions_live_marked(sessions: QuerySet[Session]) -> QuerySet[Session]:
+    """These sessions, each with `is_live` (see `live_condition`), read in the same query."""
+    return sessions.annotate(is_live=ExpressionWrapper(live_condition(), output_field=BooleanField()))
+
+
+def session_is_live(session: Session) -> bool:
+    """Whether a session read through `sessions_live_marked` was in progress."""
+    return bool(session.is_live)

@@ -12,7 +12,7 @@ from sites.selectors import membership_get
 
 from .filters import param_get, sessions_filter, sessions_sort, sort_field
 from .pagination import keyset_page, neighbours
-from .selectors import session_is_live, sessions_for_site
+from .selectors import session_is_live, sessions_for_site, sessions_live_marked
 
 # The pager's links, (back, on), in the words of the list's order.
 PAGER_LABELS = {
@@ -27,6 +27,7 @@ def session_list(request: HttpRequest, site_id: int) -> HttpResponse:
     membership = membership_get(request.user, site_id)
     site = membership.site
     sessions = sessions_sort(sessions_filter(sessions_for_site(site), request.GET, site_id=site.pk), request.GET)
+    sessions = sessions_live_marked(sessions)
     field = sort_field(request.GET)
     page = keyset_page(sessions, field=field, cursor=param_get(request.GET, "after"))
     # Both ways keep the filters and the sort; the page before is read backwards from this page's first row.
@@ -48,7 +49,7 @@ def session_list(request: HttpRequest, site_id: int) -> HttpResponse:
 @login_required
 def session_player(request: HttpRequest, site_id: int, session_id) -> HttpResponse:
     membership = membership_get(request.user, site_id)
-    session = get_object_or_404(Session, pk=session_id, site=membership.site)
+    session = get_object_or_404(sessions_live_marked(Session.objects), pk=session_id, site=membership.site)
     audit_record(user=request.user, site=membership.site, action="session.view", target=str(session.pk))
     listed = sessions_sort(sessions_filter(sessions_for_site(membership.site), request.GET, site_id=membership.site_id), request.GET)
     previous, following = neighbours(listed, session, field=sort_field(request.GET))

@@ -1,6 +1,7 @@
 """What an operator's bad day must not cost: a worker behind its queue, a Redis that is full."""
 import subprocess
 import time
+import uuid
 from contextlib import contextmanager
 from datetime import timedelta
 from unittest import mock
@@ -105,6 +106,28 @@ def test_a_worker_whose_clock_runs_ahead_leaves_the_chunks_another_holds(client,
         assert services.chunks_process(chunk_ids=[chunk.pk]) == 0
 
     assert holder.commit() == [chunk.pk]
+
+
+def test_a_dashboard_whose_clock_runs_ahead_still_shows_a_session_in_progress_as_live(client, site):
+    """Given a session whose batch the worker has just stored; when the dashboard runs on a host whose clock
+    is two minutes ahead of the database's; then the session is live in the list, its live filter, the API
+    and the player page."""
+    batch = make_batch(site.pk)
+    assert post_batch(client, batch).status_code == 202
+    assert process_pending() == 1
+    auth = {"HTTP_AUTHORIZATION": f"Token {Token.objects.create(user=site.owner).key}"}
+    client.force_login(site.owner)
+
+    with host_clock_off(timedelta(minutes=2)):
+        listed = client.get(f"/api/v1/sites/{site.pk}/sessions/?live=1", **auth).json()["results"]
+        detail = client.get(f"/api/v1/sessions/{batch['sid']}/", **auth).json()
+        page = client.get(f"/sites/{site.pk}/?live=1")
+        player = client.get(f"/sites/{site.pk}/sessions/{batch['sid']}/")
+
+    assert [(item["id"], item["is_live"]) for item in listed] == [(batch["sid"], True)]
+    assert detail["is_live"] is True
+    assert page.context["live_ids"] == {uuid.UUID(batch["sid"])}
+    assert player.context["is_live"] is True
 
 
 @contextmanager

@@ -13,7 +13,7 @@ from recorder.models import Chunk, Session
 from recorder.processing import batch_summarise
 from recorder.services import sessions_finish_idle
 from recorder.tasks import chunk_process
-from replay.selectors import session_is_live
+from replay.selectors import session_is_live, sessions_live_marked
 from tests.conftest import make_batch, post_batch
 
 pytestmark = pytest.mark.django_db
@@ -43,7 +43,7 @@ def deliver(client, site, sid: str, seq: int, events: list[dict]) -> Session:
     batch = make_batch(site.pk, sid=sid, seq=seq, events=events)
     assert post_batch(client, batch).status_code == 202
     chunk_process.apply(args=[Chunk.objects.get(session_id=sid, seq=seq).pk])
-    return Session.objects.get(pk=sid)
+    return sessions_live_marked(Session.objects).get(pk=sid)
 
 
 @pytest.mark.parametrize("events, expected", [
