@@ -17,7 +17,6 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.db import connection
-from django.utils import timezone
 
 from privacy.ip import ip_excluded, ip_truncate
 from privacy.optout import opted_out, privacy_signal
@@ -121,8 +120,8 @@ def chunk_accept(*, rules: SiteRules, batch: Envelope, body: bytes, visitor: Vis
         "ua": db_text(visitor.user_agent, 512),
         "ip": ip_truncate(visitor.ip) if rules.keep_ip else None,
     }
-    if sent_at is not None:  # the server's clock minus the visitor's, give or take the upload's time
-        sender["clock"] = int(timezone.now().timestamp() * 1000) - sent_at
+    if sent_at is not None:  # the visitor's clock; the worker compares it with the row's created_at (the database's)
+        sender["sent"] = sent_at
     values = {
         "site_id": rules.id, "session_id": batch.sid, "seq": batch.seq, "status": Chunk.PENDING,
         "body": body, "key": "", "sender": sender, "received_bytes": len(body), "stored_bytes": 0,

@@ -580,7 +580,7 @@ def _sessions_locked(firsts: dict) -> tuple[dict, dict, set]:
     for session_id in sorted(new):
         first = firsts[session_id]
         sessions[session_id] = Session(id=session_id, site_id=first.site_id, visitor_id=str(first.sender.get("vid", ""))[:64],
-                                       created_at=dj_timezone.now(), clock_offset_ms=clock_offset(first.sender),
+                                       created_at=dj_timezone.now(), clock_offset_ms=clock_offset(first),
                                        **_device(first.sender))
     before = {pk: session_counted_state(session) for pk, session in sessions.items()}
     return sessions, before, new
@@ -623,14 +623,20 @@ def _ms(timestamp: int) -> datetime:
     return datetime.fromtimestamp(timestamp / 1000, tz=timezone.utc)
 
 
-def clock_offset(sender: dict) -> int:
-    """How far to move a new session's times to the server's clock, from what ingest measured of its
-    first batch (`sender["clock"]`: the server's time of receipt minus the visitor's time of sending).
+def clock_offset(first: Chunk) -> int:
+    """How far to move a new session's times to the server's clock, from its first batch: the moment the
+    database took it in (`created_at`, written by ingest's INSERT) minus the visitor's clock when sending
+    it (`sender["sent"]`, the URL's `t`). No host's clock takes part: a web host whose clock is off moves
+    no session. (A batch accepted by the previous version carries the web host's measure, `sender["clock"]`.)
 
     The measure includes the upload's time on the network, which only makes it larger: an offset
     between -1 s and +1 min is that, or a clock too close to matter, and is left at 0, so that on a
     well-set clock the session's times are the events' own."""
-    offset = sender.get("clock")
+    sent = first.sender.get("sent")
+    if isinstance(sent, int) and not isinstance(sent, bool):
+        offset = int(first.created_at.timestamp() * 1000) - sent
+    else:
+        offset = first.sender.get("clock")
     if not isinstance(offset, int) or isinstance(offset, bool) or -CLOCK_AHEAD_MS < offset < CLOCK_BEHIND_MS:
         return 0
     return max(-CLOCK_MAX_MS, min(offset, CLOCK_MAX_MS))

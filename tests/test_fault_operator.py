@@ -1,4 +1,5 @@
 """What an operator's bad day must not cost: a worker behind its queue, a Redis that is full."""
+import json
 import subprocess
 import time
 import uuid
@@ -16,7 +17,7 @@ from recorder import services
 from recorder.compaction import sessions_compact
 from recorder.models import Chunk, Session
 from recorder.services import chunks_sweep, sessions_finish_idle
-from tests.conftest import make_batch, post_batch, process_pending
+from tests.conftest import ORIGIN, make_batch, post_batch, process_pending
 from tests.run import free_port
 
 pytestmark = pytest.mark.django_db
@@ -128,6 +129,24 @@ def test_a_dashboard_whose_clock_runs_ahead_still_shows_a_session_in_progress_as
     assert detail["is_live"] is True
     assert page.context["live_ids"] == {uuid.UUID(batch["sid"])}
     assert player.context["is_live"] is True
+
+
+def test_a_web_host_whose_clock_runs_ahead_moves_no_visitors_session(client, site):
+    """Given a visitor whose clock is right; when the web host that takes its batch reads a clock five
+    minutes ahead of the database's; then the session keeps the events' times (no clock offset): its
+    length is the visitor's 500 ms, not five minutes more (which would keep it past a site's minimum)."""
+    batch = make_batch(site.pk)
+    sent_at = batch["events"][-1]["timestamp"]
+
+    with host_clock_off(timedelta(minutes=5)):
+        response = client.generic("POST", f"/api/v1/ingest?wid={site.pk}&t={sent_at}", json.dumps(batch).encode(),
+                                  content_type="text/plain", HTTP_ORIGIN=ORIGIN)
+    assert response.status_code == 202
+    assert process_pending() == 1
+
+    session = Session.objects.get(pk=batch["sid"])
+    assert session.clock_offset_ms == 0
+    assert session.duration_ms == 500
 
 
 @contextmanager
