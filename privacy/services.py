@@ -9,6 +9,7 @@ from django.utils import timezone
 from insights.services import heat_forget
 from recorder.models import Chunk, DeletedSession, PageView, Segment, Session
 from recorder.rollups import rollups_sessions_removed, site_urls_prune
+from recorder.sql import db_now
 from recorder.storage import objects_delete
 from replay.recordings import session_all_parts, session_events
 from sites.models import Site
@@ -83,10 +84,12 @@ def retention_purge(*, now=None) -> int:
 
     A session's age counts from the last time the server received a batch of it, by the server's
     clock: its event times are the visitor's clock, which may be years off either way (behind, a batch
-    just accepted would go at once; ahead, a session would outlive its retention).
+    just accepted would go at once; ahead, a session would outlive its retention). That time is the
+    database's (ingest writes it), and so is the one it is compared with: a host whose clock runs ahead
+    would delete sessions before their time.
     """
     deleted = 0
-    now = now or timezone.now()
+    now = now or db_now()
     DeletedSession.objects.filter(deleted_at__lt=now - timedelta(days=DELETED_SESSION_DAYS)).delete()
     for site in Site.objects.only("id", "retention_days"):
         cutoff = now - timedelta(days=site.retention_days)

@@ -13,6 +13,7 @@ from django.test import override_settings
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
+from privacy.services import retention_purge
 from recorder import services
 from recorder.compaction import sessions_compact
 from recorder.models import Chunk, Session
@@ -147,6 +148,24 @@ def test_a_web_host_whose_clock_runs_ahead_moves_no_visitors_session(client, sit
     session = Session.objects.get(pk=batch["sid"])
     assert session.clock_offset_ms == 0
     assert session.duration_ms == 500
+
+
+def test_retention_on_a_host_whose_clock_runs_ahead_deletes_no_session_before_its_time(client, site):
+    """Given two sessions of a site keeping recordings 30 days, one last received 30 days less two minutes
+    ago, one 30 days and two minutes ago; when retention runs on a host whose clock is five minutes ahead;
+    then only the older one is deleted."""
+    kept, expired = make_batch(site.pk), make_batch(site.pk, vid="visitor-0002")
+    for batch in (kept, expired):
+        assert post_batch(client, batch).status_code == 202
+    assert process_pending() == 2
+    now = timezone.now()
+    for batch, age in ((kept, timedelta(days=30, minutes=-2)), (expired, timedelta(days=30, minutes=2))):
+        Session.objects.filter(pk=batch["sid"]).update(received_at=now - age)
+
+    with host_clock_off(timedelta(minutes=5)):
+        assert retention_purge() == 1
+
+    assert list(Session.objects.values_list("pk", flat=True)) == [uuid.UUID(kept["sid"])]
 
 
 @contextmanager
