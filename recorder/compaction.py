@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.db.models.functions import Now
 
 from .models import Chunk, Segment, Session
 from .processing import ChunkInfo, chunk_text, json_arrays_join, segment_encode, segments_plan
@@ -144,7 +144,7 @@ def _segments_discard(segments: list[Segment]) -> None:
 def _leftovers_delete(session: Session) -> None:
     """Segments a crashed run left half-written (rows still `writing`, a while ago): objects, then rows."""
     stale = Segment.objects.filter(
-        session_id=session.pk, state=Segment.WRITING, created_at__lt=timezone.now() - STALE_WRITING,
+        session_id=session.pk, state=Segment.WRITING, created_at__lt=Now() - STALE_WRITING,
     )
     leftovers = list(stale.values_list("pk", "key"))
     if leftovers:

@@ -1,4 +1,5 @@
 from django.db import models
+from django.db.models.functions import Now
 
 from sites.models import Site
 
@@ -169,7 +170,8 @@ class Segment(models.Model):
     event_count = models.PositiveIntegerField(default=0)
     raw_bytes = models.BigIntegerField(default=0)
     stored_bytes = models.BigIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
+    # The database's clock, as the runs that delete a crashed run's `writing` rows read it (hosts' may differ).
+    created_at = models.DateTimeField(db_default=Now())
 
     class Meta:
         ordering = ["first_ts", "id"]

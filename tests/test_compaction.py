@@ -15,6 +15,7 @@ from recorder.compaction import session_compact, sessions_compact
 from recorder.models import Chunk, Segment, Session
 from replay.recordings import session_all_parts, session_events
 from tests.conftest import make_batch, post_batch, process_pending, s3_objects, stored_parts
+from tests.test_fault_operator import host_clock_off
 
 pytestmark = pytest.mark.django_db
 T0 = (int(time.time()) - 3600) * 1000  # an hour ago: inside any retention
@@ -133,6 +134,26 @@ def test_a_run_killed_after_writing_objects_is_cleaned_up_by_the_next(client, si
     session_compact(session_id=sid)
     assert Segment.objects.filter(state=Segment.WRITING).count() == 0
     assert sorted(s3_objects(f"sites/{site.pk}/")) == sorted(Segment.objects.values_list("key", flat=True))
+    assert every_event(sid) == before
+
+
+def test_a_run_on_a_host_whose_clock_runs_ahead_leaves_the_segments_another_run_is_writing(client, site):
+    """Given a run that has written its segments' rows and objects and not yet swapped them in; when a run
+    on a host whose clock is twenty minutes ahead compacts the same session; then it takes the other run's
+    segments for no crashed run's leftovers (which it deletes after STALE_WRITING, on the database's clock)."""
+    sid = record(client, site, 6)
+    before = every_event(sid)
+    with mock.patch.object(compaction, "_swap", side_effect=SystemExit), \
+            mock.patch.object(compaction, "_segments_discard"), pytest.raises(SystemExit):
+        session_compact(session_id=sid)  # stands for the run still writing: stopped before its swap
+    writing = sorted(Segment.objects.filter(state=Segment.WRITING).values_list("key", flat=True))
+    assert len(writing) == 2
+
+    with host_clock_off(timedelta(minutes=20)):
+        session_compact(session_id=sid)
+
+    assert sorted(Segment.objects.filter(state=Segment.WRITING).values_list("key", flat=True)) == writing
+    assert set(writing) <= set(s3_objects(f"sites/{site.pk}/"))
     assert every_event(sid) == before
 
 
