@@ -7,9 +7,10 @@ written again on the way out.
 """
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import timedelta
 
-from django.utils import timezone
+from django.db.models import BooleanField, ExpressionWrapper, Q
+from django.db.models.functions import Now
 
 from recorder import jsontext
 from recorder.models import Chunk, Segment, Session
@@ -48,16 +49,18 @@ class Part:
 
 
 def session_parts(
-    session: Session, *, from_seq: int = 0, hold_at_gaps: bool = True, now: datetime | None = None,
+    session: Session, *, from_seq: int = 0, hold_at_gaps: bool = True,
 ) -> tuple[list[Part], int]:
     """The parts holding batches `from_seq` and later, in order, and the next seq to ask for.
 
     A batch can be stored after a later one (retries, two tabs). With
     `hold_at_gaps`, the chunks stop at a gap younger than GAP_WAIT_SECONDS,
     so that a live viewer gets the late batch on its next poll; an older gap
-    is taken as lost.
+    is taken as lost. A gap's age is the chunk after it's, by the database's
+    clock (which stored_at is on): a web host's clock that is off would skip
+    every gap at once, or hold at one for minutes.
     """
-    now = now or timezone.now()
+    fresh = Q(stored_at__gte=Now() - timedelta(seconds=GAP_WAIT_SECONDS))
     parts, expected = [], from_seq
     for segment in Segment.objects.filter(session=session, state=Segment.READY).order_by("first_ts", "id"):
         if max(segment.seqs) >= from_seq:
@@ -66,8 +69,8 @@ def session_parts(
     chunks = []
     for chunk in Chunk.objects.filter(session=session, status=Chunk.STORED, seq__gte=from_seq).order_by("seq").defer(
         "body", "data", "sender",
-    ):
-        if hold_at_gaps and chunk.seq > expected and (now - chunk.stored_at).total_seconds() < GAP_WAIT_SECONDS:
+    ).annotate(fresh=ExpressionWrapper(fresh, output_field=BooleanField())):
+        if hold_at_gaps and chunk.seq > expected and chunk.fresh:
             break
         chunks.append(chunk)
         expected = max(expected, chunk.seq + 1)

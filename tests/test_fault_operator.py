@@ -168,6 +168,22 @@ def test_retention_on_a_host_whose_clock_runs_ahead_deletes_no_session_before_it
     assert list(Session.objects.values_list("pk", flat=True)) == [uuid.UUID(kept["sid"])]
 
 
+def test_a_live_viewer_on_a_host_whose_clock_runs_ahead_waits_for_a_late_batch(client, site):
+    """Given a session whose batch 2 was stored before its batch 1 (a retry); when a viewer following it live
+    asks for its events through a web host whose clock is two minutes ahead; then the events stop at the
+    fresh gap (next seq 1), so the late batch is shown when it comes, not skipped for good."""
+    sid = make_batch(site.pk)["sid"]
+    for seq in (0, 2):
+        assert post_batch(client, make_batch(site.pk, sid=sid, seq=seq)).status_code == 202
+    assert process_pending() == 2
+    auth = {"HTTP_AUTHORIZATION": f"Token {Token.objects.create(user=site.owner).key}"}
+
+    with host_clock_off(timedelta(minutes=2)):
+        response = client.get(f"/api/v1/sessions/{sid}/events/?from_seq=0", **auth)
+
+    assert response.status_code == 200 and response["X-Next-Seq"] == "1"
+
+
 @contextmanager
 def throwaway_redis():
     """A redis-server of this test's own on a free port (the shared one's settings are never touched):
