@@ -154,6 +154,17 @@ const mutationBuffers = [];`],
   // none. An option is written chosen now where maskInputFn leaves its value, asked of its select, as it is
   // (asked for a chosen option only: a country list's 250 others cost nothing).
   [/^ {4}if \(n\.selected && !maskInputOptions\["select"\]\) \{$/m, '    let v, s;\n    if (n.selected && (s = n.closest("select")) && maskInputFn(v = n.value + " ", s) === v) {'],
+  // A script may also choose an option by its `selected` attribute (setAttribute, toggleAttribute), which no
+  // property hook sees: the attribute's change went out as it is, naming the chosen option of a select whose
+  // value is masked (by the site's rules, maskAllInputs, or as a card field's). It goes now only where
+  // maskInputFn leaves that select's value, asked as a snapshot asks it (masked, the answer is all *; left as
+  // it is, it ends in the space), as rrweb already masks a `value` attribute's change.
+  [/^ {10}if \(isBlocked\(m\.target, this\.blockClass, this\.blockSelector, false\) \|\| value === m\.oldValue\) \{$/m,
+    '          if (isBlocked(m.target, this.blockClass, this.blockSelector, false) || value === m.oldValue || tagNameLower === "option" && attributeName === "selected" && this.maskInputFn(target.value + " ", target.closest("select")).endsWith("*")) {'],
+  // We never pass userTriggeredOnInput: the input events' flag of it, and the tests of it, go.
+  [/^ {4}const userTriggered = event\.isTrusted;\n/m, ''],
+  [/userTriggeredOnInput \? \{ text, isChecked, userTriggered \} : /, ''],
+  [/userTriggeredOnInput \? \{ text: text2, isChecked: !isChecked, userTriggered: false \} : /, ''],
   // A field's value, checked state or choice set by a page's script is taken by rrweb's hook on the
   // property's setter, which recorded it in a timer task after the setter returned: when the browser
   // showed a frame first (a page busy, a ticker setting fields each second), the visitor saw the new value
