@@ -311,7 +311,8 @@ def is_sensitive_input(tag: str, attributes: dict) -> bool:
 
 @dataclass
 class ScrubState:
-    """What scrubbing learns across the batches of one session: ids of sensitive inputs."""
+    """What scrubbing learns across the batches of one session: ids of sensitive inputs (and of the options
+    and optgroups of sensitive selects)."""
 
     emails: bool = False
     sensitive_ids: set[int] = field(default_factory=set)
@@ -436,13 +437,14 @@ def _element_scrub(element: dict, state: ScrubState) -> None:
             state.sensitive_ids.add(element["id"])
         _mask_attribute(attributes, "value")
         if tag == "select":
-            _options_unchosen(element)
+            _options_unchosen(element, state)
     elif tag != "select" and _long_value(attributes):
         _mask_attribute(attributes, "value")
 
 
-def _options_unchosen(select: dict) -> None:
-    """Which options of a sensitive select are chosen is its value: their `selected` goes (in optgroups too)."""
+def _options_unchosen(select: dict, state: ScrubState) -> None:
+    """Which options of a sensitive select are chosen is its value: their `selected` goes (in optgroups too),
+    and their ids are kept, for a later change of their `selected` attribute (_attribute_change_scrub)."""
     stack = [select]
     while stack:
         children = stack.pop().get("childNodes")
@@ -450,6 +452,8 @@ def _options_unchosen(select: dict) -> None:
             if isinstance(child, dict) and child.get("tagName") in ("option", "optgroup"):
                 if isinstance(child.get("attributes"), dict):
                     child["attributes"].pop("selected", None)
+                if isinstance(child.get("id"), int):
+                    state.sensitive_ids.add(child["id"])
                 stack.append(child)
 
 
@@ -542,7 +546,7 @@ def _incremental_scrub(data: dict, state: ScrubState) -> None:
             _added_options_unchosen(adds, state.sensitive_ids)
         for change in data.get("attributes") or []:
             attributes = change.get("attributes") if type(change) is dict else None
-            if type(attributes) is dict and ("value" in attributes or "type" in attributes):
+            if type(attributes) is dict and ("value" in attributes or "type" in attributes or "selected" in attributes):
                 _attribute_change_scrub(change, state)  # (what it reads: a class or style change needs nothing)
         texts = data.get("texts")
         if isinstance(texts, list):
@@ -567,6 +571,7 @@ def _added_options_unchosen(adds: list, sensitive_ids: set[int]) -> None:
             if isinstance(node.get("attributes"), dict):
                 node["attributes"].pop("selected", None)
             if _int(node.get("id")) is not None:
+                sensitive_ids.add(node["id"])  # (as in a snapshot: _options_unchosen)
                 stack.append(node["id"])
 
 
@@ -610,6 +615,10 @@ def _attribute_change_scrub(change: Any, state: ScrubState) -> None:
     attributes = change["attributes"]
     if str(attributes.get("type", "")).lower() == "password" and isinstance(change.get("id"), int):
         state.sensitive_ids.add(change["id"])
+    if change.get("id") in state.sensitive_ids:
+        # A script may choose an option by its `selected` attribute: which option of a sensitive select it
+        # chose is that select's value.
+        attributes.pop("selected", None)
     if change.get("id") in state.sensitive_ids or _long_value(attributes):
         _mask_attribute(attributes, "value")
 

@@ -180,7 +180,26 @@ def test_which_options_of_a_card_field_select_are_chosen_is_never_stored():
     events = events_scrub([snapshot(month, plan), later], state)
     chosen = [node["attributes"]["value"] for node in walk_nodes(events) if "selected" in node.get("attributes", {})]
     assert chosen == ["pro", "team"]
-    assert state.sensitive_ids == {7, 20}
+    assert state.sensitive_ids == {7, 8, 9, 10, 20, 21, 22}  # the card fields, their optgroups and options
+
+
+def test_an_option_of_a_card_field_select_chosen_by_its_attribute_later_is_never_stored():
+    """A script may choose an option by setting its `selected` attribute, a change of its own in a later
+    batch: for a card field's select that names its value, and goes. Another select's stays."""
+    month = {**element(7, "select", name="cc-exp-month"), "childNodes": [
+        option(8, "01"), {**element(9, "optgroup", label="late"), "childNodes": [option(10, "11")]}]}
+    plan = {**element(11, "select", name="plan"), "childNodes": [option(12, "basic"), option(13, "pro")]}
+    year = element(20, "select", autocomplete="cc-exp-year")
+    state = ScrubState()
+    events_scrub([snapshot(month, plan), {"type": 3, "timestamp": 2, "data": {"source": 0, "texts": [], "removes": [],
+                  "attributes": [], "adds": [{"parentId": 1, "nextId": None, "node": year},
+                                             {"parentId": 20, "nextId": None, "node": option(21, "2031")}]}}], state)
+    later = ScrubState(sensitive_ids=set(state.sensitive_ids))  # (the next batch: the ids the session kept)
+    changes = [{"id": 8, "attributes": {"selected": None}}, {"id": 10, "attributes": {"selected": ""}},
+               {"id": 21, "attributes": {"selected": "selected", "class": "on"}}, {"id": 13, "attributes": {"selected": ""}}]
+    events_scrub([{"type": 3, "timestamp": 3, "data": {"source": 0, "texts": [], "removes": [], "adds": [],
+                                                      "attributes": changes}}], later)
+    assert [c["attributes"] for c in changes] == [{}, {}, {"class": "on"}, {"selected": ""}]
 
 
 def walk_nodes(events: list[dict]):
