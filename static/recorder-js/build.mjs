@@ -161,6 +161,14 @@ const mutationBuffers = [];`],
   // it is, it ends in the space), as rrweb already masks a `value` attribute's change.
   [/^ {10}if \(isBlocked\(m\.target, this\.blockClass, this\.blockSelector, false\) \|\| value === m\.oldValue\) \{$/m,
     '          if (isBlocked(m.target, this.blockClass, this.blockSelector, false) || value === m.oldValue || tagNameLower === "option" && attributeName === "selected" && this.maskInputFn(target.value + " ", target.closest("select")).endsWith("*")) {'],
+  // A `<select multiple>` was recorded by its value, which is its first chosen option's: the replay showed only
+  // that one chosen, and a choice that kept the first (another option added with Ctrl) was never recorded (the
+  // same value again). A select's value is now the values of all its chosen options, each masked (or not) as
+  // its value would be, joined by commas (one option for a plain select: its value as before; docs/protocol.md,
+  // "Select fields"). rrweb's test of maskInputOptions before it asks maskInputValue, which tests them
+  // again, goes.
+  [/^ {4}\} else if \(maskInputOptions\[tagName\.toLowerCase\(\)\] \|\| maskInputOptions\[type\]\) \{\n {6}text = maskInputValue\(\{\n {8}element: target,\n {8}maskInputOptions,\n {8}tagName,\n {8}type,\n {8}value: text,\n {8}maskInputFn\n {6}\}\);$/m,
+    '    } else {\n      text = Array.from(target.selectedOptions || [target], (o) => maskInputValue({ element: target, maskInputOptions, tagName, type, value: o.value, maskInputFn })).join(",");'],
   // We never pass userTriggeredOnInput: the input events' flag of it, and the tests of it, go.
   [/^ {4}const userTriggered = event\.isTrusted;\n/m, ''],
   [/userTriggeredOnInput \? \{ text, isChecked, userTriggered \} : /, ''],

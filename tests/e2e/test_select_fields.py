@@ -1,19 +1,45 @@
 """<select> fields in real Chromium: which options are chosen never leaks where the privacy rules mask the
-field.
+field, and the replay shows the options the visitor saw chosen, moment by moment.
 
 Pages record with the real snippet; what left the browser is read back through the DevTools protocol and
-decoded as the server decodes it, and what was stored through the worker.
+decoded as the server decodes it, what was stored through the worker, and the replay through the player's
+own Replayer reading the events API.
 """
 import json
 
 import pytest
 
+from recorder.models import Session
 from recorder.processing import events_restore
 from sites.snippet import site_snippet
-from tests.e2e.conftest import UploadSpy, flush_now, recorder_started
+from tests.e2e.conftest import UploadSpy, flush_now, login, recorder_started
 from tests.e2e.test_capture import html, make_site, stored_events
+from tests.e2e.test_player import open_player
 
 pytestmark = [pytest.mark.e2e, pytest.mark.worker]
+
+# Every 100 ms, the options chosen in each select of the page (their texts; a masked select's value length), as
+# the visitor sees them. A sample is taken at the start of a millisecond: every change it shows was stamped
+# before it (test_fidelity.py).
+CHOSEN_JS = """
+window.__chosen = function (doc) {
+  const out = {};
+  for (const s of doc.querySelectorAll('select[id]')) {
+    // A masked select shows a mask of its value's length; another, its chosen options.
+    out[s.id] = s.classList.contains('hindsight-unmask') ?
+      Array.from(s.options).filter((o) => o.selected && !o.hasAttribute('data-hindsight-mask')).map((o) => o.text) :
+      '#' + s.value.length;
+  }
+  return out;
+};
+window.__selectSamples = [];
+setInterval(function () {
+  const before = Date.now();
+  let t = before;
+  while (t === before) t = Date.now();
+  window.__selectSamples.push({ t: t, chosen: window.__chosen(document) });
+}, 100);
+"""
 
 
 def sent_events(uploads: UploadSpy) -> list[dict]:
@@ -110,3 +136,99 @@ def test_which_option_a_script_marks_selected_in_a_masked_select_never_leaves_th
         # The select nobody masks: its option's attribute still goes, as the page set it.
         assert [c for c in attribute_changes(events) if c["id"] in size_options and "selected" in c["attributes"]], where
 
+
+def record_visit(live_server, customer, page, site, body: str, act) -> list[dict]:
+    """Records a visit while `act(page)` runs; returns the samples of the options chosen."""
+    customer.pages = {"/": html(site_snippet(site, live_server.url), body)}
+    page.add_init_script(CHOSEN_JS)
+    page.goto(customer.url("/"))
+    recorder_started(page)
+    page.wait_for_timeout(300)
+    act(page)
+    page.wait_for_timeout(500)
+    samples = page.evaluate("window.__selectSamples")
+    page.close()  # pagehide sends the rest
+    return samples
+
+
+def replayed_choices(viewer, live_server, site, samples: list[dict]) -> list[tuple]:
+    """The stored recording in the owner's player: for each sample, the options chosen when the player seeks
+    to its moment, and in a fresh Replayer (the player's class) paused there."""
+    login(viewer, live_server, "owner")
+    open_player(viewer, live_server, site, Session.objects.get(site=site))
+    viewer.evaluate(CHOSEN_JS.split("window.__selectSamples")[0] + "void 0;")
+    return viewer.evaluate("""async (moments) => {
+        const P = window.__hsPlayer;
+        const events = P.replayer.service.state.context.events;
+        const seeked = moments.map((t) => {
+            P.controller.seek(t - 1 - events[0].timestamp);
+            return window.__chosen(P.replayer.iframe.contentDocument);
+        });
+        const fresh = [];
+        for (const t of moments) {
+            const root = document.createElement('div');
+            root.style.cssText = 'position:absolute;left:-20000px;top:0;width:1280px;height:800px';
+            document.body.appendChild(root);
+            const r = new P.replayer.constructor(JSON.parse(JSON.stringify(events)), { root, showWarning: false, triggerFocus: false, mouseTail: false });
+            r.pause(t - 1 - events[0].timestamp);
+            await new Promise((done) => setTimeout(done, 20));
+            fresh.push(window.__chosen(r.iframe.contentDocument));
+            r.destroy();
+            root.remove();
+        }
+        return seeked.map((s, i) => [s, fresh[i]]);
+    }""", [s["t"] for s in samples])
+
+
+@pytest.fixture
+def viewer(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    yield context.new_page()
+    context.close()
+
+
+def assert_replays_chosen(viewer, live_server, site, samples: list[dict]) -> None:
+    """Each sample taken while the recorder ran against the replay at its moment."""
+    events = stored_events(site, until=lambda events: events[-1]["timestamp"] >= samples[-1]["t"] - 600)
+    samples = [s for s in samples if s["t"] > events[0]["timestamp"] + 20]  # (the recorder loads asynchronously)
+    assert len(samples) >= 10
+    replayed = replayed_choices(viewer, live_server, site, samples)
+    wrong = [(i, s["chosen"], r) for i, (s, r) in enumerate(zip(samples, replayed)) if r != [s["chosen"], s["chosen"]]]
+    assert not wrong, f"{len(wrong)} of {len(samples)} samples differ (live, [seeked, fresh]): {wrong[:3]}"
+
+
+MENU = """<h1>Pizza</h1>
+<select id="toppings" class="hindsight-unmask" multiple size="7"><option>Olives</option><option value="basil">Basil</option>
+  <optgroup label="Cheese"><option>Feta</option><option value="brie, aged">Brie</option></optgroup><option>Ham</option></select>
+<select id="sizes" multiple><option>S</option><option>XL</option><option>XXL</option></select>"""
+
+
+def test_the_options_chosen_in_a_multiple_select_replay_as_the_visitor_saw_them(
+    live_server, celery_worker, customer, page, viewer
+):
+    """A `<select multiple>` was recorded by its value, its first chosen option's: the replay showed that one
+    alone, and an option added to the choice (the first staying) was never recorded. A masked one shows the
+    mask of its first chosen option's value, as before."""
+    site = make_site(customer)
+
+    def act(p):
+        p.select_option("#toppings", ["basil", "brie, aged"])
+        p.select_option("#sizes", ["XL", "XXL"])
+        p.wait_for_timeout(300)
+        p.click("#toppings >> text=Ham", modifiers=["Control"])  # the visitor adds one; the first stays
+        p.wait_for_timeout(300)
+        p.evaluate("document.getElementById('toppings').options[0].selected = true")  # a script adds the first
+        p.wait_for_timeout(300)
+        p.evaluate("document.getElementById('toppings').options[1].selected = false")
+        p.wait_for_timeout(300)
+        p.select_option("#toppings", ["Feta"])
+        p.wait_for_timeout(300)
+        p.evaluate("document.getElementById('toppings').selectedIndex = -1")  # nothing chosen
+
+    samples = record_visit(live_server, customer, page, site, MENU, act)
+    seen = [s["chosen"]["toppings"] for s in samples]
+    for chosen in (["Basil", "Brie"], ["Basil", "Brie", "Ham"], ["Olives", "Basil", "Brie", "Ham"], ["Feta"], []):
+        assert chosen in seen, (chosen, seen)
+    assert_replays_chosen(viewer, live_server, site, samples)
+    sizes, _ = field_ids(stored_events(site), "sizes")
+    assert inputs(stored_events(site), sizes) == ["**,***"]  # each chosen value masked on its own

@@ -3,6 +3,9 @@
 import { Replayer } from '@rrweb/replay';
 import { followFocus } from './focus.js';
 import { followPopovers } from './popover.js';
+import { multipleSelects } from './selects.js';
+
+multipleSelects(Replayer);
 
 export class SandboxError extends Error {}
 
