@@ -169,10 +169,20 @@ const mutationBuffers = [];`],
   // again, goes.
   [/^ {4}\} else if \(maskInputOptions\[tagName\.toLowerCase\(\)\] \|\| maskInputOptions\[type\]\) \{\n {6}text = maskInputValue\(\{\n {8}element: target,\n {8}maskInputOptions,\n {8}tagName,\n {8}type,\n {8}value: text,\n {8}maskInputFn\n {6}\}\);$/m,
     '    } else {\n      text = Array.from(target.selectedOptions || [target], (o) => maskInputValue({ element: target, maskInputOptions, tagName, type, value: o.value, maskInputFn })).join(",");'],
+  // A script that refills a select's options (a region list filled from the chosen country) changes its
+  // value without an event: the replay kept the value chosen before, or, seeking, set it after the new
+  // options (rrweb applies a field's last input after the DOM a seek builds), and showed nothing chosen, or
+  // the old mask. A change of a select's options now writes its value after them, as rrweb writes a
+  // textarea's: as a `value` attribute change in the same DOM change, masked as its value (a multiple
+  // select's, its chosen options' values joined by commas; docs/protocol.md, "Select fields").
+  [/^ {10}if \(m\.target\.tagName === "TEXTAREA"\) \{$/m, '          if (m.target.tagName === "SELECT") this.genTextAreaValueMutation(m.target);\n$&'],
+  [/^ {6}const value = Array\.from\(\n {8}index\.childNodes\(textarea\),/m, '      const value = textarea.selectedOptions ? Array.from(textarea.selectedOptions, (o) => o.value).join(",") : Array.from(\n        index.childNodes(textarea),'],
   // We never pass userTriggeredOnInput: the input events' flag of it, and the tests of it, go.
   [/^ {4}const userTriggered = event\.isTrusted;\n/m, ''],
   [/userTriggeredOnInput \? \{ text, isChecked, userTriggered \} : /, ''],
   [/userTriggeredOnInput \? \{ text: text2, isChecked: !isChecked, userTriggered: false \} : /, ''],
+  // Nor sampling.input ('last' would record only change events): both events are listened to.
+  [/sampling\.input === "last" \? \["change"\] : /, ''],
   // A field's value, checked state or choice set by a page's script is taken by rrweb's hook on the
   // property's setter, which recorded it in a timer task after the setter returned: when the browser
   // showed a frame first (a page busy, a ticker setting fields each second), the visitor saw the new value

@@ -115,6 +115,11 @@ def test_which_option_a_script_marks_selected_in_a_masked_select_never_leaves_th
         document.getElementById('month').setAttribute('value', '11');
     }""")
     page.wait_for_timeout(300)
+    page.evaluate("""() => {  // options added and taken away: each select's value goes after them (masked)
+        document.getElementById('plan').add(new Option('Diamond', 'diamond'));
+        document.getElementById('month').remove(0);
+    }""")
+    page.wait_for_timeout(300)
     page.click("h1")
     flush_now(page)
     uploads.wait(page)
@@ -131,8 +136,9 @@ def test_which_option_a_script_marks_selected_in_a_masked_select_never_leaves_th
         assert not chosen, f"{where}: which masked option is chosen: {chosen}"
         assert not [n for n in nodes(events) if n["id"] in secret and "selected" in n.get("attributes", {})], where
         assert all(set(text) <= {"*"} for text in inputs(events, plan) + inputs(events, month)), where
-        values = [c["attributes"]["value"] for c in attribute_changes(events) if c["id"] == month and "value" in c["attributes"]]
-        assert values and all(set(v) == {"*"} for v in values), f"{where}: the card select's value attribute: {values}"
+        for field in (plan, month):
+            values = [c["attributes"]["value"] for c in attribute_changes(events) if c["id"] == field and "value" in c["attributes"]]
+            assert values and all(set(v) == {"*"} for v in values), f"{where}: a masked select's value attribute: {values}"
         # The select nobody masks: its option's attribute still goes, as the page set it.
         assert [c for c in attribute_changes(events) if c["id"] in size_options and "selected" in c["attributes"]], where
 
@@ -232,3 +238,47 @@ def test_the_options_chosen_in_a_multiple_select_replay_as_the_visitor_saw_them(
     assert_replays_chosen(viewer, live_server, site, samples)
     sizes, _ = field_ids(stored_events(site), "sizes")
     assert inputs(stored_events(site), sizes) == ["**,***"]  # each chosen value masked on its own
+
+
+# A second list filled from the first one's choice (country, then region), one of them masked; a multiple select
+# a form's reset takes back to its markup's choice.
+DEPENDENT = """<h1>Address</h1><form id="address">
+<select id="country" class="hindsight-unmask"><option value="">Choose</option><option>France</option><option>Japan</option></select>
+<select id="region" class="hindsight-unmask"><option>-</option></select> <select id="secret-region"><option>-</option></select>
+<select id="extras" class="hindsight-unmask" multiple><option selected>Bag</option><option>Gift</option><option>Card</option></select>
+</form>
+<script>
+const regions = { France: ['Alsace', 'Brittany', 'Provence'], Japan: ['Kanto', 'Kansai'] };
+document.getElementById('country').addEventListener('change', (e) => {
+  for (const id of ['region', 'secret-region']) {
+    document.getElementById(id).innerHTML = (regions[e.target.value] || ['-']).map((r) => '<option>' + r + '</option>').join('');
+  }
+});
+</script>"""
+
+
+def test_lists_refilled_after_the_visitor_chose_and_a_form_reset_replay_as_the_visitor_saw_them(
+    live_server, celery_worker, customer, page, viewer
+):
+    """A script refilling a select's options changes its value without an event: the replay kept the old
+    value (a masked one, its old mask), and a seek, which rrweb ends with each field's last input, showed the
+    refilled list with nothing chosen. A form's reset takes a multiple select back to its markup's choice."""
+    site = make_site(customer)
+
+    def act(p):
+        p.select_option("#country", "France")
+        p.wait_for_timeout(300)
+        p.select_option("#region", "Provence")
+        p.select_option("#secret-region", "Brittany")
+        p.select_option("#extras", ["Gift", "Card"])
+        p.wait_for_timeout(300)
+        p.select_option("#country", "Japan")  # both regions refilled: their first option shows
+        p.wait_for_timeout(300)
+        p.evaluate("document.getElementById('address').reset()")
+        p.wait_for_timeout(300)
+
+    samples = record_visit(live_server, customer, page, site, DEPENDENT, act)
+    seen = [s["chosen"] for s in samples]
+    assert {"country": ["Japan"], "region": ["Kanto"], "secret-region": "#5", "extras": ["Gift", "Card"]} in seen, seen
+    assert seen[-1] == {"country": ["Choose"], "region": ["Kanto"], "secret-region": "#5", "extras": ["Bag"]}, seen[-1]
+    assert_replays_chosen(viewer, live_server, site, samples)

@@ -3,9 +3,9 @@
 import { Replayer } from '@rrweb/replay';
 import { followFocus } from './focus.js';
 import { followPopovers } from './popover.js';
-import { multipleSelects } from './selects.js';
+import { selectsReplayed } from './selects.js';
 
-multipleSelects(Replayer);
+selectsReplayed(Replayer);
 
 export class SandboxError extends Error {}
 
