@@ -156,11 +156,12 @@ const mutationBuffers = [];`],
   [/^ {4}if \(n\.selected && !maskInputOptions\["select"\]\) \{$/m, '    let v, s;\n    if (n.selected && (s = n.closest("select")) && maskInputFn(v = n.value + " ", s) === v) {'],
   // A script may also choose an option by its `selected` attribute (setAttribute, toggleAttribute), which no
   // property hook sees: the attribute's change went out as it is, naming the chosen option of a select whose
-  // value is masked (by the site's rules, maskAllInputs, or as a card field's). It goes now only where
-  // maskInputFn leaves that select's value, asked as a snapshot asks it (masked, the answer is all *; left as
-  // it is, it ends in the space), as rrweb already masks a `value` attribute's change.
+  // value is masked (by the site's rules, maskAllInputs, or as a card field's), and the select's value, which
+  // the change may have set, was not recorded. Such a change now writes its select's value instead, masked as
+  // its value, as a change of its options does (see below), unless the select is ignored; the attribute itself
+  // goes. (`value` is free here: this always returns.)
   [/^ {10}if \(isBlocked\(m\.target, this\.blockClass, this\.blockSelector, false\) \|\| value === m\.oldValue\) \{$/m,
-    '          if (isBlocked(m.target, this.blockClass, this.blockSelector, false) || value === m.oldValue || tagNameLower === "option" && attributeName === "selected" && this.maskInputFn(target.value + " ", target.closest("select")).endsWith("*")) {'],
+    '          if (isBlocked(m.target, this.blockClass, this.blockSelector, false) || value === m.oldValue || tagNameLower === "option" && attributeName === "selected" && !((value = target.closest("select")) && !isBlocked(value, this.blockClass, this.blockSelector, true) && this.genTextAreaValueMutation(value))) {'],
   // A `<select multiple>` was recorded by its value, which is its first chosen option's: the replay showed only
   // that one chosen, and a choice that kept the first (another option added with Ctrl) was never recorded (the
   // same value again). A select's value is now the values of all its chosen options, each masked (or not) as

@@ -83,7 +83,8 @@ CHECKOUT = """<h1>Checkout</h1>
 <select id="month" name="cc-exp-month"><option>01</option><option>02</option><option>03</option><option>04</option>
   <option>05</option><option>06</option><option>07</option><option>08</option><option>09</option><option>10</option>
   <option>11</option><option>12</option></select>
-<select id="size"><option>S</option><option>M</option><option>L</option></select>"""
+<select id="size"><option>S</option><option>M</option><option>L</option></select>
+<select id="ignored" class="hindsight-ignore"><option>IgnoredOne</option><option>IgnoredTwo</option></select>"""
 
 
 def test_which_option_a_script_marks_selected_in_a_masked_select_never_leaves_the_browser(
@@ -91,7 +92,8 @@ def test_which_option_a_script_marks_selected_in_a_masked_select_never_leaves_th
 ):
     """A script choosing an option by its `selected` attribute (setAttribute, toggleAttribute, removeAttribute)
     changes no property that rrweb watches: the change went out as the option's attribute, unmasked, naming
-    the chosen option of a select the owner masks, or of a card field's. The unmasked select's still goes."""
+    the chosen option of a select the owner masks, or of a card field's. The select's value goes instead,
+    masked as its value (the unmasked select's as it is)."""
     site = make_site(customer, mask_all_inputs=False, mask_selectors="#plan")
     customer.pages = {"/": html(site_snippet(site, live_server.url), CHECKOUT)}
     page = context.new_page()
@@ -104,6 +106,7 @@ def test_which_option_a_script_marks_selected_in_a_masked_select_never_leaves_th
         option('plan', 2).setAttribute('selected', '');
         option('month', 8).setAttribute('selected', 'selected');
         option('size', 2).setAttribute('selected', '');
+        option('ignored', 1).setAttribute('selected', '');
     }""")
     page.wait_for_timeout(300)
     page.evaluate("""() => {
@@ -124,13 +127,14 @@ def test_which_option_a_script_marks_selected_in_a_masked_select_never_leaves_th
     flush_now(page)
     uploads.wait(page)
     sent = sent_events(uploads)
+    assert not [body for body in uploads.bodies() if b"Ignored" in body]  # an ignored select: nothing of it
     page.close()
     stored = stored_events(site, until=lambda events: len(attribute_changes(events)) >= 1)
 
     for events, where in ((sent, "sent"), (stored, "stored")):
         plan, plan_options = field_ids(events, "plan")
         month, month_options = field_ids(events, "month")
-        _, size_options = field_ids(events, "size")
+        size, _ = field_ids(events, "size")
         secret = plan_options | month_options
         chosen = [c for c in attribute_changes(events) if c["id"] in secret and "selected" in c["attributes"]]
         assert not chosen, f"{where}: which masked option is chosen: {chosen}"
@@ -139,8 +143,8 @@ def test_which_option_a_script_marks_selected_in_a_masked_select_never_leaves_th
         for field in (plan, month):
             values = [c["attributes"]["value"] for c in attribute_changes(events) if c["id"] == field and "value" in c["attributes"]]
             assert values and all(set(v) == {"*"} for v in values), f"{where}: a masked select's value attribute: {values}"
-        # The select nobody masks: its option's attribute still goes, as the page set it.
-        assert [c for c in attribute_changes(events) if c["id"] in size_options and "selected" in c["attributes"]], where
+        # The select nobody masks: the value the script chose goes as it is.
+        assert "L" in [c["attributes"].get("value") for c in attribute_changes(events) if c["id"] == size], where
 
 
 def record_visit(live_server, customer, page, site, body: str, act) -> list[dict]:
@@ -262,7 +266,8 @@ def test_lists_refilled_after_the_visitor_chose_and_a_form_reset_replay_as_the_v
 ):
     """A script refilling a select's options changes its value without an event: the replay kept the old
     value (a masked one, its old mask), and a seek, which rrweb ends with each field's last input, showed the
-    refilled list with nothing chosen. A form's reset takes a multiple select back to its markup's choice."""
+    refilled list with nothing chosen. A form's reset takes a multiple select back to its markup's choice, and
+    a script may then choose by an option's `selected` attribute."""
     site = make_site(customer)
 
     def act(p):
@@ -276,9 +281,13 @@ def test_lists_refilled_after_the_visitor_chose_and_a_form_reset_replay_as_the_v
         p.wait_for_timeout(300)
         p.evaluate("document.getElementById('address').reset()")
         p.wait_for_timeout(300)
+        # A script chooses by the attribute (the reset left every option as its markup has it): no event.
+        p.evaluate("for (const id of ['region', 'secret-region']) document.getElementById(id).options[1].setAttribute('selected', '')")
+        p.wait_for_timeout(300)
 
     samples = record_visit(live_server, customer, page, site, DEPENDENT, act)
     seen = [s["chosen"] for s in samples]
     assert {"country": ["Japan"], "region": ["Kanto"], "secret-region": "#5", "extras": ["Gift", "Card"]} in seen, seen
-    assert seen[-1] == {"country": ["Choose"], "region": ["Kanto"], "secret-region": "#5", "extras": ["Bag"]}, seen[-1]
+    assert {"country": ["Choose"], "region": ["Kanto"], "secret-region": "#5", "extras": ["Bag"]} in seen, seen
+    assert seen[-1] == {"country": ["Choose"], "region": ["Kansai"], "secret-region": "#6", "extras": ["Bag"]}, seen[-1]
     assert_replays_chosen(viewer, live_server, site, samples)
