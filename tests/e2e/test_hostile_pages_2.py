@@ -1,0 +1,291 @@
+"""More pages nobody wrote for us: Trusted Types and CSP, the back-forward cache, frozen and patched
+built-ins, odd documents (a <base>, quirks mode, XHTML, SVG, frames), a root replaced wholesale, and
+megabyte texts and attributes.
+
+Each visit is recorded by the real recorder from the site's snippet in Chromium, stored by a real
+worker, and replayed in the player.
+"""
+import json
+
+import pytest
+
+from recorder.models import Chunk, Session
+from sites.snippet import site_snippet
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, flush_now, recorder_started
+from tests.e2e.test_capture import custom, html, make_site, replayed_at_end, stored_events
+
+pytestmark = [pytest.mark.e2e, pytest.mark.worker]
+
+
+def text_of(events) -> str:
+    return json.dumps(events)
+
+
+def seqs(site) -> list[int]:
+    return sorted(Chunk.objects.filter(site=site).values_list("seq", flat=True))
+
+
+# ---- Trusted Types and CSP ----------------------------------------------------------------------
+
+TT = "<meta http-equiv=\"Content-Security-Policy\" content=\"require-trusted-types-for 'script'\">"
+
+
+@pytest.mark.parametrize("policy", ["pass", "strict"])
+def test_a_page_enforcing_trusted_types_with_a_default_policy_records_from_the_snippet(
+        live_server, celery_worker, customer, page, policy):
+    site = make_site(customer)
+    allow = "true" if policy == "pass" else f"u.startsWith({json.dumps(live_server.url)})"
+    default = f"""<script>trustedTypes.createPolicy('default', {{
+        createScriptURL: (u) => ({allow}) ? u : null, createHTML: (s) => s, createScript: () => null }})</script>"""
+    customer.pages = {"/": html(TT + default + site_snippet(site, live_server.url),
+                                '<h1>Ledger</h1><button onclick="this.textContent = \'paid\'">pay</button>')}
+    thrown = []
+    page.on("pageerror", lambda error: thrown.append(str(error)))
+    page.goto(customer.url("/"))
+    for _ in range(100):
+        if page.evaluate("() => !!window.__insp && !Array.isArray(window.__insp)"):
+            break
+        page.wait_for_timeout(100)
+    page.click("button")
+    page.wait_for_timeout(300)
+    workers = len(page.workers)
+    page.close()
+    events = stored_events(site, until=lambda events: "paid" in text_of(events))
+    assert "Ledger" in text_of(events)
+    assert (workers, thrown) == (1 if policy == "pass" else 0, [])
+
+
+def test_a_page_whose_script_src_leaves_out_blob_records_every_batch_on_the_main_thread(
+        live_server, celery_worker, customer, page):
+    site = make_site(customer)
+    csp = f"<meta http-equiv=\"Content-Security-Policy\" content=\"script-src 'unsafe-inline' {live_server.url}\">"
+    customer.pages = {"/": html(csp + site_snippet(site, live_server.url), "<h1>Board</h1><ul></ul>")}
+    page.goto(customer.url("/"))
+    recorder_started(page)
+    for i in range(5):
+        page.evaluate(f"""() => {{ const li = document.createElement('li'); li.textContent = 'row-{i} ' + 'x'.repeat(20000);
+            document.querySelector('ul').appendChild(li) }}""")
+        page.wait_for_timeout(300)
+        flush_now(page)
+        page.evaluate("""() => { Object.defineProperty(document, 'visibilityState', {configurable: true, get: () => 'visible'});
+            document.dispatchEvent(new Event('visibilitychange')) }""")
+    workers = len(page.workers)
+    page.close()
+    events = stored_events(site, until=lambda events: all(f"row-{i} " in text_of(events) for i in range(5)))
+    assert workers == 0
+    assert seqs(site) == list(range(len(seqs(site))))
+
+
+# ---- the back-forward cache ---------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def bfcache_browser(browser):
+    """A second Chromium, with its back-forward cache (Playwright turns it off by default)."""
+    cached = browser.browser_type.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
+                                         ignore_default_args=["--disable-back-forward-cache"])
+    yield cached
+    cached.close()
+
+
+@pytest.mark.parametrize("other", ["recorded", "elsewhere"])
+def test_a_page_back_from_the_back_forward_cache_goes_on_recording_in_its_session(
+        live_server, celery_worker, customer, bfcache_browser, other):
+    """Left for another page and restored from the back-forward cache (pageshow with persisted), a page
+    goes on recording in the same session, whether the page between was recorded too or not."""
+    site = make_site(customer)
+    snippet = site_snippet(site, live_server.url)
+    shows = "<script>addEventListener('pageshow', (e) => { window.restored = e.persisted })</script>"
+    customer.pages = {
+        "/": html(snippet + shows, "<h1>Home</h1><a href='/next'>next</a>"
+                  "<button onclick=\"this.textContent = 'clicked-after-back'\">b</button>"),
+        "/next": html(snippet if other == "recorded" else "", "<h1>Next page</h1>"),
+    }
+    context = bfcache_browser.new_context()
+    page = context.new_page()
+    page.goto(customer.url("/"))
+    recorder_started(page)
+    page.wait_for_timeout(500)
+    page.click("a")
+    page.wait_for_url("**/next")
+    if other == "recorded":
+        recorder_started(page)
+    page.wait_for_timeout(500)
+    page.go_back(wait_until="commit")
+    for _ in range(50):
+        if page.evaluate("window.restored !== undefined"):
+            break
+        page.wait_for_timeout(100)
+    assert page.evaluate("window.restored") is True, "not restored from the back-forward cache"
+    page.wait_for_timeout(300)
+    page.click("button")
+    page.evaluate("document.body.insertAdjacentHTML('beforeend', '<p>added-after-back</p>')")
+    page.wait_for_timeout(300)
+    page.close()
+    events = stored_events(site, until=lambda events: "added-after-back" in text_of(events)
+                           and "clicked-after-back" in text_of(events))
+    assert Session.objects.filter(site=site).count() == 1
+    pages = [(p["url"], p["kind"]) for p in custom(events, "hs.page")]
+    seen = [p["state"] for p in custom(events, "hs.visibility")]
+    if other == "recorded":
+        # The page in front changed twice: each time a full snapshot of the page now in front.
+        assert pages == [(customer.url("/"), "load"), (customer.url("/next"), "load"), (customer.url("/"), "back")]
+        assert sum(1 for e in events if e["type"] == 2) == 3
+    else:
+        # Away and back, the page is as it was left: its recording goes on, no page view, no snapshot.
+        assert pages == [(customer.url("/"), "load")] and seen[:2] == ["hidden", "visible"]
+    assert seqs(site) == list(range(len(seqs(site))))
+    context.close()
+
+
+# ---- frozen and patched built-ins ---------------------------------------------------------------
+
+HARDENED = {
+    "frozen": "<script>Object.freeze(Object.prototype); Object.freeze(Array.prototype); Object.freeze(Function.prototype)</script>",
+    "wrapped": """<script>
+      const F = window.fetch; window.fetch = function (input, init) { return F.call(this, input, init) };
+      const X = XMLHttpRequest; window.XMLHttpRequest = function () { return new X() };
+      const M = MutationObserver; window.MutationObserver = class extends M { constructor(cb) { super((r, o) => cb(r, o)) } };
+      const P = Promise; window.Promise = class ZoneAwarePromise extends P {};
+      const S = JSON.stringify; JSON.stringify = function (v, r, s) { return S.call(JSON, v, r, s) };
+      for (const T of [EventTarget.prototype]) {
+        const add = T.addEventListener, remove = T.removeEventListener, wrapped = new WeakMap();
+        T.addEventListener = function (type, fn, opts) {
+          if (typeof fn !== 'function') return add.call(this, type, fn, opts);
+          if (!wrapped.has(fn)) wrapped.set(fn, function (e) { return fn.call(this, e) });
+          return add.call(this, type, wrapped.get(fn), opts);
+        };
+        T.removeEventListener = function (type, fn, opts) { return remove.call(this, type, wrapped.get(fn) || fn, opts) };
+      }
+      const st = window.setTimeout, si = window.setInterval;
+      window.setTimeout = function (fn, ms, ...a) { return st.call(window, function () { return fn.apply(this, a) }, ms) };
+      window.setInterval = function (fn, ms, ...a) { return si.call(window, function () { return fn.apply(this, a) }, ms) };
+      window.requestAnimationFrame = ((raf) => (fn) => raf.call(window, (t) => fn(t)))(window.requestAnimationFrame);
+    </script>""",
+}
+
+
+@pytest.mark.parametrize("kind", list(HARDENED))
+def test_a_page_that_freezes_or_wraps_built_ins_first_is_recorded(live_server, celery_worker, customer, context, kind):
+    site = make_site(customer)
+    body = """<h1>Hardened</h1><input id="name"><ul></ul>
+      <button onclick="const li = document.createElement('li'); li.textContent = 'added-' + document.querySelector('ul').children.length;
+        document.querySelector('ul').appendChild(li); fetch('/api?q=1').catch(() => {})">add</button>"""
+    customer.pages = {"/": html(HARDENED[kind] + site_snippet(site, live_server.url), body)}
+    thrown = []
+    page = context.new_page()
+    page.on("pageerror", lambda error: thrown.append(str(error)))
+    page.goto(customer.url("/"))
+    recorder_started(page)
+    page.click("button")
+    page.fill("#name", "Ada")
+    page.wait_for_timeout(1200)
+    page.click("button")
+    page.wait_for_timeout(300)
+    page.close()
+    events = stored_events(site, until=lambda events: "added-1" in text_of(events) and custom(events, "hs.net"))
+    assert thrown == []
+    assert sum(1 for e in events if e["type"] == 2) == 1
+    assert any(e["type"] == 3 and e["data"]["source"] == 5 and e["data"].get("text") == "***" for e in events)
+    frame = replayed_at_end(context, live_server, site, "li:nth-child(2)")
+    assert frame.eval_on_selector("ul", "ul => ul.textContent") == "added-0added-1"
+
+
+# ---- odd documents ------------------------------------------------------------------------------
+
+def test_a_page_with_a_base_elsewhere_records_and_replays(live_server, celery_worker, customer, context):
+    site = make_site(customer)
+    page_html = ("<!doctype html><html><head><title>Based</title><base href='https://cdn.example.com/assets/'>"
+                 + site_snippet(site, live_server.url) + "</head><body><h1>Based</h1>"
+                 "<a id='rel' href='page.html'>rel</a><img id='pic' src='pic.png'>"
+                 "<button onclick=\"this.textContent = 'based-click'\">b</button></body></html>")
+    customer.pages = {"/": page_html}
+    page = context.new_page()
+    page.goto(customer.url("/"))
+    recorder_started(page)
+    page.click("button")
+    page.wait_for_timeout(300)
+    page.close()
+    events = stored_events(site, until=lambda events: "based-click" in text_of(events))
+    assert [p["url"] for p in custom(events, "hs.page")] == [customer.url("/")]
+    frame = replayed_at_end(context, live_server, site, "#rel")
+    assert frame.eval_on_selector("#rel", "a => a.href") == "https://cdn.example.com/assets/page.html"
+    assert frame.eval_on_selector("button", "b => b.textContent") == "based-click"
+
+
+def test_a_page_in_quirks_mode_replays_in_quirks_mode(live_server, celery_worker, customer, context):
+    site = make_site(customer)
+    customer.pages = {"/": "<html><head><title>Old</title>" + site_snippet(site, live_server.url)
+                      + "</head><body><table><tr><td id='cell'>quirky</td></tr></table>"
+                      "<button onclick=\"this.textContent = 'quirk-click'\">b</button></body></html>"}
+    page = context.new_page()
+    page.goto(customer.url("/"))
+    assert page.evaluate("document.compatMode") == "BackCompat"
+    recorder_started(page)
+    page.click("button")
+    page.wait_for_timeout(300)
+    page.close()
+    stored_events(site, until=lambda events: "quirk-click" in text_of(events))
+    frame = replayed_at_end(context, live_server, site, "#cell")
+    assert frame.evaluate("document.compatMode") == "BackCompat"
+    assert frame.eval_on_selector("button", "b => b.textContent") == "quirk-click"
+
+
+SVG = """<h1>Chart</h1><svg id="chart" width="400" height="200" viewBox="0 0 400 200" xmlns:xlink="http://www.w3.org/1999/xlink">
+  <defs><linearGradient id="g"><stop offset="0" stop-color="red"/><stop offset="1" stop-color="blue"/></linearGradient>
+  <symbol id="dot"><circle cx="5" cy="5" r="5"/></symbol></defs>
+  %s
+  <use id="used" xlink:href="#dot" x="10" y="10"/>
+  <foreignObject x="0" y="150" width="200" height="40"><div xmlns="http://www.w3.org/1999/xhtml" id="fo">inside svg</div></foreignObject>
+  <text id="label" x="300" y="20">label</text></svg>
+<button onclick="document.getElementById('bar0').setAttribute('height', '77');
+  document.getElementById('label').textContent = 'svg-changed';
+  const c = document.createElementNS('http://www.w3.org/2000/svg', 'circle'); c.id = 'added'; c.setAttribute('r', '9');
+  document.getElementById('chart').appendChild(c)">b</button>"""
+
+
+def test_an_svg_heavy_page_replays_its_changes(live_server, celery_worker, customer, context):
+    site = make_site(customer)
+    bars = "".join(f'<rect id="bar{i}" x="{i * 2}" y="0" width="2" height="{i % 50}" fill="url(#g)"/>' for i in range(2000))
+    customer.pages = {"/": html(site_snippet(site, live_server.url), SVG % bars)}
+    page = context.new_page()
+    page.goto(customer.url("/"))
+    recorder_started(page)
+    page.click("button")
+    page.wait_for_timeout(300)
+    page.close()
+    stored_events(site, until=lambda events: "svg-changed" in text_of(events))
+    frame = replayed_at_end(context, live_server, site, "#added")
+    assert frame.eval_on_selector("#added", "c => c.namespaceURI") == "http://www.w3.org/2000/svg"
+    assert frame.eval_on_selector("#bar0", "r => r.getAttribute('height')") == "77"
+    assert frame.eval_on_selector("#label", "t => t.textContent") == "svg-changed"
+    assert frame.eval_on_selector("#fo", "d => d.namespaceURI") == "http://www.w3.org/1999/xhtml"
+    assert frame.eval_on_selector("#used", "u => u.getAttribute('xlink:href') || u.getAttribute('href')") == "#dot"
+
+
+def test_frames_added_after_load_and_srcdoc_frames_are_recorded_and_replayed(
+        live_server, celery_worker, customer, context):
+    site = make_site(customer)
+    snippet = site_snippet(site, live_server.url)
+    customer.pages = {
+        "/": html(snippet, "<h1>Parent</h1><iframe id='doc' srcdoc=\"<p id='s'>from srcdoc</p><button id='sb' onclick='this.textContent=&quot;srcdoc-click&quot;'>s</button>\"></iframe>"),
+        "/child": html("", "<p id='c'>child page</p><button id='cb' onclick=\"this.textContent='child-click'\">c</button>"),
+    }
+    page = context.new_page()
+    page.goto(customer.url("/"))
+    recorder_started(page)
+    page.wait_for_timeout(500)
+    page.evaluate("""() => new Promise((done) => {
+        const f = document.createElement('iframe'); f.id = 'late'; f.src = '/child'; f.onload = done;
+        document.body.appendChild(f) })""")
+    page.wait_for_timeout(300)
+    page.frame_locator("#late").locator("#cb").click()
+    page.frame_locator("#doc").locator("#sb").click()
+    page.wait_for_timeout(300)
+    page.close()
+    stored_events(site, until=lambda events: "child-click" in text_of(events) and "srcdoc-click" in text_of(events))
+    frame = replayed_at_end(context, live_server, site, "#late")
+    late = frame.wait_for_selector("#late").content_frame()
+    late.wait_for_selector("#c", state="attached")
+    assert late.eval_on_selector("#cb", "b => b.textContent") == "child-click"
+    srcdoc = frame.wait_for_selector("#doc").content_frame()
+    assert srcdoc.eval_on_selector("#sb", "b => b.textContent") == "srcdoc-click"
