@@ -145,8 +145,10 @@ const mutationBuffers = [];`],
   // option's parent for the field but still asked the option's tag whether it was one: it never was, and
   // the choice was never recorded (the replay kept the option chosen before; plain rrweb the same). The
   // field is the option's select now (an option may sit in an optgroup), asked as a select: masked by
-  // maskInputFn as any choice of that select is.
-  [/^ {4}const tagName = target && target\.tagName;\n {4}if \(target && tagName === "OPTION"\) \{\n {6}target = index\.parentElement\(target\);\n {4}\}\n/m, '    if (target && target.tagName === "OPTION") target = target.closest("select");\n    const tagName = target && target.tagName;\n'],
+  // maskInputFn as any choice of that select is. An XHTML page (application/xhtml+xml) names its tags in
+  // lower case, which rrweb's list of fields never matched: nothing typed there was recorded. Tags are
+  // asked in upper case now.
+  [/^ {4}const tagName = target && target\.tagName;\n {4}if \(target && tagName === "OPTION"\) \{\n {6}target = index\.parentElement\(target\);\n {4}\}\n/m, '    if (target && target.localName === "option") target = target.closest("select");\n    const tagName = target && (target.tagName || "").toUpperCase();\n'],
   // rrweb writes which options are chosen only when no select's value is masked (maskInputOptions.select),
   // and ours lists every type so that maskInputFn decides: no option was ever written chosen, and the
   // select's value does not choose one in the replay. A select chosen before a snapshot (a `selected`

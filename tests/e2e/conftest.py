@@ -93,6 +93,7 @@ class CustomerSite:
     def __init__(self):
         self.pages: dict[str, str] = {}
         self.delays: dict[str, float] = {}  # seconds a path's answer waits (a slow image keeps `load` away)
+        self.types: dict[str, str] = {}  # a path's Content-Type, where it is not HTML
         site = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -106,7 +107,7 @@ class CustomerSite:
                     return
                 data = body.encode()
                 self.send_response(200)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Type", site.types.get(path, "text/html; charset=utf-8"))
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)

@@ -11,7 +11,7 @@ import pytest
 
 from recorder.models import Chunk, Session
 from sites.snippet import site_snippet
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, flush_now, recorder_started
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, flush_now, recorder_started, stored_bytes_everywhere
 from tests.e2e.test_capture import custom, html, make_site, replayed_at_end, stored_events
 
 pytestmark = [pytest.mark.e2e, pytest.mark.worker]
@@ -228,6 +228,45 @@ def test_a_page_in_quirks_mode_replays_in_quirks_mode(live_server, celery_worker
     frame = replayed_at_end(context, live_server, site, "#cell")
     assert frame.evaluate("document.compatMode") == "BackCompat"
     assert frame.eval_on_selector("button", "b => b.textContent") == "quirk-click"
+
+
+XHTML = """<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE html>
+<html xmlns="http://www.w3.org/1999/xhtml"><head><title>Strict</title>%s</head><body>
+<h1>Strict</h1><form><input type="password" id="pw" /><input id="who" /><input type="file" id="doc" /></form>
+<button onclick="this.textContent = 'xhtml-click'">b</button></body></html>"""
+
+
+def test_an_xhtml_page_served_as_xml_records_what_is_typed_masked_and_replays_it(
+        live_server, celery_worker, customer, context):
+    """An XHTML document names its tags in lower case (`input`, not `INPUT`): rrweb's input observer
+    took no field for one, and the replay showed every field as the page was served."""
+    site = make_site(customer)
+    snippet = site_snippet(site, live_server.url)
+    body = XHTML % snippet.replace('<script type="text/javascript">', "<script><![CDATA[").replace("</script>", "]]></script>")
+    customer.pages, customer.types = {"/": body}, {"/": "application/xhtml+xml"}
+    page = context.new_page()
+    thrown = []
+    page.on("pageerror", lambda error: thrown.append(str(error)))
+    page.goto(customer.url("/"))
+    assert page.evaluate("document.contentType") == "application/xhtml+xml"
+    recorder_started(page)
+    page.fill("#pw", "hunter2-secret")
+    page.fill("#who", "Ada")
+    # (Playwright sets files on an HTML document's inputs only: a choice of none says as much.)
+    page.dispatch_event("#doc", "change")
+    page.click("button")
+    page.wait_for_timeout(300)
+    page.close()
+    events = stored_events(site, until=lambda events: "xhtml-click" in text_of(events))
+    typed = [e["data"]["text"] for e in events if e["type"] == 3 and e["data"]["source"] == 5 and "text" in e["data"]]
+    assert "***" in typed and "*" * len("hunter2-secret") in typed
+    assert custom(events, "hs.file") == [{"chosen": 0}]
+    assert b"hunter2" not in stored_bytes_everywhere(site.pk)
+    assert thrown == []
+    frame = replayed_at_end(context, live_server, site, "#pw")
+    assert frame.eval_on_selector("#who", "i => i.value") == "***"
+    assert frame.eval_on_selector("button", "b => b.textContent") == "xhtml-click"
 
 
 SVG = """<h1>Chart</h1><svg id="chart" width="400" height="200" viewBox="0 0 400 200" xmlns:xlink="http://www.w3.org/1999/xlink">

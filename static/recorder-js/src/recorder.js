@@ -335,7 +335,7 @@ export function createRecorder(options, win) {
       // rrweb records focus as it moves, as a mouse interaction of type 5.
       let a = doc.activeElement
       while (a && a.shadowRoot && a.shadowRoot.activeElement) a = a.shadowRoot.activeElement
-      const id = a && a !== doc.body && a.tagName != 'IFRAME' && record.mirror.getId(a)
+      const id = a && a !== doc.body && a.localName != 'iframe' && record.mirror.getId(a)
       // (Not through onEvent: a state, not something the visitor did now.)
       if (id > 0) push({ type: 3, data: { source: 2, type: 5, id }, timestamp: t }) // (t: as the clock gave it; push() moves it)
       try {
@@ -561,7 +561,7 @@ export function createRecorder(options, win) {
   // rrweb never records files; we record how many were chosen, never names.
   function onFileChosen(e) {
     const el = e.target
-    if (el && el.tagName === 'INPUT' && el.type === 'file' && !el.closest(privacy.ignoreSel)) {
+    if (el && el.localName === 'input' && el.type === 'file' && !el.closest(privacy.ignoreSel)) {
       custom('hs.file', { chosen: el.files ? el.files.length : 0 })
     }
   }
