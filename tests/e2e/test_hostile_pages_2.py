@@ -328,3 +328,67 @@ def test_frames_added_after_load_and_srcdoc_frames_are_recorded_and_replayed(
     assert late.eval_on_selector("#cb", "b => b.textContent") == "child-click"
     srcdoc = frame.wait_for_selector("#doc").content_frame()
     assert srcdoc.eval_on_selector("#sb", "b => b.textContent") == "srcdoc-click"
+
+
+# ---- a root replaced wholesale ------------------------------------------------------------------
+
+REPLACE = {
+    "html": """() => { const root = document.createElement('html'); root.innerHTML = '<head><title>New</title></head>'
+        + '<body><h2 id="fresh">fresh-root</h2><button onclick="this.textContent = \\'after-new-root\\'">b</button></body>';
+        document.documentElement.replaceWith(root) }""",
+    "body": """() => { const body = document.createElement('body'); body.innerHTML = '<h2 id="fresh">fresh-root</h2>'
+        + '<button onclick="this.textContent = \\'after-new-root\\'">b</button>'; document.body = body }""",
+}
+
+
+@pytest.mark.parametrize("part", list(REPLACE))
+def test_a_root_replaced_wholesale_is_recorded_and_replayed(live_server, celery_worker, customer, context, part):
+    site = make_site(customer)
+    customer.pages = {"/": html(site_snippet(site, live_server.url), "<h1>Old root</h1>")}
+    page = context.new_page()
+    page.goto(customer.url("/"))
+    recorder_started(page)
+    page.wait_for_timeout(300)
+    page.evaluate(REPLACE[part])
+    page.wait_for_timeout(300)
+    page.click("button")
+    page.wait_for_timeout(300)
+    page.close()
+    stored_events(site, until=lambda events: "after-new-root" in text_of(events))
+    frame = replayed_at_end(context, live_server, site, "#fresh")
+    assert frame.eval_on_selector("button", "b => b.textContent") == "after-new-root"
+    assert frame.query_selector("h1") is None
+
+
+# ---- megabytes in one node ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("where", ["text", "img", "style"])
+def test_a_megabyte_text_or_data_url_is_stored_whole_and_recording_goes_on(
+        live_server, celery_worker, customer, context, where):
+    site = make_site(customer)
+    customer.pages = {"/": html(site_snippet(site, live_server.url), "<h1>Big</h1><div id='box'></div>")}
+    page = context.new_page()
+    page.goto(customer.url("/"))
+    recorder_started(page)
+    page.wait_for_timeout(300)
+    # Random base64 (as an image's is): gzip cannot make it small.
+    page.evaluate("""(where) => {
+        const digits = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/', out = [];
+        for (let i = 0; i < (where === 'text' ? 1e6 : 2e6); i++) out.push(digits[Math.random() * 64 | 0]);
+        const b64 = out.join('');
+        const url = 'data:image/png;base64,' + b64 + 'END';
+        const box = document.getElementById('box');
+        if (where === 'text') box.textContent = 'big-text ' + b64 + 'END';
+        else if (where === 'img') { const img = document.createElement('img'); img.id = 'big'; img.src = url; box.appendChild(img) }
+        else box.style.backgroundImage = 'url("' + url + '")';
+    }""", where)
+    page.wait_for_timeout(500)
+    page.click("h1")
+    page.evaluate("document.body.insertAdjacentHTML('beforeend', '<p id=after>after-big</p>')")
+    page.wait_for_timeout(300)
+    page.close()
+    events = stored_events(site, until=lambda events: "after-big" in text_of(events), timeout=60)
+    assert "END" in text_of(events)
+    assert seqs(site) == list(range(len(seqs(site))))
+    replayed_at_end(context, live_server, site, "#after")
+
