@@ -392,3 +392,24 @@ def test_a_megabyte_text_or_data_url_is_stored_whole_and_recording_goes_on(
     assert seqs(site) == list(range(len(seqs(site))))
     replayed_at_end(context, live_server, site, "#after")
 
+
+NOTICE = ".hindsight-ignore[role=status]"
+
+
+@pytest.mark.parametrize("part", ["body", "body content"])
+def test_the_notice_stays_when_the_page_replaces_its_body(live_server, customer, page, part):
+    """Turbo Drive (Rails) swaps in a new <body> at every navigation, and plain pages rewrite
+    body.innerHTML: the visitor notice, appended to the body, went with it, and the rest of the visit
+    was recorded without it."""
+    site = make_site(customer, notice=True, notice_text="We record this visit")
+    customer.pages = {"/": html(site_snippet(site, live_server.url), "<h1>Old body</h1>")}
+    page.goto(customer.url("/"))
+    recorder_started(page)
+    page.wait_for_selector(NOTICE)
+    page.evaluate(REPLACE["body"] if part == "body" else
+                  "() => { document.body.innerHTML = '<h2 id=\"fresh\">fresh-root</h2><button>b</button>' }")
+    page.wait_for_selector("#fresh")
+    assert page.locator(NOTICE).count() == 1
+    assert page.text_content(NOTICE).startswith("We record this visit")
+    page.click(f"{NOTICE} button")  # its dismiss button still works
+    assert page.locator(NOTICE).count() == 0

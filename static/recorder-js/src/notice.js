@@ -21,9 +21,10 @@ export function showNotice(doc, store, text) {
   box.appendChild(close)
   const remove = () => box.remove()
   // Shown again after document.open() (recorder.js), which took it from the page with its handler,
-  // unless the visitor has dismissed it.
+  // unless the visitor has dismissed it. It sits in the root element, after the body: a page that
+  // replaces its body (Turbo Drive's navigations) or rewrites body.innerHTML keeps it.
   const show = (remove.on = () => {
-    const to = doc.body || doc.documentElement
+    const to = doc.documentElement
     if (to && !store.get('notice')) {
       close.onclick = () => {
         store.set('notice', 1)
