@@ -11,7 +11,7 @@ import pytest
 
 from recorder.models import Chunk, Session
 from sites.snippet import site_snippet
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, flush_now, recorder_started, stored_bytes_everywhere
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, UploadSpy, flush_now, recorder_started, stored_bytes_everywhere
 from tests.e2e.test_capture import custom, html, make_site, replayed_at_end, stored_events
 
 pytestmark = [pytest.mark.e2e, pytest.mark.worker]
@@ -413,3 +413,36 @@ def test_the_notice_stays_when_the_page_replaces_its_body(live_server, customer,
     assert page.text_content(NOTICE).startswith("We record this visit")
     page.click(f"{NOTICE} button")  # its dismiss button still works
     assert page.locator(NOTICE).count() == 0
+
+
+def test_a_srcdoc_frame_sends_what_its_ignore_and_mask_classes_cover_only_as_its_recorded_dom(
+        live_server, celery_worker, customer, context):
+    """A srcdoc frame's markup is an attribute of its <iframe>: written as it was, it carried what the
+    frame's ignore and mask classes cover, around the frame's recorded (and masked) DOM. Webmail and
+    previews show messages this way."""
+    site = make_site(customer)
+    inner = ("<p class='hindsight-ignore'>ignored-secret-words</p><p class='hindsight-mask'>masked-secret-words</p>"
+             "<input type='password' value='served-password'><p id='plain'>plain words</p>")
+    customer.pages = {"/": html(site_snippet(site, live_server.url), f"<h1>Mail</h1><iframe id='mail' srcdoc=\"{inner}\"></iframe>")}
+    page = context.new_page()
+    uploads = UploadSpy(page)
+    page.goto(customer.url("/"))
+    recorder_started(page)
+    page.wait_for_timeout(500)
+    # The next message, as a mail client shows it.
+    page.evaluate("""() => { document.getElementById('mail').srcdoc =
+        '<p class=hindsight-ignore>ignored-later-words</p><p id=later>later words</p>' }""")
+    page.frame_locator("#mail").locator("#later").wait_for()
+    page.wait_for_timeout(500)
+    flush_now(page)
+    uploads.wait(page)
+    sent = b"".join(uploads.bodies())
+    page.close()
+    stored_events(site, until=lambda events: "later words" in text_of(events))
+    stored = stored_bytes_everywhere(site.pk)
+    for secret in (b"ignored-secret-words", b"masked-secret-words", b"served-password", b"ignored-later-words"):
+        assert secret not in sent and secret not in stored
+    frame = replayed_at_end(context, live_server, site, "#mail")
+    mail = frame.wait_for_selector("#mail").content_frame()
+    mail.wait_for_selector("#later", state="attached")
+    assert mail.eval_on_selector("#later", "p => p.textContent") == "later words"

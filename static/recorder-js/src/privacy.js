@@ -179,6 +179,10 @@ export function createPrivacy(cfg, doc, getMirror) {
   const ownAddress = (v) => safe !== raw && v.startsWith(raw) && (v.length === raw.length || v[raw.length] === '#')
   const linkUrl = (v) => paramsMasked(ownAddress(v) ? safe + v.slice(raw.length) : v, masks.links)
   function urlAttrs(a) {
+    // A srcdoc frame's markup holds what its ignore and mask classes cover; rrweb records the frame's
+    // DOM (masked) as it does any same-origin frame's, and the player builds the frame from that. (A
+    // sandboxed srcdoc frame, which rrweb cannot enter, replays as an empty box, as a cross-origin one.)
+    delete a.srcdoc
     for (const k in a) {
       const v = a[k]
       if (URL_ATTRS.has(k) && typeof v === 'string') a[k] = linkUrl(v)
