@@ -417,6 +417,8 @@ def _node_scrub(node: Any, state: ScrubState) -> None:
                 _element_scrub(current, state)
             elif tag == "meta":
                 _meta_scrub(current)
+            elif tag == "iframe":
+                _srcdoc_drop(current.get("attributes"))
         elif kind == TEXT and isinstance(current.get("textContent"), str) and not current.get("isStyle"):
             texts.append(current)
         children = current.get("childNodes")
@@ -538,6 +540,8 @@ def _incremental_scrub(data: dict, state: ScrubState) -> None:
                 _node_scrub(node, state)
             elif kind == ELEMENT and node.get("tagName") in FORM_TAGS:  # rrweb adds one node at a time
                 _element_scrub(node, state)
+            elif kind == ELEMENT and node.get("tagName") == "iframe":
+                _srcdoc_drop(node.get("attributes"))
             if kind == TEXT and _is_text(node):  # alone it was scrubbed as a string; across nodes, below
                 texts.append(node["textContent"])
         if isinstance(adds, list) and _split_card_possible(texts):
@@ -548,6 +552,8 @@ def _incremental_scrub(data: dict, state: ScrubState) -> None:
             attributes = change.get("attributes") if type(change) is dict else None
             if type(attributes) is dict and ("value" in attributes or "type" in attributes or "selected" in attributes):
                 _attribute_change_scrub(change, state)  # (what it reads: a class or style change needs nothing)
+            if type(attributes) is dict:
+                _srcdoc_drop(attributes)
         texts = data.get("texts")
         if isinstance(texts, list):
             _texts_scrub([text for text in texts if isinstance(text, dict) and isinstance(text.get("value"), str)], "value")
@@ -621,6 +627,13 @@ def _attribute_change_scrub(change: Any, state: ScrubState) -> None:
         attributes.pop("selected", None)
     if change.get("id") in state.sensitive_ids or _long_value(attributes):
         _mask_attribute(attributes, "value")
+
+
+def _srcdoc_drop(attributes: Any) -> None:
+    """A srcdoc frame's markup, with whatever its ignore and mask classes cover (the recorder drops it; the
+    frame's DOM is recorded and scrubbed as any frame's)."""
+    if isinstance(attributes, dict):
+        attributes.pop("srcdoc", None)
 
 
 def _long_value(attributes: dict) -> bool:

@@ -612,6 +612,20 @@ def test_a_meta_element_named_for_a_credential_has_its_content_masked():
     assert [meta["attributes"]["content"] for meta in head["childNodes"]] == ["************", "The shop"]
 
 
+def test_a_srcdoc_frames_markup_is_never_stored():
+    """An older recorder sent an <iframe srcdoc> as it was: the frame's HTML, ignored and masked parts and all."""
+    markup = "<p class='hindsight-ignore'>Ignored words</p>"
+    frame = {"type": 2, "tagName": "iframe", "attributes": {"id": "mail", "srcdoc": markup}, "childNodes": [], "id": 3}
+    body = {"type": 2, "tagName": "body", "attributes": {}, "childNodes": [json.loads(json.dumps(frame))], "id": 2}
+    change = {"source": 0, "texts": [], "removes": [], "attributes": [{"id": 3, "attributes": {"srcdoc": markup}}],
+              "adds": [{"parentId": 2, "nextId": None, "node": json.loads(json.dumps(frame))}]}
+    events = [{"type": 2, "data": {"node": {"type": 0, "childNodes": [body], "id": 1}}, "timestamp": 1},
+              {"type": 3, "data": change, "timestamp": 2}]
+    events_scrub(events, ScrubState())
+    assert "Ignored" not in json.dumps(events)
+    assert body["childNodes"][0]["attributes"] == change["adds"][0]["node"]["attributes"] == {"id": "mail"}
+
+
 def test_urls_without_credentials_are_stored_as_they_came():
     events = [
         {"type": 4, "data": {"href": "https://shop.test/s?q=tea&author=ann#faq", "width": 1, "height": 1}, "timestamp": 1},
