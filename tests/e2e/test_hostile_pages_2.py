@@ -446,3 +446,23 @@ def test_a_srcdoc_frame_sends_what_its_ignore_and_mask_classes_cover_only_as_its
     mail = frame.wait_for_selector("#mail").content_frame()
     mail.wait_for_selector("#later", state="attached")
     assert mail.eval_on_selector("#later", "p => p.textContent") == "later words"
+
+
+def test_a_request_by_a_relative_address_on_a_page_with_a_base_is_recorded_where_it_went(
+        live_server, celery_worker, customer, page):
+    """The browser resolves fetch's, XHR's and sendBeacon's relative addresses against the page's <base>
+    (its base URL), not its own address: the Network panel showed requests to addresses never asked."""
+    site = make_site(customer)
+    customer.pages = {"/shop/cart": "<!doctype html><html><head><title>Cart</title><base href='/api/v2/'>"
+                      + site_snippet(site, live_server.url) + "</head><body><h1>Cart</h1></body></html>"}
+    sent = []
+    page.on("request", lambda request: "/api/v2/" in request.url and sent.append(request.url))
+    page.goto(customer.url("/shop/cart"))
+    recorder_started(page)
+    page.evaluate("""() => new Promise((done) => { fetch('orders').catch(() => {}).then(() => {
+        const x = new XMLHttpRequest(); x.open('GET', 'items'); x.onloadend = done; x.send() }) })""")
+    page.wait_for_timeout(300)
+    page.close()
+    events = stored_events(site, until=lambda events: len(custom(events, "hs.net")) >= 2)
+    assert sent == [customer.url("/api/v2/orders"), customer.url("/api/v2/items")]
+    assert [p["url"] for p in custom(events, "hs.net")] == sent

@@ -8,9 +8,11 @@ import { bodySize, scrubUrl, urlMasks } from '../urls.js'
 const contentLength = (v) => (v != null && /^\d+$/.test(v) ? +v : -1)
 
 export function captureNetwork(win, cfg, report) {
-  const loc = win.location
+  // fetch, XHR and sendBeacon resolve a relative address against the page's base URL (a <base href>),
+  // not its own address.
+  const doc = win.document
   const perf = win.performance && win.performance.now ? win.performance : Date
-  const path = (url) => scrubUrl(url, loc.href, false).split('?')[0]
+  const path = (url) => scrubUrl(url, doc.baseURI, false).split('?')[0]
   const own = path(cfg.endpoint)
   const mask = urlMasks(cfg.urlMaskParams).links
   const isOwn = (url) => path(url) === own
@@ -22,7 +24,7 @@ export function captureNetwork(win, cfg, report) {
     const ev = {
       kind,
       method: String(method || 'GET').toUpperCase().slice(0, 16),
-      url: scrubUrl(url, loc.href, cfg.networkQueryAllow, mask),
+      url: scrubUrl(url, doc.baseURI, cfg.networkQueryAllow, mask),
       status: 0,
       duration: 0,
       reqSize: bodySize(body),
