@@ -21,6 +21,13 @@ def text_of(events) -> str:
     return json.dumps(events)
 
 
+def closed(*markers):
+    """Until the visit's last batch is stored (the closing page's hs.visibility) and it holds the markers.
+    (A marker may be in the page's markup already, an onclick's text: the snapshot alone is not enough.)"""
+    return lambda events: all(m in text_of(events) for m in markers) and any(
+        p["state"] == "hidden" for p in custom(events, "hs.visibility"))
+
+
 def seqs(site) -> list[int]:
     return sorted(Chunk.objects.filter(site=site).values_list("seq", flat=True))
 
@@ -50,7 +57,7 @@ def test_a_page_enforcing_trusted_types_with_a_default_policy_records_from_the_s
     page.wait_for_timeout(300)
     workers = len(page.workers)
     page.close()
-    events = stored_events(site, until=lambda events: "paid" in text_of(events))
+    events = stored_events(site, until=closed("paid"))
     assert "Ledger" in text_of(events)
     assert (workers, thrown) == (1 if policy == "pass" else 0, [])
 
@@ -71,7 +78,7 @@ def test_a_page_whose_script_src_leaves_out_blob_records_every_batch_on_the_main
             document.dispatchEvent(new Event('visibilitychange')) }""")
     workers = len(page.workers)
     page.close()
-    events = stored_events(site, until=lambda events: all(f"row-{i} " in text_of(events) for i in range(5)))
+    events = stored_events(site, until=closed(*(f"row-{i} " for i in range(5))))
     assert workers == 0
     assert seqs(site) == list(range(len(seqs(site))))
 
@@ -182,7 +189,7 @@ def test_a_page_that_freezes_or_wraps_built_ins_first_is_recorded(live_server, c
     page.click("button")
     page.wait_for_timeout(300)
     page.close()
-    events = stored_events(site, until=lambda events: "added-1" in text_of(events) and custom(events, "hs.net"))
+    events = stored_events(site, until=closed("added-1", "hs.net"))
     assert thrown == []
     assert sum(1 for e in events if e["type"] == 2) == 1
     assert any(e["type"] == 3 and e["data"]["source"] == 5 and e["data"].get("text") == "***" for e in events)
@@ -205,7 +212,7 @@ def test_a_page_with_a_base_elsewhere_records_and_replays(live_server, celery_wo
     page.click("button")
     page.wait_for_timeout(300)
     page.close()
-    events = stored_events(site, until=lambda events: "based-click" in text_of(events))
+    events = stored_events(site, until=closed("based-click"))
     assert [p["url"] for p in custom(events, "hs.page")] == [customer.url("/")]
     frame = replayed_at_end(context, live_server, site, "#rel")
     assert frame.eval_on_selector("#rel", "a => a.href") == "https://cdn.example.com/assets/page.html"
@@ -224,7 +231,7 @@ def test_a_page_in_quirks_mode_replays_in_quirks_mode(live_server, celery_worker
     page.click("button")
     page.wait_for_timeout(300)
     page.close()
-    stored_events(site, until=lambda events: "quirk-click" in text_of(events))
+    stored_events(site, until=closed("quirk-click"))
     frame = replayed_at_end(context, live_server, site, "#cell")
     assert frame.evaluate("document.compatMode") == "BackCompat"
     assert frame.eval_on_selector("button", "b => b.textContent") == "quirk-click"
@@ -258,7 +265,7 @@ def test_an_xhtml_page_served_as_xml_records_what_is_typed_masked_and_replays_it
     page.click("button")
     page.wait_for_timeout(300)
     page.close()
-    events = stored_events(site, until=lambda events: "xhtml-click" in text_of(events))
+    events = stored_events(site, until=closed("xhtml-click"))
     typed = [e["data"]["text"] for e in events if e["type"] == 3 and e["data"]["source"] == 5 and "text" in e["data"]]
     assert "***" in typed and "*" * len("hunter2-secret") in typed
     assert custom(events, "hs.file") == [{"chosen": 0}]
@@ -292,7 +299,7 @@ def test_an_svg_heavy_page_replays_its_changes(live_server, celery_worker, custo
     page.click("button")
     page.wait_for_timeout(300)
     page.close()
-    stored_events(site, until=lambda events: "svg-changed" in text_of(events))
+    stored_events(site, until=closed("svg-changed"))
     frame = replayed_at_end(context, live_server, site, "#added")
     assert frame.eval_on_selector("#added", "c => c.namespaceURI") == "http://www.w3.org/2000/svg"
     assert frame.eval_on_selector("#bar0", "r => r.getAttribute('height')") == "77"
@@ -321,7 +328,7 @@ def test_frames_added_after_load_and_srcdoc_frames_are_recorded_and_replayed(
     page.frame_locator("#doc").locator("#sb").click()
     page.wait_for_timeout(300)
     page.close()
-    stored_events(site, until=lambda events: "child-click" in text_of(events) and "srcdoc-click" in text_of(events))
+    stored_events(site, until=closed("child-click", "srcdoc-click"))
     frame = replayed_at_end(context, live_server, site, "#late")
     late = frame.wait_for_selector("#late").content_frame()
     late.wait_for_selector("#c", state="attached")
@@ -354,7 +361,7 @@ def test_a_root_replaced_wholesale_is_recorded_and_replayed(live_server, celery_
     page.click("button")
     page.wait_for_timeout(300)
     page.close()
-    stored_events(site, until=lambda events: "after-new-root" in text_of(events))
+    stored_events(site, until=closed("after-new-root"))
     frame = replayed_at_end(context, live_server, site, "#fresh")
     assert frame.eval_on_selector("button", "b => b.textContent") == "after-new-root"
     assert frame.query_selector("h1") is None
@@ -387,7 +394,7 @@ def test_a_megabyte_text_or_data_url_is_stored_whole_and_recording_goes_on(
     page.evaluate("document.body.insertAdjacentHTML('beforeend', '<p id=after>after-big</p>')")
     page.wait_for_timeout(300)
     page.close()
-    events = stored_events(site, until=lambda events: "after-big" in text_of(events), timeout=60)
+    events = stored_events(site, until=closed("after-big"), timeout=60)
     assert "END" in text_of(events)
     assert seqs(site) == list(range(len(seqs(site))))
     replayed_at_end(context, live_server, site, "#after")
@@ -438,7 +445,7 @@ def test_a_srcdoc_frame_sends_what_its_ignore_and_mask_classes_cover_only_as_its
     uploads.wait(page)
     sent = b"".join(uploads.bodies())
     page.close()
-    stored_events(site, until=lambda events: "later words" in text_of(events))
+    stored_events(site, until=closed("later words"))
     stored = stored_bytes_everywhere(site.pk)
     for secret in (b"ignored-secret-words", b"masked-secret-words", b"served-password", b"ignored-later-words"):
         assert secret not in sent and secret not in stored
@@ -463,6 +470,6 @@ def test_a_request_by_a_relative_address_on_a_page_with_a_base_is_recorded_where
         const x = new XMLHttpRequest(); x.open('GET', 'items'); x.onloadend = done; x.send() }) })""")
     page.wait_for_timeout(300)
     page.close()
-    events = stored_events(site, until=lambda events: len(custom(events, "hs.net")) >= 2)
+    events = stored_events(site, until=lambda events: closed()(events) and len(custom(events, "hs.net")) >= 2)
     assert sent == [customer.url("/api/v2/orders"), customer.url("/api/v2/items")]
     assert [p["url"] for p in custom(events, "hs.net")] == sent
