@@ -144,7 +144,8 @@ def celery_worker(django_db_setup, django_db_blocker):
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
         "CELERY_TASK_ALWAYS_EAGER": "false",
     }
-    log = artifact("celery-worker.log").open("w")
+    name = f"celery-worker{os.environ.get('TEST_LANE', '')}.log"  # each lane of tests.run --lanes its own
+    log = artifact(name).open("w")
     queue = settings.CELERY_TASK_DEFAULT_QUEUE
     process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "-Q", queue,
@@ -152,9 +153,9 @@ def celery_worker(django_db_setup, django_db_blocker):
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     deadline = time.monotonic() + 60
-    while "ready." not in artifact("celery-worker.log").read_text():
+    while "ready." not in artifact(name).read_text():
         if process.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError("the Celery worker did not start; see test-artifacts/celery-worker.log")
+            raise RuntimeError(f"the Celery worker did not start; see test-artifacts/{name}")
         time.sleep(0.2)
     yield process
     process.terminate()
