@@ -5,6 +5,7 @@ state (bench/pagestate.js: structure, text, inline styles, input lengths,
 scroll), then replays the stored recording in the dashboard's player (which
 reads it through the events API) and compares at the same moments.
 """
+import difflib
 import gzip
 import json
 import re
@@ -335,12 +336,19 @@ def batches_sent(page, live_server) -> list[bytes]:
     return bodies
 
 
+def state_diff(live: dict, replayed: dict) -> str:
+    """How a replayed state differs from the live one, line by line, for a failure's message."""
+    lines = difflib.unified_diff(live["dom"].split("\n"), replayed["dom"].split("\n"), "live", "replayed", lineterm="")
+    return "\n".join(lines) + f"\nscroll: live {live.get('scroll')}, replayed {replayed.get('scroll')}"
+
+
 def assert_replays_as_seen(viewer, samples: list[dict], *, fresh: bool = True) -> None:
     """Each live sample against the player seeked to its moment; with `fresh`, also the player against a new
     Replayer at that moment (seeking forward lands where a rebuild does)."""
     replayed = [player_at(viewer, s["t"]) for s in samples]
     wrong = [i for i, s in enumerate(samples) if replayed[i] != s["s"]]
-    assert not wrong, f"{len(wrong)} of {len(samples)} samples differ: {wrong}"
+    assert not wrong, f"{len(wrong)} of {len(samples)} samples differ: {wrong}\n" + state_diff(samples[wrong[0]]["s"],
+                                                                                            replayed[wrong[0]])
     if fresh:
         unlike_fresh = [i for i, s in enumerate(samples) if fresh_at(viewer, s["t"]) != replayed[i]]
         assert not unlike_fresh, unlike_fresh
