@@ -28,6 +28,16 @@ def closed(*markers):
         p["state"] == "hidden" for p in custom(events, "hs.visibility"))
 
 
+def button_clicked_then_closed(page, site, marker: str) -> list[dict]:
+    """Once the recorder runs, the page's button is clicked and the page closed; the stored events once the
+    last batch, holding `marker`, is in."""
+    recorder_started(page)
+    page.click("button")
+    page.wait_for_timeout(300)
+    page.close()
+    return stored_events(site, until=closed(marker))
+
+
 def seqs(site) -> list[int]:
     return sorted(Chunk.objects.filter(site=site).values_list("seq", flat=True))
 
@@ -208,11 +218,7 @@ def test_a_page_with_a_base_elsewhere_records_and_replays(live_server, celery_wo
     customer.pages = {"/": page_html}
     page = context.new_page()
     page.goto(customer.url("/"))
-    recorder_started(page)
-    page.click("button")
-    page.wait_for_timeout(300)
-    page.close()
-    events = stored_events(site, until=closed("based-click"))
+    events = button_clicked_then_closed(page, site, "based-click")
     assert [p["url"] for p in custom(events, "hs.page")] == [customer.url("/")]
     frame = replayed_at_end(context, live_server, site, "#rel")
     assert frame.eval_on_selector("#rel", "a => a.href") == "https://cdn.example.com/assets/page.html"
@@ -227,11 +233,7 @@ def test_a_page_in_quirks_mode_replays_in_quirks_mode(live_server, celery_worker
     page = context.new_page()
     page.goto(customer.url("/"))
     assert page.evaluate("document.compatMode") == "BackCompat"
-    recorder_started(page)
-    page.click("button")
-    page.wait_for_timeout(300)
-    page.close()
-    stored_events(site, until=closed("quirk-click"))
+    button_clicked_then_closed(page, site, "quirk-click")
     frame = replayed_at_end(context, live_server, site, "#cell")
     assert frame.evaluate("document.compatMode") == "BackCompat"
     assert frame.eval_on_selector("button", "b => b.textContent") == "quirk-click"
@@ -295,11 +297,7 @@ def test_an_svg_heavy_page_replays_its_changes(live_server, celery_worker, custo
     customer.pages = {"/": html(site_snippet(site, live_server.url), SVG % bars)}
     page = context.new_page()
     page.goto(customer.url("/"))
-    recorder_started(page)
-    page.click("button")
-    page.wait_for_timeout(300)
-    page.close()
-    stored_events(site, until=closed("svg-changed"))
+    button_clicked_then_closed(page, site, "svg-changed")
     frame = replayed_at_end(context, live_server, site, "#added")
     assert frame.eval_on_selector("#added", "c => c.namespaceURI") == "http://www.w3.org/2000/svg"
     assert frame.eval_on_selector("#bar0", "r => r.getAttribute('height')") == "77"
