@@ -317,10 +317,7 @@ def test_a_page_that_requires_trusted_types_records_from_the_two_static_tags(liv
     page.on("pageerror", lambda error: thrown.append(str(error)))
     page.goto(customer.url("/"))
     # (wait_for_function evaluates a string, which the policy refuses)
-    for _ in range(100):
-        if page.evaluate("() => !!window.__insp && !Array.isArray(window.__insp)"):
-            break
-        page.wait_for_timeout(100)
+    wait_for_js(page, "!!window.__insp && !Array.isArray(window.__insp)", timeout=10_000)  # the recorder runs
     page.click("button")
     page.wait_for_timeout(300)
     workers = len(page.workers)

@@ -11,7 +11,9 @@ import pytest
 
 from recorder.models import Chunk, Session
 from sites.snippet import site_snippet
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, UploadSpy, flush_now, recorder_started, stored_bytes_everywhere
+from tests.e2e.conftest import (
+    CHROMIUM, CHROMIUM_ARGS, UploadSpy, flush_now, recorder_started, stored_bytes_everywhere, wait_for_js,
+)
 from tests.e2e.test_capture import custom, html, make_site, replayed_at_end, stored_events
 
 pytestmark = [pytest.mark.e2e, pytest.mark.worker]
@@ -59,10 +61,7 @@ def test_a_page_enforcing_trusted_types_with_a_default_policy_records_from_the_s
     thrown = []
     page.on("pageerror", lambda error: thrown.append(str(error)))
     page.goto(customer.url("/"))
-    for _ in range(100):
-        if page.evaluate("() => !!window.__insp && !Array.isArray(window.__insp)"):
-            break
-        page.wait_for_timeout(100)
+    wait_for_js(page, "!!window.__insp && !Array.isArray(window.__insp)", timeout=10_000)  # the recorder runs
     page.click("button")
     page.wait_for_timeout(300)
     workers = len(page.workers)
