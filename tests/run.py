@@ -77,14 +77,17 @@ def run(argv: list[str], env: dict, *, sqlite: bool = False, stdout=None) -> int
     """One pytest run with its own S3 API, on Postgres or (with `sqlite`) on a fresh SQLite database."""
     env = dict(env)
     server = s3_server_start(env)
+
+    def pytest(*args: str) -> int:
+        return subprocess.call([sys.executable, "-m", "pytest", *args], cwd=ROOT, env=env, stdout=stdout,
+                               stderr=subprocess.STDOUT if stdout else None)
+
     try:
         if not sqlite:
-            return subprocess.call([sys.executable, "-m", "pytest", *argv], cwd=ROOT, env=env, stdout=stdout,
-                                   stderr=subprocess.STDOUT if stdout else None)
+            return pytest(*argv)
         with tempfile.TemporaryDirectory(prefix="hindsight-sqlite-") as data:
             env.update(DATABASE_URL=f"sqlite:///{data}/hindsight.sqlite3", DATA_DIR=data)
-            code = subprocess.call([sys.executable, "-m", "pytest", *argv, *SQLITE_SELECTION], cwd=ROOT, env=env,
-                                   stdout=stdout, stderr=subprocess.STDOUT if stdout else None)
+            code = pytest(*argv, *SQLITE_SELECTION)
             # Arguments that pick only browser or Postgres tests leave nothing for this pass.
             return 0 if code == NO_TESTS_COLLECTED else code
     finally:
