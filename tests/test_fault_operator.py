@@ -5,8 +5,8 @@ import time
 import uuid
 from contextlib import contextmanager
 from datetime import timedelta
-from unittest import mock
 
+import freezegun
 import pytest
 import redis
 from django.test import override_settings
@@ -65,10 +65,10 @@ def test_a_short_session_with_a_failed_batch_is_kept_for_its_redrive(client, sit
 
 @contextmanager
 def host_clock_off(by: timedelta):
-    """This process reads a clock `by` off, as a worker on a host whose clock is wrong does (the outside
-    world: Django's clock as this process sees it, not the database's)."""
-    real = timezone.now
-    with mock.patch("django.utils.timezone.now", lambda: real() + by):
+    """This process reads a clock `by` off, as a host whose clock is wrong does (the outside world): every
+    clock it reads (datetime.now, Django's timezone.now, time.time) runs `by` off, and on, while the
+    database's stays right."""
+    with freezegun.freeze_time(timezone.now() + by, tick=True):
         yield
 
 
