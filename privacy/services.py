@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from django.db import transaction
 from django.db.models import F, Q
+from django.db.models.functions import Now
 from django.utils import timezone
 
 from insights.services import heat_forget
@@ -49,10 +50,9 @@ def sessions_delete(*, session_ids: list, refuse_later: bool = False) -> int:
             # Nor twice when two deletions of the same sessions run at once (a viewer's and retention's):
             # the second waits for the first's rows, then finds them gone.
             rows = list(Session.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", "site_id"))
-            if refuse_later:
-                now = timezone.now()
+            if refuse_later:  # on the database's clock, which retention compares it with
                 DeletedSession.objects.bulk_create(
-                    [DeletedSession(id=pk, site_id=site_id, deleted_at=now) for pk, site_id in rows], ignore_conflicts=True,
+                    [DeletedSession(id=pk, site_id=site_id, deleted_at=Now()) for pk, site_id in rows], ignore_conflicts=True,
                 )
             present = [pk for pk, _ in rows]
             rollups_sessions_removed(session_ids=present)

@@ -13,11 +13,12 @@ from django.test import override_settings
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from privacy.services import retention_purge
+from privacy.services import DELETED_SESSION_DAYS, retention_purge
 from recorder import services
 from recorder.compaction import sessions_compact
 from recorder.models import Chunk, Session
 from recorder.services import chunks_sweep, sessions_finish_idle
+from recorder.sql import db_now
 from tests.conftest import ORIGIN, make_batch, post_batch, process_pending
 from tests.run import free_port
 
@@ -166,6 +167,23 @@ def test_retention_on_a_host_whose_clock_runs_ahead_deletes_no_session_before_it
         assert retention_purge() == 1
 
     assert list(Session.objects.values_list("pk", flat=True)) == [uuid.UUID(kept["sid"])]
+
+
+def test_a_deletion_on_a_host_whose_clock_runs_behind_refuses_the_sessions_batches_its_full_days(client, site):
+    """Given a stored session; when a viewer deletes it through a web host whose clock is five minutes
+    behind the database's; then retention, run by the database's clock a refusal's days less two minutes
+    later, still keeps the refusal, and the visitor's next batch is refused (410), not stored again."""
+    batch = make_batch(site.pk)
+    assert post_batch(client, batch).status_code == 202
+    assert process_pending() == 1
+    auth = {"HTTP_AUTHORIZATION": f"Token {Token.objects.create(user=site.owner).key}"}
+
+    with host_clock_off(-timedelta(minutes=5)):
+        assert client.delete(f"/api/v1/sessions/{batch['sid']}/", **auth).status_code == 204
+    retention_purge(now=db_now() + timedelta(days=DELETED_SESSION_DAYS, minutes=-2))
+
+    later = post_batch(client, make_batch(site.pk, sid=batch["sid"], seq=1))
+    assert (later.status_code, later.json()["error"]) == (410, "session_deleted")
 
 
 def test_a_live_viewer_on_a_host_whose_clock_runs_ahead_waits_for_a_late_batch(client, site):
