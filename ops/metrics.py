@@ -8,7 +8,6 @@ the web's; give the worker a tmpfs). Without it the process's own registry
 is served.
 """
 import logging
-from datetime import datetime, timezone
 
 from django.conf import settings
 from django.db.models import Count, Min
@@ -81,16 +80,19 @@ def task_observed(task: str, state: str, seconds: float) -> None:
     _TASK_SECONDS.labels(task=task).observe(seconds)
 
 
-def pending_batches() -> tuple[int, datetime | None]:
-    """How many accepted batches wait to be stored, and when the oldest arrived.
+def pending_batches() -> tuple[int, float]:
+    """How many accepted batches wait to be stored, and the oldest one's age in seconds (0: none).
 
     The one place that knows how the recorder marks a batch as waiting: adapt
-    it here when the chunk's states change.
+    it here when the chunk's states change. The age is on the database's clock,
+    which wrote the batch's arrival: a scraped host's clock may be minutes off.
     """
     from recorder.models import Chunk
+    from recorder.sql import db_now
 
     row = Chunk.objects.filter(status=Chunk.PENDING).aggregate(count=Count("id"), oldest=Min("created_at"))
-    return row["count"], row["oldest"]
+    age = (db_now() - row["oldest"]).total_seconds() if row["oldest"] else 0.0
+    return row["count"], max(age, 0.0)
 
 
 def broker_queue_length(timeout: float) -> int | None:
@@ -122,15 +124,14 @@ class BacklogCollector:
 
     def _pending(self):
         try:
-            count, oldest = pending_batches()
+            count, age = pending_batches()
         except Exception as error:  # a scrape still serves the counters when the database is down
             logger.warning("metrics: pending batches unavailable: %s", type(error).__name__)
             return
         yield GaugeMetricFamily("hindsight_batches_pending", "Accepted batches not stored yet.", value=count)
-        age = (datetime.now(timezone.utc) - oldest).total_seconds() if oldest else 0
         yield GaugeMetricFamily(
             "hindsight_batch_oldest_pending_age_seconds", "Age of the oldest accepted batch not stored yet (0: none).",
-            value=max(age, 0),
+            value=age,
         )
 
     def _queue(self):

@@ -16,6 +16,7 @@ from ops import metrics
 from recorder.models import Chunk
 from tests.factories import SessionFactory
 from tests.run import free_port
+from tests.test_fault_operator import host_clock_off
 from tests.test_ops_health import closed_port  # noqa: F401 (fixture)
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -94,9 +95,10 @@ def test_pending_gauges_show_the_batches_waiting_to_be_stored_and_the_oldest_age
     for seq, status in enumerate([Chunk.PENDING, Chunk.PENDING, Chunk.STORED]):
         Chunk.objects.create(site=session.site, session=session, seq=seq, status=status, key=f"k{seq}")
     Chunk.objects.filter(seq=0).update(created_at=timezone.now() - timedelta(minutes=2))
-    # When Prometheus scrapes
-    found = scrape(client)
-    # Then it sees two pending batches, the oldest about 120 s old
+    # When Prometheus scrapes a web host whose clock is five minutes ahead of the database's
+    with host_clock_off(timedelta(minutes=5)):
+        found = scrape(client)
+    # Then it sees two pending batches, the oldest about 120 s old by the database's clock, which wrote it
     assert found[("hindsight_batches_pending", ())] == 2
     assert 119 <= found[("hindsight_batch_oldest_pending_age_seconds", ())] < 180
     assert ("hindsight_broker_queue_length", (("queue", settings.CELERY_TASK_DEFAULT_QUEUE),)) not in found
