@@ -14,6 +14,14 @@ for a runaway client, which it still stops within a second. Without Redis
 Redis is down, checks go on with what is known: losing the limit for a while
 is better than refusing batches that could be kept, and a request never
 waits for a counter store that does not answer.
+
+A minute is Redis's, not the host's: each exchange also reads Redis's TIME and
+keeps how far this host's clock is from it. Web hosts' clocks may be seconds
+or minutes apart, and a key names its minute: by each host's own clock, the
+hosts would count one session in different minutes' keys, and a client
+spreading its batches over N hosts would get N times the limit. Redis is the
+one clock every process already exchanges with (the database's would cost a
+query per batch); until the first exchange, the host's clock stands in.
 """
 import logging
 import os
@@ -47,10 +55,11 @@ class Counter:
         self.known: dict[tuple[str, int], int] = {}  # every process's total at the last exchange
         self.minute = 0
         self.pid = None
+        self.skew: float | None = None  # Redis's clock minus this host's, in seconds, as of the last exchange
 
     def allowed(self, key: str, per_minute: int) -> bool:
         """Count one more for `key` this minute; whether it is within `per_minute`."""
-        slot = (key, int(time.time() // 60))
+        slot = (key, int((time.time() + (self.skew or 0)) // 60))
         with self.lock:
             if self.pid != os.getpid():  # first use in this process (gunicorn forks after import)
                 self.pid = os.getpid()
@@ -74,15 +83,19 @@ class Counter:
         with self.lock:
             self.sending, self.unsent = self.unsent, {}
             sending = self.sending
-        if not sending:
+        if not sending and self.skew is not None:
             return
         try:
             pipe = self.client().pipeline(transaction=False)
+            pipe.time()
             for (key, minute), n in sending.items():
                 name = f"rate:{key}:{minute}"
                 pipe.incrby(name, n)
                 pipe.expire(name, 70)
-            totals = pipe.execute()[::2]
+            asked = time.time()
+            (seconds, micros), *results = pipe.execute()
+            self.skew = seconds + micros / 1e6 - (asked + time.time()) / 2
+            totals = results[::2]
         except Exception as error:  # noqa: BLE001 - any failure of the counter store
             log.warning("rate limit counts not shared: %s", error)
             with self.lock:  # counted here still; sent with the next exchange
