@@ -256,6 +256,22 @@ def test_a_dom_thousands_of_elements_deep_is_accepted_stored_and_served(client, 
     assert text.count(b'"tagName":"div"') == 5000 and b'"bottom"' in text
 
 
+@pytest.mark.parametrize("payload", [
+    "[" * 100_001 + "]" * 100_001,  # deeper than a browser's JSON.stringify writes
+    ("[" + "0," * 300) * 1100 + "0" + "]" * 1100,  # too many values among the containers walked by hand
+    "[" * 1100 + "{}," * 250_000 + "0" + "]" * 1100,  # too many containers to measure around deep nesting
+], ids=["levels", "values", "containers"])
+def test_a_small_gzip_body_nested_deep_around_a_mass_of_values_is_a_400_not_a_worker_held_for_seconds(client, site, payload):
+    """Read by hand (the C readers stop at about 1,000 levels), such a body of a few kilobytes of gzip held
+    a web worker for 10 to 50 s, past gunicorn's timeout: the deep reader now walks only the deep containers
+    and refuses what is beyond what a browser sends."""
+    batch = make_batch(site.pk, events=[event_with({"tag": "x", "payload": "@"}, kind=5)])
+    body = json.dumps(batch).replace('"@"', payload).encode()
+    response = post_batch(client, body, gzip_it=True)
+    assert (response.status_code, response.json()["error"]) == (400, "malformed_json")
+    assert nothing_stored()
+
+
 def _deep_json(value) -> bytes:
     from recorder import jsontext
 
