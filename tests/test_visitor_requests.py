@@ -147,6 +147,17 @@ def test_visitor_commands_refuse_an_unknown_site(db, command):
         call_command(command, "--site", "999999", "someone", stdout=StringIO())
 
 
+@pytest.mark.parametrize("visitor, message", [("", "required"), (" ", "required"), ("v" * 256, "at most 255"), ("a\x00b", "Null")])
+def test_visitor_commands_refuse_what_the_dashboard_refuses_and_change_nothing(site, recorded, visitor, message):
+    """An empty visitor named every session without an identity (forgetvisitor deleted Bob's); one too long
+    or with a NUL was a database error's traceback."""
+    for command in ("forgetvisitor", "exportvisitor"):
+        with pytest.raises(CommandError, match=message):
+            call_command(command, "--site", str(site.pk), visitor, stdout=StringIO())
+    assert Session.objects.count() == 3 and stored_parts(site.pk) == 4
+    assert not AuditEntry.objects.exists()
+
+
 def test_viewer_cannot_use_visitor_requests(client, site, viewer, recorded):
     client.force_login(viewer)
     assert client.get(reverse("site-privacy", args=[site.pk])).status_code == 403

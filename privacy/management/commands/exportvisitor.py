@@ -3,7 +3,7 @@ import json
 from django.core.management.base import BaseCommand
 
 from privacy.audit import audit_record
-from privacy.management.commands._site import site_or_fail
+from privacy.management.commands._site import site_or_fail, visitor_or_fail
 from privacy.services import visitor_export
 
 
@@ -15,7 +15,7 @@ class Command(BaseCommand):
         parser.add_argument("visitor", help="The visitor's identity or visitor id.")
 
     def handle(self, *args, site, visitor, **options):
-        found = site_or_fail(site)
+        found, visitor = site_or_fail(site), visitor_or_fail(visitor)
         export = visitor_export(site=found, visitor=visitor)
         audit_record(user=None, site=found, action="visitor.export", target=visitor,
                      detail={"sessions": len(export["sessions"]), "via": "exportvisitor"})

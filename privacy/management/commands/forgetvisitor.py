@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from privacy.audit import audit_record
-from privacy.management.commands._site import site_or_fail
+from privacy.management.commands._site import site_or_fail, visitor_or_fail
 from privacy.services import visitor_forget
 
 
@@ -13,7 +13,7 @@ class Command(BaseCommand):
         parser.add_argument("visitor", help="The visitor's identity or visitor id.")
 
     def handle(self, *args, site, visitor, **options):
-        found = site_or_fail(site)
+        found, visitor = site_or_fail(site), visitor_or_fail(visitor)
         deleted = visitor_forget(site=found, visitor=visitor)
         audit_record(user=None, site=found, action="visitor.forget", target=visitor,
                      detail={"sessions": deleted, "via": "forgetvisitor"})
