@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from recorder.models import Chunk
 from recorder.tasks import chunk_process
@@ -28,6 +29,22 @@ def test_createsite_prints_the_new_id_on_its_own_line():
     assert out.getvalue().strip().splitlines()[-1] == str(site.pk)
     assert site.domains == ["shop.example.com:8080"]
     assert Membership.objects.get(site=site).role == Membership.OWNER
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name, domain, message", [
+    ("", "shop.example.com", "--name: This field is required."),
+    ("x" * 201, "shop.example.com", "--name: Ensure this value has at most 200 characters"),
+    ("Shop", "", "--domain: This field is required."),
+    ("Shop", "shop example", "--domain: Not a domain: shop example"),
+])
+def test_createsite_refuses_what_the_dashboard_refuses_and_creates_nothing(name, domain, message):
+    """A site without a name or a domain was created (no page could record to it); a name over 200 characters
+    was a database error's traceback."""
+    UserFactory(username="alice")
+    with pytest.raises(CommandError, match=message):
+        call_command("createsite", "--name", name, "--domain", domain, "--owner", "alice", stdout=StringIO())
+    assert not Site.objects.exists()
 
 
 @pytest.mark.django_db

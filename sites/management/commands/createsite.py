@@ -1,6 +1,7 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from sites.forms import SiteCreateForm
 from sites.services import site_create
 
 
@@ -22,8 +23,8 @@ class Command(BaseCommand):
             user = User.objects.filter(is_superuser=True).order_by("id").first()
             if user is None:
                 raise CommandError("No superuser exists; pass --owner USER or run createsuperuser first.")
-        try:
-            site = site_create(name=name, domains=domain, owner=user)
-        except ValueError as error:
-            raise CommandError(str(error)) from None
+        form = SiteCreateForm(data={"name": name, "domains": "\n".join(domain)})  # the dashboard's rules
+        if not form.is_valid():
+            raise CommandError(" ".join(f"--{field.rstrip('s')}: {' '.join(errors)}" for field, errors in form.errors.items()))
+        site = site_create(name=form.cleaned_data["name"], domains=form.cleaned_data["domains"], owner=user)
         self.stdout.write(str(site.pk))
