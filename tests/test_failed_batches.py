@@ -44,6 +44,12 @@ def test_failedbatches_lists_each_failed_batch_with_its_reason(failed):
     assert run("failedbatches", "--site", str(failed.site_id + 1)).strip() == "0 failed batches."
 
 
+@pytest.mark.parametrize("limit", ["-1", "0", "99999999999999999999", "1.5", "²"])
+def test_failedbatches_refuses_a_limit_that_is_no_count(failed, limit):
+    with pytest.raises(CommandError, match="--limit: must be a whole number from 1 to 100,000"):
+        run("failedbatches", "--limit", limit)
+
+
 def test_redrive_stores_a_failed_batch_after_the_fix(failed):
     Chunk.objects.filter(pk=failed.pk).update(body=failed.good_body)
     assert run("redrive", str(failed.pk)).strip() == "Queued 1 failed batch again."

@@ -1,7 +1,19 @@
+from argparse import ArgumentTypeError
+
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from recorder.selectors import chunks_failed
+
+
+LIMIT_MAX = 100_000
+
+
+def _limit(text: str) -> int:
+    """--limit's value: a count from 1 to LIMIT_MAX (a negative one was a traceback; a huge one, a database error)."""
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= LIMIT_MAX:
+        raise ArgumentTypeError(f"must be a whole number from 1 to {LIMIT_MAX:,}, not {text[:40]!r}")
+    return int(text)
 
 
 class Command(BaseCommand):
@@ -9,7 +21,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--site", type=int, help="Only this site's.")
-        parser.add_argument("--limit", type=int, default=100, help="At most this many (default 100).")
+        parser.add_argument("--limit", type=_limit, default=100, help="At most this many (default 100).")
 
     def handle(self, *args, site=None, limit=100, **options):
         failed, total = chunks_failed(site_id=site, limit=limit)
