@@ -1,4 +1,5 @@
 """What an operator sees and does about batches the worker could not store: commands, admin, periodic jobs."""
+import re
 from datetime import timedelta
 from io import StringIO
 
@@ -12,6 +13,7 @@ from recorder.models import Chunk, Session
 from recorder.tasks import chunk_process
 from tests.conftest import make_batch, post_batch, process_pending
 from tests.factories import UserFactory
+from tests.test_fault_operator import host_clock_off
 
 pytestmark = pytest.mark.django_db
 
@@ -42,6 +44,8 @@ def test_failedbatches_lists_each_failed_batch_with_its_reason(failed):
     assert f"{failed.pk}\tsite {failed.site_id}\tsession {failed.session_id} seq 0" in out
     assert "BatchError" in out and "1 failed batch." in out
     assert run("failedbatches", "--site", str(failed.site_id + 1)).strip() == "0 failed batches."
+    with host_clock_off(timedelta(minutes=5)):  # its age is the database's clock's, which wrote its arrival
+        assert int(re.search(r"\t(\d+) s ago\t", run("failedbatches"))[1]) < 60
 
 
 @pytest.mark.parametrize("limit", ["-1", "0", "99999999999999999999", "1.5", "²"])

@@ -1,9 +1,9 @@
 from argparse import ArgumentTypeError
 
 from django.core.management.base import BaseCommand
-from django.utils import timezone
 
 from recorder.selectors import chunks_failed
+from recorder.sql import db_now
 
 
 LIMIT_MAX = 100_000
@@ -25,7 +25,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, site=None, limit=100, **options):
         failed, total = chunks_failed(site_id=site, limit=limit)
-        now = timezone.now()
+        now = db_now()  # a batch's created_at is the database's moment, and so is its age
         for chunk in failed:
             age = int((now - chunk.created_at).total_seconds())
             reason = chunk.error.splitlines()[0] if chunk.error else "?"
