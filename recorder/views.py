@@ -8,7 +8,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from config.middleware import RETRY_AFTER_SECONDS
 from ops import metrics
@@ -40,7 +40,7 @@ def recorder_bundle() -> str:
     return _bundle(settings.RECORDER_BUNDLE.stat().st_mtime)
 
 
-@require_GET
+@require_safe  # GET, and HEAD: what uptime checks, link checkers and some CDNs send first
 def loader(request: HttpRequest) -> HttpResponse:
     """The recorder with the site's settings embedded, or a no-op for anyone not to record."""
     site = _site_to_record(request)

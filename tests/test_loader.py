@@ -32,6 +32,8 @@ def test_loader_embeds_the_site_settings(client, site):
     assert config["exclude"] == ["/admin/*", "/account*"]
     assert config["maskAllInputs"] is True
     assert config["urlMaskParams"] == ["*", "q"]
+    head = client.head(f"/recorder.js?wid={site.pk}&r=123")  # an uptime check's or a CDN's
+    assert (head.status_code, head["Content-Type"], head.content) == (200, response["Content-Type"], b"")
 
 
 @pytest.mark.parametrize("recording", [True, False])
