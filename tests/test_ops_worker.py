@@ -107,10 +107,10 @@ def test_the_worker_serves_the_task_counts_of_its_whole_pool(worker):
 
 
 def test_workerping_passes_for_a_running_worker_and_fails_for_a_missing_one(worker):
-    def ping(node: str) -> subprocess.CompletedProcess:
+    def ping(node: str, **env) -> subprocess.CompletedProcess:
         return subprocess.run(
             [sys.executable, "manage.py", "workerping", "--node", node, "--timeout", "3"],
-            cwd=ROOT, env={**os.environ, "DATABASE_URL": database_url()}, capture_output=True, text=True, timeout=60,
+            cwd=ROOT, env={**os.environ, "DATABASE_URL": database_url(), **env}, capture_output=True, text=True, timeout=60,
         )
 
     alive = ping(worker["node"])
@@ -119,6 +119,10 @@ def test_workerping_passes_for_a_running_worker_and_fails_for_a_missing_one(work
     missing = ping("nobody@nowhere")
     assert missing.returncode == 1
     assert "did not answer" in missing.stderr
+    # A broker that is down is named, in one line, not a traceback's last one
+    no_broker = ping(worker["node"], CELERY_BROKER_URL=f"redis://127.0.0.1:{free_port()}/0")
+    assert no_broker.returncode == 1
+    assert "cannot reach the broker" in no_broker.stderr and "Traceback" not in no_broker.stderr
 
 
 def test_two_worker_processes_store_a_session_s_batches_in_turn_each_knowing_the_earlier_ones(worker, site):

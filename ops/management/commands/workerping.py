@@ -2,6 +2,7 @@
 import socket
 
 from django.core.management.base import BaseCommand, CommandError
+from kombu.exceptions import OperationalError
 
 from config.celery import app
 
@@ -14,7 +15,10 @@ class Command(BaseCommand):
         parser.add_argument("--timeout", type=float, default=5.0, help="seconds to wait for the answer")
 
     def handle(self, *args, node: str, timeout: float, **options):
-        replies = app.control.ping(destination=[node], timeout=timeout)
+        try:
+            replies = app.control.ping(destination=[node], timeout=timeout)
+        except OperationalError as error:  # kombu's, for a broker that refuses or drops the connection
+            raise CommandError(f"cannot reach the broker: {error}") from None
         if not any(node in reply for reply in replies):
             raise CommandError(f"{node} did not answer within {timeout:g} s")
         self.stdout.write(f"{node}: pong")
