@@ -2,7 +2,7 @@
 import logging
 
 from botocore.exceptions import ConnectionClosedError, ConnectTimeoutError, EndpointConnectionError, ReadTimeoutError
-from django.db import InterfaceError, OperationalError
+from django.db import InterfaceError, InternalError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.urls import NoReverseMatch, reverse
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -18,6 +18,15 @@ DEPENDENCY_ERRORS = (
     EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError, ConnectionClosedError,  # object storage
 )
 RETRY_AFTER_SECONDS = 10
+READ_ONLY_SQLSTATE = "25006"  # read_only_sql_transaction
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """The database cannot be reached, or takes no writes: a standby the app was pointed at after a failover,
+    a database set read-only as its disk filled. Either comes back, as Redis refusing writes does."""
+    if isinstance(error, (OperationalError, InterfaceError)):
+        return True
+    return isinstance(error, InternalError) and getattr(error.__cause__, "sqlstate", None) == READ_ONLY_SQLSTATE
 
 
 class IngestMiddleware:
@@ -59,7 +68,7 @@ class DependencyDownMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if not isinstance(exception, DEPENDENCY_ERRORS):
+        if not (isinstance(exception, DEPENDENCY_ERRORS) or database_unavailable(exception)):
             return None
         log.warning("%s %s: a dependency is unavailable: %s", request.method, request.path, exception)
         detail = "A service this server depends on is unavailable; retry in a few seconds."

@@ -5,12 +5,12 @@ from functools import lru_cache
 from csp.decorators import csp_exempt
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.db import InterfaceError, OperationalError
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
-from config.middleware import RETRY_AFTER_SECONDS
+from config.middleware import RETRY_AFTER_SECONDS, database_unavailable
 from ops import metrics
 from privacy.ip import client_ip, ip_excluded, ip_rules_parse
 from privacy.optout import opted_out, privacy_signal
@@ -84,7 +84,9 @@ def ingest(request: HttpRequest) -> HttpResponse:
     except BatchError as error:
         metrics.batch_refused(error.code)
         return _cors(_error(error.status, error.code, error.detail), request, origin)
-    except (OperationalError, InterfaceError) as error:
+    except DatabaseError as error:
+        if not database_unavailable(error):
+            raise
         log.warning("ingest: database unavailable: %s", error)
         metrics.batch_refused("unavailable")
         return _cors(unavailable("The server cannot keep batches right now; retry later."), request, origin)

@@ -9,6 +9,7 @@ from datetime import timedelta
 import freezegun
 import pytest
 import redis
+from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
@@ -19,6 +20,7 @@ from recorder.compaction import sessions_compact
 from recorder.models import Chunk, Session
 from recorder.services import chunks_sweep, sessions_finish_idle
 from recorder.sql import db_now
+from sites.models import Site
 from tests.conftest import ORIGIN, make_batch, post_batch, process_pending
 from tests.run import free_port
 
@@ -273,3 +275,37 @@ def test_readyz_names_a_broker_that_answers_but_refuses_messages(client, setting
     assert response.status_code == 503, response.json()
     assert response.json()["failing"] == ["broker"]
     assert response.json()["checks"]["broker"] in ("error: OutOfMemoryError", "error: ReadOnlyError")
+
+
+@contextmanager
+def database_read_only():
+    """Every new connection takes no writes, as a standby's does (a database the app was pointed at after a
+    failover, or one set read-only as its disk filled): a connection option; the server is not touched."""
+    options = connection.settings_dict.setdefault("OPTIONS", {})
+    before = options.get("options")
+    options["options"] = "-c default_transaction_read_only=on"
+    connection.close()
+    try:
+        yield
+    finally:
+        options.pop("options") if before is None else options.update(options=before)
+        connection.close()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_database_that_takes_no_writes_is_a_dependency_down_for_ingest_and_the_dashboard(client, site):
+    """Given a database that answers reads and refuses writes; when a recorder sends a batch and an owner adds
+    a site; then both are told 503 with Retry-After (ingest in JSON), not a 500, and nothing changed; the
+    batch is accepted once the database takes writes again."""
+    batch = make_batch(site.pk)
+    client.force_login(site.owner)
+
+    with database_read_only():
+        ingest = post_batch(client, batch)
+        new_site = client.post("/sites/new/", {"name": "Blog", "domains": "blog.example.com"})
+
+    assert (ingest.status_code, ingest["Retry-After"], ingest.json()["error"]) == (503, "10", "unavailable")
+    assert (new_site.status_code, new_site["Retry-After"]) == (503, "10")
+    assert not Chunk.objects.exists() and list(Site.objects.all()) == [site]
+    assert post_batch(client, batch).status_code == 202
