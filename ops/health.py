@@ -17,11 +17,20 @@ OK, SKIPPED = "ok", "skipped"
 PROBE_KEY = "ops:readyz"
 
 
+class DatabaseReadOnly(Exception):
+    """The database answers and refuses writes: a standby, or one set read-only (every batch would get 503)."""
+
+
 def database_check() -> str:
     try:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
+            if connection.vendor == "postgresql":  # a standby, or default_transaction_read_only, answers "on"
+                cursor.execute("SHOW transaction_read_only")
+                if cursor.fetchone()[0] == "on":
+                    raise DatabaseReadOnly("the database takes no writes")
+            else:
+                cursor.execute("SELECT 1")
+                cursor.fetchone()
     finally:
         connection.close()  # the check's thread is thrown away: so is its connection
     return OK

@@ -296,16 +296,18 @@ def database_read_only():
 @pytest.mark.django_db(transaction=True)
 def test_a_database_that_takes_no_writes_is_a_dependency_down_for_ingest_and_the_dashboard(client, site):
     """Given a database that answers reads and refuses writes; when a recorder sends a batch and an owner adds
-    a site; then both are told 503 with Retry-After (ingest in JSON), not a 500, and nothing changed; the
-    batch is accepted once the database takes writes again."""
+    a site; then both are told 503 with Retry-After (ingest in JSON), not a 500, and nothing changed, and the
+    readiness probe names the database; the batch is accepted once the database takes writes again."""
     batch = make_batch(site.pk)
     client.force_login(site.owner)
 
     with database_read_only():
         ingest = post_batch(client, batch)
         new_site = client.post("/sites/new/", {"name": "Blog", "domains": "blog.example.com"})
+        ready = client.get("/readyz")
 
     assert (ingest.status_code, ingest["Retry-After"], ingest.json()["error"]) == (503, "10", "unavailable")
     assert (new_site.status_code, new_site["Retry-After"]) == (503, "10")
+    assert (ready.status_code, ready.json()["checks"]["database"]) == (503, "error: DatabaseReadOnly")
     assert not Chunk.objects.exists() and list(Site.objects.all()) == [site]
     assert post_batch(client, batch).status_code == 202
