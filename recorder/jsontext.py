@@ -26,7 +26,7 @@ import orjson
 
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 _SURROGATE = re.compile("[\ud800-\udfff]")
-_INT_MIN, _INT_MAX = -(2**63), 2**64 - 1  # what orjson reads and writes
+INT_MIN, INT_MAX = -(2**63), 2**64 - 1  # what orjson reads and writes
 _END = object()
 
 
@@ -73,7 +73,7 @@ def _int(text: str) -> int | float:
     if len(text) > 20:
         return _float(text)
     number = int(text)
-    return number if _INT_MIN <= number <= _INT_MAX else float(number)
+    return number if INT_MIN <= number <= INT_MAX else float(number)
 
 
 _DECODER = json.JSONDecoder(parse_constant=_constant, parse_float=_float, parse_int=_int)

@@ -230,7 +230,9 @@ def _envelope_validate(data: dict, *, max_events: int) -> tuple[int, str, uuid.U
     if sid is None:
         raise _invalid("sid", "must be a UUID string")
     sent = data.get("sent")
-    if sent is not None and not _is_int(sent):
+    # Within what every reader takes for an integer: msgspec (ingest) reads a longer one as one, the worker's
+    # reader as a float, which it would refuse after ingest's 202.
+    if sent is not None and not (_is_int(sent) and jsontext.INT_MIN <= sent <= jsontext.INT_MAX):
         raise _invalid("sent", "must be an integer timestamp in ms")
     events = data.get("events")
     if not isinstance(events, list) or not events:

@@ -84,6 +84,9 @@ def test_malformed_json_is_a_400(client, site):
 
 @pytest.mark.parametrize("field, value", [
     ("wid", "1"), ("vid", 42), ("sid", "nope"), ("seq", "1"), ("sent", []),
+    # Beyond 64 bits: ingest read it as an integer and took the batch, which the worker, reading it as a float,
+    # then failed for good.
+    ("sent", 2**80), ("sent", -(2**80)),
     ("events", "x"), ("events", [{"type": "x", "data": {}, "timestamp": 1}]),
     ("events", [{"type": 3, "data": "x", "timestamp": 1}]), ("events", [{"type": 3, "data": {}, "timestamp": 1.5}]),
 ])
