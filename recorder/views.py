@@ -104,6 +104,9 @@ def unavailable(detail: str) -> JsonResponse:
 def _body(request: HttpRequest) -> bytes:
     """The raw body, refused before reading when its declared length is over the limit."""
     declared = request.META.get("CONTENT_LENGTH") or "0"
+    if not request.META.get("CONTENT_LENGTH") and request.META.get("HTTP_TRANSFER_ENCODING"):
+        # Django reads no body without a length: the batch would be taken for an empty one.
+        raise BatchError(411, "length_required", "Send the batch with a Content-Length, not chunked.")
     if not (declared.isascii() and declared.isdigit()) or len(declared) > 12 or int(declared) > settings.INGEST_MAX_BODY_BYTES:
         raise BatchError(413, "too_large", "The request body is larger than the server accepts.")
     try:

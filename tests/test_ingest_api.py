@@ -108,6 +108,15 @@ def test_oversize_body_is_a_413(client, site):
     assert nothing_stored()
 
 
+def test_a_chunked_body_without_a_length_is_a_411_that_says_so(client, site):
+    """Django reads no body without a Content-Length, so a client (or a proxy that does not buffer) sending
+    one chunked was told "The request body is empty." of the batch it sent."""
+    response = post_batch(client, make_batch(site.pk), CONTENT_LENGTH="", HTTP_TRANSFER_ENCODING="chunked")
+    assert (response.status_code, response.json()["error"]) == (411, "length_required")
+    assert "Content-Length" in response.json()["detail"]
+    assert nothing_stored()
+
+
 def test_a_heavy_page_s_snapshot_that_barely_compresses_is_accepted(client, site):
     """The recorder sends an event of up to 4 MB of JSON; base64 images in a page's CSS do not compress,
     so its gzip can be over Django's own 2.5 MB limit on a request body."""
