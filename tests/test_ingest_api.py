@@ -183,6 +183,14 @@ def test_preflight_from_an_allowed_origin_is_answered(client, site):
     assert "POST" in response["Access-Control-Allow-Methods"]
 
 
+@pytest.mark.parametrize("query", ["", "?wid=abc", "?wid=%00"])
+def test_a_preflight_without_a_site_is_refused_without_reading_any(client, site, query, django_assert_num_queries):
+    """It read every enabled site's domains (a row per site, for anyone) and let an origin of any site through."""
+    with django_assert_num_queries(0):
+        response = client.options(f"/api/v1/ingest{query}", HTTP_ORIGIN=ORIGIN, HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST")
+    assert (response.status_code, response.json()["error"]) == (403, "origin_not_allowed")
+
+
 def test_preflight_from_a_disallowed_origin_is_refused(client, site):
     response = client.options(
         f"/api/v1/ingest?wid={site.pk}", HTTP_ORIGIN="https://evil.example.net",
