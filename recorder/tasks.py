@@ -5,6 +5,8 @@ from django.db import InterfaceError, OperationalError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from config.middleware import database_unavailable
+
 from . import services
 
 # Failures of a dependency that may come back: retried with backoff. Anything
@@ -28,6 +30,10 @@ def _process(task, chunk_ids: list[int]) -> int:
         if task.request.is_eager:  # a retry here would run at once, again and again, on this thread
             return busy.stored
         raise  # retried with backoff, as any transient failure
+    except Exception as error:
+        if database_unavailable(error) and not isinstance(error, TRANSIENT):  # a database that takes no writes
+            raise OperationalError(str(error)) from error
+        raise
 
 
 @shared_task(bind=True, **RETRIED, soft_time_limit=90, time_limit=120)

@@ -9,7 +9,7 @@ from datetime import timedelta
 import freezegun
 import pytest
 import redis
-from django.db import connection
+from django.db import OperationalError, connection
 from django.test import override_settings
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
@@ -311,3 +311,21 @@ def test_a_database_that_takes_no_writes_is_a_dependency_down_for_ingest_and_the
     assert (ready.status_code, ready.json()["checks"]["database"]) == (503, "error: DatabaseReadOnly")
     assert not Chunk.objects.exists() and list(Site.objects.all()) == [site]
     assert post_batch(client, batch).status_code == 202
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_retries_a_batch_while_the_database_takes_no_writes(client, site):
+    """Given a batch accepted, and then a database that refuses writes; when the worker's task runs; then it
+    fails as a dependency down (OperationalError: retried with backoff), not as a bug that only the sweeper
+    would rescue, and the batch is stored once the database takes writes again."""
+    from recorder.tasks import chunks_process
+
+    assert post_batch(client, make_batch(site.pk)).status_code == 202
+    chunk = Chunk.objects.get()
+
+    with database_read_only(), pytest.raises(OperationalError, match="read-only"):
+        chunks_process.run([chunk.pk])
+
+    assert Chunk.objects.get().status == Chunk.PENDING
+    assert process_pending() == 1
