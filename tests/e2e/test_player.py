@@ -230,6 +230,16 @@ def test_clicking_the_timeline_seeks_there(player):
     assert abs(now_ms(player) - 0.75 * LAST_CLICK) < 1500
     assert player.get_by_test_id("play-toggle").get_attribute("data-state") == "paused"
 
+    # Dragging shows the moment under the pointer as it goes, and seeks there on release.
+    player.mouse.move(box["x"] + box["width"] * 0.25, box["y"] + box["height"] / 2)
+    player.mouse.down()
+    player.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + box["height"] / 2, steps=4)
+    assert player.get_by_test_id("time").inner_text() == "0:35 / 1:10"
+    assert abs(now_ms(player) - 0.75 * LAST_CLICK) < 1500
+    player.mouse.up()
+    assert abs(now_ms(player) - 0.5 * LAST_CLICK) < 1500
+    assert player.get_by_test_id("time").inner_text() == "0:35 / 1:10"
+
 
 def test_space_plays_and_pauses_and_arrows_step_five_seconds(player):
     blur(player)

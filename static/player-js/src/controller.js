@@ -17,6 +17,7 @@ export function createController(first, state) {
   let replayer = first;
   const changeListeners = new Set();
   const tickListeners = new Set();
+  const previewListeners = new Set();
   let frame = null;
 
   const ctl = {
@@ -27,6 +28,13 @@ export function createController(first, state) {
     },
     onTick(fn) {
       tickListeners.add(fn);
+    },
+    /** The time under the pointer while the timeline is dragged (shown, not yet sought); null when the drag ends. */
+    onPreview(fn) {
+      previewListeners.add(fn);
+    },
+    preview(ms) {
+      for (const fn of previewListeners) fn(ms, ctl.total());
     },
     total() {
       return replayer.getMetaData().totalTime;

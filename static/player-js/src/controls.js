@@ -73,9 +73,16 @@ export function createControls(ctl, { announce }) {
     speedButtons.forEach((b, i) => b.setAttribute('aria-pressed', String(SPEEDS[i] === state.speed)));
     skipToggle.setAttribute('aria-pressed', String(state.skipInactive));
   });
-  ctl.onTick((t, total) => {
+  const showTime = (t, total) => {
     const text = `${formatClock(t)} / ${formatClock(total)}`;
     if (time.textContent !== text) time.textContent = text;
+  };
+  // While the timeline is dragged, the moment the drag would seek to, even as the replay plays on.
+  let previewing = false;
+  ctl.onTick((t, total) => previewing || showTime(t, total));
+  ctl.onPreview((t, total) => {
+    previewing = t !== null;
+    showTime(previewing ? t : ctl.currentTime(), total);
   });
 
   return { el };

@@ -55,25 +55,29 @@ export function createTimeline(ctl) {
   }
 
   // Seek once on release: rebuilding the page at every pointer move would be
-  // slow on long sessions, so the drag only moves the bar.
+  // slow on long sessions, so the drag only moves the bar and the time shown.
+  function drag(event) {
+    dragging = timeAt(event.clientX);
+    show(dragging, ctl.total());
+    ctl.preview(dragging);
+  }
   seek.addEventListener('pointerdown', (event) => {
     if (event.button !== 0) return;
     seek.setPointerCapture(event.pointerId);
-    dragging = timeAt(event.clientX);
-    show(dragging, ctl.total());
+    drag(event);
     seek.focus();
     event.preventDefault();
   });
   seek.addEventListener('pointermove', (event) => {
-    if (dragging === null) return;
-    dragging = timeAt(event.clientX);
-    show(dragging, ctl.total());
+    if (dragging !== null) drag(event);
   });
   const release = (event) => {
     if (dragging === null) return;
-    const target = event.type === 'pointercancel' ? null : timeAt(event.clientX);
     dragging = null;
-    if (target !== null) ctl.seek(target);
+    ctl.preview(null);
+    // A cancelled drag seeks nowhere: the bar goes back to the moment shown.
+    if (event.type === 'pointercancel') show(ctl.currentTime(), ctl.total());
+    else ctl.seek(timeAt(event.clientX));
   };
   seek.addEventListener('pointerup', release);
   seek.addEventListener('pointercancel', release);
