@@ -1,5 +1,6 @@
 """Heatmaps end to end: real visits in a narrow and a wide window, the worker, the heatmaps page in Chromium."""
 import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -69,6 +70,19 @@ def heatmap_page(page, live_server, site, customer, **params):
     return page.frame_locator(".heatmap-stage iframe")
 
 
+def contrast(page, selector: str) -> float:
+    """WCAG contrast ratio of an element's text colour on its own (opaque) background colour."""
+    colours = page.eval_on_selector(selector, "e => [getComputedStyle(e).color, getComputedStyle(e).backgroundColor]")
+
+    def luminance(css: str) -> float:
+        channels = [int(c) / 255 for c in re.findall(r"\d+", css)[:3]]
+        r, g, b = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    light, dark = sorted(map(luminance, colours), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
 def dots_inside_their_element(frame, selector: str) -> list[bool]:
     """For each dot drawn for `selector`: is its centre inside the element's box on the rebuilt page?"""
     return frame.locator("html").evaluate("""(html, selector) => {
@@ -123,6 +137,8 @@ def test_clicks_land_on_their_element_from_narrow_and_wide_windows_and_leave_wit
     assert frame.locator(ignored[0]).inner_text() == ""
     assert "4242" not in frame.locator("body").inner_text()
     assert page.get_by_test_id("clicked-elements").locator("tbody tr").count() == 3
+    # The device switch's current choice is readable: white on a background dark enough (WCAG AA, 4.5:1).
+    assert contrast(page, ".device-switch a[aria-current]") >= 4.5
     page.screenshot(path=str(SHOTS / "heatmaps.png"))
     frame = heatmap_page(page, live_server, site, customer, kind="scroll")
     assert frame.locator("[data-testid=scroll-band]").count() == 10
