@@ -8,7 +8,7 @@ need many sessions and nothing from their events, create rows directly.
 import html
 import re
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone as dt_timezone
 from urllib.parse import urlencode
 
 import pytest
@@ -287,6 +287,24 @@ def test_the_player_s_heading_says_a_live_session_is_in_progress_instead_of_its_
 
     assert "in progress" in facts(live) and "page" not in facts(live)
     assert "in progress" not in facts(done) and "3 pages" in facts(done)
+
+
+def test_start_times_say_the_time_zone_they_are_shown_in(client, site, owner, settings):
+    # The dashboard shows times in TIME_ZONE, not the viewer's own: a viewer elsewhere must be told which.
+    settings.TIME_ZONE = "America/New_York"
+    session = SessionFactory(site=site, status=Session.FINISHED, chunk_count=1, duration_ms=5000, page_count=1,
+                             started_at=datetime(2026, 1, 5, 15, 0, tzinfo=dt_timezone.utc))
+    client.force_login(owner)
+
+    listed = client.get(reverse("session-list", args=[site.pk])).content.decode()
+    assert '<th scope="col">Started (America/New_York)</th>' in listed
+    assert 'data-label="Started (America/New_York)"' in listed and ">2026-01-05 10:00</time>" in listed
+    player = client.get(reverse("session-player", args=[site.pk, session.pk])).content.decode()
+    assert "2026-01-05 10:00:00 EST · " in player
+    delete = client.get(reverse("session-delete", args=[site.pk, session.pk])).content.decode()
+    assert "<dd>2026-01-05 10:00:00 EST</dd>" in delete
+    audit = client.get(reverse("site-audit", args=[site.pk])).content.decode()
+    assert '<th scope="col">Time (America/New_York)</th>' in audit
 
 
 # --- previous / next in the player follow the filtered, sorted list --------------------------------
