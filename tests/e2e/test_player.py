@@ -241,6 +241,25 @@ def test_clicking_the_timeline_seeks_there(player):
     assert player.get_by_test_id("time").inner_text() == "0:35 / 1:10"
 
 
+def test_full_screen_gives_the_replay_the_whole_screen_and_f_leaves_it(player):
+    def scale() -> float:
+        return float(player.get_by_test_id("stage").locator(".replayer-wrapper").get_attribute("data-scale"))
+
+    windowed = scale()
+    button = player.get_by_test_id("full-screen")
+    button.click()
+    wait_for_js(player, "document.fullscreenElement && document.fullscreenElement.classList.contains('hsp-main')")
+    assert button.get_attribute("aria-pressed") == "true"
+    # The replay grows into the screen, and the controls stay on it.
+    wait_for(lambda: scale() > windowed * 1.2)
+    assert player.get_by_test_id("play-toggle").bounding_box()["y"] < player.viewport_size["height"]
+
+    player.keyboard.press("f")
+    wait_for_js(player, "document.fullscreenElement === null")
+    assert button.get_attribute("aria-pressed") == "false"
+    wait_for(lambda: abs(scale() - windowed) < 0.01)
+
+
 def test_space_plays_and_pauses_and_arrows_step_five_seconds(player):
     blur(player)
     player.keyboard.press("Space")

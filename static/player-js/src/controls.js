@@ -55,6 +55,21 @@ export function createControls(ctl, { announce }) {
     'Copy link to this moment',
   );
 
+  const fullScreen = h(
+    'button',
+    {
+      type: 'button',
+      class: 'hsp-btn hsp-full',
+      'data-testid': 'full-screen',
+      'aria-label': 'Full screen',
+      'aria-pressed': 'false',
+      title: 'Full screen (F)',
+      hidden: !document.fullscreenEnabled,
+      onclick: () => toggleFullScreen(el),
+    },
+    h('span', { class: 'hsp-full-icon', 'aria-hidden': 'true' }),
+  );
+
   const el = h(
     'div',
     { class: 'hsp-controls', role: 'toolbar', 'aria-label': 'Replay controls' },
@@ -63,7 +78,11 @@ export function createControls(ctl, { announce }) {
     h('div', { class: 'hsp-speeds', role: 'group', 'aria-label': 'Playback speed' }, speedButtons),
     skipToggle,
     copyLink,
+    fullScreen,
   );
+  document.addEventListener('fullscreenchange', () => {
+    fullScreen.setAttribute('aria-pressed', String(document.fullscreenElement === playerOf(el)));
+  });
 
   ctl.onChange(() => {
     const playing = state.playing;
@@ -88,7 +107,15 @@ export function createControls(ctl, { announce }) {
   return { el };
 }
 
-/** Space toggles, arrows step 5 s, Home and End go to the start and the end; never while the viewer types or on a control that owns the key. */
+// Full screen takes the replay, its timeline and its controls (not the side panels) to the whole screen.
+const playerOf = (controls) => controls.closest('.hsp-main');
+
+function toggleFullScreen(controls) {
+  if (document.fullscreenElement) document.exitFullscreen();
+  else playerOf(controls).requestFullscreen().catch(() => {});
+}
+
+/** Space toggles, arrows step 5 s, Home and End go to the start and the end, F full screen; never while the viewer types or on a control that owns the key. */
 export function bindShortcuts(ctl) {
   document.addEventListener('keydown', (event) => {
     if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey) return;
@@ -103,6 +130,9 @@ export function bindShortcuts(ctl) {
       if (target.closest && target.closest('[role="tablist"]')) return;
       event.preventDefault();
       ctl.seekBy(event.key === 'ArrowLeft' ? -ARROW_STEP_MS : ARROW_STEP_MS);
+    } else if ((event.key === 'f' || event.key === 'F') && document.fullscreenEnabled) {
+      const controls = document.querySelector('.hsp-controls');
+      if (controls) toggleFullScreen(controls);
     } else if (event.key === 'Home' || event.key === 'End') {
       // A panel's list scrolls to its top or bottom with them.
       if (target.closest && target.closest('.hsp-panels')) return;
