@@ -29,11 +29,26 @@
     });
   }
 
-  // Install page: copy buttons.
+  // Install page: copy buttons. The async clipboard exists only in a secure context: a dashboard served
+  // over plain HTTP (a self-hosted one on the office network) copies with the older command, and where
+  // neither works the snippet is left selected for the viewer to copy.
+  function copyByCommand(source) {
+    getSelection().selectAllChildren(source);
+    var copied = false;
+    try { copied = document.execCommand('copy'); } catch (e) { copied = false; }
+    if (copied) getSelection().removeAllRanges();
+    return copied;
+  }
   document.querySelectorAll('[data-copy]').forEach(function (button) {
     button.addEventListener('click', function () {
-      var text = document.querySelector(button.dataset.copy).textContent;
-      navigator.clipboard.writeText(text).then(function () { button.textContent = 'Copied'; });
+      var source = document.querySelector(button.dataset.copy);
+      var done = function () { button.textContent = 'Copied'; };
+      var fallback = function () {
+        if (copyByCommand(source)) done();
+        else button.textContent = 'Selected: press Ctrl+C';
+      };
+      if (navigator.clipboard) navigator.clipboard.writeText(source.textContent).then(done, fallback);
+      else fallback();
     });
   });
 

@@ -66,6 +66,16 @@ def test_the_copy_button_puts_the_snippet_on_the_clipboard(live_server, browser)
         copied = page.evaluate("navigator.clipboard.readText()")
         assert copied == site_snippet(site, live_server.url)
         assert f"__insp.push(['wid', {site.pk}]);" in copied
+
+        # Served over plain HTTP (not localhost), a page has no navigator.clipboard: the button copies all the same.
+        page.evaluate("navigator.clipboard.writeText('')")
+        insecure = context.new_page()
+        insecure.add_init_script("Object.defineProperty(Navigator.prototype, 'clipboard', {get: () => undefined})")
+        insecure.goto(f"{live_server.url}/sites/{site.pk}/install/")
+        insecure.get_by_test_id("copy-snippet").click()
+        wait_for_js(insecure, "document.querySelector('[data-testid=copy-snippet]').textContent === 'Copied'")
+        page.bring_to_front()
+        assert page.evaluate("navigator.clipboard.readText()").strip() == site_snippet(site, live_server.url).strip()
     finally:
         context.close()
 
