@@ -24,13 +24,15 @@ export function formatMs(ms) {
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
 }
 
-/** An ISO date as the viewer's local date and time; the raw text if unparsable. */
+/** An ISO date as its date, time and offset from UTC ("2026-12-06 09:24:15 UTC"); the raw text if unparsable. */
 export function formatDate(iso) {
   if (!iso) return '';
   // The API writes times in the dashboard's time zone (TIME_ZONE), with their offset: shown as written,
-  // as the page's header shows them, not moved into the viewer's own zone.
-  const m = /^(\d{4}-\d\d-\d\d)T(\d\d:\d\d:\d\d)/.exec(iso);
-  return m ? `${m[1]} ${m[2]}` : String(iso);
+  // as the page's header shows them, not moved into the viewer's own zone, and saying which zone that is.
+  const m = /^(\d{4}-\d\d-\d\d)T(\d\d:\d\d:\d\d)(?:\.\d+)?(Z|[+-]\d\d:\d\d)?$/.exec(iso);
+  if (!m) return String(iso);
+  const zone = !m[3] ? '' : m[3] === 'Z' || m[3] === '+00:00' ? ' UTC' : ` UTC${m[3]}`;
+  return `${m[1]} ${m[2]}${zone}`;
 }
 
 /** "1280 × 720", or "" when a dimension is missing. */

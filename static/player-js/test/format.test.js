@@ -42,9 +42,12 @@ test('the moment link keeps other parameters and replaces t', () => {
   assert.equal(deepLinkTime('https://d.test/replay/1/?t=4.912'), 4912);
 });
 
-test('a date is shown in the time zone the API wrote it in, as the page header shows it', () => {
-  assert.equal(formatDate('2026-12-06T18:24:15.123456+09:00'), '2026-12-06 18:24:15');
-  assert.equal(formatDate('2026-12-06T09:24:15Z'), '2026-12-06 09:24:15');
+test('a date is shown in the time zone the API wrote it in, as the page header shows it, and says which', () => {
+  assert.equal(formatDate('2026-12-06T18:24:15.123456+09:00'), '2026-12-06 18:24:15 UTC+09:00');
+  assert.equal(formatDate('2026-12-06T09:24:15Z'), '2026-12-06 09:24:15 UTC');
+  assert.equal(formatDate('2026-12-06T09:24:15.5+00:00'), '2026-12-06 09:24:15 UTC');
+  assert.equal(formatDate('2026-12-06T04:24:15-05:00'), '2026-12-06 04:24:15 UTC-05:00');
+  assert.equal(formatDate('2026-12-06T09:24:15'), '2026-12-06 09:24:15');
   assert.equal(formatDate(''), '');
   assert.equal(formatDate('soon'), 'soon');
 });
