@@ -7,7 +7,8 @@ from django.utils import timezone
 
 from insights.models import HeatCell
 from insights.services import page_key
-from tests.factories import SiteFactory, UserFactory
+from recorder.models import PageView
+from tests.factories import SessionFactory, SiteFactory, UserFactory
 from tests.test_api import auth
 
 pytestmark = pytest.mark.django_db
@@ -98,6 +99,19 @@ def test_the_page_says_when_no_page_view_can_be_drawn_on_and_refuses_bad_input(c
     assert page.status_code == 200 and b"heatmap-no-page" in page.content and b"div.card" in page.content
     assert client.get(f"/sites/{site.pk}/heatmaps/", {"url": URL, "kind": "nope"}).status_code == 400
     assert client.get(f"/sites/{site.pk}/heatmaps/").status_code == 200
+
+
+def test_the_page_lists_the_recorded_pages_to_pick_from_until_one_is_drawn(client, site, owner):
+    client.force_login(owner)
+    empty = client.get(f"/sites/{site.pk}/heatmaps/").content.decode()
+    assert "None yet" in empty and f'href="/sites/{site.pk}/install/"' in empty
+    PageView.objects.create(session=SessionFactory(site=site), site=site, url=URL, at=timezone.now())
+    link = 'href="?url=https%3A%2F%2Fshop.example.com%2Fpricing"'
+
+    assert link in client.get(f"/sites/{site.pk}/heatmaps/").content.decode()
+    # A path, as the overview lists pages, draws nothing: the page says what a URL is and offers the pages.
+    by_path = client.get(f"/sites/{site.pk}/heatmaps/", {"url": "/pricing"}).content.decode()
+    assert 'data-testid="heatmap-no-page"' in by_path and "with its https:// or http://" in by_path and link in by_path
 
 
 def test_the_rebuild_command_sums_the_facts_again(site):
