@@ -132,10 +132,11 @@ def _when(lookup: str, *, end: bool) -> Callable[[str, Callable], Condition]:
     return query
 
 
-def _seconds(lookup: str) -> Callable[[str, Callable], Condition]:
+def _seconds(lookup: str, *, whole: bool = False) -> Callable[[str, Callable], Condition]:
+    """`whole`: the value is a length in whole seconds as the list shows it (9.9 s reads 0:09), so all of that second."""
     def query(value: str, get) -> Condition:
         seconds = number_parse(value)
-        return Q(**{lookup: seconds * 1000}) if seconds is not None else None
+        return Q(**{lookup: (seconds + whole) * 1000}) if seconds is not None else None
     return query
 
 
@@ -152,7 +153,8 @@ SESSION_FILTERS = [
                   _when("started_at__gte", end=False)),
     SessionFilter("date_to", "Started on or before this date or time.", _when("started_at__lt", end=True)),
     SessionFilter("min_duration", "At least this many seconds long.", _seconds("duration_ms__gte")),
-    SessionFilter("max_duration", "At most this many seconds long.", _seconds("duration_ms__lte")),
+    SessionFilter("max_duration", "At most this many whole seconds long, as lengths are shown: 9 takes in 9.9 s.",
+                  _seconds("duration_ms__lt", whole=True)),
     SessionFilter("identity", "Identity equals this.", _equals("identity")),
     SessionFilter("identity_contains", "Identity contains this.", _equals("identity__icontains")),
     SessionFilter("tag", "Has this tag key.", _tag),

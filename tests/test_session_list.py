@@ -289,6 +289,20 @@ def test_the_player_s_heading_says_a_live_session_is_in_progress_instead_of_its_
     assert "in progress" not in facts(done) and "3 pages" in facts(done)
 
 
+def test_a_length_filter_takes_in_the_lengths_the_list_shows_for_its_seconds(client, site, owner):
+    # Lengths are shown in whole seconds: a session of 9.9 s reads 0:09, and "at most 9 s" must list it.
+    short = SessionFactory(site=site, status=Session.FINISHED, chunk_count=1, duration_ms=9_900,
+                           started_at=timezone.now() - timedelta(hours=1))
+    SessionFactory(site=site, status=Session.FINISHED, chunk_count=1, duration_ms=10_000,
+                   started_at=timezone.now() - timedelta(hours=2))
+    client.force_login(owner)
+
+    response = client.get(reverse("session-list", args=[site.pk]), {"min_duration": "9", "max_duration": "9"})
+
+    assert listed_ids(response) == [str(short.pk)]
+    assert '<td data-label="Length">0:09</td>' in response.content.decode()
+
+
 def test_start_times_say_the_time_zone_they_are_shown_in(client, site, owner, settings):
     # The dashboard shows times in TIME_ZONE, not the viewer's own: a viewer elsewhere must be told which.
     settings.TIME_ZONE = "America/New_York"
