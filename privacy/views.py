@@ -5,6 +5,7 @@ import re
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from recorder.models import Session
@@ -104,10 +105,15 @@ def _export_filename(site_id: int, visitor: str) -> str:
 def session_delete_view(request: HttpRequest, membership: Membership, session_id) -> HttpResponse:
     """GET asks "Delete this session?"; POST deletes its recording and rows."""
     session = get_object_or_404(Session, pk=session_id, site=membership.site)
+    # The list's filters and sort, as the player passed them on: back to the list they came from.
+    query = request.GET.copy()
+    query.pop("t", None)
+    list_query = f"?{query.urlencode()}" if query else ""
     if request.method == "GET":
-        context = {"site": membership.site, "membership": membership, "tab": "sessions", "session": session}
+        context = {"site": membership.site, "membership": membership, "tab": "sessions", "session": session,
+                   "list_query": list_query}
         return render(request, "privacy/session_delete.html", context)
     session_delete(session=session)
     audit_record(user=request.user, site=membership.site, action="session.delete", target=str(session_id))
     messages.success(request, "The session and its recording are deleted.")
-    return redirect("session-list", site_id=membership.site_id)
+    return redirect(reverse("session-list", args=[membership.site_id]) + list_query)

@@ -303,6 +303,24 @@ def test_a_length_filter_takes_in_the_lengths_the_list_shows_for_its_seconds(cli
     assert '<td data-label="Length">0:09</td>' in response.content.decode()
 
 
+def test_deleting_from_the_player_goes_back_to_the_list_as_it_was_filtered(client, site, owner):
+    session = SessionFactory(site=site, status=Session.FINISHED, chunk_count=1, started_at=timezone.now(),
+                             identity="bob@corp.test")
+    client.force_login(owner)
+    filters = {"identity": "bob@corp.test", "sort": "longest"}
+
+    player = client.get(reverse("session-player", args=[site.pk, session.pk]), {**filters, "t": "3"}).content.decode()
+    delete_url = html.unescape(re.search(r'data-testid="delete-session" href="([^"]+)"', player).group(1))
+    assert delete_url == reverse("session-delete", args=[site.pk, session.pk]) + "?" + urlencode(filters)
+    confirm = client.get(delete_url).content.decode()
+    assert f'href="{reverse("session-player", args=[site.pk, session.pk])}?{html.escape(urlencode(filters))}">Cancel' in confirm
+
+    response = client.post(delete_url)
+
+    assert response["Location"] == reverse("session-list", args=[site.pk]) + "?" + urlencode(filters)
+    assert not Session.objects.filter(pk=session.pk).exists()
+
+
 def test_start_times_say_the_time_zone_they_are_shown_in(client, site, owner, settings):
     # The dashboard shows times in TIME_ZONE, not the viewer's own: a viewer elsewhere must be told which.
     settings.TIME_ZONE = "America/New_York"
