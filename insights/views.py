@@ -1,11 +1,12 @@
 """The heatmaps page of a site."""
 from django.contrib.auth.decorators import login_required
+from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from recorder.models import PageView
+from recorder.models import PageView, Session
 from sites.selectors import membership_get
 
 from .api import HEATMAP_PARAMS, BadQuery, heatmap_query
@@ -15,6 +16,8 @@ from .services import page_url
 
 KIND_LABELS = [("click", "Clicks"), ("scroll", "Scroll depth"), ("move", "Pointer movement")]
 PAGE_CHOICES = 20
+# The pages offered are those of the site's newest sessions, this many of them.
+RECENT_SESSIONS = 200
 # The page is drawn as it was shortly after the page view began (the page has rendered by then).
 SETTLE_MS = 1500
 
@@ -61,5 +64,9 @@ def _device_links(params, current: str) -> list[dict]:
 
 
 def _recent_urls(site_id: int) -> list[str]:
-    recent = PageView.objects.filter(session__site_id=site_id).order_by("-at").values_list("url", flat=True)[:500]
+    # The page views of the newest sessions (the site's sessions index, then each one's page views): sorting all
+    # of a big site's page views by time, on every visit of this page, read the whole table.
+    newest = (Session.objects.filter(site_id=site_id, started_at__isnull=False)
+              .order_by(F("started_at").desc(), F("id").desc()).values("pk")[:RECENT_SESSIONS])
+    recent = PageView.objects.filter(session_id__in=newest).order_by("-at").values_list("url", flat=True)[:500]
     return list(dict.fromkeys(page_url(url) for url in recent))[:PAGE_CHOICES]

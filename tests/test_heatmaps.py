@@ -105,7 +105,8 @@ def test_the_page_lists_the_recorded_pages_to_pick_from_until_one_is_drawn(clien
     client.force_login(owner)
     empty = client.get(f"/sites/{site.pk}/heatmaps/").content.decode()
     assert "None yet" in empty and f'href="/sites/{site.pk}/install/"' in empty
-    PageView.objects.create(session=SessionFactory(site=site), site=site, url=URL, at=timezone.now())
+    now = timezone.now()
+    PageView.objects.create(session=SessionFactory(site=site, started_at=now), site=site, url=URL, at=now)
     link = 'href="?url=https%3A%2F%2Fshop.example.com%2Fpricing"'
 
     assert link in client.get(f"/sites/{site.pk}/heatmaps/").content.decode()

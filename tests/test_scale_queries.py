@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
@@ -149,6 +150,17 @@ def test_every_list_query_reads_an_index_not_the_whole_table(twenty_thousand):
                if "Seq Scan on recorder_session" in plan or "Seq Scan on recorder_pageview" in plan
                or ("Index" not in plan and "One-Time Filter: false" not in plan)}
     assert not scanned, scanned
+
+
+@pytest.mark.postgres
+def test_the_heatmaps_page_reads_the_recent_page_views_by_index(client, twenty_thousand):
+    # The pages it offers are the last ones recorded: read from the newest sessions, not by sorting every page view.
+    client.force_login(twenty_thousand.owner)
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(reverse("site-heatmaps", args=[twenty_thousand.pk])).content.decode()
+    plans = [_plan(q["sql"], None) for q in queries.captured_queries if "recorder_pageview" in q["sql"]]
+    assert plans and not [plan for plan in plans if "Seq Scan" in plan], plans
+    assert '<option value="https://shop.example.com/checkout">' in page
 
 
 @pytest.mark.postgres
