@@ -102,20 +102,30 @@ def _depths(rows: list[dict]) -> dict:
     return {"views": views, "depth": [round(n / views, 4) if views else 0 for n in reached]}
 
 
-def heatmap_page_view(*, site_id: int, url: str, device: str):
-    """A recent page view of this URL (on this kind of device) whose session replays it: the page to draw on."""
-    from recorder.models import PageView
+# A pattern matching more of a site's URLs than this draws on a page view of the last ones first seen.
+PAGE_VIEW_URLS_MAX = 100
 
-    views = PageView.objects.filter(session__site_id=site_id, session__chunk_count__gt=0)
+
+def heatmap_page_view(*, site_id: int, url: str, device: str):
+    """A recent page view of this URL (on this kind of device) whose session replays it: the page to draw on.
+
+    The URLs are matched among the site's distinct URLs first, and their page views found by URL (an index):
+    matching every page view's URL read the whole table on every heatmap shown.
+    """
+    from recorder.models import PageView, SiteUrl
+
+    urls = SiteUrl.objects.filter(site_id=site_id).order_by("-id")
     if "*" in url:
-        views = url_pattern_filter(views, url)
+        urls = url_pattern_filter(urls, url)
     elif url == page_url(url):  # the page's views, those at an anchor of it too (not another route of a hash router)
         anchored = Q(url__startswith=url + "#")
         for start in ROUTE_STARTS:
             anchored &= ~Q(url__startswith=url + "#" + start)
-        views = views.filter(Q(url=url) | anchored)
+        urls = urls.filter(Q(url=url) | anchored)
     else:
-        views = views.filter(url=url)
+        urls = urls.filter(url=url)
+    views = PageView.objects.filter(session__site_id=site_id, session__chunk_count__gt=0,
+                                    url__in=list(urls.values_list("url", flat=True)[:PAGE_VIEW_URLS_MAX]))
     if device in DEVICE_WIDTHS:
         low, high = DEVICE_WIDTHS[device]
         views = views.filter(session__viewport_w__gte=low, session__viewport_w__lt=high)

@@ -153,14 +153,17 @@ def test_every_list_query_reads_an_index_not_the_whole_table(twenty_thousand):
 
 
 @pytest.mark.postgres
-def test_the_heatmaps_page_reads_the_recent_page_views_by_index(client, twenty_thousand):
-    # The pages it offers are the last ones recorded: read from the newest sessions, not by sorting every page view.
+@pytest.mark.parametrize("url", ["", "https://shop.example.com/product/16"])
+def test_the_heatmaps_page_reads_page_views_by_index(client, twenty_thousand, url):
+    # The pages it offers are the last ones recorded: read from the newest sessions, not by sorting every page
+    # view; and the page view a heatmap is drawn on is found by its URL's index, anchors of it too.
     client.force_login(twenty_thousand.owner)
     with CaptureQueriesContext(connection) as queries:
-        page = client.get(reverse("site-heatmaps", args=[twenty_thousand.pk])).content.decode()
-    plans = [_plan(q["sql"], None) for q in queries.captured_queries if "recorder_pageview" in q["sql"]]
-    assert plans and not [plan for plan in plans if "Seq Scan" in plan], plans
-    assert '<option value="https://shop.example.com/checkout">' in page
+        page = client.get(reverse("site-heatmaps", args=[twenty_thousand.pk]), {"url": url} if url else {})
+    plans = [_plan(q["sql"].replace("%", "%%"), None) for q in queries.captured_queries if "recorder_pageview" in q["sql"]]
+    assert plans and not [plan for plan in plans if "Seq Scan on recorder_pageview" in plan], plans
+    if url:
+        assert 'id="hs-heatmap"' in page.content.decode()
 
 
 @pytest.mark.postgres
