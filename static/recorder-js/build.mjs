@@ -10,15 +10,14 @@ import { minify } from 'terser'
 //
 // We never record <canvas> (rrweb's recordCanvas stays off), yet rrweb ships
 // its canvas recording: ~3 KB gzipped, of which 1 KB is the inlined source
-// of a worker that it turns into a Blob on every page load. The worker source
-// becomes '' and the canvas observers' methods become no-ops, so the helpers
-// only they use are tree-shaken.
+// of a worker that it turns into a Blob on every page load. The worker's
+// source and its wrapper go, and rrweb's CanvasManager becomes a class whose
+// methods (what MutationBuffer and record() call on it) do nothing, so the
+// helpers only the canvas observers use are tree-shaken.
 const cuts = [
-  [/^const jsContent = '.*';$/m, "const jsContent = '';"],
-  // (and the Blob of it, and the base64 table the canvas encoder would read, both built on every load)
-  [/^const blob = typeof self !== "undefined" && self\.Blob && new Blob\(\[jsContent\][^\n]*$/m, 'const blob = null;'],
+  [/^const jsContent = '.*';\n[\s\S]*?^class CanvasManager \{\n[\s\S]*?^}\nclass StylesheetManager \{$/m, 'class CanvasManager {\n  reset() {}\n  freeze() {}\n  unfreeze() {}\n  lock() {}\n  unlock() {}\n}\nclass StylesheetManager {'],
+  // (and the base64 table the canvas encoder would read, built on every load)
   [/^var lookup = typeof Uint8Array === "undefined" \? \[\] : new Uint8Array\(256\);\nfor \(var i = 0; i < chars\.length; i\+\+\) \{\n {2}lookup\[chars\.charCodeAt\(i\)\] = i;\n}\n/m, ''],
-  [/^ {2}initCanvasFPSObserver\([\s\S]*?^}\nclass StylesheetManager \{$/m, '  initCanvasFPSObserver() {}\n  initCanvasMutationObserver() {}\n}\nclass StylesheetManager {'],
   // Fonts are never collected (rrweb's collectFonts stays off): its observer,
   // which would patch the page's FontFace, goes.
   [/^function initFontObserver\([\s\S]*?^}\nfunction initSelectionObserver\(/m, 'function initFontObserver() {\n  return () => {};\n}\nfunction initSelectionObserver('],
@@ -214,11 +213,11 @@ const mutationBuffers = [];`],
   // defines the property); none of these classes has a parent or an accessor of such a name, so a
   // plain assignment does the same, in fewer bytes: `this.name = (value)`, the call's own closing
   // parenthesis closing the value's.
-  [/__publicField\(this, ("[\w$]+"), /g, (_, name) => `this[${name}] = (`, 37],
+  [/__publicField\(this, ("[\w$]+"), /g, (_, name) => `this[${name}] = (`, 32],
   // A field declared without a value only makes the property undefined until the constructor (or
   // MutationBuffer's init()) sets it. No method of these classes has such a name and nothing lists an
   // instance's own keys, so reading one not set yet gives the same undefined: the declarations go.
-  [/__publicField\(this, ("[\w$]+")\);\n/g, '', 38],
+  [/__publicField\(this, ("[\w$]+")\);\n/g, '', 35],
 ]
 
 const slimRrweb = {
