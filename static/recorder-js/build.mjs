@@ -220,6 +220,27 @@ const mutationBuffers = [];`],
   [/__publicField\(this, ("[\w$]+")\);\n/g, '', 35],
 ]
 
+// rrweb's enums are TypeScript's: each is a function that builds a two-way table (names and numbers) on
+// every load, and every use reads it by name (EventType.FullSnapshot). Where rrweb reads an enum only by
+// a member's name, each use becomes the member's number, taken from the enum's own definition, and the
+// table goes (MouseInteractions, which rrweb also reads by a computed key, keeps its table). The count
+// is of the uses after the cuts above; an unknown member fails the build.
+const enums = { EventType: 22, IncrementalSource: 18, MouseInteractions: 7, PointerTypes: 8, MediaInteractions: 5, NodeType: 18 }
+function inlineEnums(src) {
+  for (const [name, times] of Object.entries(enums)) {
+    const member = new RegExp(`^ {2}${name}2\\[${name}2\\["(\\w+)"\\] = (\\d+)\\] = "\\1";$`, 'gm')
+    const values = new Map([...src.matchAll(member)].map((m) => [m[1], m[2]]))
+    let n = 0
+    src = src.replace(new RegExp(`\\b${name}\\.(\\w+)\\b`, 'g'), (use, key) => {
+      if (!values.has(key)) throw new Error(`slim-rrweb-record: ${use} is not in rrweb's ${name}; check build.mjs against this rrweb`)
+      n++
+      return values.get(key)
+    })
+    if (n !== times) throw new Error(`slim-rrweb-record: ${name} was read by name ${n} times, not ${times}; check build.mjs against this rrweb`)
+  }
+  return src
+}
+
 const slimRrweb = {
   name: 'slim-rrweb-record',
   setup(b) {
@@ -230,7 +251,7 @@ const slimRrweb = {
         if (n !== times) throw new Error(`slim-rrweb-record: ${re} matched ${n} times, not ${times}; check build.mjs against this rrweb`)
         src = src.replace(re, to)
       }
-      return { contents: src, loader: 'js' }
+      return { contents: inlineEnums(src), loader: 'js' }
     })
   },
 }
