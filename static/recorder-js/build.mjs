@@ -11,21 +11,27 @@ import { minify } from 'terser'
 // We never record <canvas> (rrweb's recordCanvas stays off), yet rrweb ships
 // its canvas recording: ~3 KB gzipped, of which 1 KB is the inlined source
 // of a worker that it turns into a Blob on every page load. The worker's
-// source and its wrapper go, and rrweb's CanvasManager becomes a class whose
-// methods (what MutationBuffer and record() call on it) do nothing, so the
-// helpers only the canvas observers use are tree-shaken.
+// source, its wrapper and rrweb's CanvasManager go (nothing makes or calls one:
+// see below), and so do the helpers only the canvas observers use.
 const cuts = [
-  [/^const jsContent = '.*';\n[\s\S]*?^class CanvasManager \{\n[\s\S]*?^}\nclass StylesheetManager \{$/m, 'class CanvasManager {\n  reset() {}\n  freeze() {}\n  unfreeze() {}\n  lock() {}\n  unlock() {}\n}\nclass StylesheetManager {'],
+  [/^const jsContent = '.*';\n[\s\S]*?^class CanvasManager \{\n[\s\S]*?^}\nclass StylesheetManager \{$/m, 'class StylesheetManager {'],
   // (and the base64 table the canvas encoder would read, built on every load)
   [/^var lookup = typeof Uint8Array === "undefined" \? \[\] : new Uint8Array\(256\);\nfor \(var i = 0; i < chars\.length; i\+\+\) \{\n {2}lookup\[chars\.charCodeAt\(i\)\] = i;\n}\n/m, ''],
-  // Fonts are never collected (rrweb's collectFonts stays off): its observer,
-  // which would patch the page's FontFace, goes.
-  [/^function initFontObserver\([\s\S]*?^}\nfunction initSelectionObserver\(/m, 'function initFontObserver() {\n  return () => {};\n}\nfunction initSelectionObserver('],
   // Cross-origin iframes are never recorded (recordCrossOriginIframes stays
   // off): the code that maps a child frame's events into the parent's ids
   // goes; same-origin iframes keep theirs.
-  [/^class CrossOriginIframeMirror \{[\s\S]*?^}\nclass IframeManager \{$/m, 'class CrossOriginIframeMirror {\n  reset() {}\n}\nclass IframeManager {'],
-  [/^ {2}handleMessage\(message\) \{[\s\S]*?^}\nclass ShadowDomManager \{$/m, '  handleMessage() {}\n}\nclass ShadowDomManager {'],
+  // (IframeManager keeps what a same-origin frame needs: its load listener and attachIframe. Which frames
+  // it has seen, and their windows, were kept only for the messages of cross-origin ones.)
+  [/^class CrossOriginIframeMirror \{[\s\S]*?^ {2}addLoadListener\(cb\) \{$/m, `class IframeManager {
+  constructor(options) {
+    this.mutationCb = options.mutationCb;
+    this.stylesheetManager = options.stylesheetManager;
+    this.mirror = options.mirror;
+  }
+  addIframe() {}
+  addLoadListener(cb) {`],
+  [/^ {4}if \(this\.recordCrossOriginIframes\)\n {6}\(_a2 = iframeEl\.contentWindow\)[^\n]*\n {8}"message",\n {8}this\.handleMessage\.bind\(this\)\n {6}\);\n/m, ''],
+  [/^ {2}handleMessage\(message\) \{[\s\S]*?^}\nclass ShadowDomManager \{$/m, '}\nclass ShadowDomManager {'],
   // rrdom's virtual node class, which the recorder only tests real DOM nodes against.
   [/^class BaseRRNode \{[\s\S]*?^}\n/m, ''],
   [/^ {2}if \(n instanceof BaseRRNode && "shadowRoot" in n\) \{\n {4}return Boolean\(n\.shadowRoot\);\n {2}}\n/m, ''],
@@ -34,11 +40,52 @@ const cuts = [
   // and wrapped in a Proxy, on every page load.
   [/^const DEPARTED_MIRROR_ACCESS_WARNING = [\s\S]*?^if \(typeof window !== "undefined" && window\.Proxy && window\.Reflect\) \{\n {2}_mirror = new Proxy[\s\S]*?^}\n(?=function throttle\()/m, ''],
   // We pass no plugins and no packFn: what hands each event to them goes.
-  [/^ {2}const eventProcessor = \(e\) => \{[\s\S]*?^ {2}\};\n/m, '  const eventProcessor = (e) => e;\n'],
+  [/^ {2}const eventProcessor = \(e\) => \{[\s\S]*?^ {2}\};\n/m, ''],
   [/^ {2}for \(const plugin of plugins \|\| \[\]\) \{\n {4}if \(plugin\.getMirror\)[\s\S]*?^ {2}}\n/m, ''],
-  [/^ {10}plugins: \(\(_a2 = plugins == null[\s\S]*?^ {10}\}\)\)\) \|\| \[\]\n/m, '          plugins: []\n'],
+  [/^ {10}plugins: \(\(_a2 = plugins == null[\s\S]*?^ {10}\}\)\)\) \|\| \[\]\n/m, ''],
+  // rrweb's record() runs in the page's own frame and hands each event to our emit (recordCrossOriginIframes
+  // stays off): what it would do in a child frame (post events to the parent, or do nothing) goes. Nothing
+  // freezes the mutation buffers (no freezePage: cut below), so no event has to release them either.
+  [/^ {2}const inEmittingFrame = recordCrossOriginIframes[\s\S]*?^ {2}mirror\.reset\(\);$/m, '  mirror.reset();'],
+  [/^ {4}if \(\(\(_a2 = mutationBuffers\[0\]\) == null \? void 0 : _a2\.isFrozen\(\)\)[\s\S]*?^ {4}if \(inEmittingFrame\) \{\n[\s\S]*?^ {4}\}\n(?= {4}if \(e\.type === EventType\.FullSnapshot\))/m, '    emit(e, isCheckout);\n'],
+  [/^ {2}freeze\(\) \{\n {4}this\.frozen = true;\n {4}this\.canvasManager\.freeze\(\);\n {2}\}\n {2}unfreeze\(\) \{\n[\s\S]*?^ {2}isFrozen\(\) \{\n {4}return this\.frozen;\n {2}\}\n/m, ''],
+  [/if \(this\.frozen \|\| this\.locked\) \{/, 'if (this.locked) {'],
+  [/^ {4}__publicField\(this, "frozen", false\);\n/m, ''],
+  // (and the canvas manager, which does nothing, is neither made nor called)
+  [/^ {2}canvasManager = new CanvasManager\(\{\n[\s\S]*?^ {2}\}\);\n/m, ''],
+  [/^ {4}this\.canvasManager\.(lock|unlock|reset)\(\);\n/gm, '', 3],
+  // Nor do we pass checkoutEveryNth (a full snapshot every N events): only checkoutEveryNms counts.
+  [/^ {2}let incrementalSnapshotCount = 0;\n/m, ''],
+  [/^ {6}incrementalSnapshotCount = 0;\n/m, ''],
+  [/^ {6}incrementalSnapshotCount\+\+;\n {6}const exceedCount = [^\n]*\n {6}const exceedTime = ([^\n]*);\n {6}if \(exceedCount \|\| exceedTime\) \{/m, '      if ($1) {'],
   // We pass no hooks: the wrapper it puts around every observer callback goes.
-  [/^function mergeHooks\(o, hooks\) \{[\s\S]*?^}\n/m, 'function mergeHooks() {\n}\n'],
+  [/^function mergeHooks\(o, hooks\) \{[\s\S]*?^}\n/m, ''],
+  // The observers rrweb starts on a document, and stops in the same order: as rrweb's with recordDOM on, no
+  // hooks, no plugins, and collectFonts off: fonts are never collected, and the font observer, which would
+  // patch the page's FontFace, goes.
+  [/^ {2}mergeHooks\(o, hooks\);\n {2}let mutationObserver;\n[\s\S]*?^ {4}pluginHandlers\.forEach\(\(h\) => h\(\)\);\n {2}\}\);\n}\n/m, `  const [mutationObserver, cleanupMutationIframe] = initMutationObserver(o, o.doc);
+  const handlers = [
+    initMoveObserver(o),
+    initMouseInteractionObserver(o),
+    initScrollObserver(o),
+    initViewportResizeObserver(o, { win: currentWindow }),
+    initInputObserver(o),
+    initMediaInteractionObserver(o),
+    initStyleSheetObserver(o, { win: currentWindow }),
+    initAdoptedStyleSheetObserver(o, o.doc),
+    initStyleDeclarationObserver(o, { win: currentWindow }),
+    initSelectionObserver(o),
+    initCustomElementObserver(o)
+  ];
+  return callbackWrapper(() => {
+    mutationBuffers.forEach((b) => b.reset());
+    mutationObserver.disconnect();
+    cleanupMutationIframe();
+    handlers.forEach((h) => h());
+  });
+}
+`],
+  [/^ {4}if \(!recordDOM\) \{\n {6}return;\n {4}\}\n/m, ''],
   // A patched CSSOM method (insertRule, deleteRule, replace, replaceSync,
   // setProperty, removeProperty, on sheets and grouping rules) runs rrweb's
   // recording and then the page's call inside one error wrapper. When the
@@ -95,7 +142,7 @@ const mutationBuffers = [];`],
   // starts at once; what the parser adds after the snapshot comes as DOM
   // changes, and stylesheets still loading are taken when they load, as rrweb
   // does for those a page adds.
-  [/^ {4}if \(\["interactive", "complete"\]\.includes\(document\.readyState\)\) \{$/m, '    if (true) {'],
+  [/^ {4}if \(\["interactive", "complete"\]\.includes\(document\.readyState\)\) \{\n {6}init\(\);\n {4}\} else \{\n[\s\S]*?^ {4}\}\n(?= {4}return \(\) => \{)/m, '    init();\n'],
   // A page that adds an element and focuses (or clicks) it in one script has
   // the interaction before rrweb's mutation observer has given the element an
   // id: rrweb wrote it with id -1, which the replay cannot place (a data
@@ -213,11 +260,11 @@ const mutationBuffers = [];`],
   // defines the property); none of these classes has a parent or an accessor of such a name, so a
   // plain assignment does the same, in fewer bytes: `this.name = (value)`, the call's own closing
   // parenthesis closing the value's.
-  [/__publicField\(this, ("[\w$]+"), /g, (_, name) => `this[${name}] = (`, 32],
+  [/__publicField\(this, ("[\w$]+"), /g, (_, name) => `this[${name}] = (`, 27],
   // A field declared without a value only makes the property undefined until the constructor (or
   // MutationBuffer's init()) sets it. No method of these classes has such a name and nothing lists an
   // instance's own keys, so reading one not set yet gives the same undefined: the declarations go.
-  [/__publicField\(this, ("[\w$]+")\);\n/g, '', 35],
+  [/__publicField\(this, ("[\w$]+")\);\n/g, '', 28],
 ]
 
 // rrweb's enums are TypeScript's: each is a function that builds a two-way table (names and numbers) on
@@ -225,7 +272,7 @@ const mutationBuffers = [];`],
 // a member's name, each use becomes the member's number, taken from the enum's own definition, and the
 // table goes (MouseInteractions, which rrweb also reads by a computed key, keeps its table). The count
 // is of the uses after the cuts above; an unknown member fails the build.
-const enums = { EventType: 22, IncrementalSource: 18, MouseInteractions: 7, PointerTypes: 8, MediaInteractions: 5, NodeType: 18 }
+const enums = { EventType: 18, IncrementalSource: 17, MouseInteractions: 7, PointerTypes: 8, MediaInteractions: 5, NodeType: 18 }
 function inlineEnums(src) {
   for (const [name, times] of Object.entries(enums)) {
     const member = new RegExp(`^ {2}${name}2\\[${name}2\\["(\\w+)"\\] = (\\d+)\\] = "\\1";$`, 'gm')
