@@ -108,9 +108,8 @@ const pageCall = (cb) => {
 };
 const mutationBuffers = [];`],
   [/apply: callbackWrapper\(\n(\s*)\(target, thisArg, argumentsList\) => \{/g, 'apply: pageCall(\n$1(target, thisArg, argumentsList) => {', 8],
-  // (what the recording part must then not call itself: we pass no ignoreCSSAttributes)
-  [/return setProperty\.apply\(thisArg, \[property, value, priority\]\);/, 'return;'],
-  [/return removeProperty\.apply\(thisArg, \[property\]\);/, 'return;'],
+  // (what the recording part must then not call itself: we pass no ignoreCSSAttributes, and its test goes)
+  [/^ {8}if \(ignoreCSSAttributes\.has\(property\)\) \{\n {10}return (setProperty\.apply\(thisArg, \[property, value, priority\]\)|removeProperty\.apply\(thisArg, \[property\]\));\n {8}\}\n/gm, '', 2],
   // A style attribute change goes out as the attribute's new text, as every
   // other attribute does, not as rrweb's diff of its properties. A diff is
   // replayed wrong by rrweb's virtual DOM, which cannot remove a longhand
@@ -226,6 +225,9 @@ const mutationBuffers = [];`],
   // select's, its chosen options' values joined by commas; docs/protocol.md, "Select fields").
   [/^ {10}if \(m\.target\.tagName === "TEXTAREA"\) \{$/m, '          if (m.target.tagName === "SELECT") this.genTextAreaValueMutation(m.target);\n$&'],
   [/^ {6}const value = Array\.from\(\n {8}index\.childNodes\(textarea\),/m, '      const value = textarea.selectedOptions ? Array.from(textarea.selectedOptions, (o) => o.value).join(",") : Array.from(\n        index.childNodes(textarea),'],
+  // We never pass keepIframeSrcFn (rrweb's default keeps no frame's src as it is: the replay must not load it): its test goes.
+  [/ && !keepIframeSrcFn\(attributes\.src\)\) \{$/m, ') {'],
+  [/ && !this\.keepIframeSrcFn\(value\)\) \{$/m, ') {'],
   // We never pass userTriggeredOnInput: the input events' flag of it, and the tests of it, go.
   [/^ {4}const userTriggered = event\.isTrusted;\n/m, ''],
   [/userTriggeredOnInput \? \{ text, isChecked, userTriggered \} : /, ''],
@@ -267,6 +269,21 @@ const mutationBuffers = [];`],
   [/__publicField\(this, ("[\w$]+")\);\n/g, '', 28],
 ]
 
+// Options we never pass, and which the cuts above leave unread: the lines that only take them from
+// record()'s options (with their defaults) and hand them on from one options object to the next go. Any
+// other use left fails the build: what one would decide must then be cut first.
+const unread = ['recordCanvas', 'inlineImages', 'dataURLOptions', 'collectFonts', 'userTriggeredOnInput', 'recordCrossOriginIframes', 'recordDOM', 'recordAfter', 'mousemoveWait', 'checkoutEveryNth', 'packFn', 'plugins', 'canvasManager', 'keepIframeSrcFn', 'ignoreCSSAttributes']
+function dropUnread(src) {
+  for (const name of unread) {
+    const line = new RegExp(`^ *(?:(?:let )?${name}(?: = [^\\n]*|: this\\.${name})?|"${name}")[,;]?\\n`, 'gm')
+    if (!line.test(src)) throw new Error(`slim-rrweb-record: rrweb no longer takes ${name}; check build.mjs against this rrweb`)
+    src = src.replace(line, '')
+    const use = src.match(new RegExp(`^.*\\b${name}\\b.*$`, 'm'))
+    if (use) throw new Error(`slim-rrweb-record: ${name} is still used (${use[0].trim()}); check build.mjs against this rrweb`)
+  }
+  return src
+}
+
 // rrweb's enums are TypeScript's: each is a function that builds a two-way table (names and numbers) on
 // every load, and every use reads it by name (EventType.FullSnapshot). Where rrweb reads an enum only by
 // a member's name, each use becomes the member's number, taken from the enum's own definition, and the
@@ -298,7 +315,7 @@ const slimRrweb = {
         if (n !== times) throw new Error(`slim-rrweb-record: ${re} matched ${n} times, not ${times}; check build.mjs against this rrweb`)
         src = src.replace(re, to)
       }
-      return { contents: inlineEnums(src), loader: 'js' }
+      return { contents: inlineEnums(dropUnread(src)), loader: 'js' }
     })
   },
 }
