@@ -13,7 +13,7 @@ import { minify } from 'terser'
 // of a worker that it turns into a Blob on every page load. The worker's
 // source, its wrapper and rrweb's CanvasManager go (nothing makes or calls one:
 // see below), and so do the helpers only the canvas observers use.
-const cuts = [
+export const cuts = [
   [/^const jsContent = '.*';\n[\s\S]*?^class CanvasManager \{\n[\s\S]*?^}\nclass StylesheetManager \{$/m, 'class StylesheetManager {'],
   // (and the base64 table the canvas encoder would read, built on every load)
   [/^var lookup = typeof Uint8Array === "undefined" \? \[\] : new Uint8Array\(256\);\nfor \(var i = 0; i < chars\.length; i\+\+\) \{\n {2}lookup\[chars\.charCodeAt\(i\)\] = i;\n}\n/m, ''],
@@ -258,6 +258,20 @@ const mutationBuffers = [];`],
   // change resetting the window and a sidebar, a carousel beside a list), the others were never recorded.
   // The browser sends at most one scroll event a frame per target already: a wait of 0 lets each through.
   [/^ {6}sampling\.scroll \|\| 100$/m, '      0'],
+  // Our slimDOMOptions are 'all' (src/recorder.js; the build fails otherwise): every rule of rrweb's test of
+  // what a snapshot leaves out applies, so it is asked once per rule kind, by one pattern per attribute, not
+  // through 24 tests of each option and each name. It leaves out the same: comments; scripts, and links
+  // that preload or prefetch them; favicons; and meta elements of descriptions and keywords, social cards,
+  // robots, http-equiv, authorship, and site verification and tokens (csrf-token). Names as rrweb lowers them.
+  [/^function slimDOMExcluded\(sn, slimDOMOptions\) \{\n[\s\S]*?^}\n/m, `function slimDOMExcluded(sn) {
+  if (sn.type === NodeType.Comment) return true;
+  if (sn.type !== NodeType.Element) return false;
+  const { tagName, attributes } = sn;
+  const { rel } = attributes;
+  if (tagName === "script" || tagName === "link" && (rel === "preload" && attributes.as === "script" || rel === "modulepreload" || rel === "prefetch" && typeof attributes.href === "string" && extractFileExtension(attributes.href) === "js" || rel === "shortcut icon")) return true;
+  return tagName === "meta" && (/^msapplication-tile(image|color)$|^(application-name|robots|googlebot|bingbot|pinterest|author|generator|framework|publisher|progid|google-site-verification|yandex-verification|csrf-token|p:domain_verify|verify-v1|verification|shopify-checkout-api-token)$|^description|keywords$|^(og|twitter):/.test(lowerIfExists(attributes.name)) || /^(icon|apple-touch-icon|shortcut icon)$/.test(lowerIfExists(rel)) || /^(og|twitter|fb|article|product):/.test(lowerIfExists(attributes.property)) || attributes["http-equiv"] !== void 0);
+}
+`],
   // rrweb's classes set their fields through a helper (__publicField(this, "name", value), which
   // defines the property); none of these classes has a parent or an accessor of such a name, so a
   // plain assignment does the same, in fewer bytes: `this.name = (value)`, the call's own closing
@@ -309,6 +323,8 @@ const slimRrweb = {
   name: 'slim-rrweb-record',
   setup(b) {
     b.onLoad({ filter: /@rrweb[\\/]record[\\/]dist[\\/]record\.js$/ }, async (args) => {
+      // (The cut of rrweb's slimDOMExcluded holds for slimDOMOptions 'all' only.)
+      if (!/^ {2}slimDOMOptions: 'all',/m.test(await readFile(new URL('src/recorder.js', import.meta.url), 'utf8'))) throw new Error("slim-rrweb-record: src/recorder.js no longer passes slimDOMOptions: 'all'")
       let src = await readFile(args.path, 'utf8')
       for (const [re, to, times = 1] of cuts) {
         const n = (src.match(new RegExp(re.source, re.flags.replace('g', '') + 'g')) || []).length
