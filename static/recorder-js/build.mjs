@@ -28,7 +28,6 @@ export const cuts = [
     this.stylesheetManager = options.stylesheetManager;
     this.mirror = options.mirror;
   }
-  addIframe() {}
   addLoadListener(cb) {`],
   [/^ {4}if \(this\.recordCrossOriginIframes\)\n {6}\(_a2 = iframeEl\.contentWindow\)[^\n]*\n {8}"message",\n {8}this\.handleMessage\.bind\(this\)\n {6}\);\n/m, ''],
   [/^ {2}handleMessage\(message\) \{[\s\S]*?^}\nclass ShadowDomManager \{$/m, '}\nclass ShadowDomManager {'],
@@ -120,6 +119,8 @@ const mutationBuffers = [];`],
   // and the text costs no more bytes on the bench pages (BENCHMARKS.md).
   [/^ {12}if \(attributeName === "style"\) \{\n {14}if \(!this\.unattachedDoc\) \{[\s\S]*?^ {12}} else if \(attributeName === "open"/m, '            if (attributeName === "open"'],
   [/^ {10}if \(typeof attributes\.style === "string"\) \{\n {12}const diffAsStr[\s\S]*?^ {10}}\n {10}return \{/m, '          return {'],
+  // (and the diff's two objects, made for every attribute change and read by nothing now)
+  [/^( *)attributes: \{\},\n *styleDiff: \{\},\n *_unchangedStyles: \{\}\n/gm, '$1attributes: {}\n', 2],
   // rrweb's class rules (rr-block, rr-mask) are in our selectors (src/privacy.js), which rrweb tests
   // too: each test of a node then walks its ancestors once (closest()), not once per rule.
   [/^ {2}try \{\n {4}if \(typeof blockClass === "string"\) \{\n {6}if \(el\.classList\.contains\(blockClass\)\) return true;\n {6}if \(checkAncestors && el\.closest\("\." \+ blockClass\) !== null\) return true;\n {4}\} else \{\n {6}if \(classMatchesRegex\(el, blockClass, checkAncestors\)\) return true;\n {4}\}\n {2}\} catch \(e\) \{\n {2}\}\n {2}if \(blockSelector\) \{\n {4}if \(el\.matches\(blockSelector\)\) return true;\n/m, '  if (blockSelector) {\n'],
@@ -272,11 +273,31 @@ const mutationBuffers = [];`],
   return tagName === "meta" && (/^msapplication-tile(image|color)$|^(application-name|robots|googlebot|bingbot|pinterest|author|generator|framework|publisher|progid|google-site-verification|yandex-verification|csrf-token|p:domain_verify|verify-v1|verification|shopify-checkout-api-token)$|^description|keywords$|^(og|twitter):/.test(lowerIfExists(attributes.name)) || /^(icon|apple-touch-icon|shortcut icon)$/.test(lowerIfExists(rel)) || /^(og|twitter|fb|article|product):/.test(lowerIfExists(attributes.property)) || attributes["http-equiv"] !== void 0);
 }
 `],
+  // A node just written was handed to the iframe manager when a frame, to keep a list only the cross-origin
+  // frames' messages read (above), and to the stylesheet manager when a stylesheet link, to keep a list for
+  // a reload handler rrweb has not written (trackStylesheetInLinkElement is empty): both go, and what only
+  // they used. (A same-origin frame's document is still recorded when it loads: onIframeLoad.)
+  [/^ {12}if \(isSerializedIframe\(currentN, this\.mirror\)\) \{\n[\s\S]*?^ {12}if \(isSerializedStylesheet\(currentN, this\.mirror\)\) \{\n[\s\S]*?^ {12}}\n/m, ''],
+  [/^ {8}if \(isSerializedIframe\(n, mirror\)\) \{\n {10}iframeManager\.addIframe\(n\);\n {8}\}\n {8}if \(isSerializedStylesheet\(n, mirror\)\) \{\n {10}stylesheetManager\.trackLinkElement\(n\);\n {8}\}\n/m, ''],
+  [/^ {4}this\.trackLinkElement\(linkEl\);\n {2}\}\n {2}trackLinkElement\(linkEl\) \{\n[\s\S]*?^ {2}}\n/m, '  }\n'],
+  [/^ {4}this\.trackedLinkElements = \/\* @__PURE__ \*\/ new WeakSet\(\);\n {2}\}\n {2}\/\/ TODO: take snapshot on stylesheet reload by applying event listener\n {2}trackStylesheetInLinkElement\(_linkEl\) \{\n {2}\}\n/m, '  }\n'],
+  [/^ {4}__publicField\(this, "trackedLinkElements", [^\n]*\n/m, ''],
+  // Methods nothing calls (the package exports only record, and we read its mirror by getId and getNode
+  // only): the mirror's list of ids and replace(), the stylesheet mirror's lookup of a sheet by id (and the
+  // map of every sheet it kept for it) and its id for cross-origin frames', the processed-node manager's
+  // empty destroy().
+  [/^ {2}getIds\(\) \{\n {4}return Array\.from\(this\.idNodeMap\.keys\(\)\);\n {2}\}\n/m, ''],
+  [/^ {2}replace\(id, n\) \{\n[\s\S]*?^ {2}}\n(?= {2}reset\(\) \{)/m, ''],
+  [/^ {4}(__publicField\(this, "idStyleMap", [^\n]*|this\.idStyleMap = [^\n]*|this\.idStyleMap\.set\(newId, stylesheet\);)\n/gm, '', 3],
+  [/^ {2}getStyle\(id\) \{\n {4}return this\.idStyleMap\.get\(id\) \|\| null;\n {2}\}\n/m, ''],
+  [/^ {2}generateId\(\) \{\n {4}return this\.id\+\+;\n {2}\}\n/m, ''],
+  [/^ {2}destroy\(\) \{\n {2}\}\n/m, ''],
+  [/^ {6}processedNodeManager\.destroy\(\);\n/m, ''],
   // rrweb's classes set their fields through a helper (__publicField(this, "name", value), which
   // defines the property); none of these classes has a parent or an accessor of such a name, so a
   // plain assignment does the same, in fewer bytes: `this.name = (value)`, the call's own closing
   // parenthesis closing the value's.
-  [/__publicField\(this, ("[\w$]+"), /g, (_, name) => `this[${name}] = (`, 27],
+  [/__publicField\(this, ("[\w$]+"), /g, (_, name) => `this[${name}] = (`, 25],
   // A field declared without a value only makes the property undefined until the constructor (or
   // MutationBuffer's init()) sets it. No method of these classes has such a name and nothing lists an
   // instance's own keys, so reading one not set yet gives the same undefined: the declarations go.
