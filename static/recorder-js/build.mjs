@@ -392,13 +392,32 @@ export const options = {
 // esbuild bundles and minifies; terser then minifies again (two passes of its
 // compressor), which takes 5% more off the gzipped bundle: room the 30 KB
 // budget had run out of. The banner (rrweb's licence) stays.
-const terserOptions = { ecma: 2019, compress: { passes: 2 }, mangle: true, format: { comments: /^!/ } }
+//
+// Terser also shortens the names of these fields and methods of rrweb's own classes (its mutation buffer,
+// mirrors, and shadow DOM, stylesheet, iframe and processed-node managers), which only rrweb's code reads,
+// always as a property (this.addedSet, a destructured option): nothing of ours, nothing sent, nothing
+// read by a string. MutationBuffer.init() copies its options by name (a list of strings), so those names
+// (mutationCb, the managers) are not in the list. Any listed name written as a string fails the build.
+const privateNames = ['addedSet', 'movedSet', 'droppedSet', 'removesSubTreeCache', 'genTextAreaValueMutation', 'nodeMetaMap',
+  'idNodeMap', 'styleIDMap', 'attributeMap', 'movedMap', 'mapRemoves', 'processMutation', 'processMutations', 'genAdds',
+  'styleMirror', 'restoreHandlers', 'shadowDoms', 'bypassOptions', 'adoptedStyleSheetCb', 'loadListener', 'inOtherBuffer',
+  'nodeMap', 'patchAttachShadow', 'observeAttachShadow', 'addShadowRoot', 'attachLinkElement', 'adoptStyleSheets',
+  'attachIframe', 'addLoadListener', 'removeNodeFromMap', 'getMeta', 'hasNode']
+const terserOptions = {
+  ecma: 2019,
+  compress: { passes: 2 },
+  mangle: { properties: { regex: new RegExp(`^(${privateNames.join('|')})$`) } },
+  format: { comments: /^!/ },
+}
 
 // The bundle's text: `extra` overrides esbuild's options (minify: false leaves terser out too).
 export async function bundle(extra = {}) {
   const opts = { ...options, ...extra }
   const out = await build({ ...opts, write: false, outfile: 'recorder.js' })
   const text = out.outputFiles[0].text
+  // (this["name"] is a property, which terser shortens too; any other string is not)
+  const quoted = privateNames.find((name) => new RegExp(`(?<![\\w$)\\]]\\[)["'\`]${name}["'\`]|["'\`]${name}["'\`](?!\\])`).test(text))
+  if (quoted) throw new Error(`build.mjs: ${quoted} is written as a string; take it out of privateNames`)
   return opts.minify ? (await minify(text, terserOptions)).code : text
 }
 
