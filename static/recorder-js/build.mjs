@@ -293,6 +293,16 @@ const mutationBuffers = [];`],
   [/^ {2}generateId\(\) \{\n {4}return this\.id\+\+;\n {2}\}\n/m, ''],
   [/^ {2}destroy\(\) \{\n {2}\}\n/m, ''],
   [/^ {6}processedNodeManager\.destroy\(\);\n/m, ''],
+  // An XHTML page (application/xhtml+xml) names its elements in lower case (tagName `textarea`, not
+  // `TEXTAREA`), and rrweb's DOM changes asked tags in upper case: a textarea's text set by script went out
+  // as a text node, in clear where its value is masked (the replay showed it so);
+  // a refilled select's value was not written (above); a dialog opened modal was not said to be; a style's
+  // CSS went out twice (in _cssText and as its text); and the title's changes, which rrweb leaves out of an
+  // HTML page's, went out. Each asks the element's localName now, lower case in both kinds of page.
+  [/^ {2}const parentTagName = parent && parent\.tagName;$/m, '  const parentTagName = parent && parent.localName;'],
+  [/^ {10}const parentTag = parentNode2\.tagName;$/m, '          const parentTag = parentNode2.localName;'],
+  [/(\.tagName|\bparentTagName|\bparentTag) === "(STYLE|SCRIPT|TEXTAREA|TITLE|SELECT)"/g, (_, what, tag) => `${what.replace('tagName', 'localName')} === "${tag.toLowerCase()}"`, 8],
+  [/attributeName === "open" && target\.tagName === "DIALOG"/, 'attributeName === "open" && tagNameLower === "dialog"'],
   // rrweb's classes set their fields through a helper (__publicField(this, "name", value), which
   // defines the property); none of these classes has a parent or an accessor of such a name, so a
   // plain assignment does the same, in fewer bytes: `this.name = (value)`, the call's own closing

@@ -14,7 +14,7 @@ from sites.snippet import site_snippet
 from tests.e2e.conftest import (
     CHROMIUM, CHROMIUM_ARGS, UploadSpy, flush_now, recorder_started, stored_bytes_everywhere, wait_for_js,
 )
-from tests.e2e.test_capture import custom, html, make_site, replayed_at_end, stored_events
+from tests.e2e.test_capture import custom, element_ids, html, make_site, replayed_at_end, stored_events
 
 pytestmark = [pytest.mark.e2e, pytest.mark.worker]
 
@@ -242,13 +242,30 @@ XHTML = """<?xml version="1.0" encoding="UTF-8"?>
 <!DOCTYPE html>
 <html xmlns="http://www.w3.org/1999/xhtml"><head><title>Strict</title>%s</head><body>
 <h1>Strict</h1><form><input type="password" id="pw" /><input id="who" /><input type="file" id="doc" /></form>
+<textarea id="note"></textarea><select id="region"><option>north</option></select><dialog id="dlg">hi</dialog>
 <button onclick="this.textContent = 'xhtml-click'">b</button></body></html>"""
+# What a page's script then changes: rrweb told a textarea, a select, a dialog, a style and the title by an
+# upper-case tagName, which an XHTML page's are not.
+XHTML_SCRIPT = """() => {
+    const el = (id) => document.getElementById(id)
+    el('note').textContent = 'draft-note-secret'
+    el('region').innerHTML = '<option>east</option><option selected="selected">west</option>'
+    const style = document.createElementNS('http://www.w3.org/1999/xhtml', 'style')
+    style.textContent = '#dlg { color: teal }'
+    document.head.appendChild(style)
+    document.title = 'Retitled'
+    el('dlg').showModal()
+}"""
 
 
 def test_an_xhtml_page_served_as_xml_records_what_is_typed_masked_and_replays_it(
         live_server, celery_worker, customer, context):
     """An XHTML document names its tags in lower case (`input`, not `INPUT`): rrweb's input observer
-    took no field for one, and the replay showed every field as the page was served."""
+    took no field for one, and the replay showed every field as the page was served. Its DOM changes
+    compared tags in upper case too: a textarea's text set by script went out as a text node, in clear
+    where its value is masked (the replay's textarea showed it so); a refilled select's value was not
+    written; a dialog opened modal was not said to be; a style's CSS went twice; and the title's changes
+    went out, which rrweb leaves out of an HTML page's."""
     site = make_site(customer)
     snippet = site_snippet(site, live_server.url)
     body = XHTML % snippet.replace('<script type="text/javascript">', "<script><![CDATA[").replace("</script>", "]]></script>")
@@ -264,16 +281,29 @@ def test_an_xhtml_page_served_as_xml_records_what_is_typed_masked_and_replays_it
     # (Playwright sets files on an HTML document's inputs only: a choice of none says as much.)
     page.dispatch_event("#doc", "change")
     page.click("button")
+    page.evaluate(XHTML_SCRIPT)
     page.wait_for_timeout(300)
     page.close()
     events = stored_events(site, until=closed("xhtml-click"))
     typed = [e["data"]["text"] for e in events if e["type"] == 3 and e["data"]["source"] == 5 and "text" in e["data"]]
     assert "***" in typed and "*" * len("hunter2-secret") in typed
     assert custom(events, "hs.file") == [{"chosen": 0}]
-    assert b"hunter2" not in stored_bytes_everywhere(site.pk)
+    stored = stored_bytes_everywhere(site.pk)
+    assert b"hunter2" not in stored and b"draft-note" not in stored
     assert thrown == []
+    ids = element_ids(next(e for e in events if e["type"] == 2)["data"]["node"])
+    changes = [e["data"] for e in events if e["type"] == 3 and e["data"]["source"] == 0]
+    changed = {(a["id"], k): v for d in changes for a in d["attributes"] for k, v in a["attributes"].items()}
+    assert changed[ids["note"], "value"] == "*" * len("draft-note-secret")
+    assert changed[ids["region"], "value"] == "****"  # (west, masked as the select's value)
+    assert changed[ids["dlg"], "rr_open_mode"] == "modal"
+    style = next(a["node"] for d in changes for a in d["adds"] if a["node"].get("tagName") == "style")
+    assert "teal" in style["attributes"]["_cssText"]
+    assert [a["node"]["textContent"] for d in changes for a in d["adds"] if a["parentId"] == style["id"]] == [""]
+    assert "Retitled" not in text_of(changes)
     frame = replayed_at_end(context, live_server, site, "#pw")
     assert frame.eval_on_selector("#who", "i => i.value") == "***"
+    assert frame.eval_on_selector("#note", "t => t.value") == "*" * len("draft-note-secret")
     assert frame.eval_on_selector("button", "b => b.textContent") == "xhtml-click"
 
 
