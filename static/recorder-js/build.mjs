@@ -332,8 +332,8 @@ function dropUnread(src) {
 // rrweb's enums are TypeScript's: each is a function that builds a two-way table (names and numbers) on
 // every load, and every use reads it by name (EventType.FullSnapshot). Where rrweb reads an enum only by
 // a member's name, each use becomes the member's number, taken from the enum's own definition, and the
-// table goes (MouseInteractions, which rrweb also reads by a computed key, keeps its table). The count
-// is of the uses after the cuts above; an unknown member fails the build.
+// table goes (MouseInteractions, which rrweb also reads by a computed key, keeps a table: see below). The
+// count is of the uses after the cuts above; an unknown member fails the build.
 const enums = { EventType: 18, IncrementalSource: 17, MouseInteractions: 7, PointerTypes: 8, MediaInteractions: 5, NodeType: 18 }
 function inlineEnums(src) {
   for (const [name, times] of Object.entries(enums)) {
@@ -347,7 +347,13 @@ function inlineEnums(src) {
     })
     if (n !== times) throw new Error(`slim-rrweb-record: ${name} was read by name ${n} times, not ${times}; check build.mjs against this rrweb`)
   }
-  return src
+  // MouseInteractions is also read by a member's name as a computed key, and its names listed (Object.keys,
+  // which rrweb filters to the names): a plain object of names and numbers does both, without the numbers'
+  // names, on every load.
+  const table = /^var MouseInteractions = \/\* @__PURE__ \*\/ \(\(MouseInteractions2\) => \{\n[\s\S]*?^\}\)\(MouseInteractions \|\| \{\}\);$/m
+  const names = [...src.matchAll(/^ {2}MouseInteractions2\[MouseInteractions2\["(\w+)"\] = (\d+)\] = "\1";$/gm)]
+  if (!table.test(src) || names.length < 10) throw new Error("slim-rrweb-record: rrweb's MouseInteractions changed; check build.mjs against this rrweb")
+  return src.replace(table, `var MouseInteractions = { ${names.map((m) => `${m[1]}: ${m[2]}`).join(', ')} };`)
 }
 
 const slimRrweb = {
