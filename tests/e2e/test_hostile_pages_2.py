@@ -288,6 +288,7 @@ def test_an_xhtml_page_served_as_xml_records_what_is_typed_masked_and_replays_it
     typed = [e["data"]["text"] for e in events if e["type"] == 3 and e["data"]["source"] == 5 and "text" in e["data"]]
     assert "***" in typed and "*" * len("hunter2-secret") in typed
     assert custom(events, "hs.file") == [{"chosen": 0}]
+    assert [c["s"] for c in custom(events, "hs.click")] == ["button"]  # (the path stops at the body, as on HTML)
     stored = stored_bytes_everywhere(site.pk)
     assert b"hunter2" not in stored and b"draft-note" not in stored
     assert thrown == []

@@ -11,7 +11,7 @@ import { listen } from '../patch.js'
 // it at 10), each time that grows; it starts again when the URL changes.
 export function selectorOf(el, hidden) {
   const out = []
-  for (; el && !/^(BODY|HTML)$/.test(el.tagName); el = el.parentElement) {
+  for (; el && !/^(BODY|HTML)$/i.test(el.tagName); el = el.parentElement) {
     let s = el.localName
     if (el.id && !hidden) return out.unshift(s + '#' + CSS.escape(el.id)), out.join('>')
     hidden = 0
