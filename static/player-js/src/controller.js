@@ -2,6 +2,7 @@
 // shortcut goes through these methods, so that state (playing, speed,
 // skipping, following the live edge) stays consistent.
 
+import { animationsAt } from './animations.js';
 import { popoversSync } from './popover.js';
 
 export const SPEEDS = [1, 2, 4, 8];
@@ -62,7 +63,12 @@ export function createController(first, state) {
     pause() {
       state.following = false;
       endCatchUp();
-      if (ctl.isPlaying()) replayer.pause();
+      if (ctl.isPlaying()) {
+        replayer.pause();
+        // (played faster than the page, its animations ran behind it)
+        const events = replayer.service.state.context.events;
+        if (events.length) animationsAt(replayer, events[0].timestamp + ctl.currentTime());
+      }
       changed();
     },
     toggle() {
@@ -85,7 +91,10 @@ export function createController(first, state) {
       // Before anyone reads the frame: the popovers' observer would only run after this task.
       if (replayer.iframe.contentDocument) popoversSync(replayer.iframe.contentDocument);
       const events = replayer.service.state.context.events;
-      if (replayer.hspFocus && events.length) replayer.hspFocus.seek(events[0].timestamp + at);
+      if (events.length) {
+        if (replayer.hspFocus) replayer.hspFocus.seek(events[0].timestamp + at);
+        animationsAt(replayer, events[0].timestamp + at);
+      }
       changed();
     },
     seekBy(deltaMs) {
