@@ -13,6 +13,8 @@ vertical text, <pre>, &nbsp; runs; 5,000 table rows, a virtualised list, scroll-
 horizontal and RTL scrolling, a scrolled iframe; <picture> and srcset; fetch and XHR wrapped after the
 snippet, sendBeacon, 200 pushState calls, a hash change.
 """
+import base64
+
 import pytest
 
 from sites.snippet import site_snippet
@@ -21,6 +23,24 @@ from tests.e2e.test_capture import html, make_site, replayed_at_end, stored_even
 from tests.e2e.test_hostile_pages_2 import closed
 
 pytestmark = [pytest.mark.e2e, pytest.mark.worker]
+
+
+def share_of(context, png: bytes, rgb: tuple) -> float:
+    """The share of a screenshot's pixels that are of the colour `rgb` (or close), as a browser decodes it."""
+    blank = context.new_page()
+    share = blank.evaluate("""async ([png, rgb]) => {
+        const img = new Image();
+        img.src = 'data:image/png;base64,' + png;
+        await img.decode();
+        const canvas = new OffscreenCanvas(img.width, img.height), g = canvas.getContext('2d');
+        g.drawImage(img, 0, 0);
+        const d = g.getImageData(0, 0, img.width, img.height).data;
+        let near = 0;
+        for (let i = 0; i < d.length; i += 4) near += Math.abs(d[i] - rgb[0]) + Math.abs(d[i + 1] - rgb[1]) + Math.abs(d[i + 2] - rgb[2]) < 30;
+        return near / (d.length / 4);
+    }""", [base64.b64encode(png).decode(), list(rgb)])
+    blank.close()
+    return share
 
 
 def recording(context, live_server, customer, body: str):
@@ -34,7 +54,8 @@ def recording(context, live_server, customer, body: str):
     return site, page
 
 
-# A shop's page in motion: a hero that fades in as the page loads, and, once the visitor acts, a toast that
+# A shop's page in motion: a hero that fades in as the page loads, a promotion video that plays without
+# controls (here a green box: no source), and, once the visitor acts, a toast that
 # fades in, a drawer that slides in, a panel whose class starts its animation, a component whose shadow root
 # animates, and a progress bar that fills over twenty seconds.
 MOTION = """<style>
@@ -47,7 +68,8 @@ MOTION = """<style>
 .panel.open { animation: fade .3s both }
 .bar { animation: fill 20s linear forwards; height: 10px; background: red }
 </style>
-<h1 id="hero">Spring sale</h1><div class="panel" id="panel">Filters</div><div id="host"></div><sale-badge></sale-badge>
+<h1 id="hero">Spring sale</h1><video id="promo" width="320" height="180" muted loop style="background: rgb(0, 200, 0)"></video>
+<div class="panel" id="panel">Filters</div><div id="host"></div><sale-badge></sale-badge>
 <button onclick="this.textContent = 'motion-done'">b</button>
 <script>
 customElements.define('sale-badge', class extends HTMLElement {
@@ -89,6 +111,8 @@ def test_a_page_in_motion_replays_paused_where_its_animations_were(live_server, 
     frame = replayed_at_end(context, live_server, site, "#toast")
     # (until the player has loaded the whole recording: a part loaded late rebuilds the replay)
     wait_for(lambda: frame.evaluate(SHOWN) == seen, timeout=10, message=f"the replay to show {seen}")
+    # A browser shows a video's own controls where scripts cannot run, as in the replay, unless told not to.
+    assert share_of(context, frame.locator("#promo").screenshot(), (0, 200, 0)) > 0.9, "the replay shows controls"
     # Half way through the bar's fill, the replay shows it as far on as the visitor saw it.
     frame.page.evaluate("(t) => window.__hsPlayer.controller.seek(t)", at - events[0]["timestamp"])
     replayed = frame.eval_on_selector("#bar", "bar => bar.getBoundingClientRect().width")

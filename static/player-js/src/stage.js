@@ -67,11 +67,19 @@ export function exactVirtualStyles(replayer) {
 const CANVAS_BOX = '@layer hindsight-replay { canvas { display: inline-block; width: attr(width px, 300px); ' +
   'aspect-ratio: attr(width type(<number>), 300) / attr(height type(<number>), 150); } }';
 
+/**
+ * A browser shows a video's own controls where scripts cannot run, as in the replay's frame, even without
+ * its controls attribute: a page's background or hero video, which the visitor saw playing bare, replayed
+ * behind a play button, a time and a seek bar that were never on the page. Only a video the page gave
+ * controls shows them.
+ */
+const MEDIA_CONTROLS = '@layer hindsight-replay { video:not([controls])::-webkit-media-controls { display: none; } }';
+
 /** Creates the replayer in `mount`; throws SandboxError (after tearing it down) if unsafe. */
 export function createReplayer(events, mount, { skipInactive, speed }) {
   const replayer = new Replayer(events, {
     root: mount,
-    insertStyleRules: [CANVAS_BOX],
+    insertStyleRules: [CANVAS_BOX, MEDIA_CONTROLS],
     skipInactive,
     speed,
     // rrweb's own option for scripted canvas replay adds allow-scripts; never.
