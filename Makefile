@@ -23,7 +23,7 @@ build: static/build/recorder.js static/build/player.js
 static/build/recorder.js: static/recorder-js/node_modules/.installed static/recorder-js/build.mjs $(shell find static/recorder-js/src -type f 2>/dev/null)
 	cd static/recorder-js && npm run --silent build
 
-static/build/player.js: static/player-js/node_modules/.installed $(shell find static/player-js/src -type f 2>/dev/null)
+static/build/player.js: static/player-js/node_modules/.installed static/player-js/build.mjs $(shell find static/player-js/src -type f 2>/dev/null)
 	cd static/player-js && npm run --silent build
 
 %/node_modules/.installed: %/package-lock.json

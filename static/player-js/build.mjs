@@ -9,30 +9,52 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const outdir = path.resolve(here, '../build');
 const watch = process.argv.includes('--watch');
 
-// rrweb's replayer makes each replayed stylesheet's :hover rules match a
-// class it puts on the hovered elements; the same for :focus, :focus-within
-// and :focus-visible, whose classes src/focus.js puts on the focused element
-// and those around it. The cut must match exactly once, so that another rrweb
-// fails the build instead of shipping without it.
-const pseudoClasses = {
-  name: 'focus-classes',
+// rrweb's replayer rewrites each replayed stylesheet for the frame it replays
+// in. Each cut must match exactly once, so that another rrweb fails the build
+// instead of shipping without it.
+const cuts = [
+  // It makes :hover rules match a class it puts on the hovered elements; the
+  // same for :focus, :focus-within and :focus-visible, whose classes
+  // src/focus.js puts on the focused element and those around it.
+  [`          if (selector.includes(":hover")) {
+            rule2.selector += ",\\n" + selector.replace(/:hover/g, ".\\\\:hover");
+          }`, `          if (/:hover|:focus/.test(selector)) {
+            rule2.selector += ",\\n" + selector.replace(/:(hover|focus-within|focus-visible|focus)(?![\\w-])/g, ".\\\\:$1");
+          }`],
+  // It makes min- and max-device-width media queries ask the replayed
+  // viewport; the same for the `scripting` media feature. The visitor's page
+  // ran scripts and the replay's frame runs none, so a page's rules for
+  // `(scripting: none)` (a "please enable JavaScript" banner, content shown
+  // only without scripts) showed in the replay, and those for
+  // `(scripting: enabled)` or `(scripting)` did not: each is asked the
+  // other way round there.
+  [`        if (atrule.params.match(MEDIA_SELECTOR_GLOBAL)) {
+          atrule.params = atrule.params.replace(MEDIA_SELECTOR_GLOBAL, "$1-$2");
+        }`, `        if (atrule.params.match(MEDIA_SELECTOR_GLOBAL)) {
+          atrule.params = atrule.params.replace(MEDIA_SELECTOR_GLOBAL, "$1-$2");
+        }
+        const scripting = /\\(\\s*scripting\\s*(?::\\s*(none|enabled)\\s*)?\\)/gi;
+        if (!atrule.hspScripting && scripting.test(atrule.params)) {
+          atrule.hspScripting = true; // (a changed rule is visited again: turned round once only)
+          atrule.params = atrule.params.replace(scripting, (_, v) => v && v.toLowerCase() === "none" ? "(scripting: enabled)" : "(scripting: none)");
+        }`],
+];
+const replayCuts = {
+  name: 'replay-cuts',
   setup(b) {
     b.onLoad({ filter: /@rrweb[\\/]replay[\\/]dist[\\/]replay\.js$/ }, async (args) => {
-      const src = await readFile(args.path, 'utf8');
-      const from = `          if (selector.includes(":hover")) {
-            rule2.selector += ",\\n" + selector.replace(/:hover/g, ".\\\\:hover");
-          }`;
-      const to = `          if (/:hover|:focus/.test(selector)) {
-            rule2.selector += ",\\n" + selector.replace(/:(hover|focus-within|focus-visible|focus)(?![\\w-])/g, ".\\\\:$1");
-          }`;
-      if (src.split(from).length !== 2) throw new Error('focus-classes: rrweb\'s :hover rewrite not found once; check build.mjs against this rrweb');
-      return { contents: src.replace(from, to), loader: 'js' };
+      let src = await readFile(args.path, 'utf8');
+      for (const [from, to] of cuts) {
+        if (src.split(from).length !== 2) throw new Error(`replay-cuts: not found once in this rrweb (check build.mjs): ${from}`);
+        src = src.replace(from, to);
+      }
+      return { contents: src, loader: 'js' };
     });
   },
 };
 
 const common = {
-  plugins: [pseudoClasses],
+  plugins: [replayCuts],
   bundle: true,
   minify: !watch,
   sourcemap: watch ? 'inline' : false,

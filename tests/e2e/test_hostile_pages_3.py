@@ -55,7 +55,7 @@ def recording(context, live_server, customer, body: str):
 
 
 # A shop's page in motion: a hero that fades in as the page loads, a promotion video that plays without
-# controls (here a green box: no source), and, once the visitor acts, a toast that
+# controls (here a green box: no source), rules for pages with and without scripts, and, once the visitor acts, a toast that
 # fades in, a drawer that slides in, a panel whose class starts its animation, a component whose shadow root
 # animates, and a progress bar that fills over twenty seconds.
 MOTION = """<style>
@@ -67,9 +67,11 @@ MOTION = """<style>
 .drawer { animation: slide .3s ease-out; width: 200px }
 .panel.open { animation: fade .3s both }
 .bar { animation: fill 20s linear forwards; height: 10px; background: red }
+#no-js { display: none } @media (scripting: none) { #no-js { display: block } }
+@media (scripting: enabled) { #price { color: rgb(0, 128, 0) } } @media (scripting) { #price { font-weight: 700 } }
 </style>
 <h1 id="hero">Spring sale</h1><video id="promo" width="320" height="180" muted loop style="background: rgb(0, 200, 0)"></video>
-<div class="panel" id="panel">Filters</div><div id="host"></div><sale-badge></sale-badge>
+<p id="no-js">Please turn on JavaScript</p><p id="price">From 9.99</p><div class="panel" id="panel">Filters</div><div id="host"></div><sale-badge></sale-badge>
 <button onclick="this.textContent = 'motion-done'">b</button>
 <script>
 customElements.define('sale-badge', class extends HTMLElement {
@@ -89,14 +91,17 @@ SHOWN = """() => {
     const style = (el) => getComputedStyle(el);
     const shadow = document.querySelector('sale-badge').shadowRoot.querySelector('b');
     return [...['hero', 'toast', 'panel'].map((id) => style(document.getElementById(id)).opacity), style(shadow).opacity,
-            style(document.getElementById('drawer')).transform];
+            style(document.getElementById('drawer')).transform, style(document.getElementById('no-js')).display,
+            style(document.getElementById('price')).color, style(document.getElementById('price')).fontWeight];
 }"""
 
 
 def test_a_page_in_motion_replays_paused_where_its_animations_were(live_server, celery_worker, customer, context):
     """A seek builds all that the page added before the moment at once, and rrweb holds every animation
     while the replay is paused: each entrance animation stayed on its first frame, and the paused replay (a
-    deep link, every seek) showed nothing where the visitor saw the toast, the panel and the hero."""
+    deep link, every seek) showed nothing where the visitor saw the toast, the panel and the hero. And the
+    replay's frame runs no scripts: the page's rules for a browser without them applied there, and those for
+    one with them did not."""
     site, page = recording(context, live_server, customer, MOTION)
     page.evaluate("act()")
     page.wait_for_timeout(1500)
@@ -106,7 +111,7 @@ def test_a_page_in_motion_replays_paused_where_its_animations_were(live_server, 
     page.wait_for_timeout(300)
     page.close()
     events = stored_events(site, until=closed("motion-done"))
-    assert seen == ["1", "1", "1", "1", "none"]
+    assert seen == ["1", "1", "1", "1", "none", "none", "rgb(0, 128, 0)", "700"]
 
     frame = replayed_at_end(context, live_server, site, "#toast")
     # (until the player has loaded the whole recording: a part loaded late rebuilds the replay)
