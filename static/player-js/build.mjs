@@ -15,11 +15,12 @@ const watch = process.argv.includes('--watch');
 const cuts = [
   // It makes :hover rules match a class it puts on the hovered elements; the
   // same for :focus, :focus-within and :focus-visible, whose classes
-  // src/focus.js puts on the focused element and those around it.
+  // src/focus.js puts on the focused element and those around it, and for
+  // :target, whose class src/target.js puts on the fragment's element.
   [`          if (selector.includes(":hover")) {
             rule2.selector += ",\\n" + selector.replace(/:hover/g, ".\\\\:hover");
-          }`, `          if (/:hover|:focus/.test(selector)) {
-            rule2.selector += ",\\n" + selector.replace(/:(hover|focus-within|focus-visible|focus)(?![\\w-])/g, ".\\\\:$1");
+          }`, `          if (/:hover|:focus|:target/.test(selector)) {
+            rule2.selector += ",\\n" + selector.replace(/:(hover|focus-within|focus-visible|focus|target)(?![\\w-])/g, ".\\\\:$1");
           }`],
   // It makes min- and max-device-width media queries ask the replayed
   // viewport; the same for the `scripting` media feature. The visitor's page

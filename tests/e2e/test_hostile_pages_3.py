@@ -55,7 +55,8 @@ def recording(context, live_server, customer, body: str):
 
 
 # A shop's page in motion: a hero that fades in as the page loads, a promotion video that plays without
-# controls (here a green box: no source), rules for pages with and without scripts, and, once the visitor acts, a toast that
+# controls (here a green box: no source), rules for pages with and without scripts, a CSS-only modal opened by
+# a link to its id (:target), and, once the visitor acts, a toast that
 # fades in, a drawer that slides in, a panel whose class starts its animation, a component whose shadow root
 # animates, and a progress bar that fills over twenty seconds.
 MOTION = """<style>
@@ -69,8 +70,10 @@ MOTION = """<style>
 .bar { animation: fill 20s linear forwards; height: 10px; background: red }
 #no-js { display: none } @media (scripting: none) { #no-js { display: block } }
 @media (scripting: enabled) { #price { color: rgb(0, 128, 0) } } @media (scripting) { #price { font-weight: 700 } }
+.modal { display: none } .modal:target { display: block }
 </style>
 <h1 id="hero">Spring sale</h1><video id="promo" width="320" height="180" muted loop style="background: rgb(0, 200, 0)"></video>
+<a id="guide-link" href="#size-guide">Size guide</a><div class="modal" id="size-guide">Sizes S to XL</div>
 <p id="no-js">Please turn on JavaScript</p><p id="price">From 9.99</p><div class="panel" id="panel">Filters</div><div id="host"></div><sale-badge></sale-badge>
 <button onclick="this.textContent = 'motion-done'">b</button>
 <script>
@@ -92,17 +95,20 @@ SHOWN = """() => {
     const shadow = document.querySelector('sale-badge').shadowRoot.querySelector('b');
     return [...['hero', 'toast', 'panel'].map((id) => style(document.getElementById(id)).opacity), style(shadow).opacity,
             style(document.getElementById('drawer')).transform, style(document.getElementById('no-js')).display,
-            style(document.getElementById('price')).color, style(document.getElementById('price')).fontWeight];
+            style(document.getElementById('price')).color, style(document.getElementById('price')).fontWeight,
+            style(document.getElementById('size-guide')).display];
 }"""
 
 
-def test_a_page_in_motion_replays_paused_where_its_animations_were(live_server, celery_worker, customer, context):
+def test_a_page_in_motion_replays_as_the_visitor_saw_it(live_server, celery_worker, customer, context):
     """A seek builds all that the page added before the moment at once, and rrweb holds every animation
     while the replay is paused: each entrance animation stayed on its first frame, and the paused replay (a
     deep link, every seek) showed nothing where the visitor saw the toast, the panel and the hero. And the
     replay's frame runs no scripts: the page's rules for a browser without them applied there, and those for
-    one with them did not."""
+    one with them did not; nor has it the visitor's address, whose fragment names the element :target
+    rules match (the modal stayed shut)."""
     site, page = recording(context, live_server, customer, MOTION)
+    page.click("#guide-link")
     page.evaluate("act()")
     page.wait_for_timeout(1500)
     seen = page.evaluate(SHOWN)
@@ -111,7 +117,7 @@ def test_a_page_in_motion_replays_paused_where_its_animations_were(live_server, 
     page.wait_for_timeout(300)
     page.close()
     events = stored_events(site, until=closed("motion-done"))
-    assert seen == ["1", "1", "1", "1", "none", "none", "rgb(0, 128, 0)", "700"]
+    assert seen == ["1", "1", "1", "1", "none", "none", "rgb(0, 128, 0)", "700", "block"]
 
     frame = replayed_at_end(context, live_server, site, "#toast")
     # (until the player has loaded the whole recording: a part loaded late rebuilds the replay)

@@ -93,6 +93,7 @@ export function createController(first, state) {
       const events = replayer.service.state.context.events;
       if (events.length) {
         if (replayer.hspFocus) replayer.hspFocus.seek(events[0].timestamp + at);
+        if (replayer.hspTarget) replayer.hspTarget.seek(events[0].timestamp + at);
         animationsAt(replayer, events[0].timestamp + at);
       }
       changed();

@@ -8,6 +8,8 @@
 // widens while in use, a field's focus ring, a menu shown on :focus-within:
 // each replays as the visitor saw it.
 
+import { foldBefore, follow } from './follow.js';
+
 const FOCUS = ':focus';
 const WITHIN = ':focus-within';
 const VISIBLE = ':focus-visible';
@@ -19,12 +21,7 @@ const BLURRED = 6;
 
 /** The id of the node that had focus just before `at` (epoch ms), or null. */
 export function focusedAt(events, at) {
-  let id = null;
-  for (const e of events) {
-    if (e.timestamp >= at) break;
-    id = focusAfter(id, e);
-  }
-  return id;
+  return foldBefore(events, at, focusAfter);
 }
 
 /** The focused node's id after event `e`, given `id` before it. */
@@ -73,20 +70,8 @@ function mark(replayer, id) {
 
 /** Keeps the focus classes in step with the recording; returns seek(at) for after a seek. */
 export function followFocus(replayer) {
-  let id = null;
-  const apply = () => mark(replayer, id);
-  replayer.on('event-cast', (e) => {
-    const before = id;
-    id = focusAfter(id, e);
-    // A page's change of the focused element's class would take ours away with it.
-    if (id !== before || (id !== null && e.type === 3 && e.data.source === 0)) apply();
-  });
-  return {
-    seek(at) {
-      id = focusedAt(replayer.service.state.context.events, at);
-      apply();
-    },
-  };
+  // A page's change of the focused element's class would take ours away with it.
+  return follow(replayer, focusAfter, (id) => mark(replayer, id), (e) => e.type === 3 && e.data.source === 0);
 }
 
 /** The focus at `at` (epoch ms) shown on any replayer's frame, as the player shows it: for a test's own Replayer. */

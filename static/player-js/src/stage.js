@@ -4,6 +4,7 @@ import { Replayer } from '@rrweb/replay';
 import { followFocus } from './focus.js';
 import { followPopovers } from './popover.js';
 import { selectsReplayed } from './selects.js';
+import { followTarget } from './target.js';
 
 selectsReplayed(Replayer);
 
@@ -100,6 +101,7 @@ export function createReplayer(events, mount, { skipInactive, speed }) {
   exactVirtualStyles(replayer);
   followPopovers(replayer);
   replayer.hspFocus = followFocus(replayer);
+  replayer.hspTarget = followTarget(replayer);
   // The replay is a picture of a page, not a page: keep keyboard focus and
   // assistive tech out of the recorded links and fields.
   replayer.wrapper.inert = true;
