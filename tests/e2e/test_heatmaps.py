@@ -21,7 +21,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.worker]
 PLANS = """
 <style>
   body { margin: 0; font: 16px system-ui, sans-serif; background: #f7f4ee; color: #2b2118; }
-  header { background: #2f5d50; color: #fff; padding: 18px 32px; font-size: 22px; font-weight: 700; }
+  @keyframes enter { from { opacity: 0 } to { opacity: 1 } }
+  header { background: #2f5d50; color: #fff; padding: 18px 32px; font-size: 22px; font-weight: 700; animation: enter .4s both; }
   h1 { padding: 0 20px; }
   .grid { display: flex; flex-wrap: wrap; gap: 20px; padding: 20px; }
   .card { width: 400px; height: 160px; border: 1px solid #c9bfae; border-radius: 8px; background: #fff; padding: 12px; box-sizing: border-box; }
@@ -139,6 +140,8 @@ def test_clicks_land_on_their_element_from_narrow_and_wide_windows_and_leave_wit
     assert page.get_by_test_id("clicked-elements").locator("tbody tr").count() == 3
     # The device switch's current choice is readable: white on a background dark enough (WCAG AA, 4.5:1).
     assert contrast(page, ".device-switch a[aria-current]") >= 4.5
+    # The page held still for the heatmap shows its header's entrance animation ended, as the visitors saw it.
+    assert frame.locator("header").evaluate("h => getComputedStyle(h).opacity") == "1"
     page.screenshot(path=str(SHOTS / "heatmaps.png"))
     frame = heatmap_page(page, live_server, site, customer, kind="scroll")
     assert frame.locator("[data-testid=scroll-band]").count() == 10

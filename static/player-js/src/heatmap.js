@@ -7,6 +7,7 @@
 //   move:   cells where pointers lingered.
 // Markup: <div id="hs-heatmap" data-events-url data-data-url data-at data-kind>
 //           <p data-testid="heatmap-status"></p><div class="heatmap-stage"></div></div>
+import { animationsAt } from './animations.js';
 import { createReplayer } from './stage.js';
 
 const MAX_HEIGHT = 30000; // px of page shown at most
@@ -106,7 +107,9 @@ async function start(root) {
     if (!events.length) throw new Error('the recording is empty');
     events.sort((a, b) => a.timestamp - b.timestamp);
     const replayer = createReplayer(events, stage, { skipInactive: false, speed: 1 });
-    replayer.pause(Math.max(0, Number(root.dataset.at) - events[0].timestamp));
+    const at = Math.max(events[0].timestamp, Number(root.dataset.at));
+    replayer.pause(at - events[0].timestamp);
+    animationsAt(replayer, at);
     await frame();
     const doc = replayer.iframe.contentDocument;
     const height = showWholePage(stage, replayer, doc);
