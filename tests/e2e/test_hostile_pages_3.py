@@ -1,5 +1,5 @@
-"""Still more pages nobody wrote for us: what a page shows through CSS animations and media, in a replay
-that runs no scripts.
+"""Still more pages nobody wrote for us: what a page shows through CSS animations, media, rules for scripts
+and its address's fragment, in a replay held still, that runs no scripts and has no address.
 
 Each visit is recorded by the real recorder from the site's snippet in Chromium, stored by a real worker,
 and replayed in the player.
@@ -10,8 +10,9 @@ and not), custom properties set from script, a <style> whose text a script swaps
 removed, adoptedStyleSheets replaced; a rich-text editor (bold, paste), range, colour, date and file inputs,
 a value set through the prototype's setter, emoji and combining characters in fields and text, RTL and
 vertical text, <pre>, &nbsp; runs; 5,000 table rows, a virtualised list, scroll-snap, nested, sticky,
-horizontal and RTL scrolling, a scrolled iframe; <picture> and srcset; fetch and XHR wrapped after the
-snippet, sendBeacon, 200 pushState calls, a hash change.
+horizontal and RTL scrolling, a scrolled iframe; <picture> and srcset, videos played and paused (from a
+server that answers byte ranges), <noscript> tags, :not(:defined) components; fetch and XHR wrapped after
+the snippet, sendBeacon, 200 pushState calls, a hash change.
 """
 import base64
 
