@@ -50,9 +50,11 @@ function animationsIn(doc, found = []) {
 
 /** Puts each CSS animation of the replayed page where the visitor's was at `at` (epoch ms). */
 export function animationsAt(replayer, at) {
+  const animations = animationsIn(replayer.iframe.contentDocument);
+  if (!animations.length) return; // (most pages: no walk through the recording on every seek)
   const { snapshot, changed } = changesBefore(replayer.service.state.context.events, at);
   const mirror = replayer.getMirror();
-  for (const animation of animationsIn(replayer.iframe.contentDocument)) {
+  for (const animation of animations) {
     let begun = snapshot;
     for (let n = animation.effect && animation.effect.target; n; n = n.parentNode || n.host) {
       const t = changed.get(mirror.getId(n));
