@@ -5,6 +5,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.views.decorators.http import require_safe
 
 from recorder.models import PageView, Session
 from sites.selectors import membership_get
@@ -22,6 +23,7 @@ RECENT_SESSIONS = 200
 SETTLE_MS = 1500
 
 
+@require_safe
 @login_required
 def site_heatmaps(request: HttpRequest, site_id: int) -> HttpResponse:
     membership = membership_get(request.user, site_id)

@@ -6,11 +6,11 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from recorder.models import Session
 from sites.models import Membership, Site
-from sites.views import MANAGER, site_page
+from sites.views import MANAGER, require_form, site_page
 
 from .audit import audit_record
 from .forms import VisitorForgetForm, VisitorForm
@@ -52,7 +52,7 @@ def _requests_page(request, membership, *, forget_form=None, export_form=None, s
     return render(request, "privacy/visitor_requests.html", context, status=status)
 
 
-@require_GET
+@require_safe
 @site_page(MANAGER)
 def visitor_requests(request: HttpRequest, membership: Membership) -> HttpResponse:
     return _requests_page(request, membership)
@@ -100,7 +100,7 @@ def _export_filename(site_id: int, visitor: str) -> str:
     return f"hindsight-site{site_id}-{slug}.json"
 
 
-@require_http_methods(["GET", "POST"])
+@require_form
 @site_page(MANAGER)
 def session_delete_view(request: HttpRequest, membership: Membership, session_id) -> HttpResponse:
     """GET asks "Delete this session?"; POST deletes its recording and rows."""
@@ -109,7 +109,7 @@ def session_delete_view(request: HttpRequest, membership: Membership, session_id
     query = request.GET.copy()
     query.pop("t", None)
     list_query = f"?{query.urlencode()}" if query else ""
-    if request.method == "GET":
+    if request.method != "POST":
         context = {"site": membership.site, "membership": membership, "tab": "sessions", "session": session,
                    "list_query": list_query}
         return render(request, "privacy/session_delete.html", context)

@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.views.decorators.http import require_safe
 
 from privacy.audit import audit_record
 from recorder.models import Session
@@ -22,6 +23,7 @@ PAGER_LABELS = {
 }
 
 
+@require_safe
 @login_required
 def session_list(request: HttpRequest, site_id: int) -> HttpResponse:
     membership = membership_get(request.user, site_id)
@@ -46,6 +48,7 @@ def session_list(request: HttpRequest, site_id: int) -> HttpResponse:
     return render(request, "replay/session_list.html", context)
 
 
+@require_safe
 @login_required
 def session_player(request: HttpRequest, site_id: int, session_id) -> HttpResponse:
     membership = membership_get(request.user, site_id)

@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from rest_framework.authtoken.models import Token
 
 from recorder.views import public_base
@@ -23,6 +23,8 @@ from .services import (
 from .snippet import site_snippet, site_static_tags
 
 MEMBER, MANAGER, OWNER = "member", "manager", "owner"
+# A page with a form: shown on GET (and HEAD), sent with POST; any other method gets 405.
+require_form = require_http_methods(["GET", "HEAD", "POST"])
 _REFUSALS = {
     MANAGER: "Only the site's owner and admins can use this page.",
     OWNER: "Only the site's owner can see the audit log.",
@@ -53,12 +55,14 @@ def site_page(need: str = MEMBER):
     return decorate
 
 
+@require_safe
 @login_required
 def site_list(request: HttpRequest) -> HttpResponse:
     sites = sites_for_user(request.user).order_by("name", "id")
     return render(request, "sites/site_list.html", {"sites": sites})
 
 
+@require_form
 @login_required
 def site_new(request: HttpRequest) -> HttpResponse:
     form = SiteCreateForm(request.POST or None)
@@ -68,6 +72,7 @@ def site_new(request: HttpRequest) -> HttpResponse:
     return render(request, "sites/site_new.html", {"form": form})
 
 
+@require_safe
 @login_required
 def site_install(request: HttpRequest, site_id: int) -> HttpResponse:
     membership = membership_get(request.user, site_id)
@@ -81,6 +86,7 @@ def site_install(request: HttpRequest, site_id: int) -> HttpResponse:
     return render(request, "sites/site_install.html", context)
 
 
+@require_safe
 @login_required
 def site_install_status(request: HttpRequest, site_id: int) -> JsonResponse:
     membership = membership_get(request.user, site_id)
@@ -92,7 +98,7 @@ def _settings_url(membership: Membership) -> str | None:
     return reverse("site-settings", args=[membership.site_id]) if membership.can_manage else None
 
 
-@require_GET
+@require_safe
 @site_page(MEMBER)
 def site_overview_page(request: HttpRequest, membership: Membership) -> HttpResponse:
     site = membership.site
@@ -100,7 +106,7 @@ def site_overview_page(request: HttpRequest, membership: Membership) -> HttpResp
     return render(request, "sites/site_overview.html", context)
 
 
-@require_http_methods(["GET", "POST"])
+@require_form
 @site_page(MANAGER)
 def site_settings(request: HttpRequest, membership: Membership) -> HttpResponse:
     site = membership.site
@@ -130,10 +136,10 @@ def _team_page(request, membership, *, add_form=None, status=200) -> HttpRespons
     return render(request, "sites/site_team.html", context, status=status)
 
 
-@require_http_methods(["GET", "POST"])
+@require_form
 @site_page(MEMBER)
 def site_team(request: HttpRequest, membership: Membership) -> HttpResponse:
-    if request.method == "GET":
+    if request.method != "POST":
         return _team_page(request, membership)
     if not membership.can_manage:
         return site_refuse(request, membership)
@@ -197,7 +203,7 @@ def site_team_token(request: HttpRequest, membership: Membership) -> HttpRespons
     return redirect(f"{reverse('site-team', args=[membership.site_id])}#api-token")
 
 
-@require_GET
+@require_safe
 @site_page(OWNER)
 def site_audit(request: HttpRequest, membership: Membership) -> HttpResponse:
     site = membership.site

@@ -201,3 +201,38 @@ def test_audit_log_links_each_target_the_site_still_has(client, world):
     for link in filter(None, links.values()):
         assert f'href="{link}"' in html
     assert html.count('data-testid="audit-target"') == 4
+
+
+# Every dashboard page that shows something, by url name and extra url arguments; none takes another method.
+def dashboard_pages(world) -> list[tuple[str, list]]:
+    session, other = world["session"], world["other"]
+    return [
+        ("site-list", None), ("site-new", None), ("site-install", []), ("site-install-status", []),
+        ("site-overview", []), ("site-settings", []), ("site-team", []), ("site-audit", []),
+        ("session-list", []), ("session-player", [session.pk]), ("site-heatmaps", []),
+        ("site-privacy", []), ("session-delete", [session.pk]),
+        ("site-team-token", []), ("site-member-role", [other.pk]), ("site-member-remove", [other.pk]),
+        ("site-privacy-forget", []), ("site-privacy-export", []),
+    ]
+
+
+@pytest.mark.parametrize("method", ["delete", "put", "patch", "options"])
+def test_dashboard_pages_answer_other_methods_with_405_and_change_nothing(client, world, method):
+    client.force_login(world["owner"])
+    before = snapshot(world["site"])
+
+    answers = {}
+    for name, args in dashboard_pages(world):
+        url = reverse(name) if args is None else reverse(name, args=[world["site"].pk, *args])
+        answers[name] = getattr(client, method)(url).status_code
+
+    assert answers == {name: 405 for name in answers}
+    assert snapshot(world["site"]) == before
+
+
+def test_dashboard_pages_answer_head_as_get(client, world):
+    client.force_login(world["owner"])
+    for name, args in dashboard_pages(world)[:13]:
+        url = reverse(name) if args is None else reverse(name, args=[world["site"].pk, *args])
+        assert client.head(url).status_code == 200, name
+    assert Session.objects.filter(pk=world["session"].pk).exists()
