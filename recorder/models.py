@@ -13,7 +13,8 @@ class Session(models.Model):
     identity = models.CharField(max_length=255, blank=True, db_index=True)
     tags = models.JSONField(default=dict, blank=True)
 
-    created_at = models.DateTimeField(auto_now_add=True)
+    # The database's clock (the worker writes its commit's moment): hosts' clocks may differ.
+    created_at = models.DateTimeField(db_default=Now())
     started_at = models.DateTimeField(null=True, db_index=True)
     last_activity_at = models.DateTimeField(null=True)
     # Server time of the last stored chunk: what "live" is judged by, immune to client clocks.

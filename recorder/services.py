@@ -18,7 +18,6 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, OperationalError, connection, connections, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Greatest, Now
-from django.utils import timezone as dj_timezone
 from user_agents import parse as ua_parse
 
 from insights.services import FindingsWrites, signals_fold, signals_settle
@@ -517,7 +516,10 @@ def _commit(groups: list[tuple], lease: datetime) -> list[int]:
             merged[session_id] = session
         if session_id in merged:  # with what the row holds (a claim whose lease ran out may have added some)
             session.scrub_ids = sorted(set(session.scrub_ids or []) | sensitive_ids)[-5000:]
-    _sessions_insert([session for session in merged.values() if session.pk in new])
+    created = [session for session in merged.values() if session.pk in new]
+    for session in created:
+        session.created_at = now  # the database's moment: the worker host's clock may be off
+    _sessions_insert(created)
     if repeats:
         Chunk.objects.filter(pk__in=repeats).delete()
     _rows_update(Chunk, to_store, _STORED_FIELDS)
@@ -580,7 +582,7 @@ def _sessions_locked(firsts: dict) -> tuple[dict, dict, set]:
     for session_id in sorted(new):
         first = firsts[session_id]
         sessions[session_id] = Session(id=session_id, site_id=first.site_id, visitor_id=str(first.sender.get("vid", ""))[:64],
-                                       created_at=dj_timezone.now(), clock_offset_ms=clock_offset(first),
+                                       clock_offset_ms=clock_offset(first),
                                        **_device(first.sender))
     before = {pk: session_counted_state(session) for pk, session in sessions.items()}
     return sessions, before, new

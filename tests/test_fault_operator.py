@@ -97,6 +97,19 @@ def test_a_sweeper_whose_clock_runs_ahead_neither_finishes_nor_drops_a_live_sess
     assert Session.objects.get(pk=first["sid"]).chunk_count == 2
 
 
+def test_a_worker_whose_clock_runs_ahead_dates_a_new_session_by_the_databases_clock(client, site):
+    """Given a visitor's first batch; when a worker on a host whose clock is an hour ahead stores it; then
+    the new session's created_at is the database's moment, between the batch's arrival and now."""
+    batch = make_batch(site.pk)
+    assert post_batch(client, batch).status_code == 202
+    arrived = Chunk.objects.get(session_id=batch["sid"]).created_at
+
+    with host_clock_off(timedelta(hours=1)):
+        assert process_pending() == 1
+
+    assert arrived <= Session.objects.get(pk=batch["sid"]).created_at <= db_now()
+
+
 def test_a_worker_whose_clock_runs_ahead_leaves_the_chunks_another_holds(client, site):
     """Given a batch that one worker has claimed (its lease runs for CHUNK_LEASE_SECONDS); when a worker
     on a host whose clock is five minutes ahead gets its message; then it leaves the batch to the holder,
