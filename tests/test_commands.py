@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.urls import reverse
 
 from recorder.models import Chunk
 from recorder.tasks import chunk_process
@@ -18,6 +19,8 @@ from tests.conftest import make_batch, post_batch
 from tests.factories import UserFactory
 
 ROOT = Path(__file__).resolve().parent.parent
+# A name with 64 characters between two dots: DNS allows 63.
+LONG_LABEL = "a" * 64 + ".example.com"
 
 
 @pytest.mark.django_db
@@ -37,6 +40,7 @@ def test_createsite_prints_the_new_id_on_its_own_line():
     ("x" * 201, "shop.example.com", "--name: Ensure this value has at most 200 characters"),
     ("Shop", "", "--domain: This field is required."),
     ("Shop", "shop example", "--domain: Not a domain: shop example"),
+    ("Shop", LONG_LABEL, f"--domain: Not a domain: {LONG_LABEL}; a part between dots has at most 63 characters"),
 ])
 def test_createsite_refuses_what_the_dashboard_refuses_and_creates_nothing(name, domain, message):
     """A site without a name or a domain was created (no page could record to it); a name over 200 characters
@@ -44,6 +48,16 @@ def test_createsite_refuses_what_the_dashboard_refuses_and_creates_nothing(name,
     UserFactory(username="alice")
     with pytest.raises(CommandError, match=message):
         call_command("createsite", "--name", name, "--domain", domain, "--owner", "alice", stdout=StringIO())
+    assert not Site.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_new_site_form_refuses_a_domain_with_a_part_over_63_characters(client, owner):
+    """DNS allows 63 characters between dots: no page on such a name can ever record."""
+    client.force_login(owner)
+    response = client.post(reverse("site-new"), {"name": "Shop", "domains": LONG_LABEL})
+    assert response.status_code == 200
+    assert f"Not a domain: {LONG_LABEL}; a part between dots has at most 63 characters" in response.content.decode()
     assert not Site.objects.exists()
 
 
