@@ -14,7 +14,8 @@ Thresholds (README, "Frustration signals"):
   do not count, nor the clicks of a rage click or an error click;
   (the clicks of a rage click are that one signal: neither dead nor error clicks)
 - error click: an uncaught error, unhandled rejection or console.error within ERROR_MS of a click;
-- quick back: a page view left within QUICK_BACK_MS for the URL of the page view before it.
+- quick back: a page view left within QUICK_BACK_MS for the URL of the page view before it, by going
+  back in the same tab (BACK_KINDS): the same URL opened in a new tab, or by a link, is no going back.
 """
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -41,6 +42,9 @@ MAX_OPEN = 200  # clicks waiting for their window to end, at most (a click storm
 # hs.page kinds of a page replacing its URL's fragment (a scroll-spy) or query (a search box's query, a
 # map's position) in place: the same page, its scroll and clicks one; no page view either.
 IN_PLACE_KINDS = ("fragment", "state")
+# Page views reached through the tab's history: from the back-forward cache, an SPA's popstate, and a full
+# load the browser says came from its history ("history": an hs.page `load` whose `nav` is back_forward).
+BACK_KINDS = ("back", "pop", "history")
 
 INCREMENTAL, FULL_SNAPSHOT, META, CUSTOM = 3, 2, 4, 5
 MUTATION, MOUSE_MOVE, SCROLL, VIEWPORT_RESIZE, INPUT = 0, 1, 3, 4, 5
@@ -78,7 +82,10 @@ def _custom_mark(marks: list, ts: int, tag: Any, payload: Any) -> None:
             "rx": _clamp(payload.get("rx"), 0, 999), "ry": _clamp(payload.get("ry"), 0, 999), "q": bool(payload.get("q")),
         }])
     elif tag == "hs.page" and payload.get("kind") not in IN_PLACE_KINDS:
-        marks.append(["p", ts, _text(payload.get("url"), 2048), _text(payload.get("kind"), 10) or "load"])
+        kind = _text(payload.get("kind"), 10) or "load"
+        if kind == "load" and payload.get("nav") == "back_forward":
+            kind = "history"
+        marks.append(["p", ts, _text(payload.get("url"), 2048), kind])
     elif tag == "hs.error" and payload.get("kind") in ERROR_KINDS:
         marks.append(["e", ts])
     elif tag == "hs.net":
@@ -220,7 +227,7 @@ def _clicks_settle(state: dict, found: Findings, *, before: int | None) -> None:
 
 def _page(state: dict, found: Findings, ts: int, url: str, kind: str) -> None:
     prev = state["prev"]
-    if prev and url == prev["url"] and url != state["url"] and ts - state["at"] <= QUICK_BACK_MS and kind not in ("replace", "tab"):
+    if prev and url == prev["url"] and url != state["url"] and ts - state["at"] <= QUICK_BACK_MS and kind in BACK_KINDS:
         found.signals.append(Found("quick_back", ts, state["url"]))
     _depth_close(state, found)
     state["prev"] = {"url": state["url"], "at": state["at"]} if state["url"] else None

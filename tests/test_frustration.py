@@ -11,8 +11,14 @@ def click(ts, x=100, y=100, sel="button#buy", quiet=False):
         "s": sel, "rx": 500, "ry": 500, "w": 80, "h": 30, "x": x, "y": y, "q": quiet}}}
 
 
-def page(ts, url, kind="load"):
-    return {"type": 5, "timestamp": ts, "data": {"tag": "hs.page", "payload": {"url": url, "kind": kind}}}
+def page(ts, url, kind="load", nav="navigate"):
+    payload = {"url": url, "kind": kind, **({"nav": nav} if kind == "load" else {})}
+    return {"type": 5, "timestamp": ts, "data": {"tag": "hs.page", "payload": payload}}
+
+
+def back(ts, url):
+    """A full load of `url` from the tab's history (the browser's back button)."""
+    return page(ts, url, nav="back_forward")
 
 
 def mutation(ts):
@@ -68,17 +74,20 @@ def kinds(*batches, settle=True):
     ([page(T, "/a"), click(T + 100), error(T + 600, "console.error"), mutation(T + 700)], ["error"]),
     ([page(T, "/a"), click(T + 100), error(T + 600, "console.warn"), mutation(T + 700)], []),
     ([page(T, "/a"), click(T + 100), error(T + 1200), mutation(T + 1300)], []),
-    # quick back: /b left within 7 s for /a again (full load or SPA), but not a replace or a slow one
-    ([page(T, "/a"), page(T + 1000, "/b"), page(T + 5000, "/a")], ["quick_back"]),
+    # quick back: /b left within 7 s by going back to /a (full load or SPA), but not a replace or a slow one
+    ([page(T, "/a"), page(T + 1000, "/b"), back(T + 5000, "/a")], ["quick_back"]),
     ([page(T, "/a"), page(T + 1000, "/b", "push"), page(T + 3000, "/a", "pop")], ["quick_back"]),
     ([page(T, "/a"), page(T + 1000, "/b", "push"), page(T + 3000, "/a", "replace")], []),
+    # /a opened again in a new tab, or by a link (full load or SPA), is no going back
+    ([page(T, "/a"), page(T + 1000, "/b"), page(T + 3000, "/a")], []),
+    ([page(T, "/a"), page(T + 1000, "/b", "push"), page(T + 3000, "/a", "push")], []),
     # back to /a kept in the back-forward cache is a quick back; a switch back to the tab /a is open in is not
     ([page(T, "/a"), page(T + 1000, "/b"), page(T + 3000, "/a", "back")], ["quick_back"]),
     ([page(T, "/a"), page(T + 1000, "/b"), page(T + 3000, "/a", "tab")], []),
     # a scroll-spy's fragment on /a leaves the visitor on /a: back to /a from /c is a quick back
-    ([page(T, "/a"), page(T + 500, "/a#usage", "fragment"), page(T + 1000, "/c"), page(T + 3000, "/a")], ["quick_back"]),
+    ([page(T, "/a"), page(T + 500, "/a#usage", "fragment"), page(T + 1000, "/c"), back(T + 3000, "/a")], ["quick_back"]),
     # so does a search box keeping its query in /a's URL
-    ([page(T, "/a"), page(T + 500, "/a?q=tea", "state"), page(T + 1000, "/c"), page(T + 3000, "/a")], ["quick_back"]),
+    ([page(T, "/a"), page(T + 500, "/a?q=tea", "state"), page(T + 1000, "/c"), back(T + 3000, "/a")], ["quick_back"]),
     ([page(T, "/a"), page(T + 1000, "/b"), page(T + 9000, "/a")], []),
     ([page(T, "/a"), page(T + 1000, "/b"), page(T + 3000, "/c")], []),
 ])

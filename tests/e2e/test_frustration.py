@@ -3,7 +3,7 @@ import pytest
 from django.test import Client
 from rest_framework.authtoken.models import Token
 
-from recorder.models import Chunk, Session
+from recorder.models import Chunk, PageView, Session
 from sites.snippet import site_snippet
 from tests.e2e.conftest import flush_now, login, recorder_started, wait_for
 from tests.e2e.test_capture import html, make_site
@@ -83,16 +83,26 @@ def calm_visit(page, customer):
     page.wait_for_timeout(2500)
     page.mouse.wheel(0, 300)
     page.wait_for_timeout(500)
+    # On to the checkout, then the shop again at once, in a new tab: no going back, no quick back.
+    page.goto(customer.url("/checkout"))
+    recorder_started(page)
     flush_now(page)
+    tab = page.context.new_page()
+    tab.goto(customer.url("/"))
+    recorder_started(tab)
+    flush_now(tab)
 
 
 def test_a_frustrated_visit_counts_exactly_its_signals_and_a_calm_one_none(live_server, celery_worker, customer, browser):
     site = make_site(customer)
     customer.pages = {"/": html(site_snippet(site, live_server.url), SHOP)}
+    customer.pages["/checkout"] = customer.pages["/"]
     frustrated = browser.new_context()
     frustrated_visit(frustrated.new_page(), customer)
     calm = browser.new_context()
     calm_visit(calm.new_page(), customer)
+    # (The new tab's batch is the last to come: both visits' six page views are stored first.)
+    wait_for(lambda: PageView.objects.filter(site=site).count() == 6, message="the new tab's page view")
     sessions = settled(site, 2)
     counts = sorted((s.rage_clicks, s.dead_clicks, s.error_clicks, s.quick_backs) for s in sessions)
     assert counts == [(0, 0, 0, 0), (1, 1, 1, 1)]

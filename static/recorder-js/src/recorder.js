@@ -479,7 +479,20 @@ export function createRecorder(options, win) {
   function page(kind, url, title, referrer, at) {
     release() // pages in the order they came
     if (cfg.maskAllText) title = starText(title)
-    custom('hs.page', { url: privacy.page(url), title, referrer: privacy.page(referrer), kind }, at)
+    const payload = { url: privacy.page(url), title, referrer: privacy.page(referrer), kind }
+    // How the browser came to a loaded page: `back_forward` is the tab's back or forward, not a new tab
+    // or a link to the same address (the detector's quick back).
+    if (kind === 'load') payload.nav = navigationType()
+    custom('hs.page', payload, at)
+  }
+
+  function navigationType() {
+    try {
+      const entry = win.performance.getEntriesByType('navigation')[0]
+      return (entry && entry.type) || ''
+    } catch (e) {
+      return ''
+    }
   }
 
   // The held navigation's hs.page goes now, with the title the page has now.
