@@ -19,7 +19,7 @@ from django.db.models.lookups import Exact
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from recorder.models import PageView, SiteUrl
+from recorder.models import PageRollup, PageView, SiteUrl
 
 from .selectors import live_condition
 
@@ -119,6 +119,13 @@ def _visited(value: str, get: Parameters) -> Condition:
     return Exists(PageView.objects.filter(site_id=OuterRef("site_id"), session_id=OuterRef("pk"), url__in=urls))
 
 
+def _visited_page(value: str, get: Parameters) -> Condition:
+    """Sessions with a page view of this very URL (the overview's pages, cut to PageRollup.URL_MAX: one of
+    that length names the page views it is the start of)."""
+    lookup = "url__startswith" if len(value) >= PageRollup.URL_MAX else "url"
+    return Exists(PageView.objects.filter(session_id=OuterRef("pk"), **{lookup: value}))
+
+
 def _live(value: str, get) -> Condition:
     if value != "1":
         return None
@@ -160,6 +167,7 @@ SESSION_FILTERS = [
     SessionFilter("tag", "Has this tag key.", _tag),
     SessionFilter("tag_value", "With `tag`: the tag has this value.", None),
     SessionFilter("url", "Visited a page whose URL contains this.", _visited),
+    SessionFilter("page_url", "Visited the page of exactly this URL.", _visited_page),
     SessionFilter("errors", "`1`: only sessions with errors.", _flag("error_count__gt")),
     SessionFilter("browser", "Browser by name, any case or version: `chrome` finds Chrome and HeadlessChrome.",
                   _family("browser")),

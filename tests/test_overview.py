@@ -1,11 +1,14 @@
 """The overview page: sessions per day, totals and top pages from a fixed number of aggregate queries."""
+import hashlib
+import re
 from datetime import datetime, time, timedelta
+from html import unescape
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from recorder.models import PageView
+from recorder.models import PageView, SiteUrl
 from recorder.rollups import rollups_rebuild
 from sites.models import Membership
 from sites.selectors import site_overview
@@ -126,3 +129,22 @@ def test_the_overview_lists_a_page_decoded_with_its_raw_address_in_reach(client,
 
     assert f'title="{raw}"' in html
     assert ">/café/menü?q=✓</a>" in html
+
+
+def test_a_most_visited_page_links_to_the_sessions_of_that_very_page(client, site, owner):
+    """/demo/'s link listed the sessions that only visited /demo/checkout/ too (its URL contains /demo/)."""
+    demo, checkout = "https://shop.example.com/demo/", "https://shop.example.com/demo/checkout/"
+    for pages in ([demo], [demo], [demo, checkout], [checkout]):
+        visit(site, 0, pages=pages)
+    PageView.objects.update(site=site)  # as the worker writes them, for "visited URL contains" as well
+    SiteUrl.objects.bulk_create(SiteUrl(site=site, key=hashlib.md5(url.encode()).hexdigest(), url=url) for url in (demo, checkout))
+    client.force_login(owner)
+
+    html = client.get(reverse("site-overview", args=[site.pk])).content.decode()
+    rows = re.findall(r'<td class="url" title="([^"]+)"><a href="([^"]+)">.*?<td class="num">(\d+)</td>', html)
+
+    assert [(url, int(views)) for url, _, views in rows] == [(demo, 3), (checkout, 2)]
+    for url, link, views in rows:
+        listed = client.get(unescape(link)).content.decode().count("<tr data-session=")
+        api = client.get(f"/api/v1/sites/{site.pk}/sessions/", {"page_url": url}).json()["results"]
+        assert listed == len(api) == int(views), url
