@@ -97,7 +97,8 @@ class Overview:
 
     @property
     def average_seconds(self) -> int:
-        return round(self.average_ms / 1000)
+        # Whole seconds passed, as the session list shows each length (Session.duration_seconds).
+        return self.average_ms // 1000
 
 
 def site_overview(site: Site, *, today: date | None = None) -> Overview:

@@ -90,6 +90,19 @@ def test_overview_page_renders_for_any_member(client, site):
     assert html.count('class="bar"') == 30
 
 
+def test_the_average_length_counts_whole_seconds_as_the_list_shows_each_length(client, site, owner):
+    """Sessions of 3.5 s and 9.7 s are 0:03 and 0:09 in the list; their average of 6.6 s showed 0:07."""
+    visit(site, 0, seconds=3.5)
+    visit(site, 0, seconds=9.7)
+    client.force_login(owner)
+
+    overview = client.get(reverse("site-overview", args=[site.pk])).content.decode()
+    listed = client.get(reverse("session-list", args=[site.pk])).content.decode()
+
+    assert 'data-testid="average-duration">0:06<' in overview
+    assert '"Length">0:03<' in listed and '"Length">0:09<' in listed
+
+
 def test_empty_overview_says_there_is_nothing_yet(client, site, owner):
     client.force_login(owner)
     response = client.get(reverse("site-overview", args=[site.pk]))
