@@ -147,6 +147,12 @@ def test_clicks_land_on_their_element_from_narrow_and_wide_windows_and_leave_wit
     assert frame.locator("[data-testid=scroll-band]").count() == 10
     frame = heatmap_page(page, live_server, site, customer, kind="move")
     assert frame.locator("[data-testid=move-cell]").count() == len(moves["cells"])
+    # At 1280 px the form is one row: its labels' words level, its controls (the button too) level.
+    page.set_viewport_size({"width": 1280, "height": 1000})
+    form = page.get_by_test_id("heatmap-form")
+    top = "els => els.map(e => Math.round(e.getBoundingClientRect().top))"
+    assert len(set(form.locator("label").evaluate_all(top))) == 1
+    assert len(set(form.locator("input:not([type=hidden]), select, button").evaluate_all(top))) == 1
 
     visitor_forget(site=site, visitor=gone)
     frame = heatmap_page(page, live_server, site, customer)
