@@ -180,7 +180,7 @@ def replayed_choices(viewer, live_server, site, samples: list[dict]) -> list[tup
             root.style.cssText = 'position:absolute;left:-20000px;top:0;width:1280px;height:800px';
             document.body.appendChild(root);
             const r = new P.replayer.constructor(JSON.parse(JSON.stringify(events)), { root, showWarning: false, triggerFocus: false, mouseTail: false });
-            r.pause(t - 1 - events[0].timestamp);
+            r.pause(t - events[0].timestamp);  // (rrweb's pause applies what was stamped before it; the seek, at it too)
             await new Promise((done) => setTimeout(done, 20));
             fresh.push(window.__chosen(r.iframe.contentDocument));
             r.destroy();
