@@ -34,11 +34,15 @@ setInterval(function () {
   // same millisecond may have come just before this task or may come just after it, and a sample stamped
   // with it could not say which (the replay at t showed an `animation: none` the page had just taken back,
   // stamped t). So sample at the start of the next millisecond: all that shows was stamped before t, and
-  // any later change is stamped t or after.
-  const before = Date.now();
-  let t = before;
-  while (t === before) t = Date.now();
-  window.__samples.push({ t: t, s: window.__hsState(document) });
+  // any later change is stamped t or after. And sample in a frame callback: an element scrolled by script
+  // shows its new position, and fires the scroll event rrweb stamps, at the next rendering step (the
+  // visitor saw the old one until then), which runs its scroll events before the frame callbacks.
+  requestAnimationFrame(function () {
+    const before = Date.now();
+    let t = before;
+    while (t === before) t = Date.now();
+    window.__samples.push({ t: t, s: window.__hsState(document) });
+  });
 }, 400);
 """
 
