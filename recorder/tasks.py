@@ -1,7 +1,7 @@
 """Celery entry points of the recorder app; each calls one service."""
 from botocore.exceptions import BotoCoreError, ClientError
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
+from django.db import InterfaceError, InternalError, OperationalError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -30,8 +30,8 @@ def _process(task, chunk_ids: list[int]) -> int:
         if task.request.is_eager:  # a retry here would run at once, again and again, on this thread
             return busy.stored
         raise  # retried with backoff, as any transient failure
-    except Exception as error:
-        if database_unavailable(error) and not isinstance(error, TRANSIENT):  # a database that takes no writes
+    except InternalError as error:
+        if database_unavailable(error):  # a database that takes no writes: down, as an unreachable one is
             raise OperationalError(str(error)) from error
         raise
 
