@@ -249,14 +249,15 @@ def test_full_screen_gives_the_replay_the_whole_screen_and_f_leaves_it(player):
     button = player.get_by_test_id("full-screen")
     button.click()
     wait_for_js(player, "document.fullscreenElement && document.fullscreenElement.classList.contains('hsp-main')")
-    assert button.get_attribute("aria-pressed") == "true"
+    # fullscreenElement is set before the fullscreenchange event that the button follows is fired.
+    wait_for(lambda: button.get_attribute("aria-pressed") == "true")
     # The replay grows into the screen, and the controls stay on it.
     wait_for(lambda: scale() > windowed * 1.2)
     assert player.get_by_test_id("play-toggle").bounding_box()["y"] < player.viewport_size["height"]
 
     player.keyboard.press("f")
     wait_for_js(player, "document.fullscreenElement === null")
-    assert button.get_attribute("aria-pressed") == "false"
+    wait_for(lambda: button.get_attribute("aria-pressed") == "false")
     wait_for(lambda: abs(scale() - windowed) < 0.01)
 
 
