@@ -200,13 +200,13 @@ class DailyRollup(models.Model):
 
 
 class PageRollup(models.Model):
-    """Page views of a site's shown sessions started on one day, per URL (cut to URL_MAX characters)."""
+    """A site's shown sessions started on one day that visited a URL (cut to URL_MAX characters), each once."""
 
     URL_MAX = 512  # 4 bytes a character at most: stays under a btree entry's limit
     site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+")
     day = models.DateField()
     url = models.CharField(max_length=URL_MAX)
-    views = models.BigIntegerField(default=0)
+    sessions = models.BigIntegerField(default=0)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["site", "day", "url"], name="pagerollup_site_day_url")]

@@ -2,8 +2,9 @@
 and each site's distinct page URLs, so "visited URL contains" searches a few rows, not every page view.
 
 A session counts once stored and past its site's minimum length (what the
-list shows), on the day it started (default time zone); its page views count
-for the URL on that day. The worker applies each commit's difference
+list shows), on the day it started (default time zone), and there once for
+each URL it visited, however many times it viewed it (so a page's figure is
+what the list of sessions that visited the page shows). The worker applies each commit's difference
 (`rollups_sessions_stored`), deletions take sessions out
 (`rollups_sessions_removed`), and `rollups_rebuild` recomputes them from the
 rows (`manage.py rebuildrollups`), e.g. after a site's minimum length changed.
@@ -66,13 +67,14 @@ def rollups_sessions_stored(*, changes: list[tuple[Session, dict]]) -> None:
         every = urls.get(session.pk, [])
         added = max(0, new["page_count"] - old["page_count"])
         older = every[: len(every) - added] if added else every
+        # A page counts a session once, however many times it was viewed in it.
         if was and now and _day(old["started_at"]) == _day(new["started_at"]):
-            pages.update((_day(new["started_at"]), url) for url in every[len(older):])
+            pages.update((_day(new["started_at"]), url) for url in set(every[len(older):]) - set(older))
         else:
             if was:
-                pages.subtract((_day(old["started_at"]), url) for url in older)
+                pages.subtract((_day(old["started_at"]), url) for url in set(older))
             if now:
-                pages.update((_day(new["started_at"]), url) for url in every)
+                pages.update((_day(new["started_at"]), url) for url in set(every))
         for row, sign, counted in ((old, -1, was), (new, 1, now)):
             if counted:
                 key = _day(row["started_at"])
@@ -119,7 +121,7 @@ def rollups_rebuild(*, site_ids: list[int] | None = None) -> int:
 
 
 def _aggregates(sessions: QuerySet) -> list[tuple[int, Counter, Counter]]:
-    """(site id, {(day, field): value}, {(day, url): views}) of the counted sessions among `sessions`."""
+    """(site id, {(day, field): value}, {(day, url): sessions}) of the counted sessions among `sessions`."""
     zone = timezone.get_default_timezone()
     counted = sessions.filter(
         chunk_count__gt=0, started_at__isnull=False, duration_ms__gte=F("site__min_session_sec") * 1000,
@@ -135,7 +137,7 @@ def _aggregates(sessions: QuerySet) -> list[tuple[int, Counter, Counter]]:
     views = (
         PageView.objects.filter(session__in=counted.values("pk")).order_by()
         .annotate(day=TruncDate("session__started_at", tzinfo=zone), cut=Left("url", PageRollup.URL_MAX))
-        .values("session__site_id", "day", "cut").annotate(n=Count("id"))
+        .values("session__site_id", "day", "cut").annotate(n=Count("session_id", distinct=True))
     )
     for row in views:
         _, pages = found.setdefault(row["session__site_id"], (Counter(), Counter()))
@@ -151,11 +153,11 @@ def _apply(site_id: int, days: Counter, pages: Counter) -> None:
     day_rows = [(site_id, day, *values) for day, values in sorted(by_day.items()) if any(values)]
     page_rows = [(site_id, day, url, n) for (day, url), n in sorted(pages.items()) if n]
     _upsert(DailyRollup, ("site_id", "day", "sessions", "duration_ms", "with_errors"), 2, day_rows)
-    _upsert(PageRollup, ("site_id", "day", "url", "views"), 3, page_rows)
+    _upsert(PageRollup, ("site_id", "day", "url", "sessions"), 3, page_rows)
     if any(row[2] < 0 for row in day_rows):
         DailyRollup.objects.filter(site_id=site_id, day__in=[row[1] for row in day_rows], sessions__lte=0).delete()
     if any(row[3] < 0 for row in page_rows):
-        PageRollup.objects.filter(site_id=site_id, day__in={row[1] for row in page_rows}, views__lte=0).delete()
+        PageRollup.objects.filter(site_id=site_id, day__in={row[1] for row in page_rows}, sessions__lte=0).delete()
 
 
 def _upsert(model, columns: tuple[str, ...], keys: int, rows: list[tuple], batch: int = 500) -> None:

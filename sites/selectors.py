@@ -2,6 +2,7 @@
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from urllib.parse import urlencode
 
 from django.db.models import Case, QuerySet, Sum, Value, When
 from django.http import Http404
@@ -91,9 +92,14 @@ class Overview:
     sessions: int
     average_ms: int
     with_errors: int
-    top_pages: list[dict]  # {"url", "views"}
+    top_pages: list[dict]  # {"url", "sessions"}: the sessions that visited the page, each once
     frustration: list[dict]  # {"url", "total", "rage", "dead", "error", "quick_back"}: insights.selectors
     peak: int
+
+    @property
+    def date_range(self) -> str:
+        """The overview's days as the session list's and the heatmaps' query: its links list what it counts."""
+        return urlencode({"date_from": self.days[0]["day"].isoformat(), "date_to": self.days[-1]["day"].isoformat()})
 
     @property
     def average_seconds(self) -> int:
@@ -112,7 +118,7 @@ def site_overview(site: Site, *, today: date | None = None) -> Overview:
     }
     top_pages = list(
         PageRollup.objects.filter(site=site, day__gte=first, day__lte=today).values("url")
-        .annotate(views=Sum("views")).order_by("-views", "url")[:10]
+        .annotate(sessions=Sum("sessions")).order_by("-sessions", "url")[:10]
     )
     total = sum(row["sessions"] for row in per_day.values())
     peak = max((row["sessions"] for row in per_day.values()), default=0)

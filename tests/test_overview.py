@@ -3,6 +3,7 @@ import hashlib
 import re
 from datetime import datetime, time, timedelta
 from html import unescape
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from django.urls import reverse
@@ -52,9 +53,9 @@ def test_overview_counts_sessions_per_day_totals_and_top_pages(site):
     assert overview.average_ms == (30 + 90 + 60 + 120) * 1000 // 4
     assert overview.with_errors == 1
     assert overview.top_pages == [
-        {"url": "https://shop.example.com/", "views": 3},
-        {"url": "https://shop.example.com/pay", "views": 2},
-        {"url": "https://shop.example.com/cart", "views": 1},
+        {"url": "https://shop.example.com/", "sessions": 3},
+        {"url": "https://shop.example.com/pay", "sessions": 2},
+        {"url": "https://shop.example.com/cart", "sessions": 1},
     ]
 
 
@@ -145,10 +146,14 @@ def test_the_overview_lists_a_page_decoded_with_its_raw_address_in_reach(client,
 
 
 def test_a_most_visited_page_links_to_the_sessions_of_that_very_page(client, site, owner):
-    """/demo/'s link listed the sessions that only visited /demo/checkout/ too (its URL contains /demo/)."""
+    """/demo/'s link listed the sessions that only visited /demo/checkout/ too (its URL contains /demo/); a
+    session that came back to /demo/ counted twice beside its one row, and the list took in visits older than
+    the overview's 30 days."""
     demo, checkout = "https://shop.example.com/demo/", "https://shop.example.com/demo/checkout/"
-    for pages in ([demo], [demo], [demo, checkout], [checkout]):
+    for pages in ([demo], [demo, checkout, demo, demo], [checkout]):
         visit(site, 0, pages=pages)
+    visit(site, 29, pages=[demo])  # the overview's first day
+    visit(site, 30, errors=1, pages=[demo, checkout])  # the day before it
     PageView.objects.update(site=site)  # as the worker writes them, for "visited URL contains" as well
     SiteUrl.objects.bulk_create(SiteUrl(site=site, key=hashlib.md5(url.encode()).hexdigest(), url=url) for url in (demo, checkout))
     client.force_login(owner)
@@ -156,8 +161,49 @@ def test_a_most_visited_page_links_to_the_sessions_of_that_very_page(client, sit
     html = client.get(reverse("site-overview", args=[site.pk])).content.decode()
     rows = re.findall(r'<td class="url" title="([^"]+)"><a href="([^"]+)">.*?<td class="num">(\d+)</td>', html)
 
-    assert [(url, int(views)) for url, _, views in rows] == [(demo, 3), (checkout, 2)]
-    for url, link, views in rows:
+    assert [(url, int(sessions)) for url, _, sessions in rows] == [(demo, 3), (checkout, 2)]
+    for url, link, sessions in rows:
         listed = client.get(unescape(link)).content.decode().count("<tr data-session=")
-        api = client.get(f"/api/v1/sites/{site.pk}/sessions/", {"page_url": url}).json()["results"]
-        assert listed == len(api) == int(views), url
+        query = dict(parse_qsl(urlsplit(unescape(link)).query))
+        api = client.get(f"/api/v1/sites/{site.pk}/sessions/", query).json()["results"]
+        assert query["page_url"] == url
+        assert listed == len(api) == int(sessions), url
+
+
+def test_the_overviews_totals_link_to_the_sessions_they_count(client, site, owner):
+    for days_ago, errors in ((0, 0), (0, 2), (29, 1), (30, 1), (45, 0)):
+        visit(site, days_ago, errors=errors)
+    client.force_login(owner)
+
+    html = client.get(reverse("site-overview", args=[site.pk])).content.decode()
+
+    for name, figure in (("total-sessions", 3), ("error-sessions", 2)):
+        link, shown = re.search(rf'<a class="stat-value" href="([^"]+)" data-testid="{name}">(\d+)</a>', html).groups()
+        assert int(shown) == figure
+        assert client.get(unescape(link)).content.decode().count("<tr data-session=") == figure, name
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_counts_each_pages_sessions_once(site):
+    """Roll-ups written before counted page views: a session back on a page twice counted two."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    from recorder.models import PageRollup
+
+    executor = MigrationExecutor(connection)
+    executor.migrate([("recorder", "0011_session_created_at_database_clock")])
+    try:
+        home, pay = "https://shop.example.com/", "https://shop.example.com/pay"
+        for pages in ([home, pay, home], [home], [pay, pay]):
+            session = SessionFactory(site=site, started_at=at(2), duration_ms=60_000, chunk_count=1)
+            PageView.objects.bulk_create(PageView(session=session, url=url, at=at(2)) for url in pages)
+        with connection.cursor() as cursor:
+            cursor.execute("INSERT INTO recorder_pagerollup (site_id, day, url, views) VALUES (%s, %s, %s, 3), "
+                           "(%s, %s, %s, 3)", [site.pk, at(2).date(), home, site.pk, at(2).date(), pay])
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(executor.loader.graph.leaf_nodes())
+
+    assert sorted(PageRollup.objects.values_list("url", "sessions")) == [(home, 2), (pay, 2)]

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 
 def rollups() -> tuple[set, set]:
     days = set(DailyRollup.objects.values_list("site_id", "day", "sessions", "duration_ms", "with_errors"))
-    pages = set(PageRollup.objects.values_list("site_id", "day", "url", "views"))
+    pages = set(PageRollup.objects.values_list("site_id", "day", "url", "sessions"))
     return days, pages
 
 
@@ -48,7 +48,7 @@ def store_chunk(client, site, sid: str, seq: int, started, *, duration_s: float,
 @pytest.fixture
 def recorded(client, site):
     """Sessions stored through ingest: one-batch visits on several days, a session that grows over three
-    batches (errors arrive later, a late batch moves its start to the previous day), one that crosses
+    batches (errors and a page seen again arrive later, a late batch moves its start to the previous day), one that crosses
     the site's minimum length only with its second batch."""
     site.min_session_sec = 10
     site.save(update_fields=["min_session_sec"])
@@ -59,7 +59,7 @@ def recorded(client, site):
     grows = str(uuid.uuid4())
     midnight = timezone.localtime(now).replace(hour=0, minute=5, second=0)
     store_chunk(client, site, grows, 0, midnight, duration_s=20, paths=("/a",))
-    store_chunk(client, site, grows, 1, midnight + timedelta(minutes=1), duration_s=20, paths=("/b",), errors=1)
+    store_chunk(client, site, grows, 1, midnight + timedelta(minutes=1), duration_s=20, paths=("/b", "/a"), errors=1)
     store_chunk(client, site, grows, 2, midnight - timedelta(minutes=20), duration_s=5, paths=("/early",))
     short = str(uuid.uuid4())
     store_chunk(client, site, short, 0, now - timedelta(days=1), duration_s=3, paths=("/short",), vid="visitor-short")
@@ -146,7 +146,7 @@ def test_the_overview_counts_what_the_list_shows(recorded, site):
 def test_rebuildrollups_restores_lost_roll_ups(recorded, capsys):
     before = rollups()
     DailyRollup.objects.all().delete()
-    PageRollup.objects.update(views=99)
+    PageRollup.objects.update(sessions=99)
     call_command("rebuildrollups")
     assert rollups() == before
     assert "Rebuilt" in capsys.readouterr().out
