@@ -174,7 +174,8 @@ def test_on_a_phone_the_tab_row_scrolls_and_the_page_does_not(recordings, live_s
 
 def test_a_long_identity_keeps_to_one_line_of_the_heading(client, live_server, page):
     """An identity may be 255 characters. The heading wrapped it over four lines, and the replay under it was
-    shrunk by as much to keep the controls in the window."""
+    shrunk by as much to keep the controls in the window; then it kept to one line but ran on past the
+    window, which the whole page then scrolled sideways to show, on a phone and on a desktop alike."""
     site = SiteFactory(owner=UserFactory(username="owner"), domains=["shop.example.com"])
     identity = "customer-" + "0123456789abcdef" * 15
     start = int(time.time() * 1000) - 5 * 60 * 1000
@@ -184,7 +185,12 @@ def test_a_long_identity_keeps_to_one_line_of_the_heading(client, live_server, p
 
     heading = page.locator("h1")
     line = float(heading.evaluate("h => getComputedStyle(h).lineHeight.replace('px', '')"))
-    assert heading.bounding_box()["height"] < 1.5 * line
+    for width in (1280, 390):
+        page.set_viewport_size({"width": width, "height": 800})
+        box = heading.bounding_box()
+        assert box["height"] < 1.5 * line
+        assert box["x"] + box["width"] <= width, f"the heading runs to {box['x'] + box['width']} px of {width}"
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
     assert page.locator("h1 bdi").get_attribute("title") == identity
     page.get_by_test_id("tab-details").click()
     assert identity in page.get_by_test_id("panel-details").inner_text()
