@@ -1,0 +1,30 @@
+"""The dashboard's pages at a phone's width (390 px) in real Chromium, measured by their boxes."""
+import pytest
+
+from tests.e2e.conftest import login
+from tests.factories import SiteFactory, UserFactory
+
+pytestmark = pytest.mark.e2e
+
+PHONE = {"width": 390, "height": 844}
+
+
+def test_a_long_site_name_leaves_the_sites_link_whole_in_the_top_bar(live_server, browser):
+    """The site's name took the top bar's room and cut "Sites", the way back to the other sites, to "S"."""
+    site = SiteFactory(owner=UserFactory(username="owner"), name="Tea & Leaf shop with a name that goes on " * 3)
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    try:
+        page = context.new_page()
+        login(page, live_server, "owner")
+        page.goto(f"{live_server.url}/sites/{site.pk}/")
+
+        links = page.locator(".topnav a")
+        sites, name = links.nth(0), links.nth(1)
+        assert sites.evaluate("a => a.scrollWidth <= a.clientWidth"), "the Sites link is cut short"
+        assert sites.inner_text() == "Sites"
+        assert name.evaluate("a => a.scrollWidth > a.clientWidth")  # the name is the one cut, with an ellipsis
+        logout = page.get_by_role("button", name="Log out").bounding_box()
+        assert logout["x"] + logout["width"] <= PHONE["width"]
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    finally:
+        context.close()
