@@ -29,6 +29,17 @@ def test_a_right_password_logs_in(client):
     assert log_in(client, user.username, PASSWORD).status_code == 302
 
 
+def test_a_wrong_password_keeps_the_username_typed_and_asks_for_the_password_again(client):
+    """The page came back with both fields empty: the username had to be typed again as well."""
+    user = UserFactory(username="maria.o'neil")
+    page = log_in(client, user.username, "wrong").content.decode()
+    assert "didn't match" in page
+    assert 'name="username" value="maria.o&#x27;neil" autocomplete="username" required' in page
+    assert 'name="password" autocomplete="current-password" autofocus required' in page
+    first = client.get(LOGIN).content.decode()
+    assert 'name="username" value="" autocomplete="username" autofocus required' in first
+
+
 def test_twenty_wrong_passwords_lock_the_account_from_every_address_with_a_clear_message(client):
     # Given twenty wrong passwords for one account, each from another address
     user = UserFactory()
