@@ -15,12 +15,16 @@ from .services import DEVICE_WIDTHS, ROUTE_STARTS, page_key, page_url
 PER_PAGE_ROWS = 10
 
 
-def frustration_per_page(*, site_id: int, since: datetime) -> list[dict]:
-    """The pages with the most frustration signals since then: {url, rage, dead, error, quick_back, total}."""
+def frustration_per_page(*, site_id: int, since: datetime, until: datetime, min_ms: int = 0) -> list[dict]:
+    """The pages with the most frustration signals in the sessions started from `since` to before `until` and
+    at least `min_ms` long (those the session list shows): {url, sessions, rage, dead, error, quick_back,
+    total}, `sessions` being those with a signal on the page (the list's `frustrated_on` filter)."""
     counts = {kind: Count("id", filter=Q(kind=kind)) for kind, _ in Signal.KINDS}
     rows = (
-        Signal.objects.filter(site_id=site_id, ts__gte=int(since.timestamp() * 1000)).values("url")
-        .annotate(total=Count("id"), **counts).order_by("-total", "url")[:PER_PAGE_ROWS]
+        Signal.objects.filter(site_id=site_id, session__started_at__gte=since, session__started_at__lt=until,
+                              session__duration_ms__gte=min_ms).values("url")
+        .annotate(total=Count("id"), sessions=Count("session_id", distinct=True), **counts)
+        .order_by("-total", "url")[:PER_PAGE_ROWS]
     )
     return list(rows)
 

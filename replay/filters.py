@@ -19,6 +19,7 @@ from django.db.models.lookups import Exact
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
+from insights.models import Signal
 from recorder.models import PageRollup, PageView, SiteUrl
 
 from .selectors import live_condition
@@ -46,12 +47,15 @@ class Parameters:
         return param_get(self.params, name)
 
 
+PARAM_MAX = 1000  # characters of a parameter's value that are read
+
+
 def param_get(params, name: str) -> str:
     """A query parameter, stripped; "" when missing, a list, or holding a NUL (Postgres refuses NUL)."""
     value = params.get(name)
     if not isinstance(value, str) or "\x00" in value:
         return ""
-    return value.strip()[:1000]
+    return value.strip()[:PARAM_MAX]
 
 
 def number_parse(value: str, *, limit: int = 10**15) -> int | None:
@@ -126,6 +130,13 @@ def _visited_page(value: str, get: Parameters) -> Condition:
     return Exists(PageView.objects.filter(session_id=OuterRef("pk"), **{lookup: value}))
 
 
+def _frustrated_on(value: str, get: Parameters) -> Condition:
+    """Sessions with a frustration signal on the page of exactly this URL (the overview's pages where visitors
+    struggle; one as long as a value is read names the pages it is the start of)."""
+    lookup = "url__startswith" if len(value) >= PARAM_MAX else "url"
+    return Exists(Signal.objects.filter(session_id=OuterRef("pk"), **{lookup: value}))
+
+
 def _live(value: str, get) -> Condition:
     if value != "1":
         return None
@@ -168,6 +179,8 @@ SESSION_FILTERS = [
     SessionFilter("tag_value", "With `tag`: the tag has this value.", None),
     SessionFilter("url", "Visited a page whose URL contains this.", _visited),
     SessionFilter("page_url", "Visited the page of exactly this URL.", _visited_page),
+    SessionFilter("frustrated_on", "Had a frustration signal on the page of exactly this URL (without its anchor).",
+                  _frustrated_on),
     SessionFilter("errors", "`1`: only sessions with errors.", _flag("error_count__gt")),
     SessionFilter("browser", "Browser by name, any case or version: `chrome` finds Chrome and HeadlessChrome.",
                   _family("browser")),

@@ -93,7 +93,7 @@ class Overview:
     average_ms: int
     with_errors: int
     top_pages: list[dict]  # {"url", "sessions"}: the sessions that visited the page, each once
-    frustration: list[dict]  # {"url", "total", "rage", "dead", "error", "quick_back"}: insights.selectors
+    frustration: list[dict]  # {"url", "sessions", "total", "rage", "dead", "error", "quick_back"}: insights.selectors
     peak: int
 
     @property
@@ -130,7 +130,9 @@ def site_overview(site: Site, *, today: date | None = None) -> Overview:
     return Overview(
         days=days, sessions=total, peak=peak, top_pages=top_pages,
         frustration=frustration_per_page(
-            site_id=site.pk, since=timezone.make_aware(datetime.combine(first, datetime.min.time())),
+            site_id=site.pk, min_ms=site.min_session_sec * 1000,
+            since=timezone.make_aware(datetime.combine(first, datetime.min.time())),
+            until=timezone.make_aware(datetime.combine(today + timedelta(days=1), datetime.min.time())),
         ),
         average_ms=(sum(row["duration_ms"] for row in per_day.values()) // total) if total else 0,
         with_errors=sum(row["with_errors"] for row in per_day.values()),

@@ -137,13 +137,13 @@ def test_the_overview_sums_signals_per_page(client, site, owner):
     from insights.models import Signal
     from tests.factories import SessionFactory
 
-    session = SessionFactory(site=site)
+    session = SessionFactory(site=site, started_at=timezone.now(), duration_ms=5000, chunk_count=1)
     now_ms = int(timezone.now().timestamp() * 1000)
     for kind, url in (("rage", URL), ("rage", URL), ("dead", URL), ("quick_back", URL + "/faq")):
         Signal.objects.create(site=site, session=session, kind=kind, ts=now_ms, url=url)
     client.force_login(owner)
     rows = client.get(f"/sites/{site.pk}/overview/").context["overview"].frustration
-    assert rows[0] == {"url": URL, "total": 3, "rage": 2, "dead": 1, "error": 0, "quick_back": 0}
+    assert rows[0] == {"url": URL, "sessions": 1, "total": 3, "rage": 2, "dead": 1, "error": 0, "quick_back": 0}
     assert rows[1]["url"] == URL + "/faq"
 
 

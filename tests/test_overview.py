@@ -183,6 +183,41 @@ def test_the_overviews_totals_link_to_the_sessions_they_count(client, site, owne
         assert client.get(unescape(link)).content.decode().count("<tr data-session=") == figure, name
 
 
+def test_a_page_where_visitors_struggle_links_to_the_sessions_that_struggled_there(client, site, owner):
+    """The link listed every session whose URL contained the page's (all of them, for the home page), and
+    counted signals from sessions started before the overview's days or too short for the list."""
+    from insights.models import Signal
+
+    home, cart = "https://shop.example.com/", "https://shop.example.com/cart"
+    site.min_session_sec = 5
+    site.save(update_fields=["min_session_sec"])
+    signals = [  # (days ago, seconds long, [(kind, url)])
+        (0, 60, [("rage", cart), ("rage", cart), ("dead", home)]),
+        (29, 60, [("rage", cart), ("quick_back", cart)]),
+        (3, 60, [("error", home)]),
+        (30, 60, [("rage", cart)]),  # the day before the overview's first
+        (0, 2, [("rage", cart)]),  # shorter than the site's minimum: not listed
+        (1, 60, []),
+    ]
+    for days_ago, seconds, found in signals:
+        session = visit(site, days_ago, seconds=seconds, pages=[home, cart])
+        Signal.objects.bulk_create(Signal(site=site, session=session, kind=kind, ts=1, url=url) for kind, url in found)
+    client.force_login(owner)
+
+    html = client.get(reverse("site-overview", args=[site.pk])).content.decode()
+    table = html[html.index('data-testid="frustrating-pages"'):]
+    rows = re.findall(r'<td class="url" title="([^"]+)"><a href="([^"]+)">.*?</a></td>'
+                      r'<td class="num">(\d+)</td><td class="num">(\d+)</td>', table)
+
+    assert [(url, int(sessions), int(rage)) for url, _, sessions, rage in rows] == [(cart, 2, 3), (home, 2, 0)]
+    for url, link, sessions, _ in rows:
+        listed = client.get(unescape(link)).content.decode()
+        assert listed.count("<tr data-session=") == int(sessions), url
+        assert f"Frustrated on {url}" in listed  # its chip
+        query = dict(parse_qsl(urlsplit(unescape(link)).query))
+        assert len(client.get(f"/api/v1/sites/{site.pk}/sessions/", query).json()["results"]) == int(sessions)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_counts_each_pages_sessions_once(site):
     """Roll-ups written before counted page views: a session back on a page twice counted two."""

@@ -88,6 +88,7 @@ PLAN_CASES = [
     {"os": "chrome os"}, {"identity_contains": "user77"}, {"identity": "user77@example.com"},
     {"url": "/blog/post-1"}, {"url": "checkout"}, {"url": "product/2"}, {"tag": "plan", "tag_value": "enterprise"}, {"visitor": "v77"},
     {"date_from": "@-3", "date_to": "@-2"}, {"min_duration": "3000"}, {"page_url": "https://shop.example.com/checkout"},
+    {"frustrated_on": "https://shop.example.com/checkout", "date_from": "@-30", "sort": "friction"},
 ]
 
 

@@ -43,7 +43,7 @@ def _label(name: str, value: str, params: QueryDict) -> str | None:
         return {"longest": "Longest first", "friction": "Most frustrated first"}.get(value)
     words = {
         "identity": "Identity is", "identity_contains": "Identity contains", "visitor": "Visitor",
-        "url": "Visited URL contains", "page_url": "Visited", "browser": "Browser", "os": "OS", "device": "Device",
+        "url": "Visited URL contains", "page_url": "Visited", "frustrated_on": "Frustrated on", "browser": "Browser", "os": "OS", "device": "Device",
     }
     return f"{words[name]} {value}" if name in words else None
 
@@ -52,7 +52,7 @@ FLAGS = {"errors": "With errors", "live": "Live now", "rage": "Rage clicks", "de
          "error_click": "Error clicks", "quick_back": "Quick backs"}
 # The filters in the order of the form; tag_value is shown and removed with its tag.
 FILTERS = ["date_from", "date_to", "min_duration", "max_duration", "identity", "identity_contains", "visitor",
-           "tag", "url", "page_url", "browser", "os", "device", "errors", "rage", "dead", "error_click", "quick_back", "live", "sort"]
+           "tag", "url", "page_url", "frustrated_on", "browser", "os", "device", "errors", "rage", "dead", "error_click", "quick_back", "live", "sort"]
 _TOGETHER = {"tag": ("tag", "tag_value")}
 
 
