@@ -15,6 +15,15 @@
     });
   });
 
+  // A site's tabs: on a phone their row scrolls sideways; the current one is brought into it, so that the
+  // row says which page this is.
+  var tabs = document.querySelector('nav.tabs');
+  var currentTab = tabs && tabs.querySelector('[aria-current="page"]');
+  if (currentTab) {
+    var row = tabs.getBoundingClientRect(), tab = currentTab.getBoundingClientRect();
+    if (tab.left < row.left || tab.right > row.right) tabs.scrollLeft += tab.left - row.left - (row.width - tab.width) / 2;
+  }
+
   // Session list: leave the filters not in use out of the URL, so a bookmarked or shared list reads clearly.
   var filters = document.getElementById('session-filters');
   if (filters) {

@@ -28,3 +28,22 @@ def test_a_long_site_name_leaves_the_sites_link_whole_in_the_top_bar(live_server
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     finally:
         context.close()
+
+
+def test_the_current_tab_of_a_site_is_in_sight_on_a_phone(live_server, browser):
+    """The tabs' row scrolls sideways on a phone; on Settings, Team, Privacy or Audit the row showed Overview to
+    Install, and nothing said which page this was."""
+    site = SiteFactory(owner=UserFactory(username="owner"))
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    try:
+        page = context.new_page()
+        login(page, live_server, "owner")
+        for path in ("audit/", "privacy/", "team/", "settings/", ""):
+            page.goto(f"{live_server.url}/sites/{site.pk}/{path}")
+            current = page.locator("nav.tabs [aria-current=page]")
+            page.wait_for_load_state("load")
+            box = current.bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], (path, box)
+            assert page.evaluate("window.scrollY") == 0  # the page itself stays where it was
+    finally:
+        context.close()
