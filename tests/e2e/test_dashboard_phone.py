@@ -47,3 +47,32 @@ def test_the_current_tab_of_a_site_is_in_sight_on_a_phone(live_server, browser):
             assert page.evaluate("window.scrollY") == 0  # the page itself stays where it was
     finally:
         context.close()
+
+
+OVERLAPS = """(button) => {
+    const pre = button.parentElement.querySelector('pre');
+    const range = document.createRange();
+    range.selectNodeContents(pre);
+    const b = button.getBoundingClientRect(), p = pre.getBoundingClientRect();
+    return [...range.getClientRects()].filter((r) => r.width && r.right > p.left && r.left < p.right)
+      .some((r) => Math.min(r.right, p.right) > b.left && Math.max(r.left, p.left) < b.right
+                   && r.bottom > b.top && r.top < b.bottom);
+}"""
+
+
+@pytest.mark.parametrize("viewport", [PHONE, {"width": 1280, "height": 800}], ids=["phone", "desktop"])
+def test_the_copy_buttons_of_the_install_page_hide_none_of_the_snippet(live_server, browser, viewport):
+    """On a phone the Copy button sat over the snippet's first line, `<script type="text/javascript">`."""
+    site = SiteFactory(owner=UserFactory(username="owner"))
+    context = browser.new_context(viewport=viewport)
+    try:
+        page = context.new_page()
+        login(page, live_server, "owner")
+        page.goto(f"{live_server.url}/sites/{site.pk}/install/")
+        page.locator(".snippet-alternative summary").click()
+        buttons = page.locator(".snippet button")
+        assert buttons.count() == 2
+        for n in range(2):
+            assert not buttons.nth(n).evaluate(OVERLAPS), f"Copy button {n} covers text of its snippet"
+    finally:
+        context.close()
