@@ -175,11 +175,17 @@ def test_on_a_phone_the_tab_row_scrolls_and_the_page_does_not(recordings, live_s
 def test_a_long_identity_keeps_to_one_line_of_the_heading(client, live_server, page):
     """An identity may be 255 characters. The heading wrapped it over four lines, and the replay under it was
     shrunk by as much to keep the controls in the window; then it kept to one line but ran on past the
-    window, which the whole page then scrolled sideways to show, on a phone and on a desktop alike."""
+    window, which the whole page then scrolled sideways to show, on a phone and on a desktop alike.
+    A long address (a campaign's tracking parameters) took twenty lines of its row in the Pages panel."""
     site = SiteFactory(owner=UserFactory(username="owner"), domains=["shop.example.com"])
     identity = "customer-" + "0123456789abcdef" * 15
+    long_url = "https://shop.example.com/checkout?utm_campaign=" + "spring-sale-" * 40 + "&gclid=" + "x" * 300
     start = int(time.time() * 1000) - 5 * 60 * 1000
-    session = store_recording(client, site, shop_recording(start, identity=identity))
+    events = shop_recording(start, identity=identity)
+    for event in events:
+        if event.get("data", {}).get("tag") == "hs.page" and event["data"]["payload"]["kind"] == "push":
+            event["data"]["payload"]["url"] = long_url
+    session = store_recording(client, site, events)
     login(page, live_server, "owner")
     open_player(page, live_server, site, session)
 
@@ -192,5 +198,9 @@ def test_a_long_identity_keeps_to_one_line_of_the_heading(client, live_server, p
         assert box["x"] + box["width"] <= width, f"the heading runs to {box['x'] + box['width']} px of {width}"
         assert page.evaluate("document.documentElement.scrollWidth") <= width
     assert page.locator("h1 bdi").get_attribute("title") == identity
+    address = page.get_by_test_id("page-entry").nth(1).locator(".hsp-row-url")
+    assert address.get_attribute("title") == long_url  # whole in its tooltip
+    lines = address.evaluate("u => u.getBoundingClientRect().height / parseFloat(getComputedStyle(u).lineHeight)")
+    assert lines <= 3.05, f"the address takes {lines:.1f} lines"
     page.get_by_test_id("tab-details").click()
     assert identity in page.get_by_test_id("panel-details").inner_text()
