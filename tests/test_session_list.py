@@ -204,14 +204,17 @@ def test_addresses_read_decoded_as_the_player_shows_them(raw, shown):
 
 
 def test_the_list_shows_an_entry_page_decoded_with_its_raw_address_in_its_tooltip(client, site, owner):
+    """Its path first, then its host: cut to the column's width, the whole address showed only the host
+    (`https://shop.example.co…`), the same in every row."""
     raw = "https://shop.example.com/caf%C3%A9/men%C3%BC?q=%E2%9C%93"
     SessionFactory(site=site, entry_url=raw, started_at=timezone.now(), duration_ms=5000, chunk_count=1)
     client.force_login(owner)
 
     page = client.get(reverse("session-list", args=[site.pk])).content.decode()
 
-    cell = re.search(r'<td data-label="Entry page" class="url" title="([^"]*)">([^<]*)</td>', page)
-    assert cell.groups() == (raw, "https://shop.example.com/café/menü?q=✓")
+    cell = re.search(r'<td data-label="Entry page" class="url" title="([^"]*)">(.*?)</td>', page)
+    assert cell.groups() == (raw, '<span class="entry-path">/café/menü?q=✓</span>'
+                                  '<span class="system muted">shop.example.com</span>')
 
 
 def test_the_filter_form_keeps_the_values_it_was_given(client, site, owner):

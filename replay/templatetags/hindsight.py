@@ -36,6 +36,12 @@ def page_path(url) -> str:
     return parts.path + (f"?{parts.query}" if parts.query else "") + (f"#{parts.fragment}" if parts.fragment else "")
 
 
+@register.filter
+def page_host(url) -> str:
+    """The host `page_path` leaves out ("" where it leaves out nothing)."""
+    return urlsplit(str(url)).netloc if page_path(url) != str(url) else ""
+
+
 _ESCAPES = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
 # What decodeURI leaves escaped: the characters that would change what the address says.
 _RESERVED = set(";/?:@&=+$,#")
