@@ -76,3 +76,33 @@ def test_the_copy_buttons_of_the_install_page_hide_none_of_the_snippet(live_serv
             assert not buttons.nth(n).evaluate(OVERLAPS), f"Copy button {n} covers text of its snippet"
     finally:
         context.close()
+
+
+CORNER_OUTSIDE = """(chip) => {
+    const b = chip.getBoundingClientRect(), s = getComputedStyle(chip);
+    const r = Math.min(parseFloat(s.borderTopLeftRadius), b.height / 2, b.width / 2);
+    const range = document.createRange();
+    range.selectNodeContents(chip.firstChild);
+    const first = range.getClientRects()[0];
+    const dx = b.left + r - first.left, dy = b.top + r - first.top;
+    return dx > 0 && dy > 0 && Math.hypot(dx, dy) > r;
+}"""
+
+
+def test_a_long_filter_chip_keeps_its_words_inside_it(live_server, browser):
+    """An overview page's link filters on a whole address: its chip ran over eight lines, round as a pill, and
+    its first word stood outside the chip's curve."""
+    site = SiteFactory(owner=UserFactory(username="owner"))
+    url = "https://shop.example.com/products/" + "very-long-slug-" * 30
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    try:
+        page = context.new_page()
+        login(page, live_server, "owner")
+        page.goto(f"{live_server.url}/sites/{site.pk}/?page_url={url}")
+        chip = page.locator(".chip")
+        line = chip.evaluate("c => parseFloat(getComputedStyle(c).lineHeight)")
+        assert chip.bounding_box()["height"] <= 5 * line
+        assert not chip.evaluate(CORNER_OUTSIDE), "the chip's first word is outside its rounded corner"
+        assert chip.get_attribute("aria-label") == f"Remove filter: Visited {url}"  # whole for a screen reader
+    finally:
+        context.close()
