@@ -96,3 +96,22 @@ def test_a_long_filter_chip_keeps_its_words_inside_it(dashboard, live_server):
     assert chip.bounding_box()["height"] <= 5 * line
     assert not chip.evaluate(CORNER_OUTSIDE), "the chip's first word is outside its rounded corner"
     assert chip.get_attribute("aria-label") == f"Remove filter: Visited {url}"  # whole for a screen reader
+
+
+def test_the_team_fits_a_phone_with_each_members_controls_in_sight(dashboard, live_server):
+    """The team's table ran past a phone's width: each member's Remove button (and the date they joined)
+    stood out of sight, to be found by scrolling the table sideways."""
+    from sites.models import Membership
+
+    page, site = dashboard
+    Membership.objects.create(site=site, user=UserFactory(username="a.very.long.username.for.a.viewer"),
+                              role=Membership.VIEWER)
+    page.goto(f"{live_server.url}/sites/{site.pk}/team/")
+
+    wrap = page.locator(".table-wrap").first
+    assert wrap.evaluate("w => w.scrollWidth <= w.clientWidth"), "the table scrolls sideways"
+    row = page.locator("tr[data-member='a.very.long.username.for.a.viewer']")
+    for control in (row.get_by_role("button", name="Remove"), row.get_by_role("combobox"),
+                    row.get_by_role("button", name="Change")):
+        box = control.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
