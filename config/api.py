@@ -1,6 +1,7 @@
 """API errors are JSON of the same shape as ingest's: {"error": code, "detail": text}."""
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views.defaults import page_not_found
 from rest_framework.views import exception_handler as drf_handler
 
 # DRF turns Django's own exceptions into answers but they carry no code.
@@ -14,3 +15,11 @@ def exception_handler(exc, context):
         code = getattr(exc, "default_code", None) or _DJANGO_CODES.get(type(exc), "error")
         response.data = {"error": code, "detail": str(detail) if detail is not None else response.data}
     return response
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """Django's 404 (DEBUG off): JSON of that shape under /api/, as the API's own 404s; elsewhere the dashboard's
+    page (templates/404.html), which says what may have happened and leads back to the sites."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"error": "not_found", "detail": "Not found."}, status=404)
+    return page_not_found(request, exception)

@@ -43,3 +43,4 @@ urlpatterns = [
     path("demo/<slug:page>/", demo.demo_page, name="demo-page"),
     path("admin/", admin.site.urls),
 ]
+handler404 = "config.api.not_found"

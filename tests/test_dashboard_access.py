@@ -236,3 +236,29 @@ def test_dashboard_pages_answer_head_as_get(client, world):
         url = reverse(name) if args is None else reverse(name, args=[world["site"].pk, *args])
         assert client.head(url).status_code == 200, name
     assert Session.objects.filter(pk=world["session"].pk).exists()
+
+
+def test_a_page_not_found_says_what_may_have_happened_and_leads_back(client, world, settings):
+    """With DEBUG off, a deleted session's link (from a chat, the audit log) answered Django's bare "Not Found",
+    with no words for why and no way back; the same page for another site's session tells nothing of it."""
+    settings.DEBUG = False
+    site = world["site"]
+    client.force_login(world["viewer"])
+
+    gone = client.get(reverse("session-player", args=[site.pk, uuid.uuid4()]))
+    client.force_login(UserFactory(username="outsider"))
+    elsewhere = client.get(reverse("session-player", args=[site.pk, world["session"].pk]))
+
+    for response in (gone, elsewhere):
+        page = response.content.decode()
+        assert response.status_code == 404
+        assert "deleted" in page and f'href="{reverse("site-list")}"' in page
+        assert site.name not in page
+
+
+def test_an_unknown_api_address_answers_json(client, world, settings):
+    settings.DEBUG = False
+    client.force_login(world["owner"])
+    response = client.post("/api/v1/ingest/", data=b"{}", content_type="application/json")  # a slash too many
+    assert response.status_code == 404
+    assert response.json() == {"error": "not_found", "detail": "Not found."}
