@@ -24,6 +24,16 @@
     if (tab.left < row.left || tab.right > row.right) tabs.scrollLeft += tab.left - row.left - (row.width - tab.width) / 2;
   }
 
+  // Session list: Escape folds the open filters away, from any of their fields, back on their summary.
+  var filtersBox = document.getElementById('session-filters-box');
+  if (filtersBox) {
+    filtersBox.addEventListener('keydown', function (event) {
+      if (event.key !== 'Escape' || !filtersBox.open || event.defaultPrevented) return;
+      filtersBox.open = false;
+      filtersBox.querySelector('summary').focus();
+    });
+  }
+
   // Session list: leave the filters not in use out of the URL, so a bookmarked or shared list reads clearly.
   var filters = document.getElementById('session-filters');
   if (filters) {

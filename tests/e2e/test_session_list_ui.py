@@ -148,6 +148,17 @@ def test_a_keyboard_reaches_the_first_session_in_a_few_key_presses(shop, live_se
     assert first.evaluate("a => a === document.activeElement")
     assert str(sessions["alice"].pk) in first.get_attribute("href")
 
+    # The filters open with Enter and close with Escape, from any of their fields, back on their summary
+    # (Escape did nothing: the open form stood between the keyboard and the list).
+    summary = page.get_by_test_id("filters").locator("summary")
+    summary.focus()
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    assert field(page, "From").evaluate("f => f === document.activeElement")
+    page.keyboard.press("Escape")
+    assert not field(page, "From").is_visible()
+    assert summary.evaluate("s => s === document.activeElement")
+
 
 def test_older_sessions_page_on_with_the_filters(live_server, page):
     owner = UserFactory(username="owner")
