@@ -133,6 +133,16 @@ def test_the_device_switch_keeps_the_other_parameters(client, site, owner):
     assert 'data-device="tablet" aria-current="page"' in page
 
 
+@pytest.mark.parametrize("kind", ["click", "scroll", "move"])
+def test_each_heatmap_says_which_days_it_sums(client, site, owner, kind):
+    """Scroll depth and pointer movement said how many page views or positions, but not of which days (the
+    form's dates stay empty for the last 30)."""
+    client.force_login(owner)
+    page = client.get(f"/sites/{site.pk}/heatmaps/", {"url": URL, "kind": kind, "date_from": "2026-11-02",
+                                                       "date_to": "2026-11-30"}).content.decode()
+    assert "from 2026-11-02 to 2026-11-30" in page
+
+
 def test_the_overview_sums_signals_per_page(client, site, owner):
     from insights.models import Signal
     from tests.factories import SessionFactory
