@@ -24,6 +24,13 @@
     if (tab.left < row.left || tab.right > row.right) tabs.scrollLeft += tab.left - row.left - (row.width - tab.width) / 2;
   }
 
+  // Forms that take something away at once (a member off the team) ask first.
+  document.querySelectorAll('form[data-confirm]').forEach(function (form) {
+    form.addEventListener('submit', function (event) {
+      if (!window.confirm(form.dataset.confirm)) event.preventDefault();
+    });
+  });
+
   // Session list: Escape folds the open filters away, from any of their fields, back on their summary.
   var filtersBox = document.getElementById('session-filters-box');
   if (filtersBox) {

@@ -115,3 +115,28 @@ def test_the_team_fits_a_phone_with_each_members_controls_in_sight(dashboard, li
                     row.get_by_role("button", name="Change")):
         box = control.bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
+
+
+def test_removing_a_member_asks_first(dashboard, live_server):
+    """One press of Remove took a member off the team (an admin's own row too, and their access with it)."""
+    from sites.models import Membership
+
+    page, site = dashboard
+    Membership.objects.create(site=site, user=UserFactory(username="bob"), role=Membership.ADMIN)
+    page.goto(f"{live_server.url}/sites/{site.pk}/team/")
+    asked = []
+
+    def answer(dialog, accept):
+        asked.append(dialog.message)
+        dialog.accept() if accept else dialog.dismiss()
+
+    page.once("dialog", lambda dialog: answer(dialog, False))
+    page.get_by_role("button", name="Remove bob").click()
+    assert asked == [f"Remove bob from {site.name}?"]
+    assert Membership.objects.filter(site=site, user__username="bob").exists()
+
+    page.once("dialog", lambda dialog: answer(dialog, True))
+    with page.expect_navigation():
+        page.get_by_role("button", name="Remove bob").click()
+    assert not Membership.objects.filter(site=site, user__username="bob").exists()
+    assert page.locator("tr[data-member=bob]").count() == 0
