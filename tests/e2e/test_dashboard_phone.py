@@ -140,3 +140,20 @@ def test_removing_a_member_asks_first(dashboard, live_server):
         page.get_by_role("button", name="Remove bob").click()
     assert not Membership.objects.filter(site=site, user__username="bob").exists()
     assert page.locator("tr[data-member=bob]").count() == 0
+
+
+def test_the_audit_log_fits_a_phone(dashboard, live_server):
+    """The log's table ran past a phone's width: each entry's target and detail stood out of sight."""
+    from privacy.audit import audit_record
+
+    page, site = dashboard
+    owner = site.owner
+    audit_record(user=owner, site=site, action="settings.update", target=str(site.pk),
+                 detail={"changes": {"mask_selectors": {"old": "", "new": ".account-number\n.card-holder-name"}}})
+    audit_record(user=owner, site=site, action="visitor.export", target="a-visitor-with-a-long-id-" * 4)
+    page.goto(f"{live_server.url}/sites/{site.pk}/audit/")
+
+    assert page.locator(".table-wrap").evaluate("w => w.scrollWidth <= w.clientWidth"), "the log scrolls sideways"
+    for cell in page.locator("table.audit td").all():
+        box = cell.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], (cell.inner_text(), box)
