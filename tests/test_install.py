@@ -182,3 +182,26 @@ def test_the_page_gives_two_static_tags_for_sites_that_require_trusted_types(cli
     tags = html.escape(site_static_tags(shop, "http://testserver"))
     assert f'<pre id="static-tags" tabindex="0">{tags}</pre>' in page
     assert "/recorder.js?wid=%d" % shop.pk in site_static_tags(shop, "http://testserver")
+
+
+def test_two_processes_noting_refusals_at_once_lose_none_of_them(shop):
+    """Two web processes refuse batches of one site at the same moment: every note is kept (up to KEEP)."""
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    per_writer = refusals.KEEP // 2
+    start = Barrier(2)
+
+    def writer(name: str) -> None:
+        start.wait()
+        for n in range(per_writer):
+            refusals.refusal_note(site_id=shop.pk, code=f"{name}-{n}", origin=f"https://{name}.test")
+
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(writer, ["a", "b"]))
+
+    kept = refusals.refusals_recent(shop.pk)
+    assert sorted(note["reason"] for note in kept) == sorted(f"{w}-{n}" for w in "ab" for n in range(per_writer))
+    for name in "ab":  # each writer's notes, newest first
+        assert [n["reason"] for n in kept if n["origin"] == f"https://{name}.test"] == [
+            f"{name}-{n}" for n in reversed(range(per_writer))]
