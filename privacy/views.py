@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.http import require_POST, require_safe
 
 from recorder.models import Session
 from sites.models import Membership, Site
@@ -26,7 +26,7 @@ def _set(response: HttpResponse, name: str, opted_out: bool, secure: bool) -> No
         response.delete_cookie(name, samesite="None" if secure else "Lax")
 
 
-@require_http_methods(["GET", "POST"])
+@require_form
 def exclude_site(request: HttpRequest, site_id: int) -> HttpResponse:
     site = get_object_or_404(Site, pk=site_id)
     undo = request.method == "POST" and request.POST.get("action") == "undo"
@@ -35,7 +35,7 @@ def exclude_site(request: HttpRequest, site_id: int) -> HttpResponse:
     return response
 
 
-@require_http_methods(["GET", "POST"])
+@require_form
 def optout_all(request: HttpRequest) -> HttpResponse:
     undo = request.method == "POST" and request.POST.get("action") == "undo"
     response = render(request, "privacy/optout.html", {"opted_out": not undo})

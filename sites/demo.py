@@ -2,6 +2,7 @@
 from django.contrib.auth import get_user_model
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
 from recorder.views import public_base
 
@@ -30,6 +31,7 @@ def demo_setup(*, domains: list[str]) -> tuple[object, Site, bool]:
     return user, site, created
 
 
+@require_safe
 def demo_page(request: HttpRequest, page: str = "") -> HttpResponse:
     site = Site.objects.filter(owner__username=DEMO_USER, name=DEMO_SITE).first()
     if site is None or page not in ("", "checkout"):

@@ -1,9 +1,11 @@
 """Opt-out, GPC/DNT, IP rules and retention, checked at the loader, at ingest and in storage."""
 import re
 from datetime import timedelta
+from io import StringIO
 
 import pytest
 from hypothesis import given, strategies as st
+from django.core.management import call_command
 from django.test import override_settings
 from django.utils import timezone
 
@@ -222,3 +224,14 @@ def test_sweeper_finishes_idle_sessions_and_drops_those_too_short(client, site):
     assert sessions_finish_idle(now=timezone.now() + timedelta(minutes=31)) == 1
     assert not Session.objects.filter(pk=short.pk).exists()
     assert stored_parts(site.pk, short.pk) == 0
+
+
+@pytest.mark.django_db
+def test_the_public_pages_answer_get_and_head_and_refuse_what_they_do_not_take(client, site):
+    """The opt-out pages take a POST (their undo button); the demo pages take nothing but reads."""
+    call_command("setupdemo", stdout=StringIO())
+    pages = {f"/exclude/{site.pk}": {"post"}, "/optout": {"post"}, "/demo/": set(), "/demo/checkout/": set()}
+    for url, writes in pages.items():
+        assert client.head(url).status_code == 200, url
+        for method in {"post", "put", "patch", "delete", "options"} - writes:
+            assert getattr(client, method)(url).status_code == 405, (url, method)
