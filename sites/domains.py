@@ -7,6 +7,8 @@ from urllib.parse import urlsplit
 DOMAIN = re.compile(r"(?:\*\.)?[a-z0-9_](?:[a-z0-9_.-]*[a-z0-9_])?(?::[0-9]{1,5})?|\[[0-9a-f:.]+\](?::[0-9]{1,5})?")
 # DNS's limit on one label, a part between dots (RFC 1035): no browser sends a longer name.
 LABEL_MAX = 63
+# And on a whole name (RFC 1035's 255 bytes on the wire, 253 characters written out).
+NAME_MAX = 253
 
 
 def domain_normalise(entry: str) -> str:
@@ -38,8 +40,11 @@ def domains_clean(entries: list[str]) -> list[str]:
         domain = domain_normalise(entry)
         if not DOMAIN.fullmatch(domain):
             raise ValueError(f"Not a domain: {entry.strip()[:100]}")
-        if not domain.startswith("[") and max(map(len, domain.split(":")[0].split("."))) > LABEL_MAX:
+        host = domain.split(":")[0].removeprefix("*.")
+        if not domain.startswith("[") and max(map(len, host.split("."))) > LABEL_MAX:
             raise ValueError(f"Not a domain: {entry.strip()[:100]}; a part between dots has at most {LABEL_MAX} characters")
+        if not domain.startswith("[") and len(host) > NAME_MAX:
+            raise ValueError(f"Not a domain: {entry.strip()[:100]}; a host name has at most {NAME_MAX} characters")
         if domain not in cleaned:
             cleaned.append(domain)
     return cleaned

@@ -17,10 +17,12 @@ from recorder.tasks import chunk_process
 from sites.models import Membership, Site
 from tests.conftest import make_batch, post_batch
 from tests.factories import UserFactory
+from tests.test_site_settings import settings_data
 
 ROOT = Path(__file__).resolve().parent.parent
 # A name with 64 characters between two dots: DNS allows 63.
 LONG_LABEL = "a" * 64 + ".example.com"
+LONG_NAME = ".".join(["a" * 63] * 3 + ["b" * 60, "test"])  # 257 characters: each part fits, the whole does not
 
 
 @pytest.mark.django_db
@@ -41,6 +43,8 @@ def test_createsite_prints_the_new_id_on_its_own_line():
     ("Shop", "", "--domain: This field is required."),
     ("Shop", "shop example", "--domain: Not a domain: shop example"),
     ("Shop", LONG_LABEL, f"--domain: Not a domain: {LONG_LABEL}; a part between dots has at most 63 characters"),
+    ("Shop", LONG_NAME, f"--domain: Not a domain: {LONG_NAME[:100]}; a host name has at most 253 characters"),
+    ("Shop", f"*.{LONG_NAME}:8080", "a host name has at most 253 characters"),
 ])
 def test_createsite_refuses_what_the_dashboard_refuses_and_creates_nothing(name, domain, message):
     """A site without a name or a domain was created (no page could record to it); a name over 200 characters
@@ -59,6 +63,18 @@ def test_the_new_site_form_refuses_a_domain_with_a_part_over_63_characters(clien
     assert response.status_code == 200
     assert f"Not a domain: {LONG_LABEL}; a part between dots has at most 63 characters" in response.content.decode()
     assert not Site.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_settings_form_refuses_a_domain_over_253_characters_and_keeps_the_old_ones(client, owner, site):
+    """DNS allows 253 characters in a whole name: no page on a longer one can ever record."""
+    client.force_login(owner)
+    data = settings_data(site, domains=f"shop.example.com\n{LONG_NAME}")
+    response = client.post(reverse("site-settings", args=[site.pk]), data)
+    assert response.status_code == 400
+    assert "a host name has at most 253 characters" in response.content.decode()
+    site.refresh_from_db()
+    assert site.domains == ["shop.example.com"]
 
 
 @pytest.mark.django_db
