@@ -200,6 +200,12 @@ def heatmaps_rebuild(*, site_id: int | None = None) -> int:
     """The heatmap cells summed again from the sessions' facts (after a crash, a bug fix, a bulk delete)."""
     facts = HeatFact.objects.all() if site_id is None else HeatFact.objects.filter(site_id=site_id)
     with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # One rebuild at a time, and workers wait to add to the cells until the rebuilt ones are in: a
+            # delete does not see the cells another transaction wrote after it began, and its insert of the
+            # same cells was a unique violation (a second rebuild; a worker's new cell).
+            with connection.cursor() as cursor:
+                cursor.execute(f"LOCK TABLE {HeatCell._meta.db_table} IN EXCLUSIVE MODE")
         (HeatCell.objects.all() if site_id is None else HeatCell.objects.filter(site_id=site_id)).delete()
         sums = facts.values(*CELL_KEY, "url").annotate(total=Sum("count")).order_by()
         cells = [HeatCell(**{k: v for k, v in row.items() if k != "total"}, count=row["total"]) for row in sums.iterator()]

@@ -219,3 +219,60 @@ def test_a_click_counts_for_its_day_in_the_dashboards_time_zone(settings):
     assert _day(evening_utc) == "2026-12-06"
     assert _day(int(datetime(2026, 12, 7, 3, 29, tzinfo=tz.utc).timestamp() * 1000)) == "2026-12-06"
     assert _day(int(datetime(2026, 12, 7, 3, 30, tzinfo=tz.utc).timestamp() * 1000)) == "2026-12-07"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_rebuilds_at_once_take_turns_and_both_succeed(site):
+    """An operator's heatmaps_rebuild while another runs (or the worker adds new cells meanwhile): the second
+    rebuild's delete did not see the rows the first had just written, and its insert of the same cells was
+    an IntegrityError's traceback."""
+    import threading
+    import time
+    from io import StringIO
+
+    import psycopg
+    from django.core.management import call_command
+    from django.db import connection
+
+    from insights.models import HeatFact
+
+    session = SessionFactory(site=site)
+    HeatFact.objects.create(session=session, site=site, page=page_key(URL), url=URL, day=date.today(),
+                            device="desktop", kind="click", selector="a", cx=1, cy=1, count=3)
+    HeatCell.objects.create(site=site, page=page_key(URL), url=URL, day=date.today(), device="desktop",
+                            kind="click", selector="a", cx=1, cy=1, count=3)
+    other = psycopg.connect(**connection.get_connection_params())
+    watch = psycopg.connect(**connection.get_connection_params(), autocommit=True)  # sees each moment afresh
+    outcomes = []
+
+    def rebuild():
+        try:
+            call_command("heatmaps_rebuild", stdout=StringIO())
+            outcomes.append("ok")
+        except Exception as error:  # noqa: BLE001 - what the test looks at
+            outcomes.append(repr(error))
+        finally:
+            connection.close()
+
+    try:
+        # Given a transaction that holds the cell (a worker adding to it), and two rebuilds waiting for it
+        other.execute("SELECT 1 FROM insights_heatcell FOR UPDATE")
+        threads = [threading.Thread(target=rebuild) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        waiting = ("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                   "AND wait_event_type = 'Lock'")
+        while watch.execute(waiting).fetchone()[0] < 2:
+            assert all(thread.is_alive() for thread in threads), outcomes
+            time.sleep(0.05)
+        # When it commits
+        other.commit()
+        for thread in threads:
+            thread.join(60)
+    finally:
+        other.close()
+        watch.close()
+    # Then both rebuilds ran, one after the other, and the cell is counted once
+    assert outcomes == ["ok", "ok"]
+    assert list(HeatCell.objects.values_list("selector", "count")) == [("a", 3)]
