@@ -40,6 +40,11 @@ SEGMENT_MAX_BYTES = 8 * 1024 * 1024
 STALE_WRITING = timedelta(minutes=15)
 
 
+class Overtaken(Exception):
+    """While a run wrote its segments, another run (an operator's command beside the periodic task)
+    compacted the same chunks, or the session was deleted: the run has nothing left to do."""
+
+
 def sessions_compact(*, now: datetime | None = None, limit: int = 50) -> int:
     """Compact the sessions that have chunks stored more than COMPACT_LIVE_MINUTES ago. Returns segments made.
 
@@ -90,6 +95,10 @@ def session_compact(*, session_id, quiet_before: datetime | None = None) -> int:
         for segment, blob in built:
             object_write(segment.key, blob)
         _swap(session.pk, segments, [chunk for group in plan for chunk in group])
+    except Overtaken as overtaken:
+        _segments_discard(segments)  # what stands is the other run's segments, or nothing
+        log.info("compaction left off: %s", overtaken)
+        return 0
     except Exception:
         _segments_discard(segments)
         raise
@@ -118,10 +127,10 @@ def _swap(session_id, segments: list[Segment], chunks: list[Chunk]) -> None:
     with transaction.atomic():
         session = Session.objects.select_for_update().filter(pk=session_id).first()
         if session is None:
-            raise Session.DoesNotExist(f"session {session_id} was deleted during its compaction")
+            raise Overtaken(f"session {session_id} was deleted during its compaction")
         ids = [chunk.pk for chunk in chunks]
         if Chunk.objects.filter(pk__in=ids, status=Chunk.STORED).count() != len(ids):
-            raise RuntimeError(f"the chunks of session {session_id} changed during its compaction")
+            raise Overtaken(f"the chunks of session {session_id} were compacted by another run meanwhile")
         ready = Segment.objects.filter(pk__in=[s.pk for s in segments], state=Segment.WRITING).update(
             state=Segment.READY,
         )

@@ -178,3 +178,18 @@ def post_batch(client, body, *, origin: str | None = ORIGIN, gzip_it: bool = Fal
         body = gzip.compress(body)
     headers = {"HTTP_ORIGIN": origin} if origin else {}
     return client.generic("POST", "/api/v1/ingest", body, content_type="text/plain", **headers, **extra)
+
+
+def until_waiting_for_locks(count: int, threads) -> None:
+    """Until `count` connections to the test database wait for a lock (Postgres), while every thread runs.
+
+    Watched from a connection of its own in autocommit: one inside a transaction reads the same
+    snapshot of pg_stat_activity throughout."""
+    import psycopg
+    from django.db import connection
+
+    waiting = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    with psycopg.connect(**connection.get_connection_params(), autocommit=True) as watch:
+        while watch.execute(waiting).fetchone()[0] < count:
+            assert all(thread.is_alive() for thread in threads), "a thread ended before waiting"
+            time.sleep(0.05)

@@ -14,7 +14,9 @@ from recorder import compaction
 from recorder.compaction import session_compact, sessions_compact
 from recorder.models import Chunk, Segment, Session
 from replay.recordings import session_all_parts, session_events
-from tests.conftest import make_batch, post_batch, process_pending, s3_objects, stored_parts
+from tests.conftest import (
+    make_batch, post_batch, process_pending, s3_objects, stored_parts, until_waiting_for_locks,
+)
 from tests.test_fault_operator import host_clock_off
 
 pytestmark = pytest.mark.django_db
@@ -254,3 +256,84 @@ def test_an_outsider_gets_404_for_the_recording_and_its_parts(client, site):
     client.force_login(UserFactory(username="outsider"))
     assert client.get(f"/api/v1/sessions/{sid}/recording/").status_code == 404
     assert client.get(f"/api/v1/sessions/{sid}/recording/c0-5/").status_code == 404
+
+
+
+def compactions_while_held(sid, *, runs: int, lock: str = "UPDATE", meanwhile=None) -> list[str]:
+    """What `runs` compactsessions at once print (or raise), started while another transaction holds the
+    session's row (FOR `lock`) and run on once they all wait for it; `meanwhile(cursor)` runs in that
+    transaction first."""
+    import threading
+    from io import StringIO
+
+    import psycopg
+    from django.core.management import call_command
+    from django.db import connection
+
+    other = psycopg.connect(**connection.get_connection_params())
+    outcomes = []
+
+    def compact():
+        out = StringIO()
+        try:
+            call_command("compactsessions", stdout=out)
+            outcomes.append(out.getvalue().strip())
+        except Exception as error:  # noqa: BLE001 - what the tests look at
+            outcomes.append(repr(error))
+        finally:
+            connection.close()
+
+    try:
+        other.execute(f"SELECT 1 FROM recorder_session WHERE id = %s FOR {lock}", [sid])
+        threads = [threading.Thread(target=compact) for _ in range(runs)]
+        for thread in threads:
+            thread.start()
+        until_waiting_for_locks(runs, threads)
+        if meanwhile:
+            meanwhile(other.cursor())
+        other.commit()
+        for thread in threads:
+            thread.join(60)
+    finally:
+        other.close()
+    return outcomes
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_compaction_runs_at_once_both_succeed_and_the_session_is_compacted_once(client, site):
+    """An operator's compactsessions while the periodic one runs: both read the same chunks; the one that
+    swapped second found them gone and failed with a traceback (the rest of its sessions left for later)."""
+    sid = record(client, site, 6)
+    before = every_event(sid)
+    Chunk.objects.filter(session_id=sid).update(stored_at=timezone.now() - timedelta(minutes=30))
+
+    # Given two runs that read the session's chunks while a worker held the session, when the worker commits
+    outcomes = compactions_while_held(sid, runs=2)
+
+    # Then both runs succeed, one of them made the segments, and nothing is left over or doubled
+    assert sorted(outcomes) == ["Made 0 segments.", "Made 2 segments."]
+    segments = Segment.objects.filter(session_id=sid)
+    assert [s.state for s in segments] == ["ready"] * 2 and not Chunk.objects.filter(session_id=sid).exists()
+    assert sorted(s3_objects(f"sites/{site.pk}/")) == sorted(s.key for s in segments)
+    assert every_event(sid) == before
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_session_deleted_while_a_run_writes_its_segments_leaves_nothing_and_the_run_succeeds(client, site):
+    """The run's swap found the session gone: a traceback, and the periodic task's other sessions left."""
+    sid = record(client, site, 6)
+    Chunk.objects.filter(session_id=sid).update(stored_at=timezone.now() - timedelta(minutes=30))
+
+    def delete(cursor):  # as sessions_delete does, in the transaction that held the session
+        for table in ("recorder_segment", "recorder_chunk"):
+            cursor.execute(f"DELETE FROM {table} WHERE session_id = %s", [sid])
+        cursor.execute("DELETE FROM recorder_session WHERE id = %s", [sid])
+
+    # Given a run that wrote its segments and waits to swap them in, when the session is deleted meanwhile
+    outcomes = compactions_while_held(sid, runs=1, lock="NO KEY UPDATE", meanwhile=delete)
+
+    # Then the run succeeds with nothing made, and leaves no row or object behind
+    assert outcomes == ["Made 0 segments."]
+    assert not Segment.objects.exists() and s3_objects(f"sites/{site.pk}/") == {}

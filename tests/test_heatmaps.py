@@ -9,6 +9,7 @@ from insights.models import HeatCell
 from insights.services import page_key
 from recorder.models import PageView
 from tests.factories import SessionFactory, SiteFactory, UserFactory
+from tests.conftest import until_waiting_for_locks
 from tests.test_api import auth
 
 pytestmark = pytest.mark.django_db
@@ -228,7 +229,6 @@ def test_two_rebuilds_at_once_take_turns_and_both_succeed(site):
     rebuild's delete did not see the rows the first had just written, and its insert of the same cells was
     an IntegrityError's traceback."""
     import threading
-    import time
     from io import StringIO
 
     import psycopg
@@ -243,7 +243,6 @@ def test_two_rebuilds_at_once_take_turns_and_both_succeed(site):
     HeatCell.objects.create(site=site, page=page_key(URL), url=URL, day=date.today(), device="desktop",
                             kind="click", selector="a", cx=1, cy=1, count=3)
     other = psycopg.connect(**connection.get_connection_params())
-    watch = psycopg.connect(**connection.get_connection_params(), autocommit=True)  # sees each moment afresh
     outcomes = []
 
     def rebuild():
@@ -261,18 +260,13 @@ def test_two_rebuilds_at_once_take_turns_and_both_succeed(site):
         threads = [threading.Thread(target=rebuild) for _ in range(2)]
         for thread in threads:
             thread.start()
-        waiting = ("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                   "AND wait_event_type = 'Lock'")
-        while watch.execute(waiting).fetchone()[0] < 2:
-            assert all(thread.is_alive() for thread in threads), outcomes
-            time.sleep(0.05)
+        until_waiting_for_locks(2, threads)
         # When it commits
         other.commit()
         for thread in threads:
             thread.join(60)
     finally:
         other.close()
-        watch.close()
     # Then both rebuilds ran, one after the other, and the cell is counted once
     assert outcomes == ["ok", "ok"]
     assert list(HeatCell.objects.values_list("selector", "count")) == [("a", 3)]
