@@ -1,6 +1,6 @@
 """Writes of the sites app."""
 from django.contrib.auth.models import AbstractUser
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from rest_framework.authtoken.models import Token
 
 from privacy.audit import audit_record
@@ -66,9 +66,14 @@ def _role_check(role: str) -> None:
 def member_add(*, site: Site, user: AbstractUser, member: AbstractUser, role: str) -> Membership:
     """Give `member` a role on `site`; `user` is who asked (for the audit log)."""
     _role_check(role)
+    taken = MemberError(f"{member.username} is already a member of this site.")
     if Membership.objects.filter(site=site, user=member).exists():
-        raise MemberError(f"{member.username} is already a member of this site.")
-    membership = Membership.objects.create(site=site, user=member, role=role)
+        raise taken
+    try:
+        with transaction.atomic():  # another request may add them meanwhile: the unique constraint tells
+            membership = Membership.objects.create(site=site, user=member, role=role)
+    except IntegrityError:
+        raise taken from None
     audit_record(user=user, site=site, action="member.add", target=member.username, detail={"role": role})
     return membership
 

@@ -183,3 +183,48 @@ def test_regenerating_replaces_the_token_and_revoking_stops_it(client, site, own
     assert not Token.objects.filter(user=owner).exists()
     client.logout()
     assert client.get("/api/v1/sites/", HTTP_AUTHORIZATION=f"Token {new}").status_code == 401
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_adding_a_member_that_another_request_is_adding_at_the_same_moment_is_refused_not_a_500(client, site, owner):
+    """Two admins (or one form sent twice) add the same person at once: both found no membership, and the
+    second's insert was an IntegrityError's 500."""
+    import threading
+
+    import psycopg
+    from django.db import connection
+
+    from tests.conftest import until_waiting_for_locks
+
+    carol = UserFactory(username="carol")
+    client.force_login(owner)
+    other = psycopg.connect(**connection.get_connection_params())
+    answers = []
+
+    def add():
+        try:
+            answers.append(client.post(reverse("site-team", args=[site.pk]), {"who": "carol", "role": "admin"}))
+        except Exception as error:  # noqa: BLE001 - what the test looks at
+            answers.append(error)
+        finally:
+            connection.close()
+
+    try:
+        # Given another request's membership of carol, written and not committed yet
+        other.execute("INSERT INTO sites_membership (site_id, user_id, role, created_at) VALUES (%s, %s, 'viewer', now())",
+                      [site.pk, carol.pk])
+        thread = threading.Thread(target=add)
+        thread.start()
+        until_waiting_for_locks(1, [thread])
+        # When it commits while this request adds her too
+        other.commit()
+        thread.join(60)
+    finally:
+        other.close()
+    # Then this request is told she is a member already, and the other's membership stands
+    (answer,) = answers
+    assert getattr(answer, "status_code", answer) == 400
+    assert "carol is already a member of this site." in answer.content.decode()
+    assert roles(site)["carol"] == "viewer"
+    assert not AuditEntry.objects.filter(action="member.add").exists()
