@@ -106,10 +106,20 @@ def member_remove(*, site: Site, user: AbstractUser, membership: Membership) -> 
 
 
 def token_create(*, user: AbstractUser) -> Token:
-    """A new API token for `user`, replacing any earlier one (which stops working)."""
-    with transaction.atomic():
-        Token.objects.filter(user=user).delete()
-        return Token.objects.create(user=user)
+    """A new API token for `user`, replacing any earlier one (which stops working).
+
+    Another request making one at the same moment (the button pressed in two tabs) inserts first: its
+    token is replaced in turn."""
+    tries = 3
+    while True:
+        tries -= 1
+        try:
+            with transaction.atomic():
+                Token.objects.filter(user=user).delete()
+                return Token.objects.create(user=user)
+        except IntegrityError:
+            if not tries:
+                raise
 
 
 def token_revoke(*, user: AbstractUser) -> bool:

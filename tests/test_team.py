@@ -185,11 +185,10 @@ def test_regenerating_replaces_the_token_and_revoking_stops_it(client, site, own
     assert client.get("/api/v1/sites/", HTTP_AUTHORIZATION=f"Token {new}").status_code == 401
 
 
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-def test_adding_a_member_that_another_request_is_adding_at_the_same_moment_is_refused_not_a_500(client, site, owner):
-    """Two admins (or one form sent twice) add the same person at once: both found no membership, and the
-    second's insert was an IntegrityError's 500."""
+
+def post_as_another_commits(client, url: str, data: dict, *, sql: str, params: list):
+    """The answer to a POST made while another request's transaction has run `sql`, and that commits once
+    the POST waits for it (Postgres: a unique index makes the second writer wait for the first)."""
     import threading
 
     import psycopg
@@ -197,34 +196,65 @@ def test_adding_a_member_that_another_request_is_adding_at_the_same_moment_is_re
 
     from tests.conftest import until_waiting_for_locks
 
-    carol = UserFactory(username="carol")
-    client.force_login(owner)
     other = psycopg.connect(**connection.get_connection_params())
     answers = []
 
-    def add():
+    def post():
         try:
-            answers.append(client.post(reverse("site-team", args=[site.pk]), {"who": "carol", "role": "admin"}))
-        except Exception as error:  # noqa: BLE001 - what the test looks at
+            answers.append(client.post(url, data))
+        except Exception as error:  # noqa: BLE001 - what the tests look at
             answers.append(error)
         finally:
             connection.close()
 
     try:
-        # Given another request's membership of carol, written and not committed yet
-        other.execute("INSERT INTO sites_membership (site_id, user_id, role, created_at) VALUES (%s, %s, 'viewer', now())",
-                      [site.pk, carol.pk])
-        thread = threading.Thread(target=add)
+        other.execute(sql, params)
+        thread = threading.Thread(target=post)
         thread.start()
         until_waiting_for_locks(1, [thread])
-        # When it commits while this request adds her too
         other.commit()
         thread.join(60)
     finally:
         other.close()
-    # Then this request is told she is a member already, and the other's membership stands
     (answer,) = answers
-    assert getattr(answer, "status_code", answer) == 400
+    assert not isinstance(answer, Exception), answer
+    return answer
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_adding_a_member_that_another_request_is_adding_at_the_same_moment_is_refused_not_a_500(client, site, owner):
+    """Two admins (or one form sent twice) add the same person at once: both found no membership, and the
+    second's insert was an IntegrityError's 500."""
+    carol = UserFactory(username="carol")
+    client.force_login(owner)
+
+    # Given another request's membership of carol, not committed yet, when this request adds her too
+    answer = post_as_another_commits(
+        client, reverse("site-team", args=[site.pk]), {"who": "carol", "role": "admin"},
+        sql="INSERT INTO sites_membership (site_id, user_id, role, created_at) VALUES (%s, %s, 'viewer', now())",
+        params=[site.pk, carol.pk],
+    )
+
+    # Then this request is told she is a member already, and the other's membership stands
+    assert answer.status_code == 400
     assert "carol is already a member of this site." in answer.content.decode()
     assert roles(site)["carol"] == "viewer"
     assert not AuditEntry.objects.filter(action="member.add").exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_token_made_while_another_request_makes_one_replaces_it_not_a_500(client, site, owner):
+    """The token button pressed in two tabs at once: the second's insert met the first's token (one per user)."""
+    client.force_login(owner)
+
+    answer = post_as_another_commits(
+        client, reverse("site-team-token", args=[site.pk]), {"action": "create"},
+        sql="INSERT INTO authtoken_token (key, user_id, created) VALUES ('other-tab', %s, now())", params=[owner.pk],
+    )
+
+    assert answer.status_code == 302
+    (token,) = Token.objects.filter(user=owner)
+    assert token.key != "other-tab"
+    assert client.get(reverse("site-team", args=[site.pk])).context["new_token"] == token.key
