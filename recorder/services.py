@@ -24,7 +24,7 @@ from insights.services import FindingsWrites, signals_fold, signals_settle
 from ops import metrics
 from privacy.scrub import ScrubState, StringScrub, events_scrub, url_names_parse
 
-from .models import Chunk, PageView, Segment, Session
+from .models import Chunk, DeletedSession, PageView, Segment, Session
 from .rollups import rollups_sessions_stored, session_counted_state, site_urls_note
 from .processing import MAX_TIMESTAMP, BatchError, Summary, batch_parse, batch_summarise, events_encode, events_restore
 from .sql import bytes_cursor, db_datetime, db_now, now_sql
@@ -484,14 +484,17 @@ def _commit(groups: list[tuple], lease: datetime) -> list[int]:
     for session_id, seqs in Segment.objects.filter(session_id__in=list(firsts)).values_list("session_id", "seqs"):
         compacted.setdefault(session_id, set()).update(seqs)
     # The database's moment comes with each row, for stored_at: the compactor on another host compares it
-    # with the database's clock (and nothing is stored when no row is ours).
+    # with the database's clock (and nothing is stored when no row is ours). And whether the chunk's session
+    # was deleted: a deletion refuses a session's later batches once it commits, and a batch that came in
+    # during its transaction was accepted; it must not make the session again.
     rows = list(Chunk.objects.select_for_update().filter(
         pk__in=[item.chunk.pk for _, prepared, _ in groups for item in prepared],
         status=Chunk.PENDING, lease_until=lease,
-    ).order_by("pk").values_list("pk", Now()))
-    ours = {pk for pk, _ in rows}
+    ).order_by("pk").values_list("pk", Now(), Exists(DeletedSession.objects.filter(pk=OuterRef("session_id")))))
+    ours = {pk for pk, _, _ in rows}
+    deleted = {pk for pk, _, gone in rows if gone}
     now = rows[0][1] if rows else None
-    to_store, repeats, page_views, merged = [], [], [], {}
+    to_store, dropped, page_views, merged = [], [], [], {}
     findings = FindingsWrites()
     for session_id, prepared, sensitive_ids in groups:
         session = sessions.get(session_id)
@@ -499,13 +502,16 @@ def _commit(groups: list[tuple], lease: datetime) -> list[int]:
             chunk = item.chunk
             if chunk.pk not in ours:
                 continue  # the lease ran out and another worker took it
+            if chunk.pk in deleted:
+                dropped.append(chunk.pk)
+                continue
             if not item.error and session.site_id != chunk.site_id:
                 item.error = "session_conflict: this session id belongs to another site"
             if item.error:
                 Chunk.objects.filter(pk=chunk.pk).update(status=Chunk.FAILED, error=item.error, lease_until=None)
                 continue
             if chunk.seq in compacted.get(session_id, ()):  # a late repeat of a batch already in a segment
-                repeats.append(chunk.pk)
+                dropped.append(chunk.pk)
                 continue
             summary = item.summary
             chunk.status, chunk.data, chunk.body, chunk.lease_until, chunk.error = Chunk.STORED, item.blob, None, None, ""
@@ -520,8 +526,8 @@ def _commit(groups: list[tuple], lease: datetime) -> list[int]:
     for session in created:
         session.created_at = now  # the database's moment: the worker host's clock may be off
     _sessions_insert(created)
-    if repeats:
-        Chunk.objects.filter(pk__in=repeats).delete()
+    if dropped:
+        Chunk.objects.filter(pk__in=dropped).delete()
     _rows_update(Chunk, to_store, _STORED_FIELDS)
     PageView.objects.bulk_create(page_views)
     site_urls_note(page_views=page_views)

@@ -209,3 +209,33 @@ def test_viewer_cannot_delete_a_session(client, site, viewer, recorded):
     assert client.post(url).status_code == 403
     assert Session.objects.filter(pk=sid).exists()
     assert stored_parts(site.pk, sid) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_accepted_while_its_session_is_being_deleted_does_not_bring_it_back(client, site, recorded):
+    """The deletion's rows that refuse a session's later batches count once it commits: a batch that came in
+    during its transaction was accepted, and the worker then made the deleted session again from it."""
+    import psycopg
+    from django.db import connection
+
+    sid = recorded["bob"]["sid"]
+    other = psycopg.connect(**connection.get_connection_params())
+    try:
+        # Given the session's deletion under way (as privacy.services.sessions_delete writes it), not committed
+        other.execute("INSERT INTO recorder_deletedsession (id, site_id, deleted_at) VALUES (%s, %s, now())",
+                      [sid, site.pk])
+        for table in ("recorder_pageview", "recorder_chunk"):
+            other.execute(f"DELETE FROM {table} WHERE session_id = %s", [sid])
+        other.execute("DELETE FROM recorder_session WHERE id = %s", [sid])
+        # When the visitor's next batch comes in meanwhile, and the deletion commits
+        assert post_batch(client, make_batch(site.pk, sid=sid, seq=1, vid="visitor-bob")).status_code == 202
+        other.commit()
+    finally:
+        other.close()
+    chunk = Chunk.objects.get(session_id=sid)
+    chunk_process.apply(args=[chunk.pk])
+
+    # Then the worker keeps nothing of it: no session, no batch, no stored part
+    assert not Session.objects.filter(pk=sid).exists()
+    assert not Chunk.objects.filter(session_id=sid).exists()
+    assert stored_parts(site.pk, sid) == 0
