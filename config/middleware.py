@@ -1,7 +1,9 @@
 """Middleware of our own: batches from recorders go straight to ingest; a dependency that is down gives 503."""
 import logging
 
-from botocore.exceptions import ConnectionClosedError, ConnectTimeoutError, EndpointConnectionError, ReadTimeoutError
+from botocore.exceptions import (
+    ClientError, ConnectionClosedError, ConnectTimeoutError, EndpointConnectionError, ReadTimeoutError,
+)
 from django.db import InterfaceError, InternalError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.urls import NoReverseMatch, reverse
@@ -27,6 +29,12 @@ def database_unavailable(error: BaseException) -> bool:
     if isinstance(error, (OperationalError, InterfaceError)):
         return True
     return isinstance(error, InternalError) and getattr(error.__cause__, "sqlstate", None) == READ_ONLY_SQLSTATE
+
+
+def storage_unavailable(error: BaseException) -> bool:
+    """The object storage answers, with a server error (S3's 503 SlowDown, a MinIO still starting) that
+    outlasted boto's retries: down for now, as one that refuses connections is."""
+    return isinstance(error, ClientError) and error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) >= 500
 
 
 class IngestMiddleware:
@@ -68,7 +76,8 @@ class DependencyDownMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if not (isinstance(exception, DEPENDENCY_ERRORS) or database_unavailable(exception)):
+        if not (isinstance(exception, DEPENDENCY_ERRORS) or database_unavailable(exception)
+                or storage_unavailable(exception)):
             return None
         log.warning("%s %s: a dependency is unavailable: %s", request.method, request.path, exception)
         detail = "A service this server depends on is unavailable; retry in a few seconds."

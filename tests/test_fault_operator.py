@@ -342,3 +342,71 @@ def test_the_worker_retries_a_batch_while_the_database_takes_no_writes(client, s
 
     assert Chunk.objects.get().status == Chunk.PENDING
     assert process_pending() == 1
+
+
+@contextmanager
+def storage_answering(settings, status: int, code: str):
+    """Recordings on an S3 API that answers every request with this error (S3's SlowDown, a MinIO still
+    starting): a throwaway server on a free port. Each request is tried once (boto's retries wait seconds)."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from botocore.config import Config
+
+    body = f'<?xml version="1.0" encoding="UTF-8"?><Error><Code>{code}</Code><Message>Try later.</Message></Error>'.encode()
+
+    class Refusing(BaseHTTPRequestHandler):
+        def answer(self):
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            self.send_response(status)
+            self.send_header("Content-Type", "application/xml")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+
+        do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = answer
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Refusing)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    storages = {**settings.STORAGES, "recordings": {**settings.STORAGES["recordings"]}}
+    storages["recordings"]["OPTIONS"] = {
+        **storages["recordings"]["OPTIONS"], "endpoint_url": f"http://127.0.0.1:{server.server_port}",
+        "client_config": Config(retries={"max_attempts": 1, "mode": "standard"}),
+    }
+    before, settings.STORAGES = settings.STORAGES, storages  # (Django's setting_changed builds the storages again)
+    try:
+        yield
+    finally:
+        settings.STORAGES = before
+        server.shutdown()
+        server.server_close()
+
+
+def test_storage_answering_with_server_errors_is_a_dependency_down_for_the_api_and_the_dashboard(client, site, settings):
+    """An S3 API that answers 503 SlowDown (or a 500) is down as one that refuses connections is: the player's
+    part and a deletion were a 500, with the error's traceback."""
+    if not settings.S3_BUCKET:
+        pytest.skip("needs the S3 API (the Postgres pass runs one)")
+    from recorder.compaction import session_compact
+
+    batch = make_batch(site.pk)
+    post_batch(client, batch)
+    process_pending()
+    assert session_compact(session_id=batch["sid"]) == 1
+    token = Token.objects.create(user=site.owner).key
+    part = client.get(f"/api/v1/sessions/{batch['sid']}/recording/",
+                      HTTP_AUTHORIZATION=f"Token {token}").json()["parts"][0]["url"]
+    client.force_login(site.owner)
+
+    with storage_answering(settings, 503, "SlowDown"):
+        read = client.get(part, HTTP_AUTHORIZATION=f"Token {token}")
+        deleted = client.post(f"/sites/{site.pk}/sessions/{batch['sid']}/delete/")
+
+    assert (read.status_code, read["Retry-After"], read.json()["error"]) == (503, "10", "unavailable")
+    assert (deleted.status_code, deleted["Retry-After"]) == (503, "10")
+    assert Session.objects.filter(pk=batch["sid"]).exists()
+    assert client.get(part, HTTP_AUTHORIZATION=f"Token {token}").status_code == 200  # once it answers again
