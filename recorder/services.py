@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 # A visitor's clock this far ahead of the server's, or behind it, moves its session's times (clock_offset).
 CLOCK_AHEAD_MS, CLOCK_BEHIND_MS = 1_000, 60_000
 CLOCK_MAX_MS = 100 * 366 * 86_400_000  # a clock that reads 1970 is 57 years off; no offset goes past this
+ACCEPTED_ALREADY = 1 << 40  # the size limit the worker holds a body to: none (ingest's were met on arrival)
 
 
 class Prepared:
@@ -452,11 +453,10 @@ def _prepare(chunk: Chunk, state: ScrubState) -> Prepared:
     try:
         if chunk.body is None:
             raise BatchError(400, "no_body", "The chunk has no body to store.")
-        # Ingest checked every node already; the worker checks the envelope and each event's shape.
-        batch = batch_parse(
-            bytes(chunk.body), max_inflated=settings.INGEST_MAX_INFLATED_BYTES, max_events=settings.INGEST_MAX_EVENTS,
-            deep=False,
-        )
+        # Ingest checked every node already; the worker checks the envelope and each event's shape. Not the
+        # size limits: ingest held the body to those of its moment, and limits lowered since (or set lower on
+        # the worker's hosts) must not fail what it accepted.
+        batch = batch_parse(bytes(chunk.body), max_inflated=ACCEPTED_ALREADY, max_events=ACCEPTED_ALREADY, deep=False)
         # One walk restores the ids and scrubs each string; then what spans strings or depends on the element.
         each_string = StringScrub(state.emails, state.url_names)
         events = events_scrub(events_restore(batch.events, each_string), state, strings=False)

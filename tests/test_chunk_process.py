@@ -578,3 +578,18 @@ def test_a_commit_that_fails_on_the_committer_gives_back_its_chunks_and_those_ta
     monkeypatch.setattr(services, "_commit", real_commit)
     waiting = Chunk.objects.filter(status=Chunk.PENDING).values_list("pk", flat=True)
     assert services.chunks_process(chunk_ids=[waiting[0]]) == 8 - stored
+
+
+def test_a_batch_accepted_under_larger_limits_is_stored_after_they_were_lowered(client, site, settings):
+    """The limits on a batch are ingest's, at the moment it accepts one: lowered since (or set lower on the
+    worker's hosts than on the web's), the worker failed every batch accepted before, for good."""
+    batch = make_batch(site.pk)
+    assert post_batch(client, batch, gzip_it=True).status_code == 202
+    chunk = Chunk.objects.get(session_id=batch["sid"])
+    settings.INGEST_MAX_EVENTS = 2
+    settings.INGEST_MAX_INFLATED_BYTES = len(json.dumps(batch)) // 2
+
+    assert chunk_process.apply(args=[chunk.pk]).get() == 1
+    chunk.refresh_from_db()
+    assert (chunk.status, chunk.error) == (Chunk.STORED, "")
+    assert events_decode(chunk.data) == batch["events"]
