@@ -132,7 +132,7 @@ class SessionViewSet(mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewse
         """The session's rrweb events in order, as one JSON array (gzip where the client takes it)."""
         started = time.perf_counter()
         session = self.get_object()
-        parts, next_seq = session_parts(session, from_seq=_from_seq(request))
+        parts, next_seq = session_parts(session, from_seq=_from_seq(request), with_data=True)
         body = _timed(session_events_json(parts), started)
         response = StreamingHttpResponse(body, content_type="application/json")
         if _accepts(request, "gzip"):

@@ -49,9 +49,12 @@ class Part:
 
 
 def session_parts(
-    session: Session, *, from_seq: int = 0, hold_at_gaps: bool = True,
+    session: Session, *, from_seq: int = 0, hold_at_gaps: bool = True, with_data: bool = False,
 ) -> tuple[list[Part], int]:
     """The parts holding batches `from_seq` and later, in order, and the next seq to ask for.
+
+    `with_data` reads the chunks' bytes with the list, for an answer that reads them all: read later,
+    compaction may have moved them into a segment meanwhile (a segment, once ready, stays as it is).
 
     A batch can be stored after a later one (retries, two tabs). With
     `hold_at_gaps`, the chunks stop at a gap younger than GAP_WAIT_SECONDS,
@@ -68,7 +71,7 @@ def session_parts(
             expected = max(expected, max(segment.seqs) + 1)
     chunks = []
     for chunk in Chunk.objects.filter(session=session, status=Chunk.STORED, seq__gte=from_seq).order_by("seq").defer(
-        "body", "data", "sender",
+        "body", "sender", *(() if with_data else ("data",)),
     ).annotate(fresh=ExpressionWrapper(fresh, output_field=BooleanField())):
         if hold_at_gaps and chunk.seq > expected and chunk.fresh:
             break
@@ -163,4 +166,4 @@ def session_events(parts: list[Part]) -> Iterator[dict]:
 
 def session_all_parts(session: Session) -> list[Part]:
     """Every stored part of a session, gaps or not (exports)."""
-    return session_parts(session, hold_at_gaps=False)[0]
+    return session_parts(session, hold_at_gaps=False, with_data=True)[0]

@@ -201,6 +201,20 @@ def test_the_events_api_serves_segments_and_chunks_as_one_array(client, site, ow
     assert events == every_event(sid) and len(events) == 36 * 5 + 4
 
 
+
+def test_the_events_api_serves_every_event_once_when_compaction_swaps_the_chunks_while_it_answers(client, site, owner):
+    """The answer streams after it listed the session's parts: the chunks it listed went into a segment
+    meanwhile (an export as the session finishes), and it read the rows that were gone."""
+    sid = record(client, site, 6)
+    before = every_event(sid)
+    client.force_login(owner)
+
+    response = client.get(f"/api/v1/sessions/{sid}/events/")
+    assert session_compact(session_id=sid) == 2  # while the answer is on its way
+
+    assert json.loads(b"".join(response.streaming_content)) == before
+
+
 def test_the_recording_lists_parts_and_each_part_is_sent_as_stored(client, site, owner):
     sid = record(client, site, 12)
     Session.objects.filter(pk=sid).update(status=Session.FINISHED)
