@@ -1,9 +1,27 @@
 """Admin: sites and their members."""
+from django import forms
 from django.contrib import admin
 
 from ops.admin import DatesAdmin
 
+from .forms import domains_field_clean
 from .models import Membership, Site
+
+
+class SiteAdminForm(forms.ModelForm):
+    """The domains held to the dashboard's rules: ingest and the settings page read a list of host names."""
+
+    class Meta:
+        model = Site
+        fields = "__all__"
+
+    def clean_domains(self) -> list[str]:
+        domains = self.cleaned_data["domains"]
+        if domains in (None, []):
+            raise forms.ValidationError("Give at least one domain.")
+        if not isinstance(domains, list) or not all(isinstance(entry, str) for entry in domains):
+            raise forms.ValidationError('Give a list of host names: ["shop.example.com", "*.example.com"].')
+        return domains_field_clean("\n".join(domains))
 
 
 class MembershipInline(admin.TabularInline):
@@ -14,6 +32,7 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Site)
 class SiteAdmin(DatesAdmin):
+    form = SiteAdminForm
     list_display = ["name", "id", "owner", "enabled", "domains", "sample_rate", "retention_days", "created_at"]
     list_filter = ["enabled", "mask_all_inputs", "consent_required", "replay_resources", "ip_storage"]
     search_fields = ["name", "domains", "owner__username", "owner__email"]

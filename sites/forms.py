@@ -31,7 +31,7 @@ def ip_rule_valid(rule: str) -> bool:
     return True
 
 
-def _domains(text: str) -> list[str]:
+def domains_field_clean(text: str) -> list[str]:
     """A site's domains as the form gives them, one a line, normalised (sites.domains)."""
     try:
         domains = domains_clean(text.splitlines())
@@ -50,7 +50,7 @@ class SiteCreateForm(forms.Form):
     )
 
     def clean_domains(self) -> list[str]:
-        return _domains(self.cleaned_data["domains"])
+        return domains_field_clean(self.cleaned_data["domains"])
 
 
 class SiteSettingsForm(forms.ModelForm):
@@ -134,7 +134,7 @@ class SiteSettingsForm(forms.ModelForm):
         return [(title, [self[name] for name in names]) for title, names in self.FIELDSETS]
 
     def clean_domains(self) -> list[str]:
-        return _domains(self.cleaned_data["domains"])
+        return domains_field_clean(self.cleaned_data["domains"])
 
     def clean_url_mask_params(self) -> str:
         names = _lines(self.cleaned_data["url_mask_params"])

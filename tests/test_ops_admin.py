@@ -85,3 +85,53 @@ def test_a_site_owner_who_is_not_staff_is_sent_to_the_admin_login(client):
     for url in LISTS:
         response = client.get(url)
         assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def site_admin_form(admin_user, site, **changes):
+    """The admin's form for a site, sent with these changes (the rest as the change page shows it)."""
+    from django import forms
+    from django.contrib import admin
+    from django.test import RequestFactory
+
+    from sites.models import Site
+
+    request = RequestFactory().get("/")
+    request.user = admin_user
+    form_class = admin.site._registry[Site].get_form(request, obj=site)
+    shown = form_class(instance=site)
+    data = {}
+    for name, field in shown.fields.items():
+        value = changes.get(name, shown[name].value())
+        if isinstance(field, forms.BooleanField):
+            if value:
+                data[name] = "on"
+        elif value is not None:
+            data[name] = value
+    return form_class(data=data, instance=site)
+
+
+@pytest.mark.parametrize("domains, error", [
+    ("42", "a list of host names"), ('"shop.example.com"', "a list of host names"), ('{"a": 1}', "a list of host names"),
+    ("[1, 2]", "a list of host names"), ('["shop example"]', "Not a domain: shop example"), ("[]", "at least one domain"),
+])
+def test_the_admin_holds_a_sites_domains_to_the_dashboards_rules(db, domains, error):
+    """A number or a string saved as the domains was a 500 for every batch of the site and its settings page; a
+    string refused every batch in silence (each of its letters taken for a domain)."""
+    root = UserFactory(username="root", is_staff=True, is_superuser=True)
+    site = SiteFactory(domains=["shop.example.com"])
+
+    form = site_admin_form(root, site, domains=domains)
+
+    assert not form.is_valid() and error in " ".join(form.errors["domains"])
+    site.refresh_from_db()
+    assert site.domains == ["shop.example.com"]
+
+
+def test_the_admin_saves_domains_as_the_dashboard_writes_them(db):
+    root = UserFactory(username="root", is_staff=True, is_superuser=True)
+    site = SiteFactory(domains=["shop.example.com"])
+
+    form = site_admin_form(root, site, domains='["https://Shop.Example.com/cart", "*.example.org", "bücher.de"]')
+
+    assert form.is_valid(), form.errors
+    assert form.save().domains == ["shop.example.com", "*.example.org", "xn--bcher-kva.de"]
