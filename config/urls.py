@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import SimpleRouter
 
 from insights import urls as insights_urls
+from ops.login import LoginForm
 from privacy import urls as privacy_urls
 from recorder import views as recorder_views
 from replay import api as replay_api
@@ -30,7 +31,8 @@ api = [
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="site-list", permanent=False)),
     # `site` would be Django's RequestSite here, which the dashboard's header cannot link to.
-    path("accounts/login/", auth_views.LoginView.as_view(extra_context={"site": None}), name="login"),
+    path("accounts/login/", auth_views.LoginView.as_view(extra_context={"site": None}, authentication_form=LoginForm),
+         name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("recorder.js", recorder_views.loader, name="loader"),
     path("api/v1/", include(api)),
