@@ -6,12 +6,13 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import SimpleRouter
 
 from insights import urls as insights_urls
-from ops.login import LoginForm
+from ops.login import AdminLoginForm, LoginForm
 from privacy import urls as privacy_urls
 from recorder import views as recorder_views
 from replay import api as replay_api
 from sites import demo
 
+admin.site.login_form = AdminLoginForm
 router = SimpleRouter()
 router.register("sites", replay_api.SiteViewSet, basename="api-site")
 router.register("sessions", replay_api.SessionViewSet, basename="api-session")

@@ -1,5 +1,6 @@
 """Login hardening with django-axes: whose address counts, and the page a locked-out login gets."""
 from django.conf import settings
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.validators import MaxLengthValidator
 from django.http import HttpRequest, HttpResponse
@@ -20,12 +21,20 @@ def lockout_response(request: HttpRequest, original_response=None, credentials=N
     return render(request, "registration/login.html", context, status=429)
 
 
-class LoginForm(AuthenticationForm):
-    """Django's login form, with the username held to its length before any backend is asked: Django sets
-    the length only for the browser, and a failed login's record (django-axes, 255 characters) of a longer
-    one was a database error."""
+
+class _UsernameHeld:
+    """The username held to its length before any backend is asked: Django sets the length only for the
+    browser, and a failed login's record (django-axes, 255 characters) of a longer one was a database error."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         username = self.fields["username"]
         username.validators.append(MaxLengthValidator(username.max_length))
+
+
+class LoginForm(_UsernameHeld, AuthenticationForm):
+    """The dashboard's login form."""
+
+
+class AdminLoginForm(_UsernameHeld, AdminAuthenticationForm):
+    """The admin's login form."""
