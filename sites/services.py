@@ -1,13 +1,18 @@
 """Writes of the sites app."""
+import logging
+
 from django.contrib.auth.models import AbstractUser
 from django.db import IntegrityError, transaction
 from rest_framework.authtoken.models import Token
 
 from privacy.audit import audit_record
+from recorder.rollups import rollups_rebuild
 from recorder.tasks import site_rollups_rebuild
 
 from .domains import domains_clean
 from .models import Membership, Site
+
+log = logging.getLogger(__name__)
 
 
 @transaction.atomic
@@ -49,8 +54,18 @@ def site_settings_update(*, site: Site, user: AbstractUser, data: dict) -> dict:
     if "min_session_sec" in changes:
         # The overview counts sessions past the minimum length: its roll-ups are recomputed
         # in the worker (a million sessions take seconds), once this change is committed.
-        transaction.on_commit(lambda: site_rollups_rebuild.delay(site.pk))
+        transaction.on_commit(lambda: _rollups_rebuild_queue(site.pk))
     return changes
+
+
+def _rollups_rebuild_queue(site_id: int) -> None:
+    """Queue a site's roll-ups rebuild; with the broker down, rebuild them here: failing a change that is
+    made already, or leaving the overview counting by the old minimum, would be worse than a slow answer."""
+    try:
+        site_rollups_rebuild.delay(site_id)
+    except Exception as error:  # noqa: BLE001 - the broker is unreachable, or refuses messages
+        log.warning("roll-ups rebuild of site %s not queued (%s): rebuilt in this request", site_id, error)
+        rollups_rebuild(site_ids=[site_id])
 
 
 class MemberError(Exception):

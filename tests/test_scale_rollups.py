@@ -239,3 +239,22 @@ def test_a_new_minimum_length_recounts_the_overview(recorded, site, owner, setti
     assert after == shown < before
     kept, fresh = rebuilt()
     assert kept == fresh
+
+
+def test_a_new_minimum_length_recounts_the_overview_while_the_broker_is_down(recorded, site, owner,
+                                                                             django_capture_on_commit_callbacks):
+    """The recount is queued once the change is committed: with the broker down, queuing it failed after the
+    save (a 500 for a change that was made) and the overview kept counting by the old minimum."""
+    from config.celery import app
+    from tests.run import free_port
+
+    before = site_overview(site).sessions
+    broker = app.conf.broker_url
+    app.conf.broker_url, app._pool, app.amqp._producer_pool = f"redis://127.0.0.1:{free_port()}/0", None, None
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            site_settings_update(site=site, user=owner, data={"min_session_sec": 60})
+    finally:
+        app.conf.broker_url, app._pool, app.amqp._producer_pool = broker, None, None
+    shown = Session.objects.filter(site=site, chunk_count__gt=0, duration_ms__gte=60_000).count()
+    assert site_overview(site).sessions == shown < before
