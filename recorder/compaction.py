@@ -50,6 +50,7 @@ def sessions_compact(*, now: datetime | None = None, limit: int = 50) -> int:
 
     Picks work by state, so a rerun resumes where a crashed one stopped.
     """
+    _leftovers_sweep(limit)
     cutoff = (now or db_now()) - timedelta(minutes=settings.COMPACT_LIVE_MINUTES)
     sessions = (
         Chunk.objects.filter(status=Chunk.STORED, stored_at__lt=cutoff)
@@ -148,6 +149,14 @@ def _segments_discard(segments: list[Segment]) -> None:
         Segment.objects.filter(pk__in=[s.pk for s in segments], state=Segment.WRITING).delete()
     except Exception:  # noqa: BLE001 - the next run deletes what is left (see _leftovers_delete)
         log.exception("could not discard the segments of a failed compaction")
+
+
+def _leftovers_sweep(limit: int) -> None:
+    """The leftovers of crashed runs, of sessions that no run would pick again: the next run may have
+    compacted every chunk of the session before they were stale."""
+    stale = Segment.objects.filter(state=Segment.WRITING, created_at__lt=Now() - STALE_WRITING)
+    for session_id in list(stale.values_list("session_id", flat=True).distinct()[:limit]):
+        _leftovers_delete(Session(pk=session_id))
 
 
 def _leftovers_delete(session: Session) -> None:

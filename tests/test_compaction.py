@@ -139,6 +139,26 @@ def test_a_run_killed_after_writing_objects_is_cleaned_up_by_the_next(client, si
     assert every_event(sid) == before
 
 
+
+def test_a_killed_runs_leftovers_go_once_stale_though_the_next_run_compacted_the_whole_session(client, site):
+    """The next run comes minutes later, takes every chunk, and the session is no run's work any more: its
+    leftovers (rows and objects) stayed until the session's retention."""
+    sid = record(client, site, 6)
+    before = every_event(sid)
+    Chunk.objects.filter(session_id=sid).update(stored_at=timezone.now() - timedelta(minutes=30))
+    with mock.patch.object(compaction, "_swap", side_effect=SystemExit), \
+            mock.patch.object(compaction, "_segments_discard"), pytest.raises(SystemExit):
+        session_compact(session_id=sid)  # killed before its swap
+    assert sessions_compact() == 2  # the periodic run minutes later: the killed run's segments are not stale yet
+    assert Segment.objects.filter(state=Segment.WRITING).count() == 2
+
+    Segment.objects.filter(state=Segment.WRITING).update(created_at=timezone.now() - timedelta(hours=1))
+    assert sessions_compact() == 0
+
+    assert not Segment.objects.filter(state=Segment.WRITING).exists()
+    assert sorted(s3_objects(f"sites/{site.pk}/")) == sorted(Segment.objects.values_list("key", flat=True))
+    assert every_event(sid) == before
+
 def test_a_run_on_a_host_whose_clock_runs_ahead_leaves_the_segments_another_run_is_writing(client, site):
     """Given a run that has written its segments' rows and objects and not yet swapped them in; when a run
     on a host whose clock is twenty minutes ahead compacts the same session; then it takes the other run's
