@@ -135,6 +135,38 @@ def test_editors_follow_the_mask_and_ignore_classes_when_inputs_are_not_masked(l
 
 
 
+# A mail composer: a draft with a link, then what the visitor pastes (an e-mail address the editor made a
+# link of, a mention, an image) and what the editor then changes in it; and notes the site shows.
+MAIL_PAGE = """<!doctype html><html><head><title>Mail</title>{snippet}</head><body>
+<h1>New message</h1>
+<div id="body" contenteditable="true" aria-label="Message body"><p>Hi <a href="mailto:carol.white@example.org" title="Carol White">Carol</a></p></div>
+<div id="notes" contenteditable="true" class="hindsight-unmask"></div>
+</body></html>"""
+MAIL_PASTE = """() => {
+    document.execCommand('insertHTML', false, ' <a href="mailto:dave.brown@example.net">dave</a>'
+        + ' <span class="mention" data-user="Erin Green">@Erin</span> <img alt="Scan of Frank Ives" width="8" height="8">');
+    document.querySelector('#body .mention').setAttribute('data-user', 'Gina Hall');
+    document.querySelector('#body a').setAttribute('href', 'mailto:harry.king@example.com');
+    document.getElementById('notes').innerHTML = '<span data-user="Shown Person">@Shown</span>';
+}"""
+
+
+def test_what_an_editor_holds_in_attributes_is_masked_as_its_text(live_server, celery_worker, customer, context):
+    """With all inputs masked, an editor's text was masked but not its elements' attributes: the address of
+    an e-mail link the visitor wrote, a mention's name and an image's alt were stored as they were."""
+    site = SiteFactory(owner=UserFactory(username="owner"), domains=[customer.domain], mask_all_inputs=True)
+
+    def act(page):
+        page.click("#body")
+        page.keyboard.press("End")
+        page.evaluate(MAIL_PASTE)
+
+    sent, stored = record(live_server, customer, context, site, MAIL_PAGE, act)
+    assert b"Message body" in stored and b"Shown Person" in stored  # the editor's own label; an unmasked editor
+    for secret in (b"carol.white", b"Carol White", b"dave.brown", b"Erin Green", b"Frank Ives", b"Gina Hall", b"harry.king"):
+        assert secret not in sent and secret not in stored, secret
+
+
 DESIGN_MODE_PAGE = """<!doctype html><html><head><title>Design mode</title>{snippet}</head><body>
 <h1>Notes</h1>
 <p id="note">Start here.</p>
@@ -152,10 +184,13 @@ def test_text_typed_into_a_document_in_design_mode_is_masked_like_an_editor(live
         type_into(page, "#note", " DesignSecret-5757")
         page.frame_locator("#frame").locator("p").click()
         page.keyboard.type(" FrameDesignSecret-5858", delay=5)
+        # (and what an element pasted there carries in attributes: see MAIL_PAGE)
+        page.frame_locator("#frame").locator("p").evaluate(
+            """() => document.execCommand('insertHTML', false, '<img alt="FrameDesignAlt-5959" width="8" height="8">')""")
 
     sent, stored = record(live_server, customer, context, site, DESIGN_MODE_PAGE, act)
     assert b"Design mode" in stored
-    for secret in (b"DesignSecret", b"FrameDesignSecret"):
+    for secret in (b"DesignSecret", b"FrameDesignSecret", b"FrameDesignAlt"):
         assert secret not in sent and secret not in stored, secret
 
 

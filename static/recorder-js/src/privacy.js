@@ -127,12 +127,26 @@ export function createPrivacy(cfg, doc, getMirror) {
     }
   }
 
+  // With maskAllInputs a rich-text editor's content is the visitor's input, as its text is: what the
+  // elements in it carry in attributes (a mention's name, a pasted image's alt, and a link's address,
+  // which an editor makes of a typed e-mail address or URL) is masked, `'input'` below. The editor's
+  // own attributes are the page's. (el: an element, or a document: one in design mode is an editor.)
+  const editing = (el) => {
+    if (!cfg.maskAllInputs || !el) return false
+    const doc = el.ownerDocument || el
+    const root = el.closest ? el : doc.documentElement
+    return !!root && (doc.designMode === 'on' || !!root.closest(EDITABLE)) && !closestDeep(root, unmaskSel)
+  }
+  const isEditor = (attrs) => typeof attrs.contenteditable === 'string' && attrs.contenteditable !== 'false'
   // rrweb has no hook for attributes: mask text-carrying attributes of
-  // elements inside masked areas as events leave rrweb.
-  const nodeMasked = (id) => {
+  // elements inside masked areas as events leave rrweb. Whether an element's
+  // own attributes are masked, or (inside) those of what it holds: true in a
+  // masked area, 'input' in an editor.
+  const nodeMasked = (id, inside) => {
     const el = getMirror().getNode(id)
     try {
-      return !el || !el.closest || (nested ? closestDeep(el, textMaskSel) : !!el.closest(textMaskSel))
+      if (!el || !el.closest || (nested ? closestDeep(el, textMaskSel) : el.closest(textMaskSel))) return true
+      return editing(inside ? el : el.parentElement) && 'input'
     } catch (e) {
       return true
     }
@@ -145,12 +159,13 @@ export function createPrivacy(cfg, doc, getMirror) {
       return true
     }
   }
-  function maskAttrs(attrs, tag, type, svg) {
+  function maskAttrs(attrs, tag, type, svg, input) {
     // Form values are maskInput's business; keep its decision.
     const formValue = /^(textarea|select)$/i.test(tag) || (/^input$/i.test(tag) && !/^(submit|button|reset)$/i.test(type || ''))
     for (const a in attrs) {
       const v = attrs[a]
-      if (typeof v === 'string' && v && textAttr(a, svg) && !(a === 'value' && formValue)) attrs[a] = starText(v)
+      if (typeof v === 'string' && v && (textAttr(a, svg) || (input && a === 'href')) && !(a === 'value' && formValue))
+        attrs[a] = starText(v)
     }
   }
   // Card numbers are masked across adjacent text nodes: [[object, key]] in
@@ -211,10 +226,12 @@ export function createPrivacy(cfg, doc, getMirror) {
         if (n.attributes.value) n.attributes.value = ''
         for (const c of n.childNodes) c.textContent = ''
       }
-      masked = masked || nodeMatches(n.id)
+      masked = masked === true || nodeMatches(n.id) || masked
+      if (masked) maskAttrs(n.attributes, n.tagName, n.attributes.type, n.isSVG, masked === 'input')
+      if (!masked && isEditor(n.attributes) && editing(getMirror().getNode(n.id))) masked = 'input'
       if (known) known.set(n.id, masked)
-      if (masked) maskAttrs(n.attributes, n.tagName, n.attributes.type, n.isSVG)
-    } else if (n.type === 3 && n.textContent && !n.isStyle) {
+    } else if (n.type === 0 && !masked && editing(getMirror().getNode(n.id))) masked = 'input'
+    else if (n.type === 3 && n.textContent && !n.isStyle) {
       if (star) n.textContent = starText(n.textContent)
       texts.push([n, 'textContent'])
     }
@@ -250,7 +267,7 @@ export function createPrivacy(cfg, doc, getMirror) {
       const known = new Map()
       for (const a of d.adds) {
         const node = nested && getMirror().getNode(a.node.id)
-        const masked = a.node.type === 2 && (known.has(a.parentId) ? known.get(a.parentId) : nodeMasked(a.parentId))
+        const masked = a.node.type === 2 && (known.has(a.parentId) ? known.get(a.parentId) : nodeMasked(a.parentId, true))
         walk(a.node, masked, texts, node && missedMask(node), known)
       }
       if (nested)
@@ -263,8 +280,8 @@ export function createPrivacy(cfg, doc, getMirror) {
         const el = getMirror().getNode(a.id) || {}
         const svg = el instanceof SVGElement
         // A change of layout attributes only (a style, a class) has nothing to mask.
-        if (Object.keys(a.attributes).some((k) => textAttr(k, svg)) && nodeMasked(a.id))
-          maskAttrs(a.attributes, el.tagName, el.type, svg)
+        const masked = Object.keys(a.attributes).some((k) => textAttr(k, svg) || k === 'href') && nodeMasked(a.id)
+        if (masked) maskAttrs(a.attributes, el.tagName, el.type, svg, masked === 'input')
       }
       // rrweb lists a mutation's added and changed text in no useful order;
       // sorting costs, and only 13 digits between them can make a card number.
