@@ -1,0 +1,69 @@
+"""Pages nobody wrote for us, a fourth lot: fields a script sets without their `value`.
+
+Each visit is recorded by the real recorder from the site's snippet in Chromium, stored by a real worker,
+and replayed in the player.
+
+Checked by hand and replayed as the visitor saw them (or masked as they should be), so not kept as tests:
+text in SVG <title>, <desc>, <text>, <tspan>, <textPath> and <foreignObject> inside a masked area, when
+first recorded and when changed; declarative shadow roots (<template shadowrootmode>) in the markup and
+from setHTMLUnsafe(), inside masked and ignored areas; a rich-text editor's typing, bold (Ctrl+B), pasted
+HTML and undo; a page that gives Object.prototype and Array.prototype enumerable methods, replaces
+Array.from as MooTools does, Object.prototype.toString, Function.prototype.bind, Array.prototype.indexOf,
+and wraps Node's appendChild and insertBefore and Element's setAttribute.
+"""
+import json
+
+import pytest
+
+from sites.snippet import site_snippet
+from tests.e2e.conftest import recorder_started
+from tests.e2e.test_capture import html, make_site, replayed_at_end, stored_events
+from tests.e2e.test_hostile_pages_2 import closed
+
+pytestmark = [pytest.mark.e2e, pytest.mark.worker]
+
+# A basket: quantity buttons that step the field, a slider and a date set by number and by date, a coupon
+# and a message written into by a picker (setRangeText), and a masked code field written into the same way.
+FIELDS = """<h1>Basket</h1>
+<input id="qty" type="number" value="1" min="1"> <input id="volume" type="range" value="10">
+<input id="when" type="date"> <input id="coupon" value="SALE"> <textarea id="msg">Hello</textarea>
+<input id="code" class="hindsight-mask" value="ab">
+<button onclick="this.textContent = 'fields-done'">b</button>
+<script>
+const $ = (id) => document.getElementById(id);
+window.step = () => { $('qty').stepUp(2); $('volume').valueAsNumber = 70; $('when').valueAsDate = new Date(Date.UTC(2026, 11, 24)); };
+window.write = () => {
+  $('qty').stepDown(); $('coupon').setRangeText('XMAS-', 0, 0); $('msg').setRangeText(' there', 5, 5);
+  $('code').setRangeText('cd-secret-9', 2, 2);
+};
+</script>"""
+VALUES = "() => ['qty', 'volume', 'when', 'coupon', 'msg', 'code'].map((id) => document.getElementById(id).value)"
+
+
+def test_fields_a_script_steps_or_sets_by_number_date_or_range_replay_their_values(
+        live_server, celery_worker, customer, context):
+    """stepUp(), stepDown(), valueAsNumber, valueAsDate and setRangeText() change a field's value without its
+    setter or an event: the replay kept each field as it was served (a quantity of 1, no date)."""
+    site = make_site(customer, mask_all_inputs=False)
+    customer.pages = {"/": html(site_snippet(site, live_server.url), FIELDS)}
+    page = context.new_page()
+    page.goto(customer.url("/"))
+    recorder_started(page)
+    stepped_at = page.evaluate("step(), Date.now()")
+    stepped = page.evaluate(VALUES)
+    page.wait_for_timeout(400)
+    written_at = page.evaluate("Date.now()")
+    page.evaluate("write()")
+    written = page.evaluate(VALUES)
+    page.click("button")
+    page.wait_for_timeout(300)
+    page.close()
+    events = stored_events(site, until=closed("fields-done"))
+    assert stepped == ["3", "70", "2026-12-24", "SALE", "Hello", "ab"]
+    assert written == ["2", "70", "2026-12-24", "XMAS-SALE", "Hello there", "abcd-secret-9"]
+    assert "cd-secret-9" not in json.dumps(events)
+
+    frame = replayed_at_end(context, live_server, site, "#code")
+    assert frame.evaluate(VALUES) == written[:5] + ["*" * len(written[5])]
+    frame.page.evaluate("(t) => window.__hsPlayer.controller.seek(t)", (stepped_at + written_at) // 2 - events[0]["timestamp"])
+    assert frame.evaluate(VALUES) == stepped[:5] + ["**"]
