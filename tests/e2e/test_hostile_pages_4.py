@@ -1,4 +1,5 @@
-"""Pages nobody wrote for us, a fourth lot: fields a script sets without their `value`.
+"""Pages nobody wrote for us, a fourth lot: fields a script sets without their `value`, and a page that
+scrolls smoothly.
 
 Each visit is recorded by the real recorder from the site's snippet in Chromium, stored by a real worker,
 and replayed in the player.
@@ -67,3 +68,44 @@ def test_fields_a_script_steps_or_sets_by_number_date_or_range_replay_their_valu
     assert frame.evaluate(VALUES) == written[:5] + ["*" * len(written[5])]
     frame.page.evaluate("(t) => window.__hsPlayer.controller.seek(t)", (stepped_at + written_at) // 2 - events[0]["timestamp"])
     assert frame.evaluate(VALUES) == stepped[:5] + ["**"]
+
+
+# A documentation page in Bootstrap's manner: the page and its sidebar scroll smoothly (a link to a
+# section glides there); here a script jumps them (`behavior: 'instant'`), as the visitor's own scrolls do.
+SMOOTH = """<style>:root { scroll-behavior: smooth } #toc { scroll-behavior: smooth; height: 150px; overflow: auto }
+section { height: 400px }</style><h1>Docs</h1><nav id="toc">""" + "".join(f"<p>Topic {i}</p>" for i in range(40)) + \
+    "</nav>" + "".join(f"<section>Section {i}</section>" for i in range(10)) + \
+    """<button onclick="this.textContent = 'smooth-done'">b</button><script>
+window.jump = (page, toc) => { scrollTo({ top: page, behavior: 'instant' });
+  document.getElementById('toc').scrollTo({ top: toc, behavior: 'instant' }); return Date.now() };
+</script>"""
+SCROLLED = "() => [document.scrollingElement.scrollTop, document.getElementById('toc').scrollTop]"
+
+
+def test_a_page_that_scrolls_smoothly_replays_each_moment_at_its_place(live_server, celery_worker, customer, context):
+    """The page's `scroll-behavior: smooth` applied to the replay's own scrolling: a seek glided from where
+    the replay was, and the replay paused at a moment showed the page, for some frames, where it was at another."""
+    site = make_site(customer)
+    customer.pages = {"/": html(site_snippet(site, live_server.url), SMOOTH)}
+    page = context.new_page()
+    page.goto(customer.url("/"))
+    recorder_started(page)
+    moments = []
+    for where in ([1200, 300], [600, 40], [2000, 500]):
+        at = page.evaluate("([a, b]) => jump(a, b)", where)
+        page.wait_for_timeout(400)
+        moments.append((at + 200, where, page.evaluate(SCROLLED)))
+    page.click("button")
+    page.wait_for_timeout(300)
+    page.close()
+    events = stored_events(site, until=closed("smooth-done"))
+    assert [seen for _, where, seen in moments] == [where for _, where, _ in moments]
+
+    frame = replayed_at_end(context, live_server, site, "#toc")
+    for at, where, _ in moments + moments[::-1]:
+        shown = frame.page.evaluate("""(t) => {
+            window.__hsPlayer.controller.seek(t);
+            const d = window.__hsPlayer.replayer.iframe.contentDocument;
+            return [d.scrollingElement.scrollTop, d.getElementById('toc').scrollTop];
+        }""", at - events[0]["timestamp"])
+        assert shown == where, (at, where, shown)

@@ -76,11 +76,20 @@ const CANVAS_BOX = '@layer hindsight-replay { canvas { display: inline-block; wi
  */
 const MEDIA_CONTROLS = '@layer hindsight-replay { video:not([controls])::-webkit-media-controls { display: none; } }';
 
+/**
+ * A page that scrolls smoothly (`scroll-behavior: smooth`, as Bootstrap's pages do) made every seek glide to
+ * its place from wherever the replay was: rrweb scrolls a seek with the browser's default behavior, which
+ * the page's CSS makes smooth, so a replay paused at a moment showed, for some frames, the page scrolled
+ * where it was at another. A scroll the visitor saw glide is in the recording frame by frame; rrweb's own
+ * smooth scrolling while it plays is asked for by name, which this leaves alone.
+ */
+const INSTANT_SCROLL = '@layer hindsight-replay { * { scroll-behavior: auto !important; } }';
+
 /** Creates the replayer in `mount`; throws SandboxError (after tearing it down) if unsafe. */
 export function createReplayer(events, mount, { skipInactive, speed }) {
   const replayer = new Replayer(events, {
     root: mount,
-    insertStyleRules: [CANVAS_BOX, MEDIA_CONTROLS],
+    insertStyleRules: [CANVAS_BOX, MEDIA_CONTROLS, INSTANT_SCROLL],
     skipInactive,
     speed,
     // rrweb's own option for scripted canvas replay adds allow-scripts; never.
