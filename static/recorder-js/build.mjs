@@ -243,11 +243,13 @@ const mutationBuffers = [];`],
   // script's task (a microtask), still outside the page's setter call, before any frame.
   [/^ {8}setTimeout\(\(\) => \{\n {10}d\.set\.call\(this, value\);\n {8}\}, 0\);$/m, '        queueMicrotask(() => d.set.call(this, value));'],
   // rrweb hooks the setters of a field's value, but a script also sets it by its number or date
-  // (`valueAsNumber`, `valueAsDate`), steps it (`stepUp()`, `stepDown()`: a shop's quantity buttons) or
-  // writes into it (`setRangeText()`: an emoji picker, a markdown toolbar), none of which goes through that
-  // setter or fires an event: the replay kept the value from before, an empty date field, a quantity of 1.
-  // These are hooked too, and the field goes through rrweb's input handler (its masking and repeat check)
-  // at the end of the script's task, as a value set by script does (below).
+  // (`valueAsNumber`, `valueAsDate`), steps it (`stepUp()`, `stepDown()`: a shop's quantity buttons),
+  // writes into it (`setRangeText()`: an emoji picker, a markdown toolbar) or chooses a select's option
+  // through its list (`select.options.selectedIndex`), none of which goes through those setters or fires
+  // an event: the replay kept the value from before, an empty date field, a quantity of 1, the first
+  // option. These are hooked too, and the field (for a list of options, the select of its first) goes
+  // through rrweb's input handler (its masking and repeat check) at the end of the script's task, as a
+  // value set by script does (below).
   [/^ {4}\[currentWindow\.HTMLOptionElement\.prototype, "selected"\]\n {2}\];\n/m, `    [currentWindow.HTMLOptionElement.prototype, "selected"],
     [currentWindow.HTMLInputElement.prototype, "valueAsNumber"],
     [currentWindow.HTMLInputElement.prototype, "valueAsDate"]
@@ -258,6 +260,9 @@ const mutationBuffers = [];`],
       queueMicrotask(() => callbackWrapper(eventHandler)({ target: this }));
       return result;
     }));
+  handlers.push(hookSetter(currentWindow.HTMLOptionsCollection.prototype, "selectedIndex", { set() {
+    callbackWrapper(eventHandler)({ target: this[0] });
+  } }, false, currentWindow));
 `],
   // A snapshot wrote a field's current value and checked state over the attributes of its markup only
   // where there was one: a box the markup checks (`checked`) and the visitor or a script unchecked, or a

@@ -23,28 +23,31 @@ from tests.e2e.test_hostile_pages_2 import closed
 
 pytestmark = [pytest.mark.e2e, pytest.mark.worker]
 
-# A basket: quantity buttons that step the field, a slider and a date set by number and by date, a coupon
-# and a message written into by a picker (setRangeText), and a masked code field written into the same way.
+# A basket: quantity buttons that step the field, a slider and a date set by number and by date, a size
+# chosen through the select's list of options, a coupon and a message written into by a picker
+# (setRangeText), and a masked code field written into the same way.
 FIELDS = """<h1>Basket</h1>
 <input id="qty" type="number" value="1" min="1"> <input id="volume" type="range" value="10">
 <input id="when" type="date"> <input id="coupon" value="SALE"> <textarea id="msg">Hello</textarea>
-<input id="code" class="hindsight-mask" value="ab">
+<input id="code" class="hindsight-mask" value="ab"> <select id="size"><option>S</option><option>M</option><option>L</option></select>
 <button onclick="this.textContent = 'fields-done'">b</button>
 <script>
 const $ = (id) => document.getElementById(id);
-window.step = () => { $('qty').stepUp(2); $('volume').valueAsNumber = 70; $('when').valueAsDate = new Date(Date.UTC(2026, 11, 24)); };
+window.step = () => { $('qty').stepUp(2); $('volume').valueAsNumber = 70; $('when').valueAsDate = new Date(Date.UTC(2026, 11, 24));
+  $('size').options.selectedIndex = 2; };
 window.write = () => {
   $('qty').stepDown(); $('coupon').setRangeText('XMAS-', 0, 0); $('msg').setRangeText(' there', 5, 5);
   $('code').setRangeText('cd-secret-9', 2, 2);
 };
 </script>"""
-VALUES = "() => ['qty', 'volume', 'when', 'coupon', 'msg', 'code'].map((id) => document.getElementById(id).value)"
+VALUES = "() => ['qty', 'volume', 'when', 'size', 'coupon', 'msg', 'code'].map((id) => document.getElementById(id).value)"
 
 
 def test_fields_a_script_steps_or_sets_by_number_date_or_range_replay_their_values(
         live_server, celery_worker, customer, context):
-    """stepUp(), stepDown(), valueAsNumber, valueAsDate and setRangeText() change a field's value without its
-    setter or an event: the replay kept each field as it was served (a quantity of 1, no date)."""
+    """stepUp(), stepDown(), valueAsNumber, valueAsDate, setRangeText() and options.selectedIndex change a
+    field's value without its setter or an event: the replay kept each field as it was served (a quantity
+    of 1, no date, the first size)."""
     site = make_site(customer, mask_all_inputs=False)
     customer.pages = {"/": html(site_snippet(site, live_server.url), FIELDS)}
     page = context.new_page()
@@ -60,14 +63,14 @@ def test_fields_a_script_steps_or_sets_by_number_date_or_range_replay_their_valu
     page.wait_for_timeout(300)
     page.close()
     events = stored_events(site, until=closed("fields-done"))
-    assert stepped == ["3", "70", "2026-12-24", "SALE", "Hello", "ab"]
-    assert written == ["2", "70", "2026-12-24", "XMAS-SALE", "Hello there", "abcd-secret-9"]
+    assert stepped == ["3", "70", "2026-12-24", "L", "SALE", "Hello", "ab"]
+    assert written == ["2", "70", "2026-12-24", "L", "XMAS-SALE", "Hello there", "abcd-secret-9"]
     assert "cd-secret-9" not in json.dumps(events)
 
     frame = replayed_at_end(context, live_server, site, "#code")
-    assert frame.evaluate(VALUES) == written[:5] + ["*" * len(written[5])]
+    assert frame.evaluate(VALUES) == written[:6] + ["*" * len(written[6])]
     frame.page.evaluate("(t) => window.__hsPlayer.controller.seek(t)", (stepped_at + written_at) // 2 - events[0]["timestamp"])
-    assert frame.evaluate(VALUES) == stepped[:5] + ["**"]
+    assert frame.evaluate(VALUES) == stepped[:6] + ["**"]
 
 
 # A documentation page in Bootstrap's manner: the page and its sidebar scroll smoothly (a link to a
