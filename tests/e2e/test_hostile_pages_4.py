@@ -1,5 +1,5 @@
-"""Pages nobody wrote for us, a fourth lot: fields a script sets without their `value`, and a page that
-scrolls smoothly.
+"""Pages nobody wrote for us, a fourth lot: fields a script sets without their `value`, a page that
+scrolls smoothly, and Web Animations that hold their end.
 
 Each visit is recorded by the real recorder from the site's snippet in Chromium, stored by a real worker,
 and replayed in the player.
@@ -18,10 +18,28 @@ import pytest
 
 from sites.snippet import site_snippet
 from tests.e2e.conftest import recorder_started
-from tests.e2e.test_capture import html, make_site, replayed_at_end, stored_events
-from tests.e2e.test_hostile_pages_2 import closed
+from tests.e2e.test_capture import html, make_site, replayed_at_end
+from tests.e2e.test_hostile_pages_2 import button_clicked_then_closed
 
 pytestmark = [pytest.mark.e2e, pytest.mark.worker]
+
+
+def visiting(context, live_server, customer, body: str, **settings):
+    """A site (with `settings`) and a page of it (`body`, with the site's snippet) whose recorder has started."""
+    site = make_site(customer, **settings)
+    customer.pages = {"/": html(site_snippet(site, live_server.url), body)}
+    page = context.new_page()
+    page.goto(customer.url("/"))
+    recorder_started(page)
+    return site, page
+
+
+def replayed_at(frame, ms: int, read: str):
+    """The player seeked to `ms` into the recording; `read`, a function of the replay's document, there."""
+    return frame.page.evaluate(f"""(t) => {{
+        window.__hsPlayer.controller.seek(t);
+        return ({read})(window.__hsPlayer.replayer.iframe.contentDocument);
+    }}""", ms)
 
 # A basket: quantity buttons that step the field, a slider and a date set by number and by date, a size
 # chosen through the select's list of options, a coupon and a message written into by a picker
@@ -40,7 +58,7 @@ window.write = () => {
   $('code').setRangeText('cd-secret-9', 2, 2);
 };
 </script>"""
-VALUES = "() => ['qty', 'volume', 'when', 'size', 'coupon', 'msg', 'code'].map((id) => document.getElementById(id).value)"
+VALUES = "(d) => ['qty', 'volume', 'when', 'size', 'coupon', 'msg', 'code'].map((id) => d.getElementById(id).value)"
 
 
 def test_fields_a_script_steps_or_sets_by_number_date_or_range_replay_their_values(
@@ -48,29 +66,21 @@ def test_fields_a_script_steps_or_sets_by_number_date_or_range_replay_their_valu
     """stepUp(), stepDown(), valueAsNumber, valueAsDate, setRangeText() and options.selectedIndex change a
     field's value without its setter or an event: the replay kept each field as it was served (a quantity
     of 1, no date, the first size)."""
-    site = make_site(customer, mask_all_inputs=False)
-    customer.pages = {"/": html(site_snippet(site, live_server.url), FIELDS)}
-    page = context.new_page()
-    page.goto(customer.url("/"))
-    recorder_started(page)
+    site, page = visiting(context, live_server, customer, FIELDS, mask_all_inputs=False)
     stepped_at = page.evaluate("step(), Date.now()")
-    stepped = page.evaluate(VALUES)
+    stepped = page.evaluate(f"({VALUES})(document)")
     page.wait_for_timeout(400)
     written_at = page.evaluate("Date.now()")
     page.evaluate("write()")
-    written = page.evaluate(VALUES)
-    page.click("button")
-    page.wait_for_timeout(300)
-    page.close()
-    events = stored_events(site, until=closed("fields-done"))
+    written = page.evaluate(f"({VALUES})(document)")
+    events = button_clicked_then_closed(page, site, "fields-done")
     assert stepped == ["3", "70", "2026-12-24", "L", "SALE", "Hello", "ab"]
     assert written == ["2", "70", "2026-12-24", "L", "XMAS-SALE", "Hello there", "abcd-secret-9"]
     assert "cd-secret-9" not in json.dumps(events)
 
     frame = replayed_at_end(context, live_server, site, "#code")
-    assert frame.evaluate(VALUES) == written[:6] + ["*" * len(written[6])]
-    frame.page.evaluate("(t) => window.__hsPlayer.controller.seek(t)", (stepped_at + written_at) // 2 - events[0]["timestamp"])
-    assert frame.evaluate(VALUES) == stepped[:6] + ["**"]
+    assert frame.evaluate(f"({VALUES})(document)") == written[:6] + ["*" * len(written[6])]
+    assert replayed_at(frame, (stepped_at + written_at) // 2 - events[0]["timestamp"], VALUES) == stepped[:6] + ["**"]
 
 
 # A documentation page in Bootstrap's manner: the page and its sidebar scroll smoothly (a link to a
@@ -82,33 +92,57 @@ section { height: 400px }</style><h1>Docs</h1><nav id="toc">""" + "".join(f"<p>T
 window.jump = (page, toc) => { scrollTo({ top: page, behavior: 'instant' });
   document.getElementById('toc').scrollTo({ top: toc, behavior: 'instant' }); return Date.now() };
 </script>"""
-SCROLLED = "() => [document.scrollingElement.scrollTop, document.getElementById('toc').scrollTop]"
+SCROLLED = "(d) => [d.scrollingElement.scrollTop, d.getElementById('toc').scrollTop]"
 
 
 def test_a_page_that_scrolls_smoothly_replays_each_moment_at_its_place(live_server, celery_worker, customer, context):
     """The page's `scroll-behavior: smooth` applied to the replay's own scrolling: a seek glided from where
     the replay was, and the replay paused at a moment showed the page, for some frames, where it was at another."""
-    site = make_site(customer)
-    customer.pages = {"/": html(site_snippet(site, live_server.url), SMOOTH)}
-    page = context.new_page()
-    page.goto(customer.url("/"))
-    recorder_started(page)
+    site, page = visiting(context, live_server, customer, SMOOTH)
     moments = []
     for where in ([1200, 300], [600, 40], [2000, 500]):
         at = page.evaluate("([a, b]) => jump(a, b)", where)
         page.wait_for_timeout(400)
-        moments.append((at + 200, where, page.evaluate(SCROLLED)))
-    page.click("button")
-    page.wait_for_timeout(300)
-    page.close()
-    events = stored_events(site, until=closed("smooth-done"))
+        moments.append((at + 200, where, page.evaluate(f"({SCROLLED})(document)")))
+    events = button_clicked_then_closed(page, site, "smooth-done")
     assert [seen for _, where, seen in moments] == [where for _, where, _ in moments]
 
     frame = replayed_at_end(context, live_server, site, "#toc")
     for at, where, _ in moments + moments[::-1]:
-        shown = frame.page.evaluate("""(t) => {
-            window.__hsPlayer.controller.seek(t);
-            const d = window.__hsPlayer.replayer.iframe.contentDocument;
-            return [d.scrollingElement.scrollTop, d.getElementById('toc').scrollTop];
-        }""", at - events[0]["timestamp"])
-        assert shown == where, (at, where, shown)
+        assert replayed_at(frame, at - events[0]["timestamp"], SCROLLED) == where, (at, where)
+
+
+# A shop's header in the Web Animations manner: a banner faded in as the page loads (before the recorder
+# starts), a menu that fades in and a drawer that slides in when opened and the menu fading out again, each
+# holding its end (fill: forwards) over the stylesheet's hidden state; and a toast shown the same way whose
+# animation is cancelled (it is hidden again).
+FILLS = """<style>#banner, #menu, #toast { opacity: 0 } #drawer { transform: translateX(-300px) }</style>
+<h1>Shop</h1><p id="banner">Free delivery</p><div id="menu">Menu</div><div id="drawer">Basket</div><p id="toast">Added</p>
+<button onclick="this.textContent = 'fills-done'">b</button>
+<script>
+const $ = (id) => document.getElementById(id);
+const show = (id, frames) => $(id).animate(frames, { duration: 150, fill: 'forwards' });
+show('banner', [{ opacity: 0 }, { opacity: 1 }]);
+window.openAll = () => { show('menu', [{ opacity: 0 }, { opacity: 1 }]); show('drawer', { transform: ['translateX(-300px)', 'none'] });
+  window.toast = show('toast', [{ opacity: 0 }, { opacity: 1 }]); };
+window.closeMenu = () => { show('menu', [{ opacity: 1 }, { opacity: 0 }]); window.toast.cancel(); };
+</script>"""
+HELD = "(d) => ['banner', 'menu', 'toast'].map((id) => getComputedStyle(d.getElementById(id)).opacity).concat(getComputedStyle(d.getElementById('drawer')).transform)"
+
+
+def test_what_web_animations_hold_at_their_end_replays_as_the_visitor_saw_it(live_server, celery_worker, customer, context):
+    """element.animate() with fill 'forwards' styles an element beyond its attributes and stylesheets:
+    the menu, drawer and banner the visitor saw replayed hidden, as the stylesheet has them."""
+    site, page = visiting(context, live_server, customer, FILLS)
+    moments = []
+    for act in ("openAll()", "closeMenu()"):
+        page.evaluate(act)
+        page.wait_for_timeout(400)
+        moments.append((page.evaluate("Date.now()"), page.evaluate(f"({HELD})(document)")))
+    events = button_clicked_then_closed(page, site, "fills-done")
+    slid = "matrix(1, 0, 0, 1, 0, 0)"  # (the drawer where it slid to)
+    assert [seen for _, seen in moments] == [["1", "1", "1", slid], ["1", "0", "0", slid]]
+
+    frame = replayed_at_end(context, live_server, site, "#drawer")
+    for at, seen in moments + moments[::-1]:
+        assert replayed_at(frame, at - events[0]["timestamp"], HELD) == seen, (at, seen)

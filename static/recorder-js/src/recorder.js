@@ -1,6 +1,7 @@
 import { record } from '@rrweb/record'
 import { captureClicks } from './capture/clicks.js'
 import { captureErrors } from './capture/console.js'
+import { FILL, captureFills } from './capture/fills.js'
 import { captureNetwork } from './capture/network.js'
 import { installQueue, normalizeTags, virtualPageArgs } from './commands.js'
 import { normalizeConfig } from './config.js'
@@ -107,6 +108,7 @@ export function createRecorder(options, win) {
   const tags = {}
   let sess, lastActivity, lastUrl, privacy, transport
   let capture = [] // undo functions of observers and patches
+  let fills = null // the Web Animations' end styles (capture/fills.js)
   let life = [] // delivery's listeners, and the notice
   let counts = {}
   let gap = null // a pending hs.gap
@@ -230,6 +232,8 @@ export function createRecorder(options, win) {
     if (cfg.recordConsole) capture.push(...captureErrors(win, guard((p) => custom('hs.error', privacy.error(p)))))
     if (cfg.recordNetwork) capture.push(captureNetwork(win, cfg, guard((p) => custom('hs.net', p))))
     capture.push(...captureClicks(win, privacy.ignoreSel, guard(custom)))
+    capture.push((fills = captureFills(win, guard((el, held) => mark(el, { [FILL]: held })))))
+    fills.snapshot()
     // (On the window, in the capture phase: before rrweb's listeners and ours on the document.)
     // (A page's own script cannot take it: its events are not trusted, and its focus() calls focus
     // an element, not the window.)
@@ -341,6 +345,7 @@ export function createRecorder(options, win) {
       try {
         doc.querySelectorAll(':popover-open').forEach((el) => popover(el, 1))
       } catch (x) {} // a browser without popovers
+      if (fills) fills.snapshot()
     }
   }
 
@@ -349,10 +354,12 @@ export function createRecorder(options, win) {
   // the player applies (docs/protocol.md, "Popovers").
   // A popover the page has just added and shown in the same script gets its
   // id when rrweb takes the addition, in a microtask: the state waits for it.
-  function popover(el, open, again) {
+  const popover = (el, open) => mark(el, { 'data-hindsight-popover': open ? '' : null })
+  // An attribute change of ours (never made on the page), as a DOM change of the element.
+  function mark(el, attributes, again) {
     const id = record.mirror.getId(el)
-    if (id < 0 && !again) queueMicrotask(guard(() => popover(el, open, 1)))
-    if (id > 0) onEvent({ type: 3, data: { source: 0, texts: [], attributes: [{ id, attributes: { 'data-hindsight-popover': open ? '' : null } }], removes: [], adds: [] }, timestamp: now() })
+    if (id < 0 && !again) queueMicrotask(guard(() => mark(el, attributes, 1)))
+    if (id > 0) onEvent({ type: 3, data: { source: 0, texts: [], attributes: [{ id, attributes }], removes: [], adds: [] }, timestamp: now() })
   }
 
   // A person is back after the session timeout (or the session is too old):

@@ -1,0 +1,54 @@
+import { patch } from '../patch.js'
+
+// What a page's Web Animations (element.animate()) hold once they finish with fill `forwards` or
+// `both`: the element keeps the animation's end style, which no attribute or stylesheet carries, so
+// rrweb records none of it. A menu or a panel that faded or slid in this way replayed as it was before
+// (invisible, off screen). The held declarations (computed values, `opacity: 1; transform: none`) go
+// out as an attribute change of ours, `data-hindsight-fill` (null when none is held any more), each time
+// one of the element's animations finishes, is cancelled or is replaced (docs/protocol.md, "Animation
+// fills"). CSS animations and transitions are the page's stylesheets': not these.
+export const FILL = 'data-hindsight-fill'
+const NOT_STYLE = /^(offset|computedOffset|easing|composite)$/
+
+export function captureFills(win, report) {
+  const followed = new WeakSet()
+  const scripted = (a) => !('animationName' in a) && !('transitionProperty' in a)
+  function held(el) {
+    const names = new Set()
+    for (const a of el.getAnimations()) {
+      const e = a.effect
+      if (scripted(a) && a.playState === 'finished' && !e.pseudoElement && /forwards|both/.test(e.getTiming().fill))
+        for (const k of e.getKeyframes()) for (const p in k) NOT_STYLE.test(p) || names.add(p === 'cssFloat' ? 'float' : p.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase()))
+    }
+    const style = win.getComputedStyle(el)
+    const out = []
+    for (const name of names) out.push(name + ': ' + style.getPropertyValue(name))
+    return out.join('; ') || null
+  }
+  function follow(a) {
+    const el = a && a.effect && a.effect.target
+    if (!el || followed.has(a) || !scripted(a)) return
+    followed.add(a)
+    const say = () => report(el, held(el))
+    for (const type of ['finish', 'cancel', 'remove']) a.addEventListener(type, say)
+  }
+  const undo = patch(win.Element.prototype, 'animate', (animate, on) => function () {
+    const a = animate.apply(this, arguments)
+    if (on()) {
+      try {
+        follow(a)
+      } catch (e) {}
+    }
+    return a
+  })
+  // After a full snapshot: what the page's animations hold then (some began before the recorder did).
+  undo.snapshot = () => {
+    const els = new Set()
+    for (const a of win.document.getAnimations()) if (a.effect && a.effect.target && scripted(a)) follow(a), els.add(a.effect.target)
+    for (const el of els) {
+      const v = held(el)
+      if (v) report(el, v)
+    }
+  }
+  return undo
+}
