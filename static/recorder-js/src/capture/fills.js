@@ -12,12 +12,21 @@ const NOT_STYLE = /^(offset|computedOffset|easing|composite)$/
 
 export function captureFills(win, report) {
   const followed = new WeakSet()
+  // What went out for each element since the last full snapshot (whose DOM has none): only a change
+  // goes out, not a null for every animation that finishes holding nothing (a hover effect's).
+  let said = new WeakMap()
+  const say = (el) => {
+    try {
+      const v = held(el)
+      if ((said.get(el) || null) !== v) said.set(el, v), report(el, v)
+    } catch (e) {} // (in the page's animation events: nothing of ours reaches it)
+  }
   const scripted = (a) => !('animationName' in a) && !('transitionProperty' in a)
   function held(el) {
     const names = new Set()
     for (const a of el.getAnimations()) {
       const e = a.effect
-      if (scripted(a) && a.playState === 'finished' && !e.pseudoElement && /forwards|both/.test(e.getTiming().fill))
+      if (e && scripted(a) && a.playState === 'finished' && !e.pseudoElement && /forwards|both/.test(e.getTiming().fill))
         for (const k of e.getKeyframes()) for (const p in k) NOT_STYLE.test(p) || names.add(p === 'cssFloat' ? 'float' : p.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase()))
     }
     const style = win.getComputedStyle(el)
@@ -29,8 +38,7 @@ export function captureFills(win, report) {
     const el = a && a.effect && a.effect.target
     if (!el || followed.has(a) || !scripted(a)) return
     followed.add(a)
-    const say = () => report(el, held(el))
-    for (const type of ['finish', 'cancel', 'remove']) a.addEventListener(type, say)
+    for (const type of ['finish', 'cancel', 'remove']) a.addEventListener(type, () => say(el))
   }
   const undo = patch(win.Element.prototype, 'animate', (animate, on) => function () {
     const a = animate.apply(this, arguments)
@@ -43,12 +51,8 @@ export function captureFills(win, report) {
   })
   // After a full snapshot: what the page's animations hold then (some began before the recorder did).
   undo.snapshot = () => {
-    const els = new Set()
-    for (const a of win.document.getAnimations()) if (a.effect && a.effect.target && scripted(a)) follow(a), els.add(a.effect.target)
-    for (const el of els) {
-      const v = held(el)
-      if (v) report(el, v)
-    }
+    said = new WeakMap()
+    for (const a of win.document.getAnimations()) if (a.effect && a.effect.target && scripted(a)) follow(a), say(a.effect.target)
   }
   return undo
 }
