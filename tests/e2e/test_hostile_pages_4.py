@@ -43,44 +43,52 @@ def replayed_at(frame, ms: int, read: str):
 
 # A basket: quantity buttons that step the field, a slider and a date set by number and by date, a size
 # chosen through the select's list of options, a coupon and a message written into by a picker
-# (setRangeText), and a masked code field written into the same way.
+# (setRangeText), and a masked code field written into the same way; and two lists' "select all" boxes
+# shown partly checked (`indeterminate`), one as the page loads, one later, which the visitor then clicks.
 FIELDS = """<h1>Basket</h1>
 <input id="qty" type="number" value="1" min="1"> <input id="volume" type="range" value="10">
 <input id="when" type="date"> <input id="coupon" value="SALE"> <textarea id="msg">Hello</textarea>
 <input id="code" class="hindsight-mask" value="ab"> <select id="size"><option>S</option><option>M</option><option>L</option></select>
+<input type="checkbox" id="some"> <input type="checkbox" id="all">
 <button onclick="this.textContent = 'fields-done'">b</button>
 <script>
 const $ = (id) => document.getElementById(id);
+$('some').indeterminate = true;
 window.step = () => { $('qty').stepUp(2); $('volume').valueAsNumber = 70; $('when').valueAsDate = new Date(Date.UTC(2026, 11, 24));
-  $('size').options.selectedIndex = 2; };
+  $('size').options.selectedIndex = 2; $('all').indeterminate = true; };
 window.write = () => {
   $('qty').stepDown(); $('coupon').setRangeText('XMAS-', 0, 0); $('msg').setRangeText(' there', 5, 5);
   $('code').setRangeText('cd-secret-9', 2, 2);
 };
 </script>"""
 VALUES = "(d) => ['qty', 'volume', 'when', 'size', 'coupon', 'msg', 'code'].map((id) => d.getElementById(id).value)"
+BOXES = "(d) => ['some', 'all'].map((id) => [d.getElementById(id).indeterminate, d.getElementById(id).checked])"
 
 
 def test_fields_a_script_steps_or_sets_by_number_date_or_range_replay_their_values(
         live_server, celery_worker, customer, context):
     """stepUp(), stepDown(), valueAsNumber, valueAsDate, setRangeText() and options.selectedIndex change a
     field's value without its setter or an event: the replay kept each field as it was served (a quantity
-    of 1, no date, the first size)."""
+    of 1, no date, the first size). And a checkbox's `indeterminate` is no attribute: the replay showed the
+    boxes empty."""
     site, page = visiting(context, live_server, customer, FIELDS, mask_all_inputs=False)
     stepped_at = page.evaluate("step(), Date.now()")
-    stepped = page.evaluate(f"({VALUES})(document)")
+    stepped, boxes = page.evaluate(f"[({VALUES})(document), ({BOXES})(document)]")
     page.wait_for_timeout(400)
     written_at = page.evaluate("Date.now()")
+    page.click("#all")
     page.evaluate("write()")
-    written = page.evaluate(f"({VALUES})(document)")
+    written, clicked = page.evaluate(f"[({VALUES})(document), ({BOXES})(document)]")
     events = button_clicked_then_closed(page, site, "fields-done")
     assert stepped == ["3", "70", "2026-12-24", "L", "SALE", "Hello", "ab"]
     assert written == ["2", "70", "2026-12-24", "L", "XMAS-SALE", "Hello there", "abcd-secret-9"]
+    assert boxes == [[True, False], [True, False]] and clicked == [[True, False], [False, True]]
     assert "cd-secret-9" not in json.dumps(events)
 
     frame = replayed_at_end(context, live_server, site, "#code")
-    assert frame.evaluate(f"({VALUES})(document)") == written[:6] + ["*" * len(written[6])]
-    assert replayed_at(frame, (stepped_at + written_at) // 2 - events[0]["timestamp"], VALUES) == stepped[:6] + ["**"]
+    assert frame.evaluate(f"[({VALUES})(document), ({BOXES})(document)]") == [written[:6] + ["*" * len(written[6])], clicked]
+    middle = (stepped_at + written_at) // 2 - events[0]["timestamp"]
+    assert replayed_at(frame, middle, f"(d) => [({VALUES})(d), ({BOXES})(d)]") == [stepped[:6] + ["**"], boxes]
 
 
 # A documentation page in Bootstrap's manner: the page and its sidebar scroll smoothly (a link to a

@@ -90,7 +90,7 @@ export function createController(first, state) {
       restoreScroll(at);
       // Before anyone reads the frame: the popovers' observer would only run after this task.
       if (replayer.iframe.contentDocument) popoversSync(replayer.iframe.contentDocument);
-      if (replayer.hspFills) replayer.hspFills();
+      if (replayer.hspMarks) replayer.hspMarks();
       const events = replayer.service.state.context.events;
       if (events.length) {
         if (replayer.hspFocus) replayer.hspFocus.seek(events[0].timestamp + at);

@@ -1,8 +1,8 @@
 // Mounts rrweb's Replayer in the stage, proves that recorded content cannot
 // run scripts, and scales the visitor's viewport to fit the stage.
 import { Replayer } from '@rrweb/replay';
-import { followFills } from './fills.js';
 import { followFocus } from './focus.js';
+import { followMarks } from './marks.js';
 import { followPopovers } from './popover.js';
 import { selectsReplayed } from './selects.js';
 import { followTarget } from './target.js';
@@ -110,7 +110,7 @@ export function createReplayer(events, mount, { skipInactive, speed }) {
   guardSandbox(replayer);
   exactVirtualStyles(replayer);
   followPopovers(replayer);
-  replayer.hspFills = followFills(replayer);
+  replayer.hspMarks = followMarks(replayer);
   replayer.hspFocus = followFocus(replayer);
   replayer.hspTarget = followTarget(replayer);
   // The replay is a picture of a page, not a page: keep keyboard focus and

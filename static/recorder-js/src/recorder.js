@@ -2,6 +2,7 @@ import { record } from '@rrweb/record'
 import { captureClicks } from './capture/clicks.js'
 import { captureErrors } from './capture/console.js'
 import { FILL, captureFills } from './capture/fills.js'
+import { INDETERMINATE, captureIndeterminate } from './capture/indeterminate.js'
 import { captureNetwork } from './capture/network.js'
 import { installQueue, normalizeTags, virtualPageArgs } from './commands.js'
 import { normalizeConfig } from './config.js'
@@ -108,7 +109,7 @@ export function createRecorder(options, win) {
   const tags = {}
   let sess, lastActivity, lastUrl, privacy, transport
   let capture = [] // undo functions of observers and patches
-  let fills = null // the Web Animations' end styles (capture/fills.js)
+  let marks = [] // what writes states the DOM does not carry as attributes of ours (capture/fills.js, indeterminate.js)
   let life = [] // delivery's listeners, and the notice
   let counts = {}
   let gap = null // a pending hs.gap
@@ -232,8 +233,10 @@ export function createRecorder(options, win) {
     if (cfg.recordConsole) capture.push(...captureErrors(win, guard((p) => custom('hs.error', privacy.error(p)))))
     if (cfg.recordNetwork) capture.push(captureNetwork(win, cfg, guard((p) => custom('hs.net', p))))
     capture.push(...captureClicks(win, privacy.ignoreSel, guard(custom)))
-    capture.push((fills = captureFills(win, guard((el, held) => mark(el, { [FILL]: held })))))
-    fills.snapshot()
+    const marked = (name) => guard((el, v) => mark(el, { [name]: v }))
+    marks = [captureFills(win, marked(FILL)), captureIndeterminate(win, marked(INDETERMINATE))]
+    capture.push(...marks)
+    for (const m of marks) m.snapshot()
     // (On the window, in the capture phase: before rrweb's listeners and ours on the document.)
     // (A page's own script cannot take it: its events are not trusted, and its focus() calls focus
     // an element, not the window.)
@@ -345,7 +348,7 @@ export function createRecorder(options, win) {
       try {
         doc.querySelectorAll(':popover-open').forEach((el) => popover(el, 1))
       } catch (x) {} // a browser without popovers
-      if (fills) fills.snapshot()
+      for (const m of marks) m.snapshot()
     }
   }
 

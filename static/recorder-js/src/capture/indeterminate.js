@@ -1,0 +1,36 @@
+import { listen } from '../patch.js'
+
+// A checkbox a script shows as partly checked (`indeterminate`: a list's "select all" while some rows
+// are chosen) has no attribute that says so, and rrweb records none: the replay showed it empty. The
+// state goes out as an attribute change of ours, `data-hindsight-indeterminate` (`''` while shown, null
+// once not: the visitor's click clears it, as a script may), and after each full snapshot for every
+// checkbox showing it (docs/protocol.md, "Indeterminate checkboxes").
+export const INDETERMINATE = 'data-hindsight-indeterminate'
+
+export function captureIndeterminate(win, report) {
+  const proto = win.HTMLInputElement.prototype
+  const d = Object.getOwnPropertyDescriptor(proto, 'indeterminate')
+  let shown = new WeakSet() // since the last full snapshot, whose DOM has none
+  const say = (el) => {
+    try {
+      const on = !!el.indeterminate
+      if (on !== shown.has(el)) on ? shown.add(el) : shown.delete(el), report(el, on ? '' : null)
+    } catch (e) {}
+  }
+  try {
+    // (after the page's call, at the end of its task, as rrweb takes a value set by script)
+    Object.defineProperty(proto, 'indeterminate', { ...d, set(v) { d.set.call(this, v), queueMicrotask(() => say(this)) } })
+  } catch (e) {}
+  const off = listen(win.document, 'change', (e) => shown.has(e.target) && say(e.target), true)
+  const undo = () => {
+    off()
+    try {
+      Object.defineProperty(proto, 'indeterminate', d)
+    } catch (e) {}
+  }
+  undo.snapshot = () => {
+    shown = new WeakSet()
+    for (const el of win.document.querySelectorAll('input[type=checkbox]:indeterminate')) say(el)
+  }
+  return undo
+}
