@@ -63,8 +63,9 @@ NUMBERS_ONLY = frozenset((
 # in the browser (static/recorder-js/src/urls.js; test/urls.json there holds the cases both answer
 # alike). A name carries one when one of its words says so, or it ends in one run together.
 SECRET_WORDS = frozenset((
-    "token tokens secret secrets password passwd pwd passcode passphrase auth authorization oauth apikey key sig"
-    " signature credential credentials jwt otp nonce verifier saml session sessionid sessid sid hmac code csrf xsrf"
+    "token tokens secret secrets password passwd pwd pass pw pin passcode passphrase auth authorization oauth apikey"
+    " key sig signature credential credentials jwt otp nonce verifier saml session sessionid sessid sid hmac code csrf"
+    " xsrf"
 ).split())
 SECRET_END = re.compile(r"(token|secret|password|passwd|signature|apikey|sessionid|sessid)$")
 JWT = re.compile(r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{4,}+\.[A-Za-z0-9_-]{4,}+\.[A-Za-z0-9_-]*+")  # a JSON Web Token

@@ -11,7 +11,7 @@ import { cut } from './text.js'
 // ends in one run together (`csrfmiddlewaretoken`, `PHPSESSID`). A JSON Web
 // Token is masked wherever it is, a magic link's path too (`/verify/eyJ...`).
 const SECRET_WORDS = new Set(
-  'token tokens secret secrets password passwd pwd passcode passphrase auth authorization oauth apikey key sig signature credential credentials jwt otp nonce verifier saml session sessionid sessid sid hmac code csrf xsrf'.split(' ')
+  'token tokens secret secrets password passwd pwd pass pw pin passcode passphrase auth authorization oauth apikey key sig signature credential credentials jwt otp nonce verifier saml session sessionid sessid sid hmac code csrf xsrf'.split(' ')
 )
 const SECRET_END = /(token|secret|password|passwd|signature|apikey|sessionid|sessid)$/
 const JWT = /eyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]*/g
