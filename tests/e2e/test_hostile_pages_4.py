@@ -123,9 +123,10 @@ def test_a_page_that_scrolls_smoothly_replays_each_moment_at_its_place(live_serv
 # A shop's header in the Web Animations manner: a banner faded in as the page loads (before the recorder
 # starts), a menu that fades in and a drawer that slides in when opened and the menu fading out again, each
 # holding its end (fill: forwards) over the stylesheet's hidden state; a toast shown the same way whose
-# animation is cancelled (it is hidden again); and a button that pulses, holding nothing.
-FILLS = """<style>#banner, #menu, #toast { opacity: 0 } #drawer { transform: translateX(-300px) }</style>
-<h1>Shop</h1><p id="banner">Free delivery</p><div id="menu">Menu</div><div id="drawer">Basket</div><p id="toast">Added</p>
+# animation is cancelled (it is hidden again); a note shown by an Animation the page builds of a
+# KeyframeEffect; and a button that pulses, holding nothing.
+FILLS = """<style>#banner, #menu, #toast, #note { opacity: 0 } #drawer { transform: translateX(-300px) }</style>
+<h1>Shop</h1><p id="banner">Free delivery</p><div id="menu">Menu</div><div id="drawer">Basket</div><p id="toast">Added</p><p id="note">In stock</p>
 <button id="pulse" onclick="this.textContent = 'fills-done'">b</button>
 <script>
 const $ = (id) => document.getElementById(id);
@@ -133,11 +134,12 @@ const show = (id, frames) => $(id).animate(frames, { duration: 150, fill: 'forwa
 const pulse = () => $('pulse').animate({ scale: [1, 1.1, 1] }, 50);
 show('banner', [{ opacity: 0 }, { opacity: 1 }]);
 window.openAll = () => { show('menu', [{ opacity: 0 }, { opacity: 1 }]); show('drawer', { transform: ['translateX(-300px)', 'none'] });
-  window.toast = show('toast', [{ opacity: 0 }, { opacity: 1 }]); pulse(); };
+  window.toast = show('toast', [{ opacity: 0 }, { opacity: 1 }]); pulse();
+  new Animation(new KeyframeEffect($('note'), { opacity: [0, 1] }, { duration: 150, fill: 'forwards' })).play(); };
 window.closeMenu = () => { show('menu', [{ opacity: 1 }, { opacity: 0 }]); window.toast.cancel(); pulse(); };
 </script>"""
 FILL = "data-hindsight-fill"
-HELD = "(d) => ['banner', 'menu', 'toast'].map((id) => getComputedStyle(d.getElementById(id)).opacity).concat(getComputedStyle(d.getElementById('drawer')).transform)"
+HELD = "(d) => ['banner', 'menu', 'toast', 'note'].map((id) => getComputedStyle(d.getElementById(id)).opacity).concat(getComputedStyle(d.getElementById('drawer')).transform)"
 
 
 def test_what_web_animations_hold_at_their_end_replays_as_the_visitor_saw_it(live_server, celery_worker, customer, context):
@@ -151,7 +153,7 @@ def test_what_web_animations_hold_at_their_end_replays_as_the_visitor_saw_it(liv
         moments.append((page.evaluate("Date.now()"), page.evaluate(f"({HELD})(document)")))
     events = button_clicked_then_closed(page, site, "fills-done")
     slid = "matrix(1, 0, 0, 1, 0, 0)"  # (the drawer where it slid to)
-    assert [seen for _, seen in moments] == [["1", "1", "1", slid], ["1", "0", "0", slid]]
+    assert [seen for _, seen in moments] == [["1", "1", "1", "1", slid], ["1", "0", "0", "1", slid]]
     said = [a["attributes"][FILL] for e in events if e["type"] == 3 and e["data"]["source"] == 0
             for a in e["data"]["attributes"] if FILL in a["attributes"]]
     assert said.count(None) == 1  # the toast's: what holds nothing (the pulses) goes out only as a change

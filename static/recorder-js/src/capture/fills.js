@@ -40,15 +40,18 @@ export function captureFills(win, report) {
     followed.add(a)
     for (const type of ['finish', 'cancel', 'remove']) a.addEventListener(type, () => say(el))
   }
-  const undo = patch(win.Element.prototype, 'animate', (animate, on) => function () {
-    const a = animate.apply(this, arguments)
+  // (element.animate(), and an Animation a page builds of a KeyframeEffect and plays)
+  const following = (self) => (original, on) => function () {
+    const a = original.apply(this, arguments)
     if (on()) {
       try {
-        follow(a)
+        follow(self ? this : a)
       } catch (e) {}
     }
     return a
-  })
+  }
+  const undos = [patch(win.Element.prototype, 'animate', following()), patch(win.Animation && win.Animation.prototype, 'play', following(1))]
+  const undo = () => undos.forEach((f) => f())
   // After a full snapshot: what the page's animations hold then (some began before the recorder did).
   undo.snapshot = () => {
     said = new WeakMap()
