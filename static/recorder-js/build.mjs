@@ -160,6 +160,14 @@ const mutationBuffers = [];`],
     };
   };
 `],
+  // Where a page broke Array.from (Prototype.js, still on Magento 1 stores, makes it its $A, which
+  // ignores a map function and turns a Set into []), rrweb takes a clean one from a frame it adds to the
+  // page's body for a moment. A recorder started on a page still being parsed (a slow script in its head)
+  // found no body: the broken one stayed, rrweb's and our code read selects and built the closing page's
+  // gzip tables with it, and that page's last batch, with all it held, was lost. The frame goes into the
+  // root element when there is no body yet.
+  [/^ {4}document\.body\.appendChild\(cleanFrame\);\n([^\n]*\n) {4}document\.body\.removeChild\(cleanFrame\);$/m,
+    '    (document.body || document.documentElement).appendChild(cleanFrame);\n$1    cleanFrame.remove();'],
   // Where a page broke Array.from and no clean one could be had, rrweb wrote to the page's console on
   // every load; it carries on either way, now silently.
   [/^ {2}console\.debug\("Unable to override Array\.from", err\);\n/m, ''],

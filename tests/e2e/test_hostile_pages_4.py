@@ -1,5 +1,5 @@
 """Pages nobody wrote for us, a fourth lot: fields a script sets without their `value`, a page that
-scrolls smoothly, and Web Animations that hold their end.
+scrolls smoothly, Web Animations that hold their end, and an old store's broken Array.from.
 
 Each visit is recorded by the real recorder from the site's snippet in Chromium, stored by a real worker,
 and replayed in the player.
@@ -161,3 +161,32 @@ def test_what_web_animations_hold_at_their_end_replays_as_the_visitor_saw_it(liv
     frame = replayed_at_end(context, live_server, site, "#drawer")
     for at, seen in moments + moments[::-1]:
         assert replayed_at(frame, at - events[0]["timestamp"], HELD) == seen, (at, seen)
+
+
+# An old store's page: Magento 1 ships Prototype.js 1.7, whose Array.from is its $A (a map function is
+# ignored, a Set becomes []); and a slow script in its head, so that the recorder starts before the page
+# has a body.
+PROTOTYPE_FROM = """<script>
+function $A(iterable) { if (!iterable) return []; if ('toArray' in Object(iterable)) return iterable.toArray();
+  var length = iterable.length || 0, results = new Array(length); while (length--) results[length] = iterable[length]; return results; }
+Array.from = $A;
+</script>"""
+STORE = """<h1>Store</h1><select id="size"><option>S</option><option>M</option><option>L</option></select>
+<button onclick="this.textContent = 'store-done'">Add to cart</button>"""
+
+
+def test_a_page_whose_array_from_ignores_a_map_function_is_recorded_from_before_its_body(
+        live_server, celery_worker, customer, context):
+    """rrweb takes a clean Array.from from a frame it adds to the body: with no body yet, the page's stayed,
+    the select's choice was written as "[object HTMLOptionElement]", and the closing page's last batch,
+    compressed with tables built by it, was lost with everything in it."""
+    site = make_site(customer, mask_all_inputs=False)
+    head = PROTOTYPE_FROM + site_snippet(site, live_server.url) + '<script src="/slow.js"></script>'
+    customer.pages = {"/": html(head, STORE), "/slow.js": "window.slow = 1"}
+    customer.types = {"/slow.js": "text/javascript"}
+    customer.delays = {"/slow.js": 1}
+    page = context.new_page()
+    page.goto(customer.url("/"))
+    page.select_option("#size", "L")
+    events = button_clicked_then_closed(page, site, "store-done")
+    assert [e["data"]["text"] for e in events if e["type"] == 3 and e["data"]["source"] == 5] == ["L"]
