@@ -168,6 +168,10 @@ const mutationBuffers = [];`],
   // root element when there is no body yet.
   [/^ {4}document\.body\.appendChild\(cleanFrame\);\n([^\n]*\n) {4}document\.body\.removeChild\(cleanFrame\);$/m,
     '    (document.body || document.documentElement).appendChild(cleanFrame);\n$1    cleanFrame.remove();'],
+  // The same for the clean prototypes rrweb takes where a page patched the DOM's (a zone.js app's
+  // MutationObserver, whose callbacks run Angular's change detection): on a page with no body yet rrweb
+  // observed through the page's.
+  [/^ {4}document\.body\.appendChild\(iframeEl\);$/m, '    (document.body || document.documentElement).appendChild(iframeEl);'],
   // Where a page broke Array.from and no clean one could be had, rrweb wrote to the page's console on
   // every load; it carries on either way, now silently.
   [/^ {2}console\.debug\("Unable to override Array\.from", err\);\n/m, ''],
