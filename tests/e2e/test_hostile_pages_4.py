@@ -165,8 +165,9 @@ def test_what_web_animations_hold_at_their_end_replays_as_the_visitor_saw_it(liv
 
 # An old store's page: Magento 1 ships Prototype.js 1.7, whose Array.from is its $A (a map function is
 # ignored, a Set becomes []); a MutationObserver wrapped as zone.js wraps it (each callback would run
-# Angular's change detection), which notes whether anything observes text as rrweb does; and a slow script
-# in its head, so that the recorder starts before the page has a body.
+# Angular's change detection), which notes whether anything observes text as rrweb does; no
+# document.getAnimations, as in a browser older than Safari 13.1; and a slow script in its head, so that
+# the recorder starts before the page has a body.
 PROTOTYPE_FROM = """<script>
 function $A(iterable) { if (!iterable) return []; if ('toArray' in Object(iterable)) return iterable.toArray();
   var length = iterable.length || 0, results = new Array(length); while (length--) results[length] = iterable[length]; return results; }
@@ -175,8 +176,10 @@ const MO = MutationObserver;
 window.MutationObserver = class extends MO {
   observe(target, options) { if (options && options.characterDataOldValue) window.rrwebObserved = true; return super.observe(target, options) }
 };
+delete Document.prototype.getAnimations;
 </script>"""
 STORE = """<h1>Store</h1><select id="size"><option>S</option><option>M</option><option>L</option></select>
+<div id="guide" popover>Sizes run small</div>
 <button onclick="this.textContent = 'store-done'">Add to cart</button>"""
 
 
@@ -185,7 +188,8 @@ def test_a_page_that_patched_array_from_and_mutation_observers_is_recorded_from_
     """rrweb takes a clean Array.from, and a clean MutationObserver, from a frame it adds to the body: with
     no body yet, the page's stayed. The select's choice was written as "[object HTMLOptionElement]", the
     closing page's last batch, compressed with tables built by that Array.from, was lost with everything in
-    it, and rrweb observed the page through the zone's MutationObserver."""
+    it, and rrweb observed the page through the zone's MutationObserver. (And without getAnimations the
+    recorder's start stopped half way: popovers, for one, were not followed.)"""
     site = make_site(customer, mask_all_inputs=False)
     head = PROTOTYPE_FROM + site_snippet(site, live_server.url) + '<script src="/slow.js"></script>'
     customer.pages = {"/": html(head, STORE), "/slow.js": "window.slow = 1"}
@@ -194,6 +198,9 @@ def test_a_page_that_patched_array_from_and_mutation_observers_is_recorded_from_
     page = context.new_page()
     page.goto(customer.url("/"))
     page.select_option("#size", "L")
+    page.evaluate("document.getElementById('guide').showPopover()")
     assert page.evaluate("window.rrwebObserved") is None
     events = button_clicked_then_closed(page, site, "store-done")
     assert [e["data"]["text"] for e in events if e["type"] == 3 and e["data"]["source"] == 5] == ["L"]
+    assert any(a["attributes"].get("data-hindsight-popover") == "" for e in events if e["type"] == 3 and e["data"]["source"] == 0
+               for a in e["data"]["attributes"])

@@ -53,9 +53,11 @@ export function captureFills(win, report) {
   const undos = [patch(win.Element.prototype, 'animate', following()), patch(win.Animation && win.Animation.prototype, 'play', following(1))]
   const undo = () => undos.forEach((f) => f())
   // After a full snapshot: what the page's animations hold then (some began before the recorder did).
+  // (A browser without document.getAnimations, Safari before 13.1, follows what is animated from now.)
   undo.snapshot = () => {
     said = new WeakMap()
-    for (const a of win.document.getAnimations()) if (a.effect && a.effect.target && scripted(a)) follow(a), say(a.effect.target)
+    const all = win.document.getAnimations ? win.document.getAnimations() : []
+    for (const a of all) if (a.effect && a.effect.target && scripted(a)) follow(a), say(a.effect.target)
   }
   return undo
 }

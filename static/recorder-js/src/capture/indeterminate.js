@@ -19,7 +19,7 @@ export function captureIndeterminate(win, report) {
   }
   try {
     // (after the page's call, at the end of its task, as rrweb takes a value set by script)
-    Object.defineProperty(proto, 'indeterminate', { ...d, set(v) { d.set.call(this, v), queueMicrotask(() => say(this)) } })
+    if (d.set) Object.defineProperty(proto, 'indeterminate', { ...d, set(v) { d.set.call(this, v), queueMicrotask(() => say(this)) } })
   } catch (e) {}
   const off = listen(win.document, 'change', (e) => shown.has(e.target) && say(e.target), true)
   const undo = () => {
