@@ -16,7 +16,8 @@ document.getElementById('before').onclick = () => {
 };
 document.getElementById('rewrite').onclick = () => setTimeout(() => {
   document.open();
-  document.write('<!doctype html><title>Rewritten</title><p>written-after-load</p><button id="after">after</button>');
+  document.write('<!doctype html><title>Rewritten</title><p>written-after-load</p><button id="after">after</button>'
+    + '<input type="checkbox" id="all"><script>document.getElementById("all").indeterminate = true<' + '/script>');
   document.close();
 });
 </script>"""
@@ -47,6 +48,7 @@ def test_a_page_rewritten_by_document_open_after_load_keeps_what_came_before_and
     page.wait_for_selector("#after")
     page.wait_for_timeout(300)
     page.click("#after")
+    page.click("#all")  # (clears the box's indeterminate: seen by a listener of the rewritten document's)
     page.wait_for_timeout(300)
     page.close()  # well within the 10 s upload interval: only pagehide sends the batch
 
@@ -61,6 +63,9 @@ def test_a_page_rewritten_by_document_open_after_load_keeps_what_came_before_and
     before = next(i for i, t in enumerate(text) if "marker-before" in t)
     rewritten = next(i for i, e in enumerate(events) if e["type"] == 2 and "written-after-load" in text[i])
     assert before < rewritten
+    box = node_id(events[rewritten]["data"]["node"], "all")
+    assert [a["attributes"]["data-hindsight-indeterminate"] for e in events[rewritten:] if e["type"] == 3 and e["data"]["source"] == 0
+            for a in e["data"]["attributes"] if a["id"] == box and "data-hindsight-indeterminate" in a["attributes"]] == ["", None]
 
 
 NOTICE = ".hindsight-ignore[role=status]"

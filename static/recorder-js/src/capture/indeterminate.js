@@ -28,6 +28,7 @@ export function captureIndeterminate(win, report) {
       Object.defineProperty(proto, 'indeterminate', d)
     } catch (e) {}
   }
+  undo.on = off.on // (again, after document.open() erased the document's listeners: recorder.js)
   undo.snapshot = () => {
     shown = new WeakSet()
     for (const el of win.document.querySelectorAll('input[type=checkbox]:indeterminate')) say(el)
