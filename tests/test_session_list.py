@@ -263,6 +263,19 @@ def test_a_site_without_sessions_says_so_whatever_the_order_asked_for(client, si
         assert "match these filters" not in page
 
 
+def test_the_folded_filters_count_the_filters_in_use_but_not_the_order(client, site, owner):
+    """The summary said "Filters 7" for six filters and a sort: the order narrows nothing."""
+    client.force_login(owner)
+    url = reverse("session-list", args=[site.pk])
+    count = re.compile(r'<span class="filters-count">(\d+)<')
+
+    filtered = client.get(url, {"errors": "1", "browser": "firefox", "sort": "longest"}).content.decode()
+    ordered = client.get(url, {"sort": "friction"}).content.decode()
+
+    assert count.findall(filtered) == ["2"]
+    assert count.findall(ordered) == []
+
+
 def test_a_page_past_the_end_of_the_list_leads_back_to_its_first_page(client, site, owner):
     """Its sessions deleted since it was linked, the page says so rather than that no session matches."""
     sessions = catalog(client, site)

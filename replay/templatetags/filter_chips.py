@@ -78,6 +78,6 @@ def filter_chips(params: QueryDict) -> list[Chip]:
 
 
 @register.filter
-def filters_in_use(chips: list[Chip]) -> bool:
-    """Whether any chip narrows the list (the order alone does not)."""
-    return any(chip.is_filter for chip in chips)
+def filters_in_use(chips: list[Chip]) -> int:
+    """How many chips narrow the list (the order alone does not): the count on the folded form's summary."""
+    return sum(chip.is_filter for chip in chips)

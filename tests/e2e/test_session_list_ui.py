@@ -78,7 +78,7 @@ def test_filters_filled_in_the_form_land_in_a_bookmarkable_url_and_show_as_chips
     assert not field(page, "From").is_visible()
     assert chips(page) == [f"From {day(30)}", "At least 30 s long", "Identity contains alice",
                            "Visited URL contains checkout", "Device tablet", "With errors", "Longest first"]
-    assert page.get_by_test_id("filters").locator(".filters-count").inner_text().startswith("7")
+    assert page.get_by_test_id("filters").locator(".filters-count").inner_text().startswith("6")  # not the order
 
     # The bookmark, opened later in a fresh tab, shows the same list, the same chips and the same form.
     bookmark = page.url
