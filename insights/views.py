@@ -28,8 +28,9 @@ SETTLE_MS = 1500
 def site_heatmaps(request: HttpRequest, site_id: int) -> HttpResponse:
     membership = membership_get(request.user, site_id)
     site = membership.site
+    pages = _recent_urls(site.pk)
     context = {"site": site, "membership": membership, "tab": "heatmaps", "params": request.GET,
-               "kinds": KIND_LABELS, "devices": DEVICES, "pages": _recent_urls(site.pk)}
+               "kinds": KIND_LABELS, "devices": DEVICES, "pages": pages, "page_links": _page_links(request.GET, pages)}
     if not request.GET.get("url"):
         return render(request, "insights/heatmaps.html", context)
     try:
@@ -47,10 +48,20 @@ def site_heatmaps(request: HttpRequest, site_id: int) -> HttpResponse:
         context.update(
             events_url=reverse("api-session-events", args=[view.session_id]),
             at=min(at + SETTLE_MS, until),
-            data_url=reverse("api-site-heatmaps", args=[site.pk]) + "?" + urlencode(
-                {name: value for name, _ in HEATMAP_PARAMS if (value := request.GET.get(name))}),
+            data_url=reverse("api-site-heatmaps", args=[site.pk]) + "?" + urlencode(_chosen(request.GET)),
         )
     return render(request, "insights/heatmaps.html", context)
+
+
+def _chosen(params, *, leave_out: str = "") -> dict[str, str]:
+    """The heatmap's parameters that are given (not empty), in the API's order."""
+    return {name: value for name, _ in HEATMAP_PARAMS if name != leave_out and (value := params.get(name))}
+
+
+def _page_links(params, pages: list[str]) -> list[dict]:
+    """The recorded pages to pick from, each with the kind, device and days already chosen."""
+    chosen = _chosen(params, leave_out="url")
+    return [{"url": url, "query": urlencode({"url": url, **chosen})} for url in pages]
 
 
 def _device_links(params, current: str) -> list[dict]:

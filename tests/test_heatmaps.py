@@ -116,6 +116,20 @@ def test_the_page_lists_the_recorded_pages_to_pick_from_until_one_is_drawn(clien
     assert 'data-testid="heatmap-no-page"' in by_path and "with its https:// or http://" in by_path and link in by_path
 
 
+def test_the_pages_to_pick_from_keep_the_kind_device_and_days_chosen(client, site, owner):
+    """Their links kept the kind alone: a pick after choosing a device and days drew all devices, 30 days."""
+    client.force_login(owner)
+    now = timezone.now()
+    PageView.objects.create(session=SessionFactory(site=site, started_at=now), site=site, url=URL, at=now)
+    since = (timezone.localdate() - timedelta(days=3)).isoformat()
+
+    page = client.get(f"/sites/{site.pk}/heatmaps/", {"url": "/pricing", "kind": "scroll", "device": "mobile",
+                                                      "date_from": since, "date_to": ""}).content.decode()
+
+    assert (f'href="?url=https%3A%2F%2Fshop.example.com%2Fpricing&amp;kind=scroll&amp;device=mobile'
+            f'&amp;date_from={since}"') in page
+
+
 def test_the_rebuild_command_sums_the_facts_again(site):
     from io import StringIO
 

@@ -41,19 +41,19 @@
     });
   }
 
-  // Session list: leave the filters not in use out of the URL, so a bookmarked or shared list reads clearly.
-  var filters = document.getElementById('session-filters');
-  if (filters) {
-    filters.addEventListener('submit', function (event) {
-      Array.prototype.forEach.call(event.target.elements, function (field) {
+  // Forms whose fields make the page's address (the session filters, the heatmap's choices): leave the fields
+  // not in use out of the URL, so a bookmarked or shared page reads clearly.
+  document.querySelectorAll('form[data-query-form]').forEach(function (form) {
+    form.addEventListener('submit', function () {
+      Array.prototype.forEach.call(form.elements, function (field) {
         if (field.name && field.value === '' && !field.disabled) field.disabled = true;
       });
       // Back and forward restore the page as it was; give the fields back to the form.
       setTimeout(function () {
-        Array.prototype.forEach.call(event.target.elements, function (field) { field.disabled = false; });
+        Array.prototype.forEach.call(form.elements, function (field) { field.disabled = false; });
       }, 0);
     });
-  }
+  });
 
   // Install page: copy buttons. The async clipboard exists only in a secure context: a dashboard served
   // over plain HTTP (a self-hosted one on the office network) copies with the older command, and where

@@ -15,6 +15,8 @@ from tests.e2e.conftest import flush_now, login, recorder_started
 from tests.e2e.test_screenshots import SHOTS
 from tests.e2e.test_capture import html, make_site
 from tests.e2e.test_frustration import settled
+from tests.e2e.test_session_list_ui import query_of
+from tests.factories import SiteFactory, UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.worker]
 
@@ -159,3 +161,17 @@ def test_clicks_land_on_their_element_from_narrow_and_wide_windows_and_leave_wit
     assert frame.locator("[data-testid=heat-element][data-selector='div#free']").count() == 0
     assert page.get_by_test_id("clicked-elements").locator("tbody tr").count() == 2
     context.close()
+
+
+def test_the_heatmap_form_leaves_the_days_not_chosen_out_of_the_address(live_server, page):
+    """It sent `date_from=&date_to=` along: a shared link read as if days had been chosen."""
+    site = SiteFactory(owner=UserFactory(username="owner"), domains=["shop.example.com"])
+    login(page, live_server, "owner")
+    page.goto(f"{live_server.url}/sites/{site.pk}/heatmaps/")
+    form = page.get_by_test_id("heatmap-form")
+    form.get_by_label("Page URL").fill("https://shop.example.com/plans")
+    form.get_by_label("Show").select_option("scroll")
+    form.get_by_role("button", name="Show heatmap").click()
+    page.wait_for_url("**/heatmaps/?*")
+
+    assert query_of(page.url) == {"url": "https://shop.example.com/plans", "kind": "scroll"}
