@@ -43,7 +43,15 @@
 
   // Forms whose fields make the page's address (the session filters, the heatmap's choices): leave the fields
   // not in use out of the URL, so a bookmarked or shared page reads clearly.
-  document.querySelectorAll('form[data-query-form]').forEach(function (form) {
+  var queryForms = document.querySelectorAll('form[data-query-form]');
+  // Back and forward: Chromium refills what was typed but never applied, and the form then disagrees with the
+  // list below it. Reset gives each field the value the page was served with, which is what its address says.
+  window.addEventListener('pageshow', function (event) {
+    var entry = window.performance && performance.getEntriesByType && performance.getEntriesByType('navigation')[0];
+    if (!event.persisted && !(entry && entry.type === 'back_forward')) return;
+    Array.prototype.forEach.call(queryForms, function (form) { form.reset(); });
+  });
+  queryForms.forEach(function (form) {
     form.addEventListener('submit', function () {
       Array.prototype.forEach.call(form.elements, function (field) {
         if (field.name && field.value === '' && !field.disabled) field.disabled = true;

@@ -164,7 +164,8 @@ def test_clicks_land_on_their_element_from_narrow_and_wide_windows_and_leave_wit
 
 
 def test_the_heatmap_form_leaves_the_days_not_chosen_out_of_the_address(live_server, page):
-    """It sent `date_from=&date_to=` along: a shared link read as if days had been chosen."""
+    """It sent `date_from=&date_to=` along: a shared link read as if days had been chosen. Back, it kept the
+    URL typed."""
     site = SiteFactory(owner=UserFactory(username="owner"), domains=["shop.example.com"])
     login(page, live_server, "owner")
     page.goto(f"{live_server.url}/sites/{site.pk}/heatmaps/")
@@ -175,3 +176,7 @@ def test_the_heatmap_form_leaves_the_days_not_chosen_out_of_the_address(live_ser
     page.wait_for_url("**/heatmaps/?*")
 
     assert query_of(page.url) == {"url": "https://shop.example.com/plans", "kind": "scroll"}
+    # Back on the bare page, the form is bare too, as its address says (Chromium refilled it).
+    page.go_back()
+    page.wait_for_url("**/heatmaps/")
+    assert form.get_by_label("Page URL").input_value() == ""

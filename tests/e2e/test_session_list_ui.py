@@ -104,6 +104,26 @@ def test_filters_filled_in_the_form_land_in_a_bookmarkable_url_and_show_as_chips
     assert again.get_by_test_id("filter-chips").count() == 0
 
 
+def test_back_to_the_list_shows_the_filters_its_address_applies_not_those_typed_before(shop, live_server, page):
+    """Chromium refilled the fields typed but never applied: back from a replay, the form said "alice, with
+    errors" above the whole list."""
+    site, _ = shop
+    page.goto(f"{live_server.url}/sites/{site.pk}/?device=tablet")
+    open_filters(page)
+    field(page, "Identity contains").fill("alice")
+    field(page, "Device").select_option("desktop")
+    field(page, "With errors").check()
+    page.locator("tr[data-session] td.replay a").first.click()
+    page.wait_for_url("**/sessions/**")
+
+    page.go_back()
+    page.wait_for_url("**/?device=tablet")
+    open_filters(page)
+    assert field(page, "Identity contains").input_value() == ""
+    assert field(page, "Device").input_value() == "tablet"
+    assert not field(page, "With errors").is_checked()
+
+
 def test_each_chip_removes_its_own_filter_and_keeps_the_others(shop, live_server, page):
     site, _ = shop
     query = {"date_to": day(0), "max_duration": "600", "identity": "bob@corp.test", "tag": "plan",
