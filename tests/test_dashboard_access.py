@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.forms.models import model_to_dict
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
@@ -254,6 +254,30 @@ def test_a_page_not_found_says_what_may_have_happened_and_leads_back(client, wor
         assert response.status_code == 404
         assert "deleted" in page and f'href="{reverse("site-list")}"' in page
         assert site.name not in page
+
+
+def _broken_view(request):
+    raise RuntimeError("a bug in a view")
+
+
+urlpatterns = [path("broken/", _broken_view)]  # this module is the URL configuration of the test below
+
+
+def test_a_server_error_says_what_happened_and_leads_back_even_with_the_database_down(
+        client, settings, django_db_blocker):
+    """With DEBUG off, a bug answered Django's bare "Server Error (500)": no words, no way back, no dashboard."""
+    settings.DEBUG = False
+    settings.ROOT_URLCONF = __name__
+    client.raise_request_exception = False
+
+    with django_db_blocker.block():  # any query while the page renders fails, as it would with the database down
+        response = client.get("/broken/")
+
+    page = response.content.decode()
+    assert response.status_code == 500
+    assert "<h1>Something went wrong on our side</h1>" in page
+    assert '<a class="button primary" href="/">Go to your sites</a>' in page
+    assert 'href="/static/app.css"' in page and "a bug in a view" not in page
 
 
 def test_an_unknown_api_address_answers_json(client, world, settings):
