@@ -23,6 +23,13 @@
     var row = tabs.getBoundingClientRect(), tab = currentTab.getBoundingClientRect();
     if (tab.left < row.left || tab.right > row.right) tabs.scrollLeft += tab.left - row.left - (row.width - tab.width) / 2;
   }
+  // A tab reached with the keyboard comes wholly into the row: Chromium leaves one that shows 32 px or more
+  // where it is, its right edge and its focus ring out of sight.
+  if (tabs) {
+    tabs.addEventListener('focusin', function (event) {
+      event.target.scrollIntoView({block: 'nearest', inline: 'nearest'});
+    });
+  }
 
   // Forms that take something away at once (a member off the team) ask first.
   document.querySelectorAll('form[data-confirm]').forEach(function (form) {

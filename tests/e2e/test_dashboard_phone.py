@@ -51,6 +51,33 @@ def test_the_current_tab_of_a_site_is_in_sight_on_a_phone(dashboard, live_server
         assert page.evaluate("window.scrollY") == 0  # the page itself stays where it was
 
 
+RING_IN_ROW = """(tab) => {
+    const nav = tab.closest('nav'), r = tab.getBoundingClientRect(), n = nav.getBoundingClientRect();
+    const shadow = getComputedStyle(tab).boxShadow;
+    const spread = shadow.includes('inset') ? 0 : parseFloat(shadow.match(/(-?[\\d.]+)px(?!.*px)/)[1]);
+    const top = n.top + nav.clientTop, left = n.left + nav.clientLeft;
+    const inside = r.left - spread >= left - 0.5 && r.right + spread <= left + nav.clientWidth + 0.5
+                   && r.top - spread >= top - 0.5 && r.bottom + spread <= top + nav.clientHeight + 0.5;
+    return {ring: shadow !== 'none', inside};
+}"""
+
+
+def test_each_tab_reached_with_the_keyboard_shows_whole_with_its_focus_ring(dashboard, live_server):
+    """The row of tabs clipped the focus ring drawn around a tab to two thin lines, and left Install and Privacy
+    with their right edge out of sight when tabbed to."""
+    page, site = dashboard
+    page.goto(f"{live_server.url}/sites/{site.pk}/")
+    tabs = page.locator("nav.tabs a")
+    assert tabs.count() == 8
+
+    page.get_by_role("button", name="Log out").focus()
+    for n in range(tabs.count()):
+        page.keyboard.press("Tab")
+        tab = tabs.nth(n)
+        assert tab.evaluate("a => a === document.activeElement")
+        assert tab.evaluate(RING_IN_ROW) == {"ring": True, "inside": True}, tab.inner_text()
+
+
 OVERLAPS = """(button) => {
     const pre = button.parentElement.querySelector('pre');
     const range = document.createRange();
