@@ -51,14 +51,18 @@ def test_the_current_tab_of_a_site_is_in_sight_on_a_phone(dashboard, live_server
         assert page.evaluate("window.scrollY") == 0  # the page itself stays where it was
 
 
+# The focus ring of a tab (an outline, or a box shadow), and whether all of it lies within the row that scrolls
+# sideways and so clips what is drawn beyond it.
 RING_IN_ROW = """(tab) => {
-    const nav = tab.closest('nav'), r = tab.getBoundingClientRect(), n = nav.getBoundingClientRect();
-    const shadow = getComputedStyle(tab).boxShadow;
-    const spread = shadow.includes('inset') ? 0 : parseFloat(shadow.match(/(-?[\\d.]+)px(?!.*px)/)[1]);
-    const top = n.top + nav.clientTop, left = n.left + nav.clientLeft;
-    const inside = r.left - spread >= left - 0.5 && r.right + spread <= left + nav.clientWidth + 0.5
-                   && r.top - spread >= top - 0.5 && r.bottom + spread <= top + nav.clientHeight + 0.5;
-    return {ring: shadow !== 'none', inside};
+    const row = tab.parentElement, r = tab.getBoundingClientRect(), n = row.getBoundingClientRect();
+    const style = getComputedStyle(tab), shadow = style.boxShadow;
+    const outlined = style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0;
+    const outline = outlined ? parseFloat(style.outlineWidth) + parseFloat(style.outlineOffset) : 0;
+    const spread = shadow === 'none' || shadow.includes('inset') ? 0 : parseFloat(shadow.match(/(-?[\\d.]+)px(?!.*px)/)[1]);
+    const out = Math.max(0, outline, spread), top = n.top + row.clientTop, left = n.left + row.clientLeft;
+    const inside = r.left - out >= left - 0.5 && r.right + out <= left + row.clientWidth + 0.5
+                   && r.top - out >= top - 0.5 && r.bottom + out <= top + row.clientHeight + 0.5;
+    return {ring: outlined || shadow !== 'none', inside};
 }"""
 
 

@@ -9,6 +9,7 @@ import time
 import pytest
 
 from tests.e2e.conftest import artifact, login
+from tests.e2e.test_dashboard_phone import RING_IN_ROW
 from tests.e2e.test_player import open_player, shop_recording, store_recording
 from tests.factories import SiteFactory, UserFactory
 from tests.test_session_list import AGENTS
@@ -162,10 +163,13 @@ def test_on_a_phone_the_tab_row_scrolls_and_the_page_does_not(recordings, live_s
         assert len(set(row["tops"])) == 1
         assert row["scrolls"] > row["width"]  # the row scrolls within itself...
         assert row["page"] == 320  # ...and the page stays the window's width
-        # A tab reached with the arrow keys comes into view.
-        page.get_by_test_id("tab-pages").click()
+        # A tab reached with the arrow keys comes into view, its focus ring whole (the row clipped the ring drawn
+        # around each tab).
+        page.get_by_test_id("search-input").focus()
+        page.keyboard.press("Tab")
         for _ in range(4):
             page.keyboard.press("ArrowRight")
+            assert page.evaluate(f"({RING_IN_ROW})(document.activeElement)") == {"ring": True, "inside": True}
         details = page.get_by_test_id("tab-details").bounding_box()
         assert details["x"] >= 0 and details["x"] + details["width"] <= 320 + 0.5
     finally:
