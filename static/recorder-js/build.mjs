@@ -131,9 +131,25 @@ const mutationBuffers = [];`],
   // or change event, so rrweb never saw it and the replay kept what the visitor
   // had typed, cleared long before. Once a form has reset, each of its fields
   // goes through rrweb's own input handler again (its masking, ignore rules and
-  // repeat check), as a value set by script does.
-  [/^ {2}const handlers = events\.map\(\n {4}\(eventName\) => on\(eventName, callbackWrapper\(eventHandler\), doc\)\n {2}\);\n/m, `$&  handlers.push(on("reset", (e) => setTimeout(() => Array.from(getEventTarget(e).elements || []).forEach((target) => callbackWrapper(eventHandler)({ target }))), doc));
+  // repeat check), as a value set by script does. The fields are emptied after
+  // the reset event, in the same task, so they are read a timer later; what that
+  // finds is stamped with the reset's moment (the page may have shown a frame in
+  // between), unless the timer came so late that the stamp would look like a
+  // clock set back (recorder.js).
+  [/^ {2}const handlers = events\.map\(\n {4}\(eventName\) => on\(eventName, callbackWrapper\(eventHandler\), doc\)\n {2}\);\n/m, `$&  handlers.push(on("reset", (e) => {
+    const at = nowTimestamp();
+    setTimeout(() => {
+      stampAt = nowTimestamp() - at < 500 ? at : 0;
+      try {
+        Array.from(getEventTarget(e).elements || []).forEach((target) => callbackWrapper(eventHandler)({ target }));
+      } finally {
+        stampAt = 0;
+      }
+    });
+  }, doc));
 `],
+  [/^let nowTimestamp = Date\.now;$/m, '$&\nlet stampAt = 0;'],
+  [/^ {4}e\.timestamp = nowTimestamp\(\);$/m, '    e.timestamp = stampAt || nowTimestamp();'],
   // rrweb takes its first snapshot, and starts observing, only once the page
   // has loaded when it starts on a page still being parsed (a slow script
   // holds the parser while our async snippet runs): until the last slow image

@@ -200,8 +200,17 @@ RESET = """<form id="f"><input id="name"> <textarea id="msg"></textarea> <input 
 <select id="pick"><option>a</option><option>bbb</option></select>
 <select id="many" multiple><option>x</option><option>yy</option><option>zzz</option></select>
 <label><input type="radio" name="r" id="r1" checked>1</label><label><input type="radio" name="r" id="r2">2</label>
-<input type="range" id="vol" value="50"> <button type="reset" id="clear">Clear</button></form>
-<button id="send" onclick="document.getElementById('f').reset()">Send</button>"""
+<input type="range" id="vol" value="50"> <button type="reset" id="clear" onclick="busy()">Clear</button></form>
+<button id="send" onclick="busy(); document.getElementById('f').reset()">Send</button>
+<script>
+// Each reset is followed by a task of the page's that holds the thread 300 ms (a re-render), queued
+// before the recorder hears of the reset; __values: when each reset happened.
+window.__values = [];
+function busy() {
+  __values.push(Date.now());
+  setTimeout(() => { const end = Date.now() + 300; while (Date.now() < end); });
+}
+</script>"""
 
 
 # Popovers and a modal dialog: a popover open before the recorder starts (in the first snapshot), one
@@ -612,7 +621,7 @@ def test_a_form_reset_by_its_button_or_by_script_replays_emptied(live_server, ce
         fill(p)  # the same values again: each must show again in the replay
         p.click("#send")
 
-    site, samples, _ = record(live_server, customer, page, RESET, act=act, seconds=1.5)
+    site, samples, resets = record(live_server, customer, page, RESET, act=act, seconds=1.5)
     start = open_replay(viewer, live_server, site, samples[-1]["t"])
     samples = [s for s in samples if s["t"] > start + 20]
     states = [s["s"]["dom"] for s in samples]
@@ -620,6 +629,10 @@ def test_a_form_reset_by_its_button_or_by_script_replays_emptied(live_server, ce
     emptied = [i for i, dom in enumerate(states) if "<input#name value#0" in dom and "<input#ok value#2\n" in dom]
     assert filled and emptied and emptied[-1] == len(states) - 1 and any(filled[0] < i < filled[-1] for i in emptied), states
     assert_replays_as_seen(viewer, samples)
+    # The fields are read after the page's busy task, and stamped with the moment of the reset, which the
+    # page may have shown in a frame before then.
+    emptying = [e["timestamp"] for e in stored_events(site) if e["type"] == 3 and e["data"].get("source") == 5 and e["data"].get("text") == ""]
+    assert len(resets) == 2 and all(any(0 <= t - reset < 150 for t in emptying) for reset in resets), (resets, emptying)
 
 
 def test_popovers_and_modal_dialogs_replay_open_when_the_visitor_saw_them_open(
