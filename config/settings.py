@@ -147,9 +147,14 @@ RECORDER_BUNDLE = Path(env_str("RECORDER_BUNDLE", str(BASE_DIR / "static" / "bui
 
 # Recording storage: S3-compatible when S3_BUCKET is set, local files otherwise.
 S3_BUCKET = env_str("S3_BUCKET")
+# Seconds to wait for the object storage to take a connection, then for each read of its answer, and how many
+# tries a request gets in all: a storage that hangs holds a web or worker process this long, not minutes.
+S3_CONNECT_TIMEOUT = env_float("S3_CONNECT_TIMEOUT", 5)
+S3_READ_TIMEOUT = env_float("S3_READ_TIMEOUT", 10)
+S3_MAX_ATTEMPTS = env_int("S3_MAX_ATTEMPTS", 2)
 if S3_BUCKET:
     _recordings = {
-        "BACKEND": "storages.backends.s3.S3Storage",
+        "BACKEND": "recorder.storage.RecordingsS3Storage",  # django-storages' S3, with the waits above
         "OPTIONS": {
             "bucket_name": S3_BUCKET,
             # Endpoint of a non-AWS S3 API (MinIO, moto); empty for AWS.

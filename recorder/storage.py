@@ -7,8 +7,11 @@ import os
 import uuid
 from pathlib import Path
 
+from botocore.config import Config
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, storages
+from storages.backends.s3 import S3Storage
 
 DELETE_BATCH = 1000  # keys per S3 DeleteObjects request
 
@@ -40,6 +43,24 @@ class DurableFileSystemStorage(FileSystemStorage):
             _fsync(Path(self.path(name)).parent)
         except FileNotFoundError:
             pass  # a key under no directory was never written
+
+
+class RecordingsS3Storage(S3Storage):
+    """S3 through django-storages, with waits bounded by S3_CONNECT_TIMEOUT, S3_READ_TIMEOUT and S3_MAX_ATTEMPTS.
+
+    boto's own are 60 s to connect and 60 s for each read, tried up to five
+    times: an object store that takes connections and never answers held a
+    web process (ingest shares them) or a worker for minutes. Bounded, the
+    call fails with a timeout, which the web answers with 503 and the worker
+    retries later. A `client_config` in the options replaces these.
+    """
+
+    def __init__(self, **options):
+        options.setdefault("client_config", Config(
+            connect_timeout=settings.S3_CONNECT_TIMEOUT, read_timeout=settings.S3_READ_TIMEOUT,
+            retries={"total_max_attempts": settings.S3_MAX_ATTEMPTS, "mode": "standard"},
+        ))
+        super().__init__(**options)
 
 
 def _fsync(path: Path) -> None:

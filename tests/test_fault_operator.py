@@ -345,6 +345,18 @@ def test_the_worker_retries_a_batch_while_the_database_takes_no_writes(client, s
 
 
 @contextmanager
+def recordings_at(settings, endpoint: str, **options):
+    """Recordings on the S3 API at this endpoint (with these storage options) for the block."""
+    storages = {**settings.STORAGES, "recordings": {**settings.STORAGES["recordings"]}}
+    storages["recordings"]["OPTIONS"] = {**storages["recordings"]["OPTIONS"], "endpoint_url": endpoint, **options}
+    before, settings.STORAGES = settings.STORAGES, storages  # (Django's setting_changed builds the storages again)
+    try:
+        yield
+    finally:
+        settings.STORAGES = before
+
+
+@contextmanager
 def storage_answering(settings, status: int, code: str):
     """Recordings on an S3 API that answers every request with this error (S3's SlowDown, a MinIO still
     starting): a throwaway server on a free port. Each request is tried once (boto's retries wait seconds)."""
@@ -372,25 +384,44 @@ def storage_answering(settings, status: int, code: str):
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Refusing)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    storages = {**settings.STORAGES, "recordings": {**settings.STORAGES["recordings"]}}
-    storages["recordings"]["OPTIONS"] = {
-        **storages["recordings"]["OPTIONS"], "endpoint_url": f"http://127.0.0.1:{server.server_port}",
-        "client_config": Config(retries={"max_attempts": 1, "mode": "standard"}),
-    }
-    before, settings.STORAGES = settings.STORAGES, storages  # (Django's setting_changed builds the storages again)
     try:
-        yield
+        with recordings_at(settings, f"http://127.0.0.1:{server.server_port}",
+                           client_config=Config(retries={"max_attempts": 1, "mode": "standard"})):
+            yield
     finally:
-        settings.STORAGES = before
         server.shutdown()
         server.server_close()
 
 
-def test_storage_answering_with_server_errors_is_a_dependency_down_for_the_api_and_the_dashboard(client, site, settings):
-    """An S3 API that answers 503 SlowDown (or a 500) is down as one that refuses connections is: the player's
-    part and a deletion were a 500, with the error's traceback."""
-    if not settings.S3_BUCKET:
-        pytest.skip("needs the S3 API (the Postgres pass runs one)")
+@contextmanager
+def storage_hanging(settings):
+    """Recordings on an S3 API that takes every connection and never answers (a hung object store): a
+    throwaway socket server on a free port. Yields the connections it took so far."""
+    import socket
+    import threading
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    taken: list[socket.socket] = []
+
+    def take():
+        while True:
+            try:
+                taken.append(listener.accept()[0])
+            except OSError:  # closed: the block is over
+                return
+
+    threading.Thread(target=take, daemon=True).start()
+    try:
+        with recordings_at(settings, f"http://127.0.0.1:{listener.getsockname()[1]}"):
+            yield taken
+    finally:
+        listener.close()
+        for connection_taken in taken:
+            connection_taken.close()
+
+
+def recorded_part(client, site) -> tuple[dict, str, str]:
+    """A compacted session of one batch, a token of the site's owner and the URL of its part (logged in)."""
     from recorder.compaction import session_compact
 
     batch = make_batch(site.pk)
@@ -401,11 +432,49 @@ def test_storage_answering_with_server_errors_is_a_dependency_down_for_the_api_a
     part = client.get(f"/api/v1/sessions/{batch['sid']}/recording/",
                       HTTP_AUTHORIZATION=f"Token {token}").json()["parts"][0]["url"]
     client.force_login(site.owner)
+    return batch, token, part
+
+
+def test_storage_answering_with_server_errors_is_a_dependency_down_for_the_api_and_the_dashboard(client, site, settings):
+    """An S3 API that answers 503 SlowDown (or a 500) is down as one that refuses connections is: the player's
+    part and a deletion were a 500, with the error's traceback."""
+    if not settings.S3_BUCKET:
+        pytest.skip("needs the S3 API (the Postgres pass runs one)")
+    batch, token, part = recorded_part(client, site)
 
     with storage_answering(settings, 503, "SlowDown"):
         read = client.get(part, HTTP_AUTHORIZATION=f"Token {token}")
         deleted = client.post(f"/sites/{site.pk}/sessions/{batch['sid']}/delete/")
 
+    assert (read.status_code, read["Retry-After"], read.json()["error"]) == (503, "10", "unavailable")
+    assert (deleted.status_code, deleted["Retry-After"]) == (503, "10")
+    assert Session.objects.filter(pk=batch["sid"]).exists()
+    assert client.get(part, HTTP_AUTHORIZATION=f"Token {token}").status_code == 200  # once it answers again
+
+
+def test_storage_that_never_answers_fails_within_its_timeouts_and_is_a_dependency_down(client, site, settings):
+    """An object store that takes connections and never answers held a web process (ingest shares them) or a
+    worker for boto's defaults: 60 s to connect and 60 s a read, five tries. Its waits are the settings'."""
+    if not settings.S3_BUCKET:
+        pytest.skip("needs the S3 API (the Postgres pass runs one)")
+    from botocore.exceptions import ReadTimeoutError
+
+    from ops.deadline import run_with_deadline
+    from recorder.models import Segment
+    from recorder.storage import object_read
+
+    batch, token, part = recorded_part(client, site)
+    key = Segment.objects.get(session_id=batch["sid"]).key
+    settings.S3_CONNECT_TIMEOUT, settings.S3_READ_TIMEOUT, settings.S3_MAX_ATTEMPTS = 1, 0.5, 2
+
+    with storage_hanging(settings) as taken:
+        with pytest.raises(ReadTimeoutError):
+            run_with_deadline(lambda: object_read(key), 30)  # (only so that a hang fails the test)
+        tries = len(taken)
+        read = client.get(part, HTTP_AUTHORIZATION=f"Token {token}")
+        deleted = client.post(f"/sites/{site.pk}/sessions/{batch['sid']}/delete/")
+
+    assert tries == 2
     assert (read.status_code, read["Retry-After"], read.json()["error"]) == (503, "10", "unavailable")
     assert (deleted.status_code, deleted["Retry-After"]) == (503, "10")
     assert Session.objects.filter(pk=batch["sid"]).exists()
