@@ -37,6 +37,11 @@ def storage_unavailable(error: BaseException) -> bool:
     return isinstance(error, ClientError) and error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) >= 500
 
 
+def dependency_unavailable(error: BaseException) -> bool:
+    """The database, Redis or the object storage is down (or refuses writes) for now: retry later."""
+    return isinstance(error, DEPENDENCY_ERRORS) or database_unavailable(error) or storage_unavailable(error)
+
+
 class IngestMiddleware:
     """Hands recorder batches (and their preflights) to the ingest view, past the dashboard's middleware.
 
@@ -76,8 +81,7 @@ class DependencyDownMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if not (isinstance(exception, DEPENDENCY_ERRORS) or database_unavailable(exception)
-                or storage_unavailable(exception)):
+        if not dependency_unavailable(exception):
             return None
         log.warning("%s %s: a dependency is unavailable: %s", request.method, request.path, exception)
         detail = "A service this server depends on is unavailable; retry in a few seconds."

@@ -19,9 +19,12 @@ import logging
 import uuid
 from datetime import datetime, timedelta
 
+from botocore.exceptions import BotoCoreError
 from django.conf import settings
 from django.db import transaction
 from django.db.models.functions import Now
+
+from config.middleware import dependency_unavailable
 
 from .models import Chunk, Segment, Session
 from .processing import ChunkInfo, chunk_text, json_arrays_join, segment_encode, segments_plan
@@ -45,18 +48,40 @@ class Overtaken(Exception):
     compacted the same chunks, or the session was deleted: the run has nothing left to do."""
 
 
-def sessions_compact(*, now: datetime | None = None, limit: int = 50) -> int:
-    """Compact the sessions that have chunks stored more than COMPACT_LIVE_MINUTES ago. Returns segments made.
+def sessions_compact(*, now: datetime | None = None, limit: int = 50) -> dict:
+    """Compact the sessions that have chunks stored more than COMPACT_LIVE_MINUTES ago, up to `limit` of them.
+    Returns the run's report: `{"segments": made, "skipped": sessions that cannot be compacted}`.
 
-    Picks work by state, so a rerun resumes where a crashed one stopped.
+    Picks work by state, so a rerun resumes where a crashed one stopped. A
+    session that fails for its own data (a corrupt chunk, an older chunk's
+    object that is gone) is logged with its id and skipped, and does not
+    count towards `limit`: it would otherwise fail every run at the same
+    place, and no other session would be compacted again. A dependency that
+    is down (database, object storage) stops the run, to be retried.
     """
     _leftovers_sweep(limit)
     cutoff = (now or db_now()) - timedelta(minutes=settings.COMPACT_LIVE_MINUTES)
-    sessions = (
+    waiting = (
         Chunk.objects.filter(status=Chunk.STORED, stored_at__lt=cutoff)
-        .values_list("session_id", flat=True).distinct()[:limit]
+        .order_by("session_id").values_list("session_id", flat=True).distinct()
     )
-    return sum(session_compact(session_id=session_id, quiet_before=cutoff) for session_id in list(sessions))
+    made, tried, skipped, after = 0, 0, 0, None
+    while tried < limit:
+        page = list((waiting if after is None else waiting.filter(session_id__gt=after))[:limit - tried])
+        if not page:
+            break
+        for session_id in page:
+            after = session_id
+            try:
+                made += session_compact(session_id=session_id, quiet_before=cutoff)
+            except Exception as error:
+                if dependency_unavailable(error) or isinstance(error, BotoCoreError):  # (not a session's data)
+                    raise
+                log.exception("session %s cannot be compacted; skipped", session_id)
+                skipped += 1
+            else:
+                tried += 1
+    return {"segments": made, "skipped": skipped}
 
 
 def session_compact(*, session_id, quiet_before: datetime | None = None) -> int:

@@ -62,8 +62,8 @@ def test_a_finished_session_becomes_a_few_segments_each_starting_at_a_snapshot(c
     before = every_event(sid)
     Session.objects.filter(pk=sid).update(status=Session.FINISHED)
 
-    assert sessions_compact() == 0  # stored a moment ago: live viewers read the chunks
-    assert sessions_compact(now=timezone.now() + timedelta(minutes=11)) == 3
+    assert sessions_compact()["segments"] == 0  # stored a moment ago: live viewers read the chunks
+    assert sessions_compact(now=timezone.now() + timedelta(minutes=11))["segments"] == 3
     segments = list(Segment.objects.filter(session_id=sid))
     assert [s.state for s in segments] == ["ready"] * 3
     assert not Chunk.objects.filter(session_id=sid).exists()
@@ -88,7 +88,7 @@ def test_segments_take_less_room_than_the_chunks_they_replace(client, site):
 def test_a_live_session_keeps_its_last_minutes_as_chunks_and_compacts_only_whole_segments(client, site):
     sid = record(client, site, 6)
     Chunk.objects.filter(session_id=sid, seq__lt=33).update(stored_at=timezone.now() - timedelta(minutes=30))
-    assert sessions_compact() == 1
+    assert sessions_compact()["segments"] == 1
     assert sorted(Segment.objects.get(session_id=sid).seqs) == list(range(30))
     assert sorted(Chunk.objects.filter(session_id=sid).values_list("seq", flat=True)) == list(range(30, 36))
     assert len(every_event(sid)) == 36 * 5 + 2 * 2
@@ -123,6 +123,45 @@ def test_the_command_compacts_each_session_named_and_reports_the_one_that_failed
     assert not Chunk.objects.filter(session_id=second) and Segment.objects.filter(session_id=second).count() == 2
 
 
+def test_a_session_that_cannot_be_compacted_is_skipped_and_the_others_are_compacted(client, site, caplog):
+    """A corrupt chunk, or an older chunk whose object is gone, failed every periodic run at its session:
+    no session after it was compacted again."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    # (in the order a run takes them: the broken ones first)
+    corrupt, missing, sound = (record(client, site, 1, sid=f"{n:08d}-0000-4000-8000-000000000000") for n in (1, 2, 3))
+    Chunk.objects.filter(session_id=corrupt, seq=2).update(data=b"\x28\xb5\x2f\xfd not zstd")
+    Chunk.objects.filter(session_id=missing, seq=0).update(data=None, key=f"sites/{site.pk}/sessions/{missing}/gone.json.gz")
+    Chunk.objects.update(stored_at=timezone.now() - timedelta(minutes=30))
+
+    # (the broken ones count towards no run's limit: they would take every place in it)
+    assert sessions_compact(limit=1) == {"segments": 1, "skipped": 2}
+    out, err = StringIO(), StringIO()
+    call_command("compactsessions", stdout=out, stderr=err)
+
+    assert Segment.objects.filter(session_id=sound).count() == 1 and not Chunk.objects.filter(session_id=sound)
+    assert Chunk.objects.filter(session_id__in=[corrupt, missing]).count() == 12 and Segment.objects.count() == 1
+    assert f"session {corrupt} cannot be compacted" in caplog.text and f"session {missing} cannot be compacted" in caplog.text
+    assert (out.getvalue(), err.getvalue()) == ("Made 0 segments.\n", "Skipped 2 sessions that cannot be compacted "
+                                                "(the log names each, with its error).\n")
+
+
+def test_a_run_stops_while_the_object_storage_is_down_to_be_retried(client, site, settings):
+    if not settings.S3_BUCKET:
+        pytest.skip("needs the S3 API")
+    from botocore.exceptions import ClientError
+
+    from tests.test_fault_operator import storage_answering
+
+    sid = record(client, site, 1)
+    Chunk.objects.update(stored_at=timezone.now() - timedelta(minutes=30))
+    with storage_answering(settings, 503, "SlowDown"), pytest.raises(ClientError, match="SlowDown"):
+        sessions_compact()
+    assert Chunk.objects.filter(session_id=sid).count() == 6 and not Segment.objects.filter(state=Segment.READY)
+
+
 def test_a_run_killed_after_writing_objects_is_cleaned_up_by_the_next(client, site):
     sid = record(client, site, 6)
     before = every_event(sid)
@@ -149,11 +188,11 @@ def test_a_killed_runs_leftovers_go_once_stale_though_the_next_run_compacted_the
     with mock.patch.object(compaction, "_swap", side_effect=SystemExit), \
             mock.patch.object(compaction, "_segments_discard"), pytest.raises(SystemExit):
         session_compact(session_id=sid)  # killed before its swap
-    assert sessions_compact() == 2  # the periodic run minutes later: the killed run's segments are not stale yet
+    assert sessions_compact()["segments"] == 2  # the periodic run minutes later: the killed run's segments are not stale yet
     assert Segment.objects.filter(state=Segment.WRITING).count() == 2
 
     Segment.objects.filter(state=Segment.WRITING).update(created_at=timezone.now() - timedelta(hours=1))
-    assert sessions_compact() == 0
+    assert sessions_compact()["segments"] == 0
 
     assert not Segment.objects.filter(state=Segment.WRITING).exists()
     assert sorted(s3_objects(f"sites/{site.pk}/")) == sorted(Segment.objects.values_list("key", flat=True))
@@ -213,7 +252,7 @@ def test_retention_deletes_expired_sessions_in_bulk_with_their_objects(client, s
 def test_the_events_api_serves_segments_and_chunks_as_one_array(client, site, owner):
     sid = record(client, site, 6)
     Chunk.objects.filter(session_id=sid, seq__lt=30).update(stored_at=timezone.now() - timedelta(minutes=30))
-    assert sessions_compact() == 1
+    assert sessions_compact()["segments"] == 1
     client.force_login(owner)
     response = client.get(f"/api/v1/sessions/{sid}/events/", HTTP_ACCEPT_ENCODING="gzip")
     assert response["Content-Encoding"] == "gzip"
@@ -238,7 +277,7 @@ def test_the_events_api_serves_every_event_once_when_compaction_swaps_the_chunks
 def test_the_recording_lists_parts_and_each_part_is_sent_as_stored(client, site, owner):
     sid = record(client, site, 12)
     Session.objects.filter(pk=sid).update(status=Session.FINISHED)
-    assert sessions_compact(now=timezone.now() + timedelta(minutes=11)) == 3
+    assert sessions_compact(now=timezone.now() + timedelta(minutes=11))["segments"] == 3
     more = make_batch(site.pk, sid=sid, seq=72, events=clicks(T0 + 720_100))
     post_batch(client, more)
     process_pending()
@@ -270,7 +309,7 @@ def test_chunks_an_earlier_version_stored_as_gzip_are_served_joined_and_compacte
     as_gzip(0)
     assert every_event(sid) == before  # joined with the zstd ones
     Session.objects.filter(pk=sid).update(status=Session.FINISHED)
-    assert sessions_compact(now=timezone.now() + timedelta(minutes=11)) >= 1
+    assert sessions_compact(now=timezone.now() + timedelta(minutes=11))["segments"] >= 1
     assert not Chunk.objects.filter(session_id=sid).exists()
     assert every_event(sid) == before
     post_batch(client, make_batch(site.pk, sid=sid, seq=36, events=clicks(T0 + 360_100)))

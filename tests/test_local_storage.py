@@ -57,7 +57,7 @@ def test_a_segment_and_its_directories_are_flushed_to_disk_before_its_chunks_are
     assert process_pending() == 3
     Session.objects.filter(pk=sid).update(status=Session.FINISHED)
     # When compaction turns them into a segment file and deletes the rows
-    assert sessions_compact(now=timezone.now() + timedelta(minutes=11)) == 1
+    assert sessions_compact(now=timezone.now() + timedelta(minutes=11))["segments"] == 1
     # Then the file and every directory leading to it were flushed to the disk
     assert not Chunk.objects.filter(session_id=sid).exists()
     segment = local_recordings / Segment.objects.get(session_id=sid).key

@@ -12,8 +12,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, session=(), **options):
         if not session:
-            made = sessions_compact()
-            self.stdout.write(f"Made {made} segment{'s' if made != 1 else ''}.")
+            report = sessions_compact()
+            self.stdout.write(f"Made {report['segments']} segment{'s' if report['segments'] != 1 else ''}.")
+            if report["skipped"]:
+                self.stderr.write(f"Skipped {report['skipped']} session{'s' if report['skipped'] != 1 else ''} "
+                                  "that cannot be compacted (the log names each, with its error).")
             return
         made, failed = 0, []
         for session_id in session:  # one that fails (storage down) leaves its chunks as they were; go on
