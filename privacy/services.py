@@ -3,7 +3,7 @@ import logging
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Now
 from django.utils import timezone
 
@@ -71,12 +71,28 @@ def visitor_sessions(*, site: Site, visitor: str):
 
 
 def visitor_forget(*, site: Site, visitor: str) -> int:
-    deleted = sessions_delete(
-        session_ids=list(visitor_sessions(site=site, visitor=visitor).values_list("pk", flat=True)), refuse_later=True,
+    """Delete every session of one visitor (identity or visitor id), and the batches not stored yet of the
+    sessions that have no row yet, of the visitor ids seen with them; returns the sessions deleted."""
+    sessions = visitor_sessions(site=site, visitor=visitor)
+    # A visitor known by identity is the visitor ids seen with it: a new session of one of them, whose
+    # batches wait for the worker (or failed), has no row to find it by, and the worker would make it again.
+    # First, so that one the worker stores meanwhile has its row when the sessions are looked up.
+    _unstored_forget(site=site, visitor_ids={visitor, *sessions.values_list("visitor_id", flat=True)})
+    return sessions_delete(session_ids=list(sessions.values_list("pk", flat=True)), refuse_later=True)
+
+
+def _unstored_forget(*, site: Site, visitor_ids: set[str]) -> None:
+    """Delete these visitor ids' batches of sessions that have no row yet, and refuse the sessions' later
+    batches, as a deleted session's: the worker drops one it holds (or one accepted meanwhile) at its commit."""
+    unstored = Chunk.objects.filter(site=site, sender__vid__in=sorted(visitor_ids)).exclude(status=Chunk.STORED).exclude(
+        Exists(Session.objects.filter(pk=OuterRef("session_id"))),
     )
-    # Batches not stored yet (pending or failed) may have no session row to find them by.
-    Chunk.objects.filter(site=site, sender__vid=visitor).delete()
-    return deleted
+    with transaction.atomic():
+        session_ids = set(unstored.values_list("session_id", flat=True))
+        DeletedSession.objects.bulk_create(
+            [DeletedSession(id=pk, site=site, deleted_at=Now()) for pk in sorted(session_ids)], ignore_conflicts=True,
+        )
+        unstored.filter(session_id__in=session_ids).delete()
 
 
 def retention_purge(*, now=None) -> int:

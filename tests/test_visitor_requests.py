@@ -13,7 +13,7 @@ from privacy.services import visitor_export
 from recorder.models import Chunk, PageView, Session
 from recorder.tasks import chunk_process
 from sites.models import Membership
-from tests.conftest import make_batch, post_batch, stored_parts
+from tests.conftest import make_batch, post_batch, process_pending, stored_parts
 from tests.factories import UserFactory
 
 # Postgres: SQLite hands out the same site ids again after each test, and the bucket outlives tests.
@@ -139,6 +139,30 @@ def test_forgetvisitor_deletes_rows_and_objects(site, recorded):
     assert list(Session.objects.values_list("visitor_id", flat=True)) == ["visitor-bob"]
     assert stored_parts(site.pk) == stored_parts(site.pk, recorded["bob"]["sid"]) == 1
     assert AuditEntry.objects.get(action="visitor.forget").detail == {"sessions": 2, "via": "forgetvisitor"}
+
+
+@pytest.mark.parametrize("via", ["dashboard", "forgetvisitor"])
+def test_forget_by_identity_drops_a_new_session_whose_batches_wait_for_the_worker(client, site, owner, recorded, via):
+    """A new session of a visitor id seen with the identity has no row while its batches wait for the worker:
+    the forget missed them, and the worker then made the session again."""
+    waiting = make_batch(site.pk, vid="visitor-alice")
+    bob_sid = recorded["bob"]["sid"]
+    for batch in (waiting, make_batch(site.pk, vid="visitor-bob", sid=bob_sid, seq=1)):
+        assert post_batch(client, batch).status_code == 202
+
+    if via == "dashboard":
+        client.force_login(owner)
+        client.post(reverse("site-privacy-forget", args=[site.pk]),
+                    {"forget-visitor": "alice@example.com", "forget-confirm": "on"})
+    else:
+        call_command("forgetvisitor", "--site", str(site.pk), "alice@example.com", stdout=StringIO())
+    process_pending()
+
+    assert list(Session.objects.values_list("visitor_id", flat=True)) == ["visitor-bob"]
+    assert not Chunk.objects.filter(session_id=waiting["sid"]).exists()
+    later = post_batch(client, make_batch(site.pk, vid="visitor-alice", sid=waiting["sid"], seq=1))
+    assert later.status_code == 410 and not Chunk.objects.filter(session_id=waiting["sid"]).exists()
+    assert list(Chunk.objects.filter(session_id=bob_sid).values_list("seq", "status")) == [(0, "stored"), (1, "stored")]
 
 
 @pytest.mark.parametrize("command", ["forgetvisitor", "exportvisitor"])
