@@ -30,7 +30,7 @@ def session_delete(*, session: Session) -> None:
 DELETED_SESSION_DAYS = 7  # how long a deleted session's later batches are refused: longer than any visit
 
 
-def sessions_delete(*, session_ids: list, refuse_later: bool = False) -> int:
+def sessions_delete(*, session_ids: list, refuse_later: bool = False, still=None) -> int:
     """Delete sessions in bulk: every object of theirs first, then their rows (children before parents).
 
     Objects go first, so a crash in between leaves rows that a rerun
@@ -40,6 +40,11 @@ def sessions_delete(*, session_ids: list, refuse_later: bool = False) -> int:
     site would bring them back. Retention and the sweep of sessions too short
     delete what no visitor is adding to, thousands at a time, and write no
     such rows.
+
+    With `still` (the query a sweep chose the sessions by), each session is
+    asked again once locked, and one that no longer matches it is kept: a
+    batch came in meanwhile, and it is the visitor's. It loses only the
+    objects deleted already (their rows go with them).
     """
     for start in range(0, len(session_ids), DELETE_BATCH):
         ids = session_ids[start:start + DELETE_BATCH]
@@ -50,6 +55,8 @@ def sessions_delete(*, session_ids: list, refuse_later: bool = False) -> int:
             # Nor twice when two deletions of the same sessions run at once (a viewer's and retention's):
             # the second waits for the first's rows, then finds them gone.
             rows = list(Session.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", "site_id"))
+            if still is not None:  # a statement after the lock: it sees what committed while it waited
+                rows, ids = _still_chosen(rows, still, keys)
             if refuse_later:  # on the database's clock, which retention compares it with
                 DeletedSession.objects.bulk_create(
                     [DeletedSession(id=pk, site_id=site_id, deleted_at=Now()) for pk, site_id in rows], ignore_conflicts=True,
@@ -63,6 +70,18 @@ def sessions_delete(*, session_ids: list, refuse_later: bool = False) -> int:
             Session.objects.filter(pk__in=ids).delete()
             site_urls_prune(pairs=urls)  # a URL no other session visited goes with them
     return len(session_ids)
+
+
+def _still_chosen(rows: list[tuple], still, keys: list[str]) -> tuple[list[tuple], list]:
+    """The locked rows that still match `still`, and their ids; the others lose the rows of the objects deleted."""
+    chosen = set(still.filter(pk__in=[pk for pk, _ in rows]).values_list("pk", flat=True))
+    kept = [pk for pk, _ in rows if pk not in chosen]
+    if kept:
+        log.info("sessions %s got a batch since they were chosen for deletion: kept", kept[:5])
+        Segment.objects.filter(session_id__in=kept, key__in=keys).delete()
+        Chunk.objects.filter(session_id__in=kept, key__in=keys).delete()
+    rows = [(pk, site_id) for pk, site_id in rows if pk in chosen]
+    return rows, [pk for pk, _ in rows]
 
 
 def visitor_sessions(*, site: Site, visitor: str):

@@ -793,5 +793,6 @@ def sessions_finish_idle(*, now: datetime | None = None) -> int:
         signals_settle(session_ids=list(idle.filter(signal_state__isnull=False).values_list("pk", flat=True)))
         # Dropped only once no page of it can come any more: a visitor who left a page may open another.
         too_short |= idle.filter(short).exclude(kept)
-    sessions_delete(session_ids=list(too_short.values_list("pk", flat=True)))
+    # Asked again once each is locked: a batch accepted since (its visitor went on) keeps the session.
+    sessions_delete(session_ids=list(too_short.values_list("pk", flat=True)), still=too_short)
     return finished
