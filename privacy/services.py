@@ -96,13 +96,16 @@ def visitor_forget(*, site: Site, visitor: str) -> int:
     # A visitor known by identity is the visitor ids seen with it: a new session of one of them, whose
     # batches wait for the worker (or failed), has no row to find it by, and the worker would make it again.
     # First, so that one the worker stores meanwhile has its row when the sessions are looked up.
-    _unstored_forget(site=site, visitor_ids={visitor, *sessions.values_list("visitor_id", flat=True)})
-    return sessions_delete(session_ids=list(sessions.values_list("pk", flat=True)), refuse_later=True)
+    unstored = _unstored_forget(site=site, visitor_ids={visitor, *sessions.values_list("visitor_id", flat=True)})
+    # Those too: a worker's commit that read no refusal yet, holding their batches, made their rows meanwhile.
+    ids = {*sessions.values_list("pk", flat=True), *Session.objects.filter(pk__in=unstored).values_list("pk", flat=True)}
+    return sessions_delete(session_ids=sorted(ids, key=str), refuse_later=True)
 
 
-def _unstored_forget(*, site: Site, visitor_ids: set[str]) -> None:
+def _unstored_forget(*, site: Site, visitor_ids: set[str]) -> set:
     """Delete these visitor ids' batches of sessions that have no row yet, and refuse the sessions' later
-    batches, as a deleted session's: the worker drops one it holds (or one accepted meanwhile) at its commit."""
+    batches, as a deleted session's: the worker drops one it holds (or one accepted meanwhile) at its commit.
+    Returns those sessions' ids."""
     unstored = Chunk.objects.filter(site=site, sender__vid__in=sorted(visitor_ids)).exclude(status=Chunk.STORED).exclude(
         Exists(Session.objects.filter(pk=OuterRef("session_id"))),
     )
@@ -111,7 +114,8 @@ def _unstored_forget(*, site: Site, visitor_ids: set[str]) -> None:
         DeletedSession.objects.bulk_create(
             [DeletedSession(id=pk, site=site, deleted_at=Now()) for pk in sorted(session_ids)], ignore_conflicts=True,
         )
-        unstored.filter(session_id__in=session_ids).delete()
+        unstored.filter(session_id__in=session_ids).delete()  # (waits for a worker's commit holding one)
+    return session_ids
 
 
 def retention_purge(*, now=None) -> int:
