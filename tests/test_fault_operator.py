@@ -17,11 +17,11 @@ from rest_framework.authtoken.models import Token
 from privacy.services import DELETED_SESSION_DAYS, retention_purge
 from recorder import services
 from recorder.compaction import sessions_compact
-from recorder.models import Chunk, Session
+from recorder.models import Chunk, Segment, Session
 from recorder.services import chunks_sweep, sessions_finish_idle
 from recorder.sql import db_now
 from sites.models import Site
-from tests.conftest import ORIGIN, make_batch, post_batch, process_pending, until_waiting_for_locks
+from tests.conftest import ORIGIN, make_batch, post_batch, process_pending, stored_parts, until_waiting_for_locks
 from tests.run import free_port
 
 pytestmark = pytest.mark.django_db
@@ -63,6 +63,9 @@ def test_a_batch_accepted_while_the_sweep_waits_to_drop_its_short_session_is_kep
     first = make_batch(site.pk)
     assert post_batch(client, first).status_code == 202
     assert process_pending() == 1
+    from recorder.compaction import session_compact
+
+    assert session_compact(session_id=first["sid"]) == 1
     # Its page was hidden, and its frustration signals settled (the sweep takes the row for those first)
     Session.objects.filter(pk=first["sid"]).update(status=Session.FINISHED, signal_state=None)
     later = make_batch(site.pk, sid=first["sid"], seq=1)
@@ -88,8 +91,10 @@ def test_a_batch_accepted_while_the_sweep_waits_to_drop_its_short_session_is_kep
     finally:
         other.close()
 
-    # Then the session and the batch are kept, and the batch is stored
+    # Then the session and the batch are kept, and the batch is stored; the segment whose object the sweep
+    # had deleted before it waited goes with its row
     assert Chunk.objects.filter(session_id=first["sid"], seq=1, status=Chunk.PENDING).exists()
+    assert not Segment.objects.filter(session_id=first["sid"]) and stored_parts(site.pk) == 0
     assert process_pending() == 1
     assert Session.objects.get(pk=first["sid"]).duration_ms >= 60_000
 
@@ -505,7 +510,6 @@ def test_storage_that_never_answers_fails_within_its_timeouts_and_is_a_dependenc
     from botocore.exceptions import ReadTimeoutError
 
     from ops.deadline import run_with_deadline
-    from recorder.models import Segment
     from recorder.storage import object_read
 
     batch, token, part = recorded_part(client, site)
