@@ -120,3 +120,16 @@ def test_docker_compose_file_has_the_whole_stack():
 
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     assert {"postgres", "redis", "minio", "web", "worker", "beat"} <= set(compose["services"])
+
+
+@pytest.mark.django_db
+def test_deletesite_deletes_the_site_and_its_sessions():
+    from tests.factories import SessionFactory, SiteFactory
+
+    site = SiteFactory()
+    SessionFactory(site=site)
+    out = StringIO()
+    call_command("deletesite", "--site", str(site.pk), "--no-input", stdout=out)
+    assert "1 session." in out.getvalue() and not Site.objects.filter(pk=site.pk).exists()
+    with pytest.raises(CommandError, match="No site"):
+        call_command("deletesite", "--site", str(site.pk), "--no-input")
