@@ -6,7 +6,7 @@ from ops.admin import DatesAdmin
 
 from .forms import domains_field_clean
 from .models import Membership, Site
-from .services import site_delete, site_delete_counts
+from .services import site_delete, site_delete_counts, site_owner_move
 
 
 class SiteAdminForm(forms.ModelForm):
@@ -43,6 +43,11 @@ class SiteAdmin(DatesAdmin):
     readonly_fields = ["created_at"]
     date_hierarchy = "created_at"
     inlines = [MembershipInline]
+
+    def save_related(self, request, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)
+        if change and "owner" in form.changed_data:  # after the members' rows: they may have been edited too
+            site_owner_move(site=form.instance, old_owner_id=form.initial["owner"], user=request.user)
 
     # Deleting a site goes through site_delete: its sessions are read-only here, their stored recordings
     # must go with them, and a big site has far too many rows to list on the confirmation page.

@@ -1,6 +1,7 @@
 """Writes of the sites app."""
 import logging
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser
 from django.db import IntegrityError, transaction
 from rest_framework.authtoken.models import Token
@@ -121,6 +122,17 @@ def member_remove(*, site: Site, user: AbstractUser, membership: Membership) -> 
     username, role = membership.user.username, membership.role
     membership.delete()
     audit_record(user=user, site=site, action="member.remove", target=username, detail={"role": role})
+
+
+@transaction.atomic
+def site_owner_move(*, site: Site, old_owner_id: int, user: AbstractUser) -> None:
+    """`site.owner` was changed to another user: they get the owner's membership, and whoever held it
+    (the old owner) stays an admin, so that the site keeps exactly one owner."""
+    Membership.objects.filter(site=site, role=Membership.OWNER).exclude(user=site.owner).update(role=Membership.ADMIN)
+    Membership.objects.update_or_create(site=site, user=site.owner, defaults={"role": Membership.OWNER})
+    old = get_user_model().objects.filter(pk=old_owner_id).values_list("username", flat=True).first() or ""
+    audit_record(user=user, site=site, action="site.owner", target=site.owner.username,
+                 detail={"old": old, "new": site.owner.username, "old_role": Membership.ADMIN})
 
 
 def token_create(*, user: AbstractUser) -> Token:

@@ -89,6 +89,12 @@ def test_a_site_owner_who_is_not_staff_is_sent_to_the_admin_login(client):
 
 def site_admin_form(admin_user, site, **changes):
     """The admin's form for a site, sent with these changes (the rest as the change page shows it)."""
+    form_class, data = site_admin_data(admin_user, site, **changes)
+    return form_class(data=data, instance=site)
+
+
+def site_admin_data(admin_user, site, **changes):
+    """The admin's form class for a site, and what its change page sends with these changes."""
     from django import forms
     from django.contrib import admin
     from django.test import RequestFactory
@@ -107,7 +113,7 @@ def site_admin_form(admin_user, site, **changes):
                 data[name] = "on"
         elif value is not None:
             data[name] = value
-    return form_class(data=data, instance=site)
+    return form_class, data
 
 
 @pytest.mark.parametrize("domains, error", [
@@ -181,3 +187,20 @@ def test_sites_with_sessions_are_deleted_by_the_list_action(admin_client):
     assert admin_client.post("/admin/sites/site/", {**data, "post": "yes"}).status_code == 302
     assert_site_gone(site, key)
     assert Session.objects.filter(pk=kept.pk).exists()
+
+
+def test_changing_a_sites_owner_in_the_admin_moves_the_owner_membership_and_audits_it(db, client):
+    """The old owner kept the owner's rights and the new one got none."""
+    root = UserFactory(username="root", is_staff=True, is_superuser=True)
+    site = SiteFactory()
+    old, new = site.owner, UserFactory(username="newowner")
+    _, data = site_admin_data(root, site, owner=new.pk)
+    data.update({"memberships-TOTAL_FORMS": 0, "memberships-INITIAL_FORMS": 0})
+    client.force_login(root)
+
+    assert client.post(f"/admin/sites/site/{site.pk}/change/", data).status_code == 302
+
+    roles = dict(Membership.objects.filter(site=site).values_list("user__username", "role"))
+    assert roles == {old.username: Membership.ADMIN, new.username: Membership.OWNER}
+    entry = AuditEntry.objects.get(site=site, action="site.owner")
+    assert entry.username == "root" and entry.detail["old"] == old.username and entry.target == new.username
