@@ -36,22 +36,25 @@ def env_bool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name} must be a boolean, got {value!r}")
 
 
-def env_int(name: str, default: int) -> int:
-    return _parsed(name, default, int, "an integer")
+def env_int(name: str, default: int, *, positive: bool = False) -> int:
+    return _parsed(name, default, int, "an integer", positive)
 
 
-def env_float(name: str, default: float) -> float:
-    return _parsed(name, default, float, "a number")
+def env_float(name: str, default: float, *, positive: bool = False) -> float:
+    return _parsed(name, default, float, "a number", positive)
 
 
-def _parsed(name: str, default, parse, kind: str):
+def _parsed(name: str, default, parse, kind: str, positive: bool = False):
     value = _raw(name)
     if value is None or value.strip() == "":
         return default
     try:
-        return parse(value)
+        parsed = parse(value)
     except ValueError:
         raise ImproperlyConfigured(f"{name} must be {kind}, got {value!r}") from None
+    if positive and not parsed > 0:  # (not NaN either)
+        raise ImproperlyConfigured(f"{name} must be {kind} above 0, got {value!r}")
+    return parsed
 
 
 def env_list(name: str, default: list[str]) -> list[str]:

@@ -149,9 +149,9 @@ RECORDER_BUNDLE = Path(env_str("RECORDER_BUNDLE", str(BASE_DIR / "static" / "bui
 S3_BUCKET = env_str("S3_BUCKET")
 # Seconds to wait for the object storage to take a connection, then for each read of its answer, and how many
 # tries a request gets in all: a storage that hangs holds a web or worker process this long, not minutes.
-S3_CONNECT_TIMEOUT = env_float("S3_CONNECT_TIMEOUT", 5)
-S3_READ_TIMEOUT = env_float("S3_READ_TIMEOUT", 10)
-S3_MAX_ATTEMPTS = env_int("S3_MAX_ATTEMPTS", 2)
+S3_CONNECT_TIMEOUT = env_float("S3_CONNECT_TIMEOUT", 5, positive=True)
+S3_READ_TIMEOUT = env_float("S3_READ_TIMEOUT", 10, positive=True)
+S3_MAX_ATTEMPTS = env_int("S3_MAX_ATTEMPTS", 2, positive=True)
 if S3_BUCKET:
     _recordings = {
         "BACKEND": "recorder.storage.RecordingsS3Storage",  # django-storages' S3, with the waits above

@@ -115,6 +115,18 @@ def test_production_refuses_to_start_without_a_secret_key():
     assert result.returncode != 0 and "SECRET_KEY" in result.stderr
 
 
+@pytest.mark.parametrize(("name", "value"), [
+    ("S3_MAX_ATTEMPTS", "0"), ("S3_MAX_ATTEMPTS", "-1"), ("S3_CONNECT_TIMEOUT", "0"), ("S3_READ_TIMEOUT", "-5"),
+    ("S3_READ_TIMEOUT", "nan"),
+])
+def test_storage_waits_and_tries_of_zero_or_less_refuse_to_start(name, value):
+    """0 tries or a 0 s wait made every object-storage request fail; a negative one, a boto error at the first."""
+    env = {**os.environ, name: value}
+    result = subprocess.run([sys.executable, "-c", "import config.settings"], cwd=ROOT, env=env,
+                            capture_output=True, text=True)
+    assert result.returncode != 0 and f"ImproperlyConfigured: {name} must be" in result.stderr
+
+
 def test_docker_compose_file_has_the_whole_stack():
     import yaml
 
