@@ -2,6 +2,7 @@
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.defaults import page_not_found
+from django.views.defaults import server_error as page_server_error
 from rest_framework.views import exception_handler as drf_handler
 
 # DRF turns Django's own exceptions into answers but they carry no code.
@@ -23,3 +24,11 @@ def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     if request.path.startswith("/api/"):
         return JsonResponse({"error": "not_found", "detail": "Not found."}, status=404)
     return page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """Django's 500 (DEBUG off): JSON of that shape under /api/, which clients parse; elsewhere the dashboard's
+    page (templates/500.html). Neither touches the database, which may be what failed."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"error": "server_error", "detail": "The server failed; the error is logged."}, status=500)
+    return page_server_error(request)

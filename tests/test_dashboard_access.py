@@ -11,6 +11,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
+from config import urls as project_urls
 from privacy.models import AuditEntry
 from recorder.models import PageView, Session
 from sites.models import Membership
@@ -260,7 +261,9 @@ def _broken_view(request):
     raise RuntimeError("a bug in a view")
 
 
-urlpatterns = [path("broken/", _broken_view)]  # this module is the URL configuration of the test below
+# This module is the URL configuration of the tests below, with the project's error handler.
+urlpatterns = [path("broken/", _broken_view), path("api/v1/broken/", _broken_view)]
+handler500 = getattr(project_urls, "handler500", "django.views.defaults.server_error")
 
 
 def test_a_server_error_says_what_happened_and_leads_back_even_with_the_database_down(
@@ -278,6 +281,18 @@ def test_a_server_error_says_what_happened_and_leads_back_even_with_the_database
     assert "<h1>Something went wrong on our side</h1>" in page
     assert '<a class="button primary" href="/">Go to your sites</a>' in page
     assert 'href="/static/app.css"' in page and "a bug in a view" not in page
+
+
+def test_a_server_error_under_the_api_answers_json(client, settings):
+    """With DEBUG off, an API client got the dashboard's HTML page, which it cannot parse."""
+    settings.DEBUG = False
+    settings.ROOT_URLCONF = __name__
+    client.raise_request_exception = False
+
+    response = client.get("/api/v1/broken/")
+
+    assert response.status_code == 500 and response["Content-Type"] == "application/json"
+    assert response.json()["error"] == "server_error" and "a bug in a view" not in response.content.decode()
 
 
 def test_an_unknown_api_address_answers_json(client, world, settings):
