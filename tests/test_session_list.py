@@ -243,6 +243,20 @@ def test_replay_links_carry_the_filters_to_the_player(client, site, owner):
     assert f'href="{player}?errors=1"' in page
 
 
+def test_each_replay_link_is_named_by_its_sessions_identity_and_start(client, site, owner, settings):
+    """Every link read just "Replay": a screen reader's list of links could not tell them apart."""
+    settings.TIME_ZONE = "UTC"
+    for identity, hour in (("alice@example.com", 9), ("", 10)):
+        SessionFactory(site=site, status=Session.FINISHED, chunk_count=1, duration_ms=5000, page_count=1,
+                       identity=identity, started_at=datetime(2026, 1, 5, hour, 0, tzinfo=dt_timezone.utc))
+    client.force_login(owner)
+
+    page = client.get(reverse("session-list", args=[site.pk])).content.decode()
+
+    assert 'aria-label="Replay the session of alice@example.com started 2026-01-05 09:00">Replay</a>' in page
+    assert 'aria-label="Replay the session of an anonymous visitor started 2026-01-05 10:00">Replay</a>' in page
+
+
 def test_an_empty_result_says_so_and_offers_to_clear(client, site, owner):
     catalog(client, site)
     client.force_login(owner)
