@@ -8,15 +8,21 @@ how many bytes per minute other recorder choices would have cost for the same ev
   each other merged, every body gzipped whole),
 - plain_ids: as per_burst, with node ids written as they are instead of as
   differences (docs/protocol.md, "Node ids"): what that encoding saves,
-- no_mousemove: as per_burst, mouse positions left out (to show what they cost).
+- no_mousemove: as per_burst, mouse positions left out (to show what they cost),
+- primed: each request as sent, deflated with a preset dictionary of 16 KB of other
+  pages' batches (bench/corpus, the page itself left out), as a share of the same
+  requests deflated without one: what a dictionary shipped with the recorder and
+  the server could save (a browser's CompressionStream takes no dictionary).
 
 The recorder's coalescing of DOM changes cannot be undone after the fact; its
 effect shows in the number of mutation events of the visit itself.
 """
+import base64
 import copy
 import gzip
 import json
 import sys
+import zlib
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -56,6 +62,28 @@ def is_mousemove(e):
     return e.get("type") == 3 and e.get("data", {}).get("source") == 1
 
 
+def plain(raw: bytes) -> bytes:
+    """A request's body as JSON (gzip members, one after another, undone)."""
+    out = b""
+    while raw[:2] == b"\x1f\x8b":
+        d = zlib.decompressobj(31)
+        out += d.decompress(raw)
+        raw = d.unused_data
+    return out + raw
+
+
+def deflated(data: bytes, zdict: bytes = b"") -> int:
+    c = zlib.compressobj(9, zlib.DEFLATED, -15, 9, **({"zdict": zdict} if zdict else {}))
+    return len(c.compress(data) + c.flush())
+
+
+def primed(batches, page) -> float:
+    corpus = json.load(gzip.open(HERE / "corpus" / "recorder-batches.json.gz", "rt"))
+    zdict = b"".join(plain(base64.b64decode(x["body"])) for x in corpus if x["page"] != page)[:16384]
+    bodies = [plain(base64.b64decode(b["raw"])) for b in batches]
+    return sum(deflated(b, zdict) for b in bodies) / sum(deflated(b) for b in bodies)
+
+
 def size(groups, head):
     return sum(gz(compact({**head, "events": g})) for g in groups if g)
 
@@ -64,7 +92,7 @@ def main(argv):
     pages = argv or ["article", "checkout", "spa"]
     visits = json.loads((RESULTS / "visits-latest.json").read_text())
     minutes = {p["page"]: p["visit_s"] / 60 for p in visits["pages"]}
-    print(f"{'page':<10}{'actual':>9}{'per_burst':>11}{'plain_ids':>11}{'no_mousemove':>14}   (KB/min)")
+    print(f"{'page':<10}{'actual':>9}{'per_burst':>11}{'plain_ids':>11}{'no_mousemove':>14}   (KB/min){'primed':>9}")
     rows = {}
     for page in pages:
         f = RESULTS / f"{page}-batches.json.gz"
@@ -82,7 +110,8 @@ def main(argv):
             "no_mousemove": size([[e for e in g if not is_mousemove(e)] for g in groups], head),
         }
         rows[page] = x = {k: round(v / 1000 / m, 2) for k, v in r.items()}
-        print(f"{page:<10}{x['actual']:>9.1f}{x['per_burst']:>11.1f}{x['plain_ids']:>11.1f}{x['no_mousemove']:>14.1f}")
+        x["primed"] = round(primed(batches, page), 3)
+        print(f"{page:<10}{x['actual']:>9.1f}{x['per_burst']:>11.1f}{x['plain_ids']:>11.1f}{x['no_mousemove']:>14.1f}{x['primed']:>19.2f}")
     (RESULTS / "whatif.json").write_text(json.dumps(rows, indent=1))
 
 
