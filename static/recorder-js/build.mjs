@@ -148,7 +148,8 @@ const mutationBuffers = [];`],
     });
   }, doc));
 `],
-  [/^let nowTimestamp = Date\.now;$/m, '$&\nlet stampAt = 0;'],
+  // rrweb's clock is the browser's Date.now, where the page replaced it (src/clean.js; the import is added below).
+  [/^let nowTimestamp = Date\.now;$/m, 'let nowTimestamp = __hsB.now;\nlet stampAt = 0;'],
   [/^ {4}e\.timestamp = nowTimestamp\(\);$/m, '    e.timestamp = stampAt || nowTimestamp();'],
   // rrweb takes its first snapshot, and starts observing, only once the page
   // has loaded when it starts on a page still being parsed (a slow script
@@ -418,7 +419,8 @@ const slimRrweb = {
         if (n !== times) throw new Error(`slim-rrweb-record: ${re} matched ${n} times, not ${times}; check build.mjs against this rrweb`)
         src = src.replace(re, to)
       }
-      return { contents: inlineEnums(dropUnread(src)), loader: 'js' }
+      const clean = JSON.stringify(fileURLToPath(new URL('src/clean.js', import.meta.url)))
+      return { contents: `import { B as __hsB } from ${clean};\n` + inlineEnums(dropUnread(src)), loader: 'js' }
     })
   },
 }
@@ -433,7 +435,8 @@ const workerSource = {
       // The recorder's own options, without its banner and plugins (the worker has no rrweb).
       const text = (await bundle({ entryPoints: ['src/worker-main.js'], banner: {}, plugins: [] })).trim()
       if (!/__hsw/.test(text)) throw new Error('the gzip worker did not build')
-      return { contents: `export const WORKER = (__hsw) => {${text}}`, loader: 'js' }
+      // (Its JSON is its scope's: the worker's own, or the browser's that a closing page gives it, gzip.js.)
+      return { contents: `export const WORKER = (__hsw, JSON = __hsw.JSON) => {${text}}`, loader: 'js' }
     })
   },
 }

@@ -180,28 +180,78 @@ HARDENED = {
 }
 
 
-@pytest.mark.parametrize("kind", list(HARDENED))
-def test_a_page_that_freezes_or_wraps_built_ins_first_is_recorded(live_server, celery_worker, customer, context, kind):
-    site = make_site(customer)
-    body = """<h1>Hardened</h1><input id="name"><ul></ul>
-      <button onclick="const li = document.createElement('li'); li.textContent = 'added-' + document.querySelector('ul').children.length;
-        document.querySelector('ul').appendChild(li); fetch('/api?q=1').catch(() => {})">add</button>"""
-    customer.pages = {"/": html(HARDENED[kind] + site_snippet(site, live_server.url), body)}
+BUTTON_BODY = """<h1>Hardened</h1><input id="name"><ul></ul>
+  <button onclick="const li = document.createElement('li'); li.textContent = 'added-' + document.querySelector('ul').children.length;
+    document.querySelector('ul').appendChild(li); fetch('/api?q=1').catch(() => {})">add</button>"""
+
+
+def button_visit(live_server, customer, context, site, head: str, between=lambda page: None):
+    """A visit of BUTTON_BODY, `head` before the snippet: the button clicked, `between(page)`, and the button
+    clicked again a second later. The page, and what it threw."""
+    customer.pages = {"/": html(head + site_snippet(site, live_server.url), BUTTON_BODY), "/api": "{}"}
     thrown = []
     page = context.new_page()
     page.on("pageerror", lambda error: thrown.append(str(error)))
     page.goto(customer.url("/"))
     recorder_started(page)
     page.click("button")
-    page.fill("#name", "Ada")
+    between(page)
     page.wait_for_timeout(1200)
     page.click("button")
+    return page, thrown
+
+
+@pytest.mark.parametrize("kind", list(HARDENED))
+def test_a_page_that_freezes_or_wraps_built_ins_first_is_recorded(live_server, celery_worker, customer, context, kind):
+    site = make_site(customer)
+    page, thrown = button_visit(live_server, customer, context, site, HARDENED[kind], lambda page: page.fill("#name", "Ada"))
     page.wait_for_timeout(300)
     page.close()
     events = stored_events(site, until=closed("added-1", "hs.net"))
     assert thrown == []
     assert sum(1 for e in events if e["type"] == 2) == 1
     assert any(e["type"] == 3 and e["data"]["source"] == 5 and e["data"].get("text") == "***" for e in events)
+    frame = replayed_at_end(context, live_server, site, "li:nth-child(2)")
+    assert frame.eval_on_selector("ul", "ul => ul.textContent") == "added-0added-1"
+
+
+# An old store's Prototype.js: its JSON.stringify (here one that adds a comment) and a toJSON for every
+# array and object; a fetch wrapper that drops requests to other origins, and a sendBeacon that drops all
+# while saying it sent them (a monitoring tool, an ad blocker's shim); a Date.now frozen at one moment (a
+# test's fake clock).
+REPLACED = """<script>
+  const S = JSON.stringify; JSON.stringify = function () { const t = S.apply(JSON, arguments); return t === undefined ? t : t + '/* page */' };
+  Array.prototype.toJSON = function () { return 'array:' + this.length };
+  Object.defineProperty(Object.prototype, 'toJSON', { value() { return 'object' }, writable: true, configurable: true });
+  const F = window.fetch;
+  window.fetch = function (input, init) {
+    if (new URL(input.url || input, location.href).origin !== location.origin) return Promise.reject(new TypeError('dropped'));
+    return F.call(this, input, init);
+  };
+  navigator.sendBeacon = () => true;
+  Date.now = () => 1000000000000;
+</script>"""
+
+
+def test_a_page_that_replaced_json_fetch_beacon_and_the_clock_is_recorded_and_keeps_its_versions(
+        live_server, celery_worker, customer, context):
+    """The recorder wrote its batches with the page's JSON.stringify (a comment after each: refused with
+    400), sent them through the page's fetch and sendBeacon (dropped), and stamped them with its clock."""
+    site = make_site(customer)
+    page, thrown = button_visit(live_server, customer, context, site, REPLACED)
+    # The page's own code still has its versions.
+    assert page.evaluate("""async () => [JSON.stringify([1]), JSON.stringify({}), Date.now(),
+      await fetch('https://elsewhere.invalid/').then(() => 'sent', (e) => e.message), navigator.sendBeacon('/b')]""") == [
+        '"array:1"/* page */', '"object"/* page */', 1000000000000, "dropped", True]
+    page.wait_for_timeout(300)
+    page.close()
+    events = stored_events(site, until=closed("added-1"))
+    assert thrown == []
+    assert sum(1 for e in events if e["type"] == 2) == 1 and events[0]["timestamp"] > 1700000000000
+    assert len({e["timestamp"] for e in events}) > 3
+    # The page's requests are recorded (the wrapper's refusal too); the recorder's uploads are not.
+    assert sorted(p["url"] for p in custom(events, "hs.net")) == sorted(
+        [customer.url("/api?q=*")] * 2 + ["https://elsewhere.invalid/", customer.url("/b")])
     frame = replayed_at_end(context, live_server, site, "li:nth-child(2)")
     assert frame.eval_on_selector("ul", "ul => ul.textContent") == "added-0added-1"
 

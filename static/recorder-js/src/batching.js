@@ -1,5 +1,7 @@
 // Pure helpers for batching and delivery; transport.js holds the state.
 
+import { B } from './clean.js'
+
 // Retry delay: 1 s doubling to a 60 s cap, with jitter over the upper half so
 // that many tabs coming back online do not retry in step.
 export function backoffDelay(attempt, rnd, base = 1000, cap = 60000) {
@@ -18,7 +20,7 @@ export function planDrop(batchSizes, keep, bufferBytes, cap) {
 
 // A batch body is this, its events' JSON, then ']}'.
 export function batchHead(wid, b, sent) {
-  return `{"v":1,"wid":${wid},"vid":${JSON.stringify(b.vid)},"sid":${JSON.stringify(b.sid)},"seq":${b.seq},"sent":${sent},"events":[`
+  return `{"v":1,"wid":${wid},"vid":${B.JSON.stringify(b.vid)},"sid":${B.JSON.stringify(b.sid)},"seq":${b.seq},"sent":${sent},"events":[`
 }
 
 // The gzip of `text` by the browser (CompressionStream), off the page's thread

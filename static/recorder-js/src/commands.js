@@ -1,6 +1,7 @@
 // The `__insp` command queue. The page's snippet pushes commands into an array
 // before we load; we take them and put an object in its place whose push()
 // runs commands at once. Unknown commands are ignored.
+import { B } from './clean.js'
 import { cut } from './text.js'
 
 export function installQueue(win, run) {
@@ -25,7 +26,7 @@ export function normalizeTags(arg) {
   }
   if (typeof arg === 'string') put(arg, 'true')
   else if (arg && typeof arg === 'object' && !Array.isArray(arg)) {
-    for (const k of Object.keys(arg)) {
+    for (const k of B.keys(arg)) {
       const v = arg[k]
       if (v != null && typeof v !== 'object' && typeof v !== 'function') put(k, v)
     }

@@ -4,6 +4,7 @@
 // compressed) are compressed here, on the page's thread, by the small
 // compressor below; the body is then a series of gzip members (RFC 1952
 // allows that; the server reads them all as one text).
+import { B } from './clean.js'
 import { gzip } from './batching.js'
 import { bare } from './json.js'
 import { WORKER } from './worker-src.js'
@@ -27,7 +28,7 @@ const DISTS = codes(30, 1, (i) => (i < 4 ? 0 : (i - 2) >> 1))
 
 // One gzip member holding `text`.
 export function gzipNow(text) {
-  const data = new TextEncoder().encode(text)
+  const data = new B.TextEncoder().encode(text)
   const out = new Uint8Array(data.length * 1.2 + 30)
   const last = new Int32Array(32768) // 3 bytes' hash -> where they were last seen, plus 1
   let o = 0
@@ -82,7 +83,7 @@ export function gzipNow(text) {
 // answered for yet, goes in the same encodings as the rest (the first piece's steps start afresh).
 // (On the page's thread, the page's Array.prototype.toJSON is set aside as when events are written: json.js.)
 export function encodeNow(list) {
-  const g = {}
+  const g = { JSON: B.JSON } // (the worker's code writes with the browser's JSON: clean.js)
   WORKER(g)
   return bare(() => g.join(list, 1))
 }

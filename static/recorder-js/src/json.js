@@ -2,29 +2,36 @@
 // a deep value (V8 throws RangeError past a few thousand levels; a page's DOM
 // can be that deep), the same text built with a stack.
 //
-// A page may give every array a toJSON (Prototype.js, still shipped by old
-// stores, makes an array a JSON string): JSON.stringify would call it, and the
-// batch would say `"adds":"[...]"`. While we write, it is set aside (bare).
+// It is the browser's JSON.stringify, where the page replaced it (clean.js). A page may also give every
+// array, or every object, a toJSON (Prototype.js, still shipped by old stores, makes an array a JSON
+// string): JSON.stringify would call it, and the batch would say `"adds":"[...]"`. While we write, it
+// is set aside (bare). (A string's, a number's or a boolean's toJSON is never called for the value.)
+import { B } from './clean.js'
+
 export function stringify(value) {
   return bare(() => {
     try {
-      return JSON.stringify(value)
+      return B.JSON.stringify(value)
     } catch (e) {
-      if (!(e instanceof RangeError)) throw e
+      // (the browser's may be a frame's, whose RangeError is not ours)
+      if (e.name !== 'RangeError') throw e
     }
     return deep(value)
   })
 }
 
-// f(), with the page's Array.prototype.toJSON set aside while it runs.
+// f(), with the page's toJSON of arrays and of objects set aside while it runs.
 export function bare(f) {
-  const A = Array.prototype
-  const d = Object.getOwnPropertyDescriptor(A, 'toJSON')
+  const aside = []
   try {
-    if (d) delete A.toJSON
+    for (const p of [Array.prototype, Object.prototype]) {
+      const d = Object.getOwnPropertyDescriptor(p, 'toJSON')
+      // (one the page made unchangeable stays)
+      if (d && d.configurable) aside.push([p, d]) && delete p.toJSON
+    }
     return f()
   } finally {
-    if (d) Object.defineProperty(A, 'toJSON', d)
+    for (const [p, d] of aside) Object.defineProperty(p, 'toJSON', d)
   }
 }
 
@@ -44,9 +51,9 @@ export function deep(root, max = Infinity) {
       open.add(v)
       const arr = Array.isArray(v)
       out += arr ? '[' : '{'
-      stack.push({ v, arr, keys: arr ? null : Object.keys(v), i: 0, n: 0 })
+      stack.push({ v, arr, keys: arr ? null : B.keys(v), i: 0, n: 0 })
     } else if (typeof v === 'number') out += isFinite(v) ? v : 'null'
-    else out += skipped(v) ? 'null' : JSON.stringify(v)
+    else out += skipped(v) ? 'null' : B.JSON.stringify(v)
   }
   put(replaced('', root))
   while (stack.length && out.length < max) {
@@ -62,7 +69,7 @@ export function deep(root, max = Infinity) {
       const k = f.keys[f.i++]
       const v = replaced(k, f.v[k])
       if (skipped(v)) continue
-      out += (f.n++ ? ',' : '') + JSON.stringify(k) + ':'
+      out += (f.n++ ? ',' : '') + B.JSON.stringify(k) + ':'
       put(v)
     }
   }

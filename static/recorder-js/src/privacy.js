@@ -1,3 +1,4 @@
+import { B } from './clean.js'
 import { FILL } from './capture/fills.js'
 import { crossable, hasLongNumber, maskCards } from './luhn.js'
 import { pageUrl, paramsMasked, secretName, urlMasks } from './urls.js'
@@ -282,7 +283,7 @@ export function createPrivacy(cfg, doc, getMirror) {
         const el = getMirror().getNode(a.id) || {}
         const svg = el instanceof SVGElement
         // A change of layout attributes only (a style, a class) has nothing to mask.
-        const masked = Object.keys(a.attributes).some((k) => textAttr(k, svg) || k === 'href') && nodeMasked(a.id)
+        const masked = B.keys(a.attributes).some((k) => textAttr(k, svg) || k === 'href') && nodeMasked(a.id)
         if (masked) maskAttrs(a.attributes, el.tagName, el.type, svg, masked === 'input')
       }
       // rrweb lists a mutation's added and changed text in no useful order;

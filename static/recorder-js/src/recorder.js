@@ -1,3 +1,4 @@
+import { B } from './clean.js'
 import { record } from '@rrweb/record'
 import { captureClicks } from './capture/clicks.js'
 import { captureErrors } from './capture/console.js'
@@ -60,10 +61,10 @@ const NOT_TYPING = { id: null, since: 0 }
 // A page hidden this long stops being observed until it is shown again (see rrwebPause).
 const HIDDEN_PAUSE_MS = 10000
 
-// The clock rrweb stamps its events with, taken as rrweb takes it when the bundle loads: a page that
-// replaces Date.now later (a clock synced with its server, a test's fake clock) changes neither, so
-// our events and rrweb's never read two clocks.
-const now = Date.now
+// The clock rrweb stamps its events with, the browser's (clean.js) as rrweb's is (build.mjs): a page that
+// replaces Date.now (a clock synced with its server, a test's fake clock) changes neither, so our events
+// and rrweb's never read two clocks.
+const now = B.now
 
 // A clock set back while the visit goes on (by hand, or by a time sync on waking from sleep) must not
 // put what follows before what came before: the replay plays events in time order. A step back of more
@@ -99,9 +100,9 @@ export function createRecorder(options, win) {
   const consentKey = 'consent_' + cfg.wid
   const timeout = cfg.sessionTimeoutMin * 60000
   const maxAge = cfg.maxSessionHours * 3600000
-  // Uploads use fetch / sendBeacon as they were before we patch them.
-  const send = win.fetch && win.fetch.bind(win)
-  const beacon = nav.sendBeacon && nav.sendBeacon.bind(nav)
+  // Uploads use the browser's fetch / sendBeacon (clean.js), not ours (capture/network.js) or the page's.
+  const send = B.fetch
+  const beacon = B.beacon && B.beacon.bind(nav)
 
   let ready = false // queued commands processed
   let phase = 'idle' // idle | waiting (consent) | recording | stopped (capture ended, delivery goes on) | off
@@ -533,7 +534,7 @@ export function createRecorder(options, win) {
       tz,
     })
     if (identity) custom('hs.identify', { id: identity })
-    if (Object.keys(tags).length) custom('hs.tag', { tags })
+    if (B.keys(tags).length) custom('hs.tag', { tags })
   }
 
   function onNav(kind) {
@@ -603,7 +604,7 @@ export function createRecorder(options, win) {
     } else if (name === 'tagSession') {
       const t = normalizeTags(a)
       if (t) {
-        Object.assign(tags, t)
+        B.assign(tags, t)
         custom('hs.tag', { tags: t })
       }
     } else if (name === 'virtualPage') {

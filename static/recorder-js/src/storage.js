@@ -1,3 +1,4 @@
+import { B } from './clean.js'
 import { stringify } from './json.js'
 
 // localStorage as JSON, never throwing. Every key we use starts with `hs_`.
@@ -17,7 +18,7 @@ export function createStore(win) {
     get(k) {
       try {
         const v = ls.getItem(PREFIX + k)
-        return v == null ? null : JSON.parse(v)
+        return v == null ? null : B.JSON.parse(v)
       } catch (e) {
         return null
       }

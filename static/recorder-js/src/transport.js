@@ -1,3 +1,4 @@
+import { B } from './clean.js'
 import { backoffDelay, batchHead, planDrop } from './batching.js'
 import { createGzip, encodeNow, gzipNow } from './gzip.js'
 
@@ -49,7 +50,7 @@ function drain(res) {
 //      fetch, beacon, onGap(dropped, bytes), onForbidden(), clock() -> ms }
 export function createTransport(o) {
   const { win, cfg, store } = o
-  const url = () => cfg.endpoint + (cfg.endpoint.indexOf('?') < 0 ? '?' : '&') + 't=' + (o.clock ? o.clock() : Date.now())
+  const url = () => cfg.endpoint + (cfg.endpoint.indexOf('?') < 0 ? '?' : '&') + 't=' + (o.clock ? o.clock() : B.now())
   const key = 'pend_' + cfg.wid
   // The open batch's sealed parts: {text, m, gz, id} (text with its leading comma; m the list item the worker takes;
   // gz once made; id once the worker holds it).
@@ -82,7 +83,7 @@ export function createTransport(o) {
   // set back past its start: its age is then unknown, and the server drops a session too short).
   const sendable = (sid) => {
     const s = o.session()
-    return sid !== s.sid || Math.abs(Date.now() - s.start) >= cfg.minSessionSec * 1000
+    return sid !== s.sid || Math.abs(B.now() - s.start) >= cfg.minSessionSec * 1000
   }
 
   // A batch closes at cfg.batchBytes of JSON, or sooner once its pieces' gzip
@@ -104,7 +105,7 @@ export function createTransport(o) {
     bufBytes += json.length + 1
     looseBytes += json.length + 1
     openN++
-    if (looseBytes >= RUN_BYTES || (looseBytes >= PIECE_BYTES && Math.abs(Date.now() - sealedAt) >= PIECE_MS)) seal()
+    if (looseBytes >= RUN_BYTES || (looseBytes >= PIECE_BYTES && Math.abs(B.now() - sealedAt) >= PIECE_MS)) seal()
     cap()
     // A full batch goes at once, not at the next tick: a heavy page's
     // snapshot is over what a closing page may send.
@@ -126,7 +127,7 @@ export function createTransport(o) {
     buf = []
     bufTs = []
     const guess = looseBytes / 3
-    sealedAt = Date.now()
+    sealedAt = B.now()
     zipBytes += guess
     looseBytes = 0
     // (zip, not the page's CompressionStream now: one a script added after the recorder started has no
@@ -210,13 +211,13 @@ export function createTransport(o) {
     if (!unloaded) bodyOf(b)
   }
 
-  const bodyJson = (b) => batchHead(cfg.wid, b, Date.now()) + b.ev + ']}'
+  const bodyJson = (b) => batchHead(cfg.wid, b, B.now()) + b.ev + ']}'
 
   // A batch's body: its gzip where the browser has CompressionStream, made by the
   // worker from the pieces it holds (a batch claimed from storage has none).
   function bodyOf(b) {
     if (!bodies.has(b)) {
-      const head = batchHead(cfg.wid, b, Date.now())
+      const head = batchHead(cfg.wid, b, B.now())
       const json = head + b.ev + ']}'
       const p = zip
         ? zipOf(json, partsOf.get(b) || [{ text: b.ev }], (held) => [head, ...held, ']}'], 2).then((z) => (zipped.set(b, z), z), () => json)
@@ -335,7 +336,7 @@ export function createTransport(o) {
     }
     const runs = parts.runs || []
     const out = []
-    let head = batchHead(cfg.wid, b, Date.now())
+    let head = batchHead(cfg.wid, b, B.now())
     let i = 0
     while (i < parts.length) {
       let run = null

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { gunzipSync, gzipSync } from 'node:zlib'
+import { B } from '../src/clean.js'
 import { batchStart, eventJson, stepText } from '../src/encode.js'
 import { createTransport } from '../src/transport.js'
 import { createWorker } from '../src/worker.js'
@@ -301,9 +302,9 @@ test('a busy page hands the gzip worker a piece at most once a second, a slow on
   const { win } = workerWindow(posted)
   const gzipped = []
   const t = transport({ win, fetch: async (url, init) => (gzipped.push(await bodyBytes(init)), { status: 202, body: null }) })
-  const realNow = Date.now
+  const realNow = B.now
   let now = 1764183000000
-  Date.now = () => now
+  B.now = () => now
   const events = Array.from({ length: 200 }, (_, i) => `{"type":5,"timestamp":${i},"data":{"tag":"t","payload":"${String(i).repeat(400).slice(0, 990)}"}}`)
   try {
     // About 80 KB within one second: a piece at the first 8 KB, then one per 32 KB (9 pieces before).
@@ -316,7 +317,7 @@ test('a busy page hands the gzip worker a piece at most once a second, a slow on
     t.claim()
     for (let i = 0; i < 200 && !gzipped.length; i++) await new Promise((r) => setTimeout(r, 5))
   } finally {
-    Date.now = realNow
+    B.now = realNow
     t.stop()
   }
   assert.deepEqual(JSON.parse(gunzipSync(gzipped[0]).toString()).events, events.map((e) => JSON.parse(e)))
@@ -398,9 +399,9 @@ test('an event too deep to encode goes plain, and the events after it are encode
 })
 
 test('a clock set back an hour neither holds a session that is old enough nor stops a retry', async () => {
-  const realNow = Date.now
+  const realNow = B.now
   let now = 1764183000000
-  Date.now = () => now
+  B.now = () => now
   const bodies = []
   const statuses = [503, 202, 202]
   const t = transport({
@@ -420,7 +421,7 @@ test('a clock set back an hour neither holds a session that is old enough nor st
     t.flush()
     for (let i = 0; i < 400 && bodies.length < 3; i++) await new Promise((r) => setTimeout(r, 5))
   } finally {
-    Date.now = realNow
+    B.now = realNow
     t.stop()
   }
   assert.deepEqual(bodies.map((b) => [b.seq, b.events[0].data.payload]), [[0, 'first'], [0, 'first'], [1, 'second']])

@@ -1,3 +1,4 @@
+import { B } from '../clean.js'
 import { deep } from '../json.js'
 import { listen, patch } from '../patch.js'
 import { cut } from '../text.js'
@@ -12,7 +13,7 @@ export function stringifyArg(a) {
   try {
     // An object is written only as far as it is kept: JSON.stringify of a page's whole store (100,000
     // entries) stalled the page to keep 500 characters of it.
-    const s = a && typeof a === 'object' ? deep(a, 500) : JSON.stringify(a)
+    const s = a && typeof a === 'object' ? deep(a, 500) : B.JSON.stringify(a)
     if (s !== undefined && s !== '{}') return s
   } catch (e) {}
   try {
