@@ -66,19 +66,29 @@ def has(tag, predicate=lambda payload: True):
 
 
 def test_console_errors_and_rejections_are_timeline_events(live_server, celery_worker, customer, page):
-    site = make_site(customer)
+    """(A page that logs what a visitor typed: its card numbers never leave the browser, and neither card
+    numbers, credentials in addresses nor e-mail addresses, where the site asks, are stored.)"""
+    site = make_site(customer, scrub_emails=True)
     customer.pages = {"/": html(site_snippet(site, live_server.url), "<h1>Errors</h1>")}
     page.goto(customer.url("/"))
     recorder_started(page)
+    uploads = UploadSpy(page)
     page.evaluate("""() => {
         console.error('checkout failed', {code: 42}, 'x'.repeat(5000));
         console.warn('deprecated call');
+        console.warn('declined', '4111 1111 1111 1111', 'for', {email: 'ada@example.com'}, '/reset?token=Tok3nSecret9');
         setTimeout(() => { throw new Error('kaboom in handler') }, 0);
         Promise.reject(new Error('promise went wrong'));
     }""")
     page.wait_for_timeout(500)
+    flush_now(page)
+    uploads.wait(page)
+    sent = b"".join(uploads.bodies())
+    assert b"declined" in sent and b"4111" not in sent and b"Tok3nSecret9" not in sent
     page.close()
     events = stored_events(site, until=has("hs.error", lambda p: p["kind"] == "rejection"))
+    declined = next(p["message"] for p in custom(events, "hs.error") if "declined" in p["message"])
+    assert declined == 'declined **** **** **** **** for {"email":"***************"} /reset?token=*'
     errors = custom(events, "hs.error")
     kinds = {p["kind"] for p in errors}
     assert {"console.error", "console.warn", "error", "rejection"} <= kinds

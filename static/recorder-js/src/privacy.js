@@ -206,11 +206,13 @@ export function createPrivacy(cfg, doc, getMirror) {
       if (URL_ATTRS.has(k) && typeof v === 'string') a[k] = linkUrl(v)
     }
   }
-  // hs.error: an inline script's errors name the page's address, in `source` and the stack.
+  // hs.error: an inline script's errors name the page's address, in `source` and the stack. A page may
+  // log what a visitor typed (console.error('declined', cardNumber)): card numbers in it are masked as in
+  // the page's text (e-mail addresses, where the site asks, by the server: privacy/scrub.py).
   function error(p) {
     here()
     for (const k of ['message', 'source', 'stack']) {
-      p[k] = paramsMasked(safe !== raw ? p[k].split(raw).join(safe) : p[k], masks.links)
+      p[k] = maskCards([paramsMasked(safe !== raw ? p[k].split(raw).join(safe) : p[k], masks.links)])[0]
     }
     return p
   }
