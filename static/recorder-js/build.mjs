@@ -178,20 +178,16 @@ const mutationBuffers = [];`],
   };
 `],
   // Where a page broke Array.from (Prototype.js, still on Magento 1 stores, makes it its $A, which
-  // ignores a map function and turns a Set into []), rrweb takes a clean one from a frame it adds to the
-  // page's body for a moment. A recorder started on a page still being parsed (a slow script in its head)
-  // found no body: the broken one stayed, rrweb's and our code read selects and built the closing page's
-  // gzip tables with it, and that page's last batch, with all it held, was lost. The frame goes into the
-  // root element when there is no body yet.
-  [/^ {4}document\.body\.appendChild\(cleanFrame\);\n([^\n]*\n) {4}document\.body\.removeChild\(cleanFrame\);$/m,
-    '    (document.body || document.documentElement).appendChild(cleanFrame);\n$1    cleanFrame.remove();'],
+  // ignores a map function and turns a Set into []), rrweb put a clean one from a frame in the page's
+  // place: the page's own code then lost its $A. rrweb's code now calls the browser's (src/clean.js, which
+  // takes it from a frame where the page's is not native code; below, after the cuts that add calls), as
+  // ours does, and the page keeps its own. (Before, a recorder started on a page with no body yet kept the
+  // broken one, read selects and built the closing page's gzip tables with it, and lost that last batch.)
+  [/^try \{\n {2}if \(Array\.from\(\[1\], \(x\) => x \* 2\)\[0\] !== 2\) \{\n[\s\S]*?^ {2}console\.debug\("Unable to override Array\.from", err\);\n\}\n/m, ''],
   // The same for the clean prototypes rrweb takes where a page patched the DOM's (a zone.js app's
   // MutationObserver, whose callbacks run Angular's change detection): on a page with no body yet rrweb
   // observed through the page's.
   [/^ {4}document\.body\.appendChild\(iframeEl\);$/m, '    (document.body || document.documentElement).appendChild(iframeEl);'],
-  // Where a page broke Array.from and no clean one could be had, rrweb wrote to the page's console on
-  // every load; it carries on either way, now silently.
-  [/^ {2}console\.debug\("Unable to override Array\.from", err\);\n/m, ''],
   // We never pass maskAllInputs: src/privacy.js lists every input type in maskInputOptions, so that
   // rrweb asks maskInputFn about every field. The list rrweb would make of them for maskAllInputs goes,
   // in record() and in snapshot(), which record() hands its own list.
@@ -363,6 +359,8 @@ const mutationBuffers = [];`],
   // MutationBuffer's init()) sets it. No method of these classes has such a name and nothing lists an
   // instance's own keys, so reading one not set yet gives the same undefined: the declarations go.
   [/__publicField\(this, ("[\w$]+")\);\n/g, '', 28],
+  // (rrweb's Array.from is the browser's: see above.)
+  [/\bArray\.from\(/g, '__hsB.from(', 14],
 ]
 
 // Options we never pass, and which the cuts above leave unread: the lines that only take them from

@@ -189,7 +189,8 @@ def test_a_page_that_patched_array_from_and_mutation_observers_is_recorded_from_
     no body yet, the page's stayed. The select's choice was written as "[object HTMLOptionElement]", the
     closing page's last batch, compressed with tables built by that Array.from, was lost with everything in
     it, and rrweb observed the page through the zone's MutationObserver. (And without getAnimations the
-    recorder's start stopped half way: popovers, for one, were not followed.)"""
+    recorder's start stopped half way: popovers, for one, were not followed.) Where rrweb did take a clean
+    Array.from, it put it in the page's place: the page's own code lost its $A."""
     site = make_site(customer, mask_all_inputs=False)
     head = PROTOTYPE_FROM + site_snippet(site, live_server.url) + '<script src="/slow.js"></script>'
     customer.pages = {"/": html(head, STORE), "/slow.js": "window.slow = 1"}
@@ -200,6 +201,7 @@ def test_a_page_that_patched_array_from_and_mutation_observers_is_recorded_from_
     page.select_option("#size", "L")
     page.evaluate("document.getElementById('guide').showPopover()")
     assert page.evaluate("window.rrwebObserved") is None
+    assert page.evaluate("Array.from === $A"), "the page's own code lost its Array.from"
     events = button_clicked_then_closed(page, site, "store-done")
     assert [e["data"]["text"] for e in events if e["type"] == 3 and e["data"]["source"] == 5] == ["L"]
     assert any(a["attributes"].get("data-hindsight-popover") == "" for e in events if e["type"] == 3 and e["data"]["source"] == 0

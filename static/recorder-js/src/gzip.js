@@ -22,7 +22,7 @@ for (let n = 0; n < 256; n++) {
 // 8 KB or so a closing page has outside compressed pieces (more where the
 // worker had not answered for the newest pieces yet).
 // [base, extra bits] of each length code (257 on), then of each distance code.
-const codes = (n, base, extra) => Array.from({ length: n }, (_, i) => [(base += i && 1 << extra(i - 1)), extra(i)])
+const codes = (n, base, extra) => B.from({ length: n }, (_, i) => [(base += i && 1 << extra(i - 1)), extra(i)])
 const LENS = codes(28, 3, (i) => (i < 8 ? 0 : (i - 4) >> 2)).concat([[258, 0]])
 const DISTS = codes(30, 1, (i) => (i < 4 ? 0 : (i - 2) >> 1))
 

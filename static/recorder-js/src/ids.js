@@ -1,5 +1,6 @@
 // Identifiers and stable sampling. `crypto` is passed in so that node tests
 // and old browsers (no crypto.randomUUID outside secure contexts) both work.
+import { B } from './clean.js'
 
 export function uuid4(crypto) {
   if (crypto && crypto.randomUUID) return crypto.randomUUID()
@@ -8,7 +9,7 @@ export function uuid4(crypto) {
   else for (let i = 0; i < 16; i++) b[i] = (Math.random() * 256) | 0
   b[6] = (b[6] & 0x0f) | 0x40
   b[8] = (b[8] & 0x3f) | 0x80
-  const h = Array.from(b, (x) => (x + 256).toString(16).slice(1)).join('')
+  const h = B.from(b, (x) => (x + 256).toString(16).slice(1)).join('')
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`
 }
 

@@ -304,7 +304,7 @@ export function createTransport(o) {
     store.del(key)
     if (!Array.isArray(list)) return
     const cur = o.session().sid
-    const have = new Set(queue.map((b) => b.sid + b.seq).concat(Array.from(acked)))
+    const have = new Set(queue.map((b) => b.sid + b.seq).concat(B.from(acked)))
     acked = new Set()
     const got = []
     for (const x of list) {
