@@ -13,7 +13,7 @@ from privacy.services import visitor_export
 from recorder.models import Chunk, PageView, Session
 from recorder.tasks import chunk_process
 from sites.models import Membership
-from tests.conftest import make_batch, post_batch, process_pending, stored_parts
+from tests.conftest import make_batch, post_batch, process_pending, stored_parts, until_waiting_for_locks
 from tests.factories import UserFactory
 
 # Postgres: SQLite hands out the same site ids again after each test, and the bucket outlives tests.
@@ -263,3 +263,59 @@ def test_a_batch_accepted_while_its_session_is_being_deleted_does_not_bring_it_b
     assert not Session.objects.filter(pk=sid).exists()
     assert not Chunk.objects.filter(session_id=sid).exists()
     assert stored_parts(site.pk, sid) == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_new_session_the_worker_stores_while_its_visitor_is_forgotten_does_not_come_back(client, site, recorded):
+    """The forget's refusal of a new session (no row yet, its batch waiting) counts once it commits: a worker's
+    commit that read it just before, holding the batch, made the session again once the forget was done."""
+    import threading
+
+    import psycopg
+    from django.db import connection
+
+    from privacy.services import visitor_forget
+
+    waiting = make_batch(site.pk, vid="visitor-alice")
+    assert post_batch(client, waiting).status_code == 202
+    chunk = Chunk.objects.get(session_id=waiting["sid"])
+
+    def run(call):
+        def target():
+            try:
+                call()
+            finally:
+                connection.close()
+        thread = threading.Thread(target=target)
+        thread.start()
+        return thread
+
+    other = psycopg.connect(**connection.get_connection_params())
+    try:
+        # Given a worker's commit that read no refusal and locked the batch, then stopped at the session's new
+        # row: another transaction, not committed, inserted one with its id (the worker's insert waits for it)
+        other.execute("INSERT INTO recorder_session (id, site_id, visitor_id, identity, tags, created_at,"
+                      " clock_offset_ms, duration_ms, page_count, event_count, error_count, chunk_count,"
+                      " stored_bytes, user_agent, browser, os, device_type, language, timezone, entry_url, referrer,"
+                      " scrub_ids, rage_clicks, dead_clicks, error_clicks, quick_backs, friction, status)"
+                      " VALUES (%s, %s, 'visitor-alice', '', '{}', now(), 0, 0, 0, 0, 0, 0, 0, '', '', '', '', '',"
+                      " '', '', '', '[]', 0, 0, 0, 0, 0, 'active')", [waiting["sid"], site.pk])
+        worker = run(lambda: chunk_process.apply(args=[chunk.pk]))
+        until_waiting_for_locks(1, [worker])
+        # When the visitor is forgotten meanwhile (its deletion of the batch waits for the worker's lock on it)
+        forget = run(lambda: visitor_forget(site=site, visitor="alice@example.com"))
+        until_waiting_for_locks(2, [worker, forget])
+        # and the other transaction gives way: the worker makes the session and commits, then the forget goes on
+        other.rollback()
+        worker.join(60)
+        forget.join(60)
+    finally:
+        other.close()
+
+    # Then nothing of the visitor is left, and the session's later batches are refused
+    assert not worker.is_alive() and not forget.is_alive()
+    assert list(Session.objects.values_list("visitor_id", flat=True)) == ["visitor-bob"]
+    assert not Chunk.objects.filter(session_id=waiting["sid"]).exists()
+    assert stored_parts(site.pk, waiting["sid"]) == 0
+    later = post_batch(client, make_batch(site.pk, vid="visitor-alice", sid=waiting["sid"], seq=1))
+    assert later.status_code == 410
