@@ -1,5 +1,7 @@
 """Deleting recordings (one session, a visitor's sessions, what is past retention) and exporting a visitor's."""
+import json
 import logging
+from collections.abc import Iterator
 from datetime import timedelta
 
 from django.db import transaction
@@ -8,11 +10,12 @@ from django.db.models.functions import Now
 from django.utils import timezone
 
 from insights.services import heat_forget
+from recorder import jsontext
 from recorder.models import Chunk, DeletedSession, PageView, Segment, Session
 from recorder.rollups import rollups_sessions_removed, site_urls_prune
 from recorder.sql import db_now
 from recorder.storage import objects_delete
-from replay.recordings import session_all_parts, session_events
+from replay.recordings import session_all_parts, session_events_json
 from sites.models import Site
 
 log = logging.getLogger(__name__)
@@ -153,23 +156,42 @@ def visitor_export(*, site: Site, visitor: str) -> dict:
     """Everything kept about one visitor on a site (by identity or visitor id), oldest session first.
 
     `{"visitor", "site", "exported_at", "sessions": [{metadata..., "pages": [...], "events": [...]}]}`,
-    JSON-ready: times are ISO 8601 strings, events are the stored (scrubbed) rrweb events.
+    JSON-ready: times are ISO 8601 strings, events are the stored (scrubbed) rrweb events. In memory:
+    `visitor_export_json` is the same document as text, for a download of any size.
     """
-    sessions = (
-        visitor_sessions(site=site, visitor=visitor)
-        .order_by(F("started_at").asc(nulls_last=True), "created_at", "id")
-        .prefetch_related("pageviews")
-    )
-    exported = []
-    for session in sessions:
+    return jsontext.loads(b"".join(visitor_export_json(site=site, visitor=visitor)))
+
+
+def visitor_export_sessions(*, site: Site, visitor: str):
+    """The sessions a visitor's export holds, in its order."""
+    return visitor_sessions(site=site, visitor=visitor).order_by(F("started_at").asc(nulls_last=True), "created_at", "id")
+
+
+EXPORT_SESSIONS_AT_ONCE = 100  # session rows (and their page views) read at a time
+
+
+def visitor_export_json(*, site: Site, visitor: str) -> Iterator[bytes]:
+    """`visitor_export`'s document as UTF-8 JSON text, piece by piece: a few sessions' rows at a time, and
+    each session's events a stored part at a time, as their text was stored (never parsed and written again).
+    A visitor with many long sessions makes a document far larger than a process should hold."""
+    head = {"visitor": visitor, "site": site.pk, "exported_at": timezone.now().isoformat(), "sessions": []}
+    yield _json(head)[:-2]  # (the sessions' list left open)
+    sessions = visitor_export_sessions(site=site, visitor=visitor).prefetch_related("pageviews")
+    for index, session in enumerate(sessions.iterator(chunk_size=EXPORT_SESSIONS_AT_ONCE)):
         item = {"id": str(session.pk), **{name: _jsonable(getattr(session, name)) for name in EXPORT_SESSION_FIELDS}}
         item["pages"] = [
             {"url": page.url, "title": page.title, "kind": page.kind, "at": page.at.isoformat()}
             for page in session.pageviews.all()
         ]
-        item["events"] = list(session_events(session_all_parts(session)))
-        exported.append(item)
-    return {"visitor": visitor, "site": site.pk, "exported_at": timezone.now().isoformat(), "sessions": exported}
+        item["events"] = None
+        yield (b", " if index else b"") + _json(item)[:-len(b"null}")]  # (its events follow)
+        yield from session_events_json(session_all_parts(session))
+        yield b"}"
+    yield b"]}"
+
+
+def _json(value) -> bytes:
+    return json.dumps(value, ensure_ascii=False).encode()
 
 
 def _jsonable(value):

@@ -1,9 +1,8 @@
 """Visitor-facing opt-out pages, and the dashboard's privacy pages (visitor requests, deleting a session)."""
-import json
 import re
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
@@ -15,7 +14,7 @@ from sites.views import MANAGER, require_form, site_page
 from .audit import audit_record
 from .forms import VisitorForgetForm, VisitorForm
 from .optout import ALL_SITES_COOKIE, MAX_AGE, site_cookie
-from .services import session_delete, visitor_export, visitor_forget
+from .services import session_delete, visitor_export_json, visitor_export_sessions, visitor_forget
 
 
 def _set(response: HttpResponse, name: str, opted_out: bool, secure: bool) -> None:
@@ -83,13 +82,15 @@ def visitor_export_view(request: HttpRequest, membership: Membership) -> HttpRes
     if not form.is_valid():
         return _requests_page(request, membership, export_form=form, status=400)
     visitor = form.cleaned_data["visitor"]
-    export = visitor_export(site=membership.site, visitor=visitor)
-    if not export["sessions"]:
+    count = visitor_export_sessions(site=membership.site, visitor=visitor).count()
+    if not count:
         form.add_error("visitor", "No sessions of this visitor were found on this site.")
         return _requests_page(request, membership, export_form=form, status=404)
     audit_record(user=request.user, site=membership.site, action="visitor.export", target=visitor,
-                 detail={"sessions": len(export["sessions"])})
-    response = HttpResponse(json.dumps(export, ensure_ascii=False), content_type="application/json; charset=utf-8")
+                 detail={"sessions": count})
+    # Streamed: a visitor's sessions may add up to more than a web process should hold.
+    response = StreamingHttpResponse(visitor_export_json(site=membership.site, visitor=visitor),
+                                     content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{_export_filename(membership.site_id, visitor)}"'
     response["Cache-Control"] = "no-store"
     return response

@@ -94,7 +94,8 @@ def test_export_downloads_every_session_with_pages_and_events(client, site, owne
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/json")
     assert response["Content-Disposition"] == f'attachment; filename="hindsight-site{site.pk}-visitor-alice.json"'
-    body = json.loads(response.content)
+    content = b"".join(response.streaming_content)
+    body = json.loads(content)
     assert body["visitor"] == "visitor-alice"
     first, second_seq0, second_seq1 = recorded["alice"]
     by_id = {s["id"]: s for s in body["sessions"]}
@@ -103,9 +104,42 @@ def test_export_downloads_every_session_with_pages_and_events(client, site, owne
     assert by_id[second_seq0["sid"]]["events"] == second_seq0["events"] + second_seq1["events"]
     assert by_id[first["sid"]]["identity"] == "alice@example.com"
     assert by_id[first["sid"]]["pages"][0]["url"] == "https://shop.example.com/"
-    assert "visitor-bob" not in response.content.decode()
+    assert "visitor-bob" not in content.decode()
     entry = AuditEntry.objects.get(action="visitor.export")
     assert (entry.user, entry.target, entry.detail) == (owner, "visitor-alice", {"sessions": 2})
+
+
+def test_export_streams_a_visitor_with_many_sessions_as_one_complete_document(client, site, owner, recorded):
+    """A visitor's export was built whole in the web process (every event of every session parsed, then
+    written again): one with many long sessions held all of it in memory at once. It is sent piece by piece,
+    a stored part at a time, and adds up to the same document: here a compacted session, sessions of several
+    batches, and one whose texts are not ASCII."""
+    from recorder.compaction import session_compact
+
+    first, second, second_next = recorded["alice"]
+    expected = {first["sid"]: first["events"], second["sid"]: second["events"] + second_next["events"]}
+    for _ in range(3):
+        batches = [record(client, site, vid="visitor-alice", identity="alice@example.com")]
+        batches += [record(client, site, vid="visitor-alice", sid=batches[0]["sid"], seq=seq) for seq in range(1, 4)]
+        expected[batches[0]["sid"]] = [event for batch in batches for event in batch["events"]]
+    assert session_compact(session_id=first["sid"]) == 1
+    Session.objects.filter(pk=batches[0]["sid"]).update(tags={"plan": "élan ✓"})
+    client.force_login(owner)
+
+    response = client.post(reverse("site-privacy-export", args=[site.pk]), {"export-visitor": "alice@example.com"})
+
+    assert response.status_code == 200 and response.streaming
+    pieces = list(response.streaming_content)
+    assert len(pieces) > len(expected)  # sent as it is read, not as one body
+    body = json.loads(b"".join(pieces))
+    assert body["visitor"] == "alice@example.com" and body["site"] == site.pk
+    assert [s["id"] for s in body["sessions"]] == [str(s.pk) for s in Session.objects.filter(
+        visitor_id="visitor-alice").order_by("started_at", "created_at", "id")]
+    assert {s["id"]: s["events"] for s in body["sessions"]} == expected
+    assert body["sessions"][-1]["tags"] == {"plan": "élan ✓"}
+    assert all(s["pages"] and s["event_count"] == len(s["events"]) for s in body["sessions"])
+    assert body == visitor_export(site=site, visitor="alice@example.com") | {"exported_at": body["exported_at"]}
+    assert AuditEntry.objects.get(action="visitor.export").detail == {"sessions": 5}
 
 
 def test_export_of_an_unknown_visitor_says_so(client, site, owner, recorded):

@@ -1,10 +1,8 @@
-import json
-
 from django.core.management.base import BaseCommand
 
 from privacy.audit import audit_record
 from privacy.management.commands._site import site_or_fail, visitor_or_fail
-from privacy.services import visitor_export
+from privacy.services import visitor_export_json, visitor_export_sessions
 
 
 class Command(BaseCommand):
@@ -16,7 +14,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, site, visitor, **options):
         found, visitor = site_or_fail(site), visitor_or_fail(visitor)
-        export = visitor_export(site=found, visitor=visitor)
+        count = visitor_export_sessions(site=found, visitor=visitor).count()
         audit_record(user=None, site=found, action="visitor.export", target=visitor,
-                     detail={"sessions": len(export["sessions"]), "via": "exportvisitor"})
-        self.stdout.write(json.dumps(export, ensure_ascii=False))
+                     detail={"sessions": count, "via": "exportvisitor"})
+        for piece in visitor_export_json(site=found, visitor=visitor):  # a piece at a time: it may be huge
+            self.stdout.write(piece.decode(), ending="")
+        self.stdout.write("")
