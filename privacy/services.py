@@ -93,24 +93,27 @@ def visitor_sessions(*, site: Site, visitor: str):
 
 
 def visitor_forget(*, site: Site, visitor: str) -> int:
-    """Delete every session of one visitor (identity or visitor id), and the batches not stored yet of the
-    sessions that have no row yet, of the visitor ids seen with them; returns the sessions deleted."""
+    """Delete every session of one visitor (identity or visitor id), and every session of the visitor ids
+    seen with them that has batches not stored yet (unless another identity's); returns the sessions deleted."""
     sessions = visitor_sessions(site=site, visitor=visitor)
-    # A visitor known by identity is the visitor ids seen with it: a new session of one of them, whose
-    # batches wait for the worker (or failed), has no row to find it by, and the worker would make it again.
+    # A visitor known by identity is the visitor ids seen with it: a session of one of them whose batches wait
+    # for the worker (or failed) is not known by the identity yet (a new one has no row at all), and those
+    # batches may say it, the worker then making the session the identity's again.
     # First, so that one the worker stores meanwhile has its row when the sessions are looked up.
-    unstored = _unstored_forget(site=site, visitor_ids={visitor, *sessions.values_list("visitor_id", flat=True)})
+    unstored = _unstored_forget(site=site, visitor=visitor,
+                                visitor_ids={visitor, *sessions.values_list("visitor_id", flat=True)})
     # Those too: a worker's commit that read no refusal yet, holding their batches, made their rows meanwhile.
     ids = {*sessions.values_list("pk", flat=True), *Session.objects.filter(pk__in=unstored).values_list("pk", flat=True)}
     return sessions_delete(session_ids=sorted(ids, key=str), refuse_later=True)
 
 
-def _unstored_forget(*, site: Site, visitor_ids: set[str]) -> set:
-    """Delete these visitor ids' batches of sessions that have no row yet, and refuse the sessions' later
-    batches, as a deleted session's: the worker drops one it holds (or one accepted meanwhile) at its commit.
-    Returns those sessions' ids."""
+def _unstored_forget(*, site: Site, visitor: str, visitor_ids: set[str]) -> set:
+    """Delete these visitor ids' batches not stored yet, of sessions that no other identity is known by, and
+    refuse the sessions' later batches, as a deleted session's: the worker drops one it holds (or one
+    accepted meanwhile) at its commit. Returns those sessions' ids."""
+    others = Session.objects.filter(pk=OuterRef("session_id")).exclude(identity__in=["", visitor])
     unstored = Chunk.objects.filter(site=site, sender__vid__in=sorted(visitor_ids)).exclude(status=Chunk.STORED).exclude(
-        Exists(Session.objects.filter(pk=OuterRef("session_id"))),
+        Exists(others),
     )
     with transaction.atomic():
         session_ids = set(unstored.values_list("session_id", flat=True))

@@ -199,6 +199,44 @@ def test_forget_by_identity_drops_a_new_session_whose_batches_wait_for_the_worke
     assert list(Chunk.objects.filter(session_id=bob_sid).values_list("seq", "status")) == [(0, "stored"), (1, "stored")]
 
 
+def test_forget_by_identity_drops_the_waiting_batches_of_an_anonymous_session_of_its_visitor_id(client, site, recorded):
+    """A session of a visitor id seen with the identity, stored anonymous so far, whose next batch (the one
+    that says who the visitor is) waited for the worker: the forget left that batch, and the worker then
+    stored it, bringing the forgotten identity back with the session."""
+    from privacy.services import visitor_forget
+
+    anonymous = record(client, site, vid="visitor-alice")
+    waiting = make_batch(site.pk, vid="visitor-alice", sid=anonymous["sid"], seq=1)
+    waiting["events"].append({"type": 5, "data": {"tag": "hs.identify", "payload": {"id": "alice@example.com"}},
+                              "timestamp": waiting["events"][-1]["timestamp"] + 10})
+    assert post_batch(client, waiting).status_code == 202
+
+    visitor_forget(site=site, visitor="alice@example.com")
+    process_pending()
+
+    assert not Session.objects.filter(identity="alice@example.com").exists()
+    assert list(Session.objects.values_list("visitor_id", flat=True)) == ["visitor-bob"]
+    assert not Chunk.objects.filter(session_id=anonymous["sid"]).exists()
+    assert stored_parts(site.pk, anonymous["sid"]) == 0
+    later = post_batch(client, make_batch(site.pk, vid="visitor-alice", sid=anonymous["sid"], seq=2))
+    assert later.status_code == 410
+
+
+def test_forget_by_identity_leaves_a_waiting_session_of_its_visitor_id_known_by_another_identity(client, site, recorded):
+    """A browser two people share: the other person's session, with a batch waiting, is not the forgotten one's."""
+    from privacy.services import visitor_forget
+
+    carol = record(client, site, vid="visitor-alice", identity="carol@example.com")
+    assert post_batch(client, make_batch(site.pk, vid="visitor-alice", sid=carol["sid"], seq=1)).status_code == 202
+
+    visitor_forget(site=site, visitor="alice@example.com")
+    process_pending()
+
+    assert Session.objects.get(pk=carol["sid"]).identity == "carol@example.com"
+    assert list(Chunk.objects.filter(session_id=carol["sid"]).values_list("seq", "status")) == [
+        (0, "stored"), (1, "stored")]
+
+
 @pytest.mark.parametrize("command", ["forgetvisitor", "exportvisitor"])
 def test_visitor_commands_refuse_an_unknown_site(db, command):
     with pytest.raises(CommandError, match="No site 999999"):
