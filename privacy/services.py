@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from insights.services import heat_forget
 from recorder import jsontext
-from recorder.models import Chunk, DeletedSession, PageView, Segment, Session
+from recorder.models import Chunk, DeletedSession, ObjectDeletion, PageView, Segment, Session
 from recorder.rollups import rollups_sessions_removed, site_urls_prune
 from recorder.sql import db_now
 from recorder.storage import objects_delete
@@ -44,47 +44,91 @@ def sessions_delete(*, session_ids: list, refuse_later: bool = False, still=None
     delete what no visitor is adding to, thousands at a time, and write no
     such rows.
 
-    With `still` (the query a sweep chose the sessions by), each session is
-    asked again once locked, and one that no longer matches it is kept: a
-    batch came in meanwhile, and it is the visitor's. It loses only the
-    objects deleted already (their rows go with them).
+    With `still` (the query a sweep chose the sessions by), see `_sessions_drop`.
     """
+    if still is not None:
+        return _sessions_drop(session_ids=session_ids, still=still)
     for start in range(0, len(session_ids), DELETE_BATCH):
         ids = session_ids[start:start + DELETE_BATCH]
-        keys = list(Segment.objects.filter(session_id__in=ids).values_list("key", flat=True))
-        keys += list(Chunk.objects.filter(session_id__in=ids).exclude(key="").values_list("key", flat=True))
-        objects_delete(keys)
+        objects_delete(_object_keys(ids))
         with transaction.atomic():  # roll-ups and heatmaps lose the sessions with their rows, not twice on a rerun
             # Nor twice when two deletions of the same sessions run at once (a viewer's and retention's):
             # the second waits for the first's rows, then finds them gone.
-            rows = list(Session.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", "site_id"))
-            if still is not None:  # a statement after the lock: it sees what committed while it waited
-                rows, ids = _still_chosen(rows, still, keys)
+            rows = _rows_locked(ids)
             if refuse_later:  # on the database's clock, which retention compares it with
                 DeletedSession.objects.bulk_create(
                     [DeletedSession(id=pk, site_id=site_id, deleted_at=Now()) for pk, site_id in rows], ignore_conflicts=True,
                 )
-            present = [pk for pk, _ in rows]
-            rollups_sessions_removed(session_ids=present)
-            heat_forget(session_ids=present)
-            urls = set(PageView.objects.filter(session_id__in=ids).values_list("site_id", "url").order_by())
-            for model in (PageView, Segment, Chunk):
-                model.objects.filter(session_id__in=ids).delete()
-            Session.objects.filter(pk__in=ids).delete()
-            site_urls_prune(pairs=urls)  # a URL no other session visited goes with them
+            _rows_delete(ids, present=[pk for pk, _ in rows])
     return len(session_ids)
 
 
-def _still_chosen(rows: list[tuple], still, keys: list[str]) -> tuple[list[tuple], list]:
-    """The locked rows that still match `still`, and their ids; the others lose the rows of the objects deleted."""
-    chosen = set(still.filter(pk__in=[pk for pk, _ in rows]).values_list("pk", flat=True))
-    kept = [pk for pk, _ in rows if pk not in chosen]
-    if kept:
-        log.info("sessions %s got a batch since they were chosen for deletion: kept", kept[:5])
-        Segment.objects.filter(session_id__in=kept, key__in=keys).delete()
-        Chunk.objects.filter(session_id__in=kept, key__in=keys).delete()
-    rows = [(pk, site_id) for pk, site_id in rows if pk in chosen]
-    return rows, [pk for pk, _ in rows]
+def _sessions_drop(*, session_ids: list, still) -> int:
+    """The sweep's deletion: each session is asked again once its row is locked, and one that no longer
+    matches `still` (a batch came in meanwhile: the visitor went on) is kept whole, untouched. Returns how
+    many were deleted.
+
+    The answer is final only under the lock, so the rows go first, in that transaction, and their objects
+    after it commits (`ObjectDeletion` knows them meanwhile): objects deleted before the lock were lost to
+    a session kept then, which could no longer be replayed. The batches it has not stored stay (one can be
+    accepted after the answer, in the same transaction): the worker makes the session again from them.
+    """
+    object_deletions_finish()  # what a crashed run left
+    dropped = 0
+    for start in range(0, len(session_ids), DELETE_BATCH):
+        with transaction.atomic():
+            rows = _rows_locked(session_ids[start:start + DELETE_BATCH])
+            # A statement after the lock: it sees what committed while it waited.
+            ids = list(still.filter(pk__in=[pk for pk, _ in rows]).values_list("pk", flat=True))
+            kept = len(rows) - len(ids)
+            if kept:
+                log.info("%d sessions got a batch since they were chosen for deletion: kept", kept)
+            keys = _object_keys(ids)
+            ObjectDeletion.objects.bulk_create([ObjectDeletion(key=key) for key in keys], ignore_conflicts=True)
+            _rows_delete(ids, present=ids, unstored_stay=True)
+        _objects_then_deletions(keys)
+        dropped += len(ids)
+    return dropped
+
+
+def object_deletions_finish() -> None:
+    """Delete the objects whose rows a crashed sweep deleted, a thousand at a time."""
+    while keys := list(ObjectDeletion.objects.order_by("pk").values_list("key", flat=True)[:DELETE_BATCH]):
+        _objects_then_deletions(keys)
+
+
+def _objects_then_deletions(keys: list[str]) -> None:
+    objects_delete(keys)
+    ObjectDeletion.objects.filter(key__in=keys).delete()
+
+
+def _object_keys(ids: list) -> list[str]:
+    """The keys of these sessions' objects in the recordings storage."""
+    keys = list(Segment.objects.filter(session_id__in=ids).values_list("key", flat=True))
+    return keys + list(Chunk.objects.filter(session_id__in=ids).exclude(key="").values_list("key", flat=True))
+
+
+def _rows_locked(ids: list) -> list[tuple]:
+    """(id, site id) of those of these sessions that exist, each row locked until the transaction ends."""
+    return list(Session.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", "site_id"))
+
+
+def _rows_delete(ids: list, *, present: list, unstored_stay: bool = False) -> None:
+    """Delete these sessions' rows (`present`: those that exist), children before parents, and take them
+    out of the roll-ups and heatmaps. With `unstored_stay`, their batches not stored yet are kept."""
+    rollups_sessions_removed(session_ids=present)
+    heat_forget(session_ids=present)
+    urls = set(PageView.objects.filter(session_id__in=ids).values_list("site_id", "url").order_by())
+    for model in (PageView, Segment):
+        model.objects.filter(session_id__in=ids).delete()
+    chunks = Chunk.objects.filter(session_id__in=ids)
+    (chunks.filter(status=Chunk.STORED) if unstored_stay else chunks).delete()
+    sessions = Session.objects.filter(pk__in=ids)
+    if unstored_stay:  # (Django's delete would take the chunks along: a chunk's session is a foreign key)
+        sessions._raw_delete(sessions.db)
+    else:
+        sessions.delete()
+    site_urls_prune(pairs=urls)  # a URL no other session visited goes with them
 
 
 def visitor_sessions(*, site: Site, visitor: str):

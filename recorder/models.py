@@ -236,3 +236,21 @@ class DeletedSession(models.Model):
     id = models.UUIDField(primary_key=True)
     site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+")
     deleted_at = models.DateTimeField(db_index=True)
+
+
+class ObjectDeletion(models.Model):
+    """An object of the recordings storage whose rows are deleted already, to be deleted after them.
+
+    The idle sweep decides which sessions go under their rows' lock, and no
+    storage call is made inside a transaction: the rows go first, and the
+    keys of their objects are written here in the same transaction. Their
+    objects are deleted once it commits, then these rows. A crash in between
+    leaves these rows, and the next sweep deletes their objects: no object
+    is ever unknown to the database.
+    """
+
+    key = models.CharField(max_length=255, unique=True)
+    created_at = models.DateTimeField(db_default=Now())
+
+    def __str__(self) -> str:
+        return self.key

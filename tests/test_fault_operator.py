@@ -21,7 +21,7 @@ from recorder.models import Chunk, Segment, Session
 from recorder.services import chunks_sweep, sessions_finish_idle
 from recorder.sql import db_now
 from sites.models import Site
-from tests.conftest import ORIGIN, make_batch, post_batch, process_pending, stored_parts, until_waiting_for_locks
+from tests.conftest import ORIGIN, make_batch, post_batch, process_pending
 from tests.run import free_port
 
 pytestmark = pytest.mark.django_db
@@ -45,56 +45,6 @@ def test_a_session_whose_batches_wait_for_the_worker_is_neither_finished_nor_dro
 
     assert Session.objects.filter(pk=first["sid"], status=Session.ACTIVE).exists()
     assert Chunk.objects.filter(session_id=first["sid"], seq=1, status=Chunk.PENDING).exists()
-    assert process_pending() == 1
-    assert Session.objects.get(pk=first["sid"]).duration_ms >= 60_000
-
-
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-def test_a_batch_accepted_while_the_sweep_waits_to_drop_its_short_session_is_kept(client, site):
-    """The sweep chose the session (short, idle, nothing waiting for the worker), then waited for its row (a
-    worker's commit held it): a batch accepted meanwhile was deleted with the session, after its 202."""
-    import threading
-
-    import psycopg
-
-    site.min_session_sec, site.session_timeout_min = 20, 1
-    site.save()
-    first = make_batch(site.pk)
-    assert post_batch(client, first).status_code == 202
-    assert process_pending() == 1
-    from recorder.compaction import session_compact
-
-    assert session_compact(session_id=first["sid"]) == 1
-    # Its page was hidden, and its frustration signals settled (the sweep takes the row for those first)
-    Session.objects.filter(pk=first["sid"]).update(status=Session.FINISHED, signal_state=None)
-    later = make_batch(site.pk, sid=first["sid"], seq=1)
-    for event in later["events"]:
-        event["timestamp"] += 60_000
-
-    def sweep():
-        try:
-            sessions_finish_idle(now=timezone.now() + timedelta(minutes=2))
-        finally:
-            connection.close()
-
-    other = psycopg.connect(**connection.get_connection_params())
-    try:
-        # Given the sweep waiting for the session's row, when the visitor's next batch comes in meanwhile
-        other.execute("SELECT 1 FROM recorder_session WHERE id = %s FOR UPDATE", [first["sid"]])
-        sweeping = threading.Thread(target=sweep)
-        sweeping.start()
-        until_waiting_for_locks(1, [sweeping])
-        assert post_batch(client, later).status_code == 202
-        other.commit()
-        sweeping.join(60)
-    finally:
-        other.close()
-
-    # Then the session and the batch are kept, and the batch is stored; the segment whose object the sweep
-    # had deleted before it waited goes with its row
-    assert Chunk.objects.filter(session_id=first["sid"], seq=1, status=Chunk.PENDING).exists()
-    assert not Segment.objects.filter(session_id=first["sid"]) and stored_parts(site.pk) == 0
     assert process_pending() == 1
     assert Session.objects.get(pk=first["sid"]).duration_ms >= 60_000
 

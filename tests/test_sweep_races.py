@@ -1,0 +1,116 @@
+"""The idle sweep's drop of sessions too short, racing the visitor's next batch; and a crash in its middle."""
+import threading
+import uuid
+from contextlib import contextmanager
+from datetime import timedelta
+
+import psycopg
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from recorder.compaction import session_compact
+from recorder.models import Chunk, ObjectDeletion, Segment, Session
+from recorder.services import sessions_finish_idle
+from recorder.storage import object_write, recordings, segment_key
+from replay.recordings import session_all_parts, session_events
+from tests.conftest import make_batch, post_batch, process_pending, stored_parts, until_waiting_for_locks
+
+
+@pytest.fixture
+def short_session(client, site) -> tuple[dict, dict]:
+    """A session stored too short for the site (20 s), its page hidden, idle; and its visitor's next batch,
+    a minute later (the session is long enough with it), not sent yet."""
+    site.min_session_sec, site.session_timeout_min = 20, 1
+    site.save()
+    first = make_batch(site.pk)
+    assert post_batch(client, first).status_code == 202
+    assert process_pending() == 1
+    # Its page was hidden, and its frustration signals settled (the sweep takes the row for those first)
+    Session.objects.filter(pk=first["sid"]).update(status=Session.FINISHED, signal_state=None)
+    later = make_batch(site.pk, sid=first["sid"], seq=1)
+    for event in later["events"]:
+        event["timestamp"] += 60_000
+    return first, later
+
+
+@contextmanager
+def sweep_stopped_at(lock_sql: str, params: list):
+    """The idle sweep running on a thread, stopped at a lock another transaction holds (`lock_sql`) until
+    the block ends; then it goes on, and is done."""
+    def sweep():
+        try:
+            sessions_finish_idle(now=timezone.now() + timedelta(minutes=2))
+        finally:
+            connection.close()
+
+    other = psycopg.connect(**connection.get_connection_params())
+    try:
+        other.execute(lock_sql, params)
+        sweeping = threading.Thread(target=sweep)
+        sweeping.start()
+        until_waiting_for_locks(1, [sweeping])
+        yield
+        other.commit()
+        sweeping.join(60)
+        assert not sweeping.is_alive()
+    finally:
+        other.close()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_accepted_while_the_sweep_waits_to_drop_its_short_session_keeps_it_whole(client, site, short_session):
+    """The sweep chose the session (short, idle, nothing waiting for the worker), deleted its objects, then
+    waited for its row (a worker's commit held it): a batch accepted meanwhile was deleted with the session
+    after its 202. Then it was kept, but without its compacted segment (whose object was gone), and its
+    counts still counted that segment's events: it could not be replayed."""
+    first, later = short_session
+    assert session_compact(session_id=first["sid"]) == 1
+
+    # Given the sweep waiting for the session's row, when the visitor's next batch comes in meanwhile
+    with sweep_stopped_at("SELECT 1 FROM recorder_session WHERE id = %s FOR UPDATE", [first["sid"]]):
+        assert post_batch(client, later).status_code == 202
+
+    # Then the session and the batch are kept, and the batch is stored; the session is whole: it replays
+    # from its segment on, and counts every event
+    assert Chunk.objects.filter(session_id=first["sid"], seq=1, status=Chunk.PENDING).exists()
+    assert process_pending() == 1
+    session = Session.objects.get(pk=first["sid"])
+    assert session.duration_ms >= 60_000
+    events = list(session_events(session_all_parts(session)))
+    assert events == first["events"] + later["events"]
+    assert session.event_count == len(events) and session.chunk_count == 2
+    assert Segment.objects.filter(session_id=first["sid"]).count() == 1 and stored_parts(site.pk) == 2
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_accepted_after_the_sweep_asked_again_is_not_deleted_with_the_session(client, site, short_session):
+    """The sweep asks again once the session's row is locked, then deletes its rows in the same transaction:
+    a batch accepted between the two (ingest takes no lock of the session) went with the session's chunks."""
+    first, later = short_session
+
+    # Given the sweep past its second look (the session still too short, nothing waiting), stopped at the
+    # deletion of the session's page views, which another transaction holds; when the visitor's next batch
+    # is accepted then, and the sweep goes on
+    with sweep_stopped_at("SELECT 1 FROM recorder_pageview WHERE session_id = %s FOR UPDATE", [first["sid"]]):
+        assert post_batch(client, later).status_code == 202
+
+    # Then the batch is kept, and stored: the worker makes its session again from it
+    assert list(Chunk.objects.filter(session_id=first["sid"]).values_list("seq", "status")) == [(1, "pending")]
+    assert process_pending() == 1
+    assert list(session_events(session_all_parts(Session.objects.get(pk=first["sid"])))) == later["events"]
+
+
+@pytest.mark.django_db
+def test_objects_a_crashed_sweep_left_to_delete_are_deleted_by_the_next(site):
+    """The sweep deletes a dropped session's rows, then its objects: a crash in between leaves their keys."""
+    key = segment_key(site.pk, uuid.uuid4(), 0, 3, "leftover0001")
+    object_write(key, b"segment")
+    ObjectDeletion.objects.create(key=key)
+
+    sessions_finish_idle()
+
+    assert not ObjectDeletion.objects.exists()
+    assert not recordings().exists(key)
