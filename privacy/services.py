@@ -33,7 +33,7 @@ def session_delete(*, session: Session) -> None:
 DELETED_SESSION_DAYS = 7  # how long a deleted session's later batches are refused: longer than any visit
 
 
-def sessions_delete(*, session_ids: list, refuse_later: bool = False, still=None) -> int:
+def sessions_delete(*, session_ids: list, refuse_later: bool = False, still=None, unstored_stay: bool = False) -> int:
     """Delete sessions in bulk: every object of theirs first, then their rows (children before parents).
 
     Objects go first, so a crash in between leaves rows that a rerun
@@ -42,7 +42,9 @@ def sessions_delete(*, session_ids: list, refuse_later: bool = False, still=None
     sessions' later batches for DELETED_SESSION_DAYS: a visitor still on the
     site would bring them back. Retention and the sweep of sessions too short
     delete what no visitor is adding to, thousands at a time, and write no
-    such rows.
+    such rows; with `unstored_stay` they keep the sessions' batches not
+    stored yet (accepted late, or failed: they are not what is deleted), from
+    which the worker makes the session again.
 
     With `still` (the query a sweep chose the sessions by), see `_sessions_drop`.
     """
@@ -59,7 +61,7 @@ def sessions_delete(*, session_ids: list, refuse_later: bool = False, still=None
                 DeletedSession.objects.bulk_create(
                     [DeletedSession(id=pk, site_id=site_id, deleted_at=Now()) for pk, site_id in rows], ignore_conflicts=True,
                 )
-            _rows_delete(ids, present=[pk for pk, _ in rows])
+            _rows_delete(ids, present=[pk for pk, _ in rows], unstored_stay=unstored_stay)
     return len(session_ids)
 
 
@@ -71,7 +73,7 @@ def _sessions_drop(*, session_ids: list, still) -> int:
     The answer is final only under the lock, so the rows go first, in that transaction, and their objects
     after it commits (`ObjectDeletion` knows them meanwhile): objects deleted before the lock were lost to
     a session kept then, which could no longer be replayed. The batches it has not stored stay (one can be
-    accepted after the answer, in the same transaction): the worker makes the session again from them.
+    accepted after the answer, in the same transaction), as `unstored_stay` keeps them.
     """
     object_deletions_finish()  # what a crashed run left
     dropped = 0
@@ -186,8 +188,8 @@ def retention_purge(*, now=None) -> int:
             Q(received_at__lt=cutoff) | Q(received_at__isnull=True, created_at__lt=cutoff)
         ).order_by()
         while ids := list(expired.values_list("pk", flat=True)[:DELETE_BATCH]):
-            deleted += sessions_delete(session_ids=ids)
-        # Batches that never became part of a stored session (failed ones, kept for a re-drive).
+            deleted += sessions_delete(session_ids=ids, unstored_stay=True)
+        # Batches that never became part of a stored session (failed ones, kept for a re-drive), by their own age.
         Chunk.objects.filter(site=site, created_at__lt=cutoff).exclude(status=Chunk.STORED).delete()
     return deleted
 

@@ -1,4 +1,5 @@
-"""The idle sweep's drop of sessions too short, racing the visitor's next batch; and a crash in its middle."""
+"""Deletions no person asked for (the idle sweep's drop of sessions too short, retention) and the visitor's next
+batch, accepted as they run; and a crash in the middle of the sweep."""
 import threading
 import uuid
 from contextlib import contextmanager
@@ -9,6 +10,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from privacy.services import retention_purge
 from recorder.compaction import session_compact
 from recorder.models import Chunk, ObjectDeletion, Segment, Session
 from recorder.services import sessions_finish_idle
@@ -98,6 +100,24 @@ def test_a_batch_accepted_after_the_sweep_asked_again_is_not_deleted_with_the_se
         assert post_batch(client, later).status_code == 202
 
     # Then the batch is kept, and stored: the worker makes its session again from it
+    assert list(Chunk.objects.filter(session_id=first["sid"]).values_list("seq", "status")) == [(1, "pending")]
+    assert process_pending() == 1
+    assert list(session_events(session_all_parts(Session.objects.get(pk=first["sid"])))) == later["events"]
+
+
+@pytest.mark.django_db
+def test_a_batch_waiting_for_the_worker_is_not_deleted_with_its_session_past_retention(client, site):
+    """Retention deleted an expired session's chunks whatever their state: a batch of it accepted and not
+    stored yet (a browser that sent it late) went too, after its 202."""
+    first = make_batch(site.pk)
+    assert post_batch(client, first).status_code == 202
+    assert process_pending() == 1
+    Session.objects.filter(pk=first["sid"]).update(received_at=timezone.now() - timedelta(days=site.retention_days + 1))
+    later = make_batch(site.pk, sid=first["sid"], seq=1)
+    assert post_batch(client, later).status_code == 202
+
+    assert retention_purge() == 1
+
     assert list(Chunk.objects.filter(session_id=first["sid"]).values_list("seq", "status")) == [(1, "pending")]
     assert process_pending() == 1
     assert list(session_events(session_all_parts(Session.objects.get(pk=first["sid"])))) == later["events"]
