@@ -216,6 +216,7 @@ CELERY_BEAT_SCHEDULE = {
     "compact-sessions": {"task": "recorder.tasks.sessions_compact", "schedule": timedelta(minutes=2)},
     "finish-idle-sessions": {"task": "recorder.tasks.sessions_sweep", "schedule": timedelta(minutes=5)},
     "purge-expired": {"task": "privacy.tasks.retention_purge", "schedule": crontab(minute=17)},
+    "resume-site-deletions": {"task": "sites.tasks.site_deletions_resume", "schedule": timedelta(minutes=1)},
 }
 # Run the periodic jobs in a thread of the web process (the embedded default has no beat).
 JOBS_IN_PROCESS = env_bool("JOBS_IN_PROCESS", CELERY_TASK_ALWAYS_EAGER)

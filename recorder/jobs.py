@@ -29,6 +29,7 @@ class Job:
 
 def jobs() -> list[Job]:
     from privacy.services import retention_purge
+    from sites.deletion import site_deletions_resume
 
     from .compaction import sessions_compact
     from .services import chunks_sweep, sessions_finish_idle
@@ -38,6 +39,7 @@ def jobs() -> list[Job]:
         Job("finish idle sessions", 300, lambda: sessions_finish_idle()),
         Job("compact sessions", 120, lambda: sessions_compact()),
         Job("purge expired recordings", 3600, retention_purge),
+        Job("resume site deletions", 60, site_deletions_resume),
     ]
 
 

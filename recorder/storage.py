@@ -4,7 +4,10 @@
 Keys are grouped per site and session: sites/<site>/sessions/<session>/...
 """
 import os
+import time
 import uuid
+from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 from botocore.config import Config
@@ -76,8 +79,12 @@ def recordings():
     return storages["recordings"]
 
 
+def site_prefix(site_id: int) -> str:
+    return f"sites/{site_id}/"
+
+
 def session_prefix(site_id: int, session_id: uuid.UUID) -> str:
-    return f"sites/{site_id}/sessions/{session_id}/"
+    return f"{site_prefix(site_id)}sessions/{session_id}/"
 
 
 def segment_key(site_id: int, session_id: uuid.UUID, first_seq: int, last_seq: int, run: str) -> str:
@@ -108,14 +115,27 @@ def objects_delete(keys: list[str]) -> None:
         bucket.delete_objects(Delete={"Objects": [{"Key": key} for key in part], "Quiet": True})
 
 
-def objects_under(prefix: str) -> list[str]:
-    """Every key under a prefix (for a deleted session: what a crashed run may have left)."""
+def objects_listed(prefix: str) -> Iterator[tuple[str, datetime]]:
+    """Every object under a prefix, with when it was written: on S3 the bucket's listing (a thousand keys a
+    request), on local files each directory's, depth first. Objects deleted meanwhile are fine."""
     storage = recordings()
     bucket = getattr(storage, "bucket", None)
     if bucket is not None:
-        return [item.key for item in bucket.objects.filter(Prefix=prefix)]
-    directories, files = _listdir(storage, prefix.rstrip("/"))
-    return [f"{prefix}{name}" for name in files]
+        for item in bucket.objects.filter(Prefix=prefix):
+            yield item.key, item.last_modified
+        return
+    yield from _files_under(storage, prefix.rstrip("/"))
+
+
+def _files_under(storage, path: str) -> Iterator[tuple[str, datetime]]:
+    directories, files = _listdir(storage, path)
+    for name in files:
+        try:
+            yield f"{path}/{name}", storage.get_modified_time(f"{path}/{name}")
+        except FileNotFoundError:
+            pass  # deleted since the directory was listed
+    for name in directories:
+        yield from _files_under(storage, f"{path}/{name}")
 
 
 def _listdir(storage, path: str) -> tuple[list[str], list[str]]:
@@ -123,6 +143,28 @@ def _listdir(storage, path: str) -> tuple[list[str], list[str]]:
         return storage.listdir(path)
     except FileNotFoundError:
         return [], []
+
+
+def objects_pages(prefix: str) -> Iterator[list[tuple[str, datetime]]]:
+    """objects_listed a thousand at a time (what one bulk delete takes)."""
+    page = []
+    for item in objects_listed(prefix):
+        page.append(item)
+        if len(page) == DELETE_BATCH:
+            yield page
+            page = []
+    if page:
+        yield page
+
+
+def objects_delete_under(prefix: str, *, until: float | None = None) -> bool:
+    """Delete every object under a prefix, whatever row points to them or not; with `until` (a
+    time.monotonic() value) stop after the thousand that passes it. Returns whether all went."""
+    for page in objects_pages(prefix):
+        objects_delete([key for key, _ in page])
+        if until is not None and time.monotonic() > until:
+            return False
+    return True
 
 
 def chunk_read(key: str) -> bytes:

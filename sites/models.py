@@ -71,6 +71,11 @@ class Site(models.Model):
         help_text="Days a recording is kept.",
     )
 
+    # Deletion (sites.services.site_delete_request): when it was asked, which hides the site from everyone,
+    # and until when a run deleting its rows holds it (by the database's clock; past it, another run may).
+    deleting_since = models.DateTimeField(null=True, blank=True, editable=False)
+    deletion_lease_until = models.DateTimeField(null=True, blank=True, editable=False)
+
     class Meta:
         ordering = ["name", "id"]
 

@@ -7,10 +7,7 @@ from django.db import IntegrityError, transaction
 from rest_framework.authtoken.models import Token
 
 from privacy.audit import audit_record
-from privacy.services import DELETE_BATCH, sessions_delete
-from recorder.models import Chunk
 from recorder.rollups import rollups_rebuild
-from recorder.storage import objects_delete
 from recorder.tasks import site_rollups_rebuild
 
 from .domains import domains_clean
@@ -155,28 +152,3 @@ def token_create(*, user: AbstractUser) -> Token:
 def token_revoke(*, user: AbstractUser) -> bool:
     deleted, _ = Token.objects.filter(user=user).delete()
     return bool(deleted)
-
-
-def site_delete_counts(*, site: Site) -> dict[str, int]:
-    """What deleting a site takes with it, counted (a big site has millions of rows: never listed)."""
-    return {"sessions": site.sessions.count(), "members": site.memberships.count()}
-
-
-def site_delete(*, site: Site, user: AbstractUser | None = None) -> int:
-    """Delete a site: its sessions with their stored objects, a thousand at a time, then the rest of its rows.
-
-    The site is disabled first, so that ingest refuses its batches meanwhile; a rerun after a crash
-    finishes the job. Returns how many sessions were deleted.
-    """
-    site.enabled = False
-    site.save(update_fields=["enabled"])
-    deleted = 0
-    while ids := list(site.sessions.order_by().values_list("pk", flat=True)[:DELETE_BATCH]):
-        deleted += sessions_delete(session_ids=ids)
-    # Batches that never became part of a stored session (waiting, failed) may hold an object too.
-    objects_delete(list(Chunk.objects.filter(site=site).exclude(key="").values_list("key", flat=True)))
-    with transaction.atomic():
-        audit_record(user=user, site=None, action="site.delete", target=str(site.pk),
-                     detail={"name": site.name, "sessions": deleted})
-        site.delete()
-    return deleted

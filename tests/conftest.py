@@ -1,8 +1,11 @@
 import gzip
 import json
 import os
+import subprocess
+import sys
 import time
 import uuid
+from pathlib import Path
 
 import boto3
 import pytest
@@ -11,6 +14,7 @@ from django.conf import settings
 from tests.factories import SiteFactory, UserFactory
 
 ORIGIN = "https://shop.example.com"
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _flush_retrying_deadlocks(flush):
@@ -69,6 +73,31 @@ def s3_objects(prefix: str = "") -> dict[str, bytes]:
         for item in page.get("Contents", []):
             found[item["Key"]] = client.get_object(Bucket=settings.S3_BUCKET, Key=item["Key"])["Body"].read()
     return found
+
+
+@pytest.fixture
+def local_recordings(settings, tmp_path):
+    """Recordings on local files under tmp_path, with the backend the embedded default uses."""
+    default = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c",
+         "from django.conf import settings; print(settings.STORAGES['recordings']['BACKEND'])"],
+        cwd=ROOT, env={**os.environ, "S3_BUCKET": ""}, capture_output=True, text=True, timeout=60, check=True,
+    ).stdout.split()[-1]
+    settings.STORAGES = {**settings.STORAGES, "recordings": {
+        "BACKEND": default, "OPTIONS": {"location": str(tmp_path), "allow_overwrite": True},
+    }}  # (Django's setting_changed builds the storages again)
+    return tmp_path
+
+
+@pytest.fixture(params=["s3", "local"])
+def stored(request):
+    """Recordings on the S3 server, then on local files (local_recordings); returns what reads the keys stored
+    under a prefix without our code: the S3 server's listing, or the files."""
+    if request.param == "s3":
+        return lambda prefix: set(s3_objects(prefix))
+    root: Path = request.getfixturevalue("local_recordings")
+    return lambda prefix: {key for path in root.rglob("*") if path.is_file()
+                           and (key := str(path.relative_to(root))).startswith(prefix)}
 
 
 def process_pending() -> int:

@@ -1,10 +1,7 @@
 """The embedded default's recordings on local files: what compaction writes is on the disk before the
 chunks it replaces are deleted, and a deleted recording stays deleted after a power cut."""
 import os
-import subprocess
-import sys
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.core.files.base import ContentFile
@@ -16,22 +13,7 @@ from recorder.models import Chunk, Segment, Session
 from recorder.storage import objects_delete
 from tests.conftest import make_batch, post_batch, process_pending
 
-ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def local_recordings(settings, tmp_path):
-    """Recordings on local files under tmp_path, with the backend the embedded default uses."""
-    default = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c",
-         "from django.conf import settings; print(settings.STORAGES['recordings']['BACKEND'])"],
-        cwd=ROOT, env={**os.environ, "S3_BUCKET": ""}, capture_output=True, text=True, timeout=60, check=True,
-    ).stdout.split()[-1]
-    settings.STORAGES = {**settings.STORAGES, "recordings": {
-        "BACKEND": default, "OPTIONS": {"location": str(tmp_path), "allow_overwrite": True},
-    }}  # (Django's setting_changed builds the storages again)
-    return tmp_path
 
 
 @pytest.fixture

@@ -143,52 +143,6 @@ def test_the_admin_saves_domains_as_the_dashboard_writes_them(db):
     assert form.save().domains == ["shop.example.com", "*.example.org", "xn--bcher-kva.de"]
 
 
-def site_with_recordings(sessions: int = 2):
-    """A site whose first session has a segment with its object in storage; returns (site, key)."""
-    from recorder.models import Segment
-    from recorder.storage import object_write, segment_key
-
-    site = SiteFactory()
-    recorded = [SessionFactory(site=site) for _ in range(sessions)]
-    key = segment_key(site.pk, recorded[0].pk, 0, 0, uuid.uuid4().hex[:8])
-    object_write(key, b"recording")
-    Segment.objects.create(session=recorded[0], key=key, first_ts=0, last_ts=1, state=Segment.READY)
-    return site, key
-
-
-def assert_site_gone(site, key) -> None:
-    from recorder.storage import recordings
-    from sites.models import Site
-
-    assert not Site.objects.filter(pk=site.pk).exists() and not Session.objects.filter(site_id=site.pk).exists()
-    assert not recordings().exists(key)
-    assert AuditEntry.objects.filter(action="site.delete", target=str(site.pk)).exists()
-
-
-def test_a_site_with_sessions_is_deleted_from_its_page_after_a_summary_of_counts(admin_client):
-    """The admin refused (sessions are read-only there), after listing every related row."""
-    site, key = site_with_recordings()
-    url = f"/admin/sites/site/{site.pk}/delete/"
-
-    page = admin_client.get(url).content.decode()
-    assert "2 sessions" in page and "Yes, I’m sure" in page
-    assert str(Session.objects.filter(site=site).first().pk) not in page
-
-    assert admin_client.post(url, {"post": "yes"}).status_code == 302
-    assert_site_gone(site, key)
-
-
-def test_sites_with_sessions_are_deleted_by_the_list_action(admin_client):
-    site, key = site_with_recordings(sessions=3)
-    kept = SessionFactory()
-    data = {"action": "delete_selected", "_selected_action": [site.pk]}
-
-    assert "3 sessions" in admin_client.post("/admin/sites/site/", data).content.decode()
-    assert admin_client.post("/admin/sites/site/", {**data, "post": "yes"}).status_code == 302
-    assert_site_gone(site, key)
-    assert Session.objects.filter(pk=kept.pk).exists()
-
-
 def test_changing_a_sites_owner_in_the_admin_moves_the_owner_membership_and_audits_it(db, client):
     """The old owner kept the owner's rights and the new one got none."""
     root = UserFactory(username="root", is_staff=True, is_superuser=True)
