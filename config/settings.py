@@ -217,6 +217,7 @@ CELERY_BEAT_SCHEDULE = {
     "finish-idle-sessions": {"task": "recorder.tasks.sessions_sweep", "schedule": timedelta(minutes=5)},
     "purge-expired": {"task": "privacy.tasks.retention_purge", "schedule": crontab(minute=17)},
     "resume-site-deletions": {"task": "sites.tasks.site_deletions_resume", "schedule": timedelta(minutes=1)},
+    "delete-orphan-objects": {"task": "recorder.tasks.orphans_delete", "schedule": crontab(minute=41, hour=3)},
 }
 # Run the periodic jobs in a thread of the web process (the embedded default has no beat).
 JOBS_IN_PROCESS = env_bool("JOBS_IN_PROCESS", CELERY_TASK_ALWAYS_EAGER)

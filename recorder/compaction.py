@@ -13,7 +13,9 @@ chunks. Until then readers see the chunks; after, the segments; never both,
 never neither. Each run names its objects afresh, so a run that failed
 never stands in the way of the next; a failed run deletes what it wrote,
 and one that died leaves `writing` rows, whose objects a later run (or the
-session's deletion) deletes: no object is ever unknown to the database.
+session's deletion) deletes. One object can still be left that no row knows
+of: a run that dies after writing a segment of a session deleted meanwhile
+(see recorder/orphans.py, whose daily job deletes it).
 """
 import logging
 import uuid

@@ -32,6 +32,7 @@ def jobs() -> list[Job]:
     from sites.deletion import site_deletions_resume
 
     from .compaction import sessions_compact
+    from .orphans import orphans_delete
     from .services import chunks_sweep, sessions_finish_idle
 
     return [
@@ -40,6 +41,7 @@ def jobs() -> list[Job]:
         Job("compact sessions", 120, lambda: sessions_compact()),
         Job("purge expired recordings", 3600, retention_purge),
         Job("resume site deletions", 60, site_deletions_resume),
+        Job("delete objects no row points to", 86400, lambda: orphans_delete()),
     ]
 
 

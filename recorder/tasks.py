@@ -81,3 +81,13 @@ def site_rollups_rebuild(site_id: int) -> int:
     from .rollups import rollups_rebuild
 
     return rollups_rebuild(site_ids=[site_id])
+
+
+@shared_task(**{**RETRIED, "acks_late": False}, soft_time_limit=3300, time_limit=3600)
+def orphans_delete() -> int:
+    """Delete the stored objects no row points to, a day after they were written. Safe to rerun; acknowledged
+    as it starts, so that a long run is not handed to a second worker (CELERY_VISIBILITY_TIMEOUT): a run
+    that dies is made good by the next day's."""
+    from .orphans import orphans_delete as delete
+
+    return delete()
