@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
+from django.test import Client
 from django.utils import timezone
 
 from privacy.models import AuditEntry
@@ -52,7 +53,7 @@ def test_deleting_a_site_deletes_every_object_under_its_prefix_even_those_no_row
     assert set(other_keys) <= stored(f"sites/{other.pk}/")
 
 
-def test_the_admins_delete_answers_before_deleting_the_recordings_and_hides_the_site_at_once(admin_client, client):
+def test_the_admins_delete_answers_before_deleting_the_recordings_and_hides_the_site_at_once(admin_client):
     # Given a site with recordings and a member
     site, keys = recorded_site()
     member = UserFactory()
@@ -67,12 +68,16 @@ def test_the_admins_delete_answers_before_deleting_the_recordings_and_hides_the_
     assert "is being deleted" in answer.content.decode()
     assert Session.objects.filter(site=site).count() == 2 and set(keys) <= set(s3_objects(f"sites/{site.pk}/"))
     # ... while the site takes no more batches and is gone from its members' dashboard and API
-    assert post_batch(client, make_batch(site.pk)).status_code == 403
-    client.force_login(member)
-    assert f"/sites/{site.pk}/" not in client.get("/sites/").content.decode()
-    assert client.get(f"/sites/{site.pk}/overview/").status_code == 404
-    assert client.get("/api/v1/sites/").json()["results"] == []
+    visitor, viewer = Client(), Client()
+    assert post_batch(visitor, make_batch(site.pk)).status_code == 403
+    viewer.force_login(member)
+    assert f"/sites/{site.pk}/" not in viewer.get("/sites/").content.decode()
+    assert viewer.get(f"/sites/{site.pk}/overview/").status_code == 404
+    assert viewer.get("/api/v1/sites/").json()["results"] == []
     assert AuditEntry.objects.filter(action="site.delete", target=str(site.pk), username="root").exists()
+    # ... and the admin shows it, read-only, until it is gone
+    assert "Deleting since" in admin_client.get("/admin/sites/site/").content.decode()
+    assert admin_client.post(f"/admin/sites/site/{site.pk}/change/", {"name": "Back"}).status_code == 403
     # When the worker runs the task the delete queued
     site_delete_step.apply(args=[site.pk])
     # Then the site, its rows and its objects are gone
