@@ -63,6 +63,8 @@ class SiteAdmin(DatesAdmin):
     # within a request: the delete marks it (disabled, no members) and a worker deletes the rest.
 
     def get_deleted_objects(self, objs, request):
+        if request.POST.get("post"):  # confirmed: Django asks again, but only the summary page shows them
+            return [], {}, set(), []
         listed, total = [], {}
         for site in objs:
             counts = site_delete_counts(site=site)
