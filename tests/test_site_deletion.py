@@ -128,6 +128,18 @@ def test_a_step_out_of_time_leaves_the_rest_to_the_next_which_finishes(monkeypat
     assert site_delete_run(site_id=site.pk).done and not Site.objects.filter(pk=site.pk).exists()
 
 
+def test_a_workers_step_out_of_time_queues_the_next(monkeypatch, settings):
+    settings.CELERY_TASK_ALWAYS_EAGER = True  # the step it queues runs here (to the end), as a worker would
+    monkeypatch.setattr(deletion, "DELETE_BATCH", 2)
+    monkeypatch.setattr(deletion, "SITE_DELETE_STEP_SECONDS", 0)
+    site, _ = recorded_site(sessions=5)
+    site_delete_queue(site=site)
+
+    assert site_delete_step(site.pk) == 2  # run as a worker runs it (not eagerly): one round, then the next step
+
+    assert not Site.objects.filter(pk=site.pk).exists()
+
+
 def test_a_deletion_whose_worker_died_is_queued_again_once_its_hold_runs_out(settings):
     settings.CELERY_TASK_ALWAYS_EAGER = True  # the queued step runs here, as a worker would
     # Given a site whose deletion a worker took, then died in
