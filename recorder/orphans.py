@@ -9,11 +9,15 @@ what it wrote (a time limit, the memory, a restart), or storage fails that
 delete; or a site's deletion lists its prefix while a compaction writes
 there. Nothing else would ever find them again.
 """
+import math
 import re
 import uuid
 from datetime import datetime, timedelta
 
+from django.db.models import Max
 from django.utils import timezone
+
+from sites.models import Site
 
 from .models import Chunk, Segment
 from .storage import objects_delete, objects_pages
@@ -23,6 +27,7 @@ from .storage import objects_delete, objects_pages
 # which dates the object, may be off from this host's.
 ORPHAN_GRACE = timedelta(days=1)
 
+_SITE_KEY = re.compile(r"sites/(\d+)/")
 _SESSION_KEY = re.compile(r"sites/\d+/sessions/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/")
 
 
@@ -32,15 +37,23 @@ def orphans_delete(*, grace: timedelta = ORPHAN_GRACE, now: datetime | None = No
     Safe to rerun, and beside any other job: a row never comes to point at an object older than the grace
     (compaction names each object afresh, after its row)."""
     cutoff = (now or timezone.now()) - grace
+    # Sites made after the newest this database knows are another database's (a restored backup, a staging
+    # copy pointed at the same bucket): their objects are never taken for orphans, nor any with no site.
+    newest = Site.objects.aggregate(newest=Max("pk"))["newest"] or 0
     deleted = 0
     for page in objects_pages("sites/"):
-        old = [key for key, written in page if written < cutoff]
+        old = [key for key, written in page if written < cutoff and _site_id(key) <= newest]
         if not old:
             continue
         orphans = set(old) - _keys_known(old)
         objects_delete(sorted(orphans))
         deleted += len(orphans)
     return deleted
+
+
+def _site_id(key: str) -> float:
+    found = _SITE_KEY.match(key)
+    return int(found[1]) if found else math.inf
 
 
 def _keys_known(keys: list[str]) -> set[str]:

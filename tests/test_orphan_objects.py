@@ -42,15 +42,18 @@ def test_a_segment_written_as_its_session_was_deleted_by_a_compaction_that_then_
     assert key not in stored("sites/")
 
 
-def test_an_object_a_row_points_to_is_never_deleted_however_old(stored):
+def test_an_object_a_row_points_to_or_of_a_site_this_database_never_had_is_never_deleted(stored):
     # Given objects that rows point to (segments ready and being written, a batch an older version stored
-    # as an object) and, beside them, objects no row points to under two sites
+    # as an object), beside them objects no row points to under two sites
     session = SessionFactory()
     kept = [segment_made(session), segment_made(session, Segment.WRITING), f"sites/{session.site_id}/sessions/{session.pk}/00000007.json.gz"]
     Chunk.objects.create(site_id=session.site_id, session=session, seq=7, status=Chunk.STORED, key=kept[-1])
     other = SiteFactory()
     orphans = [f"sites/{session.site_id}/sessions/{uuid.uuid4()}/00000000-00000001-run.json.zst",
                f"sites/{other.pk}/sessions/{session.pk}/00000007.json.gz", f"sites/{other.pk}/stray"]
+    # ... and objects of a site newer than any this database knows (another database's: a restored backup's,
+    # a staging copy's), and of no site at all
+    kept += [f"sites/{other.pk + 1}/sessions/{uuid.uuid4()}/00000000-00000001-run.json.zst", "sites/stray"]
     for key in kept + orphans:
         object_write(key, b"x")
     # When the periodic job runs a day later
