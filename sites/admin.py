@@ -43,7 +43,10 @@ class SiteAdmin(DatesAdmin):
     form = SiteAdminForm
     list_display = ["name", "id", "owner", "enabled", "domains", "sample_rate", "retention_days", "created_at",
                     "deleting_since"]
-    list_filter = ["enabled", ("deleting_since", admin.EmptyFieldListFilter), "mask_all_inputs", "consent_required", "replay_resources", "ip_storage"]
+    list_filter = [
+        "enabled", ("deleting_since", admin.EmptyFieldListFilter),
+        "mask_all_inputs", "consent_required", "replay_resources", "ip_storage",
+    ]
     search_fields = ["name", "domains", "owner__username", "owner__email"]
     search_help_text = "Name, domain, or the owner's username or e-mail."
     list_select_related = ["owner"]

@@ -89,8 +89,9 @@ def site_delete_run(*, site_id: int, seconds: float | None = None) -> SiteDeleti
         return SiteDeletion(held=False, done=False, sessions=0)
     until = None if seconds is None else time.monotonic() + seconds
     done, deleted = False, 0
+    sessions = Session.objects.filter(site_id=site_id).order_by().values_list("pk", flat=True)
     try:
-        while ids := list(Session.objects.filter(site_id=site_id).order_by().values_list("pk", flat=True)[:DELETE_BATCH]):
+        while ids := list(sessions[:DELETE_BATCH]):
             deleted += sessions_delete(session_ids=ids)
             if until is not None and time.monotonic() > until:
                 return SiteDeletion(held=True, done=False, sessions=deleted)

@@ -46,7 +46,8 @@ def test_an_object_a_row_points_to_or_of_a_site_this_database_never_had_is_never
     # Given objects that rows point to (segments ready and being written, a batch an older version stored
     # as an object), beside them objects no row points to under two sites
     session = SessionFactory()
-    kept = [segment_made(session), segment_made(session, Segment.WRITING), f"sites/{session.site_id}/sessions/{session.pk}/00000007.json.gz"]
+    kept = [segment_made(session), segment_made(session, Segment.WRITING),
+            f"sites/{session.site_id}/sessions/{session.pk}/00000007.json.gz"]
     Chunk.objects.create(site_id=session.site_id, session=session, seq=7, status=Chunk.STORED, key=kept[-1])
     other = SiteFactory()
     orphans = [f"sites/{session.site_id}/sessions/{uuid.uuid4()}/00000000-00000001-run.json.zst",
