@@ -4,7 +4,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -150,6 +150,8 @@ def test_a_deletion_whose_worker_died_is_queued_again_once_its_hold_runs_out(set
                                            deletion_lease_until=held)
     # While its hold lasts, neither the periodic resume nor another run touches it
     assert site_deletions_resume() == 0 and not site_delete_run(site_id=site.pk).held
+    with pytest.raises(CommandError, match="being deleted by a worker"):
+        call_command("deletesite", "--site", str(site.pk), "--no-input")
     assert Session.objects.filter(site=site).count() == 2
     # Once it has run out, the periodic resume (or its command) queues it again, and the site goes
     Site.objects.filter(pk=site.pk).update(deletion_lease_until=timezone.now() - timedelta(seconds=1))
