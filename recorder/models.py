@@ -245,8 +245,9 @@ class ObjectDeletion(models.Model):
     storage call is made inside a transaction: the rows go first, and the
     keys of their objects are written here in the same transaction. Their
     objects are deleted once it commits, then these rows. A crash in between
-    leaves these rows, and the next sweep deletes their objects: no object
-    is ever unknown to the database.
+    leaves these rows, and the next sweep deletes their objects: the sweep
+    leaves no object the database does not know of. (Other races can: the
+    daily `deleteorphans` job, recorder/orphans.py, removes those.)
     """
 
     key = models.CharField(max_length=255, unique=True)
