@@ -39,7 +39,11 @@ const cuts = [
           atrule.hspScripting = true; // (a changed rule is visited again: turned round once only)
           atrule.params = atrule.params.replace(scripting, (_, v) => v && v.toLowerCase() === "none" ? "(scripting: enabled)" : "(scripting: none)");
         }`],
+  // And before those, our attributes stand for :user-invalid, :user-valid, :invalid, :valid and :state()
+  // (src/states.js).
+  [`        fixed.push(rule2);\n`, `        fixed.push(rule2);\n        rule2.selector = __hspStates(rule2.selector);\n`],
 ];
+const states = JSON.stringify(path.join(here, 'src/states.js'));
 const replayCuts = {
   name: 'replay-cuts',
   setup(b) {
@@ -49,7 +53,7 @@ const replayCuts = {
         if (src.split(from).length !== 2) throw new Error(`replay-cuts: not found once in this rrweb (check build.mjs): ${from}`);
         src = src.replace(from, to);
       }
-      return { contents: src, loader: 'js' };
+      return { contents: `import { statesRewritten as __hspStates } from ${states};\n` + src, loader: 'js' };
     });
   },
 };

@@ -5,9 +5,11 @@ import { followFocus } from './focus.js';
 import { followMarks } from './marks.js';
 import { followPopovers } from './popover.js';
 import { selectsReplayed } from './selects.js';
+import { statesReplayed } from './states.js';
 import { followTarget } from './target.js';
 
 selectsReplayed(Replayer);
+statesReplayed(Replayer);
 
 export class SandboxError extends Error {}
 

@@ -1,5 +1,7 @@
 import { B } from './clean.js'
 import { FILL } from './capture/fills.js'
+import { STATE } from './capture/states.js'
+import { VALID } from './capture/validity.js'
 import { crossable, hasLongNumber, maskCards } from './luhn.js'
 import { pageUrl, paramsMasked, secretName, urlMasks } from './urls.js'
 
@@ -21,8 +23,10 @@ const EDITABLE = '[contenteditable]:not([contenteditable=false])'
 const LAYOUT_ATTRS =
   /^(class|id|style|type|role|rel|href|src|srcset|sizes|media|as|crossorigin|integrity|width|height|tabindex|dir|lang|hidden|disabled|checked|selected|readonly|required|multiple|open|for|name|contenteditable|draggable|autocomplete|maxlength|minlength|min|max|step|size|cols|rows|span|colspan|rowspan|loading|decoding|charset|http-equiv|xmlns.*|rr_.*|_.*)$/i
 const SVG_TEXT_ATTRS = /^(data-|aria-|title$|alt$|label$|content$)/i
-// (and ours that says what a Web Animation holds: styles, capture/fills.js)
-const textAttr = (a, svg) => a !== FILL && (svg ? SVG_TEXT_ATTRS.test(a) : !LAYOUT_ATTRS.test(a))
+// (and ours that say what a Web Animation holds, styles, capture/fills.js; a field's validity, which says
+// no more of its value than valid or invalid, capture/validity.js; and a custom element's states, names
+// its author gave as a class's, capture/states.js)
+const textAttr = (a, svg) => a !== FILL && a !== VALID && a !== STATE && (svg ? SVG_TEXT_ATTRS.test(a) : !LAYOUT_ATTRS.test(a))
 // Attributes that hold a URL, which rrweb writes absolute (a link to the page's own `#top` holds
 // the page's whole address): the values of parameters that carry credentials are masked, and JSON Web
 // Tokens (urls.js).
@@ -310,6 +314,7 @@ export function createPrivacy(cfg, doc, getMirror) {
   return {
     ignoreSel,
     maskSel,
+    secret: isSecret,
     rrweb: {
       blockSelector: ignoreSel,
       maskTextSelector: rrwebTextSel,

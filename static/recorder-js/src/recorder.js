@@ -4,6 +4,8 @@ import { captureClicks } from './capture/clicks.js'
 import { captureErrors } from './capture/console.js'
 import { FILL, captureFills } from './capture/fills.js'
 import { INDETERMINATE, captureIndeterminate } from './capture/indeterminate.js'
+import { STATE, captureStates } from './capture/states.js'
+import { VALID, captureValidity } from './capture/validity.js'
 import { captureNetwork } from './capture/network.js'
 import { installQueue, normalizeTags, virtualPageArgs } from './commands.js'
 import { normalizeConfig } from './config.js'
@@ -110,7 +112,8 @@ export function createRecorder(options, win) {
   const tags = {}
   let sess, lastActivity, lastUrl, privacy, transport
   let capture = [] // undo functions of observers and patches
-  let marks = [] // what writes states the DOM does not carry as attributes of ours (capture/fills.js, indeterminate.js)
+  let marks = [] // what writes states the DOM does not carry as attributes of ours (capture/fills.js, indeterminate.js...)
+  let valid // (and of them, the one that follows fields' validity: their input events say when to look)
   let life = [] // delivery's listeners, and the notice
   let counts = {}
   let gap = null // a pending hs.gap
@@ -235,7 +238,8 @@ export function createRecorder(options, win) {
     if (cfg.recordNetwork) capture.push(captureNetwork(win, cfg, guard((p) => custom('hs.net', p))))
     capture.push(...captureClicks(win, privacy.ignoreSel, guard(custom)))
     const marked = (name) => guard((el, v) => mark(el, { [name]: v }))
-    marks = [captureFills(win, marked(FILL)), captureIndeterminate(win, marked(INDETERMINATE))]
+    valid = captureValidity(win, marked(VALID), (el) => privacy.secret(el) || el.closest(privacy.ignoreSel))
+    marks = [captureFills(win, marked(FILL)), captureIndeterminate(win, marked(INDETERMINATE)), valid, captureStates(win, marked(STATE))]
     capture.push(...marks)
     for (const m of marks) m.snapshot()
     // (On the window, in the capture phase: before rrweb's listeners and ours on the document.)
@@ -338,6 +342,10 @@ export function createRecorder(options, win) {
     }
     privacy.scrub(e)
     push(e)
+    const node = (id) => record.mirror.getNode(id)
+    // (A node added is built anew in the replay, without the attributes of ours its element had.)
+    if (src === 0) for (const a of e.data.adds) if (a.node.type === 2) for (const m of marks) m.added && m.added(node(a.node.id))
+    if (src === 5 && valid) valid.input(node(e.data.id))
     if (e.type === 2) {
       // What has focus already (autofocus, or focus taken before we started):
       // rrweb records focus as it moves, as a mouse interaction of type 5.
@@ -359,11 +367,24 @@ export function createRecorder(options, win) {
   // A popover the page has just added and shown in the same script gets its
   // id when rrweb takes the addition, in a microtask: the state waits for it.
   const popover = (el, open) => mark(el, { 'data-hindsight-popover': open ? '' : null })
-  // An attribute change of ours (never made on the page), as a DOM change of the element.
+  // An attribute change of ours (never made on the page), as a DOM change of the element: those of a
+  // task go out as one change once its microtasks ran (a snapshot notes every field's validity), with the
+  // ids the nodes have then. (One of a node rrweb has not taken yet waits for the next.)
+  let marking = null
   function mark(el, attributes, again) {
-    const id = record.mirror.getId(el)
-    if (id < 0 && !again) queueMicrotask(guard(() => mark(el, attributes, 1)))
-    if (id > 0) onEvent({ type: 3, data: { source: 0, texts: [], attributes: [{ id, attributes }], removes: [], adds: [] }, timestamp: now() })
+    if (!marking) (marking = []), queueMicrotask(guard(marksOut))
+    marking.push([el, attributes, again])
+  }
+  function marksOut() {
+    const all = []
+    const items = marking
+    marking = null
+    for (const [el, attributes, again] of items) {
+      const id = record.mirror.getId(el)
+      if (id > 0) all.push({ id, attributes })
+      else if (id < 0 && !again) mark(el, attributes, 1)
+    }
+    if (all.length) onEvent({ type: 3, data: { source: 0, texts: [], attributes: all, removes: [], adds: [] }, timestamp: now() })
   }
 
   // A person is back after the session timeout (or the session is too old):

@@ -1,0 +1,46 @@
+import { listen } from '../patch.js'
+
+// A form's fields outlined red once the visitor has left them wrong (`:user-invalid`, `:user-valid`) are
+// styled by a state no attribute carries, and a masked field replays with a mask for a value, which the
+// replay's own `:invalid` judges instead of what the visitor typed (a masked e-mail address is never a
+// valid one there). Each field's validity goes out as an attribute change of ours, `data-hindsight-valid`:
+// `valid` or `invalid`, with ` user` once the visitor has interacted with it (null when it is neither, a
+// disabled field), after each full snapshot for every field, for a field added by a change, and again when
+// it changes: at the field's input (typed, or set by script) and a moment after the visitor leaves or
+// changes a field, or a form is submitted or reset (for all its fields). Valid or invalid says no more of a
+// masked value; the fields whose values are secrets (passwords, card fields) are never noted
+// (docs/protocol.md, "Validity").
+export const VALID = 'data-hindsight-valid'
+const FIELDS = 'input,select,textarea,form'
+
+export function captureValidity(win, report, skip) {
+  const doc = win.document
+  let said = new WeakMap() // since the last full snapshot, whose DOM has none
+  const is = (el, s) => el.matches(s)
+  // (`again`: a node the replay builds anew, without the attribute)
+  const say = (el, again) => {
+    try {
+      if (!is(el, FIELDS) || skip(el)) return
+      let v = is(el, ':invalid') ? 'invalid' : is(el, ':valid') ? 'valid' : null
+      // (:is() forgives a browser that has no :user-invalid: the field is then said without it)
+      if (v && is(el, ':is(:user-invalid,:user-valid)')) v += ' user'
+      if ((again ? null : said.get(el) || null) !== v) said.set(el, v), report(el, v)
+    } catch (e) {}
+  }
+  // The browser marks the fields as the visitor interacted once the event is over: looked at a task later,
+  // each field of the form (a submit tried marks all of them, valid ones too).
+  const soon = (e) => {
+    const f = e.target.form || e.target
+    setTimeout(() => [f, ...(f.elements || [])].forEach((el) => say(el)))
+  }
+  const offs = ['change', 'focusout', 'invalid', 'submit', 'reset'].map((type) => listen(doc, type, soon, true))
+  const undo = () => offs.forEach((f) => f())
+  undo.on = () => offs.forEach((f) => f.on())
+  undo.snapshot = () => {
+    said = new WeakMap()
+    doc.querySelectorAll(FIELDS).forEach((el) => say(el))
+  }
+  undo.added = (el) => say(el, 1)
+  undo.input = (el) => say(el) || say(el && el.form) // (and the form, whose validity is its fields')
+  return undo
+}
