@@ -1,4 +1,5 @@
 import { patch } from '../patch.js'
+import { sayer } from './said.js'
 
 // What a page's Web Animations (element.animate()) hold once they finish with fill `forwards` or
 // `both`: the element keeps the animation's end style, which no attribute or stylesheet carries, so
@@ -12,15 +13,8 @@ const NOT_STYLE = /^(offset|computedOffset|easing|composite)$/
 
 export function captureFills(win, report) {
   const followed = new WeakSet()
-  // What went out for each element since the last full snapshot (whose DOM has none): only a change
-  // goes out, not a null for every animation that finishes holding nothing (a hover effect's).
-  let said = new WeakMap()
-  const say = (el) => {
-    try {
-      const v = held(el)
-      if ((said.get(el) || null) !== v) said.set(el, v), report(el, v)
-    } catch (e) {} // (in the page's animation events: nothing of ours reaches it)
-  }
+  // Only a change goes out, not a null for every animation that finishes holding nothing (a hover effect's).
+  const say = sayer(held, report)
   const scripted = (a) => !('animationName' in a) && !('transitionProperty' in a)
   function held(el) {
     const names = new Set()
@@ -55,7 +49,7 @@ export function captureFills(win, report) {
   // After a full snapshot: what the page's animations hold then (some began before the recorder did).
   // (A browser without document.getAnimations, Safari before 13.1, follows what is animated from now.)
   undo.snapshot = () => {
-    said = new WeakMap()
+    say.reset()
     const all = win.document.getAnimations ? win.document.getAnimations() : []
     for (const a of all) if (a.effect && a.effect.target && scripted(a)) follow(a), say(a.effect.target)
   }

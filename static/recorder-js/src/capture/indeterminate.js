@@ -1,4 +1,5 @@
 import { listen } from '../patch.js'
+import { sayer } from './said.js'
 
 // A checkbox a script shows as partly checked (`indeterminate`: a list's "select all" while some rows
 // are chosen) has no attribute that says so, and rrweb records none: the replay showed it empty. The
@@ -10,18 +11,12 @@ export const INDETERMINATE = 'data-hindsight-indeterminate'
 export function captureIndeterminate(win, report) {
   const proto = win.HTMLInputElement.prototype
   const d = Object.getOwnPropertyDescriptor(proto, 'indeterminate')
-  let shown = new WeakSet() // since the last full snapshot, whose DOM has none
-  const say = (el) => {
-    try {
-      const on = !!el.indeterminate
-      if (on !== shown.has(el)) on ? shown.add(el) : shown.delete(el), report(el, on ? '' : null)
-    } catch (e) {}
-  }
+  const say = sayer((el) => (el.indeterminate ? '' : null), report)
   try {
     // (after the page's call, at the end of its task, as rrweb takes a value set by script)
     if (d.set) Object.defineProperty(proto, 'indeterminate', { ...d, set(v) { d.set.call(this, v), queueMicrotask(() => say(this)) } })
   } catch (e) {}
-  const off = listen(win.document, 'change', (e) => shown.has(e.target) && say(e.target), true)
+  const off = listen(win.document, 'change', (e) => say(e.target), true)
   const undo = () => {
     off()
     try {
@@ -30,7 +25,7 @@ export function captureIndeterminate(win, report) {
   }
   undo.on = off.on // (again, after document.open() erased the document's listeners: recorder.js)
   undo.snapshot = () => {
-    shown = new WeakSet()
+    say.reset()
     for (const el of win.document.querySelectorAll('input[type=checkbox]:indeterminate')) say(el)
   }
   return undo

@@ -1,4 +1,5 @@
 import { patch } from '../patch.js'
+import { sayer } from './said.js'
 
 // A custom element's states (`this.attachInternals().states.add('checked')`, as Fluent UI's web components
 // keep theirs) style it through `:state(checked)` rules, and no attribute carries them: the
@@ -12,12 +13,10 @@ export const STATE = 'data-hindsight-state'
 export function captureStates(win, report) {
   const sets = new WeakMap() // an element -> its CustomStateSet, and the set -> its element
   let refs = [] // (WeakRefs of) the elements with internals, for the snapshot
-  let said = new WeakMap() // since the last full snapshot, whose DOM has none
-  const say = (el, again) => {
+  const say = sayer((el) => {
     const s = sets.get(el)
-    const v = s && ([...s].join(' ') || null)
-    if (s && (again ? null : said.get(el) || null) !== v) said.set(el, v), report(el, v)
-  }
+    return s && ([...s].join(' ') || null)
+  }, report)
   const undos = [
     patch(win.HTMLElement.prototype, 'attachInternals', (original) => function () {
       const internals = original.apply(this, arguments)
@@ -33,15 +32,13 @@ export function captureStates(win, report) {
     undos.push(
       patch(proto, name, (original, on) => function () {
         const r = original.apply(this, arguments)
-        try {
-          if (on()) say(sets.get(this))
-        } catch (e) {}
+        if (on()) say(sets.get(this))
         return r
       })
     )
   const undo = () => undos.forEach((f) => f())
   undo.snapshot = () => {
-    said = new WeakMap()
+    say.reset()
     refs = refs.filter((r) => {
       const el = r.deref()
       if (el) say(el)

@@ -1,4 +1,5 @@
 import { listen } from '../patch.js'
+import { sayer } from './said.js'
 
 // A form's fields outlined red once the visitor has left them wrong (`:user-invalid`, `:user-valid`) are
 // styled by a state no attribute carries, and a masked field replays with a mask for a value, which the
@@ -15,18 +16,13 @@ const FIELDS = 'input,select,textarea,form'
 
 export function captureValidity(win, report, skip) {
   const doc = win.document
-  let said = new WeakMap() // since the last full snapshot, whose DOM has none
   const is = (el, s) => el.matches(s)
-  // (`again`: a node the replay builds anew, without the attribute)
-  const say = (el, again) => {
-    try {
-      if (!is(el, FIELDS) || skip(el)) return
-      let v = is(el, ':invalid') ? 'invalid' : is(el, ':valid') ? 'valid' : null
-      // (:is() forgives a browser that has no :user-invalid: the field is then said without it)
-      if (v && is(el, ':is(:user-invalid,:user-valid)')) v += ' user'
-      if ((again ? null : said.get(el) || null) !== v) said.set(el, v), report(el, v)
-    } catch (e) {}
-  }
+  const say = sayer((el) => {
+    if (!is(el, FIELDS) || skip(el)) return
+    const v = is(el, ':invalid') ? 'invalid' : is(el, ':valid') ? 'valid' : null
+    // (:is() forgives a browser that has no :user-invalid: the field is then said without it)
+    return v && is(el, ':is(:user-invalid,:user-valid)') ? v + ' user' : v
+  }, report)
   // The browser marks the fields as the visitor interacted once the event is over: looked at a task later,
   // each field of the form (a submit tried marks all of them, valid ones too).
   const soon = (e) => {
@@ -37,7 +33,7 @@ export function captureValidity(win, report, skip) {
   const undo = () => offs.forEach((f) => f())
   undo.on = () => offs.forEach((f) => f.on())
   undo.snapshot = () => {
-    said = new WeakMap()
+    say.reset()
     doc.querySelectorAll(FIELDS).forEach((el) => say(el))
   }
   undo.added = (el) => say(el, 1)

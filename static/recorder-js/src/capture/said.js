@@ -1,0 +1,14 @@
+// An attribute of ours goes out for an element when its value changes from what went out for it since the
+// last full snapshot (whose DOM has none: `reset`), or, `again`, for an element the replay builds anew (added
+// by a change), which holds none. `read(el)`: the value, null for no attribute, undefined for not ours to say.
+export function sayer(read, report) {
+  let said = new WeakMap()
+  const say = (el, again) => {
+    try {
+      const v = read(el)
+      if (v !== undefined && (again || !said.has(el) ? null : said.get(el)) !== v) said.set(el, v), report(el, v)
+    } catch (e) {} // (in the page's own calls and events: nothing of ours reaches it)
+  }
+  say.reset = () => (said = new WeakMap())
+  return say
+}
