@@ -24,10 +24,17 @@ export function captureValidity(win, report, skip) {
     return v && is(el, ':is(:user-invalid,:user-valid)') ? v + ' user' : v
   }, report)
   // The browser marks the fields as the visitor interacted once the event is over: looked at a task later,
-  // each field of the form (a submit tried marks all of them, valid ones too).
+  // each field of the form (a submit tried marks all of them, valid ones too), once for the events of a task
+  // (a script's checkValidity() on every field fires `invalid` at each).
+  let due = new Set()
   const soon = (e) => {
-    const f = e.target.form || e.target
-    setTimeout(() => [f, ...(f.elements || [])].forEach((el) => say(el)))
+    if (!due.size)
+      setTimeout(() => {
+        const forms = due
+        due = new Set()
+        forms.forEach((f) => [f, ...(f.elements || [])].forEach((el) => say(el)))
+      })
+    due.add(e.target.form || e.target)
   }
   const offs = ['change', 'focusout', 'invalid', 'submit', 'reset'].map((type) => listen(doc, type, soon, true))
   const undo = () => offs.forEach((f) => f())
