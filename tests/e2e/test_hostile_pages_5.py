@@ -206,3 +206,41 @@ def test_states_and_validity_noted_before_a_periodic_snapshot_replay_after_it(
     assert before[1] == after[1] == ["rgb(0, 128, 0)", "rgb(255, 0, 0)"]
     frame = replayed_at_end(context, live_server, site, "#email")
     assert [replayed_at(frame, at - events[0]["timestamp"], BOTH) for at, _ in (before, after)] == [before[1], after[1]]
+
+
+# Switches a page's bundle defined before the recorder started (the snippet last on the page): their internals
+# were attached before it could see them.
+EARLY = """<style>x-switch { display: inline-block; width: 40px; height: 20px; background: rgb(200, 200, 200) }
+x-switch:state(on) { background-color: rgb(0, 128, 0) }</style><h1>Settings</h1>
+<x-switch id="wifi"></x-switch> <x-switch id="sound"></x-switch>
+<script>
+customElements.define('x-switch', class extends HTMLElement {
+  constructor() {
+    super(); this.i = this.attachInternals(); this.attachShadow({ mode: 'open' }).innerHTML = '<slot></slot>';
+    this.onclick = () => this.i.states[this.i.states.has('on') ? 'delete' : 'add']('on');
+  }
+});
+</script>"""
+SWITCHES = """(d) => ['wifi', 'sound'].map((id) => d.defaultView.getComputedStyle(d.getElementById(id)).backgroundColor)"""
+
+
+def test_components_made_before_the_recorder_started_replay_their_states_from_their_next_change(
+        live_server, celery_worker, customer, context):
+    """The recorder knew a custom element's states from its attachInternals() call only: the components of a
+    bundle that ran before it were never followed."""
+    site = make_site(customer)
+    customer.pages = {"/": html("", EARLY + site_snippet(site, live_server.url) + "<button onclick=\"this.textContent = 'early-done'\">b</button>")}
+    page = context.new_page()
+    page.goto(customer.url("/"))
+    recorder_started(page)
+    moments = []
+    for switch in ("wifi", "sound", "wifi"):
+        page.click(f"#{switch}")
+        moments.append(sample(page, SWITCHES))
+        page.wait_for_timeout(100)  # (each moment its own millisecond)
+    events = button_clicked_then_closed(page, site, "early-done")
+
+    grey, green = "rgb(200, 200, 200)", "rgb(0, 128, 0)"
+    assert [seen for _, seen in moments] == [[green, grey], [green, green], [grey, green]]
+    frame = replayed_at_end(context, live_server, site, "#sound")
+    assert [replayed_at(frame, at - events[0]["timestamp"], SWITCHES) for at, _ in moments] == [seen for _, seen in moments]

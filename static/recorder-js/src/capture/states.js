@@ -6,8 +6,9 @@ import { sayer } from './said.js'
 // replay showed every such component in its plain state. The states go out as an attribute change of ours,
 // `data-hindsight-state` (their names, space-separated; null when none), each time the page adds, deletes
 // or clears one, for an element added by a change, and after each full snapshot (docs/protocol.md, "Custom
-// element states"). An element's set is known from its attachInternals() call: an element whose internals
-// were attached before the recorder started is not followed.
+// element states"). An element's set is known from its attachInternals() call, or, for one whose internals
+// were attached before the recorder started, from its shadow root (below): one of those without a shadow
+// root is not followed.
 export const STATE = 'data-hindsight-state'
 
 export function captureStates(win, report) {
@@ -17,16 +18,31 @@ export function captureStates(win, report) {
     const s = sets.get(el)
     return s && ([...s].join(' ') || null)
   }, report)
+  const own = (el, s) => s && !sets.has(s) && sets.set(s, el).set(el, s) && refs.push(new WeakRef(el))
   const undos = [
     patch(win.HTMLElement.prototype, 'attachInternals', (original) => function () {
       const internals = original.apply(this, arguments)
       try {
-        const s = internals.states
-        if (s) sets.set(s, this).set(this, s), refs.push(new WeakRef(this))
+        own(this, internals.states)
       } catch (e) {}
       return internals
     }),
   ]
+  // An element whose internals were attached before the recorder started (a component the page's bundle
+  // defined first): known by its shadow root once the page reads its states again (to change them).
+  const I = win.ElementInternals && win.ElementInternals.prototype
+  const d = I && Object.getOwnPropertyDescriptor(I, 'states')
+  try {
+    const get = d.get // (none: a browser without states, left as it is)
+    Object.defineProperty(I, 'states', { ...d, get() {
+      const s = get.call(this)
+      try {
+        own(this.shadowRoot.host, s)
+      } catch (e) {} // (one without a shadow root)
+      return s
+    } })
+    undos.push(() => Object.defineProperty(I, 'states', d))
+  } catch (e) {}
   const proto = win.CustomStateSet && win.CustomStateSet.prototype
   for (const name of ['add', 'delete', 'clear'])
     undos.push(
