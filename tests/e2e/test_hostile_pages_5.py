@@ -244,3 +244,27 @@ def test_components_made_before_the_recorder_started_replay_their_states_from_th
     assert [seen for _, seen in moments] == [[green, grey], [green, green], [grey, green]]
     frame = replayed_at_end(context, live_server, site, "#sound")
     assert [replayed_at(frame, at - events[0]["timestamp"], SWITCHES) for at, _ in moments] == [seen for _, seen in moments]
+
+
+# A shop whose components stay hidden until its bundle defines them, as component libraries advise.
+UNDEFINED = """<style>:not(:defined) { visibility: hidden } x-badge:defined { color: rgb(0, 0, 255) }</style>
+<h1>Shop</h1><x-badge id="badge">New</x-badge> <x-rating id="rating"><span>4.5</span></x-rating>
+<button onclick="this.textContent = 'defined-done'">b</button>
+<script>window.define = () => ['x-badge', 'x-rating'].forEach((name) => customElements.define(name, class extends HTMLElement {}));</script>"""
+SHOWN = """(d) => ['badge', 'rating'].map((id) => {
+    const style = d.defaultView.getComputedStyle(d.getElementById(id));
+    return [style.visibility, style.color]; })"""
+
+
+def test_components_a_rule_hides_until_they_are_defined_replay_shown(live_server, celery_worker, customer, context):
+    """The replay's frame runs no script and defines no custom element: `:not(:defined)` matched every
+    component there, and the page's components stayed hidden for the whole replay. (Now every element counts
+    as defined in the replay: one the visitor saw before its definition shows.)"""
+    site, page = visiting(context, live_server, customer, UNDEFINED)
+    page.evaluate("define()")
+    at, seen = sample(page, SHOWN)
+    events = button_clicked_then_closed(page, site, "defined-done")
+
+    assert seen == [["visible", "rgb(0, 0, 255)"], ["visible", "rgb(0, 0, 0)"]]
+    frame = replayed_at_end(context, live_server, site, "#rating")
+    assert replayed_at(frame, at - events[0]["timestamp"], SHOWN) == seen

@@ -9,6 +9,10 @@
 // (a masked e-mail address is never valid): the page's :user-invalid, :user-valid, :invalid and :valid ask
 // the attribute where the field has one, its own validity elsewhere (a field inside a shadow root).
 // `data-hindsight-state`: a custom element's states (`attachInternals().states`), for :state(name).
+// And :defined: the replay's frame defines no custom element, so a page's rule that hides components until
+// its bundle defines them (`:not(:defined) { visibility: hidden }`, as component libraries advise) hid them
+// for the whole replay. Every element counts as defined there: `:not([data-hindsight-undefined])`, an
+// attribute the recorder does not write (an element not defined yet when the visitor saw it shows).
 // Each stands for its pseudo-class with the same specificity.
 
 const VALID = 'data-hindsight-valid';
@@ -18,11 +22,12 @@ const REWRITES = [
   [/:user-(in)?valid(?![\w-])/gi, (_, not) => `[${VALID}="${not ? 'in' : ''}valid user"]`],
   [/:(in)?valid(?![\w-])/gi, (pseudo, not) => `:is([${VALID}~=${not ? 'in' : ''}valid],${pseudo}:where(:not([${VALID}])))`],
   [/:state\(\s*([^()\s]+)\s*\)/gi, (_, name) => `[${STATE}~="${name}"]`],
+  [/:defined(?![\w-])/gi, () => ':not([data-hindsight-undefined])'],
 ];
 
 /** `css` (a selector, or a rule's text) with the pseudo-classes above asking our attributes; once only. */
 export function statesRewritten(css) {
-  if (typeof css !== 'string' || css.includes(VALID) || css.includes(STATE)) return css;
+  if (typeof css !== 'string' || css.includes('data-hindsight-')) return css;
   for (const [pattern, to] of REWRITES) css = css.replace(pattern, to);
   return css;
 }

@@ -21,6 +21,10 @@ test("custom element states ask the element's attribute of names", () => {
   assert.equal(statesRewritten(':host(:state(open)) { color: red }'), ':host([data-hindsight-state~="open"]) { color: red }');
 });
 
+test('every element counts as defined in the replay, whose frame defines none', () => {
+  assert.equal(statesRewritten('x-card:not(:defined), :defined > b'), 'x-card:not(:not([data-hindsight-undefined])), :not([data-hindsight-undefined]) > b');
+});
+
 test('a text is rewritten once, and what is no text is left as it is', () => {
   const once = statesRewritten('input:invalid');
   assert.equal(statesRewritten(once), once);
