@@ -42,6 +42,9 @@ const cuts = [
   // And before those, our attributes stand for :user-invalid, :user-valid, :invalid, :valid and :state()
   // (src/states.js).
   [`        fixed.push(rule2);\n`, `        fixed.push(rule2);\n        rule2.selector = __hspStates(rule2.selector);\n`],
+  // The rewrite is also exported, for the rules a page's script inserts, which rrweb inserts as they are
+  // (src/states.js).
+  [`export {\n  Replayer\n};`, `export {\n  Replayer,\n  adaptCssForReplay\n};`],
 ];
 const states = JSON.stringify(path.join(here, 'src/states.js'));
 const replayCuts = {

@@ -268,3 +268,26 @@ def test_components_a_rule_hides_until_they_are_defined_replay_shown(live_server
     assert seen == [["visible", "rgb(0, 0, 255)"], ["visible", "rgb(0, 0, 0)"]]
     frame = replayed_at_end(context, live_server, site, "#rating")
     assert replayed_at(frame, at - events[0]["timestamp"], SHOWN) == seen
+
+
+# A search box styled by CSS-in-JS (rules inserted one by one, as styled-components and emotion do in
+# production) once the page has rendered, after the recorder's snapshot.
+STYLED = """<style id="css"></style><h1>Search</h1><input id="q"> <button onclick="this.textContent = 'styled-done'">b</button>
+<script>window.style = () => { const sheet = document.getElementById('css').sheet;
+  sheet.insertRule('#q { background-color: rgb(255, 255, 255) }', 0);
+  sheet.insertRule('#q:focus { background-color: rgb(255, 255, 0) }', 1); };</script>"""
+SEARCH = "(d) => d.defaultView.getComputedStyle(d.getElementById('q')).backgroundColor"
+
+
+def test_focus_styles_a_script_inserted_after_the_snapshot_replay(live_server, celery_worker, customer, context):
+    """rrweb makes a stylesheet's :focus (and :hover) rules match the classes the player gives the focused
+    element, but inserts a rule a script inserted later as it is: a CSS-in-JS page's focus ring never showed."""
+    site, page = visiting(context, live_server, customer, STYLED)
+    page.evaluate("style()")
+    page.click("#q")
+    at, seen = sample(page, SEARCH)
+    events = button_clicked_then_closed(page, site, "styled-done")
+
+    assert seen == "rgb(255, 255, 0)"
+    frame = replayed_at_end(context, live_server, site, "#q")
+    assert replayed_at(frame, at - events[0]["timestamp"], SEARCH) == seen

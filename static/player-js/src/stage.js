@@ -1,6 +1,6 @@
 // Mounts rrweb's Replayer in the stage, proves that recorded content cannot
 // run scripts, and scales the visitor's viewport to fit the stage.
-import { Replayer } from '@rrweb/replay';
+import { Replayer, adaptCssForReplay } from '@rrweb/replay';
 import { followFocus } from './focus.js';
 import { followMarks } from './marks.js';
 import { followPopovers } from './popover.js';
@@ -9,7 +9,7 @@ import { statesReplayed } from './states.js';
 import { followTarget } from './target.js';
 
 selectsReplayed(Replayer);
-statesReplayed(Replayer);
+statesReplayed(Replayer, adaptCssForReplay);
 
 export class SandboxError extends Error {}
 

@@ -1,8 +1,9 @@
 // States of a field or a custom element that only pseudo-classes show, which the recorder writes as
 // attributes of ours on the recorded node (docs/protocol.md, "Validity", "Custom element states"). The replay
 // makes the page's rules for those pseudo-classes ask the attributes instead, as rrweb makes :hover ask a
-// class (build.mjs): in the stylesheets rrweb rewrites for the frame (a <style>, a link's CSS) and in the
-// rules a page's script inserts or a component adopts, which rrweb inserts as they are.
+// class (build.mjs): in the stylesheets rrweb rewrites for the frame (a <style>, a link's CSS) and, with the
+// rest of that rewrite (:hover, :focus, :target, media queries), in the rules a page's script inserts or a
+// component adopts, which rrweb inserts as they are.
 //
 // `data-hindsight-valid`: `valid` or `invalid`, and ` user` once the visitor interacted with the field. The
 // replay's frame has no visitor (:user-invalid never matches there), and it judges a masked field's mask
@@ -33,17 +34,19 @@ export function statesRewritten(css) {
 }
 
 /**
- * Replayers of `Replayer` (the player's and a test's fresh one alike) rewrite so the rules a page's script
- * inserted (insertRule, replace, replaceSync: CSS-in-JS, a web component's adopted stylesheets), as rrweb's
- * build rewrites those of its stylesheets' text.
+ * Replayers of `Replayer` (the player's and a test's fresh one alike) rewrite the rules a page's script
+ * inserted (insertRule, replace, replaceSync: CSS-in-JS, a web component's adopted stylesheets) as rrweb
+ * rewrites its stylesheets' text (`adapt`, rrweb's adaptCssForReplay with our cuts: build.mjs). A component
+ * styled this way after the snapshot (a route rendered later) had no :hover, :focus or state styles.
  */
-export function statesReplayed(Replayer) {
+export function statesReplayed(Replayer, adapt) {
   const proto = Replayer.prototype;
   if (proto.hspStates) return;
   const { applyStyleSheetRule } = proto;
   proto.applyStyleSheetRule = function (data, styleSheet) {
-    const copy = { ...data, adds: data.adds && data.adds.map((add) => ({ ...add, rule: statesRewritten(add.rule) })) };
-    for (const key of ['replace', 'replaceSync']) if (typeof data[key] === 'string') copy[key] = statesRewritten(data[key]);
+    const css = (text) => (typeof text === 'string' ? adapt(text, this.cache) : text);
+    const copy = { ...data, adds: data.adds && data.adds.map((add) => ({ ...add, rule: css(add.rule) })) };
+    for (const key of ['replace', 'replaceSync']) if (key in data) copy[key] = css(data[key]);
     return applyStyleSheetRule.call(this, copy, styleSheet);
   };
   proto.hspStates = true;
