@@ -202,7 +202,8 @@ def test_states_and_validity_noted_before_a_periodic_snapshot_replay_after_it(
     events = button_clicked_then_closed(page, site, "states-done")
 
     snapshots = [e["timestamp"] for e in events if e["type"] == 2]
-    assert len(snapshots) >= 2 and before[0] < snapshots[1] <= after[0], (snapshots, before[0], after[0])
+    # (one at the change at the latest, CHECKOUT_MS after the one before: on a slow machine, maybe one more before it)
+    assert any(before[0] < at <= after[0] for at in snapshots), (snapshots, before[0], after[0])
     assert before[1] == after[1] == ["rgb(0, 128, 0)", "rgb(255, 0, 0)"]
     frame = replayed_at_end(context, live_server, site, "#email")
     assert [replayed_at(frame, at - events[0]["timestamp"], BOTH) for at, _ in (before, after)] == [before[1], after[1]]
