@@ -293,3 +293,34 @@ def test_focus_styles_a_script_inserted_after_the_snapshot_replay(live_server, c
     assert seen == "rgb(255, 255, 0)"
     frame = replayed_at_end(context, live_server, site, "#q")
     assert replayed_at(frame, at - events[0]["timestamp"], SEARCH) == seen
+
+
+# A list whose rows a script reorders (moves) after their states were set: a row faded in by a Web Animation
+# that holds its end, and a group's "select all" box shown partly checked.
+MOVED = """<style>.row { opacity: 0 }</style><h1>Tasks</h1><ul id="list">
+<li id="first" class="row">Write</li><li id="second" class="row">Test <input type="checkbox" id="all"></li></ul>
+<button onclick="this.textContent = 'moved-done'">b</button>
+<script>
+window.show = () => { for (const row of document.querySelectorAll('.row')) row.animate({ opacity: [0, 1] }, { duration: 50, fill: 'forwards' });
+  document.getElementById('all').indeterminate = true; };
+window.reorder = () => document.getElementById('list').prepend(document.getElementById('second'));
+</script>"""
+ROWS = """(d) => [...d.querySelectorAll('.row')].map((row) => [row.id, d.defaultView.getComputedStyle(row).opacity])
+    .concat([d.getElementById('all').indeterminate])"""
+
+
+def test_rows_moved_after_their_states_were_set_replay_with_them(live_server, celery_worker, customer, context):
+    """A node a script moves is built anew in the replay, without the attributes of ours its element had: a
+    row held visible by its animation vanished as it moved, and a partly checked box showed empty."""
+    site, page = visiting(context, live_server, customer, MOVED)
+    page.evaluate("show()")
+    page.wait_for_function("document.getAnimations().every((a) => a.playState === 'finished')")
+    shown = sample(page, ROWS)
+    page.wait_for_timeout(100)  # (each moment its own millisecond)
+    page.evaluate("reorder()")
+    moved = sample(page, ROWS)
+    events = button_clicked_then_closed(page, site, "moved-done")
+
+    assert shown[1] == [["first", "1"], ["second", "1"], True] and moved[1] == [["second", "1"], ["first", "1"], True]
+    frame = replayed_at_end(context, live_server, site, "#all")
+    assert [replayed_at(frame, at - events[0]["timestamp"], ROWS) for at, _ in (shown, moved)] == [shown[1], moved[1]]

@@ -53,5 +53,6 @@ export function captureFills(win, report) {
     const all = win.document.getAnimations ? win.document.getAnimations() : []
     for (const a of all) if (a.effect && a.effect.target && scripted(a)) follow(a), say(a.effect.target)
   }
+  undo.added = say.moved
   return undo
 }

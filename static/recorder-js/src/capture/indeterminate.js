@@ -28,5 +28,6 @@ export function captureIndeterminate(win, report) {
     say.reset()
     for (const el of win.document.querySelectorAll('input[type=checkbox]:indeterminate')) say(el)
   }
+  undo.added = say.moved
   return undo
 }

@@ -61,6 +61,6 @@ export function captureStates(win, report) {
       return el
     })
   }
-  undo.added = (el) => say(el, 1)
+  undo.added = say.moved // (one said before it was added too)
   return undo
 }
