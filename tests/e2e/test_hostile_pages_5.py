@@ -324,3 +324,23 @@ def test_rows_moved_after_their_states_were_set_replay_with_them(live_server, ce
     assert shown[1] == [["first", "1"], ["second", "1"], True] and moved[1] == [["second", "1"], ["first", "1"], True]
     frame = replayed_at_end(context, live_server, site, "#all")
     assert [replayed_at(frame, at - events[0]["timestamp"], ROWS) for at, _ in (shown, moved)] == [shown[1], moved[1]]
+
+
+# A widget whose own `elements` property is no list (a component's API), focused and left by the visitor.
+ODD = """<h1>Odd</h1><x-group id="group" tabindex="0">Group</x-group> <input id="q">
+<button onclick="this.textContent = 'odd-done'">b</button>
+<script>customElements.define('x-group', class extends HTMLElement { get elements() { return 3; } });</script>"""
+
+
+def test_leaving_an_element_with_an_odd_elements_property_throws_nothing_into_the_page(
+        live_server, celery_worker, customer, context):
+    """The recorder looks at what the visitor left a task later, with each of `elements`: an element whose
+    `elements` is a number made that timer of ours throw, an uncaught error in the visitor's page."""
+    site, page = visiting(context, live_server, customer, ODD)
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.click("#group")
+    page.click("#q")
+    sample(page, "(d) => 0")  # (after the recorder's timer)
+    events = button_clicked_then_closed(page, site, "odd-done")
+    assert errors == [] and not [e for e in events if e["type"] == 5 and e["data"]["tag"] == "hs.error"]

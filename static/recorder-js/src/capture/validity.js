@@ -32,7 +32,9 @@ export function captureValidity(win, report, skip) {
       setTimeout(() => {
         const forms = due
         due = new Set()
-        forms.forEach((f) => [f, ...(f.elements || [])].forEach((el) => say(el)))
+        try {
+          forms.forEach((f) => [f, ...(f.elements || [])].forEach((el) => say(el)))
+        } catch (e) {} // (a timer of ours: nothing reaches the page)
       })
     due.add(e.target.form || e.target)
   }
