@@ -28,7 +28,11 @@ FIRST_DAY = date(2000, 1, 1)
 
 
 class BadQuery(ValueError):
-    pass
+    """A bad parameter: the message names it, `param` is its name."""
+
+    def __init__(self, message: str, param: str):
+        super().__init__(message)
+        self.param = param
 
 
 def heatmap_query(params) -> HeatmapQuery:
@@ -36,20 +40,20 @@ def heatmap_query(params) -> HeatmapQuery:
     get = lambda name: (params.get(name) or "").strip()  # noqa: E731
     url = get("url")
     if not url or len(url) > 2048:
-        raise BadQuery("url is required (at most 2048 characters).")
+        raise BadQuery("url is required (at most 2048 characters).", "url")
     if "\x00" in url:
-        raise BadQuery("url must not contain a NUL character.")
+        raise BadQuery("url must not contain a NUL character.", "url")
     kind = get("kind") or "click"
     if kind not in KINDS:
-        raise BadQuery("kind must be click, scroll or move.")
+        raise BadQuery("kind must be click, scroll or move.", "kind")
     device = get("device")
     if device and device not in DEVICES:
-        raise BadQuery("device must be desktop, tablet or mobile.")
+        raise BadQuery("device must be desktop, tablet or mobile.", "device")
     today = timezone.localdate()
     day_to = _day(get("date_to"), "date_to") or today
     day_from = _day(get("date_from"), "date_from") or max(day_to - timedelta(days=HEATMAP_DEFAULT_DAYS - 1), FIRST_DAY)
     if day_from > day_to:
-        raise BadQuery("date_from must not be after date_to.")
+        raise BadQuery("date_from must not be after date_to.", "date_from")
     if "*" not in url:
         url = page_url(url)  # an anchor of a page shows the page's heatmap
     return HeatmapQuery(url=url, kind=kind, device=device, day_from=day_from, day_to=day_to)
@@ -61,9 +65,9 @@ def _day(value: str, name: str) -> date | None:
     try:
         day = date.fromisoformat(value)
     except ValueError:
-        raise BadQuery(f"{name} must be a date, YYYY-MM-DD.") from None
+        raise BadQuery(f"{name} must be a date, YYYY-MM-DD.", name) from None
     if day < FIRST_DAY:
-        raise BadQuery(f"{name} must not be before {FIRST_DAY.isoformat()}.")
+        raise BadQuery(f"{name} must not be before {FIRST_DAY.isoformat()}.", name)
     return day
 
 

@@ -35,8 +35,10 @@ def site_heatmaps(request: HttpRequest, site_id: int) -> HttpResponse:
         return render(request, "insights/heatmaps.html", context)
     try:
         query = heatmap_query(request.GET)
-    except BadQuery as error:
-        return render(request, "insights/heatmaps.html", {**context, "error": str(error)}, status=400)
+    except BadQuery:
+        errors, kept = _bad_left_out(request.GET)
+        context.update(errors=errors, params=kept, page_links=_page_links(kept, pages))
+        return render(request, "insights/heatmaps.html", context, status=400)
     view, following = heatmap_page_view(site_id=site.pk, url=query.url, device=query.device)
     data = heatmap(site_id=site.pk, query=query)
     context.update(query=query, data=data, view=view, device_links=_device_links(request.GET, query.device))
@@ -51,6 +53,21 @@ def site_heatmaps(request: HttpRequest, site_id: int) -> HttpResponse:
             data_url=reverse("api-site-heatmaps", args=[site.pk]) + "?" + urlencode(_chosen(request.GET)),
         )
     return render(request, "insights/heatmaps.html", context)
+
+
+def _bad_left_out(params) -> tuple[list[str], object]:
+    """What is wrong with each bad parameter, and the parameters without them: the form and the page links
+    ask for a heatmap that can be shown, not for the same 400 again."""
+    kept, checked, errors = params.copy(), params.copy(), []
+    for _ in HEATMAP_PARAMS:  # each is found bad once at most: in `checked` it becomes one that is not
+        try:
+            heatmap_query(checked)
+            break
+        except BadQuery as error:
+            errors.append(str(error))
+            kept.pop(error.param, None)
+            checked[error.param] = "*" if error.param == "url" else ""
+    return errors, kept
 
 
 def _chosen(params, *, leave_out: str = "") -> dict[str, str]:

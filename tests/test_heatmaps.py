@@ -130,6 +130,24 @@ def test_the_pages_to_pick_from_keep_the_kind_device_and_days_chosen(client, sit
             f'&amp;date_from={since}"') in page
 
 
+def test_after_a_400_the_page_names_every_bad_parameter_and_its_links_and_form_leave_them_out(client, site, owner):
+    """The pages to pick from kept a bad kind, device or day, so each of them led to the same 400 again."""
+    client.force_login(owner)
+    now = timezone.now()
+    PageView.objects.create(session=SessionFactory(site=site, started_at=now), site=site, url=URL, at=now)
+
+    response = client.get(f"/sites/{site.pk}/heatmaps/", {"url": URL, "kind": "scroll", "device": "watch",
+                                                          "date_from": "2025-02-30", "date_to": "2025-01-01"})
+    page = response.content.decode()
+
+    assert response.status_code == 400
+    assert "device must be" in page and "date_from must be a date" in page
+    assert 'href="?url=https%3A%2F%2Fshop.example.com%2Fpricing&amp;kind=scroll&amp;date_to=2025-01-01"' in page
+    assert "watch" not in page and "2025-02-30" not in page
+    followed = client.get(f"/sites/{site.pk}/heatmaps/", {"url": URL, "kind": "scroll", "date_to": "2025-01-01"})
+    assert followed.status_code == 200
+
+
 def test_the_rebuild_command_sums_the_facts_again(site):
     from io import StringIO
 
