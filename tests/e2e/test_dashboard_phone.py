@@ -39,6 +39,18 @@ def test_a_long_site_name_leaves_the_sites_link_whole_in_the_top_bar(dashboard, 
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
 
+def test_a_site_named_by_one_long_word_fits_a_phone_on_every_page(dashboard, live_server):
+    """A name without spaces (a site named by its domain) widened the site list, the install page's heading
+    and each page's "<name> · site id" line to 1,300-2,300 px: the whole page scrolled sideways."""
+    page, site = dashboard
+    site.name = "shop.our-" + "verylongbrandnameforthecompanystore" * 2 + ".example.co.uk"
+    site.save(update_fields=["name"])
+    pages = ["", "overview/", "install/", "heatmaps/", "settings/", "team/", "privacy/", "audit/"]
+    for path in ["/sites/"] + [f"/sites/{site.pk}/{path}" for path in pages] + [f"/exclude/{site.pk}"]:
+        page.goto(f"{live_server.url}{path}")
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], path
+
+
 def test_the_current_tab_of_a_site_is_in_sight_on_a_phone(dashboard, live_server):
     """The tabs' row scrolls sideways on a phone; on Settings, Team, Privacy or Audit the row showed Overview to
     Install, and nothing said which page this was."""
