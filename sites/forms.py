@@ -129,6 +129,8 @@ class SiteSettingsForm(forms.ModelForm):
         for name, field in self.fields.items():
             if field.help_text:
                 field.widget.attrs["aria-describedby"] = f"{self.auto_id % name}_help"
+        for name in ("mask_selectors", "ignore_selectors", "unmask_selectors"):
+            self.fields[name].widget.attrs["data-css-selectors"] = ""  # checked by the browser (dashboard.js)
 
     def fieldsets(self) -> list[tuple[str, list]]:
         return [(title, [self[name] for name in names]) for title, names in self.FIELDSETS]

@@ -38,6 +38,39 @@
     });
   });
 
+  // Settings: a CSS selector this browser cannot read is pointed out, and the form is not sent with one. The
+  // recorder leaves such a selector out, so what it names would be recorded unmasked, and nothing said so.
+  var selectorBoxes = document.querySelectorAll('textarea[data-css-selectors]');
+  function selectorError(box) {
+    var probe = document.createDocumentFragment();
+    var bad = box.value.split('\n').map(function (line) { return line.trim(); }).filter(function (line) {
+      try { probe.querySelector(line || '*'); return false; } catch (error) { return true; }
+    });
+    var field = box.closest('.field'), note = field.querySelector('.selector-error');
+    if (note) note.remove();
+    field.classList.toggle('has-error', bad.length > 0);
+    box.setAttribute('aria-invalid', bad.length > 0 ? 'true' : 'false');
+    if (!bad.length) return false;
+    note = document.createElement('p');
+    note.className = 'error selector-error';
+    note.setAttribute('role', 'alert');
+    note.textContent = 'Not a CSS selector: \u201c' + bad[0] + '\u201d; the recorder skips it. Fix it or take it out.';
+    field.appendChild(note);
+    return true;
+  }
+  selectorBoxes.forEach(function (box) {
+    selectorError(box);
+    box.addEventListener('change', function () { selectorError(box); });
+  });
+  if (selectorBoxes.length) {
+    selectorBoxes[0].form.addEventListener('submit', function (event) {
+      var bad = Array.prototype.filter.call(selectorBoxes, selectorError);
+      if (!bad.length) return;
+      event.preventDefault();
+      bad[0].focus();
+    });
+  }
+
   // Session list: Escape folds the open filters away, from any of their fields, back on their summary.
   var filtersBox = document.getElementById('session-filters-box');
   if (filtersBox) {
