@@ -45,6 +45,9 @@ def domains_clean(entries: list[str]) -> list[str]:
             raise ValueError(f"Not a domain: {entry.strip()[:100]}; a part between dots has at most {LABEL_MAX} characters")
         if not domain.startswith("[") and len(host) > NAME_MAX:
             raise ValueError(f"Not a domain: {entry.strip()[:100]}; a host name has at most {NAME_MAX} characters")
+        port = domain.rpartition("]")[2].partition(":")[2] if domain.startswith("[") else domain.partition(":")[2]
+        if port and not 0 < int(port) <= 65535:
+            raise ValueError(f"Not a domain: {entry.strip()[:100]}; a port is a number from 1 to 65535")
         if domain not in cleaned:
             cleaned.append(domain)
     return cleaned

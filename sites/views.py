@@ -69,7 +69,7 @@ def site_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         site = site_create(owner=request.user, **form.cleaned_data)
         return redirect("site-install", site_id=site.pk)
-    return render(request, "sites/site_new.html", {"form": form})
+    return render(request, "sites/site_new.html", {"form": form}, status=400 if form.errors else 200)
 
 
 @require_safe

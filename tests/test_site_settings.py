@@ -175,3 +175,23 @@ def test_site_tabs_show_only_the_pages_the_role_may_open(
     assert (f'href="{reverse("site-privacy", args=[site.pk])}"' in html) is privacy_tab
     assert (f'href="{reverse("site-audit", args=[site.pk])}"' in html) is audit_tab
     assert f'href="{reverse("site-overview", args=[site.pk])}"' in html
+
+
+@pytest.mark.parametrize("domain", ["localhost:99999", "shop.example.com:0", "[::1]:65536"])
+def test_a_new_site_with_a_port_no_origin_can_have_is_refused_with_a_400_and_nothing_is_made(client, owner, domain):
+    """`localhost:80000` (a typo) made a site whose every visit was refused: no browser sends such a port."""
+    client.force_login(owner)
+    sites = Site.objects.count()
+
+    response = client.post(reverse("site-new"), {"name": "Shop", "domains": f"shop.example.com\n{domain}"})
+
+    assert response.status_code == 400
+    assert "a port is a number from 1 to 65535" in response.content.decode()
+    assert Site.objects.count() == sites
+
+
+def test_a_new_site_with_the_highest_port_is_made(client, owner):
+    client.force_login(owner)
+    response = client.post(reverse("site-new"), {"name": "Shop", "domains": "localhost:65535\n[::1]:1"})
+    assert response.status_code == 302
+    assert Site.objects.get(name="Shop").domains == ["localhost:65535", "[::1]:1"]
