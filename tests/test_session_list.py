@@ -233,6 +233,15 @@ def test_the_filter_form_keeps_the_values_it_was_given(client, site, owner):
     assert 'name="errors" value="1" checked' in page
 
 
+def test_the_filter_form_offers_and_keeps_bots_as_the_api_does(client, site, owner):
+    """`device=bot` (a documented value) showed "Any" in the form: applying another filter dropped it."""
+    client.force_login(owner)
+
+    page = client.get(reverse("session-list", args=[site.pk]), {"device": "bot"}).content.decode()
+
+    assert '<option value="bot" selected>Bot</option>' in page
+
+
 def test_replay_links_carry_the_filters_to_the_player(client, site, owner):
     sessions = catalog(client, site)
     client.force_login(owner)
