@@ -126,9 +126,6 @@ class SiteSettingsForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance and self.instance.pk and not self.is_bound:
             self.initial["domains"] = "\n".join(self.instance.domains)
-        for name, field in self.fields.items():
-            if field.help_text:
-                field.widget.attrs["aria-describedby"] = f"{self.auto_id % name}_help"
         for name in ("mask_selectors", "ignore_selectors", "unmask_selectors"):
             self.fields[name].widget.attrs["data-css-selectors"] = ""  # checked by the browser (dashboard.js)
 

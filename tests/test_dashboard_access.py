@@ -2,6 +2,7 @@
 
 Outsiders always get 404; viewers are refused (403) whatever would change data, and nothing changes.
 """
+import re
 import uuid
 from datetime import timedelta
 
@@ -229,6 +230,22 @@ def test_dashboard_pages_answer_other_methods_with_405_and_change_nothing(client
 
     assert answers == {name: 405 for name in answers}
     assert snapshot(world["site"]) == before
+
+
+@pytest.mark.parametrize("name, with_site", [
+    ("site-new", False), ("site-settings", True), ("site-team", True), ("site-privacy", True),
+])
+def test_each_fields_help_is_what_the_field_says_it_is_described_by(client, world, name, with_site):
+    """The team, privacy and new-site forms pointed their fields at `id_who_helptext` and the like, which no element
+    had (the help was `id_who_help`): a screen reader read the field without its help."""
+    client.force_login(world["owner"])
+    html = client.get(reverse(name, args=[world["site"].pk] if with_site else [])).content.decode()
+
+    described_by = re.findall(r'aria-describedby="([^"]+)"', html)
+    assert described_by
+    for ids in described_by:
+        for id_ in ids.split():
+            assert html.count(f'id="{id_}"') == 1, id_
 
 
 def test_dashboard_pages_answer_head_as_get(client, world):

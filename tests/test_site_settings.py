@@ -39,7 +39,7 @@ def test_settings_page_shows_every_group_with_help_text(client, site, owner):
     for legend in ("General", "Targeting", "Capture", "Privacy", "Retention"):
         assert f"<legend>{legend}</legend>" in html
     assert "Percentage of visitors recorded" in html
-    assert 'aria-describedby="id_ip_rules_help"' in html
+    assert 'aria-describedby="id_ip_rules_helptext"' in html and 'id="id_ip_rules_helptext"' in html
 
 
 def test_owner_saves_a_change_and_one_audit_entry_lists_the_diff(client, site, owner):
