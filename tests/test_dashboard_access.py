@@ -161,6 +161,19 @@ def test_audit_log_shows_newest_first_fifty_a_page(client, world):
     assert "elsewhere" not in first.content.decode() + second.content.decode()
 
 
+def test_an_audit_page_past_the_logs_end_says_so_and_leads_back_to_the_newest(client, world):
+    """`?before=` the oldest entry (a bookmark, an address edited by hand) said "Nothing recorded yet", with no way
+    back, of a log that has entries."""
+    site, owner = world["site"], world["owner"]
+    oldest = AuditEntry.objects.create(site=site, user=owner, username="owner", action="session.view", target="s1")
+    client.force_login(owner)
+
+    page = client.get(reverse("site-audit", args=[site.pk]), {"before": oldest.pk}).content.decode()
+
+    assert "Nothing recorded yet" not in page and "No older entries" in page
+    assert f'href="{reverse("site-audit", args=[site.pk])}">Back to the newest entries' in page
+
+
 def test_audit_page_query_count_does_not_grow_with_entries(client, world, django_assert_num_queries):
     site, owner = world["site"], world["owner"]
     client.force_login(owner)
