@@ -113,7 +113,9 @@ class SessionViewSet(mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewse
     queryset = Session.objects.none()  # for the schema; get_object checks membership
 
     def get_object(self):
-        session = get_object_or_404(sessions_live_marked(Session.objects.select_related("site")), pk=self.kwargs["pk"])
+        # Among the user's sites' sessions: another site's is "no such session", as an id nobody has is.
+        sessions = Session.objects.select_related("site").filter(site__memberships__user=self.request.user)
+        session = get_object_or_404(sessions_live_marked(sessions), pk=self.kwargs["pk"])
         self.membership = membership_get(self.request.user, session.site_id)
         return session
 

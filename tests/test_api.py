@@ -1,4 +1,6 @@
 """The REST API with token auth: members see their sites' sessions, nobody else does."""
+import uuid
+
 import pytest
 from rest_framework.authtoken.models import Token
 
@@ -71,6 +73,19 @@ def test_another_sites_session_is_a_404(client, site, stored_session):
         response = client.get(url, **auth(outsider))
         assert (response.status_code, response.json()["error"]) == (404, "not_found"), url
     assert client.delete(f"/api/v1/sessions/{sid}/", **auth(outsider)).status_code == 404
+
+
+def test_another_sites_session_is_answered_as_one_that_does_not_exist(client, site, stored_session):
+    """An outsider got "Not found." for a session of another site and "No Session matches the given query." for an
+    id nobody has: the answer told whether a session id exists."""
+    outsider = UserFactory(username="outsider")
+    SiteFactory(owner=outsider)
+    for tail in ("", "events/", "recording/", "recording/c0-0/"):
+        answers = [client.get(f"/api/v1/sessions/{sid}/{tail}", **auth(outsider))
+                   for sid in (stored_session["sid"], uuid.uuid4())]
+        assert [(a.status_code, a.json()) for a in answers] == [(404, answers[1].json())] * 2, tail
+    deleted = [client.delete(f"/api/v1/sessions/{sid}/", **auth(outsider)) for sid in (stored_session["sid"], uuid.uuid4())]
+    assert deleted[0].json() == deleted[1].json()
 
 
 def test_viewer_cannot_delete_but_owner_can(client, site, owner, stored_session):
