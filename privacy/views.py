@@ -29,7 +29,8 @@ def _set(response: HttpResponse, name: str, opted_out: bool, secure: bool) -> No
 def exclude_site(request: HttpRequest, site_id: int) -> HttpResponse:
     site = get_object_or_404(Site, pk=site_id)
     undo = request.method == "POST" and request.POST.get("action") == "undo"
-    response = render(request, "privacy/exclude.html", {"site": site, "opted_out": not undo})
+    # Anyone may open this page, for any site id: it names no site (a name is for the dashboard only).
+    response = render(request, "privacy/exclude.html", {"opted_out": not undo})
     _set(response, site_cookie(site.pk), not undo, request.is_secure())
     return response
 

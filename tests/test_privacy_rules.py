@@ -15,6 +15,7 @@ from recorder.models import Chunk, Session
 from recorder.services import sessions_finish_idle
 from recorder.tasks import chunk_process
 from tests.conftest import make_batch, post_batch, process_pending, stored_parts
+from tests.factories import UserFactory
 
 NOOP = "not recording"
 
@@ -87,6 +88,20 @@ def test_exclude_page_can_be_undone(client, site):
     assert client.cookies[f"hs_optout_{site.pk}"].value == "1"
     client.post(f"/exclude/{site.pk}", {"action": "undo"})
     assert NOOP not in client.get(f"/recorder.js?wid={site.pk}").content.decode()
+
+
+@pytest.mark.django_db
+def test_the_public_exclude_page_does_not_show_the_sites_name(client, site):
+    """A site's name is "shown in the dashboard only" (its help text says so), yet /exclude/1, /exclude/2, ... showed
+    every site's name on the server to anyone, and to a logged-in outsider a link to the site's sessions."""
+    site.name = "Acme internal staging"
+    site.save(update_fields=["name"])
+    client.force_login(UserFactory(username="outsider"))
+
+    for response in (client.get(f"/exclude/{site.pk}"), client.post(f"/exclude/{site.pk}", {"action": "undo"})):
+        page = response.content.decode()
+        assert response.status_code == 200 and "the site that linked here" in page
+        assert "Acme" not in page and f'href="/sites/{site.pk}/"' not in page
 
 
 @pytest.mark.django_db
