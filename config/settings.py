@@ -258,7 +258,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.CursorPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["config.api.TokenRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"user": env_str("API_RATE", "1000/hour")},
     "EXCEPTION_HANDLER": "config.api.exception_handler",
 }

@@ -127,6 +127,20 @@ def test_an_outsider_cannot_list_a_site_even_with_filters(client, site):
     assert set(response.json()) == {"error", "detail"}
 
 
+def test_the_dashboards_own_requests_are_not_counted_against_the_api_rate(client, site, owner, settings, monkeypatch):
+    """The player asks the API every 3 s while it follows a live session: at API_RATE (1000 an hour) it, the user's
+    other replays and their scripts were all refused for the rest of the hour."""
+    rates = {"user": "3/minute"}
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
+    monkeypatch.setattr(UserRateThrottle, "THROTTLE_RATES", rates)
+    client.force_login(owner)
+
+    answers = [client.get(api_list(site)) for _ in range(5)]
+
+    assert [a.status_code for a in answers] == [200] * 5
+    assert client.get(api_list(site), **auth(owner)).status_code == 200  # a script's budget is untouched
+
+
 def test_a_wrong_token_is_refused_as_json(client, site):
     response = client.get(api_list(site), HTTP_AUTHORIZATION="Token " + "0" * 40)
 
