@@ -185,6 +185,36 @@ def test_removing_a_member_asks_first(dashboard, live_server):
     assert page.locator("tr[data-member=bob]").count() == 0
 
 
+def test_regenerating_or_revoking_the_api_token_asks_first(dashboard, live_server):
+    """One press of Regenerate or Revoke replaced or deleted the token, and every script using it stopped."""
+    from rest_framework.authtoken.models import Token
+
+    page, site = dashboard
+    key = Token.objects.create(user=site.owner).key
+    page.goto(f"{live_server.url}/sites/{site.pk}/team/")
+    asked = []
+
+    def dismiss(dialog):
+        asked.append(dialog.message)
+        dialog.dismiss()
+
+    for button in ("Regenerate token", "Revoke token"):
+        page.once("dialog", dismiss)
+        page.get_by_role("button", name=button).click()
+    assert asked == ["Replace your API token? Scripts that use the current one stop working at once.",
+                     "Revoke your API token? Scripts that use it stop working at once."]
+    assert Token.objects.get(user=site.owner).key == key
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    with page.expect_navigation():
+        page.get_by_role("button", name="Revoke token").click()
+    assert not Token.objects.filter(user=site.owner).exists()
+    # With no token there is nothing to lose: creating one does not ask.
+    with page.expect_navigation():
+        page.get_by_role("button", name="Create a token").click()
+    assert Token.objects.filter(user=site.owner).exists()
+
+
 def test_the_audit_log_fits_a_phone(dashboard, live_server):
     """The log's table ran past a phone's width: each entry's target and detail stood out of sight."""
     from privacy.audit import audit_record
