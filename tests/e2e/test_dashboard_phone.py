@@ -215,6 +215,19 @@ def test_regenerating_or_revoking_the_api_token_asks_first(dashboard, live_serve
     assert Token.objects.filter(user=site.owner).exists()
 
 
+@pytest.mark.parametrize("dashboard", [PHONE, DESKTOP], ids=["phone", "desktop"], indirect=True)
+def test_the_token_buttons_stand_level_side_by_side(dashboard, live_server):
+    """Revoke token stood 16 px below Regenerate token: the rule that spaces a lone danger button applied to it."""
+    from rest_framework.authtoken.models import Token
+
+    page, site = dashboard
+    Token.objects.create(user=site.owner)
+    page.goto(f"{live_server.url}/sites/{site.pk}/team/")
+
+    regenerate, revoke = (page.get_by_role("button", name=n).bounding_box() for n in ("Regenerate token", "Revoke token"))
+    assert revoke["y"] == regenerate["y"] and revoke["x"] > regenerate["x"]
+
+
 def test_the_audit_log_fits_a_phone(dashboard, live_server):
     """The log's table ran past a phone's width: each entry's target and detail stood out of sight."""
     from privacy.audit import audit_record
