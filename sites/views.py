@@ -55,6 +55,12 @@ def site_page(need: str = MEMBER):
     return decorate
 
 
+def _posted(request: HttpRequest):
+    """What a form is bound to: the POST's fields, even none (`request.POST or None` left an empty POST unbound, and
+    answered it as a GET)."""
+    return request.POST if request.method == "POST" else None
+
+
 @require_safe
 @login_required
 def site_list(request: HttpRequest) -> HttpResponse:
@@ -65,7 +71,7 @@ def site_list(request: HttpRequest) -> HttpResponse:
 @require_form
 @login_required
 def site_new(request: HttpRequest) -> HttpResponse:
-    form = SiteCreateForm(request.POST or None)
+    form = SiteCreateForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         site = site_create(owner=request.user, **form.cleaned_data)
         return redirect("site-install", site_id=site.pk)
@@ -111,7 +117,7 @@ def site_overview_page(request: HttpRequest, membership: Membership) -> HttpResp
 def site_settings(request: HttpRequest, membership: Membership) -> HttpResponse:
     site = membership.site
     # The form validates against a copy, so `site` keeps the old values the service compares with.
-    form = SiteSettingsForm(request.POST or None, instance=Site.objects.get(pk=site.pk))
+    form = SiteSettingsForm(_posted(request), instance=Site.objects.get(pk=site.pk))
     if request.method == "POST":
         if form.is_valid():
             changes = site_settings_update(site=site, user=request.user, data=form.cleaned_data)

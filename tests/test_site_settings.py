@@ -195,3 +195,17 @@ def test_a_new_site_with_the_highest_port_is_made(client, owner):
     response = client.post(reverse("site-new"), {"name": "Shop", "domains": "localhost:65535\n[::1]:1"})
     assert response.status_code == 302
     assert Site.objects.get(name="Shop").domains == ["localhost:65535", "[::1]:1"]
+
+
+@pytest.mark.parametrize("name, with_site", [("site-new", False), ("site-settings", True)])
+def test_an_empty_post_is_refused_with_a_400_naming_the_fields_it_lacks(client, site, owner, name, with_site):
+    """A POST without fields (a script sending the CSRF token as a header) got 200, the settings page's message "see
+    the messages below each field" and none below any field: `request.POST or None` left the form unbound."""
+    client.force_login(owner)
+    before = Site.objects.count(), Site.objects.get(pk=site.pk).name
+
+    response = client.post(reverse(name, args=[site.pk] if with_site else []), {})
+
+    assert response.status_code == 400
+    assert "This field is required." in response.content.decode()
+    assert (Site.objects.count(), Site.objects.get(pk=site.pk).name) == before
