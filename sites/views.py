@@ -198,9 +198,13 @@ def site_member_remove(request: HttpRequest, membership: Membership, member_id: 
 @site_page(MEMBER)
 def site_team_token(request: HttpRequest, membership: Membership) -> HttpResponse:
     """The signed-in user's own API token: create (or replace) or revoke it."""
-    if request.POST.get("action") == "revoke":
+    action = request.POST.get("action")
+    if action == "revoke":
         if token_revoke(user=request.user):
             messages.success(request, "Your API token is revoked; requests that use it are refused.")
+    elif action != "create":
+        messages.error(request, "Choose to create or revoke your API token.")
+        return _team_page(request, membership, status=400)
     else:
         token = token_create(user=request.user)
         # Shown once, on the next page view, then only its last characters.

@@ -186,6 +186,20 @@ def test_regenerating_replaces_the_token_and_revoking_stops_it(client, site, own
 
 
 
+@pytest.mark.parametrize("data", [{}, {"action": "delete"}, {"action": "revok"}])
+def test_a_token_request_without_a_known_action_changes_nothing_and_gets_a_400(client, site, owner, data):
+    """Anything but `revoke` regenerated the token: a POST with no action, or a mistyped one, broke the scripts
+    using the old key."""
+    client.force_login(owner)
+    key = Token.objects.create(user=owner).key
+
+    response = client.post(reverse("site-team-token", args=[site.pk]), data)
+
+    assert response.status_code == 400
+    assert "Choose to create or revoke your API token." in response.content.decode()
+    assert Token.objects.get(user=owner).key == key
+
+
 def post_as_another_commits(client, url: str, data: dict, *, sql: str, params: list):
     """The answer to a POST made while another request's transaction has run `sql`, and that commits once
     the POST waits for it (Postgres: a unique index makes the second writer wait for the first)."""
