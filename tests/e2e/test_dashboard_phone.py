@@ -160,6 +160,22 @@ def test_the_team_fits_a_phone_with_each_members_controls_in_sight(dashboard, li
         assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
 
 
+@pytest.mark.parametrize("dashboard", [PHONE, DESKTOP], ids=["phone", "desktop"], indirect=True)
+def test_a_member_with_a_long_username_and_email_leaves_the_teams_controls_in_sight(dashboard, live_server):
+    """On a desktop a 150-character username (Django's longest) pushed Role, Since and Remove out of the table's
+    sight, to be found by scrolling it sideways."""
+    from sites.models import Membership
+
+    page, site = dashboard
+    user = UserFactory(username="firstname.lastname." * 7 + "x", email="a" * 60 + "@" + "example-" * 8 + "co.uk")
+    Membership.objects.create(site=site, user=user, role=Membership.ADMIN)
+    page.goto(f"{live_server.url}/sites/{site.pk}/team/")
+
+    assert page.locator(".table-wrap").evaluate("w => w.scrollWidth <= w.clientWidth")
+    remove = page.locator(f"tr[data-member='{user.username}']").get_by_role("button", name="Remove").bounding_box()
+    assert remove["x"] + remove["width"] <= page.viewport_size["width"]
+
+
 def test_removing_a_member_asks_first(dashboard, live_server):
     """One press of Remove took a member off the team (an admin's own row too, and their access with it)."""
     from sites.models import Membership
