@@ -84,10 +84,15 @@ def moment_parse(value: str, *, end: bool) -> datetime | None:
 _VERSION = re.compile(r"[\s/]*v?\d+(\.\d+)*\s*$", re.IGNORECASE)
 
 
+def family_name(value: str) -> str:
+    """A browser's or OS's name without its version ("" for a version alone: no filter)."""
+    return _VERSION.sub("", value).strip()
+
+
 def _family(field: str) -> Callable[[str, Callable], Condition]:
     """Browser or OS by name, ignoring case and a version: `chrome` finds Chrome and HeadlessChrome."""
     def query(value: str, get) -> Condition:
-        name = _VERSION.sub("", value).strip()
+        name = family_name(value)
         return Q(**{f"{field}__icontains": name}) if name else None
     return query
 

@@ -26,6 +26,9 @@ def labels(query: str) -> list[str]:
     # A day that does not exist, or no date at all, filters nothing; nor does a value with a NUL (Postgres refuses it).
     ("date_from=2025-02-30&date_to=yesterday&identity=a%00b&url=%00", []),
     ("date_from=2026-11-01T10:00:00%2B01:00&tag=plan&tag_value=%00", ["From 2026-11-01T10:00:00+01:00", "Tag plan"]),
+    # A browser or OS given as a version alone is no filter: the list leaves it out, and so do the chips.
+    ("browser=12&os=v10.0", []),
+    ("browser=Chrome%20120&os=Windows%2010", ["Browser Chrome 120", "OS Windows 10"]),
     # Form order, whatever the order in the address.
     ("sort=longest&browser=chrome&date_from=2026-11-01", ["From 2026-11-01", "Browser chrome", "Longest first"]),
 ])

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django import template
 from django.http import QueryDict
 
-from replay.filters import moment_parse, number_parse, param_get
+from replay.filters import family_name, moment_parse, number_parse, param_get
 
 register = template.Library()
 
@@ -39,6 +39,8 @@ def _label(name: str, value: str, params: QueryDict) -> str | None:
         return f"Tag {value} = {tag_value}" if tag_value else f"Tag {value}"
     if name in FLAGS:
         return FLAGS[name] if value == "1" else None
+    if name in ("browser", "os") and not family_name(value):
+        return None  # a version alone ("12") names no browser
     if name == "sort":
         return {"longest": "Longest first", "friction": "Most frustrated first"}.get(value)
     words = {
