@@ -180,7 +180,7 @@ def test_the_page_gives_two_static_tags_for_sites_that_require_trusted_types(cli
     client.force_login(owner)
     page = client.get(f"/sites/{shop.pk}/install/").content.decode()
     tags = html.escape(site_static_tags(shop, "http://testserver"))
-    assert f'<pre id="static-tags" tabindex="0">{tags}</pre>' in page
+    assert f'<pre id="static-tags" tabindex="0" aria-label="The two tags">{tags}</pre>' in page
     assert "/recorder.js?wid=%d" % shop.pk in site_static_tags(shop, "http://testserver")
 
 

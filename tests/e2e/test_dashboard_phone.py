@@ -117,6 +117,21 @@ def test_the_copy_buttons_of_the_install_page_hide_none_of_the_snippet(dashboard
         assert not buttons.nth(n).evaluate(OVERLAPS), f"Copy button {n} covers text of its snippet"
 
 
+def test_the_install_pages_code_can_be_scrolled_by_keyboard_and_each_copy_button_says_what_it_copies(
+        dashboard, live_server):
+    """On a phone the identify/tag example ran past its box, and the keyboard could not reach it to scroll it;
+    a screen reader listed two buttons both named "Copy"."""
+    page, site = dashboard
+    page.goto(f"{live_server.url}/sites/{site.pk}/install/")
+    page.locator(".snippet-alternative summary").click()
+
+    unreachable = page.locator("pre").evaluate_all(
+        "pres => pres.filter(p => p.scrollWidth > p.clientWidth && p.tabIndex < 0).map(p => p.textContent.slice(0, 30))")
+    assert unreachable == []
+    for name in ("Copy the snippet", "Copy the two tags"):
+        assert page.get_by_role("button", name=name, exact=True).count() == 1, name
+
+
 CORNER_OUTSIDE = """(chip) => {
     const b = chip.getBoundingClientRect(), s = getComputedStyle(chip);
     const r = Math.min(parseFloat(s.borderTopLeftRadius), b.height / 2, b.width / 2);
