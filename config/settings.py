@@ -137,8 +137,9 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-# static/build holds the recorder and player bundles that `make` builds; static/js the dashboard's own script.
-STATICFILES_DIRS = [BASE_DIR / "static" / "build", BASE_DIR / "static" / "css", BASE_DIR / "static" / "js"]
+# static/build holds the recorder and player bundles that `make` builds; static/js the dashboard's own script; static/img its icon.
+STATICFILES_DIRS = [BASE_DIR / "static" / "build", BASE_DIR / "static" / "css", BASE_DIR / "static" / "js",
+                    BASE_DIR / "static" / "img"]
 # Serve static files straight from their source folders (no collectstatic needed).
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG

@@ -331,3 +331,13 @@ def test_an_unknown_api_address_answers_json(client, world, settings):
     response = client.post("/api/v1/ingest/", data=b"{}", content_type="application/json")  # a slash too many
     assert response.status_code == 404
     assert response.json() == {"error": "not_found", "detail": "Not found."}
+
+
+def test_every_dashboard_page_names_an_icon_that_is_served(client, world):
+    """Without one, a browser asked `/favicon.ico` on every page: a 404 in the log and the console each time."""
+    client.force_login(world["owner"])
+    page = client.get(reverse("site-list")).content.decode()
+    href = re.search(r'<link rel="icon" href="([^"]+)"', page).group(1)
+    icon = client.get(href)
+    assert icon.status_code == 200 and icon["Content-Type"] == "image/svg+xml"
+    assert b"<svg" in b"".join(icon.streaming_content)
