@@ -53,7 +53,8 @@ def session_list(request: HttpRequest, site_id: int) -> HttpResponse:
 def session_player(request: HttpRequest, site_id: int, session_id) -> HttpResponse:
     membership = membership_get(request.user, site_id)
     session = get_object_or_404(sessions_live_marked(Session.objects), pk=session_id, site=membership.site)
-    audit_record(user=request.user, site=membership.site, action="session.view", target=str(session.pk))
+    if request.method == "GET":  # a HEAD (a link checker's) shows nobody the recording
+        audit_record(user=request.user, site=membership.site, action="session.view", target=str(session.pk))
     listed = sessions_sort(sessions_filter(sessions_for_site(membership.site), request.GET, site_id=membership.site_id), request.GET)
     previous, following = neighbours(listed, session, field=sort_field(request.GET))
     query = request.GET.copy()

@@ -341,3 +341,13 @@ def test_every_dashboard_page_names_an_icon_that_is_served(client, world):
     icon = client.get(href)
     assert icon.status_code == 200 and icon["Content-Type"] == "image/svg+xml"
     assert b"<svg" in b"".join(icon.streaming_content)
+
+
+def test_a_head_of_the_player_writes_no_view_to_the_audit_log(client, world):
+    """A link checker's HEAD shows nobody the recording; the log said the member had watched it."""
+    client.force_login(world["viewer"])
+    url = reverse("session-player", args=[world["site"].pk, world["session"].pk])
+    assert client.head(url).status_code == 200
+    assert not AuditEntry.objects.filter(action="session.view").exists()
+    assert client.get(url).status_code == 200
+    assert AuditEntry.objects.filter(action="session.view", target=str(world["session"].pk)).count() == 1
