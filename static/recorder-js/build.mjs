@@ -77,7 +77,9 @@ export const cuts = [
     initCustomElementObserver(o)
   ];
   return callbackWrapper(() => {
-    mutationBuffers.forEach((b) => b.reset());
+    // (Each buffer's reset() stops every shadow root's observation, the page's too: only when the page's
+    // own observers stop, not a frame's that loads again, below.)
+    if (o.doc === document) mutationBuffers.forEach((b) => b.reset());
     mutationObserver.disconnect();
     cleanupMutationIframe();
     handlers.forEach((h) => h());
@@ -359,6 +361,21 @@ const mutationBuffers = [];`],
   // MutationBuffer's init()) sets it. No method of these classes has such a name and nothing lists an
   // instance's own keys, so reading one not set yet gives the same undefined: the declarations go.
   [/__publicField\(this, ("[\w$]+")\);\n/g, '', 28],
+  // A script that rewrites a same-origin frame (document.open(), write(), close(): an ad slot, an old widget,
+  // a print preview) keeps the frame's document, which loads again. rrweb wrote the new page under the
+  // document's old id, and the player, which already had that id, kept the first page for good; and each
+  // load (and each full snapshot) observed the document once more, so every change in it went out twice,
+  // then three times. A document that loads again is a new page under a new id, observed once: its
+  // observers stop and start again (document.open() took its listeners: what the visitor typed into the
+  // page written then went unrecorded).
+  [/^( {8})const iframeDoc = n\.contentDocument;\n/m, '$&$1if (iframeDoc) mirror2.nodeMetaMap.delete(iframeDoc);\n'],
+  [/^ {4}iframeManager\.addLoadListener\(\(iframeEl\) => \{\n {6}try \{\n {8}handlers\.push\(observe\(iframeEl\.contentDocument\)\);/m, `    const observed = new WeakMap();
+    iframeManager.addLoadListener((iframeEl) => {
+      try {
+        const d = iframeEl.contentDocument;
+        if (observed.has(d)) observed.get(d)();
+        observed.set(d, observe(d));
+        handlers.push(observed.get(d));`],
   // (rrweb's Array.from is the browser's: see above.)
   [/\bArray\.from\(/g, '__hsB.from(', 14],
 ]

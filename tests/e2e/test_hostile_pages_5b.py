@@ -1,0 +1,57 @@
+"""Pages nobody wrote for us, another lot: frames a script writes into again and again.
+
+Each visit is recorded by the real recorder from the site's snippet in Chromium, stored by a real worker,
+and replayed in the player.
+"""
+import json
+
+import pytest
+
+from tests.e2e.test_capture import stored_events
+from tests.e2e.test_fidelity import assert_replays_as_seen, open_replay, record, viewer  # noqa: F401 (a fixture)
+
+pytestmark = [pytest.mark.e2e, pytest.mark.worker]
+
+
+def mutations(events) -> list[dict]:
+    return [e for e in events if e["type"] == 3 and e["data"]["source"] == 0]
+
+
+# An ad slot filled the old way: the ad script makes a frame and writes the advert into it (document.open(),
+# write(), close()), then writes the next one into the same frame at each rotation (the last one a sign-up
+# form, which the visitor fills in), and at last adds a line to the one it shows.
+AD_SLOT = """<h1>News</h1><p>The story</p><div id="slot"></div>
+<script>
+const frame = document.createElement('iframe');
+document.getElementById('slot').appendChild(frame);
+const fill = (n, more) => { const d = frame.contentDocument; d.open(); d.write('<p id="ad">Advert ' + n + '</p>' + more); d.close(); };
+fill(1, '');
+let n = 1;
+setInterval(() => {
+  n++;
+  if (n <= 4) fill(n, n === 4 ? '<input id="email">' : '');
+  else if (n === 5) frame.contentDocument.body.insertAdjacentHTML('beforeend', '<b>Buy now</b>');
+}, 600);
+</script>"""
+
+
+def test_a_frame_a_script_writes_into_again_replays_each_page_it_wrote(live_server, celery_worker, customer, page, viewer):
+    """document.open() keeps the frame's document, which loads again: rrweb wrote the new page under the
+    document's old id, and the player kept the first advert for good. Each load also observed the document
+    once more: every change in it went out twice, then three times. (And what was typed into a page written
+    then would have gone unrecorded: document.open() takes the document's listeners.)"""
+    def sign_up(p):
+        p.frame_locator("iframe").locator("#email").click()
+        p.keyboard.type("ann@example.org", delay=40)
+
+    site, samples, _ = record(live_server, customer, page, AD_SLOT, act=sign_up, seconds=3)
+    open_replay(viewer, live_server, site, samples[-1]["t"])
+    events = stored_events(site)
+    # rrweb writes a frame's document a timer after the snapshot that holds the frame: compare from then on.
+    ready = min(e["timestamp"] for e in mutations(events) if any(a["node"]["type"] == 0 for a in e["data"]["adds"]))
+    samples = [s for s in samples if s["t"] > ready]
+    states = [s["s"]["dom"] for s in samples]
+    assert any('"Advert 2' in dom for dom in states) and '"Advert 4' in states[-1] and '"Buy now' in states[-1], states
+    assert "<input#email focused value#15" in states[-1], states[-1]
+    assert_replays_as_seen(viewer, samples, fresh=False)
+    assert sum(json.dumps(e).count("Buy now") for e in mutations(events)) == 1
