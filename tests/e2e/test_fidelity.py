@@ -268,10 +268,12 @@ window.later = () => {  // called by the test once the visitor has tabbed on, so
 };
 </script>"""
 
-def record(live_server, customer, page, body: str, *, act=None, seconds: float = 4, wait_until: str = "load") -> tuple:
-    """Records a visit with the real snippet; returns (site, live samples, the page's own log)."""
+def record(live_server, customer, page, body: str, *, act=None, seconds: float = 4, wait_until: str = "load",
+           files: dict | None = None) -> tuple:
+    """Records a visit with the real snippet (and the site's other `files`, by path); returns (site, live
+    samples, the page's own log)."""
     site = make_site(customer)
-    customer.pages = {"/": html(site_snippet(site, live_server.url), body, title="Live")}
+    customer.pages = {"/": html(site_snippet(site, live_server.url), body, title="Live"), **(files or {})}
     page.add_init_script(SAMPLER_JS)
     page.goto(customer.url("/"), wait_until=wait_until)
     recorder_started(page)

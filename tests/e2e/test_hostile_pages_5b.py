@@ -1,4 +1,5 @@
-"""Pages nobody wrote for us, another lot: frames a script writes into again and again.
+"""Pages nobody wrote for us, another lot: frames a script writes into again and again, themes switched by
+turning stylesheets off.
 
 Each visit is recorded by the real recorder from the site's snippet in Chromium, stored by a real worker,
 and replayed in the player.
@@ -55,3 +56,44 @@ def test_a_frame_a_script_writes_into_again_replays_each_page_it_wrote(live_serv
     assert "<input#email focused value#15" in states[-1], states[-1]
     assert_replays_as_seen(viewer, samples, fresh=False)
     assert sum(json.dumps(e).count("Buy now") for e in mutations(events)) == 1
+
+
+# A theme switcher as sites write them: the light theme a stylesheet of the site's, the dark one a <style> a
+# CSS-in-JS library wrote, each turned off by script when the visitor picks the other (`link.disabled`,
+# `style.disabled`, `sheet.disabled`); and a sheet turned off before the recorder started (a banner's).
+THEMES = """<h1 data-probe>Docs</h1><p class="card" data-probe>A card</p><p class="note" data-probe>A note</p>
+<link rel="stylesheet" id="light" href="/light.css">
+<style id="dark">.card { color: rgb(230, 230, 230) }</style>
+<style id="banner">.note { color: rgb(200, 0, 0) }</style>
+<script>
+document.getElementById('banner').disabled = true;
+document.getElementById('dark').disabled = true;
+window.theme = (name) => {
+  document.getElementById('dark').disabled = name !== 'dark';
+  if (name === 'contrast') document.getElementById('light').sheet.disabled = true;
+  else document.getElementById('light').disabled = name === 'dark';
+};
+</script>"""
+LIGHT_CSS = "h1 { color: rgb(10, 20, 30) } .card { color: rgb(40, 50, 60) }"
+
+
+def test_a_theme_switched_by_turning_stylesheets_off_replays_as_the_visitor_saw_it(
+        live_server, celery_worker, customer, page, viewer):
+    """A sheet turned off by script has no attribute that says so (a <link>'s `disabled` is one, but rrweb
+    rebuilds a <link> it recorded as a <style>, which the attribute does not turn off): the replay kept
+    every theme on at once."""
+    customer.types["/light.css"] = "text/css"
+
+    def switch(p):
+        for name in ("dark", "light", "contrast", "dark", "light"):
+            p.evaluate("(name) => theme(name)", name)
+            p.wait_for_timeout(600)
+
+    site, samples, _ = record(live_server, customer, page, THEMES, act=switch, seconds=0.5,
+                              files={"/light.css": LIGHT_CSS})
+    open_replay(viewer, live_server, site, samples[-1]["t"])
+    states = [s["s"]["dom"] for s in samples]
+    for card in ("rgb(230, 230, 230)", "rgb(40, 50, 60)", "rgb(0, 0, 0)"):  # dark, light, neither
+        assert any(f"<p.card color={card}" in dom for dom in states), (card, states)
+    assert all("<p.note color=rgb(0, 0, 0)" in dom for dom in states), states
+    assert_replays_as_seen(viewer, samples, fresh=False)

@@ -6,6 +6,9 @@
 // `forwards` or `both`: a menu faded in, a panel slid in), as declarations. They are held with a finished
 // animation of our own (above the element's own style, below its !important), as the page's were.
 // `data-hindsight-indeterminate`: a checkbox a script shows as partly checked (a list's "select all").
+// `disabled` on a <style> or <link>: a stylesheet turned off (a theme the visitor left). The recorder
+// writes it for a sheet a script turned off; rrweb rebuilds a <link> whose CSS it recorded as a <style>,
+// on which the page's own `disabled` attribute does nothing.
 
 export const FILL = 'data-hindsight-fill';
 export const INDETERMINATE = 'data-hindsight-indeterminate';
@@ -30,6 +33,11 @@ const APPLY = {
   [INDETERMINATE]: (el) => {
     el.indeterminate = true;
     return () => (el.indeterminate = false);
+  },
+  disabled: (el) => {
+    const sheet = el.sheet; // (a field's `disabled` is rrweb's business: it has no sheet)
+    if (sheet) sheet.disabled = true;
+    return () => sheet && (sheet.disabled = false);
   },
 };
 

@@ -4,6 +4,7 @@ import { captureClicks } from './capture/clicks.js'
 import { captureErrors } from './capture/console.js'
 import { FILL, captureFills } from './capture/fills.js'
 import { INDETERMINATE, captureIndeterminate } from './capture/indeterminate.js'
+import { captureSheets } from './capture/sheets.js'
 import { STATE, captureStates } from './capture/states.js'
 import { VALID, captureValidity } from './capture/validity.js'
 import { captureNetwork } from './capture/network.js'
@@ -112,7 +113,7 @@ export function createRecorder(options, win) {
   const tags = {}
   let sess, lastActivity, lastUrl, privacy, transport
   let capture = [] // undo functions of observers and patches
-  let marks = [] // what writes states the DOM does not carry as attributes of ours (capture/fills.js, indeterminate.js...)
+  let marks = [] // what writes states the DOM does not carry as attributes of ours (capture/fills.js, indeterminate.js, sheets.js...)
   let valid // (and of them, the one that follows fields' validity: their input events say when to look)
   let life = [] // delivery's listeners, and the notice
   let counts = {}
@@ -239,7 +240,7 @@ export function createRecorder(options, win) {
     capture.push(...captureClicks(win, privacy.ignoreSel, guard(custom)))
     const marked = (name) => guard((el, v) => mark(el, { [name]: v }))
     valid = captureValidity(win, marked(VALID), (el) => privacy.secret(el) || el.closest(privacy.ignoreSel))
-    marks = [captureFills(win, marked(FILL)), captureIndeterminate(win, marked(INDETERMINATE)), valid, captureStates(win, marked(STATE))]
+    marks = [captureFills(win, marked(FILL)), captureIndeterminate(win, marked(INDETERMINATE)), valid, captureStates(win, marked(STATE)), captureSheets(win, marked('disabled'))]
     capture.push(...marks)
     for (const m of marks) m.snapshot()
     // (On the window, in the capture phase: before rrweb's listeners and ours on the document.)
