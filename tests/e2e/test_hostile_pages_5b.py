@@ -1,5 +1,5 @@
 """Pages nobody wrote for us, another lot: frames a script writes into again and again, themes switched by
-turning stylesheets off.
+turning stylesheets off, card numbers in attributes.
 
 Each visit is recorded by the real recorder from the site's snippet in Chromium, stored by a real worker,
 and replayed in the player.
@@ -8,7 +8,9 @@ import json
 
 import pytest
 
-from tests.e2e.test_capture import stored_events
+from sites.snippet import site_snippet
+from tests.e2e.conftest import UploadSpy, flush_now, recorder_started
+from tests.e2e.test_capture import html, make_site, stored_events
 from tests.e2e.test_fidelity import assert_replays_as_seen, open_replay, record, viewer  # noqa: F401 (a fixture)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.worker]
@@ -97,3 +99,33 @@ def test_a_theme_switched_by_turning_stylesheets_off_replays_as_the_visitor_saw_
         assert any(f"<p.card color={card}" in dom for dom in states), (card, states)
     assert all("<p.note color=rgb(0, 0, 0)" in dom for dom in states), states
     assert_replays_as_seen(viewer, samples, fresh=False)
+
+
+# A shop's saved cards, as its templates write them: the number in a title, an image's alt, a button's
+# label and a data-* attribute its script reads, and one more written in later; beside them a chart's line
+# whose coordinates pass the Luhn check, and an order number.
+SAVED_CARDS = """<h1>Saved cards</h1>
+<div id="visa" title="Visa 4012 8888 8888 1881" data-pan="4111 1111 1111 1111"><img alt="Card 5555 5555 5555 4444" src="data:,"></div>
+<button aria-label="Remove 4000 0566 5566 5556">Remove</button> <p id="later" data-order="Order 20240611">Order</p>
+<svg width="200" height="40"><path id="line" d="M 186.87050846691456 12 L 190.5 14"/></svg>
+<script>setTimeout(() => { document.getElementById('later').title = 'Amex 3714 496353 98431'; window.__shown = true; }, 300);</script>"""
+
+
+def test_card_numbers_in_attributes_never_leave_the_browser(live_server, customer, page):
+    """The recorder masked card numbers in the page's text and in typed values, and sent those in a title, an
+    alt, a label or a data-* attribute as they were (the server masked them before storing)."""
+    site = make_site(customer)
+    customer.pages = {"/": html(site_snippet(site, live_server.url), SAVED_CARDS)}
+    spy = UploadSpy(page)
+    page.goto(customer.url("/"))
+    recorder_started(page)
+    page.wait_for_function("window.__shown")
+    flush_now(page)
+    spy.wait(page)
+    sent = b"".join(spy.bodies())
+    for number in (b"4012 8888 8888 1881", b"4111 1111 1111 1111", b"5555 5555 5555 4444", b"4000 0566 5566 5556",
+                   b"3714 496353 98431"):
+        assert number not in sent, number
+    assert b"**** **** **** 1881" not in sent  # the whole number, not its last group left readable
+    assert b"Visa **** **** **** ****" in sent and b"Amex **** ****** *****" in sent
+    assert b"M 186.87050846691456 12" in sent and b"Order 20240611" in sent

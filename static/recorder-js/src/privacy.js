@@ -31,6 +31,10 @@ const textAttr = (a, svg) => a !== FILL && a !== VALID && a !== STATE && (svg ? 
 // the page's whole address): the values of parameters that carry credentials are masked, and JSON Web
 // Tokens (urls.js).
 const URL_ATTRS = new Set(['href', 'src', 'srcset', 'action', 'formaction', 'poster', 'data', 'xlink:href', 'background'])
+// Attributes that never hold text a person reads, only numbers and the addresses of what the page shows:
+// a coordinate such as 186.87050846691056 passes the Luhn check one time in ten (privacy/scrub.py).
+const DRAWN =
+  /^(style|_cssText|d|points|transform|gradientTransform|patternTransform|viewBox|[xy][12]?|c[xy]|r[xy]?|d[xy]|width|height|offset|rotate|values|keyTimes|keySplines|pathLength|stroke-dash(array|offset)|src|srcset|poster|background|xlink:href)$/
 // A <meta> whose name says it holds a credential (Spring's `_csrf`, an `api-key`): its content is masked.
 // (rrweb leaves out `csrf-token` and the like itself: slimDOMOptions.)
 const secretMeta = (a) => typeof a.content === 'string' && typeof a.name === 'string' && secretName(a.name)
@@ -206,8 +210,12 @@ export function createPrivacy(cfg, doc, getMirror) {
     // sandboxed srcdoc frame, which rrweb cannot enter, replays as an empty box, as a cross-origin one.)
     delete a.srcdoc
     for (const k in a) {
-      const v = a[k]
-      if (URL_ATTRS.has(k) && typeof v === 'string') a[k] = linkUrl(v)
+      let v = a[k]
+      if (typeof v !== 'string') continue
+      if (URL_ATTRS.has(k)) v = linkUrl(v)
+      // Card numbers in what an attribute says (a saved card's title or alt, a data-* the page keeps it
+      // in), as in the page's text; not in what is only drawn (privacy/scrub.py, NUMBERS_ONLY).
+      a[k] = DRAWN.test(k) ? v : maskCards([v], false)[0]
     }
   }
   // hs.error: an inline script's errors name the page's address, in `source` and the stack. A page may
