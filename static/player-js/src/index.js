@@ -8,6 +8,7 @@ import { formatSize, readableUrl } from './format.js';
 import { buildLayout } from './layout.js';
 import { createReplayer, destroyReplayer, fitToStage, SandboxError } from './stage.js';
 import { popoversSync } from './popover.js';
+import { followScheme } from './scheme.js';
 import { showFocusAt } from './focus.js';
 import { coveringEnd, fromRecordingStart, startPart } from './parts.js';
 import { createController } from './controller.js';
@@ -83,6 +84,7 @@ function createPlayer(root) {
   // The recording's parts, and every event loaded so far (in order).
   let parts = [];
   let loaded = [];
+  const scheme = followScheme(); // the visitor's light or dark setting, given to the page's CSS
 
   async function load() {
     state.status = 'loading';
@@ -143,7 +145,7 @@ function createPlayer(root) {
 
   async function fetchParts(list) {
     const answers = await Promise.all(list.map((part) => fetchPart(part.url)));
-    return sortEvents([].concat(...answers));
+    return scheme(sortEvents([].concat(...answers)));
   }
 
   /** The parts after those shown (appended as they come), then those before (the replay is rebuilt with them). */
@@ -285,7 +287,7 @@ function createPlayer(root) {
 
   /** More events, later than those shown: a part loaded in the background, or a live session's new ones. */
   function addEvents(batch) {
-    const events = sortEvents(batch);
+    const events = scheme(sortEvents(batch));
     loaded = loaded.concat(events);
     if (!ctl) {
       pending = pending.concat(events);

@@ -341,6 +341,8 @@ export function createRecorder(options, win) {
       e.data.texts = lastTextPerNode(e.data.texts).sort(byId)
       e.data.attributes.sort(byId)
     }
+    // The visitor's colour scheme, which the player gives the page's CSS (docs/protocol.md, "Colour scheme").
+    if (e.type === 4 && win.matchMedia('(prefers-color-scheme: dark)').matches) e.data.dark = true
     privacy.scrub(e)
     push(e)
     const node = (id) => record.mirror.getNode(id)
