@@ -30,6 +30,10 @@ CARD_CANDIDATE = re.compile(r"[0-9][0-9.\-\s\u200b]{12}")
 # The runs that start so: no shorter run can be a card number, and a text of prices has hundreds.
 LONG_DIGIT_RUN = re.compile(f"(?={CARD_CANDIDATE.pattern})(?:{DIGIT_RUN.pattern})")
 NOT_DIGIT = re.compile(r"[^0-9]+")
+# Digits of other scripts are digits too: a Persian or an Arabic keyboard types ۴۱۱۱, a Japanese input
+# method ４１１１. Each is read as its ASCII digit, and masked where it stands (the recorder: the same ones).
+DIGIT_ZEROS = (0x660, 0x6F0, 0x966, 0x9E6, 0xFF10)
+ASCII_DIGITS = str.maketrans({chr(zero + digit): str(digit) for zero in DIGIT_ZEROS for digit in range(10)})
 SHORT_GROUP = re.compile(r"(?<![0-9])[0-9]{1,2}(?![0-9])")  # a group of digits that cannot go on in a run
 # What may stand between a run's digit groups, and where a number may go on from one text node into the next.
 RUN_SEPARATORS = ".-\u200b" + "".join(chr(c) for c in range(0x3001) if chr(c).isspace())
@@ -183,13 +187,14 @@ def _gap_anywhere(parts: list[str]) -> bool:
 def _runs_across(group: list[str]) -> list[str]:
     """The strings of `group`, read as one text, with the runs that cross from one into the next
     masked where they are one whole card number."""
-    text = "".join(group)
+    text = "".join(group).translate(ASCII_DIGITS)
     if len(group) < 2 or not CARD_CANDIDATE.search(text):
         return group
     ends = list(itertools.accumulate(len(part) for part in group[:-1]))
     masked = LONG_DIGIT_RUN.sub(lambda match: _mask_whole_card(match, ends), text)
     if masked == text:
         return group
+    masked = _masked_where("".join(group), text, masked)
     out, start = [], 0
     for part in group:
         out.append(masked[start:start + len(part)])
@@ -212,13 +217,19 @@ def _mask_whole_card(match: re.Match, ends: list[int]) -> str:
 
 def text_scrub(text: str, *, emails: bool, cards: bool = True) -> str:
     """Mask Luhn-valid card numbers (unless `cards` is off) and e-mail addresses (when asked) in a string."""
-    if cards and CARD_CANDIDATE.search(text):
-        text = LONG_DIGIT_RUN.sub(_mask_card, text)
+    plain = text.translate(ASCII_DIGITS) if cards else text
+    if cards and CARD_CANDIDATE.search(plain):
+        text = _masked_where(text, plain, LONG_DIGIT_RUN.sub(_mask_card, plain))
     if cards and ("%" in text or "+" in text) and ENCODED_CANDIDATE.search(text):
         text = _encoded_cards_masked(text)
     if emails and "@" in text:
         text = EMAIL.sub(lambda m: MASK * len(m.group(0)), text)
     return text
+
+
+def _masked_where(text: str, plain: str, masked: str) -> str:
+    """`text` with what was masked in `plain` (its digits in ASCII) masked where it stands."""
+    return text if masked == plain else "".join(now if now != was else char for char, was, now in zip(text, plain, masked))
 
 
 def _encoded_cards_masked(text: str) -> str:
@@ -254,6 +265,7 @@ def long_number(text: str) -> bool:
     """Whether a typed value holds a run of more than six digits: what a card number typed into any field
     shows before it is whole (the first six, its issuer, are as much of it as may be shown). Such a
     value is masked whole; static/recorder-js/src/luhn.js does the same in the browser."""
+    text = text.translate(ASCII_DIGITS)
     return len(text) > 6 and any(len(NOT_DIGIT.sub("", run)) > 6 for run in DIGIT_RUN.findall(text))
 
 
@@ -595,6 +607,7 @@ def _split_card_possible(texts: list[str]) -> bool:
     two others joins them with none, so with one any number may cross. A board of prices ("129.45",
     "-0.45", "65,322", "248") passes in any order. static/recorder-js/src/luhn.js (crossable) does the same.
     """
+    texts = [text.translate(ASCII_DIGITS) for text in texts]
     if len(texts) < 2 or not _gap_anywhere(texts) or len(NOT_DIGIT.sub("", "".join(texts))) < CARD_MIN:
         return False
     if "" in texts:

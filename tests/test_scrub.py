@@ -478,6 +478,8 @@ def test_scrubbing_in_the_restoring_walk_stores_what_restoring_then_scrubbing_st
     ("4111 111", True), ("my card 5500 0055 5555 555", True), ("4111111", True), ("phone 030 1234567", True),
     ("4111 11", False), ("order 123456", False), ("2026-12-03", False), ("total 1,234,567.89", False),
     ("1 2 3 4 5 6 7 8", False),
+    # digits of other scripts: a Persian keyboard's, a Japanese input method's (full width)
+    ("تلفن ۰۹۱۲۳۴۵۶۷۸۹", True), ("０９０１２３４５６７８", True), ("کد ۱۲۳۴", False),
 ])
 def test_a_typed_value_with_more_than_six_digits_in_a_run_is_masked_whole(text, masked):
     """Typed values are recorded keystroke by keystroke: a card number typed into a search box would
@@ -709,3 +711,14 @@ def test_hostile_strings_that_almost_match_are_scrubbed_and_end(text):
     done = subprocess.run([sys.executable, "-c", script], input=text, capture_output=True, text=True, timeout=60,
                           cwd=Path(__file__).resolve().parent.parent)
     assert done.stdout.strip() == "True", done.stderr
+
+
+@pytest.mark.parametrize("parts, masked", [
+    (["کارت ۴۱۱۱ ۱۱۱۱ ۱۱۱۱ ۱۱۱۱"], ["کارت **** **** **** ****"]),  # Persian digits
+    (["بطاقة ٤٠١٢٨٨٨٨٨٨٨٨١٨٨١"], ["بطاقة ****************"]),  # Arabic-Indic
+    (["カード ４２４２ ４２４２ ４２４２ ４２４２"], ["カード **** **** **** ****"]),  # full width
+    (["۴۰۱۲ ۸۸۸۸", " ۸۸۸۸ ۱۸۸۱"], ["**** ****", " **** ****"]),  # across text nodes
+    (["۴۱۱۱ ۱۱۱۱ ۱۱۱۱ ۱۱۱۲"], ["۴۱۱۱ ۱۱۱۱ ۱۱۱۱ ۱۱۱۲"]),  # not Luhn-valid
+])
+def test_card_numbers_in_other_scripts_digits_are_masked_where_they_stand(parts, masked):
+    assert cards_scrub(parts) == masked

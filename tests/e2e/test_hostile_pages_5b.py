@@ -1,5 +1,6 @@
 """Pages nobody wrote for us, another lot: frames a script writes into again and again, themes switched by
-turning stylesheets off, card numbers in attributes, a page that follows its visitor's dark setting.
+turning stylesheets off, card numbers in attributes and in other scripts' digits, a page that follows its
+visitor's dark setting.
 
 Each visit is recorded by the real recorder from the site's snippet in Chromium, stored by a real worker,
 and replayed in the player.
@@ -151,3 +152,28 @@ def test_a_page_that_follows_the_visitors_dark_setting_replays_dark_for_a_viewer
     assert "<p.late color=rgb(1, 200, 1)" in last, last
     start = open_replay(viewer, live_server, site, samples[-1]["t"])
     assert_replays_as_seen(viewer, [s for s in samples if s["t"] > start + 20], fresh=False)
+
+
+# A shop in Persian: the saved card shown in Persian digits, an Arabic-Indic one written in later, and
+# fields the visitor types into with a Persian keyboard and a Japanese input method (full-width digits).
+OTHER_DIGITS = """<h1>فروشگاه</h1><p>کارت ۴۱۱۱ ۱۱۱۱ ۱۱۱۱ ۱۱۱۱</p><p id="later"></p>
+<input id="phone"> <input id="q" type="search">
+<script>setTimeout(() => { document.getElementById('later').textContent = 'بطاقة ٤٠١٢٨٨٨٨٨٨٨٨١٨٨١'; window.__shown = true; }, 300);</script>"""
+
+
+def test_card_and_phone_numbers_in_other_scripts_digits_are_masked(live_server, celery_worker, customer, context):
+    """The card-number and long-number rules read ASCII digits only: a number in Persian, Arabic-Indic or
+    full-width digits, in the page's text or typed (with "mask all inputs" off), was sent and stored in clear."""
+    def act(p):
+        p.wait_for_function("window.__shown")
+        p.click("#phone")
+        p.keyboard.insert_text("۰۹۱۲۳۴۵۶۷۸۹")
+        p.click("#q")
+        p.keyboard.type("４２４２ ４２４２ ４２４２ ４２４２", delay=20)
+
+    sent, stored = record_privately(live_server, customer, context, make_site(customer, mask_all_inputs=False),
+                                    html("{snippet}", OTHER_DIGITS), act)
+    for number in ("۴۱۱۱ ۱۱۱۱ ۱۱۱۱ ۱۱۱۱", "٤٠١٢٨٨٨٨٨٨٨٨١٨٨١", "۰۹۱۲۳۴۵۶۷", "４２４２ ４２４２"):
+        for blob in (sent, stored):
+            assert number.encode() not in blob and json.dumps(number)[1:-1].encode() not in blob, number
+    assert "کارت **** **** **** ****".encode() in sent or json.dumps("کارت **** **** **** ****")[1:-1].encode() in sent

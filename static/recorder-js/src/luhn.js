@@ -16,6 +16,16 @@ const RUN = /(?:\d{3,6}\.[\s\u200b]*|\d{3,}(?:-[\s\u200b]*|[\s\u200b]+))*\d+/g
 const CARD = /\d[\d.\-\s\u200b]{12}/
 const LONG = /\d[\d.\-\s\u200b]{6}/
 
+// Digits of other scripts are digits too: a Persian or an Arabic keyboard types ۴۱۱۱, a Japanese input
+// method ４１１１. Each is read as its ASCII digit, and masked where it stands. privacy/scrub.py: the same.
+const OTHER = /[\u0660-\u0669\u06f0-\u06f9\u0966-\u096f\u09e6-\u09ef\uff10-\uff19]/g
+const ZEROS = [0x660, 0x6f0, 0x966, 0x9e6, 0xff10]
+const ascii = (s) =>
+  s.replace(OTHER, (c) => {
+    const k = c.charCodeAt(0)
+    return String.fromCharCode(48 + k - ZEROS.find((z) => k >= z && k < z + 10))
+  })
+
 export function luhnValid(digits) {
   let sum = 0
   for (let i = digits.length - 1, dbl = false; i >= 0; i--, dbl = !dbl) {
@@ -63,6 +73,7 @@ export const joins = (p) => !p || EDGE.test(p)
 // "65,322", "248") passes its cells' texts in any order.
 const SPACE = /[\s\u200b]/
 export function crossable(parts) {
+  parts = parts.map(ascii)
   if (!parts.some(joins)) return false
   // An empty text joins its neighbours with no gap between them: their edge groups may become one.
   if (parts.includes('')) return true
@@ -103,6 +114,13 @@ export function crossable(parts) {
 
 // `across`: whether crossable(parts), where the caller knows already.
 export function maskCards(parts, across = crossable(parts)) {
+  const plain = parts.map(ascii)
+  const out = maskPlain(plain, across)
+  // (what was masked, where it stands in the page's own digits)
+  return out === plain ? parts : out.map((m, i) => (m === plain[i] ? parts[i] : parts[i].replace(/[^]/g, (c, j) => (m[j] === plain[i][j] ? c : m[j]))))
+}
+
+function maskPlain(parts, across) {
   const own = parts.map((p) => (CARD.test(p) ? mask(p) : p))
   let out = own
   // Where a text reads on into another (not the usual case), runs across texts.
@@ -130,4 +148,4 @@ export const hasCardNumber = (text) => !!text && maskCards([text])[0] !== text
 // A run of more than six digits: what a card number typed into any field
 // shows before it is whole (its first six, the issuer, are as much of it as
 // may be shown). privacy/scrub.py uses the same rule.
-export const hasLongNumber = (text) => LONG.test(text) && text.match(RUN).some((r) => r.replace(/\D/g, '').length > 6)
+export const hasLongNumber = (text) => LONG.test((text = ascii(text))) && text.match(RUN).some((r) => r.replace(/\D/g, '').length > 6)

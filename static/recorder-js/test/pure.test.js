@@ -130,6 +130,16 @@ test('luhn: a card number split across adjacent texts is masked in each', () => 
     ['Card ', '****', ' ', '****', ' ', '****', ' ', '****'])
 })
 
+test("luhn: digits of other scripts are read as digits and masked where they stand (privacy/scrub.py: the same)", () => {
+  assert.equal(maskCardNumbers('کارت ۴۱۱۱ ۱۱۱۱ ۱۱۱۱ ۱۱۱۱'), 'کارت **** **** **** ****') // Persian
+  assert.equal(maskCardNumbers('بطاقة ٤٠١٢٨٨٨٨٨٨٨٨١٨٨١'), 'بطاقة ****************') // Arabic-Indic
+  assert.equal(maskCardNumbers('カード ４２４２ ４２４２ ４２４２ ４２４２'), 'カード **** **** **** ****') // full width
+  assert.deepEqual(maskCards(['۴۰۱۲ ۸۸۸۸', ' ۸۸۸۸ ۱۸۸۱']), ['**** ****', ' **** ****'])
+  const invalid = ['۴۱۱۱ ۱۱۱۱ ۱۱۱۱ ۱۱۱۲']
+  assert.equal(maskCards(invalid), invalid)
+  for (const [text, want] of [['تلفن ۰۹۱۲۳۴۵۶۷۸۹', true], ['０９０１２３４５６７８', true], ['کد ۱۲۳۴', false]]) assert.equal(hasLongNumber(text), want, text)
+})
+
 test('luhn: texts that no run can cross between, in any order, are told apart cheaply', () => {
   // Prices side by side, some negative: no order of them makes a run of 13 digits.
   assert.equal(crossable(['129.45', '-0.45', '+1.23', '12,345', '1234.56', '12:34:56', '3 selected', '248']), false)
