@@ -1,6 +1,6 @@
 """Pages nobody wrote for us, another lot: frames a script writes into again and again, themes switched by
 turning stylesheets off, card numbers in attributes and in other scripts' digits, a page that follows its
-visitor's dark setting.
+visitor's dark setting and touch screen.
 
 Each visit is recorded by the real recorder from the site's snippet in Chromium, stored by a real worker,
 and replayed in the player.
@@ -124,32 +124,36 @@ def test_card_numbers_in_attributes_never_leave_the_browser(live_server, celery_
     assert b"M 186.87050846691456 12" in sent and b"Order 20240611" in sent
 
 
-# A page that follows its visitor's light or dark setting, as most sites now do: a media query, CSS's
-# light-dark() under `color-scheme: light dark`, and a rule a CSS-in-JS library inserts later.
-FOLLOWS_SCHEME = """<style>
+# A page that follows its visitor's light or dark setting and device, as most sites now do: a media query,
+# CSS's light-dark() under `color-scheme: light dark`, a rule a CSS-in-JS library inserts later, and hover
+# effects and touch targets for a mouse or a finger (Tailwind wraps its hover styles in `(hover: hover)`).
+FOLLOWS_VISITOR = """<style>
 :root { color-scheme: light dark }
 h1 { color: rgb(20, 20, 20) }
 @media (prefers-color-scheme: dark) { h1 { color: rgb(230, 230, 230) } }
 .card { color: light-dark(rgb(0, 0, 100), rgb(200, 200, 255)) }
+@media (hover: hover) and (pointer: fine) { .tap { color: rgb(90, 0, 0) } }
+@media (pointer: coarse) { .tap { color: rgb(0, 90, 0); padding: 12px } }
 </style><style id="emotion"></style>
 <h1 data-probe>Account</h1><p class="card" data-probe>Balance</p><p class="late" data-probe>Offers</p>
+<button class="tap" data-probe>Pay</button>
 <script>
 setTimeout(() => document.getElementById('emotion').sheet.insertRule(
   '@media not (prefers-color-scheme: light) { .late { color: rgb(1, 200, 1) } }'), 700);
 </script>"""
 
 
-def test_a_page_that_follows_the_visitors_dark_setting_replays_dark_for_a_viewer_in_light(
+def test_a_page_that_follows_the_visitors_dark_setting_and_touch_screen_replays_so_for_a_viewer_on_a_light_desktop(
         live_server, celery_worker, customer, browser, viewer):
-    """The replay's frame reads the colour scheme of the viewer's browser: a dark visitor's page replayed
-    light for a viewer whose setting is light."""
-    dark = browser.new_context(color_scheme="dark")
-    site, samples, _ = record(live_server, customer, dark.new_page(), FOLLOWS_SCHEME, seconds=1.5)
-    dark.close()
-    assert viewer.evaluate("matchMedia('(prefers-color-scheme: dark)').matches") is False
+    """The replay's frame answers media queries with the viewer's browser: a dark visitor's page replayed
+    light, and a phone's as on a desktop, for a viewer in light mode with a mouse."""
+    phone = browser.new_context(color_scheme="dark", has_touch=True)
+    site, samples, _ = record(live_server, customer, phone.new_page(), FOLLOWS_VISITOR, seconds=1.5)
+    phone.close()
+    assert viewer.evaluate("matchMedia('(prefers-color-scheme: dark)').matches || matchMedia('(pointer: coarse)').matches") is False
     last = samples[-1]["s"]["dom"]
     assert "<h1 color=rgb(230, 230, 230)" in last and "<p.card color=rgb(200, 200, 255)" in last, last
-    assert "<p.late color=rgb(1, 200, 1)" in last, last
+    assert "<p.late color=rgb(1, 200, 1)" in last and "<button.tap color=rgb(0, 90, 0)" in last, last
     start = open_replay(viewer, live_server, site, samples[-1]["t"])
     assert_replays_as_seen(viewer, [s for s in samples if s["t"] > start + 20], fresh=False)
 

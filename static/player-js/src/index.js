@@ -8,7 +8,7 @@ import { formatSize, readableUrl } from './format.js';
 import { buildLayout } from './layout.js';
 import { createReplayer, destroyReplayer, fitToStage, SandboxError } from './stage.js';
 import { popoversSync } from './popover.js';
-import { followScheme } from './scheme.js';
+import { followMedia } from './media.js';
 import { showFocusAt } from './focus.js';
 import { coveringEnd, fromRecordingStart, startPart } from './parts.js';
 import { createController } from './controller.js';
@@ -84,7 +84,7 @@ function createPlayer(root) {
   // The recording's parts, and every event loaded so far (in order).
   let parts = [];
   let loaded = [];
-  const scheme = followScheme(); // the visitor's light or dark setting, given to the page's CSS
+  const media = followMedia(); // the visitor's answers to media queries (a dark setting, a phone), given to the page's CSS
 
   async function load() {
     state.status = 'loading';
@@ -145,7 +145,7 @@ function createPlayer(root) {
 
   async function fetchParts(list) {
     const answers = await Promise.all(list.map((part) => fetchPart(part.url)));
-    return scheme(sortEvents([].concat(...answers)));
+    return media(sortEvents([].concat(...answers)));
   }
 
   /** The parts after those shown (appended as they come), then those before (the replay is rebuilt with them). */
@@ -287,7 +287,7 @@ function createPlayer(root) {
 
   /** More events, later than those shown: a part loaded in the background, or a live session's new ones. */
   function addEvents(batch) {
-    const events = scheme(sortEvents(batch));
+    const events = media(sortEvents(batch));
     loaded = loaded.concat(events);
     if (!ctl) {
       pending = pending.concat(events);

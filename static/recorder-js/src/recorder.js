@@ -42,6 +42,10 @@ const RRWEB = {
   // (rrweb's defaults); cross-origin iframes replay as empty boxes.
 }
 
+// Media queries whose answers the replay's frame would take from the viewer's browser: those that hold
+// go out in each Meta event.
+const MEDIA = ['prefers-color-scheme: dark', 'pointer: coarse', 'hover: none']
+
 // Custom events per page load, so a console loop cannot flood the upload.
 const LIMITS = { 'hs.error': 100, 'hs.net': 500 }
 
@@ -341,8 +345,8 @@ export function createRecorder(options, win) {
       e.data.texts = lastTextPerNode(e.data.texts).sort(byId)
       e.data.attributes.sort(byId)
     }
-    // The visitor's colour scheme, which the player gives the page's CSS (docs/protocol.md, "Colour scheme").
-    if (e.type === 4 && win.matchMedia('(prefers-color-scheme: dark)').matches) e.data.dark = true
+    // What the visitor's browser answers, which the player gives the page's CSS (docs/protocol.md, "Media queries").
+    if (e.type === 4) e.data.media = MEDIA.filter((q) => win.matchMedia('(' + q + ')').matches)
     privacy.scrub(e)
     push(e)
     const node = (id) => record.mirror.getNode(id)
