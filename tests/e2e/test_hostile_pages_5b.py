@@ -4,6 +4,17 @@ visitor's dark setting and touch screen.
 
 Each visit is recorded by the real recorder from the site's snippet in Chromium, stored by a real worker,
 and replayed in the player.
+
+Checked by hand and replayed as the visitor saw them (or masked as they should be), so not kept as tests:
+constructable stylesheets adopted by the document and by shadow roots and changed later (replaceSync(),
+replace(), insertRule(), deleteRule(), a new list adopted), a CSS-in-JS <style> filled by insertRule() in
+"speedy" mode, a <style> with text and rules inserted before the recorder started (in a shadow root too), a
+theme class and custom properties set on :root; a modal dialog, <details> toggled by script and an exclusive
+accordion (<details name>), a popover toggled; a virtualised list recycling its rows; an input method's
+composition in a rich-text editor and a field, emoji, ZWJ sequences and RTL text; a textarea resized by the
+visitor; a frame's srcdoc changed later; show-password toggles that set the type and then the value in one
+task, in the page, in a shadow root and in a same-origin frame (never sent in clear, with "mask all inputs"
+off).
 """
 import json
 
