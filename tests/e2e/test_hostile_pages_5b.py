@@ -100,7 +100,7 @@ def test_a_theme_switched_by_turning_stylesheets_off_replays_as_the_visitor_saw_
     def switch(p):
         for name in ("dark", "light", "contrast", "dark", "light"):
             p.evaluate("(name) => theme(name)", name)
-            p.wait_for_timeout(600)
+            p.wait_for_timeout(1000)  # (each theme shows for two samples or more, also on a loaded machine)
 
     site, samples, _ = record(live_server, customer, page, THEMES, act=switch, seconds=0.5,
                               files={"/light.css": LIGHT_CSS})
