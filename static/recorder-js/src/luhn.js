@@ -19,12 +19,8 @@ const LONG = /\d[\d.\-\s\u200b]{6}/
 // Digits of other scripts are digits too: a Persian or an Arabic keyboard types ۴۱۱۱, a Japanese input
 // method ４１１１. Each is read as its ASCII digit, and masked where it stands. privacy/scrub.py: the same.
 const OTHER = /[\u0660-\u0669\u06f0-\u06f9\u0966-\u096f\u09e6-\u09ef\uff10-\uff19]/g
-const ZEROS = [0x660, 0x6f0, 0x966, 0x9e6, 0xff10]
-const ascii = (s) =>
-  s.replace(OTHER, (c) => {
-    const k = c.charCodeAt(0)
-    return String.fromCharCode(48 + k - ZEROS.find((z) => k >= z && k < z + 10))
-  })
+// (each block's digits: 0-9 at the foot of 16 code points, Devanagari's and Bengali's 6 higher)
+const ascii = (s) => s.replace(OTHER, (c) => ((c = c.charCodeAt(0)), (c - (c >> 11 == 1) * 6) & 15))
 
 export function luhnValid(digits) {
   let sum = 0
@@ -116,8 +112,8 @@ export function crossable(parts) {
 export function maskCards(parts, across = crossable(parts)) {
   const plain = parts.map(ascii)
   const out = maskPlain(plain, across)
-  // (what was masked, where it stands in the page's own digits)
-  return out === plain ? parts : out.map((m, i) => (m === plain[i] ? parts[i] : parts[i].replace(/[^]/g, (c, j) => (m[j] === plain[i][j] ? c : m[j]))))
+  // (the page's own characters where mask() wrote no `*`: one for one, ascii() keeps every place)
+  return out === plain ? parts : out.map((m, i) => m.replace(/[^*]/g, (c, j) => parts[i][j]))
 }
 
 function maskPlain(parts, across) {

@@ -31,3 +31,17 @@ export function listen(target, type, fn, capture) {
   off.on = on
   return off
 }
+
+// An accessor property's setter wrapped: `after(obj)` runs once the page's call is over (at the end of its
+// task, as rrweb takes a value set by script). Returns the undo; a browser without the setter is left as
+// it is.
+export function patchSetter(proto, name, after) {
+  const d = proto && Object.getOwnPropertyDescriptor(proto, name)
+  const put = (x) => {
+    try {
+      Object.defineProperty(proto, name, x)
+    } catch (e) {}
+  }
+  if (d && d.set) put({ ...d, set(v) { d.set.call(this, v), queueMicrotask(() => after(this)) } })
+  return () => d && put(d)
+}

@@ -1,4 +1,4 @@
-import { listen } from '../patch.js'
+import { listen, patchSetter } from '../patch.js'
 import { sayer } from './said.js'
 
 // A checkbox a script shows as partly checked (`indeterminate`: a list's "select all" while some rows
@@ -9,20 +9,10 @@ import { sayer } from './said.js'
 export const INDETERMINATE = 'data-hindsight-indeterminate'
 
 export function captureIndeterminate(win, report) {
-  const proto = win.HTMLInputElement.prototype
-  const d = Object.getOwnPropertyDescriptor(proto, 'indeterminate')
   const say = sayer((el) => (el.indeterminate ? '' : null), report)
-  try {
-    // (after the page's call, at the end of its task, as rrweb takes a value set by script)
-    if (d.set) Object.defineProperty(proto, 'indeterminate', { ...d, set(v) { d.set.call(this, v), queueMicrotask(() => say(this)) } })
-  } catch (e) {}
+  const unset = patchSetter(win.HTMLInputElement.prototype, 'indeterminate', say)
   const off = listen(win.document, 'change', (e) => say(e.target), true)
-  const undo = () => {
-    off()
-    try {
-      Object.defineProperty(proto, 'indeterminate', d)
-    } catch (e) {}
-  }
+  const undo = () => off() || unset()
   undo.on = off.on // (again, after document.open() erased the document's listeners: recorder.js)
   undo.snapshot = () => {
     say.reset()

@@ -1,3 +1,4 @@
+import { patchSetter } from '../patch.js'
 import { sayer } from './said.js'
 
 // A stylesheet a script turns off (`style.disabled = true`, `sheet.disabled = true`: a dark theme's
@@ -10,20 +11,9 @@ export function captureSheets(win, report) {
   const say = sayer((el) => (el.sheet.disabled ? '' : null), report)
   // (A <style>'s own setter does not go through its sheet's.)
   const undos = [
-    [win.StyleSheet.prototype, (s) => s.ownerNode],
-    [win.HTMLStyleElement.prototype, (el) => el],
-  ].map(([proto, node]) => {
-    const d = Object.getOwnPropertyDescriptor(proto, 'disabled')
-    try {
-      // (after the page's call, at the end of its task, as rrweb takes a value set by script)
-      Object.defineProperty(proto, 'disabled', { ...d, set(v) { d.set.call(this, v), queueMicrotask(() => say(node(this))) } })
-    } catch (e) {}
-    return () => {
-      try {
-        Object.defineProperty(proto, 'disabled', d)
-      } catch (e) {}
-    }
-  })
+    patchSetter(win.StyleSheet.prototype, 'disabled', (s) => say(s.ownerNode)),
+    patchSetter(win.HTMLStyleElement.prototype, 'disabled', say),
+  ]
   const undo = () => undos.forEach((f) => f())
   undo.snapshot = () => {
     say.reset()
