@@ -141,6 +141,18 @@ def test_the_dashboards_own_requests_are_not_counted_against_the_api_rate(client
     assert client.get(api_list(site), **auth(owner)).status_code == 200  # a script's budget is untouched
 
 
+def test_a_client_with_no_login_nor_token_is_still_held_to_the_api_rate(client, settings, monkeypatch):
+    """The schema is open to anyone and costs the server a build each time: a client that signs in with nothing
+    (no token, no login) is counted by its address, as before the dashboard's requests were let off."""
+    rates = {"user": "3/minute"}
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
+    monkeypatch.setattr(UserRateThrottle, "THROTTLE_RATES", rates)
+
+    answers = [client.get(reverse("api-schema")).status_code for _ in range(4)]
+
+    assert answers == [200, 200, 200, 429]
+
+
 def test_a_wrong_token_is_refused_as_json(client, site):
     response = client.get(api_list(site), HTTP_AUTHORIZATION="Token " + "0" * 40)
 
