@@ -21,6 +21,7 @@ from django.db import connection
 from privacy.ip import ip_excluded, ip_truncate
 from privacy.optout import opted_out, privacy_signal
 from sites.domains import origin_allowed
+from sites.models import Site
 from sites.rules import SiteRules, site_rules
 from sites.targeting import url_targeted, visitor_sampled
 
@@ -129,6 +130,8 @@ def chunk_accept(*, rules: SiteRules, batch: Envelope, body: bytes, visitor: Vis
     }
     chunk_id = _insert_unless_taken(values, site_id=rules.id, session_id=batch.sid)
     if chunk_id is None:  # a repeat, or refused by the statement: tell which (a rare path)
+        if not Site.objects.filter(pk=rules.id, enabled=True).exists():  # since this process read its rules
+            raise BatchError(403, "unknown_site", "No recording site has this id.")
         if Session.objects.filter(pk=batch.sid).exclude(site_id=rules.id).exists():
             raise BatchError(409, "session_conflict", "This session id belongs to another site.")
         if DeletedSession.objects.filter(pk=batch.sid).exists():
@@ -137,12 +140,14 @@ def chunk_accept(*, rules: SiteRules, batch: Envelope, body: bytes, visitor: Vis
 
 
 def _insert_unless_taken(values: dict, *, site_id: int, session_id: uuid.UUID) -> int | None:
-    """INSERT ... ON CONFLICT DO NOTHING RETURNING id, unless the session is another site's or was deleted."""
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING id, unless the session is another site's or was deleted, or
+    the site is disabled or gone (its rules were read up to SITE_RULES_SECONDS ago: its deletion disables it at
+    once, and may delete its row within those seconds)."""
     sql, given_fields, rest = _insert_plan(connection.vendor, tuple(values))
     params = [f.get_db_prep_save(values[name], connection) for name, f in zip(values, given_fields)]
     params += rest
     session = Session._meta.get_field("id").get_db_prep_value(session_id, connection)
-    params += [session, site_id, session]
+    params += [site_id, session, site_id, session]
     with bytes_cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
@@ -167,7 +172,8 @@ def _insert_plan(vendor: str, names: tuple[str, ...]) -> tuple[str, list, list]:
     sql = (
         f"INSERT INTO {quote(Chunk._meta.db_table)} ({columns}) "
         f"SELECT {', '.join(values)} "
-        f"WHERE NOT EXISTS (SELECT 1 FROM {session_table} WHERE id = %s AND site_id <> %s) "
+        f"WHERE EXISTS (SELECT 1 FROM {quote(Site._meta.db_table)} WHERE id = %s AND enabled) "
+        f"AND NOT EXISTS (SELECT 1 FROM {session_table} WHERE id = %s AND site_id <> %s) "
         f"AND NOT EXISTS (SELECT 1 FROM {quote(DeletedSession._meta.db_table)} WHERE id = %s) "
         "ON CONFLICT (session_id, seq) DO NOTHING RETURNING id"
     )

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from privacy.models import AuditEntry
-from recorder.models import Segment, Session
+from recorder.models import Chunk, Segment, Session
 from recorder.storage import object_write, segment_key
 from sites import deletion
 from sites.deletion import site_delete, site_delete_queue, site_delete_run, site_deletions_resume
@@ -157,3 +157,15 @@ def test_a_deletion_whose_worker_died_is_queued_again_once_its_hold_runs_out(set
     Site.objects.filter(pk=site.pk).update(deletion_lease_until=timezone.now() - timedelta(seconds=1))
     call_command("deletesite", "--resume")
     assert not Site.objects.filter(pk=site.pk).exists() and s3_objects(f"sites/{site.pk}/") == {}
+
+
+def test_a_site_being_deleted_takes_no_batch_from_a_web_process_that_read_its_rules_before(client):
+    # Given a site whose visitor's batch a web process just accepted (it keeps the site's rules a few seconds)
+    site = SiteFactory()
+    assert post_batch(client, make_batch(site.pk, seq=0)).status_code == 202
+    # When its deletion is asked (the worker has not run yet)
+    site_delete_queue(site=site)
+    # Then the visitor's next batch is refused at once, and nothing of it is kept
+    response = post_batch(client, make_batch(site.pk, seq=1))
+    assert (response.status_code, response.json()["error"]) == (403, "unknown_site")
+    assert list(Chunk.objects.filter(site=site).values_list("seq", flat=True)) == [0]
