@@ -220,8 +220,8 @@ def text_scrub(text: str, *, emails: bool, cards: bool = True) -> str:
     plain = text.translate(ASCII_DIGITS) if cards else text
     if cards and CARD_CANDIDATE.search(plain):
         text = _masked_where(text, plain, LONG_DIGIT_RUN.sub(_mask_card, plain))
-    if cards and ("%" in text or "+" in text) and ENCODED_CANDIDATE.search(text):
-        text = _encoded_cards_masked(text)
+    if cards and ("%" in text or "+" in text) and ENCODED_CANDIDATE.search(plain := text.translate(ASCII_DIGITS)):
+        text = _masked_where(text, plain, _encoded_cards_masked(plain))
     if emails and "@" in text:
         text = EMAIL.sub(lambda m: MASK * len(m.group(0)), text)
     return text

@@ -719,6 +719,9 @@ def test_hostile_strings_that_almost_match_are_scrubbed_and_end(text):
     (["カード ４２４２ ４２４２ ４２４２ ４２４２"], ["カード **** **** **** ****"]),  # full width
     (["۴۰۱۲ ۸۸۸۸", " ۸۸۸۸ ۱۸۸۱"], ["**** ****", " **** ****"]),  # across text nodes
     (["۴۱۱۱ ۱۱۱۱ ۱۱۱۱ ۱۱۱۲"], ["۴۱۱۱ ۱۱۱۱ ۱۱۱۱ ۱۱۱۲"]),  # not Luhn-valid
+    # an address's groups, separated as an address writes them (`+`, `%20`), as ASCII digits' are
+    (["/pay?card=۴۱۱۱+۱۱۱۱+۱۱۱۱+۱۱۱۱"], ["/pay?card=****+****+****+****"]),
+    (["/pay?card=４１１１%20１１１１%20１１１１%20１１１１"], ["/pay?card=****%20****%20****%20****"]),
 ])
 def test_card_numbers_in_other_scripts_digits_are_masked_where_they_stand(parts, masked):
     assert cards_scrub(parts) == masked
