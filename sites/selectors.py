@@ -16,14 +16,18 @@ from .models import Membership, Site
 
 
 def sites_for_user(user):
-    return Site.objects.filter(memberships__user=user).distinct()
+    """The user's sites; not one being deleted (sites.deletion), whatever membership of it is left or was added."""
+    return Site.objects.filter(memberships__user=user, deleting_since__isnull=True).distinct()
 
 
 def membership_get(user, site_id: int) -> Membership:
-    """The user's membership of a site; a non-member gets 404, never 403."""
+    """The user's membership of a site; a non-member gets 404, never 403, and so does anyone for a site being
+    deleted (its deletion removes its members, but the admin's Memberships can add one meanwhile)."""
     if not user.is_authenticated or not 0 < int(site_id) < 2**63:  # a path's int may be past any id (and SQLite's range)
         raise Http404
-    membership = Membership.objects.select_related("site").filter(site_id=site_id, user=user).first()
+    membership = Membership.objects.select_related("site").filter(
+        site_id=site_id, user=user, site__deleting_since__isnull=True,
+    ).first()
     if membership is None:
         raise Http404
     return membership

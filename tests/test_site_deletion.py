@@ -19,6 +19,7 @@ from sites.models import Membership, Site
 from sites.tasks import site_delete_step
 from tests.conftest import make_batch, post_batch, s3_objects
 from tests.factories import SessionFactory, SiteFactory, UserFactory
+from tests.test_site_settings import settings_data
 
 pytestmark = pytest.mark.django_db
 
@@ -169,3 +170,23 @@ def test_a_site_being_deleted_takes_no_batch_from_a_web_process_that_read_its_ru
     response = post_batch(client, make_batch(site.pk, seq=1))
     assert (response.status_code, response.json()["error"]) == (403, "unknown_site")
     assert list(Chunk.objects.filter(site=site).values_list("seq", flat=True)) == [0]
+
+
+def test_a_member_added_to_a_site_being_deleted_cannot_see_it_nor_turn_its_recording_on(admin_client):
+    # Given a site whose deletion was asked (the admin still lists it until the worker is done)
+    site = SiteFactory()
+    site_delete_queue(site=site)
+    # When an operator adds a user to it in the admin's Memberships (its site field offers every site)
+    user = UserFactory()
+    added = admin_client.post("/admin/sites/membership/add/", {"user": user.pk, "site": site.pk, "role": "owner"})
+    assert added.status_code == 302 and Membership.objects.filter(site=site, user=user).exists()
+    # Then the site is not theirs to see or change: not listed, its pages and API are "no such site"
+    member = Client()
+    member.force_login(user)
+    assert f"/sites/{site.pk}/" not in member.get("/sites/").content.decode()
+    assert member.get("/api/v1/sites/").json()["results"] == []
+    assert member.get(f"/api/v1/sites/{site.pk}/sessions/").status_code == 404
+    turn_on = settings_data(Site.objects.get(pk=site.pk), enabled=True)
+    assert member.post(f"/sites/{site.pk}/settings/", turn_on).status_code == 404
+    # ... and it stays disabled: ingest still refuses its batches
+    assert not Site.objects.get(pk=site.pk).enabled
