@@ -149,8 +149,10 @@ def test_a_client_with_no_login_nor_token_is_still_held_to_the_api_rate(client, 
     monkeypatch.setattr(UserRateThrottle, "THROTTLE_RATES", rates)
 
     answers = [client.get(reverse("api-schema")).status_code for _ in range(4)]
+    # Nor does a made-up X-Forwarded-For make it another client (only TRUSTED_PROXIES' are believed)
+    answers += [client.get(reverse("api-schema"), HTTP_X_FORWARDED_FOR=f"203.0.113.{n}").status_code for n in range(2)]
 
-    assert answers == [200, 200, 200, 429]
+    assert answers == [200, 200, 200, 429, 429, 429]
 
 
 def test_a_wrong_token_is_refused_as_json(client, site):
