@@ -74,8 +74,12 @@ def origin_allowed(domains: list[str], origin: str | None) -> bool:
 def _matches(entry: str, host: str, port: int | None) -> bool:
     if not entry:
         return False
-    entry_host, _, entry_port = entry.rpartition(":") if entry.count(":") == 1 else (entry, "", "")
-    if entry_port and (not entry_port.isdigit() or port != int(entry_port)):
+    try:  # read as an Origin's host is: an IPv6 address ([::1]:8080) is `::1`, on port 8080
+        parts = urlsplit(f"//{entry}")
+        entry_host, entry_port = parts.hostname or "", parts.port
+    except ValueError:
+        return False
+    if entry_port is not None and port != entry_port:
         return False
     if entry_host.startswith("*."):
         base = entry_host[2:]

@@ -75,6 +75,21 @@ def test_disallowed_origin_is_refused(client, site, origin):
     assert nothing_stored()
 
 
+@pytest.mark.parametrize("domain, origin, status", [
+    ("[::1]:8080", "http://[::1]:8080", 202),  # a page served on an IPv6 address, as the site's form takes it
+    ("[2001:db8::1]", "https://[2001:db8::1]:8443", 202),  # no port: any
+    ("[::1]:8080", "http://[::1]:9090", 403),
+    ("[::1]", "http://[::2]", 403),
+])
+def test_a_site_on_an_ipv6_address_takes_the_batches_of_its_pages_only(client, site, domain, origin, status):
+    site.domains = [domain]
+    site.save()
+
+    response = post_batch(client, make_batch(site.pk), origin=origin)
+
+    assert response.status_code == status, response.content
+
+
 def test_malformed_json_is_a_400(client, site):
     response = post_batch(client, b'{"wid": 1, "events": [')
     assert response.status_code == 400
