@@ -105,8 +105,9 @@ def test_the_jobs_runner_runs_each_job_when_due_and_survives_a_failing_one(clien
         jobs.Job(job.name, job.every_seconds, lambda job=job: ran.append(job.name) or job.run()) for job in real()
     ])
     jobs.jobs_run_due(due, now=1000.0)
-    assert ran == ["sweep chunks", "finish idle sessions", "compact sessions", "purge expired recordings"]
+    assert ran == ["sweep chunks", "finish idle sessions", "compact sessions", "purge expired recordings",
+                   "resume site deletions", "delete objects no row points to"]
     assert Chunk.objects.get().status == Chunk.STORED
     jobs.jobs_run_due(due, now=1001.0)
-    assert len(ran) == 4  # nothing due yet
+    assert len(ran) == 6  # nothing due yet
     assert due["sweep chunks"] == 1000.0 + settings.SWEEP_SECONDS
