@@ -20,7 +20,6 @@ from django.db import connection
 
 from privacy.ip import ip_excluded, ip_truncate
 from privacy.optout import opted_out, privacy_signal
-from sites.domains import origin_allowed
 from sites.models import Site
 from sites.rules import SiteRules, site_rules
 from sites.targeting import url_targeted, visitor_sampled
@@ -93,7 +92,7 @@ def _rules_checked(batch: Envelope, visitor: Visitor) -> SiteRules:
 
 
 def _rules_apply(rules: SiteRules, batch: Envelope, visitor: Visitor) -> None:
-    if not origin_allowed(list(rules.domains), visitor.origin):
+    if not rules.origins.allows(visitor.origin):
         raise BatchError(403, "origin_not_allowed", "This page's origin is not one of the site's domains.")
     if opted_out(visitor.cookies, rules.id):
         raise BatchError(403, "opted_out", "This visitor opted out of recording.")

@@ -1,5 +1,7 @@
 """Which page origins may send a site's batches."""
 import re
+import unicodedata
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 # A site's domain once normalised: a host name (`*.` for its subdomains too) or an IPv6 address in
@@ -53,35 +55,67 @@ def domains_clean(entries: list[str]) -> list[str]:
     return cleaned
 
 
-def origin_allowed(domains: list[str], origin: str | None) -> bool:
-    """Whether `origin` (an Origin header) is one of the site's domains.
-
-    An entry without a port matches any port; `*.example.com` matches
-    example.com and every subdomain of it.
-    """
-    if not origin or origin == "null":
-        return False
+def domain_readable(domain: str) -> str:
+    """A stored domain as a person reads it: `xn--r8jz45g.jp` -> `例え.jp`, `*.xn--bcher-kva.de:8080` ->
+    `*.bücher.de:8080`. The stored form where decoding is not safe: a name that would not be stored as the same
+    ASCII again (IDNA 2003 reads `xn--strae-oqa` as `strasse`), or that shows anything but letters, marks, digits,
+    `-` and `.` (no invisible, reordering or look-alike punctuation)."""
+    if "xn--" not in domain or domain.startswith("["):
+        return domain
+    wildcard, rest = ("*.", domain[2:]) if domain.startswith("*.") else ("", domain)
+    host, colon, port = rest.partition(":")
     try:
-        parts = urlsplit(origin)
-        host, port = parts.hostname, parts.port
-    except ValueError:  # a port out of range or a malformed IPv6 host
-        return False
-    if parts.scheme not in ("http", "https") or not host:
-        return False
-    return any(_matches(domain_normalise(entry), host, port) for entry in domains)
+        readable = host.encode("ascii").decode("idna")  # the codec domain_normalise encodes with: it round-trips
+    except UnicodeError:
+        return domain
+    if not all(c in "-." or unicodedata.category(c)[0] in "LMN" for c in readable):
+        return domain
+    return wildcard + readable + colon + port
 
 
-def _matches(entry: str, host: str, port: int | None) -> bool:
-    if not entry:
-        return False
-    try:  # read as an Origin's host is: an IPv6 address ([::1]:8080) is `::1`, on port 8080
-        parts = urlsplit(f"//{entry}")
-        entry_host, entry_port = parts.hostname or "", parts.port
-    except ValueError:
-        return False
-    if entry_port is not None and port != entry_port:
-        return False
-    if entry_host.startswith("*."):
-        base = entry_host[2:]
-        return host == base or host.endswith("." + base)
-    return host == entry_host
+@dataclass(frozen=True)
+class DomainSet:
+    """A site's domains read once into sets, so that checking an origin costs a few lookups however many
+    domains the site has (normalising each domain per batch was O(domains) for every request).
+
+    Keys are (host, port), port None for an entry without one (any port matches it)."""
+    hosts: frozenset[tuple[str, int | None]]
+    wildcards: frozenset[tuple[str, int | None]]  # `*.example.com` as ("example.com", None)
+
+    @classmethod
+    def of(cls, domains) -> "DomainSet":
+        hosts, wildcards = set(), set()
+        for entry in domains:
+            try:
+                parts = urlsplit("//" + domain_normalise(entry))
+                host, port = parts.hostname, parts.port
+            except ValueError:  # a port out of range, a malformed IPv6 address
+                continue
+            if host and host.startswith("*."):
+                wildcards.add((host[2:], port))
+            elif host:
+                hosts.add((host, port))
+        return cls(frozenset(hosts), frozenset(wildcards))
+
+    def allows(self, origin: str | None) -> bool:
+        """Whether `origin` (an Origin header) is one of the domains. An entry without a port matches any
+        port; `*.example.com` matches example.com and every subdomain of it."""
+        if not origin or origin == "null":
+            return False
+        try:
+            parts = urlsplit(origin)
+            host, port = parts.hostname, parts.port
+        except ValueError:  # a port out of range or a malformed IPv6 host
+            return False
+        if parts.scheme not in ("http", "https") or not host:
+            return False
+        if (host, None) in self.hosts or (host, port) in self.hosts:
+            return True
+        labels = host.split(".")
+        bases = (".".join(labels[i:]) for i in range(len(labels)))
+        return any((base, None) in self.wildcards or (base, port) in self.wildcards for base in bases)
+
+
+def origin_allowed(domains, origin: str | None) -> bool:
+    """Whether `origin` (an Origin header) is one of `domains`; ingest keeps a DomainSet per site instead."""
+    return DomainSet.of(domains).allows(origin)

@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from privacy.ip import ip_rules_parse
 from privacy.scrub import PARAM_NAME
 
-from .domains import domains_clean
+from .domains import domain_readable, domains_clean
 from .models import Membership, Site
 from .services import SETTINGS_FIELDS
 
@@ -125,9 +125,19 @@ class SiteSettingsForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance and self.instance.pk and not self.is_bound:
-            self.initial["domains"] = "\n".join(self.instance.domains)
+            self._domains_initial(self.instance.domains)
         for name in ("mask_selectors", "ignore_selectors", "unmask_selectors"):
             self.fields[name].widget.attrs["data-css-selectors"] = ""  # checked by the browser (dashboard.js)
+
+    def _domains_initial(self, domains: list[str]) -> None:
+        """Names in other scripts shown as read (`例え.jp`), the stored ASCII form in the help; saving gives back
+        the stored form (domain_readable decodes only what encodes back the same)."""
+        readable = [domain_readable(d) for d in domains]
+        self.initial["domains"] = "\n".join(readable)
+        decoded = [f"{shown} is {d}" for shown, d in zip(readable, domains) if shown != d]
+        if decoded:
+            more = f" and {len(decoded) - 3} more" if len(decoded) > 3 else ""
+            self.fields["domains"].help_text += f" Browsers send names in other scripts in ASCII: {'; '.join(decoded[:3])}{more}."
 
     def fieldsets(self) -> list[tuple[str, list]]:
         return [(title, [self[name] for name in names]) for title, names in self.FIELDSETS]

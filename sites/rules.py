@@ -13,6 +13,7 @@ from django.dispatch import receiver
 
 from privacy.ip import ip_rules_parse
 
+from .domains import DomainSet
 from .models import Site
 from .targeting import patterns_parse
 
@@ -20,7 +21,7 @@ from .targeting import patterns_parse
 @dataclass(frozen=True)
 class SiteRules:
     id: int
-    domains: tuple[str, ...]
+    origins: DomainSet  # the domains read once, not per batch
     honor_dnt: bool
     ip_rules: tuple[str, ...]
     keep_ip: bool
@@ -40,7 +41,7 @@ def site_rules(site_id: int) -> SiteRules | None:
         return hit[1]
     site = Site.objects.filter(pk=site_id, enabled=True).first()
     rules = site and SiteRules(
-        id=site.pk, domains=tuple(site.domains), honor_dnt=site.honor_dnt,
+        id=site.pk, origins=DomainSet.of(site.domains), honor_dnt=site.honor_dnt,
         ip_rules=tuple(ip_rules_parse(site.ip_rules)), keep_ip=site.ip_storage != Site.IP_NONE,
         sample_rate=site.sample_rate, include=tuple(patterns_parse(site.include_urls)),
         exclude=tuple(patterns_parse(site.exclude_urls)),

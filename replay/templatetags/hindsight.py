@@ -4,10 +4,14 @@ from urllib.parse import urlsplit
 
 from django import template
 
+from sites.domains import domain_readable
+
 register = template.Library()
 
 # Tags a row of the session list shows; the rest are counted ("+3 more"). A site may send 50.
 TAGS_LISTED = 4
+# Domains the site list and the install page show; the rest are counted ("and 1,995 more"). Settings lists all.
+DOMAINS_LISTED = 5
 
 
 @register.filter
@@ -70,3 +74,11 @@ def tags_listed(tags) -> dict:
     items = list((tags or {}).items())
     shown = [f"{key}: {value}" if value else str(key) for key, value in items[:TAGS_LISTED]]
     return {"shown": shown, "more": len(items) - len(shown)}
+
+
+@register.inclusion_tag("sites/domains_brief.html")
+def domains_brief(domains) -> dict:
+    """{% domains_brief site.domains %}: the first few domains, readable (`例え.jp`, the stored `xn--r8jz45g.jp`
+    in a title), and how many more."""
+    shown = [{"raw": d, "readable": domain_readable(d)} for d in domains[:DOMAINS_LISTED]]
+    return {"domains": shown, "more": max(len(domains) - DOMAINS_LISTED, 0)}
