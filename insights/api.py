@@ -14,8 +14,10 @@ from .models import DEVICES, KINDS
 from .selectors import HEATMAP_DEFAULT_DAYS, HeatmapQuery, heatmap
 from .services import page_url
 
+# The longest URL a page view keeps (recorder.models.PageView.url): a longer one has no heatmap.
+URL_MAX = 2048
 HEATMAP_PARAMS = [
-    ("url", "The page's URL, or a pattern where * stands for any characters (required)."),
+    ("url", f"The page's URL, or a pattern where * stands for any characters (required, at most {URL_MAX} characters)."),
     ("kind", "click (default), scroll or move."),
     ("device", "desktop, tablet or mobile; all when absent."),
     ("date_from", "First day (YYYY-MM-DD); 30 days ago when absent."),
@@ -39,8 +41,10 @@ def heatmap_query(params) -> HeatmapQuery:
     """The heatmap a query string asks for; BadQuery names the first bad parameter."""
     get = lambda name: (params.get(name) or "").strip()  # noqa: E731
     url = get("url")
-    if not url or len(url) > 2048:
-        raise BadQuery("url is required (at most 2048 characters).", "url")
+    if not url:
+        raise BadQuery("url is required: a page's URL, or a pattern with * for any characters.", "url")
+    if len(url) > URL_MAX:
+        raise BadQuery(f"url is too long: {len(url)} characters, where a page's URL has at most {URL_MAX}.", "url")
     if "\x00" in url:
         raise BadQuery("url must not contain a NUL character.", "url")
     kind = get("kind") or "click"

@@ -190,6 +190,30 @@ def test_the_overview_sums_signals_per_page(client, site, owner):
     assert rows[1]["url"] == URL + "/faq"
 
 
+def test_a_url_too_long_for_a_heatmap_gets_a_400_saying_so_and_the_overview_offers_no_link_to_it(client, site, owner):
+    """A URL over 2,048 characters (longer than page views keep) got a 400 saying "url is required", and the
+    overview's Heatmap link for such a page led to it."""
+    from django.template.loader import render_to_string
+    from types import SimpleNamespace
+
+    long_url = URL + "?q=" + "x" * 2100
+    client.force_login(owner)
+    page = client.get(f"/sites/{site.pk}/heatmaps/", {"url": long_url})
+    assert page.status_code == 400 and "url is too long: 2135 characters" in page.content.decode()
+    answer = client.get(f"/api/v1/sites/{site.pk}/heatmaps/", {"url": long_url}, **auth(owner))
+    assert answer.status_code == 400 and "too long" in answer.json()["detail"]
+    assert "required" not in answer.json()["detail"]
+    assert "required" in client.get(f"/api/v1/sites/{site.pk}/heatmaps/", **auth(owner)).json()["detail"]
+
+    # Postgres keeps at most 2,048 characters of a signal's URL; SQLite (the embedded default) keeps what it is given.
+    pages = [{"url": url, "sessions": 1, "total": 1, "rage": 1, "dead": 0, "error": 0, "quick_back": 0}
+             for url in (long_url, URL)]
+    html = render_to_string("insights/overview_frustration.html", {
+        "site": site, "overview": SimpleNamespace(frustration=pages, date_range="date_from=2026-11-08")})
+    assert html.count(">Heatmap</a>") == 1 and "url=https%3A//shop.example.com/pricing\"" in html
+    assert "No heatmap: the URL is too long" in html
+
+
 @pytest.mark.parametrize("text", ["tab\there", "line\nbreak\r", "back\\slash", "\\N", "\\.", "emoji 😀 ünï"])
 def test_facts_written_by_copy_keep_every_character(site, text):
     """The worker writes heatmap facts with COPY on Postgres (bulk_create elsewhere): what COPY's text

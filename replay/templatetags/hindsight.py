@@ -4,6 +4,7 @@ from urllib.parse import urlsplit
 
 from django import template
 
+from insights.api import URL_MAX
 from sites.domains import domain_readable
 
 register = template.Library()
@@ -82,3 +83,10 @@ def domains_brief(domains) -> dict:
     in a title), and how many more."""
     shown = [{"raw": d, "readable": domain_readable(d)} for d in domains[:DOMAINS_LISTED]]
     return {"domains": shown, "more": max(len(domains) - DOMAINS_LISTED, 0)}
+
+
+@register.filter
+def heatmap_askable(url) -> bool:
+    """Whether a page has a heatmap to link to: one with a URL longer than page views keep has none (the
+    overview's link to it answered a 400)."""
+    return len(str(url)) <= URL_MAX
