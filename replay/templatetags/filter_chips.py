@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django import template
 from django.http import QueryDict
+from django.utils.text import Truncator
 
 from replay.filters import family_name, moment_parse, number_parse, param_get
 
@@ -17,37 +18,57 @@ register = template.Library()
 _PAGING = ("after",)
 
 
+# A chip shows this many characters of the values it names (whole in its aria-label).
+CHIP_VALUES_SHOWN = 90
+
+
+class Value(str):
+    """What the visitor or the address typed, shown in a <bdi>: a right-to-left override in it reorders
+    nothing around it (the chip's words, its other value, its ×)."""
+
+
 @dataclass(frozen=True)
 class Chip:
-    label: str
+    parts: tuple[str, ...]  # words, and Values
     query: str  # the query string without this filter ("" for none)
     is_filter: bool = True  # False for the order, which leaves every session in the list
 
+    @property
+    def label(self) -> str:
+        return "".join(self.parts)
 
-def _label(name: str, value: str, params: QueryDict) -> str | None:
-    """The words for one filter, or None when the list ignores this value."""
+    @property
+    def shown(self) -> list[tuple[str, bool]]:
+        """(text, is_value) to show, the values cut short together."""
+        each = CHIP_VALUES_SHOWN // max(sum(isinstance(p, Value) for p in self.parts), 1)
+        return [(Truncator(p).chars(each), True) if isinstance(p, Value) else (p, False) for p in self.parts]
+
+
+def _label(name: str, value: str, params: QueryDict) -> tuple[str, ...] | None:
+    """The words and values of one filter's chip, or None when the list ignores this value."""
     if name in ("date_from", "date_to"):
         if moment_parse(value, end=name == "date_to") is None:
             return None
-        return f"{'From' if name == 'date_from' else 'To'} {value}"
+        return ("From " if name == "date_from" else "To ", Value(value))
     if name in ("min_duration", "max_duration"):
         if (seconds := number_parse(value)) is None:
             return None
-        return f"{'At least' if name == 'min_duration' else 'At most'} {seconds} s long"
+        return (f"{'At least' if name == 'min_duration' else 'At most'} {seconds} s long",)
     if name == "tag":
         tag_value = param_get(params, "tag_value")
-        return f"Tag {value} = {tag_value}" if tag_value else f"Tag {value}"
+        return ("Tag ", Value(value), " = ", Value(tag_value)) if tag_value else ("Tag ", Value(value))
     if name in FLAGS:
-        return FLAGS[name] if value == "1" else None
+        return (FLAGS[name],) if value == "1" else None
     if name in ("browser", "os") and not family_name(value):
         return None  # a version alone ("12") names no browser
     if name == "sort":
-        return {"longest": "Longest first", "friction": "Most frustrated first"}.get(value)
+        order = {"longest": "Longest first", "friction": "Most frustrated first"}.get(value)
+        return (order,) if order else None
     words = {
         "identity": "Identity is", "identity_contains": "Identity contains", "visitor": "Visitor",
         "url": "Visited URL contains", "page_url": "Visited", "frustrated_on": "Frustrated on", "browser": "Browser", "os": "OS", "device": "Device",
     }
-    return f"{words[name]} {value}" if name in words else None
+    return (f"{words[name]} ", Value(value)) if name in words else None
 
 
 FLAGS = {"errors": "With errors", "live": "Live now", "rage": "Rage clicks", "dead": "Dead clicks",
@@ -63,13 +84,13 @@ def filter_chips_of(params: QueryDict) -> list[Chip]:
     chips = []
     for name in FILTERS:
         value = param_get(params, name)  # as the list's filters read it
-        label = _label(name, value, params) if value else None
-        if label is None:
+        parts = _label(name, value, params) if value else None
+        if parts is None:
             continue
         rest = params.copy()
         for key in (*_TOGETHER.get(name, (name,)), *_PAGING):
             rest.pop(key, None)
-        chips.append(Chip(label=label, query=rest.urlencode(), is_filter=name != "sort"))
+        chips.append(Chip(parts=parts, query=rest.urlencode(), is_filter=name != "sort"))
     return chips
 
 
