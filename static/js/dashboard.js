@@ -31,6 +31,19 @@
     });
   }
 
+  // Messages ("Settings saved.", mostly after a redirect): a live region is heard when its content changes, not
+  // with the page it came in. Once the page has loaded (and a screen reader has seen the region), each message
+  // is put back as new text, in one task so that nothing repaints or moves.
+  var flash = document.querySelector('[data-announce]');
+  if (flash) {
+    window.addEventListener('load', function () {
+      setTimeout(function () {
+        flash.querySelectorAll('li').forEach(function (item) { item.replaceChildren(item.textContent); });
+        flash.dataset.announce = 'said';
+      }, 300);
+    });
+  }
+
   // Forms that take something away at once (a member off the team) ask first.
   document.querySelectorAll('form[data-confirm]').forEach(function (form) {
     form.addEventListener('submit', function (event) {

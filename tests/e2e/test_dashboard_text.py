@@ -1,6 +1,8 @@
-"""What the dashboard says, as Chromium lays it out and exposes it: visitors' text that reorders."""
+"""What the dashboard says, as Chromium lays it out and exposes it: visitors' text that reorders, messages a
+screen reader hears."""
 import pytest
 
+from tests.e2e.conftest import wait_for_js
 from tests.e2e.test_dashboard_phone import DESKTOP, dashboard  # noqa: F401 (a fixture)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.parametrize("dashboard", [DESKTOP], indirect=True)]
@@ -44,3 +46,37 @@ def test_a_right_to_left_override_in_a_filter_value_reorders_nothing_outside_it(
         }""")
         assert chip.locator(".chip-x").bounding_box()["x"] >= right_of_text, "the × is not at the chip's end"
     assert page.locator(".chip bdi").all_inner_texts() == [f"abc{RLO}def", f"{RLO}plan", "pro"]
+
+
+# Records the text put into a live region once the page has loaded: what a screen reader hears (the text the
+# page was parsed with is not).
+HEARD = """
+window.__heard = [];
+let loaded = false;
+window.addEventListener('load', () => { loaded = true; });
+new MutationObserver((changes) => {
+    if (!loaded) return;
+    for (const change of changes) {
+        const region = change.target.closest && change.target.closest('[aria-live], [role=status], [role=alert]');
+        if (!region) continue;
+        for (const node of change.addedNodes) window.__heard.push(node.textContent);
+    }
+}).observe(document, {childList: true, subtree: true});
+"""
+
+
+def test_a_message_after_a_redirect_is_in_a_polite_live_region_and_put_there_after_the_page_loads(dashboard, live_server):
+    """"Settings saved." came with the page after the redirect: in no live region, and none hears what a page
+    loads with."""
+    page, site = dashboard
+    page.goto(f"{live_server.url}/sites/{site.pk}/settings/")
+    page.add_init_script(HEARD)
+    page.fill("#id_name", "Tea shop")
+    page.get_by_role("button", name="Save settings").click()
+    page.wait_for_url(f"{live_server.url}/sites/{site.pk}/settings/")
+
+    region = page.get_by_role("status")
+    assert region.get_attribute("aria-live") == "polite"
+    wait_for_js(page, "document.querySelector('[data-announce]').dataset.announce === 'said'")
+    assert region.inner_text() == "Settings saved."
+    assert "Settings saved." in page.evaluate("window.__heard")
