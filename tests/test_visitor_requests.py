@@ -142,6 +142,34 @@ def test_export_streams_a_visitor_with_many_sessions_as_one_complete_document(cl
     assert AuditEntry.objects.get(action="visitor.export").detail == {"sessions": 5}
 
 
+def test_an_export_racing_a_deletion_of_one_of_its_sessions_ends_as_whole_json(client, site, owner, recorded):
+    """A forget or deletion that took a session's stored objects while its export was being sent broke the
+    download off mid-document: truncated JSON. The session's events end where they were, it says so, and the
+    document closes with the other sessions whole."""
+    from privacy.services import session_delete
+    from recorder.compaction import session_compact
+
+    first, second, second_next = recorded["alice"]
+    assert session_compact(session_id=first["sid"]) == 1  # its events are in a stored object now
+    client.force_login(owner)
+    response = client.post(reverse("site-privacy-export", args=[site.pk]), {"export-visitor": "visitor-alice"})
+    pieces = iter(response.streaming_content)
+
+    sent = []
+    while first["sid"].encode() not in b"".join(sent):
+        sent.append(next(pieces))
+    sent.append(next(pieces))  # its events' opening bracket: the next piece reads the stored object
+    session_delete(session=Session.objects.get(pk=first["sid"]))
+    sent.extend(pieces)
+
+    body = json.loads(b"".join(sent))
+    by_id = {s["id"]: s for s in body["sessions"]}
+    assert by_id[first["sid"]]["events"] == [] and by_id[first["sid"]]["deleted_during_export"] is True
+    assert by_id[second["sid"]]["events"] == second["events"] + second_next["events"]
+    assert "deleted_during_export" not in by_id[second["sid"]]
+    assert stored_parts(site.pk, first["sid"]) == 0
+
+
 def test_export_of_an_unknown_visitor_says_so(client, site, owner, recorded):
     client.force_login(owner)
     response = client.post(reverse("site-privacy-export", args=[site.pk]), {"export-visitor": "nobody"})
