@@ -34,7 +34,7 @@ def test_a_site_with_thousands_of_domains_lists_five_and_counts_the_rest_while_s
     assert "\n".join(MANY) in settings_form
 
 
-def test_ingest_reads_a_sites_domains_once_however_many_batches_come(client, owner, monkeypatch):
+def test_ingest_reads_a_sites_domains_once_however_many_batches_and_preflights_come(client, owner, monkeypatch):
     site = SiteFactory(owner=owner, domains=MANY)  # the batches' origin is the last one
     read = []
 
@@ -45,9 +45,12 @@ def test_ingest_reads_a_sites_domains_once_however_many_batches_come(client, own
     normalise = sites.domains.domain_normalise
     monkeypatch.setattr(sites.domains, "domain_normalise", counted)
     for seq in range(3):
+        preflight = client.options(f"/api/v1/ingest?wid={site.pk}", HTTP_ORIGIN="https://shop.example.com",
+                                   HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST")
+        assert preflight.status_code == 204
         assert post_batch(client, make_batch(site.pk, sid="0" * 31 + "1", seq=seq)).status_code == 202
 
-    assert len(read) == len(MANY)  # once, for the site's cached rules, not once a batch
+    assert len(read) == len(MANY)  # once, for the site's cached rules, not once a batch or a preflight
 
 
 @pytest.mark.parametrize(("origin", "allowed"), [
