@@ -4,6 +4,8 @@ import unicodedata
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+import idna
+
 # A site's domain once normalised: a host name (`*.` for its subdomains too) or an IPv6 address in
 # brackets, and maybe a port.
 DOMAIN = re.compile(r"(?:\*\.)?[a-z0-9_](?:[a-z0-9_.-]*[a-z0-9_])?(?::[0-9]{1,5})?|\[[0-9a-f:.]+\](?::[0-9]{1,5})?")
@@ -17,7 +19,7 @@ def domain_normalise(entry: str) -> str:
     """`https://Shop.Example.com:8080/x` or `shop.example.com:8080` -> `shop.example.com:8080`.
 
     A name in another script becomes the ASCII form a browser's Origin header gives (`bücher.de` ->
-    `xn--bcher-kva.de`). "" when the entry cannot be read (`http://[oops`)."""
+    `xn--bcher-kva.de`, `straße.de` -> `xn--strae-oqa.de`). "" when the entry cannot be read (`http://[oops`)."""
     entry = entry.strip().lower()
     if "://" in entry:
         try:
@@ -27,10 +29,23 @@ def domain_normalise(entry: str) -> str:
     entry = entry.split("/")[0].rstrip(".")
     if not entry.isascii():
         try:
-            entry = entry.encode("idna").decode("ascii")
+            entry = _ascii_name(entry)
         except UnicodeError:
             return ""
     return entry
+
+
+def _ascii_name(entry: str) -> str:
+    """A name's ASCII form as browsers make it (UTS 46, nontransitional: `straße.de` is `xn--strae-oqa.de`, not
+    IDNA 2003's `strasse.de`, which no browser sends); what IDNA 2008 refuses (`☃.net`) by IDNA 2003, as browsers
+    still accept it."""
+    wildcard, rest = ("*.", entry[2:]) if entry.startswith("*.") else ("", entry)
+    host, colon, port = rest.partition(":")
+    try:
+        ascii_host = idna.encode(host, uts46=True, transitional=False).decode("ascii")
+    except idna.IDNAError:
+        ascii_host = host.encode("idna").decode("ascii")
+    return wildcard + ascii_host + colon + port
 
 
 def domains_clean(entries: list[str]) -> list[str]:
@@ -57,20 +72,21 @@ def domains_clean(entries: list[str]) -> list[str]:
 
 def domain_readable(domain: str) -> str:
     """A stored domain as a person reads it: `xn--r8jz45g.jp` -> `例え.jp`, `*.xn--bcher-kva.de:8080` ->
-    `*.bücher.de:8080`. The stored form where decoding is not safe: a name that would not be stored as the same
-    ASCII again (IDNA 2003 reads `xn--strae-oqa` as `strasse`), or that shows anything but letters, marks, digits,
-    `-` and `.` (no invisible, reordering or look-alike punctuation)."""
+    `*.bücher.de:8080`. The stored form where decoding is not safe: a name IDNA 2008 does not allow, one that
+    would not be stored as the same ASCII again, or one that shows anything but letters, marks, digits, `-` and
+    `.` (no invisible, reordering or look-alike punctuation)."""
     if "xn--" not in domain or domain.startswith("["):
         return domain
     wildcard, rest = ("*.", domain[2:]) if domain.startswith("*.") else ("", domain)
     host, colon, port = rest.partition(":")
     try:
-        readable = host.encode("ascii").decode("idna")  # the codec domain_normalise encodes with: it round-trips
-    except UnicodeError:
+        readable = idna.decode(host)
+    except (idna.IDNAError, UnicodeError):
         return domain
     if not all(c in "-." or unicodedata.category(c)[0] in "LMN" for c in readable):
         return domain
-    return wildcard + readable + colon + port
+    shown = wildcard + readable + colon + port
+    return shown if domain_normalise(shown) == domain else domain  # saved again, it is the same
 
 
 @dataclass(frozen=True)
