@@ -22,25 +22,9 @@ const cuts = [
           }`, `          if (/:hover|:focus|:target/.test(selector)) {
             rule2.selector += ",\\n" + selector.replace(/:(hover|focus-within|focus-visible|focus|target)(?![\\w-])/g, ".\\\\:$1");
           }`],
-  // It makes min- and max-device-width media queries ask the replayed
-  // viewport; the same for the `scripting` media feature. The visitor's page
-  // ran scripts and the replay's frame runs none, so a page's rules for
-  // `(scripting: none)` (a "please enable JavaScript" banner, content shown
-  // only without scripts) showed in the replay, and those for
-  // `(scripting: enabled)` or `(scripting)` did not: each is asked the
-  // other way round there.
-  [`        if (atrule.params.match(MEDIA_SELECTOR_GLOBAL)) {
-          atrule.params = atrule.params.replace(MEDIA_SELECTOR_GLOBAL, "$1-$2");
-        }`, `        if (atrule.params.match(MEDIA_SELECTOR_GLOBAL)) {
-          atrule.params = atrule.params.replace(MEDIA_SELECTOR_GLOBAL, "$1-$2");
-        }
-        const scripting = /\\(\\s*scripting\\s*(?::\\s*(none|enabled)\\s*)?\\)/gi;
-        if (!atrule.hspScripting && scripting.test(atrule.params)) {
-          atrule.hspScripting = true; // (a changed rule is visited again: turned round once only)
-          atrule.params = atrule.params.replace(scripting, (_, v) => v && v.toLowerCase() === "none" ? "(scripting: enabled)" : "(scripting: none)");
-        }`],
-  // And before those, our attributes stand for :user-invalid, :user-valid, :invalid, :valid and :state()
-  // (src/states.js).
+  // Our attributes stand for :user-invalid, :user-valid, :invalid, :valid and :state() (src/states.js).
+  // (Media queries the replay's frame would answer otherwise than the visitor's page, `scripting` among
+  // them, are answered in the events before rrweb sees them: src/media.js.)
   [`        fixed.push(rule2);\n`, `        fixed.push(rule2);\n        rule2.selector = __hspStates(rule2.selector);\n`],
   // The rewrite is also exported, for the rules a page's script inserts, which rrweb inserts as they are
   // (src/states.js).

@@ -4,7 +4,9 @@
 // touch targets; `(hover: hover)`: hover effects) showed as on a desktop, laid out otherwise. The recorder
 // writes into the Meta event before each full snapshot which of its questions held (docs/protocol.md,
 // "Media queries"); the page's CSS is given the visitor's answers before the replayer builds it. (Each event
-// is changed once: what it is given asks no more.)
+// is changed once: what it is given asks no more.) And the `scripting` feature: the visitor's page ran scripts
+// and the replay's frame runs none, so a page's rules for `(scripting: none)` (a "please turn on JavaScript"
+// banner) showed there and those for `(scripting: enabled)` or `(scripting)` did not: answered "enabled".
 
 // Each feature asked, its values, and the question of the recorder's that decides it.
 const FEATURES = {
@@ -13,8 +15,9 @@ const FEATURES = {
   'any-pointer': ['coarse', 'fine', 'pointer: coarse'],
   hover: ['none', 'hover', 'hover: none'],
   'any-hover': ['none', 'hover', 'hover: none'],
+  scripting: ['enabled', 'none'], // (no question: always the first; `initial-only` never)
 };
-const QUERY = /\(\s*((?:any-)?(?:pointer|hover)|prefers-color-scheme)\s*:\s*([a-z]+)\s*\)/gi;
+const QUERY = /\(\s*((?:any-)?(?:pointer|hover)|prefers-color-scheme|scripting)\s*(?::\s*([a-z-]+)\s*)?\)/gi;
 const BOTH = /(color-scheme\s*:\s*)(?:light\s+dark|dark\s+light)\b/gi;
 // (a media query's test that always holds, and one that never does)
 const ALWAYS = '(min-width: 0px)';
@@ -24,13 +27,16 @@ function answered(text, held) {
   return text
     .replace(QUERY, (query, feature, value) => {
       const [yes, no, question] = FEATURES[feature.toLowerCase()];
-      const answer = held.includes(question) ? yes : no;
-      return value.toLowerCase() === answer ? ALWAYS : value.toLowerCase() === yes || value.toLowerCase() === no ? NEVER : query;
+      const answer = !question || held.includes(question) ? yes : no;
+      // (a feature alone, `(scripting)`, holds unless its answer is `none`; only that one is rewritten so)
+      if (!value) return question ? query : ALWAYS;
+      value = value.toLowerCase();
+      return value === answer ? ALWAYS : value === yes || value === no || (!question && value === 'initial-only') ? NEVER : query;
     })
     .replace(BOTH, (_, property) => property + (held.includes('prefers-color-scheme: dark') ? 'dark' : 'light'));
 }
 
-const asks = (text) => text.includes('color-scheme') || text.includes('pointer') || text.includes('hover');
+const asks = (text) => text.includes('color-scheme') || text.includes('pointer') || text.includes('hover') || text.includes('scripting');
 // Where CSS is: a stylesheet's text, a rule inserted, a `media` or `style` attribute, a <style>'s text (a
 // change of it says only its text: one with a block in it). Not the page's own text, a tutorial's
 // "(hover: none)".

@@ -36,3 +36,16 @@ test('a batch without a Meta event takes the latest one before, not an earlier p
   media([meta(1), rule(2, '@media (prefers-color-scheme: light) { b {} }')]);
   assert.equal(media([rule(11, '@media (prefers-color-scheme: light) { b {} }')])[0].data.adds[0].rule, '@media (not (min-width: 0px)) { b {} }');
 });
+
+test('a page that ran scripts is answered so, wherever its CSS is asked', () => {
+  const media = followMedia();
+  const [, added] = media([
+    meta(1),
+    { type: 3, timestamp: 2, data: { source: 0, attributes: [{ id: 5, attributes: { media: '(scripting: none)' } }] } },
+  ]);
+  assert.equal(added.data.attributes[0].attributes.media, '(not (min-width: 0px))');
+  const [inserted] = media([rule(3, '@media (scripting: enabled), (scripting) { a {} } @media (SCRIPTING: initial-only) { b {} }')]);
+  assert.equal(inserted.data.adds[0].rule, '@media (min-width: 0px), (min-width: 0px) { a {} } @media (not (min-width: 0px)) { b {} }');
+  const [kept] = media([rule(4, '@media (hover) { a {} }')]); // (another feature alone: left to the frame, as before)
+  assert.equal(kept.data.adds[0].rule, '@media (hover) { a {} }');
+});

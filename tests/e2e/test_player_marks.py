@@ -1,0 +1,78 @@
+"""What the player gives a replayed page on top of rrweb, where it was missed: the visitor's media answers on
+the heatmaps page, the `scripting` feature in every place CSS asks it.
+
+Each visit is recorded by the real recorder from the site's snippet in Chromium, stored by a real worker, and
+replayed in the dashboard's player (or its heatmaps page) in Chromium.
+"""
+import pytest
+
+from sites.snippet import site_snippet
+from tests.e2e.conftest import flush_now, login, recorder_started
+from tests.e2e.test_capture import html, make_site
+from tests.e2e.test_fidelity import assert_replays_as_seen, open_replay, record, viewer  # noqa: F401 (a fixture)
+from tests.e2e.test_frustration import settled
+from tests.e2e.test_heatmaps import heatmap_page
+
+pytestmark = [pytest.mark.e2e, pytest.mark.worker]
+
+
+# A page that follows its visitor's dark setting and touch screen, with a button to click.
+DARK_PHONE = """<style>
+h1 { color: rgb(20, 20, 20) } @media (prefers-color-scheme: dark) { h1 { color: rgb(230, 230, 230) } }
+@media (pointer: coarse) { #buy { padding: 30px } }
+</style><h1>Plans</h1><button id="buy">Join</button>"""
+
+
+def test_the_heatmap_draws_a_dark_phone_visitors_page_as_they_saw_it_for_a_viewer_on_a_light_desktop(
+        live_server, celery_worker, customer, browser):
+    """The heatmaps page rebuilt the page view without the Meta event's media answers: the page under the
+    heatmap was drawn in the viewer's scheme and with a mouse's layout, and the clicks landed on a button of
+    another size than the one the visitor clicked."""
+    site = make_site(customer)
+    customer.pages = {"/plans": html(site_snippet(site, live_server.url), DARK_PHONE)}
+    phone = browser.new_context(color_scheme="dark", has_touch=True)
+    page = phone.new_page()
+    page.goto(customer.url("/plans"))
+    recorder_started(page)
+    seen = page.evaluate("[getComputedStyle(document.querySelector('h1')).color, getComputedStyle(buy).paddingTop]")
+    assert seen == ["rgb(230, 230, 230)", "30px"]
+    page.click("#buy")
+    flush_now(page)
+    settled(site, 1)
+    phone.close()
+
+    desktop = browser.new_context(viewport={"width": 1400, "height": 1000})
+    owner = desktop.new_page()
+    login(owner, live_server, "owner")
+    frame = heatmap_page(owner, live_server, site, customer)
+    frame.locator("[data-testid=click-dot]").first.wait_for(state="attached")
+    shown = frame.locator("body").evaluate(
+        "b => [getComputedStyle(b.querySelector('h1')).color, getComputedStyle(b.querySelector('#buy')).paddingTop]")
+    assert shown == seen
+    desktop.close()
+
+
+# Rules for pages with and without scripts, where pages keep them: a <style> whose `media` attribute asks,
+# and rules a CSS-in-JS library inserts later.
+SCRIPTING = """<style media="(scripting: none)">#no-js { color: rgb(200, 0, 0) }</style><style id="css-in-js"></style>
+<p id="no-js" data-probe>Please turn on JavaScript</p><p id="price" data-probe>From 9.99</p><p id="later" data-probe>Offers</p>
+<script>
+setTimeout(() => {
+  const sheet = document.getElementById('css-in-js').sheet;
+  sheet.insertRule('@media (scripting: none) { #later { color: rgb(200, 0, 0) } }');
+  sheet.insertRule('@media (scripting: enabled) { #price { color: rgb(0, 128, 0) } }');
+}, 500);
+</script>"""
+
+
+def test_rules_for_pages_with_and_without_scripts_replay_as_for_the_page_that_ran_them_wherever_they_are(
+        live_server, celery_worker, customer, page, viewer):
+    """The replay's frame runs no scripts, and the `scripting` media feature was answered as the visitor's page
+    answered it only in stylesheets rrweb rewrites: a <style media="(scripting: none)"> and rules inserted by
+    script applied as for a page without scripts."""
+    site, samples, _ = record(live_server, customer, page, SCRIPTING, seconds=1.5)
+    last = samples[-1]["s"]["dom"]
+    assert "<p#no-js color=rgb(0, 0, 0)" in last and "<p#later color=rgb(0, 0, 0)" in last, last
+    assert "<p#price color=rgb(0, 128, 0)" in last, last
+    start = open_replay(viewer, live_server, site, samples[-1]["t"])
+    assert_replays_as_seen(viewer, [s for s in samples if s["t"] > start + 20], fresh=False)
