@@ -76,3 +76,33 @@ def test_rules_for_pages_with_and_without_scripts_replay_as_for_the_page_that_ra
     assert "<p#price color=rgb(0, 128, 0)" in last, last
     start = open_replay(viewer, live_server, site, samples[-1]["t"])
     assert_replays_as_seen(viewer, [s for s in samples if s["t"] > start + 20], fresh=False)
+
+
+# A component whose shadow root holds a modal dialog (a confirmation), opened and closed by its script: the
+# dialog has focus while it is open, with the page's focus ring.
+SHADOW_DIALOG = """<confirm-box></confirm-box><button id="other">Other</button>
+<script>
+customElements.define('confirm-box', class extends HTMLElement {
+  connectedCallback() {
+    this.attachShadow({ mode: 'open' }).innerHTML = '<style>dialog:focus { outline: 3px solid rgb(200, 0, 0) }</style>'
+      + '<dialog id="dlg">Sure? <span>Yes</span></dialog>';
+  }
+});
+const dlg = () => document.querySelector('confirm-box').shadowRoot.getElementById('dlg');
+setTimeout(() => dlg().showModal(), 600);
+setTimeout(() => dlg().close(), 1400);
+</script>"""
+
+
+def test_a_dialog_in_a_shadow_root_replays_unfocused_once_closed_after_a_seek(
+        live_server, celery_worker, customer, page, viewer):
+    """The player shows focus with classes of its own, and took them back from the elements the document's
+    query found and from those it had marked; a seek rebuilds the page and carried the classes onto the new
+    elements, and in a shadow root the query did not find them: a dialog of a component replayed focused,
+    with its focus ring, from a seek after it closed (and so did any element of a shadow root focused once)."""
+    site, samples, _ = record(live_server, customer, page, SHADOW_DIALOG, seconds=2)
+    states = [s["s"]["dom"] for s in samples]
+    assert any("<dialog#dlg focused open modal" in dom for dom in states), states
+    assert "<dialog#dlg\n" in states[-1], states[-1]
+    start = open_replay(viewer, live_server, site, samples[-1]["t"])
+    assert_replays_as_seen(viewer, [s for s in samples if s["t"] > start + 20], fresh=False)

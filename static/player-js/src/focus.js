@@ -9,6 +9,7 @@
 // each replays as the visitor saw it.
 
 import { foldBefore, follow } from './follow.js';
+import { queryAllDeep } from './roots.js';
 
 const FOCUS = ':focus';
 const WITHIN = ':focus-within';
@@ -35,8 +36,8 @@ export function focusAfter(id, e) {
 
 /**
  * Marks `node` (or nothing) as focused in `doc`, and every element it is in as :focus-within, also
- * across shadow roots; unmarks what `marked` (what an earlier call returned) or the document holds
- * but no longer should. Returns what it marked.
+ * across shadow roots; unmarks what `marked` (what an earlier call returned) or the document holds (its
+ * shadow roots too) but no longer should. Returns what it marked.
  */
 export function showFocus(doc, node, marked = []) {
   if (!doc) return [];
@@ -50,7 +51,8 @@ export function showFocus(doc, node, marked = []) {
     return TYPED_INTO.test(el.tagName) || el.isContentEditable ? [FOCUS, WITHIN, VISIBLE] : [FOCUS, WITHIN];
   };
   const all = [FOCUS, WITHIN, VISIBLE];
-  for (const el of new Set([...marked, ...doc.querySelectorAll(all.map((name) => '.\\' + name).join(','))])) {
+  // (what `marked` misses too: a seek's rebuild can carry our classes onto the new elements)
+  for (const el of new Set([...marked, ...queryAllDeep(doc, all.map((name) => '.\\' + name).join(','))])) {
     const keep = names(el);
     for (const name of all) if (!keep.includes(name) && el.classList.contains(name)) el.classList.remove(name);
   }
@@ -60,7 +62,7 @@ export function showFocus(doc, node, marked = []) {
   return chain;
 }
 
-// What each replayer's frame holds marked (marks inside shadow roots are out of the document's reach).
+// What each replayer's frame holds marked.
 const marks = new WeakMap();
 
 function mark(replayer, id) {
