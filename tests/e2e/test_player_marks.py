@@ -106,3 +106,38 @@ def test_a_dialog_in_a_shadow_root_replays_unfocused_once_closed_after_a_seek(
     assert "<dialog#dlg\n" in states[-1], states[-1]
     start = open_replay(viewer, live_server, site, samples[-1]["t"])
     assert_replays_as_seen(viewer, [s for s in samples if s["t"] > start + 20], fresh=False)
+
+
+# A component whose script, once shown, turns its theme's stylesheet off, shows a "select all" checkbox
+# partly checked and gives a badge its colour with a held Web Animation: all in its shadow root.
+SHADOW_MARKS = """<order-list></order-list>
+<script>
+customElements.define('order-list', class extends HTMLElement {
+  connectedCallback() {
+    this.attachShadow({ mode: 'open' }).innerHTML = '<style>label { color: rgb(0, 0, 0) } '
+      + 'input:indeterminate + label { color: rgb(0, 0, 180) }</style><style id="theme">h2 { color: rgb(200, 0, 0) }</style>'
+      + '<h2 data-probe>Orders</h2><input type="checkbox" id="all"><label for="all" data-probe>All</label>'
+      + '<b id="badge" data-probe>3 new</b>';
+  }
+});
+setTimeout(() => {
+  const root = document.querySelector('order-list').shadowRoot;
+  root.getElementById('theme').disabled = true;
+  root.getElementById('all').indeterminate = true;
+  root.getElementById('badge').animate([{ color: 'rgb(0, 140, 0)' }], { duration: 0, fill: 'forwards' });
+}, 700);
+</script>"""
+
+
+def test_a_components_sheet_turned_off_checkbox_partly_checked_and_held_animation_replay_in_its_shadow_root(
+        live_server, celery_worker, customer, page, viewer):
+    """The recorder writes each of these states as an attribute of ours on the element's node, also in a
+    shadow root, and the player gave the state to the elements its document's query found: inside a shadow
+    root the theme stayed on, the checkbox empty and the badge in its colour before."""
+    site, samples, _ = record(live_server, customer, page, SHADOW_MARKS, seconds=1.5)
+    last = samples[-1]["s"]["dom"]
+    assert "<h2 color=rgb(0, 0, 0)" in last and "<label color=rgb(0, 0, 180)" in last, last
+    assert "<b#badge color=rgb(0, 140, 0)" in last, last
+    assert "<h2 color=rgb(200, 0, 0)" in samples[0]["s"]["dom"], samples[0]
+    start = open_replay(viewer, live_server, site, samples[-1]["t"])
+    assert_replays_as_seen(viewer, [s for s in samples if s["t"] > start + 20], fresh=False)

@@ -10,6 +10,8 @@
 // writes it for a sheet a script turned off; rrweb rebuilds a <link> whose CSS it recorded as a <style>,
 // on which the page's own `disabled` attribute does nothing.
 
+import { queryAllDeep, rootsOf } from './roots.js';
+
 export const FILL = 'data-hindsight-fill';
 export const INDETERMINATE = 'data-hindsight-indeterminate';
 
@@ -41,12 +43,15 @@ const APPLY = {
   },
 };
 
+const OBSERVED = { subtree: true, childList: true, attributes: true, attributeFilter: Object.keys(APPLY) };
+
 /**
- * Keeps the replay's elements in the states their marks say, through live play, seeks and rebuilds;
+ * Keeps the replay's elements in the states their marks say (in shadow roots too), through live play, seeks and rebuilds;
  * returns the sync, which a seek runs at once (the observer would only run after its task).
  */
 export function followMarks(replayer) {
   const given = new Map(); // element -> [mark, its value, undo]
+  const watched = new WeakSet(); // the shadow roots observed
   const sync = () => {
     const doc = replayer.iframe.contentDocument;
     if (!doc) return;
@@ -55,8 +60,11 @@ export function followMarks(replayer) {
       undo();
       given.delete(el);
     }
+    // (a component's shadow root, which the document's observer and queries do not reach into)
+    const roots = rootsOf(doc);
+    for (const root of roots) if (!watched.has(root)) watched.add(root), observer.observe(root, OBSERVED);
     for (const name in APPLY) {
-      for (const el of doc.querySelectorAll(`[${name}]`)) {
+      for (const el of queryAllDeep(doc, `[${name}]`, roots)) {
         if (given.has(el)) continue;
         try {
           const value = el.getAttribute(name);
@@ -71,7 +79,7 @@ export function followMarks(replayer) {
   const watch = () => {
     const doc = replayer.iframe.contentDocument;
     if (!doc) return;
-    observer.observe(doc, { subtree: true, childList: true, attributes: true, attributeFilter: Object.keys(APPLY) });
+    observer.observe(doc, OBSERVED);
     sync();
   };
   watch();

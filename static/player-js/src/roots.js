@@ -10,7 +10,7 @@ export function rootsOf(doc) {
   return roots;
 }
 
-/** The elements `selector` matches in `doc` and in its shadow roots. */
-export function queryAllDeep(doc, selector) {
-  return rootsOf(doc).flatMap((root) => [...root.querySelectorAll(selector)]);
+/** The elements `selector` matches in `doc` and in its shadow roots (`roots`, when known already). */
+export function queryAllDeep(doc, selector, roots = rootsOf(doc)) {
+  return roots.flatMap((root) => [...root.querySelectorAll(selector)]);
 }
