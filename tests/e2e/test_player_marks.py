@@ -9,7 +9,7 @@ import pytest
 from sites.snippet import site_snippet
 from tests.e2e.conftest import flush_now, login, recorder_started
 from tests.e2e.test_capture import html, make_site
-from tests.e2e.test_fidelity import assert_replays_as_seen, open_replay, record, viewer  # noqa: F401 (a fixture)
+from tests.e2e.test_fidelity import assert_replays_as_seen, open_replay, player_at, record, viewer  # noqa: F401 (a fixture)
 from tests.e2e.test_frustration import settled
 from tests.e2e.test_heatmaps import heatmap_page
 
@@ -94,9 +94,10 @@ setTimeout(() => dlg().close(), 1400);
 </script>"""
 
 
-def test_a_dialog_in_a_shadow_root_replays_unfocused_once_closed_after_a_seek(
+def test_a_dialog_in_a_shadow_root_replays_unfocused_once_closed_and_never_takes_the_viewers_keyboard(
         live_server, celery_worker, customer, page, viewer):
-    """The player shows focus with classes of its own, and took them back from the elements the document's
+    """rrweb replays a modal dialog with showModal(), which in a shadow root took the viewer's keyboard focus
+    into the replay. And the player shows focus with classes of its own, and took them back from the elements the document's
     query found and from those it had marked; a seek rebuilds the page and carried the classes onto the new
     elements, and in a shadow root the query did not find them: a dialog of a component replayed focused,
     with its focus ring, from a seek after it closed (and so did any element of a shadow root focused once)."""
@@ -106,6 +107,15 @@ def test_a_dialog_in_a_shadow_root_replays_unfocused_once_closed_after_a_seek(
     assert "<dialog#dlg\n" in states[-1], states[-1]
     start = open_replay(viewer, live_server, site, samples[-1]["t"])
     assert_replays_as_seen(viewer, [s for s in samples if s["t"] > start + 20], fresh=False)
+
+    # The viewer's keyboard stays with the player, the dialog sought to and played to alike.
+    opened = next(s["t"] for s in samples if "open modal" in s["s"]["dom"])
+    player_at(viewer, opened)
+    assert viewer.evaluate("document.activeElement.tagName") != "IFRAME"
+    viewer.evaluate("window.__hsPlayer.controller.playFrom(0)")
+    viewer.wait_for_function("""() => window.__hsPlayer.replayer.iframe.contentDocument.querySelector('confirm-box')
+        .shadowRoot.querySelector('dialog').open""")
+    assert viewer.evaluate("document.activeElement.tagName") != "IFRAME"
 
 
 # A component whose script, once shown, turns its theme's stylesheet off, shows a "select all" checkbox

@@ -68,12 +68,32 @@ const marks = new WeakMap();
 function mark(replayer, id) {
   const node = id === null ? null : replayer.getMirror().getNode(id);
   marks.set(replayer, showFocus(replayer.iframe.contentDocument, node, marks.get(replayer)));
+  focusTakenBack(replayer);
 }
+
+/**
+ * Takes back real focus that the replayed page took. rrweb replays a modal dialog with showModal(), which
+ * focuses it, and in a shadow root the wrapper's `inert` does not keep it out: the viewer's keyboard went
+ * into the replay's frame (away from the player's shortcuts) and the dialog kept its focus there, with its
+ * focus ring, after it closed. The classes above show the focus the recording says.
+ */
+function focusTakenBack(replayer) {
+  const frame = replayer.iframe;
+  const doc = frame.contentDocument;
+  let a = doc && doc.activeElement;
+  while (a && a.shadowRoot && a.shadowRoot.activeElement) a = a.shadowRoot.activeElement;
+  if (a && a !== doc.body && a.blur) a.blur();
+  if (frame.ownerDocument.activeElement === frame) frame.blur();
+}
+
+const changesPage = (e) => e.type === 3 && e.data.source === 0;
 
 /** Keeps the focus classes in step with the recording; returns seek(at) for after a seek. */
 export function followFocus(replayer) {
+  // (a snapshot or a change may open a modal dialog)
+  replayer.on('event-cast', (e) => (e.type === 2 || changesPage(e)) && focusTakenBack(replayer));
   // A page's change of the focused element's class would take ours away with it.
-  return follow(replayer, focusAfter, (id) => mark(replayer, id), (e) => e.type === 3 && e.data.source === 0);
+  return follow(replayer, focusAfter, (id) => mark(replayer, id), changesPage);
 }
 
 /** The focus at `at` (epoch ms) shown on any replayer's frame, as the player shows it: for a test's own Replayer. */
