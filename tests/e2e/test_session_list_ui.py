@@ -28,7 +28,7 @@ def query_of(url: str) -> dict[str, str]:
 
 def chips(page) -> list[str]:
     return page.locator("[data-testid=filter-chips] .chip").evaluate_all(
-        "chips => chips.map(c => c.firstChild.textContent.trim())")
+        "chips => chips.map(c => c.textContent.replace(c.querySelector('.chip-x').textContent, '').trim())")
 
 
 def field(page, label: str):
