@@ -1,5 +1,4 @@
 """Deleting recordings (one session, a visitor's sessions, what is past retention) and exporting a visitor's."""
-import json
 import logging
 from collections.abc import Iterator
 from datetime import timedelta
@@ -224,7 +223,7 @@ def visitor_export_json(*, site: Site, visitor: str) -> Iterator[bytes]:
     each session's events a stored part at a time, as their text was stored (never parsed and written again).
     A visitor with many long sessions makes a document far larger than a process should hold."""
     head = {"visitor": visitor, "site": site.pk, "exported_at": timezone.now().isoformat(), "sessions": []}
-    yield _json(head)[:-2]  # (the sessions' list left open)
+    yield jsontext.dumps(head)[:-2]  # (the sessions' list left open)
     sessions = visitor_export_sessions(site=site, visitor=visitor).prefetch_related("pageviews")
     for index, session in enumerate(sessions.iterator(chunk_size=EXPORT_SESSIONS_AT_ONCE)):
         item = {"id": str(session.pk), **{name: _jsonable(getattr(session, name)) for name in EXPORT_SESSION_FIELDS}}
@@ -233,7 +232,7 @@ def visitor_export_json(*, site: Site, visitor: str) -> Iterator[bytes]:
             for page in session.pageviews.all()
         ]
         item["events"] = None
-        yield (b", " if index else b"") + _json(item)[:-len(b"null}")]  # (its events follow)
+        yield (b", " if index else b"") + jsontext.dumps(item)[:-len(b"null}")]  # (its events follow)
         complete = yield from _events_while_kept(session)
         yield b"}" if complete else b', "deleted_during_export": true}'
     yield b"]}"
@@ -251,10 +250,6 @@ def _events_while_kept(session: Session) -> Iterator[bytes]:
         yield b"]"
         return False
     return True
-
-
-def _json(value) -> bytes:
-    return json.dumps(value, ensure_ascii=False).encode()
 
 
 def _jsonable(value):
