@@ -39,13 +39,19 @@ def _ascii_name(entry: str) -> str:
     """A name's ASCII form as browsers make it (UTS 46, nontransitional: `straße.de` is `xn--strae-oqa.de`, not
     IDNA 2003's `strasse.de`, which no browser sends); what IDNA 2008 refuses (`☃.net`) by IDNA 2003, as browsers
     still accept it."""
-    wildcard, rest = ("*.", entry[2:]) if entry.startswith("*.") else ("", entry)
-    host, colon, port = rest.partition(":")
+    wildcard, host, port = _name_parts(entry)
     try:
         ascii_host = idna.encode(host, uts46=True, transitional=False).decode("ascii")
     except idna.IDNAError:
         ascii_host = host.encode("idna").decode("ascii")
-    return wildcard + ascii_host + colon + port
+    return wildcard + ascii_host + port
+
+
+def _name_parts(entry: str) -> tuple[str, str, str]:
+    """A named entry's `*.` (or ""), host, and `:port` (or "")."""
+    wildcard, rest = ("*.", entry[2:]) if entry.startswith("*.") else ("", entry)
+    host, colon, port = rest.partition(":")
+    return wildcard, host, colon + port
 
 
 def domains_clean(entries: list[str]) -> list[str]:
@@ -77,15 +83,14 @@ def domain_readable(domain: str) -> str:
     `.` (no invisible, reordering or look-alike punctuation)."""
     if "xn--" not in domain or domain.startswith("["):
         return domain
-    wildcard, rest = ("*.", domain[2:]) if domain.startswith("*.") else ("", domain)
-    host, colon, port = rest.partition(":")
+    wildcard, host, port = _name_parts(domain)
     try:
         readable = idna.decode(host)
     except (idna.IDNAError, UnicodeError):
         return domain
     if not all(c in "-." or unicodedata.category(c)[0] in "LMN" for c in readable):
         return domain
-    shown = wildcard + readable + colon + port
+    shown = wildcard + readable + port
     return shown if domain_normalise(shown) == domain else domain  # saved again, it is the same
 
 
