@@ -489,7 +489,7 @@ const privateNames = ['addedSet', 'movedSet', 'droppedSet', 'removesSubTreeCache
   'attachIframe', 'addLoadListener', 'removeNodeFromMap', 'getMeta', 'hasNode']
 const terserOptions = {
   ecma: 2019,
-  compress: { passes: 2 },
+  compress: { passes: 3 },
   mangle: { properties: { regex: new RegExp(`^(${privateNames.join('|')})$`) } },
   format: { comments: /^!/ },
 }

@@ -344,3 +344,31 @@ def test_leaving_an_element_with_an_odd_elements_property_throws_nothing_into_th
     sample(page, "(d) => 0")  # (after the recorder's timer)
     events = button_clicked_then_closed(page, site, "odd-done")
     assert errors == [] and not [e for e in events if e["type"] == 5 and e["data"]["tag"] == "hs.error"]
+
+
+# A sign-in form whose button lights up once the form is valid (`form:valid`): its one required field a
+# password of 8 characters or more, a secret, whose own validity never leaves the browser.
+SIGNIN = """<style>#go { background: rgb(128, 128, 128) } form:valid #go { background: rgb(0, 128, 0) }</style>
+<form id="signin" onsubmit="event.preventDefault()"><input id="pass" type="password" required minlength="8">
+<button id="go">Sign in</button></form><button onclick="this.textContent = 'signin-done'">b</button>"""
+BUTTON = """(d) => d.defaultView.getComputedStyle(d.getElementById('go')).backgroundColor"""
+
+
+def test_a_form_made_valid_by_a_secret_field_replays_valid_at_that_keystroke(
+        live_server, celery_worker, customer, context):
+    """A form's validity is noted again only when one of its fields' changed (not at every keystroke): a
+    password's changes too, though the password's own is never noted."""
+    site, page = visiting(context, live_server, customer, SIGNIN)
+    page.click("#pass")
+    page.keyboard.type("hunter2")
+    short = sample(page, BUTTON)
+    page.wait_for_timeout(100)
+    page.keyboard.type("!")  # the 8th character, the visitor still in the field
+    whole = sample(page, BUTTON)
+    events = button_clicked_then_closed(page, site, "signin-done")
+
+    assert [short[1], whole[1]] == ["rgb(128, 128, 128)", "rgb(0, 128, 0)"]
+    ids = element_ids(next(e for e in events if e["type"] == 2)["data"]["node"])
+    assert set(attribute_changes(events, VALID)) == {ids["signin"]}
+    frame = replayed_at_end(context, live_server, site, "#go")
+    assert [replayed_at(frame, at - events[0]["timestamp"], BUTTON) for at, _ in (short, whole)] == [short[1], whole[1]]

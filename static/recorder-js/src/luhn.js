@@ -69,10 +69,10 @@ export const joins = (p) => !p || EDGE.test(p)
 // "65,322", "248") passes its cells' texts in any order.
 const SPACE = /[\s\u200b]/
 export function crossable(parts) {
-  parts = parts.map(ascii)
   if (!parts.some(joins)) return false
   // An empty text joins its neighbours with no gap between them: their edge groups may become one.
   if (parts.includes('')) return true
+  parts = parts.map(ascii) // (after the two above, which no digit changes)
   let heads = 0
   let tails = 0
   let whole = 0

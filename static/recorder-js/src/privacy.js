@@ -215,7 +215,8 @@ export function createPrivacy(cfg, doc, getMirror) {
       if (URL_ATTRS.has(k)) v = linkUrl(v)
       // Card numbers in what an attribute says (a saved card's title or alt, a data-* the page keeps it
       // in), as in the page's text; not in what is only drawn (privacy/scrub.py, NUMBERS_ONLY).
-      a[k] = DRAWN.test(k) ? v : maskCards([v], false)[0]
+      // (A value shorter than a card number has none: the test of most attributes, cheaper than the rule.)
+      a[k] = v.length < 13 || DRAWN.test(k) ? v : maskCards([v], false)[0]
     }
   }
   // hs.error: an inline script's errors name the page's address, in `source` and the stack. A page may

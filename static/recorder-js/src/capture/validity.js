@@ -17,12 +17,13 @@ const FIELDS = 'input,select,textarea,form'
 export function captureValidity(win, report, skip) {
   const doc = win.document
   const is = (el, s) => el.matches(s)
+  // (A field not to say is asked about only when its validity changed: not at every keystroke.)
   const say = sayer((el) => {
-    if (!is(el, FIELDS) || skip(el)) return
+    if (!is(el, FIELDS)) return
     const v = is(el, ':invalid') ? 'invalid' : is(el, ':valid') ? 'valid' : null
     // (:is() forgives a browser that has no :user-invalid: the field is then said without it)
     return v && is(el, ':is(:user-invalid,:user-valid)') ? v + ' user' : v
-  }, report)
+  }, (el, v) => skip(el) || report(el, v))
   // The browser marks the fields as the visitor interacted once the event is over: looked at a task later,
   // each field of the form (a submit tried marks all of them, valid ones too), once for the events of a task
   // (a script's checkValidity() on every field fires `invalid` at each).
@@ -46,6 +47,7 @@ export function captureValidity(win, report, skip) {
     doc.querySelectorAll(FIELDS).forEach((el) => say(el))
   }
   undo.added = (el) => say(el, 1)
-  undo.input = (el) => say(el) || say(el && el.form) // (and the form, whose validity is its fields')
+  // (and the form, whose validity is its fields': it changes only with one of theirs)
+  undo.input = (el) => say(el) && say(el.form)
   return undo
 }
