@@ -26,20 +26,23 @@ DELETE_BATCH = 1000
 
 def session_delete(*, session: Session) -> None:
     """Delete a session's stored objects, then its rows. A rerun after a crash finishes the job."""
-    sessions_delete(session_ids=[session.pk], refuse_later=True)
+    sessions_delete(session_ids=[session.pk], refused_site_id=session.site_id)
 
 
 DELETED_SESSION_DAYS = 7  # how long a deleted session's later batches are refused: longer than any visit
 
 
-def sessions_delete(*, session_ids: list, refuse_later: bool = False, still=None, unstored_stay: bool = False) -> int:
+def sessions_delete(*, session_ids: list, refused_site_id: int | None = None, still=None,
+                    unstored_stay: bool = False) -> int:
     """Delete sessions in bulk: every object of theirs first, then their rows (children before parents).
 
     Objects go first, so a crash in between leaves rows that a rerun
     deletes again, never an object that no row points to. With
-    `refuse_later` (a person asked for the deletion), ingest refuses the
-    sessions' later batches for DELETED_SESSION_DAYS: a visitor still on the
-    site would bring them back. Retention and the sweep of sessions too short
+    `refused_site_id` (a person asked to delete these sessions of that
+    site), ingest refuses their later batches for DELETED_SESSION_DAYS: a
+    visitor still on the site would bring them back. Each is refused, found
+    or not: retention or the sweep may have deleted its rows just before,
+    and they refuse nothing. Retention and the sweep of sessions too short
     delete what no visitor is adding to, thousands at a time, and write no
     such rows; with `unstored_stay` they keep the sessions' batches not
     stored yet (accepted late, or failed: they are not what is deleted), from
@@ -55,12 +58,12 @@ def sessions_delete(*, session_ids: list, refuse_later: bool = False, still=None
         with transaction.atomic():  # roll-ups and heatmaps lose the sessions with their rows, not twice on a rerun
             # Nor twice when two deletions of the same sessions run at once (a viewer's and retention's):
             # the second waits for the first's rows, then finds them gone.
-            rows = _rows_locked(ids)
-            if refuse_later:  # on the database's clock, which retention compares it with
+            present = _rows_locked(ids)
+            if refused_site_id is not None:  # on the database's clock, which retention compares it with
                 DeletedSession.objects.bulk_create(
-                    [DeletedSession(id=pk, site_id=site_id, deleted_at=Now()) for pk, site_id in rows], ignore_conflicts=True,
+                    [DeletedSession(id=pk, site_id=refused_site_id, deleted_at=Now()) for pk in ids], ignore_conflicts=True,
                 )
-            _rows_delete(ids, present=[pk for pk, _ in rows], unstored_stay=unstored_stay)
+            _rows_delete(ids, present=present, unstored_stay=unstored_stay)
     return len(session_ids)
 
 
@@ -80,7 +83,7 @@ def _sessions_drop(*, session_ids: list, still) -> int:
         with transaction.atomic():
             rows = _rows_locked(session_ids[start:start + DELETE_BATCH])
             # A statement after the lock: it sees what committed while it waited.
-            ids = list(still.filter(pk__in=[pk for pk, _ in rows]).values_list("pk", flat=True))
+            ids = list(still.filter(pk__in=rows).values_list("pk", flat=True))
             kept = len(rows) - len(ids)
             if kept:
                 log.info("%d sessions got a batch since they were chosen for deletion: kept", kept)
@@ -109,9 +112,9 @@ def _object_keys(ids: list) -> list[str]:
     return keys + list(Chunk.objects.filter(session_id__in=ids).exclude(key="").values_list("key", flat=True))
 
 
-def _rows_locked(ids: list) -> list[tuple]:
-    """(id, site id) of those of these sessions that exist, each row locked until the transaction ends."""
-    return list(Session.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", "site_id"))
+def _rows_locked(ids: list) -> list:
+    """The ids of those of these sessions that exist, each row locked until the transaction ends."""
+    return list(Session.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
 
 
 def _rows_delete(ids: list, *, present: list, unstored_stay: bool = False) -> None:
@@ -149,7 +152,7 @@ def visitor_forget(*, site: Site, visitor: str) -> int:
                                 visitor_ids={visitor, *sessions.values_list("visitor_id", flat=True)})
     # Those too: a worker's commit that read no refusal yet, holding their batches, made their rows meanwhile.
     ids = {*sessions.values_list("pk", flat=True), *Session.objects.filter(pk__in=unstored).values_list("pk", flat=True)}
-    return sessions_delete(session_ids=sorted(ids, key=str), refuse_later=True)
+    return sessions_delete(session_ids=sorted(ids, key=str), refused_site_id=site.pk)
 
 
 def _unstored_forget(*, site: Site, visitor: str, visitor_ids: set[str]) -> set:

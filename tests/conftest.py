@@ -3,8 +3,10 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import boto3
@@ -222,3 +224,39 @@ def until_waiting_for_locks(count: int, threads) -> None:
         while watch.execute(waiting).fetchone()[0] < count:
             assert all(thread.is_alive() for thread in threads), "a thread ended before waiting"
             time.sleep(0.05)
+
+
+@contextmanager
+def stopped_at(lock_sql: str, params: list, *runs):
+    """Each of `runs` on a thread of its own, started once the one before waits for a lock (Postgres): the
+    first stopped at a lock another transaction holds (`lock_sql`) until the block ends; then they go on, and
+    are done."""
+    import psycopg
+    from django.db import connection
+
+    failures = []
+
+    def run_then_close(run):
+        try:
+            run()
+        except Exception as error:  # noqa: BLE001 - the test's assertion says it
+            failures.append(error)
+        finally:
+            connection.close()
+
+    other = psycopg.connect(**connection.get_connection_params())
+    threads = []
+    try:
+        other.execute(lock_sql, params)
+        for run in runs:
+            threads.append(threading.Thread(target=run_then_close, args=[run]))
+            threads[-1].start()
+            until_waiting_for_locks(len(threads), threads)
+        yield
+        other.commit()
+        for thread in threads:
+            thread.join(60)
+        assert not any(thread.is_alive() for thread in threads)
+        assert not failures, failures
+    finally:
+        other.close()

@@ -1,22 +1,19 @@
 """Deletions no person asked for (the idle sweep's drop of sessions too short, retention) and the visitor's next
-batch, accepted as they run; and a crash in the middle of the sweep."""
-import threading
+batch, accepted as they run; a person's deletion of the same session at the same time; and a crash in the
+middle of the sweep."""
 import uuid
-from contextlib import contextmanager
 from datetime import timedelta
 
-import psycopg
 import pytest
-from django.db import connection
 from django.utils import timezone
 
-from privacy.services import retention_purge
+from privacy.services import retention_purge, session_delete
 from recorder.compaction import session_compact
 from recorder.models import Chunk, ObjectDeletion, Segment, Session
 from recorder.services import sessions_finish_idle
 from recorder.storage import object_write, recordings, segment_key
 from replay.recordings import session_all_parts, session_events
-from tests.conftest import make_batch, post_batch, process_pending, stored_parts, until_waiting_for_locks
+from tests.conftest import make_batch, post_batch, process_pending, stopped_at, stored_parts
 
 
 @pytest.fixture
@@ -36,28 +33,9 @@ def short_session(client, site) -> tuple[dict, dict]:
     return first, later
 
 
-@contextmanager
-def sweep_stopped_at(lock_sql: str, params: list):
-    """The idle sweep running on a thread, stopped at a lock another transaction holds (`lock_sql`) until
-    the block ends; then it goes on, and is done."""
-    def sweep():
-        try:
-            sessions_finish_idle(now=timezone.now() + timedelta(minutes=2))
-        finally:
-            connection.close()
-
-    other = psycopg.connect(**connection.get_connection_params())
-    try:
-        other.execute(lock_sql, params)
-        sweeping = threading.Thread(target=sweep)
-        sweeping.start()
-        until_waiting_for_locks(1, [sweeping])
-        yield
-        other.commit()
-        sweeping.join(60)
-        assert not sweeping.is_alive()
-    finally:
-        other.close()
+def idle_sweep() -> None:
+    """The sweep two minutes on: the short session's site times out after one."""
+    sessions_finish_idle(now=timezone.now() + timedelta(minutes=2))
 
 
 @pytest.mark.postgres
@@ -71,7 +49,7 @@ def test_a_batch_accepted_while_the_sweep_waits_to_drop_its_short_session_keeps_
     assert session_compact(session_id=first["sid"]) == 1
 
     # Given the sweep waiting for the session's row, when the visitor's next batch comes in meanwhile
-    with sweep_stopped_at("SELECT 1 FROM recorder_session WHERE id = %s FOR UPDATE", [first["sid"]]):
+    with stopped_at("SELECT 1 FROM recorder_session WHERE id = %s FOR UPDATE", [first["sid"]], idle_sweep):
         assert post_batch(client, later).status_code == 202
 
     # Then the session and the batch are kept, and the batch is stored; the session is whole: it replays
@@ -96,13 +74,38 @@ def test_a_batch_accepted_after_the_sweep_asked_again_is_not_deleted_with_the_se
     # Given the sweep past its second look (the session still too short, nothing waiting), stopped at the
     # deletion of the session's page views, which another transaction holds; when the visitor's next batch
     # is accepted then, and the sweep goes on
-    with sweep_stopped_at("SELECT 1 FROM recorder_pageview WHERE session_id = %s FOR UPDATE", [first["sid"]]):
+    with stopped_at("SELECT 1 FROM recorder_pageview WHERE session_id = %s FOR UPDATE", [first["sid"]], idle_sweep):
         assert post_batch(client, later).status_code == 202
 
     # Then the batch is kept, and stored: the worker makes its session again from it
     assert list(Chunk.objects.filter(session_id=first["sid"]).values_list("seq", "status")) == [(1, "pending")]
     assert process_pending() == 1
     assert list(session_events(session_all_parts(Session.objects.get(pk=first["sid"])))) == later["events"]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("purge", ["retention", "idle sweep"])
+def test_a_session_its_owner_deletes_as_retention_or_the_sweep_deletes_it_refuses_its_later_batches(
+        client, site, short_session, purge):
+    """Both deletions lock the session's row: the owner's waited for the other's, then found no row, and wrote
+    no refusal of the session's later batches. The visitor's next batch made the session again."""
+    first, later = short_session
+    session = Session.objects.get(pk=first["sid"])
+    if purge == "retention":
+        Session.objects.filter(pk=session.pk).update(received_at=timezone.now() - timedelta(days=site.retention_days + 1))
+
+    # Given retention (or the sweep) holding the session's row, stopped at the deletion of its page views,
+    # and the owner's deletion of the session waiting for the row; when both go on
+    with stopped_at("SELECT 1 FROM recorder_pageview WHERE session_id = %s FOR UPDATE", [session.pk],
+                    retention_purge if purge == "retention" else idle_sweep, lambda: session_delete(session=session)):
+        pass
+
+    # Then the session is gone, and its visitor's next batch is refused: nothing of it is kept
+    assert not Session.objects.filter(pk=session.pk).exists()
+    response = post_batch(client, later)
+    assert (response.status_code, response.json().get("error")) == (410, "session_deleted")
+    assert not Chunk.objects.filter(session_id=session.pk).exists()
 
 
 @pytest.mark.django_db
