@@ -15,7 +15,7 @@ site's prefix, whatever row points to it or not, then the site's row.
 import logging
 import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AbstractUser
 from django.db import transaction
@@ -54,7 +54,7 @@ def site_delete_queue(*, site: Site, user: AbstractUser | None = None) -> None:
 
 @dataclass(frozen=True)
 class SiteDeletion:
-    held: bool  # this run held the site (else another run does, or no deletion was asked)
+    held: bool  # this run held the site to its end (else another run does, or no deletion was asked)
     done: bool  # the site is gone
     sessions: int  # sessions this run deleted
 
@@ -84,8 +84,12 @@ def _site_delete_queue(site_id: int) -> None:
 
 
 def site_delete_run(*, site_id: int, seconds: float | None = None) -> SiteDeletion:
-    """Go on with a site's deletion that was asked for, for about `seconds` (None: to the end)."""
-    if not _lease_take(site_id, Q(deletion_lease_until__isnull=True) | Q(deletion_lease_until__lt=db_now())):
+    """Go on with a site's deletion that was asked for, for about `seconds` (None: to the end).
+
+    The hold is renewed after each round of sessions only while it is still this run's: one whose round
+    outlasted it (a slow storage, a paused host) finds another run holding the site and stops there."""
+    lease = _lease_take(site_id, Q(deletion_lease_until__isnull=True) | Q(deletion_lease_until__lt=db_now()))
+    if lease is None:
         return SiteDeletion(held=False, done=False, sessions=0)
     until = None if seconds is None else time.monotonic() + seconds
     done, deleted = False, 0
@@ -93,9 +97,11 @@ def site_delete_run(*, site_id: int, seconds: float | None = None) -> SiteDeleti
     try:
         while ids := list(sessions[:DELETE_BATCH]):
             deleted += sessions_delete(session_ids=ids)
+            if (lease := _lease_take(site_id, Q(deletion_lease_until=lease))) is None:
+                log.warning("site %s: another run took up its deletion, this one's hold having run out", site_id)
+                return SiteDeletion(held=False, done=False, sessions=deleted)
             if until is not None and time.monotonic() > until:
                 return SiteDeletion(held=True, done=False, sessions=deleted)
-            _lease_take(site_id, Q())
         # Objects no row points to (a crashed run's, a waiting batch's of an older version) go too.
         if not objects_delete_under(site_prefix(site_id), until=until):
             return SiteDeletion(held=True, done=False, sessions=deleted)
@@ -107,16 +113,17 @@ def site_delete_run(*, site_id: int, seconds: float | None = None) -> SiteDeleti
         log.info("site %s deleted", site_id)
         return SiteDeletion(held=True, done=True, sessions=deleted)
     finally:
-        if not done:  # the next step (or a rerun after an error) takes it at once
-            Site.objects.filter(pk=site_id).update(deletion_lease_until=None)
+        # The next step (or a rerun after an error) takes it at once; a hold that ran out is another run's now.
+        if not done and lease is not None:
+            Site.objects.filter(pk=site_id, deletion_lease_until=lease).update(deletion_lease_until=None)
 
 
-def _lease_take(site_id: int, free: Q) -> bool:
-    """Hold a site being deleted for SITE_DELETE_LEASE from now (the database's clock), if `free` says so."""
-    now = db_now()
-    return bool(Site.objects.filter(free, pk=site_id, deleting_since__isnull=False).update(
-        deletion_lease_until=now + SITE_DELETE_LEASE,
-    ))
+def _lease_take(site_id: int, free: Q) -> datetime | None:
+    """Hold a site being deleted for SITE_DELETE_LEASE from now (the database's clock), if `free` says so.
+    Returns the hold's end, which tells this run's hold from another's (None: not taken)."""
+    until = db_now() + SITE_DELETE_LEASE
+    taken = Site.objects.filter(free, pk=site_id, deleting_since__isnull=False).update(deletion_lease_until=until)
+    return until if taken else None
 
 
 def site_deletions_resume() -> int:

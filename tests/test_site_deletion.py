@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import OperationalError, connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -17,7 +17,7 @@ from sites import deletion
 from sites.deletion import site_delete, site_delete_queue, site_delete_run, site_deletions_resume
 from sites.models import Membership, Site
 from sites.tasks import site_delete_step
-from tests.conftest import make_batch, post_batch, s3_objects
+from tests.conftest import make_batch, post_batch, s3_objects, stopped_at
 from tests.factories import SessionFactory, SiteFactory, UserFactory
 from tests.test_site_settings import settings_data
 
@@ -157,6 +157,47 @@ def test_a_deletion_whose_worker_died_is_queued_again_once_its_hold_runs_out(set
     # Once it has run out, the periodic resume (or its command) queues it again, and the site goes
     Site.objects.filter(pk=site.pk).update(deletion_lease_until=timezone.now() - timedelta(seconds=1))
     call_command("deletesite", "--resume")
+    assert not Site.objects.filter(pk=site.pk).exists() and s3_objects(f"sites/{site.pk}/") == {}
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("first_run", ["goes on", "fails"])
+def test_a_run_whose_hold_ran_out_and_was_taken_leaves_the_site_to_the_run_that_took_it(monkeypatch, first_run):
+    """A run took the site again after each round of sessions whatever held it: one whose round outlasted its
+    hold took it back from the run that had taken it up meanwhile, and the two deleted the site at once. One
+    that failed let go of the other's hold, which then stopped too (or a third run took it up)."""
+    monkeypatch.setattr(deletion, "DELETE_BATCH", 2)
+    site, _ = recorded_site(sessions=5)
+    runs = {}
+
+    def first():
+        try:
+            runs["first"] = site_delete(site=site)
+        except OperationalError as error:
+            runs["first"] = error
+
+    def taken_up_later():
+        # (what the first run's round took longer than SITE_DELETE_LEASE to do)
+        Site.objects.filter(pk=site.pk).update(deletion_lease_until=timezone.now() - timedelta(seconds=1))
+        runs["later"] = site_delete_run(site_id=site.pk)
+
+    # Given `deletesite` holding the site, stopped in its first round of sessions (at their segments, which
+    # another transaction holds), and a worker's run that took the site up once that hold ran out, waiting for
+    # the same sessions; when the first goes on, or fails there (its statement cancelled, as a timeout does)
+    segments = "SELECT 1 FROM recorder_segment s JOIN recorder_session r ON r.id = s.session_id WHERE r.site_id = %s"
+    with stopped_at(f"{segments} FOR UPDATE OF s", [site.pk], first, taken_up_later):
+        if first_run == "fails":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
+                               "AND wait_event_type = 'Lock' AND query LIKE 'DELETE FROM \"recorder_segment\"%'")
+
+    # Then the first stops after its round, no longer holding the site (or fails); the later run deletes the rest
+    if first_run == "goes on":
+        assert (runs["first"].held, runs["first"].done, runs["first"].sessions) == (False, False, 2)
+    else:
+        assert isinstance(runs["first"], OperationalError)
+    assert runs["later"].held and runs["later"].done
     assert not Site.objects.filter(pk=site.pk).exists() and s3_objects(f"sites/{site.pk}/") == {}
 
 
