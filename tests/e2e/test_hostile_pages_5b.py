@@ -20,8 +20,12 @@ import json
 
 import pytest
 
+from sites.snippet import site_snippet
+from tests.e2e.conftest import recorder_started
 from tests.e2e.test_capture import html, make_site, stored_events
+from tests.e2e.test_hostile_pages_2 import button_clicked_then_closed
 from tests.e2e.test_fidelity import assert_replays_as_seen, open_replay, record, viewer  # noqa: F401 (a fixture)
+from tests.e2e.test_periodic_snapshot import CHECKOUT_MS, shorten_checkout
 from tests.e2e.test_privacy_holes import card_pattern, record as record_privately
 
 pytestmark = [pytest.mark.e2e, pytest.mark.worker]
@@ -88,6 +92,14 @@ window.theme = (name) => {
 };
 </script>"""
 LIGHT_CSS = "h1 { color: rgb(10, 20, 30) } .card { color: rgb(40, 50, 60) }"
+
+# A page whose own observer of its DOM takes a while over each change (a framework's dev tools, a slow
+# analytics tag): what runs after the recorder's in the same task runs before the recorder's next microtask.
+SLOW_OBSERVER = """<h1>Docs</h1><style id="banner">h1 { color: rgb(200, 0, 0) }</style><p id="clock">0</p>
+<button onclick="this.textContent = 'slow-done'">b</button>
+<script>document.getElementById('banner').disabled = true;
+window.observe = () => new MutationObserver(() => { const until = Date.now() + 30; while (Date.now() < until); })
+  .observe(document.body, { subtree: true, childList: true, characterData: true });</script>"""
 
 
 def test_a_theme_switched_by_turning_stylesheets_off_replays_as_the_visitor_saw_it(
@@ -192,3 +204,27 @@ def test_card_and_phone_numbers_in_other_scripts_digits_are_masked(live_server, 
         for blob in (sent, stored):
             assert number.encode() not in blob and json.dumps(number)[1:-1].encode() not in blob, number
     assert "کارت **** **** **** ****".encode() in sent or json.dumps("کارت **** **** **** ****")[1:-1].encode() in sent
+
+
+def test_what_a_snapshot_notes_is_stamped_with_the_snapshot(live_server, celery_worker, customer, context):
+    """The states the DOM does not carry (a sheet turned off, a field's validity...) are noted as a DOM change
+    after each full snapshot, stamped when the recorder's microtask ran: a moment sought between the two
+    showed the page without them (every theme on at once; the full suite's theme test failed so, its first
+    sample taken as the recording began)."""
+    site = make_site(customer)
+    customer.pages = {"/": html(site_snippet(site, live_server.url), SLOW_OBSERVER)}
+    page = context.new_page()
+    shorten_checkout(page, live_server)
+    page.goto(customer.url("/"))
+    recorder_started(page)
+    page.evaluate("observe()")
+    page.wait_for_timeout(CHECKOUT_MS + 200)
+    page.evaluate("document.getElementById('clock').textContent = '1'")  # a change: rrweb's snapshot is due
+    events = button_clicked_then_closed(page, site, "slow-done")
+
+    snapshots = [i for i, e in enumerate(events) if e["type"] == 2]
+    assert len(snapshots) >= 2
+    for i in snapshots:
+        noted = next(e for e in events[i:] if e["type"] == 3 and e["data"]["source"] == 0
+                     and any("disabled" in a["attributes"] for a in e["data"]["attributes"]))
+        assert noted["timestamp"] == events[i]["timestamp"]

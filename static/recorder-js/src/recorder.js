@@ -235,6 +235,11 @@ export function createRecorder(options, win) {
     // a prerender) comes in front when the visitor brings it up, with a full snapshot then.
     if (doc.visibilityState !== 'hidden') claim()
     capture.push(() => rrwebStop && (rrwebStop(), (rrwebStop = null)))
+    // (Before rrweb's first snapshot, which notes what they follow, as each one after it does.)
+    const marked = (name) => guard((el, v) => mark(el, { [name]: v }))
+    valid = captureValidity(win, marked(VALID), (el) => privacy.secret(el) || el.closest(privacy.ignoreSel))
+    marks = [captureFills(win, marked(FILL)), captureIndeterminate(win, marked(INDETERMINATE)), valid, captureStates(win, marked(STATE)), captureSheets(win, marked('disabled'))]
+    capture.push(...marks)
     if (front && !rrwebStart()) return fail()
     sessionStart(doc.referrer)
     capture.push(...watchNavigation(win, guard(onNav)))
@@ -242,11 +247,6 @@ export function createRecorder(options, win) {
     if (cfg.recordConsole) capture.push(...captureErrors(win, guard((p) => custom('hs.error', privacy.error(p)))))
     if (cfg.recordNetwork) capture.push(captureNetwork(win, cfg, guard((p) => custom('hs.net', p))))
     capture.push(...captureClicks(win, privacy.ignoreSel, guard(custom)))
-    const marked = (name) => guard((el, v) => mark(el, { [name]: v }))
-    valid = captureValidity(win, marked(VALID), (el) => privacy.secret(el) || el.closest(privacy.ignoreSel))
-    marks = [captureFills(win, marked(FILL)), captureIndeterminate(win, marked(INDETERMINATE)), valid, captureStates(win, marked(STATE)), captureSheets(win, marked('disabled'))]
-    capture.push(...marks)
-    for (const m of marks) m.snapshot()
     // (On the window, in the capture phase: before rrweb's listeners and ours on the document.)
     // (A page's own script cannot take it: its events are not trusted, and its focus() calls focus
     // an element, not the window.)
@@ -365,6 +365,9 @@ export function createRecorder(options, win) {
         doc.querySelectorAll(':popover-open').forEach((el) => popover(el, 1))
       } catch (x) {} // a browser without popovers
       for (const m of marks) m.snapshot()
+      // (What they note was so at the snapshot, with its time: a moment sought just after it, before the
+      // next task, showed the page without them, a theme turned off as on.)
+      marksOut(t)
     }
   }
 
@@ -382,16 +385,16 @@ export function createRecorder(options, win) {
     if (!marking) (marking = []), queueMicrotask(guard(marksOut))
     marking.push([el, attributes, again])
   }
-  function marksOut() {
+  function marksOut(at) {
     const all = []
-    const items = marking
+    const items = marking || [] // (none left for the microtask, where the snapshot took them)
     marking = null
     for (const [el, attributes, again] of items) {
       const id = record.mirror.getId(el)
       if (id > 0) all.push({ id, attributes })
       else if (id < 0 && !again) mark(el, attributes, 1)
     }
-    if (all.length) onEvent({ type: 3, data: { source: 0, texts: [], attributes: all, removes: [], adds: [] }, timestamp: now() })
+    if (all.length) onEvent({ type: 3, data: { source: 0, texts: [], attributes: all, removes: [], adds: [] }, timestamp: at || now() })
   }
 
   // A person is back after the session timeout (or the session is too old):
