@@ -245,14 +245,10 @@ def _events_while_kept(session: Session) -> Iterator[bytes]:
     """The session's events as JSON text; if the session is deleted meanwhile (a forget, a deletion racing the
     export) and a stored part is gone when its turn comes, the array ends after the events already sent, so the
     document stays whole. Returns whether every part was read."""
-    pieces = session_events_json(session_all_parts(session))
-    try:
-        yield from pieces  # each piece is whole elements: it fails before one is sent, never halfway
-    except FileNotFoundError:
+    complete = yield from session_events_json(session_all_parts(session))
+    if not complete:
         log.info("Session %s was deleted during a visitor's export; its events end where they were.", session.pk)
-        yield b"]"
-        return False
-    return True
+    return complete
 
 
 def _jsonable(value):

@@ -131,11 +131,15 @@ class SessionViewSet(mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewse
     )
     @action(detail=True, methods=["get"], url_path="events", url_name="events")
     def events(self, request, pk=None):
-        """The session's rrweb events in order, as one JSON array (gzip where the client takes it)."""
+        """The session's rrweb events in order, as one JSON array (gzip where the client takes it).
+
+        A session deleted while they are sent ends the array after the events sent, with a custom event
+        (`hs.session`, `{"deleted_during_read": true}`): the status went out with the first byte.
+        """
         started = time.perf_counter()
         session = self.get_object()
         parts, next_seq = session_parts(session, from_seq=_from_seq(request), with_data=True)
-        body = _timed(session_events_json(parts), started)
+        body = _timed(session_events_json(parts, note_deletion=True), started)
         response = StreamingHttpResponse(body, content_type="application/json")
         if _accepts(request, "gzip"):
             response.streaming_content = compress_sequence(response.streaming_content)

@@ -5,7 +5,7 @@ where the browser decodes them (zstd; gzip for chunks an earlier version stored)
 parts into one JSON array joins their text. No event is ever parsed and
 written again on the way out.
 """
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -147,16 +147,36 @@ def _with_data(chunks: list[Chunk]) -> list[Chunk]:
     return chunks
 
 
-def session_events_json(parts: list[Part]) -> Iterator[bytes]:
-    """The events of these parts as one JSON array, part by part: each part's text, joined."""
+# Ends the events of a session deleted while they were read (see session_events_json): a custom rrweb event.
+DELETED_TAG = "hs.session"
+
+
+def session_events_json(parts: list[Part], *, note_deletion: bool = False) -> Generator[bytes, None, bool]:
+    """The events of these parts as one JSON array, part by part: each part's text, joined.
+
+    Returns whether every part was read. A part that is gone when its turn
+    comes (the session was deleted meanwhile) ends the array after the events
+    already sent, so the text stays whole JSON; with `note_deletion`, after
+    one more event that says so (`{"deleted_during_read": true}`), for a
+    reader that has only the array.
+    """
     yield b"["
-    first = True
-    for part in parts:
-        inner = part_text(part).strip()[1:-1].strip()
-        if inner:
-            yield inner if first else b"," + inner
-            first = False
+    first, last_ts = True, 0
+    try:
+        for part in parts:
+            inner = part_text(part).strip()[1:-1].strip()  # fails before a part is sent, never halfway
+            if inner:
+                yield inner if first else b"," + inner
+                first, last_ts = False, part.last_ts
+    except FileNotFoundError:
+        if note_deletion:
+            note = jsontext.dumps({"type": 5, "timestamp": last_ts, "data": {
+                "tag": DELETED_TAG, "payload": {"deleted_during_read": True}}})
+            yield note if first else b"," + note
+        yield b"]"
+        return False
     yield b"]"
+    return True
 
 
 def session_events(parts: list[Part]) -> Iterator[dict]:

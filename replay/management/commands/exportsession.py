@@ -1,4 +1,4 @@
-import sys
+import uuid
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -19,15 +19,23 @@ class Command(BaseCommand):
             raise CommandError(f"No session {session_id}.")
         audit_record(user=None, site=session.site, action="session.export", target=str(session.pk),
                      detail={"via": "exportsession"})
-        for part in session_events_json(session_all_parts(session)):
-            sys.stdout.buffer.write(part)
-        sys.stdout.buffer.write(b"\n")
-        sys.stdout.flush()
+        complete = _written(self.stdout, session_events_json(session_all_parts(session)))
+        self.stdout.write("")
+        if not complete:  # what was printed is whole JSON, but not the whole session
+            raise CommandError(f"Session {session_id} was deleted during the export: its events end where they were.")
+
+
+def _written(out, pieces) -> bool:
+    """Write the pieces one at a time, as they are read; returns whether every part was read (the pieces'
+    generator says)."""
+    while True:
+        try:
+            out.write(next(pieces).decode(), ending="")
+        except StopIteration as done:
+            return done.value
 
 
 def _is_uuid(value: str) -> bool:
-    import uuid
-
     try:
         uuid.UUID(value)
     except ValueError:
