@@ -14,7 +14,7 @@ from recorder.models import Chunk, DeletedSession, ObjectDeletion, PageView, Seg
 from recorder.rollups import rollups_sessions_removed, site_urls_prune
 from recorder.sql import db_now
 from recorder.storage import objects_delete
-from replay.recordings import session_all_parts, session_events_json
+from replay.recordings import session_events_stream
 from sites.models import Site
 
 log = logging.getLogger(__name__)
@@ -245,7 +245,8 @@ def _events_while_kept(session: Session) -> Iterator[bytes]:
     """The session's events as JSON text; if the session is deleted meanwhile (a forget, a deletion racing the
     export) and a stored part is gone when its turn comes, the array ends after the events already sent, so the
     document stays whole. Returns whether every part was read."""
-    complete = yield from session_events_json(session_all_parts(session))
+    pieces, _ = session_events_stream(session, hold_at_gaps=False)  # a stored part at a time
+    complete = yield from pieces
     if not complete:
         log.info("Session %s was deleted during a visitor's export; its events end where they were.", session.pk)
     return complete

@@ -25,7 +25,7 @@ from sites.selectors import membership_get, sites_for_user
 
 from .filters import SESSION_FILTER_PARAMS, param_get, sessions_filter, sessions_sort, sort_field
 from .pagination import cursor_decode, cursor_encode, cursor_parse, keyset_page
-from .recordings import part_find, part_stored, session_events_json, session_parts
+from .recordings import part_find, part_stored, session_events_stream, session_parts
 from .selectors import sessions_for_site, sessions_live_marked
 from .serializers import SessionDetailSerializer, SessionSerializer, SiteSerializer
 
@@ -138,8 +138,8 @@ class SessionViewSet(mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewse
         """
         started = time.perf_counter()
         session = self.get_object()
-        parts, next_seq = session_parts(session, from_seq=_from_seq(request), with_data=True)
-        body = _timed(session_events_json(parts, note_deletion=True), started)
+        events, next_seq = session_events_stream(session, from_seq=_from_seq(request), note_deletion=True)
+        body = _timed(events, started)
         response = StreamingHttpResponse(body, content_type="application/json")
         if _accepts(request, "gzip"):
             response.streaming_content = compress_sequence(response.streaming_content)

@@ -6,9 +6,11 @@ parts into one JSON array joins their text. No event is ever parsed and
 written again on the way out.
 """
 from collections.abc import Generator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from django.db import connection, transaction
 from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.db.models.functions import Now
 
@@ -138,13 +140,12 @@ def part_text(part: Part) -> bytes:
 
 
 def _with_data(chunks: list[Chunk]) -> list[Chunk]:
-    """The chunks with their stored data loaded (parts are listed without it)."""
+    """The chunks with their stored data loaded (parts are listed without it), as copies: a part's chunks
+    keep no data once it is read, so a stream of many parts holds one part's at a time."""
     if all("data" in chunk.__dict__ for chunk in chunks):
         return chunks
     data = dict(Chunk.objects.filter(pk__in=[c.pk for c in chunks]).values_list("pk", "data"))
-    for chunk in chunks:
-        chunk.data = data.get(chunk.pk)
-    return chunks
+    return [Chunk(pk=chunk.pk, key=chunk.key, data=data.get(chunk.pk)) for chunk in chunks]
 
 
 # Ends the events of a session deleted while they were read (see session_events_json): a custom rrweb event.
@@ -152,7 +153,7 @@ DELETED_TAG = "hs.session"
 
 
 def session_events_json(parts: list[Part], *, note_deletion: bool = False) -> Generator[bytes, None, bool]:
-    """The events of these parts as one JSON array, part by part: each part's text, joined.
+    """The events of these parts as one JSON array, a stored piece (a segment, a chunk) at a time.
 
     Returns whether every part was read. A part that is gone when its turn
     comes (the session was deleted meanwhile) ends the array after the events
@@ -164,10 +165,12 @@ def session_events_json(parts: list[Part], *, note_deletion: bool = False) -> Ge
     first, last_ts = True, 0
     try:
         for part in parts:
-            inner = part_text(part).strip()[1:-1].strip()  # fails before a part is sent, never halfway
-            if inner:
-                yield inner if first else b"," + inner
-                first, last_ts = False, part.last_ts
+            for inner, inner_last_ts in _part_insides(part):  # whole events: a read fails before one is sent
+                if inner:
+                    if not first:
+                        yield b","
+                    yield inner
+                    first, last_ts = False, inner_last_ts
     except FileNotFoundError:
         if note_deletion:
             note = jsontext.dumps({"type": 5, "timestamp": last_ts, "data": {
@@ -177,6 +180,60 @@ def session_events_json(parts: list[Part], *, note_deletion: bool = False) -> Ge
         return False
     yield b"]"
     return True
+
+
+def _part_insides(part: Part) -> Iterator[tuple[bytes, int]]:
+    """A part's events as the insides of JSON arrays (the text between the brackets), with the time of the
+    last: a segment's, or each of its chunks' in turn (their bytes read together, their texts one by one)."""
+    if part.key:
+        yield _inside(segment_decode(object_read(part.key))), part.last_ts
+        return
+    for listed, chunk in zip(part.chunks, _with_data(part.chunks)):
+        yield _inside(chunk_text(chunk_blob(chunk))), listed.last_ts
+
+
+def _inside(text: bytes) -> bytes:
+    return text.strip()[1:-1].strip()
+
+
+def session_events_stream(
+    session: Session, *, from_seq: int = 0, hold_at_gaps: bool = True, note_deletion: bool = False,
+) -> tuple[Generator[bytes, None, bool], int]:
+    """The session's events from batch `from_seq` on as session_events_json's text, read a stored part at
+    a time, and the next seq to ask for (see session_parts).
+
+    A session of thousands of batches not compacted yet would otherwise be
+    held whole. On Postgres the parts are listed and read in one read-only
+    snapshot (a transaction that lasts while the text is sent): a
+    compaction meanwhile moves the chunks listed into a segment, and a
+    chunk read later would be gone. (The transaction is idle while a slow
+    client reads: an `idle_in_transaction_session_timeout` shorter than a
+    download cuts it.) Elsewhere (SQLite, where a reader holds off every
+    writer; or inside a transaction already) the chunks' bytes are read
+    with the list, as before.
+    """
+    stream = _events_stream(session, from_seq=from_seq, hold_at_gaps=hold_at_gaps, note_deletion=note_deletion)
+    return stream, next(stream)
+
+
+def _events_stream(session: Session, *, from_seq: int, hold_at_gaps: bool, note_deletion: bool):
+    """Yields the next seq once the parts are listed, then the text."""
+    with _one_snapshot() as lasting:
+        parts, next_seq = session_parts(session, from_seq=from_seq, hold_at_gaps=hold_at_gaps, with_data=not lasting)
+        yield next_seq
+        return (yield from session_events_json(parts, note_deletion=note_deletion))
+
+
+@contextmanager
+def _one_snapshot() -> Iterator[bool]:
+    """A read-only transaction whose reads all see the database as the first did; yields whether it is one."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        yield False
+        return
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        yield True
 
 
 def session_events(parts: list[Part]) -> Iterator[dict]:

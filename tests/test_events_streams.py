@@ -1,11 +1,14 @@
-"""A session's events streamed while it is deleted.
+"""A session's events streamed while it is deleted or compacted, and how much of it a stream holds at once.
 
 Postgres and the S3 API over HTTP, each test in committed transactions: the
-deletion runs on another connection (a second thread) between two parts,
-as a viewer's deletion or retention would while a download is sent.
+stream reads in a snapshot of its own connection, and the deletion or
+compaction runs on another connection (a second thread) between two parts,
+as a viewer's deletion or the periodic job would while a download is sent.
 """
 import json
+import secrets
 import threading
+import tracemalloc
 from io import StringIO
 
 import pytest
@@ -13,12 +16,15 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 
 from privacy.services import session_delete
 from recorder.compaction import session_compact
-from recorder.models import Session
-from replay.recordings import session_all_parts
-from tests.test_compaction import every_event, record
+from recorder.models import Chunk, Session
+from recorder.processing import events_encode
+from replay.recordings import CHUNK_PART_MAX_BYTES, session_all_parts
+from tests.factories import SessionFactory
+from tests.test_compaction import T0, every_event, record
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -99,3 +105,94 @@ def test_exportsession_says_the_session_was_deleted_during_the_export_and_fails(
 
     assert failure.value.returncode == 1  # (manage.py prints the message and exits with it, no traceback)
     assert json.loads(out.getvalue()) == events[:first_count]
+
+
+def test_the_events_api_serves_every_event_once_when_compaction_moves_the_chunks_between_two_parts(
+    client, site, owner,
+):
+    """The chunks are read a part at a time, after the list: the snapshot the list was read in keeps them."""
+    sid = record(client, site, 12)
+    events = every_event(sid)
+    assert len(session_all_parts(Session.objects.get(pk=sid))) == 3  # chunk runs of a minute or more
+    client.force_login(owner)
+    pieces = iter(client.get(reverse("api-session-events", args=[sid])).streaming_content)
+    sent = [next(pieces), next(pieces)]
+
+    elsewhere(lambda: session_compact(session_id=sid))
+    sent.extend(pieces)
+
+    assert not Chunk.objects.filter(session_id=sid).exists()  # (they are in segments now)
+    assert json.loads(b"".join(sent)) == events
+
+
+BATCHES = 800
+BATCH_TEXT = 30_000  # characters of text that compress little, in each batch's one event
+
+
+def many_batches(site, *, visitor: str = "visitor-long", count: int = BATCHES) -> tuple[Session, int]:
+    """A session of `count` stored batches, none compacted (the job behind, or failing on it), as the worker
+    stores them; returns it and the bytes they take."""
+    session = SessionFactory(site=site, visitor_id=visitor, started_at=timezone.now())
+    rows = []
+    for seq in range(count):
+        ts = T0 + seq * 10_000
+        typed = {"source": 5, "id": 9, "text": secrets.token_urlsafe(BATCH_TEXT)}
+        blob = events_encode([{"type": 3, "timestamp": ts, "data": typed}])
+        rows.append(Chunk(site=site, session=session, seq=seq, status=Chunk.STORED, data=blob, stored_bytes=len(blob),
+                          event_count=1, first_ts=ts, last_ts=ts, stored_at=timezone.now()))
+    Chunk.objects.bulk_create(rows, batch_size=50)
+    return session, sum(row.stored_bytes for row in rows)
+
+
+class Tally:
+    """Where a stream goes, keeping nothing of it: how many bytes it sent and how many events they held."""
+
+    def __init__(self):
+        self.size = self.events = 0
+
+    def write(self, text: str) -> None:
+        self.size += len(text)
+        self.events += text.count('"source":5')
+
+
+def drained(pieces) -> Tally:
+    tally = Tally()
+    for piece in pieces:  # each piece is whole events
+        tally.write(piece.decode())
+    return tally
+
+
+def events_api(client, owner, session) -> Tally:
+    client.force_login(owner)
+    return drained(client.get(reverse("api-session-events", args=[session.pk])).streaming_content)
+
+
+def visitor_export(client, owner, session) -> Tally:
+    client.force_login(owner)
+    url = reverse("site-privacy-export", args=[session.site_id])
+    response = client.post(url, {"export-visitor": session.visitor_id})
+    return drained(response.streaming_content)
+
+
+def exportsession(client, owner, session) -> Tally:
+    call_command("exportsession", str(session.pk), stdout=(tally := Tally()))
+    return tally
+
+
+@pytest.mark.parametrize("reader", [events_api, exportsession, visitor_export])
+def test_a_session_of_many_batches_is_read_a_part_at_a_time(client, site, owner, reader):
+    """The events API and the exports read every chunk's bytes with the list of parts: a session of thousands
+    of batches not compacted yet was held whole by the process sending it."""
+    session, stored = many_batches(site)
+    assert stored > 20 * CHUNK_PART_MAX_BYTES // 8  # more than twenty parts' worth
+    reader(client, owner, many_batches(site, visitor="visitor-short", count=1)[0])  # (what the first use imports)
+
+    tracemalloc.start()
+    try:
+        sent = reader(client, owner, session)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+    assert sent.size > BATCHES * BATCH_TEXT and sent.events == BATCHES
+    assert peak < stored / 4, f"{peak:,} bytes at once for a session of {stored:,}"

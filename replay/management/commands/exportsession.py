@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from privacy.audit import audit_record
 from recorder.models import Session
-from replay.recordings import session_all_parts, session_events_json
+from replay.recordings import session_events_stream
 
 
 class Command(BaseCommand):
@@ -19,15 +19,16 @@ class Command(BaseCommand):
             raise CommandError(f"No session {session_id}.")
         audit_record(user=None, site=session.site, action="session.export", target=str(session.pk),
                      detail={"via": "exportsession"})
-        complete = _written(self.stdout, session_events_json(session_all_parts(session)))
+        events, _ = session_events_stream(session, hold_at_gaps=False)
+        complete = _written(self.stdout, events)
         self.stdout.write("")
         if not complete:  # what was printed is whole JSON, but not the whole session
             raise CommandError(f"Session {session_id} was deleted during the export: its events end where they were.")
 
 
 def _written(out, pieces) -> bool:
-    """Write the pieces one at a time, as they are read; returns whether every part was read (the pieces'
-    generator says)."""
+    """Write the pieces one at a time, as they are read (a long session's events are far larger than a
+    process should hold); returns whether every part was read (the pieces' generator says)."""
     while True:
         try:
             out.write(next(pieces).decode(), ending="")
