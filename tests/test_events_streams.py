@@ -125,6 +125,20 @@ def test_the_events_api_serves_every_event_once_when_compaction_moves_the_chunks
     assert json.loads(b"".join(sent)) == events
 
 
+def test_an_events_answer_closed_unread_ends_its_snapshot(client, site, owner):
+    """A HEAD, or a client gone before the first byte: the server closes the answer without reading it. The
+    snapshot the parts were listed in stayed open on the connection, which the next request then used."""
+    sid = record(client, site, 1)
+    client.force_login(owner)
+
+    for method in (client.head, client.get):
+        response = method(reverse("api-session-events", args=[sid]))
+        assert response.status_code == 200 and response["X-Next-Seq"] == "6"
+        response.close()  # (what a WSGI server does once it has sent what it sends)
+
+        assert not connection.in_atomic_block
+
+
 BATCHES = 800
 BATCH_TEXT = 30_000  # characters of text that compress little, in each batch's one event
 
