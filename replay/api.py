@@ -180,7 +180,10 @@ class SessionViewSet(mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewse
         found = part_find(self.get_object(), part)
         if found is None:
             raise NotFound("No such part of this recording (it may have been compacted since: ask for the list again).")
-        blob, encoding = part_stored(found)
+        try:
+            blob, encoding = part_stored(found)
+        except FileNotFoundError:  # a deletion takes the objects first, the rows after
+            raise NotFound("This part's recording is gone: the session is being deleted.") from None
         response = _encoded(request, blob, encoding)
         response["Cache-Control"] = "private, max-age=31536000, immutable" if found.key else "private, no-cache"
         metrics.events_api_observed(time.perf_counter() - started)

@@ -2,11 +2,14 @@
 
 On whichever database the suite runs on (Postgres refuses out-of-range ids that SQLite takes).
 """
+import json
+
 import pytest
 from rest_framework.authtoken.models import Token
 
 from recorder.compaction import session_compact
 from recorder.models import Segment
+from tests.conftest import s3_client
 from tests.test_compaction import record
 
 pytestmark = pytest.mark.django_db
@@ -43,3 +46,18 @@ def test_no_part_name_method_or_header_gives_a_500(client, owner, two_sessions):
                     assert response.status_code < 500, (sid, tail, method, headers)
                     if response.status_code >= 400 and method is not client.head:
                         assert response["Content-Type"].startswith("application/json"), (sid, tail, method, body)
+
+
+def test_a_part_whose_object_is_gone_is_a_404_and_the_events_end_whole(client, owner, two_sessions, settings):
+    """A deletion takes a session's objects first and its rows after (a crash in between leaves the rows until
+    a rerun): the player's request for a part read an object that was gone and got a 500."""
+    first, _ = two_sessions
+    segment = Segment.objects.filter(session_id=first).order_by("first_ts").first()
+    s3_client().delete_object(Bucket=settings.S3_BUCKET, Key=segment.key)
+    client.force_login(owner)
+
+    part = client.get(f"/api/v1/sessions/{first}/recording/s{segment.pk}/")
+    events = json.loads(b"".join(client.get(f"/api/v1/sessions/{first}/events/").streaming_content))
+
+    assert part.status_code == 404 and "gone" in part.json()["detail"]
+    assert events == [{"type": 5, "timestamp": 0, "data": {"tag": "hs.session", "payload": {"deleted_during_read": True}}}]
