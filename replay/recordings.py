@@ -237,10 +237,12 @@ def _one_snapshot() -> Iterator[bool]:
 
 
 def session_events(parts: list[Part]) -> Iterator[dict]:
+    """The parts' events, parsed (for checks of what is stored; answers send the text, session_events_stream)."""
     for part in parts:
         yield from jsontext.loads(part_text(part))
 
 
 def session_all_parts(session: Session) -> list[Part]:
-    """Every stored part of a session, gaps or not (exports)."""
+    """Every stored part of a session, gaps or not, the chunks' bytes read with the list: the whole session at
+    once (exports read a part at a time: session_events_stream)."""
     return session_parts(session, hold_at_gaps=False, with_data=True)[0]
