@@ -18,6 +18,7 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
+from privacy import services
 from privacy.services import session_delete
 from recorder.compaction import session_compact
 from recorder.models import Chunk, Session
@@ -137,6 +138,23 @@ def test_an_events_answer_closed_unread_ends_its_snapshot(client, site, owner):
         response.close()  # (what a WSGI server does once it has sent what it sends)
 
         assert not connection.in_atomic_block
+
+
+def test_a_visitors_export_reads_each_session_in_a_snapshot_of_its_own(client, site, owner, monkeypatch):
+    """Between two sessions' snapshots the export reads its cursor over the visitor's sessions (held over
+    transactions): every session comes whole, compacted or not."""
+    monkeypatch.setattr(services, "EXPORT_SESSIONS_AT_ONCE", 2)  # (the cursor is read again after two sessions)
+    sids = [record(client, site, 1) for _ in range(5)]
+    for sid in sids[::2]:
+        assert session_compact(session_id=sid) == 1
+    expected = {sid: every_event(sid) for sid in sids}
+    client.force_login(owner)
+
+    response = client.post(reverse("site-privacy-export", args=[site.pk]), {"export-visitor": "visitor-0001"})
+
+    body = json.loads(b"".join(response.streaming_content))
+    assert {item["id"]: item["events"] for item in body["sessions"]} == expected
+    assert not connection.in_atomic_block
 
 
 BATCHES = 800
