@@ -6,7 +6,10 @@ compaction runs on another connection (a second thread) between two parts,
 as a viewer's deletion or the periodic job would while a download is sent.
 """
 import json
+import os
 import secrets
+import subprocess
+import sys
 import threading
 import tracemalloc
 from io import StringIO
@@ -24,6 +27,7 @@ from recorder.compaction import session_compact
 from recorder.models import Chunk, Session
 from recorder.processing import events_encode
 from replay.recordings import CHUNK_PART_MAX_BYTES, session_all_parts
+from tests.conftest import ROOT, make_batch, post_batch, process_pending
 from tests.factories import SessionFactory
 from tests.test_compaction import T0, every_event, record
 
@@ -106,6 +110,24 @@ def test_exportsession_says_the_session_was_deleted_during_the_export_and_fails(
 
     assert failure.value.returncode == 1  # (manage.py prints the message and exits with it, no traceback)
     assert json.loads(out.getvalue()) == events[:first_count]
+
+
+def test_exportsession_prints_utf8_whatever_the_terminals_encoding(client, site):
+    """The events are UTF-8 JSON as stored, written as bytes: a terminal set to Latin-1 could not take them
+    as text."""
+    events = make_batch(site.pk)["events"]
+    events[1]["data"]["payload"]["title"] = "Zoë’s shop ✓ 東京"
+    batch = make_batch(site.pk, events=events)
+    assert post_batch(client, batch).status_code == 202 and process_pending() == 1
+    database = connection.settings_dict
+    env = {**os.environ, "PYTHONIOENCODING": "latin-1", "DATABASE_URL":
+           f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}"}
+
+    printed = subprocess.run([sys.executable, "manage.py", "exportsession", batch["sid"]], cwd=ROOT, env=env,
+                             capture_output=True, timeout=60)
+
+    assert printed.returncode == 0, printed.stderr.decode()
+    assert json.loads(printed.stdout.decode()) == events
 
 
 def test_the_events_api_serves_every_event_once_when_compaction_moves_the_chunks_between_two_parts(
