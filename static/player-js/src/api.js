@@ -1,6 +1,7 @@
 // The reads the player makes (the session, its recording's parts, new events
 // of a live session), all same-origin with the dashboard's session cookie.
 
+import { handlersInert } from './handlers.js';
 import { masksVisible } from './masked.js';
 
 export class HttpError extends Error {
@@ -42,7 +43,7 @@ export async function fetchRecording(url) {
 export async function fetchPart(url) {
   const events = await (await get(url, 'default')).json();
   if (!Array.isArray(events)) throw new Error('A part of the recording is not a JSON array.');
-  return masksVisible(events.filter(isEvent));
+  return masksVisible(handlersInert(events.filter(isEvent)));
 }
 
 /** The recording list's URL, next to the session's: /api/v1/sessions/<id>/recording/. */
@@ -60,7 +61,7 @@ export async function fetchEvents(url, fromSeq = null) {
   const events = await response.json();
   if (!Array.isArray(events)) throw new Error('The events answer is not a JSON array.');
   const next = response.headers.get('X-Next-Seq');
-  return { events: masksVisible(events.filter(isEvent)), nextSeq: next === null || next === '' ? null : Number(next) };
+  return { events: masksVisible(handlersInert(events.filter(isEvent))), nextSeq: next === null || next === '' ? null : Number(next) };
 }
 
 /** An rrweb event as the replayer needs it; anything else would throw inside rrweb. */
