@@ -8,9 +8,9 @@ import time
 
 import pytest
 
-from tests.e2e.conftest import artifact, login
+from tests.e2e.conftest import artifact, login, wait_for_js
 from tests.e2e.test_dashboard_phone import RING_IN_ROW
-from tests.e2e.test_player import open_player, shop_recording, store_recording
+from tests.e2e.test_player import mouse_move, open_player, shop_recording, store_recording
 from tests.factories import SiteFactory, UserFactory
 from tests.test_session_list import AGENTS
 
@@ -208,3 +208,35 @@ def test_a_long_identity_keeps_to_one_line_of_the_heading(client, live_server, p
     assert lines <= 3.05, f"the address takes {lines:.1f} lines"
     page.get_by_test_id("tab-details").click()
     assert identity in page.get_by_test_id("panel-details").inner_text()
+
+
+CONTROLS = """() => [...document.querySelector('.hsp-controls').children].map((control) => {
+    const box = control.getBoundingClientRect();
+    return [control.className, Math.round(box.left), Math.round(box.top + box.height / 2)];
+})"""
+
+
+def test_the_controls_stay_in_place_as_the_time_of_an_hour_long_replay_grows(client, live_server, browser):
+    """The time grew wider as the replay played (0:00 / 1:01:00, then 10:00 /, then 1:00:00 /): the speeds and
+    the buttons after it moved under the viewer's pointer, and past the hour the full-screen button dropped
+    onto a line of its own, on a laptop's 1280 px."""
+    site = SiteFactory(owner=UserFactory(username="owner"), domains=["shop.example.com"])
+    start = int(time.time() * 1000) - 2 * 60 * 60 * 1000
+    events = shop_recording(start)
+    events.append(mouse_move(start + 61 * 60 * 1000, events[1]["data"]["node"]["id"]))
+    session = store_recording(client, site, events)
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    try:
+        page = context.new_page()
+        login(page, live_server, "owner")
+        open_player(page, live_server, site, session)
+        at_start = page.evaluate(CONTROLS)
+
+        page.evaluate("window.__hsPlayer.controller.seek(window.__hsPlayer.controller.total())")
+        wait_for_js(page, "document.querySelector('[data-testid=time]').textContent.startsWith('1:01:00')")
+
+        assert page.evaluate(CONTROLS) == at_start
+        assert len({middle for _, _, middle in at_start}) == 1, f"the controls take more than one line: {at_start}"
+        page.screenshot(path=str(artifact("player-controls-hour.png")))
+    finally:
+        context.close()

@@ -49,10 +49,12 @@ export function createControls(ctl, { announce }) {
       type: 'button',
       class: 'hsp-btn',
       'data-testid': 'copy-link',
+      // Short on the bar (which holds an hour's time on a laptop's screen in one line), whole when heard.
+      'aria-label': 'Copy link to this moment',
       title: 'Copy a link that opens the replay at this moment',
       onclick: () => copyMomentLink(ctl, announce),
     },
-    'Copy link to this moment',
+    'Copy link',
   );
 
   const fullScreen = h(
@@ -92,7 +94,9 @@ export function createControls(ctl, { announce }) {
     speedButtons.forEach((b, i) => b.setAttribute('aria-pressed', String(SPEEDS[i] === state.speed)));
     skipToggle.setAttribute('aria-pressed', String(state.skipInactive));
   });
+  const reserve = reserveWidth(time);
   const showTime = (t, total) => {
+    reserve(total);
     const text = `${formatClock(t)} / ${formatClock(total)}`;
     if (time.textContent !== text) time.textContent = text;
   };
@@ -105,6 +109,28 @@ export function createControls(ctl, { announce }) {
   });
 
   return { el };
+}
+
+/**
+ * The time grew wider as the replay played (0:59 / 1:01:00, then 10:00 /, then 1:00:00 /): every control after
+ * it moved under the viewer's pointer, and past the hour the bar broke onto a second line in the middle of
+ * the replay. It takes at once the width of the widest time of the recording: digits are all as wide
+ * (tabular-nums), so that is the total's in both places, measured again only when the total gains a digit.
+ */
+function reserveWidth(time) {
+  let shape = '';
+  return (total) => {
+    const widest = formatClock(total).replace(/\d/g, '0');
+    if (widest === shape || !time.isConnected) return;
+    shape = widest;
+    const shown = time.textContent;
+    time.style.minWidth = '';
+    time.textContent = `${widest} / ${widest}`;
+    const width = time.getBoundingClientRect().width;
+    time.textContent = shown;
+    if (width) time.style.minWidth = `${Math.ceil(width)}px`;
+    else shape = ''; // not laid out yet (hidden): measured at a later tick
+  };
 }
 
 // Full screen takes the replay, its timeline and its controls (not the side panels) to the whole screen.
