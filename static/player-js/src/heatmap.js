@@ -9,6 +9,7 @@
 //           <p data-testid="heatmap-status"></p><div class="heatmap-stage"></div></div>
 import { animationsAt } from './animations.js';
 import { handlersInert } from './handlers.js';
+import { masksVisible } from './masked.js';
 import { followMedia } from './media.js';
 import { createReplayer } from './stage.js';
 
@@ -108,7 +109,7 @@ async function start(root) {
     const [events, data] = await Promise.all([getJson(root.dataset.eventsUrl), getJson(root.dataset.dataUrl)]);
     if (!events.length) throw new Error('the recording is empty');
     events.sort((a, b) => a.timestamp - b.timestamp);
-    handlersInert(events);
+    masksVisible(handlersInert(events)); // as the player's api.js gives them: masked fields show their mask
     followMedia()(events); // the visitor's answers to media queries (a dark setting, a phone), as the player gives them
     const replayer = createReplayer(events, stage, { skipInactive: false, speed: 1 });
     const at = Math.max(events[0].timestamp, Number(root.dataset.at));
