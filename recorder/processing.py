@@ -563,7 +563,9 @@ def batch_summarise(events: list[dict]) -> Summary:
             "referrer": db_text(page.get("referrer"), 2048),
         })
     for _, payload in custom_events(events, "hs.identify"):
-        summary.identity = db_text(payload.get("id"), 255)
+        # (without the spaces and line ends around it, which the dashboard does not show and a person asking
+        # to be forgotten does not type: they found no session)
+        summary.identity = db_text(payload.get("id"), 255).strip()
     for _, payload in custom_events(events, "hs.tag"):
         tags = payload.get("tags")
         if isinstance(tags, dict):

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from rest_framework.authtoken.models import Token
 
@@ -139,7 +140,10 @@ def _team_page(request, membership, *, add_form=None, status=200) -> HttpRespons
         "token": token, "new_token": new_token if token and new_token == token.key else None,
         "api_base": public_base(request),
     }
-    return render(request, "sites/site_team.html", context, status=status)
+    response = render(request, "sites/site_team.html", context, status=status)
+    # (Kept by no cache, nor shown again from one by the browser's Back: the page shows a new token once.)
+    add_never_cache_headers(response)
+    return response
 
 
 @require_form

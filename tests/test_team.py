@@ -160,6 +160,7 @@ def test_token_is_shown_once_and_authenticates_the_api(client, site, viewer):
 
     key = Token.objects.get(user=viewer).key
     assert first.context["new_token"] == key
+    assert "no-store" in first["Cache-Control"]  # (the browser's Back does not show it again from a cache)
     assert f'curl -H "Authorization: Token {key}" http://testserver/api/v1/sites/' in first.content.decode()
     assert again.context["new_token"] is None and key not in again.content.decode()
     client.logout()

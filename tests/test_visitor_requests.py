@@ -419,3 +419,29 @@ def test_a_new_session_the_worker_stores_while_its_visitor_is_forgotten_does_not
     assert stored_parts(site.pk, waiting["sid"]) == 0
     later = post_batch(client, make_batch(site.pk, vid="visitor-alice", sid=waiting["sid"], seq=1))
     assert later.status_code == 410
+
+
+def test_an_identity_sent_with_spaces_around_it_is_found_and_forgotten_without_them(client, site, owner):
+    """`__insp.push(['identify', ' bob@example.com\\n'])` was stored as sent, and the dashboard showed it
+    trimmed: forgetting "bob@example.com" (the form trims what is typed) found no session."""
+    batch = record(client, site, vid="visitor-bob", identity=" bob@example.com\n")
+    assert Session.objects.get(pk=batch["sid"]).identity == "bob@example.com"
+    client.force_login(owner)
+
+    client.post(reverse("site-privacy-forget", args=[site.pk]),
+                {"forget-visitor": "bob@example.com", "forget-confirm": "on"})
+
+    assert not Session.objects.filter(pk=batch["sid"]).exists()
+
+
+def test_identities_stored_with_spaces_around_them_lose_them_in_the_migration(client, site):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    batch = record(client, site, vid="visitor-carol", identity="carol@example.com")
+    Session.objects.filter(pk=batch["sid"]).update(identity="\tcarol@example.com ")
+
+    import_module("recorder.migrations.0014_identity_stripped").identities_stripped(apps, None)
+
+    assert Session.objects.get(pk=batch["sid"]).identity == "carol@example.com"

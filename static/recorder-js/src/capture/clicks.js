@@ -34,7 +34,10 @@ export function captureClicks(win, ignoreSel, report) {
   // A click on a label is followed by the browser's own click on its control, at the same spot: one
   // click of the visitor's, not two (two clicks on a checkbox's label would be a rage click).
   let forwarded = null
+  // (Also after a click: a single-page app's link shows its next page without a load or a scroll.)
+  const soon = () => timer || (timer = setTimeout(depth, 250))
   const click = (e) => {
+    soon()
     if (e.target === forwarded) return (forwarded = null)
     const label = e.target.closest('label')
     forwarded = label && label.control !== e.target ? label.control : null
@@ -61,7 +64,7 @@ export function captureClicks(win, ignoreSel, report) {
     listen(doc, 'click', click, true),
     // The page's height is read at most every 250 ms while it scrolls: a read
     // makes the browser lay the page out first if a change is pending.
-    listen(win, 'scroll', () => timer || (timer = setTimeout(depth, 250))),
+    listen(win, 'scroll', soon),
     () => clearTimeout(timer),
   ]
 }
