@@ -112,22 +112,43 @@ def test_exportsession_says_the_session_was_deleted_during_the_export_and_fails(
     assert json.loads(out.getvalue()) == events[:first_count]
 
 
-def test_exportsession_prints_utf8_whatever_the_terminals_encoding(client, site):
-    """The events are UTF-8 JSON as stored, written as bytes: a terminal set to Latin-1 could not take them
-    as text."""
+def stored_with_other_characters(client, site) -> tuple[dict, list[dict]]:
+    """A batch whose page title has characters Latin-1 has no byte for, stored; and its events."""
     events = make_batch(site.pk)["events"]
     events[1]["data"]["payload"]["title"] = "Zoë’s shop ✓ 東京"
     batch = make_batch(site.pk, events=events)
     assert post_batch(client, batch).status_code == 202 and process_pending() == 1
+    return batch, events
+
+
+def run_on_latin1_terminal(*command: str) -> subprocess.CompletedProcess:
+    """A management command run as on a terminal set to Latin-1, on the test database."""
     database = connection.settings_dict
     env = {**os.environ, "PYTHONIOENCODING": "latin-1", "DATABASE_URL":
            f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}"}
+    return subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=env, capture_output=True, timeout=60)
 
-    printed = subprocess.run([sys.executable, "manage.py", "exportsession", batch["sid"]], cwd=ROOT, env=env,
-                             capture_output=True, timeout=60)
+
+def test_exportsession_prints_utf8_whatever_the_terminals_encoding(client, site):
+    """The events are UTF-8 JSON as stored, written as bytes: a terminal set to Latin-1 could not take them
+    as text."""
+    batch, events = stored_with_other_characters(client, site)
+
+    printed = run_on_latin1_terminal("exportsession", batch["sid"])
 
     assert printed.returncode == 0, printed.stderr.decode()
     assert json.loads(printed.stdout.decode()) == events
+
+
+def test_exportvisitor_prints_utf8_whatever_the_terminals_encoding(client, site):
+    """The same for a visitor's export: it wrote its pieces as text, and a Latin-1 terminal failed on the
+    first character it has no byte for."""
+    batch, events = stored_with_other_characters(client, site)
+
+    printed = run_on_latin1_terminal("exportvisitor", "--site", str(site.pk), batch["vid"])
+
+    assert printed.returncode == 0, printed.stderr.decode()
+    assert json.loads(printed.stdout.decode())["sessions"][0]["events"] == events
 
 
 def test_the_events_api_serves_every_event_once_when_compaction_moves_the_chunks_between_two_parts(

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
 
+from config.commands import pieces_written
 from privacy.audit import audit_record
 from privacy.management.commands._site import site_or_fail, visitor_or_fail
 from privacy.services import visitor_export_json, visitor_export_sessions
@@ -17,6 +18,4 @@ class Command(BaseCommand):
         count = visitor_export_sessions(site=found, visitor=visitor).count()
         audit_record(user=None, site=found, action="visitor.export", target=visitor,
                      detail={"sessions": count, "via": "exportvisitor"})
-        for piece in visitor_export_json(site=found, visitor=visitor):  # a piece at a time: it may be huge
-            self.stdout.write(piece.decode(), ending="")
-        self.stdout.write("")
+        pieces_written(self.stdout, visitor_export_json(site=found, visitor=visitor))  # (it may be huge)
