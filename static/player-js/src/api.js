@@ -43,7 +43,7 @@ export async function fetchRecording(url) {
 export async function fetchPart(url) {
   const events = await (await get(url, 'default')).json();
   if (!Array.isArray(events)) throw new Error('A part of the recording is not a JSON array.');
-  return masksVisible(handlersInert(events.filter(isEvent)));
+  return replayable(events.filter(isEvent));
 }
 
 /** The recording list's URL, next to the session's: /api/v1/sessions/<id>/recording/. */
@@ -61,7 +61,15 @@ export async function fetchEvents(url, fromSeq = null) {
   const events = await response.json();
   if (!Array.isArray(events)) throw new Error('The events answer is not a JSON array.');
   const next = response.headers.get('X-Next-Seq');
-  return { events: masksVisible(handlersInert(events.filter(isEvent))), nextSeq: next === null || next === '' ? null : Number(next) };
+  return { events: replayable(events.filter(isEvent)), nextSeq: next === null || next === '' ? null : Number(next) };
+}
+
+/**
+ * Stored events as every replay of ours (the player's, the heatmap's) gives them to its frame: masked fields
+ * show their mask, the page's inline handlers are out of the script-less frame's way (in place; returns them).
+ */
+export function replayable(events) {
+  return masksVisible(handlersInert(events));
 }
 
 /** An rrweb event as the replayer needs it; anything else would throw inside rrweb. */

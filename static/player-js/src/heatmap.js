@@ -8,8 +8,7 @@
 // Markup: <div id="hs-heatmap" data-events-url data-data-url data-at data-kind>
 //           <p data-testid="heatmap-status"></p><div class="heatmap-stage"></div></div>
 import { animationsAt } from './animations.js';
-import { handlersInert } from './handlers.js';
-import { masksVisible } from './masked.js';
+import { replayable } from './api.js';
 import { followMedia } from './media.js';
 import { createReplayer } from './stage.js';
 
@@ -109,7 +108,7 @@ async function start(root) {
     const [events, data] = await Promise.all([getJson(root.dataset.eventsUrl), getJson(root.dataset.dataUrl)]);
     if (!events.length) throw new Error('the recording is empty');
     events.sort((a, b) => a.timestamp - b.timestamp);
-    masksVisible(handlersInert(events)); // as the player's api.js gives them: masked fields show their mask
+    replayable(events); // as the player's are: masked fields show their mask
     followMedia()(events); // the visitor's answers to media queries (a dark setting, a phone), as the player gives them
     const replayer = createReplayer(events, stage, { skipInactive: false, speed: 1 });
     const at = Math.max(events[0].timestamp, Number(root.dataset.at));
