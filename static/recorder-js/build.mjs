@@ -462,7 +462,7 @@ export const options = {
   bundle: true,
   format: 'iife',
   minify: true,
-  target: 'es2019',
+  target: 'es2020',
   legalComments: 'none',
   // rrweb's warnings to developers (a node it could not record, say) would go
   // to the visitor's console, and our console capture would report them as

@@ -151,3 +151,24 @@ def test_a_components_sheet_turned_off_checkbox_partly_checked_and_held_animatio
     assert "<h2 color=rgb(200, 0, 0)" in samples[0]["s"]["dom"], samples[0]
     start = open_replay(viewer, live_server, site, samples[-1]["t"])
     assert_replays_as_seen(viewer, [s for s in samples if s["t"] > start + 20], fresh=False)
+
+
+# The same component, its states set (and a popover of its shown) by the page's own script, before the
+# recorder, loaded asynchronously, starts.
+SHADOW_MARKS_EARLY = SHADOW_MARKS.replace("setTimeout(() => {", "(() => {").replace("}, 700);", "})();").replace(
+    "'<b id=\"badge\" data-probe>3 new</b>'", "'<b id=\"badge\" data-probe>3 new</b><div id=\"tip\" popover>Filtered</div>'").replace(
+    "fill: 'forwards' });", "fill: 'forwards' });\n  root.getElementById('tip').showPopover();")
+
+
+def test_a_components_states_set_before_the_recorder_started_replay_from_the_first_snapshot(
+        live_server, celery_worker, customer, page, viewer):
+    """A full snapshot noted the sheets turned off, partly checked boxes, held animations and open popovers
+    of the document only: a component whose states were set before the recorder started (it loads after the
+    page's own scripts) replayed with its theme on, its checkbox empty, its badge and its popover as before."""
+    assert "showPopover" in SHADOW_MARKS_EARLY and "700" not in SHADOW_MARKS_EARLY
+    site, samples, _ = record(live_server, customer, page, SHADOW_MARKS_EARLY, seconds=1)
+    first = samples[0]["s"]["dom"]
+    assert "<h2 color=rgb(0, 0, 0)" in first and "<label color=rgb(0, 0, 180)" in first, first
+    assert "<b#badge color=rgb(0, 140, 0)" in first and "popover-open" in first, first
+    start = open_replay(viewer, live_server, site, samples[-1]["t"])
+    assert_replays_as_seen(viewer, [s for s in samples if s["t"] > start + 20], fresh=False)

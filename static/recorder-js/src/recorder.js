@@ -361,10 +361,14 @@ export function createRecorder(options, win) {
       const id = a && a !== doc.body && a.localName != 'iframe' && record.mirror.getId(a)
       // (Not through onEvent: a state, not something the visitor did now.)
       if (id > 0) push({ type: 3, data: { source: 2, type: 5, id }, timestamp: t }) // (t: as the clock gave it; push() moves it)
+      // (Each open shadow root's too: a component's states set before we started.)
+      const roots = [doc]
+      const hosts = (n) => (n.isShadowHost && roots.push(node(n.id).shadowRoot), n.childNodes && n.childNodes.forEach(hosts))
+      hosts(e.data.node)
       try {
-        doc.querySelectorAll(':popover-open').forEach((el) => popover(el, 1))
+        for (const r of roots) r.querySelectorAll(':popover-open').forEach((el) => popover(el, 1))
       } catch (x) {} // a browser without popovers
-      for (const m of marks) m.snapshot()
+      for (const m of marks) m.snapshot(roots)
       // (What they note was so at the snapshot, with its time: a moment sought just after it, before the
       // next task, showed the page without them, a theme turned off as on.)
       marksOut(t)

@@ -48,10 +48,11 @@ export function captureFills(win, report) {
   const undo = () => undos.forEach((f) => f())
   // After a full snapshot: what the page's animations hold then (some began before the recorder did).
   // (A browser without document.getAnimations, Safari before 13.1, follows what is animated from now.)
-  undo.snapshot = () => {
+  // (A document's animations are not its shadow roots': each root is asked.)
+  undo.snapshot = (roots) => {
     say.reset()
-    const all = win.document.getAnimations ? win.document.getAnimations() : []
-    for (const a of all) if (a.effect && a.effect.target && scripted(a)) follow(a), say(a.effect.target)
+    for (const r of roots)
+      for (const a of r.getAnimations ? r.getAnimations() : []) if (a.effect && a.effect.target && scripted(a)) follow(a), say(a.effect.target)
   }
   undo.added = say.moved
   return undo

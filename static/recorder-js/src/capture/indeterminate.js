@@ -14,9 +14,9 @@ export function captureIndeterminate(win, report) {
   const off = listen(win.document, 'change', (e) => say(e.target), true)
   const undo = () => off() || unset()
   undo.on = off.on // (again, after document.open() erased the document's listeners: recorder.js)
-  undo.snapshot = () => {
+  undo.snapshot = (roots) => {
     say.reset()
-    for (const el of win.document.querySelectorAll('input[type=checkbox]:indeterminate')) say(el)
+    for (const r of roots) for (const el of r.querySelectorAll('input[type=checkbox]:indeterminate')) say(el)
   }
   undo.added = say.moved
   return undo

@@ -15,9 +15,9 @@ export function captureSheets(win, report) {
     patchSetter(win.HTMLStyleElement.prototype, 'disabled', say),
   ]
   const undo = () => undos.forEach((f) => f())
-  undo.snapshot = () => {
+  undo.snapshot = (roots) => {
     say.reset()
-    for (const s of win.document.styleSheets) say(s.ownerNode)
+    for (const r of roots) for (const s of r.styleSheets) say(s.ownerNode)
   }
   undo.added = say.moved
   return undo

@@ -42,9 +42,9 @@ export function captureValidity(win, report, skip) {
   const offs = ['change', 'focusout', 'invalid', 'submit', 'reset'].map((type) => listen(doc, type, soon, true))
   const undo = () => offs.forEach((f) => f())
   undo.on = () => offs.forEach((f) => f.on())
-  undo.snapshot = () => {
+  undo.snapshot = (roots) => {
     say.reset()
-    doc.querySelectorAll(FIELDS).forEach((el) => say(el))
+    for (const r of roots) for (const el of r.querySelectorAll(FIELDS)) say(el)
   }
   undo.added = (el) => say(el, 1)
   // (and the form, whose validity is its fields': it changes only with one of theirs)
