@@ -5,11 +5,16 @@
 // (docs/protocol.md, "Popovers"). rrweb replays and seeks that attribute as
 // any other; this shows and hides the replayed popovers to match it.
 
+import { queryAllDeep, rootsOf } from './roots.js';
+
 export const POPOVER_OPEN = 'data-hindsight-popover';
 
-/** Opens or closes each popover of `doc` as its attribute says; in document order, so a menu opens before its submenu. */
-export function popoversSync(doc) {
-  for (const el of doc.querySelectorAll('[popover]')) {
+/**
+ * Opens or closes each popover of `doc` and of its shadow roots (`roots`, when known already) as its attribute
+ * says; in document order, so a menu opens before its submenu.
+ */
+export function popoversSync(doc, roots = rootsOf(doc)) {
+  for (const el of queryAllDeep(doc, '[popover]', roots)) {
     let open;
     try {
       open = el.matches(':popover-open');
@@ -29,12 +34,21 @@ export function popoversSync(doc) {
 
 /** Keeps the replay's popovers in step with the recording, through live play, seeks and rebuilds. */
 export function followPopovers(replayer) {
-  const observer = new MutationObserver(() => popoversSync(replayer.iframe.contentDocument));
+  const observed = { subtree: true, childList: true, attributes: true, attributeFilter: [POPOVER_OPEN] };
+  const watched = new WeakSet(); // the shadow roots observed (the document's observer does not reach into them)
+  const sync = () => {
+    const doc = replayer.iframe.contentDocument;
+    if (!doc) return;
+    const roots = rootsOf(doc);
+    for (const root of roots.slice(1)) if (!watched.has(root)) watched.add(root), observer.observe(root, observed);
+    popoversSync(doc, roots);
+  };
+  const observer = new MutationObserver(sync);
   const watch = () => {
     const doc = replayer.iframe.contentDocument;
     if (!doc) return;
-    observer.observe(doc, { subtree: true, childList: true, attributes: true, attributeFilter: [POPOVER_OPEN] });
-    popoversSync(doc);
+    observer.observe(doc, observed);
+    sync();
   };
   watch();
   replayer.on('fullsnapshot-rebuilded', watch);
