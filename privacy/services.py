@@ -1,6 +1,6 @@
 """Deleting recordings (one session, a visitor's sessions, what is past retention) and exporting a visitor's."""
 import logging
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from datetime import timedelta
 
 from django.db import transaction
@@ -221,10 +221,12 @@ def visitor_export_sessions(*, site: Site, visitor: str):
 EXPORT_SESSIONS_AT_ONCE = 100  # session rows (and their page views) read at a time
 
 
-def visitor_export_json(*, site: Site, visitor: str) -> Iterator[bytes]:
+def visitor_export_json(*, site: Site, visitor: str) -> Generator[bytes, None, bool]:
     """`visitor_export`'s document as UTF-8 JSON text, piece by piece: a few sessions' rows at a time, and
     each session's events a stored part at a time, as their text was stored (never parsed and written again).
-    A visitor with many long sessions makes a document far larger than a process should hold."""
+    A visitor with many long sessions makes a document far larger than a process should hold. Returns whether
+    every session was read whole (none deleted during the export)."""
+    whole = True
     head = {"visitor": visitor, "site": site.pk, "exported_at": timezone.now().isoformat(), "sessions": []}
     yield jsontext.dumps(head)[:-2]  # (the sessions' list left open)
     sessions = visitor_export_sessions(site=site, visitor=visitor).prefetch_related("pageviews")
@@ -237,8 +239,10 @@ def visitor_export_json(*, site: Site, visitor: str) -> Iterator[bytes]:
         item["events"] = None
         yield (b", " if index else b"") + jsontext.dumps(item)[:-len(b"null}")]  # (its events follow)
         complete = yield from _events_while_kept(session)
+        whole = whole and complete
         yield b"}" if complete else b', "deleted_during_export": true}'
     yield b"]}"
+    return whole
 
 
 def _events_while_kept(session: Session) -> Iterator[bytes]:

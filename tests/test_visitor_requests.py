@@ -170,6 +170,51 @@ def test_an_export_racing_a_deletion_of_one_of_its_sessions_ends_as_whole_json(c
     assert stored_parts(site.pk, first["sid"]) == 0
 
 
+class DeletesDuringExport(StringIO):
+    """A terminal printing a visitor's export: `sid` is deleted once its events' opening bracket is written."""
+
+    def __init__(self, sid: str):
+        super().__init__()
+        self.sid, self.seen = sid, False
+
+    def write(self, text: str) -> int:
+        from privacy.services import session_delete
+
+        written = super().write(text)
+        if self.seen is True:
+            session_delete(session=Session.objects.get(pk=self.sid))
+            self.seen = None
+        elif self.seen is False and self.sid in text:
+            self.seen = True  # (its events follow, a stored part at a time)
+        return written
+
+
+def test_exportvisitor_says_a_session_was_deleted_during_the_export_and_fails(site, recorded):
+    """The download says so in the document; the command printed the same whole JSON and exited 0, so a script
+    saving the export took it for a complete one."""
+    from recorder.compaction import session_compact
+
+    first, second, second_next = recorded["alice"]
+    assert session_compact(session_id=first["sid"]) == 1
+    out = DeletesDuringExport(first["sid"])
+
+    with pytest.raises(CommandError, match="deleted during the export") as failure:
+        call_command("exportvisitor", "--site", str(site.pk), "visitor-alice", stdout=out)
+
+    assert failure.value.returncode == 1
+    body = json.loads(out.getvalue())
+    by_id = {s["id"]: s for s in body["sessions"]}
+    assert by_id[first["sid"]]["deleted_during_export"] is True
+    assert by_id[second["sid"]]["events"] == second["events"] + second_next["events"]
+
+
+def test_exportvisitor_of_whole_sessions_succeeds(site, recorded):
+    out = StringIO()
+    call_command("exportvisitor", "--site", str(site.pk), "alice@example.com", stdout=out)
+    body = json.loads(out.getvalue())
+    assert len(body["sessions"]) == 2 and "deleted_during_export" not in out.getvalue()
+
+
 def test_export_of_an_unknown_visitor_says_so(client, site, owner, recorded):
     client.force_login(owner)
     response = client.post(reverse("site-privacy-export", args=[site.pk]), {"export-visitor": "nobody"})

@@ -1,4 +1,4 @@
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from config.commands import pieces_written
 from privacy.audit import audit_record
@@ -18,4 +18,7 @@ class Command(BaseCommand):
         count = visitor_export_sessions(site=found, visitor=visitor).count()
         audit_record(user=None, site=found, action="visitor.export", target=visitor,
                      detail={"sessions": count, "via": "exportvisitor"})
-        pieces_written(self.stdout, visitor_export_json(site=found, visitor=visitor))  # (it may be huge)
+        whole = pieces_written(self.stdout, visitor_export_json(site=found, visitor=visitor))  # (it may be huge)
+        if not whole:  # what was printed is whole JSON, but a session in it is not
+            raise CommandError("A session was deleted during the export: its events end where they were "
+                               '(it says "deleted_during_export").')
