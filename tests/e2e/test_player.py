@@ -513,13 +513,22 @@ ENDS_ON_THE_LEFT = """(el) => {
     return range.getBoundingClientRect().left < first;
 }"""
 
+# The same, for a text split among children: the last child's last character left of the first child's first.
+LAST_CHILD_ENDS_LEFT_OF_THE_FIRST = """(el) => {
+    const first = el.firstChild, last = el.lastChild, range = document.createRange();
+    range.setStart(first, 0); range.setEnd(first, 1);
+    const start = range.getBoundingClientRect().left;
+    range.setStart(last, last.length - 1); range.setEnd(last, last.length);
+    return range.getBoundingClientRect().left < start;
+}"""
+
 
 def test_words_in_a_right_to_left_script_read_right_to_left_in_the_list_and_the_player(client, page, live_server):
     """A Hebrew title's closing '!' belongs at its left end; in the dashboard's left-to-right lines it
     showed at the right, before the first word, as did an Arabic identity's or error message's."""
     site = SiteFactory(owner=UserFactory(username="owner"), domains=["shop.example.com"])
     start = int(time.time() * 1000) - 5 * 60 * 1000
-    events = shop_recording(start, identity="סבתא רבקה!")
+    events = shop_recording(start, identity="סבתא רבקה!", headline="חנות התה הטובה!")
     for event in events:
         payload = event["data"].get("payload") if event["type"] == 5 else None
         if payload and event["data"]["tag"] == "hs.page" and payload["kind"] == "load":
@@ -538,6 +547,11 @@ def test_words_in_a_right_to_left_script_read_right_to_left_in_the_list_and_the_
     assert page.get_by_test_id("console-entry").locator(".hsp-row-message").evaluate(ENDS_ON_THE_LEFT)
     # Addresses stay left to right.
     assert not page.get_by_test_id("page-entry").first.locator(".hsp-row-url").evaluate(ENDS_ON_THE_LEFT)
+    page.get_by_test_id("search-input").fill("התה")
+    page.get_by_test_id("search-input").press("Enter")
+    snippet = page.get_by_test_id("search-result").first.locator("mark").locator("..")  # (the match's line)
+    assert snippet.inner_text() == "חנות התה הטובה!"
+    assert snippet.evaluate(LAST_CHILD_ENDS_LEFT_OF_THE_FIRST)  # (the match is a <mark> between two texts)
 
 
 def test_search_finds_text_seen_in_the_recording_and_jumps_there(player):

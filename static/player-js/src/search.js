@@ -61,9 +61,8 @@ export function createSearch({ onJump }) {
             h(
               'span',
               { class: 'hsp-row-body hsp-snippet' },
-              r.snippet[0],
-              h('mark', null, r.snippet[1]),
-              r.snippet[2],
+              // (the page's words in the direction of their own script, as the other panels' are)
+              h('span', { class: 'hsp-snippet-text', dir: 'auto' }, r.snippet[0], h('mark', null, r.snippet[1]), r.snippet[2]),
               r.more ? h('span', { class: 'hsp-more' }, ` (+${r.more} more)`) : null,
             ),
           ),
