@@ -296,3 +296,34 @@ def test_a_page_hidden_a_while_is_not_observed_and_shows_again_with_a_snapshot(l
     assert len(snapshots) == 2 and shown_at <= snapshots[1] < moments[1]["t"]
     assert page_kinds(events) == [("shop", "load")]
     assert "hidden visible" in " ".join(p["state"] for p in custom(events, "hs.visibility"))  # (then closed)
+
+
+def test_a_still_page_comes_back_in_front_at_the_visitors_first_key(live_server, celery_worker, customer, context,
+                                                                     viewer):
+    """The page in front listens for what brings a page in front only once another page came in front (a
+    listener on every key and click cost it more than rrweb's recording). A page that changes nothing learns of
+    the other's claim from the storage event: the visitor's first key in it (its field still focused, as in
+    side-by-side windows) brings it in front, and that key's character replays at its moment."""
+    site = shop_and_cart(live_server, customer)
+    first = context.new_page()
+    first.goto(customer.url("/cart"))
+    recorder_started(first)
+    first.click("#note")
+    first.keyboard.type("first tab")
+    moments = [seen(first)]
+    second = context.new_page()  # loads in view: in front
+    second.goto(customer.url("/cart"))
+    recorder_started(second)
+    second.click("#note")
+    second.keyboard.type("second tab")
+    moments.append(seen(second))
+    first.wait_for_timeout(300)  # (the first tab's copy of localStorage is updated)
+    first.keyboard.press("!")  # no pointer moved: nothing of this page was recorded since the second's claim
+    moments.append(seen(first))
+    first.wait_for_timeout(300)
+    second.close()
+    first.close()
+
+    events = replays_as_seen(viewer, live_server, site, moments, batches_formed(context, customer, site))
+    assert page_kinds(events) == [("cart", "load"), ("cart", "load"), ("cart", "tab")]
+    assert moments[2]["note"] == "first tab!"

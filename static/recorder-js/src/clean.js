@@ -19,7 +19,7 @@ const pick = (w) => ({
   keys: w.Object.keys,
   assign: w.Object.assign,
   fetch: w.fetch,
-  beacon: w.Navigator && w.Navigator.prototype.sendBeacon,
+  beacon: w.Navigator?.prototype.sendBeacon,
   TextEncoder: w.TextEncoder,
 })
 
@@ -40,7 +40,7 @@ export function builtIns(win) {
     if (Math.abs(now() - b.now()) < 60000) b.now = now
   } catch (e) {}
   // (fetch is called as the page's window's: a removed frame's own requests never go.)
-  return { ...b, fetch: b.fetch && b.fetch.bind(win) }
+  return { ...b, fetch: b.fetch?.bind(win) }
 }
 
 export const B = /* @__PURE__ */ builtIns(globalThis)

@@ -3,9 +3,9 @@
 import { B } from './clean.js'
 
 export function uuid4(crypto) {
-  if (crypto && crypto.randomUUID) return crypto.randomUUID()
+  if (crypto?.randomUUID) return crypto.randomUUID()
   const b = new Uint8Array(16)
-  if (crypto && crypto.getRandomValues) crypto.getRandomValues(b)
+  if (crypto?.getRandomValues) crypto.getRandomValues(b)
   else for (let i = 0; i < 16; i++) b[i] = (Math.random() * 256) | 0
   b[6] = (b[6] & 0x0f) | 0x40
   b[8] = (b[8] & 0x3f) | 0x80

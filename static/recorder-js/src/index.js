@@ -18,7 +18,7 @@ try {
     const queued = window.__insp || []
     window.__insp = { push: (c) => parent.__insp.push(c) }
     queued.forEach(window.__insp.push)
-  } else if (!(h && h.version)) {
+  } else if (!h?.version) {
     // (A second copy of the script on the page does nothing.)
     window.__hindsight = { version: '1.0.0' }
     createRecorder(typeof __hsc === 'object' ? __hsc : null, window).start()

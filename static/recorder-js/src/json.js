@@ -27,7 +27,7 @@ export function bare(f) {
     for (const p of [Array.prototype, Object.prototype]) {
       const d = Object.getOwnPropertyDescriptor(p, 'toJSON')
       // (one the page made unchangeable stays)
-      if (d && d.configurable) aside.push([p, d]) && delete p.toJSON
+      if (d?.configurable) aside.push([p, d]) && delete p.toJSON
     }
     return f()
   } finally {

@@ -42,6 +42,6 @@ export function patchSetter(proto, name, after) {
       Object.defineProperty(proto, name, x)
     } catch (e) {}
   }
-  if (d && d.set) put({ ...d, set(v) { d.set.call(this, v), queueMicrotask(() => after(this)) } })
+  if (d?.set) put({ ...d, set(v) { d.set.call(this, v), queueMicrotask(() => after(this)) } })
   return () => d && put(d)
 }

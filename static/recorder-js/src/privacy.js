@@ -192,7 +192,7 @@ export function createPrivacy(cfg, doc, getMirror) {
   // Asked only once the page has shown a shadow root or a frame.
   const missedMask = (node) => {
     const el = node.parentElement
-    return !(el && el.closest(textMaskSel)) && closestDeep(up(node), textMaskSel)
+    return !el?.closest(textMaskSel) && closestDeep(up(node), textMaskSel)
   }
   // The page's address as hs.page sends it (the site may mask every query value of it), and as
   // rrweb writes it into links to the page's own anchors: `raw` becomes `safe` there too.
@@ -267,7 +267,7 @@ export function createPrivacy(cfg, doc, getMirror) {
   const inEditor = (id) => {
     const n = getMirror().getNode(id)
     const el = n && (n.nodeType === 1 ? n : n.parentElement)
-    return !!(el && el.isContentEditable)
+    return !!el?.isContentEditable
   }
 
   // Mutates an rrweb event in place before it is serialised.

@@ -54,8 +54,8 @@ const LIMITS = { 'hs.error': 100, 'hs.net': 500 }
 const FRONT_ONLY = { 'hs.page': 1, 'hs.visibility': 1, 'hs.depth': 1, 'hs.click': 1 }
 
 // What a visitor does to bring a page of the site up, besides showing it (input: a value filled in
-// without a key, by autofill or a paste).
-const BRING_UP = ['pointerdown', 'keydown', 'input', 'wheel', 'touchstart', 'focus']
+// without a key, by autofill or a paste; pointerdown: a touch too).
+const BRING_UP = ['pointerdown', 'keydown', 'input', 'wheel', 'focus']
 
 // Every DOM change the page makes goes out, as plain rrweb records it: the
 // replay shows what the visitor saw at every moment. (Within one rrweb diff,
@@ -109,7 +109,7 @@ export function createRecorder(options, win) {
   const maxAge = cfg.maxSessionHours * 3600000
   // Uploads use the browser's fetch / sendBeacon (clean.js), not ours (capture/network.js) or the page's.
   const send = B.fetch
-  const beacon = B.beacon && B.beacon.bind(nav)
+  const beacon = B.beacon?.bind(nav)
 
   let ready = false // queued commands processed
   let phase = 'idle' // idle | waiting (consent) | recording | stopped (capture ended, delivery goes on) | off
@@ -134,6 +134,11 @@ export function createRecorder(options, win) {
   let mine = '' // what this page wrote there: its id and when it came in front
   let front = false // this page's DOM goes out
   let frontless = false // storage refused the key: record as if this page were alone
+  // What brings this page in front (BRING_UP) is listened to only while another page is: a listener on
+  // every key and click of the page in front, the usual case, cost it more script time than rrweb's own
+  // recording. Another page's claim comes as a storage event.
+  let ups = []
+  const hear = (on) => ups.forEach((f) => (on ? f.on() : f())) // (adding one twice adds it once)
   let loadSaid = false // this page's hs.page of its load went out
   let cached = false // left for another page, kept in the back-forward cache
   let held = null // a navigation's hs.page, waiting for the route's title (TITLE_MS)
@@ -251,7 +256,9 @@ export function createRecorder(options, win) {
     // (A page's own script cannot take it: its events are not trusted, and its focus() calls focus
     // an element, not the window.)
     const bringUp = guard((e) => e.isTrusted && (e.type !== 'focus' || e.target === win) && takeFront())
-    for (const type of BRING_UP) capture.push(listen(win, type, bringUp, true))
+    ups = BRING_UP.map((type) => listen(win, type, bringUp, true))
+    capture.push(...ups, listen(win, 'storage', guard(inFront)))
+    hear(!front)
     // A popover changes right after its beforetoggle event, which the page
     // may call off: the change is taken once the page's own listeners ran.
     // (toggle comes a task later, after frames that may have shown it.)
@@ -357,13 +364,13 @@ export function createRecorder(options, win) {
       // What has focus already (autofocus, or focus taken before we started):
       // rrweb records focus as it moves, as a mouse interaction of type 5.
       let a = doc.activeElement
-      while (a && a.shadowRoot && a.shadowRoot.activeElement) a = a.shadowRoot.activeElement
+      while (a?.shadowRoot?.activeElement) a = a.shadowRoot.activeElement
       const id = a && a !== doc.body && a.localName != 'iframe' && record.mirror.getId(a)
       // (Not through onEvent: a state, not something the visitor did now.)
       if (id > 0) push({ type: 3, data: { source: 2, type: 5, id }, timestamp: t }) // (t: as the clock gave it; push() moves it)
       // (Each open shadow root's too: a component's states set before we started.)
       const roots = [doc]
-      const hosts = (n) => (n.isShadowHost && roots.push(node(n.id).shadowRoot), n.childNodes && n.childNodes.forEach(hosts))
+      const hosts = (n) => (n.isShadowHost && roots.push(node(n.id).shadowRoot), n.childNodes?.forEach(hosts))
       hosts(e.data.node)
       try {
         for (const r of roots) r.querySelectorAll(':popover-open').forEach((el) => popover(el, 1))
@@ -465,14 +472,16 @@ export function createRecorder(options, win) {
     // Another page came in front at the time it wrote. What this page did since (its tab learns of the
     // write a moment later) would play into that page's snapshot: taken back, as far as it is still here.
     if (front && v) transport.dropSince(+v.slice(v.indexOf(' ') + 1, -1) || Infinity)
-    return (front = false)
+    front = false
+    hear(1)
   }
 
   function claim() {
     const value = me + ' ' + now()
     mine = stringify(value)
     if (!store.set(frontKey, value)) frontless = true
-    return (front = true)
+    front = true
+    return hear(), 1
   }
 
   function takeFront() {
@@ -535,7 +544,7 @@ export function createRecorder(options, win) {
   function navigationType() {
     try {
       const entry = win.performance.getEntriesByType('navigation')[0]
-      return (entry && entry.type) || ''
+      return entry?.type || ''
     } catch (e) {
       return ''
     }
@@ -564,7 +573,7 @@ export function createRecorder(options, win) {
       vpW: win.innerWidth | 0,
       vpH: win.innerHeight | 0,
       dpr: win.devicePixelRatio || 1,
-      touch: 'ontouchstart' in win || nav.maxTouchPoints > 0,
+      touch: nav.maxTouchPoints > 0,
       lang: nav.language || '',
       tz,
     })

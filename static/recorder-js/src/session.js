@@ -25,7 +25,7 @@ export function createSessions(store, cfg, crypto) {
     // The page cleared storage, the visitor id too (a site's logout on a shared computer): this page
     // goes on with its session, but no longer hands it on, or the next person's visit would join it.
     const wiped = !s && mem && !store.peek('vid')
-    if (mem && (!s || s.sid === mem.sid)) s = { ...mem, ...s, seq: Math.max(mem.seq, (s && s.seq) || 0) }
+    if (mem && (!s || s.sid === mem.sid)) s = { ...mem, ...s, seq: Math.max(mem.seq, s?.seq || 0) }
     if (alive(s, now, activity)) s.last = Math.max(s.last, activity)
     else s = { sid: uuid4(crypto), start: now, last: now, seq: 0 }
     const seq = s.seq

@@ -50,7 +50,7 @@ export function createStore(win) {
       try {
         for (let i = 0; i < ls.length; i++) {
           const k = ls.key(i)
-          if (k && k.indexOf(PREFIX) === 0) out.push(k.slice(PREFIX.length))
+          if (k?.indexOf(PREFIX) === 0) out.push(k.slice(PREFIX.length))
         }
       } catch (e) {}
       return out

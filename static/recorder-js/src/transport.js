@@ -28,8 +28,8 @@ const noop = () => {}
 // An unread response body keeps holding the keepalive quota: always cancel it.
 function drain(res) {
   try {
-    const p = res.body && res.body.cancel()
-    if (p && p.catch) p.catch(noop)
+    const p = res.body?.cancel()
+    p?.catch?.(noop)
   } catch (e) {}
 }
 
@@ -242,7 +242,7 @@ export function createTransport(o) {
     ctl = win.AbortController ? new win.AbortController() : null
     keepaliveBytes = keepalive ? size : 0
     try {
-      const res = await o.fetch(url(), { ...POST, body, keepalive, signal: ctl && ctl.signal })
+      const res = await o.fetch(url(), { ...POST, body, keepalive, signal: ctl?.signal })
       drain(res)
       return res.status
     } finally {

@@ -31,9 +31,9 @@ const stackOf = (x) => (x && typeof x.stack === 'string' ? cut(x.stack, 2000) : 
 const payload = (kind, message, stack, e) => ({
   kind,
   message: cut(message, 2000),
-  source: cut((e && e.filename) || '', 500),
-  line: (e && e.lineno) | 0,
-  col: (e && e.colno) | 0,
+  source: cut(e?.filename || '', 500),
+  line: e?.lineno | 0,
+  col: e?.colno | 0,
   stack,
 })
 

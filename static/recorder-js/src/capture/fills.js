@@ -29,7 +29,7 @@ export function captureFills(win, report) {
     return out.join('; ') || null
   }
   function follow(a) {
-    const el = a && a.effect && a.effect.target
+    const el = a?.effect?.target
     if (!el || followed.has(a) || !scripted(a)) return
     followed.add(a)
     for (const type of ['finish', 'cancel', 'remove']) a.addEventListener(type, () => say(el))
@@ -44,7 +44,7 @@ export function captureFills(win, report) {
     }
     return a
   }
-  const undos = [patch(win.Element.prototype, 'animate', following()), patch(win.Animation && win.Animation.prototype, 'play', following(1))]
+  const undos = [patch(win.Element.prototype, 'animate', following()), patch(win.Animation?.prototype, 'play', following(1))]
   const undo = () => undos.forEach((f) => f())
   // After a full snapshot: what the page's animations hold then (some began before the recorder did).
   // (A browser without document.getAnimations, Safari before 13.1, follows what is animated from now.)
@@ -52,7 +52,7 @@ export function captureFills(win, report) {
   undo.snapshot = (roots) => {
     say.reset()
     for (const r of roots)
-      for (const a of r.getAnimations ? r.getAnimations() : []) if (a.effect && a.effect.target && scripted(a)) follow(a), say(a.effect.target)
+      for (const a of r.getAnimations?.() || []) if (a.effect?.target && scripted(a)) follow(a), say(a.effect.target)
   }
   undo.added = say.moved
   return undo

@@ -11,7 +11,7 @@ export function captureNetwork(win, cfg, report) {
   // fetch, XHR and sendBeacon resolve a relative address against the page's base URL (a <base href>),
   // not its own address.
   const doc = win.document
-  const perf = win.performance && win.performance.now ? win.performance : Date
+  const perf = win.performance?.now ? win.performance : Date
   const path = (url) => scrubUrl(url, doc.baseURI, false).split('?')[0]
   const own = path(cfg.endpoint)
   const mask = urlMasks(cfg.urlMaskParams).links
@@ -47,8 +47,8 @@ export function captureNetwork(win, cfg, report) {
             const req = input && typeof input === 'object' && 'method' in input ? input : null
             const url = req ? req.url : String(input)
             // A Request's body size is not cheaply known: {} counts as -1.
-            const body = init && init.body != null ? init.body : req && !/^(GET|HEAD)$/i.test(req.method) ? {} : null
-            done = begin('fetch', (init && init.method) || (req && req.method), url, body)
+            const body = init?.body != null ? init.body : req && !/^(GET|HEAD)$/i.test(req.method) ? {} : null
+            done = begin('fetch', init?.method || req?.method, url, body)
           }
         } catch (e) {}
         const p = orig.apply(this, arguments)
@@ -74,7 +74,7 @@ export function captureNetwork(win, cfg, report) {
     ),
   ]
 
-  const X = win.XMLHttpRequest && win.XMLHttpRequest.prototype
+  const X = win.XMLHttpRequest?.prototype
   if (X) {
     const opened = new WeakMap()
     offs.push(

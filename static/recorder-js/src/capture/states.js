@@ -30,7 +30,7 @@ export function captureStates(win, report) {
   ]
   // An element whose internals were attached before the recorder started (a component the page's bundle
   // defined first): known by its shadow root once the page reads its states again (to change them).
-  const I = win.ElementInternals && win.ElementInternals.prototype
+  const I = win.ElementInternals?.prototype
   const d = I && Object.getOwnPropertyDescriptor(I, 'states')
   try {
     const get = d.get // (none: a browser without states, left as it is)
@@ -43,7 +43,7 @@ export function captureStates(win, report) {
     } })
     undos.push(() => Object.defineProperty(I, 'states', d))
   } catch (e) {}
-  const proto = win.CustomStateSet && win.CustomStateSet.prototype
+  const proto = win.CustomStateSet?.prototype
   for (const name of ['add', 'delete', 'clear'])
     undos.push(
       patch(proto, name, (original, on) => function () {
