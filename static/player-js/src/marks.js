@@ -10,7 +10,7 @@
 // writes it for a sheet a script turned off; rrweb rebuilds a <link> whose CSS it recorded as a <style>,
 // on which the page's own `disabled` attribute does nothing.
 
-import { queryAllDeep, rootsOf } from './roots.js';
+import { followRoots, queryAllDeep } from './roots.js';
 
 export const FILL = 'data-hindsight-fill';
 export const INDETERMINATE = 'data-hindsight-indeterminate';
@@ -43,26 +43,19 @@ const APPLY = {
   },
 };
 
-const OBSERVED = { subtree: true, childList: true, attributes: true, attributeFilter: Object.keys(APPLY) };
-
 /**
  * Keeps the replay's elements in the states their marks say (in shadow roots too), through live play, seeks and rebuilds;
  * returns the sync, which a seek runs at once (the observer would only run after its task).
  */
 export function followMarks(replayer) {
   const given = new Map(); // element -> [mark, its value, undo]
-  const watched = new WeakSet(); // the shadow roots observed
-  const sync = () => {
-    const doc = replayer.iframe.contentDocument;
-    if (!doc) return;
+  return followRoots(replayer, Object.keys(APPLY), (doc, roots) => {
     for (const [el, [name, value, undo]] of given) {
       if (el.isConnected && el.getAttribute(name) === value) continue;
       undo();
       given.delete(el);
     }
     // (a component's shadow root, which the document's observer and queries do not reach into)
-    const roots = rootsOf(doc);
-    for (const root of roots) if (!watched.has(root)) watched.add(root), observer.observe(root, OBSERVED);
     for (const name in APPLY) {
       for (const el of queryAllDeep(doc, `[${name}]`, roots)) {
         if (given.has(el)) continue;
@@ -74,15 +67,5 @@ export function followMarks(replayer) {
         }
       }
     }
-  };
-  const observer = new MutationObserver(sync);
-  const watch = () => {
-    const doc = replayer.iframe.contentDocument;
-    if (!doc) return;
-    observer.observe(doc, OBSERVED);
-    sync();
-  };
-  watch();
-  replayer.on('fullsnapshot-rebuilded', watch);
-  return sync;
+  });
 }

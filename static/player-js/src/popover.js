@@ -5,7 +5,7 @@
 // (docs/protocol.md, "Popovers"). rrweb replays and seeks that attribute as
 // any other; this shows and hides the replayed popovers to match it.
 
-import { queryAllDeep, rootsOf } from './roots.js';
+import { followRoots, queryAllDeep, rootsOf } from './roots.js';
 
 export const POPOVER_OPEN = 'data-hindsight-popover';
 
@@ -34,23 +34,5 @@ export function popoversSync(doc, roots = rootsOf(doc)) {
 
 /** Keeps the replay's popovers in step with the recording, through live play, seeks and rebuilds. */
 export function followPopovers(replayer) {
-  const observed = { subtree: true, childList: true, attributes: true, attributeFilter: [POPOVER_OPEN] };
-  const watched = new WeakSet(); // the shadow roots observed (the document's observer does not reach into them)
-  const sync = () => {
-    const doc = replayer.iframe.contentDocument;
-    if (!doc) return;
-    const roots = rootsOf(doc);
-    for (const root of roots.slice(1)) if (!watched.has(root)) watched.add(root), observer.observe(root, observed);
-    popoversSync(doc, roots);
-  };
-  const observer = new MutationObserver(sync);
-  const watch = () => {
-    const doc = replayer.iframe.contentDocument;
-    if (!doc) return;
-    observer.observe(doc, observed);
-    sync();
-  };
-  watch();
-  replayer.on('fullsnapshot-rebuilded', watch);
-  return observer;
+  return followRoots(replayer, [POPOVER_OPEN], popoversSync);
 }
