@@ -3,7 +3,6 @@
 // skipping, following the live edge) stays consistent.
 
 import { animationsAt } from './animations.js';
-import { popoversSync } from './popover.js';
 
 export const SPEEDS = [1, 2, 4, 8];
 const END_SLACK_MS = 250;
@@ -88,8 +87,8 @@ export function createController(first, state) {
       if (wasPlaying) start(at);
       else replayer.pause(at);
       restoreScroll(at);
-      // Before anyone reads the frame: the popovers' observer would only run after this task.
-      if (replayer.iframe.contentDocument) popoversSync(replayer.iframe.contentDocument);
+      // Before anyone reads the frame: the popovers and the marks' states (stage.js), whose observer would only
+      // run after this task.
       if (replayer.hspMarks) replayer.hspMarks();
       const events = replayer.service.state.context.events;
       if (events.length) {

@@ -10,7 +10,7 @@
 // writes it for a sheet a script turned off; rrweb rebuilds a <link> whose CSS it recorded as a <style>,
 // on which the page's own `disabled` attribute does nothing.
 
-import { followRoots, queryAllDeep } from './roots.js';
+import { queryAllDeep } from './roots.js';
 
 export const FILL = 'data-hindsight-fill';
 export const INDETERMINATE = 'data-hindsight-indeterminate';
@@ -43,13 +43,16 @@ const APPLY = {
   },
 };
 
+/** The attributes of ours this gives states for. */
+export const MARKS = Object.keys(APPLY);
+
 /**
- * Keeps the replay's elements in the states their marks say (in shadow roots too), through live play, seeks and rebuilds;
- * returns the sync, which a seek runs at once (the observer would only run after its task).
+ * What keeps the replay's elements in the states their marks say (in shadow roots too): a sync of the document
+ * and its shadow roots (roots.js followRoots runs it through live play, seeks and rebuilds).
  */
-export function followMarks(replayer) {
+export function marksKept() {
   const given = new Map(); // element -> [mark, its value, undo]
-  return followRoots(replayer, Object.keys(APPLY), (doc, roots) => {
+  return (doc, roots) => {
     for (const [el, [name, value, undo]] of given) {
       if (el.isConnected && el.getAttribute(name) === value) continue;
       undo();
@@ -67,5 +70,5 @@ export function followMarks(replayer) {
         }
       }
     }
-  });
+  };
 }

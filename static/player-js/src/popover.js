@@ -3,9 +3,10 @@
 // records none: the recorder writes the state as an attribute of ours,
 // `data-hindsight-popover`, present while the popover is open
 // (docs/protocol.md, "Popovers"). rrweb replays and seeks that attribute as
-// any other; this shows and hides the replayed popovers to match it.
+// any other; this shows and hides the replayed popovers to match it (stage.js
+// runs it through live play, seeks and rebuilds).
 
-import { followRoots, queryAllDeep, rootsOf } from './roots.js';
+import { queryAllDeep, rootsOf } from './roots.js';
 
 export const POPOVER_OPEN = 'data-hindsight-popover';
 
@@ -30,9 +31,4 @@ export function popoversSync(doc, roots = rootsOf(doc)) {
       /* not connected, or not a valid popover any more */
     }
   }
-}
-
-/** Keeps the replay's popovers in step with the recording, through live play, seeks and rebuilds. */
-export function followPopovers(replayer) {
-  return followRoots(replayer, [POPOVER_OPEN], popoversSync);
 }

@@ -2,8 +2,9 @@
 // run scripts, and scales the visitor's viewport to fit the stage.
 import { Replayer, adaptCssForReplay } from '@rrweb/replay';
 import { followFocus } from './focus.js';
-import { followMarks } from './marks.js';
-import { followPopovers } from './popover.js';
+import { followRoots } from './roots.js';
+import { MARKS, marksKept } from './marks.js';
+import { POPOVER_OPEN, popoversSync } from './popover.js';
 import { selectsReplayed } from './selects.js';
 import { statesReplayed } from './states.js';
 import { followTarget } from './target.js';
@@ -111,8 +112,12 @@ export function createReplayer(events, mount, { skipInactive, speed }) {
   }
   guardSandbox(replayer);
   exactVirtualStyles(replayer);
-  followPopovers(replayer);
-  replayer.hspMarks = followMarks(replayer);
+  // The marks' states and the popovers, from one pass over the document and its shadow roots at each change.
+  const marks = marksKept();
+  replayer.hspMarks = followRoots(replayer, [...MARKS, POPOVER_OPEN], (doc, roots) => {
+    popoversSync(doc, roots);
+    marks(doc, roots);
+  });
   replayer.hspFocus = followFocus(replayer);
   replayer.hspTarget = followTarget(replayer);
   // The replay is a picture of a page, not a page: keep keyboard focus and
