@@ -8,6 +8,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_safe
 
 from recorder.models import PageView, Session
+from replay.fonts import font_relay_attrs
 from sites.selectors import membership_get
 
 from .api import HEATMAP_PARAMS, BadQuery, heatmap_query
@@ -41,7 +42,8 @@ def site_heatmaps(request: HttpRequest, site_id: int) -> HttpResponse:
         return render(request, "insights/heatmaps.html", context, status=400)
     view, following = heatmap_page_view(site_id=site.pk, url=query.url, device=query.device)
     data = heatmap(site_id=site.pk, query=query)
-    context.update(query=query, data=data, view=view, device_links=_device_links(request.GET, query.device))
+    context.update(query=query, data=data, view=view, device_links=_device_links(request.GET, query.device),
+                   font_relay=font_relay_attrs(site))
     if view is not None:
         # Page views are at the server's clock, the events the player pauses in at the visitor's.
         offset = view.session.clock_offset_ms

@@ -2,7 +2,7 @@
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
@@ -12,6 +12,7 @@ from recorder.models import Session
 from sites.selectors import membership_get
 
 from .filters import param_get, sessions_filter, sessions_sort, sort_field
+from .fonts import FontRefused, font_fetch, font_relay_attrs
 from .pagination import keyset_page, neighbours
 from .selectors import session_is_live, sessions_for_site, sessions_live_marked
 
@@ -65,5 +66,21 @@ def session_player(request: HttpRequest, site_id: int, session_id) -> HttpRespon
         "is_live": session_is_live(session),
         "session_url": reverse("api-session-detail", args=[session.pk]),
         "events_url": reverse("api-session-events", args=[session.pk]),
+        "font_relay": font_relay_attrs(membership.site),
     }
     return render(request, "replay/player.html", context)
+
+
+@require_safe
+@login_required
+def replay_font(request: HttpRequest, site_id: int) -> HttpResponse:
+    """A web font of the site's, fetched from the site and served from our origin for replays (replay/fonts.py)."""
+    membership = membership_get(request.user, site_id)
+    try:
+        data, kind = font_fetch(membership.site, request.GET.get("url", ""))
+    except FontRefused as e:
+        return JsonResponse({"error": e.code, "detail": e.detail}, status=e.status)
+    response = HttpResponse(data, content_type=kind)
+    response["Cache-Control"] = "private, max-age=86400"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

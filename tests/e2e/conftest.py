@@ -88,7 +88,7 @@ def artifact(name: str) -> Path:
 
 
 class CustomerSite:
-    """A customer's web site on its own origin: pages are HTML strings by path."""
+    """A customer's web site on its own origin: pages are HTML strings (or any file's bytes) by path."""
 
     def __init__(self):
         self.pages: dict[str, str] = {}
@@ -105,7 +105,7 @@ class CustomerSite:
                     self.send_response(404)
                     self.end_headers()
                     return
-                data = body.encode()
+                data = body if isinstance(body, bytes) else body.encode()
                 self.send_response(200)
                 self.send_header("Content-Type", site.types.get(path, "text/html; charset=utf-8"))
                 self.send_header("Content-Length", str(len(data)))

@@ -9,6 +9,7 @@
 //           <p data-testid="heatmap-status"></p><div class="heatmap-stage"></div></div>
 import { animationsAt } from './animations.js';
 import { replayable } from './api.js';
+import { useFontRelay } from './fonts.js';
 import { followMedia } from './media.js';
 import { createReplayer } from './stage.js';
 
@@ -104,6 +105,7 @@ function showWholePage(stage, replayer, doc) {
 async function start(root) {
   const status = root.querySelector('[data-testid=heatmap-status]');
   const stage = root.querySelector('.heatmap-stage');
+  useFontRelay(root);
   try {
     const [events, data] = await Promise.all([getJson(root.dataset.eventsUrl), getJson(root.dataset.dataUrl)]);
     if (!events.length) throw new Error('the recording is empty');

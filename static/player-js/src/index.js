@@ -3,6 +3,7 @@
 // It loads the session and its events, replays them with rrweb inside a
 // script-less sandbox, and follows the session while it is still live.
 import { fetchPart, fetchRecording, fetchSession, recordingUrl } from './api.js';
+import { useFontRelay } from './fonts.js';
 import { h } from './dom.js';
 import { formatSize, readableUrl } from './format.js';
 import { buildLayout } from './layout.js';
@@ -48,6 +49,7 @@ function readConfig(root) {
 
 function createPlayer(root) {
   const config = readConfig(root);
+  useFontRelay(root);
   const ui = buildLayout(root);
   const state = {
     status: 'loading', // loading | ready | empty | waiting | error

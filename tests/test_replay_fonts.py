@@ -1,0 +1,184 @@
+"""The font relay: a site's web fonts, fetched from the site and served from our origin for replays.
+
+The site is a real HTTP server on this machine; what it answers is chosen per path.
+"""
+import socket
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import quote
+
+import pytest
+from django.urls import reverse
+
+from sites.models import Membership, Site
+from tests.factories import SiteFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+TTF = b"\x00\x01\x00\x00" + bytes(range(256)) * 8
+WOFF2 = b"wOF2" + b"\x07" * 3000
+EOT = b"\x00" * 34 + b"LP" + b"\x01" * 100
+
+
+class FontSite:
+    """A site's server: `answers[path]` is (status, headers, body); every request is counted by path."""
+
+    def __init__(self):
+        self.answers: dict[str, tuple[int, dict, bytes]] = {}
+        self.hits: dict[str, int] = {}
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                path = self.path.split("?")[0]
+                site.hits[path] = site.hits.get(path, 0) + 1
+                status, headers, body = site.answers.get(path, (404, {}, b"not here"))
+                self.send_response(status)
+                for name, value in {"Content-Length": str(len(body)), **headers}.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.domain = f"127.0.0.1:{self.server.server_address[1]}"
+        self.origin = "http://" + self.domain
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def font_site():
+    s = FontSite()
+    s.answers = {
+        "/f.ttf": (200, {"Content-Type": "font/ttf"}, TTF),
+        "/f.woff2": (200, {"Content-Type": "application/octet-stream"}, WOFF2),
+        "/f.eot": (200, {}, EOT),
+        "/page.html": (200, {"Content-Type": "text/html"}, b"<!doctype html><p>secret page</p>"),
+        "/moved": (302, {"Location": "/f.woff2"}, b""),
+        "/away": (302, {"Location": "http://elsewhere.example/f.woff2"}, b""),
+        "/loop": (302, {"Location": "/loop"}, b""),
+        "/gone": (500, {}, b"oops"),
+    }
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def relay(client, font_site):
+    """The owner of a site on the font site's domain, signed in; returns a GET of the relay for a URL."""
+    owner = UserFactory(username="owner")
+    site = SiteFactory(owner=owner, domains=[font_site.domain], replay_resources=True)
+    client.force_login(owner)
+
+    def get(url: str, site_id: int | None = None):
+        return client.get(reverse("replay-font", args=[site_id or site.pk]) + "?url=" + quote(url, safe=""))
+
+    get.site = site
+    return get
+
+
+@pytest.mark.parametrize("path, kind, body", [("/f.ttf", "font/ttf", TTF), ("/f.woff2", "font/woff2", WOFF2),
+                                             ("/f.eot", "application/vnd.ms-fontobject", EOT)])
+def test_a_font_of_the_sites_own_domain_is_served_from_our_origin_as_its_kind(relay, font_site, path, kind, body):
+    response = relay(font_site.origin + path)
+    assert response.status_code == 200
+    assert response["Content-Type"] == kind
+    assert response.content == body
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert "private" in response["Cache-Control"]
+
+
+def test_a_font_is_fetched_from_the_site_once_a_day_not_at_every_replay(relay, font_site):
+    for _ in range(3):
+        assert relay(font_site.origin + "/f.woff2").status_code == 200
+    assert font_site.hits["/f.woff2"] == 1
+
+
+def test_a_redirect_within_the_site_is_followed(relay, font_site):
+    response = relay(font_site.origin + "/moved")
+    assert response.status_code == 200 and response.content == WOFF2
+
+
+@pytest.mark.parametrize("path, status, code", [
+    ("/page.html", 502, "not_a_font"),  # the relay reads fonts only, never a page of the site for whoever asks
+    ("/missing", 502, "upstream_status"),
+    ("/gone", 502, "upstream_status"),
+    ("/away", 403, "not_site_domain"),  # a redirect leaves the site's domains: not followed
+    ("/loop", 502, "too_many_redirects"),
+])
+def test_what_is_not_a_font_of_the_site_is_refused_with_a_json_error(relay, font_site, path, status, code):
+    response = relay(font_site.origin + path)
+    assert response.status_code == status
+    assert response.json()["error"] == code
+    assert "secret page" not in response.content.decode()
+
+
+@pytest.mark.parametrize("url, status, code", [
+    ("", 400, "invalid_url"),
+    ("not a url", 400, "invalid_url"),
+    ("file:///etc/passwd", 400, "invalid_url"),
+    ("javascript:alert(1)", 400, "invalid_url"),
+    ("http://127.0.0.1:99999/f.ttf", 400, "invalid_url"),
+    ("http://[::1/f.ttf", 400, "invalid_url"),
+    ("http://example.com/" + "a" * 3000, 400, "invalid_url"),
+    ("http://169.254.169.254/latest/meta-data/", 403, "not_site_domain"),
+    ("http://localhost/f.ttf", 403, "not_site_domain"),
+])
+def test_addresses_off_the_sites_domains_are_refused_before_anything_is_fetched(relay, font_site, url, status, code):
+    response = relay(url)
+    assert response.status_code == status, response.content
+    assert response.json()["error"] == code
+    assert not font_site.hits
+
+
+def test_a_site_that_is_down_gives_a_502_not_a_500(relay):
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    Site.objects.filter(pk=relay.site.pk).update(domains=[f"127.0.0.1:{port}"])
+    response = relay(f"http://127.0.0.1:{port}/f.ttf")
+    assert response.status_code == 502
+    assert response.json()["error"] == "unreachable"
+
+
+def test_a_site_that_blocks_its_resources_in_replays_has_no_relay(relay, font_site, client):
+    Site.objects.filter(pk=relay.site.pk).update(replay_resources=False)
+    response = relay(font_site.origin + "/f.ttf")
+    assert response.status_code == 403
+    assert response.json()["error"] == "resources_blocked"
+    assert not font_site.hits
+
+
+def test_only_the_sites_members_may_use_its_relay(relay, font_site, client):
+    other = SiteFactory(owner=UserFactory(username="other"), domains=[font_site.domain], replay_resources=True)
+    assert relay(font_site.origin + "/f.ttf", site_id=other.pk).status_code == 404
+    viewer = UserFactory(username="viewer")
+    Membership.objects.create(site=relay.site, user=viewer, role=Membership.VIEWER)
+    client.force_login(viewer)
+    assert relay(font_site.origin + "/f.ttf").status_code == 200
+    client.logout()
+    assert relay(font_site.origin + "/f.ttf").status_code == 302  # to the login page
+    assert font_site.hits["/f.ttf"] == 1
+
+
+def test_the_relay_only_reads(relay, font_site, client):
+    url = reverse("replay-font", args=[relay.site.pk]) + "?url=" + quote(font_site.origin + "/f.ttf", safe="")
+    assert client.post(url).status_code == 405
+
+
+def test_the_player_and_the_heatmap_are_told_of_the_relay_only_where_the_site_loads_its_resources(relay, client):
+    from tests.factories import SessionFactory
+
+    session = SessionFactory(site=relay.site, chunk_count=1)
+    player = reverse("session-player", args=[relay.site.pk, session.pk])
+    page = client.get(player).content.decode()
+    assert f'data-font-relay="{reverse("replay-font", args=[relay.site.pk])}"' in page
+    assert "data-font-hosts=" in page
+    Site.objects.filter(pk=relay.site.pk).update(replay_resources=False)
+    assert "data-font-relay" not in client.get(player).content.decode()
