@@ -172,3 +172,42 @@ def test_a_components_states_set_before_the_recorder_started_replay_from_the_fir
     assert "<b#badge color=rgb(0, 140, 0)" in first and "popover-open" in first, first
     start = open_replay(viewer, live_server, site, samples[-1]["t"])
     assert_replays_as_seen(viewer, [s for s in samples if s["t"] > start + 20], fresh=False)
+
+
+# A component whose states the visitor changes after the snapshot, each by an event that stays in its shadow
+# root: a click clears a partly checked box (`change`), leaving a field wrong marks it (`focusout` reaches the
+# document with the host for its target), a button opens a popover (`beforetoggle`).
+SHADOW_VISITOR = """<pay-form></pay-form>
+<script>
+customElements.define('pay-form', class extends HTMLElement {
+  connectedCallback() {
+    this.attachShadow({ mode: 'open' }).innerHTML = '<style>label, span { color: rgb(0, 0, 0) } '
+      + 'input:checked + label { color: rgb(0, 140, 0) } input:indeterminate + label { color: rgb(0, 0, 180) } '
+      + 'input:user-invalid + span { color: rgb(200, 0, 0) }</style>'
+      + '<input type="checkbox" id="all"><label for="all" data-probe>All</label>'
+      + '<input type="email" id="mail"><span data-probe>E-mail</span>'
+      + '<button id="open" popovertarget="tip">Info</button><div id="tip" popover>Details</div>';
+    this.shadowRoot.getElementById('all').indeterminate = true;
+  }
+});
+</script>"""
+
+
+def test_what_the_visitor_changes_inside_a_components_shadow_root_replays(
+        live_server, celery_worker, customer, page, viewer):
+    """The recorder heard these events on the document only, and none of them reaches it from inside a shadow
+    root (or reaches it with the host for its target): the replay kept the box partly checked, the field
+    without its red and the popover closed."""
+    def act(p):
+        p.click("#all")
+        p.fill("#mail", "not an address")
+        p.keyboard.press("Tab")
+        p.click("#open")
+
+    site, samples, _ = record(live_server, customer, page, SHADOW_VISITOR, act=act, seconds=1.5)
+    first, last = samples[0]["s"]["dom"], samples[-1]["s"]["dom"]
+    assert "<label color=rgb(0, 0, 180)" in first and "popover-open" not in first, first
+    assert "<label color=rgb(0, 140, 0)" in last and "<span color=rgb(200, 0, 0)" in last, last
+    assert "popover-open" in last, last
+    start = open_replay(viewer, live_server, site, samples[-1]["t"])
+    assert_replays_as_seen(viewer, [s for s in samples if s["t"] > start + 20], fresh=False)

@@ -17,16 +17,28 @@ export function patch(obj, name, make) {
   }
 }
 
+// The document's listeners: every open shadow root the recorder meets gets them too (hearIn), and hears
+// what happens in a component as the document hears it in the page. Most of those events stay inside the
+// shadow root (not composed: a checkbox's change, a form's submit, a popover's beforetoggle; focus moving
+// within it); a field's focusout from elsewhere leaves it with the host for its target, so the root's
+// listener is the one that sees the field. A click, which leaves it too, would be counted twice: the
+// document's alone hears it.
+const inner = []
+export const hearIn = (root) => inner.forEach((a) => root.addEventListener(...a))
+
 // addEventListener with its undo; a throwing handler never reaches the page.
 // The undo's `on` adds the listener again, after document.open() erased it (recorder.js).
+// (Undone, it hears nothing in the shadow roots either.)
 export function listen(target, type, fn, capture) {
+  let live
   const h = function () {
     try {
-      fn.apply(this, arguments)
+      live && fn.apply(this, arguments)
     } catch (e) {}
   }
-  const on = () => target.addEventListener(type, h, capture)
-  const off = () => target.removeEventListener(type, h, capture)
+  const on = () => ((live = 1), target.addEventListener(type, h, capture))
+  const off = () => ((live = 0), target.removeEventListener(type, h, capture))
+  if (target.nodeType == 9 && type != 'click') inner.push([type, h, capture])
   on()
   off.on = on
   return off

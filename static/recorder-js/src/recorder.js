@@ -14,7 +14,7 @@ import { isSampled, randomId } from './ids.js'
 import { navKind, watchNavigation } from './navigation.js'
 import { stringify } from './json.js'
 import { showNotice } from './notice.js'
-import { listen } from './patch.js'
+import { hearIn, listen } from './patch.js'
 import { pageAllowed } from './patterns.js'
 import { createPrivacy, starText } from './privacy.js'
 import { createSessions } from './session.js'
@@ -240,15 +240,33 @@ export function createRecorder(options, win) {
     // a prerender) comes in front when the visitor brings it up, with a full snapshot then.
     if (doc.visibilityState !== 'hidden') claim()
     capture.push(() => rrwebStop && (rrwebStop(), (rrwebStop = null)))
-    // (Before rrweb's first snapshot, which notes what they follow, as each one after it does.)
+    // (Before rrweb's first snapshot, which notes what they follow, as each one after it does; and which
+    // gives every shadow root in it the document's listeners so far: patch.js, hearIn.)
     const marked = (name) => guard((el, v) => mark(el, { [name]: v }))
     valid = captureValidity(win, marked(VALID), (el) => privacy.secret(el) || el.closest(privacy.ignoreSel))
     marks = [captureFills(win, marked(FILL)), captureIndeterminate(win, marked(INDETERMINATE)), valid, captureStates(win, marked(STATE)), captureSheets(win, marked('disabled'))]
     capture.push(...marks)
+    capture.push(listen(doc, 'change', guard(onFileChosen), true))
+    // A popover changes right after its beforetoggle event, which the page
+    // may call off: the change is taken once the page's own listeners ran.
+    // (toggle comes a task later, after frames that may have shown it.)
+    capture.push(
+      listen(doc, 'beforetoggle', (e) => {
+        const el = e.target
+        if (el.popover) el.addEventListener('beforetoggle', guard((f) => popover(el, f.newState == 'open' && !f.defaultPrevented)), { once: true })
+      }, true)
+    )
+    // Focus moving within a component's shadow root never reaches the document, where rrweb hears it: the
+    // root's copy of this listener (hearIn) takes such a move as rrweb would.
+    capture.push(
+      listen(doc, 'focus', (e, r = e.currentTarget) => {
+        const id = r != doc && e.relatedTarget?.getRootNode() == r && record.mirror.getId(e.target)
+        if (id > 0) onEvent({ type: 3, data: { source: 2, type: 5, id }, timestamp: now() })
+      }, true)
+    )
     if (front && !rrwebStart()) return fail()
     sessionStart(doc.referrer)
     capture.push(...watchNavigation(win, guard(onNav)))
-    capture.push(listen(doc, 'change', guard(onFileChosen), true))
     if (cfg.recordConsole) capture.push(...captureErrors(win, guard((p) => custom('hs.error', privacy.error(p)))))
     if (cfg.recordNetwork) capture.push(captureNetwork(win, cfg, guard((p) => custom('hs.net', p))))
     capture.push(...captureClicks(win, privacy.ignoreSel, guard(custom)))
@@ -259,15 +277,6 @@ export function createRecorder(options, win) {
     ups = BRING_UP.map((type) => listen(win, type, bringUp, true))
     capture.push(...ups, listen(win, 'storage', guard(inFront)))
     hear(!front)
-    // A popover changes right after its beforetoggle event, which the page
-    // may call off: the change is taken once the page's own listeners ran.
-    // (toggle comes a task later, after frames that may have shown it.)
-    capture.push(
-      listen(doc, 'beforetoggle', (e) => {
-        const el = e.target
-        if (el.popover) el.addEventListener('beforetoggle', guard((f) => popover(el, f.newState == 'open' && !f.defaultPrevented)), { once: true })
-      }, true)
-    )
     if (cfg.notice) life.push(showNotice(doc, store, cfg.noticeText))
   }
 
@@ -358,7 +367,12 @@ export function createRecorder(options, win) {
     push(e)
     const node = (id) => record.mirror.getNode(id)
     // (A node added is built anew in the replay, without the attributes of ours its element had.)
-    if (src === 0) for (const a of e.data.adds) if (a.node.type === 2) for (const m of marks) m.added && m.added(node(a.node.id))
+    if (src === 0)
+      for (const a of e.data.adds)
+        if (a.node.type === 2) {
+          for (const m of marks) m.added && m.added(node(a.node.id))
+          if (a.node.isShadowHost) hearIn(node(a.node.id).shadowRoot)
+        }
     if (src === 5 && valid) valid.input(node(e.data.id))
     if (e.type === 2) {
       // What has focus already (autofocus, or focus taken before we started):
@@ -372,6 +386,7 @@ export function createRecorder(options, win) {
       const roots = [doc]
       const hosts = (n) => (n.isShadowHost && roots.push(node(n.id).shadowRoot), n.childNodes?.forEach(hosts))
       hosts(e.data.node)
+      roots.forEach(hearIn)
       try {
         for (const r of roots) r.querySelectorAll(':popover-open').forEach((el) => popover(el, 1))
       } catch (x) {} // a browser without popovers
