@@ -35,6 +35,9 @@ MAX_REDIRECTS = 3
 TIMEOUT = urllib3.Timeout(connect=3.0, read=5.0)
 CACHE_SECONDS = 24 * 3600
 CACHE_MAX_BYTES = 2 * 1024 * 1024
+# A font the site failed to give is not asked for again at every replay for a while: a site that is down or
+# slow would otherwise hold a web worker for each of its fonts in every replay.
+FAILURE_SECONDS = 600
 
 # What a font file starts with, and the type it is served as.
 MAGIC = (
@@ -93,15 +96,25 @@ def font_fetch(site: Site, url: str) -> tuple[bytes, str]:
         hit = cache.get(key)
     except Exception:  # the cache is an optimisation: a cache that is down only costs a fetch
         hit = None
+    if isinstance(hit, FontRefused):
+        raise hit
     if hit:
         return hit
-    got = _fetched(site, url)
+    try:
+        got = _fetched(site, url)
+    except FontRefused as e:
+        _cache_set(key, e, FAILURE_SECONDS)
+        raise
     if len(got[0]) <= CACHE_MAX_BYTES:
-        try:
-            cache.set(key, got, timeout=CACHE_SECONDS)
-        except Exception:
-            pass
+        _cache_set(key, got, CACHE_SECONDS)
     return got
+
+
+def _cache_set(key: str, value, seconds: int) -> None:
+    try:
+        cache.set(key, value, timeout=seconds)
+    except Exception:
+        pass
 
 
 def _fetched(site: Site, url: str) -> tuple[bytes, str]:

@@ -182,3 +182,10 @@ def test_the_player_and_the_heatmap_are_told_of_the_relay_only_where_the_site_lo
     assert "data-font-hosts=" in page
     Site.objects.filter(pk=relay.site.pk).update(replay_resources=False)
     assert "data-font-relay" not in client.get(player).content.decode()
+
+
+def test_a_font_the_site_failed_to_give_is_not_asked_for_again_at_every_replay(relay, font_site):
+    for _ in range(3):
+        response = relay(font_site.origin + "/gone")
+        assert response.status_code == 502 and response.json()["error"] == "upstream_status"
+    assert font_site.hits["/gone"] == 1
