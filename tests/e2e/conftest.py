@@ -94,6 +94,7 @@ class CustomerSite:
         self.pages: dict[str, str] = {}
         self.delays: dict[str, float] = {}  # seconds a path's answer waits (a slow image keeps `load` away)
         self.types: dict[str, str] = {}  # a path's Content-Type, where it is not HTML
+        self.headers: dict[str, dict] = {}  # a path's other response headers
         site = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -109,6 +110,8 @@ class CustomerSite:
                 self.send_response(200)
                 self.send_header("Content-Type", site.types.get(path, "text/html; charset=utf-8"))
                 self.send_header("Content-Length", str(len(data)))
+                for name, value in site.headers.get(path, {}).items():
+                    self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(data)
 

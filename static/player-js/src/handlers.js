@@ -4,12 +4,17 @@
 // errors. rrweb itself writes a few of them (onclick, onload, onmouse*) under another name, `_onclick`; this
 // does the same for every one, in the events, before any replayer (the player's, the heatmap's) sees them.
 // Handlers draw nothing, so the replay shows the same page.
+//
+// So does `crossorigin` (an image, a video, a stylesheet loaded with CORS): the site's server allowed the
+// page's origin, which the replay's frame (the dashboard's origin) is not, so the replay showed the image
+// broken. Without it the frame loads the file as a plain image or sheet does, and shows it the same (the
+// frame runs no script that could read it); `integrity` goes with it, which only a CORS request can check.
 
 const EVENT_FULL_SNAPSHOT = 2;
 const EVENT_INCREMENTAL = 3;
 const SOURCE_MUTATION = 0;
 // A handler's name is `on` and letters (onclick, onbeforeinput); `one-time` or `on` alone is not one.
-const HANDLER = /^on[a-z]+$/i;
+const HANDLER = /^(on[a-z]+|crossorigin|integrity)$/i;
 
 /** `attributes` with each handler's name behind an underscore (in place). */
 function renamed(attributes) {

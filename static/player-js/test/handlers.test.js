@@ -26,3 +26,12 @@ test('a page thousands of elements deep is walked without recursion', () => {
   while (node.childNodes.length) node = node.childNodes[0];
   assert.deepEqual(node.attributes, { _onclick: 'x()' });
 });
+
+test("a file loaded with CORS loads as a plain one in the replay's frame: crossorigin is renamed too", () => {
+  const img = { type: 2, tagName: 'img', id: 2, attributes: { src: 'https://cdn.example/p.png', crossorigin: 'anonymous' }, childNodes: [] };
+  const mutation = { type: 3, timestamp: 2, data: { source: 0, texts: [], removes: [], adds: [],
+    attributes: [{ id: 2, attributes: { crossOrigin: 'use-credentials' } }] } };
+  handlersInert([{ type: 2, timestamp: 1, data: { node: { type: 0, id: 1, childNodes: [img] } } }, mutation]);
+  assert.deepEqual(img.attributes, { src: 'https://cdn.example/p.png', _crossorigin: 'anonymous' });
+  assert.deepEqual(mutation.data.attributes[0].attributes, { _crossOrigin: 'use-credentials' });
+});
