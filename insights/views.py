@@ -8,7 +8,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_safe
 
 from recorder.models import PageView, Session
-from replay.fonts import font_relay_attrs
+from replay.relay import relay_attrs
 from sites.selectors import membership_get
 
 from .api import HEATMAP_PARAMS, BadQuery, heatmap_query
@@ -43,7 +43,7 @@ def site_heatmaps(request: HttpRequest, site_id: int) -> HttpResponse:
     view, following = heatmap_page_view(site_id=site.pk, url=query.url, device=query.device)
     data = heatmap(site_id=site.pk, query=query)
     context.update(query=query, data=data, view=view, device_links=_device_links(request.GET, query.device),
-                   font_relay=font_relay_attrs(site))
+                   relay=relay_attrs(site))
     if view is not None:
         # Page views are at the server's clock, the events the player pauses in at the visitor's.
         offset = view.session.clock_offset_ms

@@ -6,5 +6,5 @@ from . import views
 urlpatterns = [
     path("<int:site_id>/", views.session_list, name="session-list"),
     path("<int:site_id>/sessions/<uuid:session_id>/", views.session_player, name="session-player"),
-    path("<int:site_id>/font/", views.replay_font, name="replay-font"),
+    path("<int:site_id>/relay/", views.replay_relay, name="replay-relay"),
 ]

@@ -12,7 +12,7 @@ from recorder.models import Session
 from sites.selectors import membership_get
 
 from .filters import param_get, sessions_filter, sessions_sort, sort_field
-from .fonts import FontRefused, font_fetch, font_relay_attrs
+from .relay import SVG_POLICY, SVG_TYPE, RelayRefused, relay_attrs, relay_fetch
 from .pagination import keyset_page, neighbours
 from .selectors import session_is_live, sessions_for_site, sessions_live_marked
 
@@ -66,21 +66,24 @@ def session_player(request: HttpRequest, site_id: int, session_id) -> HttpRespon
         "is_live": session_is_live(session),
         "session_url": reverse("api-session-detail", args=[session.pk]),
         "events_url": reverse("api-session-events", args=[session.pk]),
-        "font_relay": font_relay_attrs(membership.site),
+        "relay": relay_attrs(membership.site),
     }
     return render(request, "replay/player.html", context)
 
 
 @require_safe
 @login_required
-def replay_font(request: HttpRequest, site_id: int) -> HttpResponse:
-    """A web font of the site's, fetched from the site and served from our origin for replays (replay/fonts.py)."""
+def replay_relay(request: HttpRequest, site_id: int) -> HttpResponse:
+    """A web font or SVG sprite of the site's, fetched from the site and served from our origin for replays
+    (replay/relay.py)."""
     membership = membership_get(request.user, site_id)
     try:
-        data, kind = font_fetch(membership.site, request.GET.get("url", ""))
-    except FontRefused as e:
+        data, kind = relay_fetch(membership.site, request.GET.get("url", ""))
+    except RelayRefused as e:
         return JsonResponse({"error": e.code, "detail": e.detail}, status=e.status)
     response = HttpResponse(data, content_type=kind)
     response["Cache-Control"] = "private, max-age=86400"
     response["X-Content-Type-Options"] = "nosniff"
+    if kind == SVG_TYPE:  # (set here, django-csp leaves it: nothing in it runs, opened on its own or not)
+        response["Content-Security-Policy"] = SVG_POLICY
     return response

@@ -1,9 +1,9 @@
 // The reads the player makes (the session, its recording's parts, new events
 // of a live session), all same-origin with the dashboard's session cookie.
 
-import { fontsRelayed } from './fonts.js';
 import { handlersInert } from './handlers.js';
 import { masksVisible } from './masked.js';
+import { relayed } from './relay.js';
 
 export class HttpError extends Error {
   constructor(status, url) {
@@ -68,10 +68,10 @@ export async function fetchEvents(url, fromSeq = null) {
 /**
  * Stored events as every replay of ours (the player's, the heatmap's) gives them to its frame: masked fields
  * show their mask, the page's inline handlers are out of the script-less frame's way, the site's web fonts
- * come through the dashboard's relay (in place; returns them).
+ * and SVG sprites come through the dashboard's relay (in place; returns them).
  */
 export function replayable(events) {
-  return masksVisible(handlersInert(fontsRelayed(events)));
+  return masksVisible(handlersInert(relayed(events)));
 }
 
 /** An rrweb event as the replayer needs it; anything else would throw inside rrweb. */

@@ -9,8 +9,8 @@
 //           <p data-testid="heatmap-status"></p><div class="heatmap-stage"></div></div>
 import { animationsAt } from './animations.js';
 import { replayable } from './api.js';
-import { useFontRelay } from './fonts.js';
 import { followMedia } from './media.js';
+import { useRelay } from './relay.js';
 import { createReplayer } from './stage.js';
 
 const MAX_HEIGHT = 30000; // px of page shown at most
@@ -105,7 +105,7 @@ function showWholePage(stage, replayer, doc) {
 async function start(root) {
   const status = root.querySelector('[data-testid=heatmap-status]');
   const stage = root.querySelector('.heatmap-stage');
-  useFontRelay(root);
+  useRelay(root);
   try {
     const [events, data] = await Promise.all([getJson(root.dataset.eventsUrl), getJson(root.dataset.dataUrl)]);
     if (!events.length) throw new Error('the recording is empty');

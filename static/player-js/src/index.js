@@ -3,7 +3,6 @@
 // It loads the session and its events, replays them with rrweb inside a
 // script-less sandbox, and follows the session while it is still live.
 import { fetchPart, fetchRecording, fetchSession, recordingUrl } from './api.js';
-import { useFontRelay } from './fonts.js';
 import { h } from './dom.js';
 import { formatSize, readableUrl } from './format.js';
 import { buildLayout } from './layout.js';
@@ -16,6 +15,7 @@ import { createController } from './controller.js';
 import { createControls, bindShortcuts, deepLinkTime } from './controls.js';
 import { createTimeline, signalMarkers } from './timeline.js';
 import { createPanels } from './panels.js';
+import { useRelay } from './relay.js';
 import { createSearch } from './search.js';
 import { startLive } from './live.js';
 import { addToSummary, markersOf, pageAt, sortEvents, summarize, viewportAt } from './summary.js';
@@ -49,7 +49,7 @@ function readConfig(root) {
 
 function createPlayer(root) {
   const config = readConfig(root);
-  useFontRelay(root);
+  useRelay(root);
   const ui = buildLayout(root);
   const state = {
     status: 'loading', // loading | ready | empty | waiting | error

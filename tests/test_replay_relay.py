@@ -1,4 +1,5 @@
-"""The font relay: a site's web fonts, fetched from the site and served from our origin for replays.
+"""The replay relay: a site's web fonts and SVG sprites, fetched from the site and served from our origin for
+replays.
 
 The site is a real HTTP server on this machine; what it answers is chosen per path.
 """
@@ -18,6 +19,8 @@ pytestmark = pytest.mark.django_db
 TTF = b"\x00\x01\x00\x00" + bytes(range(256)) * 8
 WOFF2 = b"wOF2" + b"\x07" * 3000
 EOT = b"\x00" * 34 + b"LP" + b"\x01" * 100
+SPRITE = (b'\xef\xbb\xbf<?xml version="1.0"?>\n<!-- icons -->\n<!DOCTYPE svg>\n<svg xmlns="http://www.w3.org/2000/svg">'
+          b'<symbol id="cart"><rect width="9" height="9"/></symbol><script>alert(1)</script></svg>')
 
 
 class FontSite:
@@ -60,6 +63,8 @@ def font_site():
         "/f.woff2": (200, {"Content-Type": "application/octet-stream"}, WOFF2),
         "/f.eot": (200, {}, EOT),
         "/page.html": (200, {"Content-Type": "text/html"}, b"<!doctype html><p>secret page</p>"),
+        "/icons.svg": (200, {"Content-Type": "image/svg+xml"}, SPRITE),
+        "/svg.html": (200, {"Content-Type": "text/html"}, b"<html><svg><p>secret page</p></svg></html>"),
         "/moved": (302, {"Location": "/f.woff2"}, b""),
         "/away": (302, {"Location": "http://elsewhere.example/f.woff2"}, b""),
         "/loop": (302, {"Location": "/loop"}, b""),
@@ -77,7 +82,7 @@ def relay(client, font_site):
     client.force_login(owner)
 
     def get(url: str, site_id: int | None = None):
-        return client.get(reverse("replay-font", args=[site_id or site.pk]) + "?url=" + quote(url, safe=""))
+        return client.get(reverse("replay-relay", args=[site_id or site.pk]) + "?url=" + quote(url, safe=""))
 
     get.site = site
     return get
@@ -106,7 +111,8 @@ def test_a_redirect_within_the_site_is_followed(relay, font_site):
 
 
 @pytest.mark.parametrize("path, status, code", [
-    ("/page.html", 502, "not_a_font"),  # the relay reads fonts only, never a page of the site for whoever asks
+    ("/page.html", 502, "not_relayed"),  # fonts and SVGs only, never a page of the site for whoever asks
+    ("/svg.html", 502, "not_relayed"),  # a page with an SVG in it is not an SVG
     ("/missing", 502, "upstream_status"),
     ("/gone", 502, "upstream_status"),
     ("/away", 403, "not_site_domain"),  # a redirect leaves the site's domains: not followed
@@ -168,7 +174,7 @@ def test_only_the_sites_members_may_use_its_relay(relay, font_site, client):
 
 
 def test_the_relay_only_reads(relay, font_site, client):
-    url = reverse("replay-font", args=[relay.site.pk]) + "?url=" + quote(font_site.origin + "/f.ttf", safe="")
+    url = reverse("replay-relay", args=[relay.site.pk]) + "?url=" + quote(font_site.origin + "/f.ttf", safe="")
     assert client.post(url).status_code == 405
 
 
@@ -178,10 +184,10 @@ def test_the_player_and_the_heatmap_are_told_of_the_relay_only_where_the_site_lo
     session = SessionFactory(site=relay.site, chunk_count=1)
     player = reverse("session-player", args=[relay.site.pk, session.pk])
     page = client.get(player).content.decode()
-    assert f'data-font-relay="{reverse("replay-font", args=[relay.site.pk])}"' in page
-    assert "data-font-hosts=" in page
+    assert f'data-relay="{reverse("replay-relay", args=[relay.site.pk])}"' in page
+    assert "data-relay-hosts=" in page
     Site.objects.filter(pk=relay.site.pk).update(replay_resources=False)
-    assert "data-font-relay" not in client.get(player).content.decode()
+    assert "data-relay" not in client.get(player).content.decode()
 
 
 def test_a_font_the_site_failed_to_give_is_not_asked_for_again_at_every_replay(relay, font_site):
@@ -189,3 +195,13 @@ def test_a_font_the_site_failed_to_give_is_not_asked_for_again_at_every_replay(r
         response = relay(font_site.origin + "/gone")
         assert response.status_code == 502 and response.json()["error"] == "upstream_status"
     assert font_site.hits["/gone"] == 1
+
+
+def test_an_svg_sprite_of_the_site_is_served_as_one_that_runs_nothing_opened_on_its_own(relay, font_site):
+    response = relay(font_site.origin + "/icons.svg")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/svg+xml"
+    assert response.content == SPRITE
+    policy = response["Content-Security-Policy"]
+    assert "sandbox" in policy and "default-src 'none'" in policy and "script-src" not in policy
+    assert response["X-Content-Type-Options"] == "nosniff"
