@@ -12,8 +12,8 @@ from recorder.models import Session
 from sites.selectors import membership_get
 
 from .filters import param_get, sessions_filter, sessions_sort, sort_field
-from .relay import SVG_POLICY, SVG_TYPE, RelayRefused, relay_attrs, relay_fetch
 from .pagination import keyset_page, neighbours
+from .relay import SVG_POLICY, SVG_TYPE, RelayRefused, relay_attrs, relay_fetch
 from .selectors import session_is_live, sessions_for_site, sessions_live_marked
 
 # The pager's links, (back, on), in the words of the list's order.

@@ -13,14 +13,15 @@
 const EVENT_FULL_SNAPSHOT = 2;
 const EVENT_INCREMENTAL = 3;
 const SOURCE_MUTATION = 0;
-// A handler's name is `on` and letters (onclick, onbeforeinput); `one-time` or `on` alone is not one.
-const HANDLER = /^(on[a-z]+|crossorigin|integrity)$/i;
+// What goes out of the frame's way: a handler (its name is `on` and letters: onclick, onbeforeinput; `one-time`
+// or `on` alone is not one), `crossorigin` and `integrity`.
+const OUT_OF_WAY = /^(on[a-z]+|crossorigin|integrity)$/i;
 
-/** `attributes` with each handler's name behind an underscore (in place). */
+/** `attributes` with each such name (OUT_OF_WAY) behind an underscore (in place). */
 function renamed(attributes) {
   if (!attributes || typeof attributes !== 'object') return;
   for (const name of Object.keys(attributes)) {
-    if (!HANDLER.test(name)) continue;
+    if (!OUT_OF_WAY.test(name)) continue;
     attributes[`_${name}`] = attributes[name];
     delete attributes[name];
   }
