@@ -4,11 +4,13 @@ the heatmaps page, the `scripting` feature in every place CSS asks it.
 Each visit is recorded by the real recorder from the site's snippet in Chromium, stored by a real worker, and
 replayed in the dashboard's player (or its heatmaps page) in Chromium.
 """
+import json
+
 import pytest
 
 from sites.snippet import site_snippet
 from tests.e2e.conftest import flush_now, login, recorder_started
-from tests.e2e.test_capture import html, make_site
+from tests.e2e.test_capture import html, make_site, stored_events
 from tests.e2e.test_fidelity import assert_replays_as_seen, open_replay, player_at, record, viewer  # noqa: F401 (a fixture)
 from tests.e2e.test_frustration import settled
 from tests.e2e.test_heatmaps import heatmap_page
@@ -210,4 +212,34 @@ def test_what_the_visitor_changes_inside_a_components_shadow_root_replays(
     assert "<label color=rgb(0, 140, 0)" in last and "<span color=rgb(200, 0, 0)" in last, last
     assert "popover-open" in last, last
     start = open_replay(viewer, live_server, site, samples[-1]["t"])
+    assert_replays_as_seen(viewer, [s for s in samples if s["t"] > start + 20], fresh=False)
+
+
+# The same component defined only after the recorder started, as a page's lazily loaded module defines the
+# elements already in its HTML: their shadow roots are attached to elements the snapshot holds.
+SHADOW_VISITOR_LATE = SHADOW_VISITOR.replace("customElements.define('pay-form', class", "const define = () => customElements.define('pay-form', class").replace(
+    "});\n</script>", "});\n(function later() {\n  window.__insp && !Array.isArray(window.__insp) ? setTimeout(define, 200) : setTimeout(later, 20);\n})();\n</script>")
+
+
+def test_a_component_defined_after_the_snapshot_replays_what_the_visitor_changes_in_it(
+        live_server, celery_worker, customer, page, viewer):
+    """The recorder gave the document's listeners to the shadow roots of a snapshot and of hosts added
+    later, not to a root attached to an element the snapshot already held: the replay kept the box partly
+    checked, the field without its red and the popover closed."""
+    assert "later()" in SHADOW_VISITOR_LATE and "const define" in SHADOW_VISITOR_LATE
+
+    def act(p):
+        p.wait_for_selector("#all")  # (open shadow roots are searched)
+        p.click("#all")
+        p.fill("#mail", "not an address")
+        p.keyboard.press("Tab")
+        p.click("#open")
+
+    site, samples, _ = record(live_server, customer, page, SHADOW_VISITOR_LATE, act=act, seconds=1.5)
+    last = samples[-1]["s"]["dom"]
+    assert "<label color=rgb(0, 140, 0)" in last and "<span color=rgb(200, 0, 0)" in last, last
+    assert "popover-open" in last, last
+    start = open_replay(viewer, live_server, site, samples[-1]["t"])
+    snapshot = json.dumps(next(e for e in stored_events(site) if e["type"] == 2))
+    assert '"tagName": "pay-form"' in snapshot and "isShadowHost" not in snapshot, snapshot
     assert_replays_as_seen(viewer, [s for s in samples if s["t"] > start + 20], fresh=False)

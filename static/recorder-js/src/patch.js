@@ -24,7 +24,7 @@ export function patch(obj, name, make) {
 // listener is the one that sees the field. A click, which leaves it too, would be counted twice: the
 // document's alone hears it.
 const inner = []
-export const hearIn = (root) => inner.forEach((a) => root.addEventListener(...a))
+export const hearIn = (root) => inner.forEach((a) => root?.addEventListener(...a))
 
 // addEventListener with its undo; a throwing handler never reaches the page.
 // The undo's `on` adds the listener again, after document.open() erased it (recorder.js).

@@ -367,12 +367,13 @@ export function createRecorder(options, win) {
     push(e)
     const node = (id) => record.mirror.getNode(id)
     // (A node added is built anew in the replay, without the attributes of ours its element had.)
+    // (A node put in a shadow root, as a host comes with its root's content or a root is attached to an
+    // element already there: that root hears as the document does, patch.js hearIn.)
     if (src === 0)
-      for (const a of e.data.adds)
-        if (a.node.type === 2) {
-          for (const m of marks) m.added && m.added(node(a.node.id))
-          if (a.node.isShadowHost) hearIn(node(a.node.id).shadowRoot)
-        }
+      for (const a of e.data.adds) {
+        if (a.node.isShadow) hearIn(node(a.parentId)?.shadowRoot)
+        if (a.node.type === 2) for (const m of marks) m.added && m.added(node(a.node.id))
+      }
     if (src === 5 && valid) valid.input(node(e.data.id))
     if (e.type === 2) {
       // What has focus already (autofocus, or focus taken before we started):
