@@ -116,12 +116,14 @@ def test_a_theme_switched_by_turning_stylesheets_off_replays_as_the_visitor_saw_
 
     site, samples, _ = record(live_server, customer, page, THEMES, act=switch, seconds=0.5,
                               files={"/light.css": LIGHT_CSS})
-    open_replay(viewer, live_server, site, samples[-1]["t"])
+    start = open_replay(viewer, live_server, site, samples[-1]["t"])
     states = [s["s"]["dom"] for s in samples]
     for card in ("rgb(230, 230, 230)", "rgb(40, 50, 60)", "rgb(0, 0, 0)"):  # dark, light, neither
         assert any(f"<p.card color={card}" in dom for dom in states), (card, states)
     assert all("<p.note color=rgb(0, 0, 0)" in dom for dom in states), states
-    assert_replays_as_seen(viewer, samples, fresh=False)
+    # (A sample from before the recording started, as the recorder loads late on a loaded machine, is of
+    # nothing a replay holds.)
+    assert_replays_as_seen(viewer, [s for s in samples if s["t"] > start + 20], fresh=False)
 
 
 # A shop's saved cards, as its templates write them: the number in a title, an image's alt, a button's
