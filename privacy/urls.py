@@ -6,6 +6,9 @@ from . import views
 visitor_urlpatterns = [
     path("exclude/<int:site_id>", views.exclude_site, name="exclude-site"),
     path("optout", views.optout_all, name="optout"),
+    # The same pages where a link or the visitor's typing ends the address with a slash (each posts to itself).
+    path("exclude/<int:site_id>/", views.exclude_site),
+    path("optout/", views.optout_all),
 ]
 
 dashboard_urlpatterns = [

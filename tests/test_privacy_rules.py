@@ -82,12 +82,20 @@ def test_gpc_is_ignored_when_the_site_does_not_honour_it(client, site):
 
 
 @pytest.mark.django_db
-def test_exclude_page_can_be_undone(client, site):
-    response = client.get(f"/exclude/{site.pk}")
+@pytest.mark.parametrize("slash", ["", "/"])
+def test_exclude_page_can_be_undone(client, site, slash):
+    """(Also where the address ends with a slash, as links and visitors write it: that was a 404.)"""
+    response = client.get(f"/exclude/{site.pk}{slash}")
     assert response.status_code == 200 and b"opted out" in response.content
     assert client.cookies[f"hs_optout_{site.pk}"].value == "1"
-    client.post(f"/exclude/{site.pk}", {"action": "undo"})
+    client.post(f"/exclude/{site.pk}{slash}", {"action": "undo"})
     assert NOOP not in client.get(f"/recorder.js?wid={site.pk}").content.decode()
+
+
+@pytest.mark.django_db
+def test_the_optout_page_answers_with_a_slash_too(client, site):
+    assert client.get("/optout/").status_code == 200 and client.cookies["hs_optout"].value == "1"
+    assert NOOP in client.get(f"/recorder.js?wid={site.pk}").content.decode()
 
 
 @pytest.mark.django_db
