@@ -237,6 +237,10 @@ CHUNK_DRAIN_SECONDS = env_int("CHUNK_DRAIN_SECONDS", 20)
 COMPACT_LIVE_MINUTES = env_int("COMPACT_LIVE_MINUTES", 10)
 # Seconds a web process keeps a site's ingest rules before reading them again.
 SITE_RULES_SECONDS = env_int("SITE_RULES_SECONDS", 5)
+# Whether the replay relay (replay/relay.py) may fetch a site's fonts and sprites from a loopback, private or
+# link-local address: a site on this machine, in development. Off in production, where a site's domain that
+# resolves into the server's own network would let a site's member reach it.
+RELAY_PRIVATE_ADDRESSES = env_bool("RELAY_PRIVATE_ADDRESSES", DEBUG)
 
 # Ingest limits.
 # The recorder sends an event of up to 4 MB of JSON (a heavy page's snapshot), which may not compress.

@@ -16,17 +16,26 @@ a site that lets replays load its resources (`replay_resources`), only from one
 of the site's own domains (redirects too), and only what is a font by its first
 bytes or an SVG document: the relay neither widens what a replay reveals to the
 site (the site sees our server ask, not the viewer) nor reads anything else for
-whoever asks (an address inside the server's network answers neither). An SVG
-goes out with a policy that runs nothing in it, opened on its own or not.
+whoever asks. Nor does it reach into the server's own network: a site's domain
+(or a redirect) whose name resolves to a loopback, private, link-local or
+otherwise non-public address is refused before anything connects, unless
+RELAY_PRIVATE_ADDRESSES says the sites live there (on by default only with
+DEBUG). The address checked is the one connected to, so a name that resolves
+elsewhere the next time cannot lead it in. An SVG goes out with a policy that
+runs nothing in it, opened on its own or not.
 """
 import hashlib
+import ipaddress
 import json
 import logging
 import re
+import socket
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
 import urllib3
+import urllib3.connection
+from django.conf import settings
 from django.core.cache import cache
 from django.urls import reverse
 
@@ -135,10 +144,60 @@ def _cache_set(key: str, value, seconds: int) -> None:
         pass
 
 
+def reachable_address(host: str, port: int) -> str:
+    """The address of `host` to connect to (one that was checked), or RelayRefused when the name does not
+    resolve or resolves to an address the relay does not reach (any of them: a name that also resolves into
+    a private network is refused)."""
+    try:
+        infos = socket.getaddrinfo(host.strip("[]"), port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        raise RelayRefused(502, "unreachable", "The site's domain does not resolve.") from None
+    addresses = [info[4][0] for info in infos]
+    if not settings.RELAY_PRIVATE_ADDRESSES:
+        for address in addresses:
+            ip = ipaddress.ip_address(address.split("%")[0])
+            if not ip.is_global or ip.is_multicast:
+                log.info("replay relay: %s resolves to %s, not a public address", host, address)
+                raise RelayRefused(403, "private_address", "The site's domain resolves to an address inside a "
+                                   "private network, which the relay does not reach (RELAY_PRIVATE_ADDRESSES).")
+    return addresses[0]
+
+
+class _CheckedConnection:
+    """A connection made to the checked address of its host (reachable_address). urllib3 connects to
+    `_dns_host`, which is also the connection's `host` (the Host header, the name TLS checks): it holds the
+    address only while the socket is made."""
+
+    def _new_conn(self):
+        name = self._dns_host
+        self._dns_host = reachable_address(name, self.port)
+        try:
+            return super()._new_conn()
+        finally:
+            self._dns_host = name
+
+
+class _HTTPConnection(_CheckedConnection, urllib3.connection.HTTPConnection):
+    pass
+
+
+class _HTTPSConnection(_CheckedConnection, urllib3.connection.HTTPSConnection):
+    pass
+
+
+class _HTTPPool(urllib3.HTTPConnectionPool):
+    ConnectionCls = _HTTPConnection
+
+
+class _HTTPSPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = _HTTPSConnection
+
+
 def _fetched(site: Site, url: str) -> tuple[bytes, str]:
     global _pool
     if _pool is None:
         _pool = urllib3.PoolManager(num_pools=20, maxsize=2, headers={"User-Agent": "Hindsight replay relay"})
+        _pool.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
     for _ in range(MAX_REDIRECTS + 1):
         try:
             response = _pool.request("GET", url, redirect=False, retries=False, timeout=TIMEOUT, preload_content=False)

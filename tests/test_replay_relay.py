@@ -3,6 +3,7 @@ replays.
 
 The site is a real HTTP server on this machine; what it answers is chosen per path.
 """
+import ipaddress
 import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -11,6 +12,7 @@ from urllib.parse import quote
 import pytest
 from django.urls import reverse
 
+from replay.relay import RelayRefused, reachable_address
 from sites.models import Membership, Site
 from tests.factories import SiteFactory, UserFactory
 
@@ -29,12 +31,14 @@ class FontSite:
     def __init__(self):
         self.answers: dict[str, tuple[int, dict, bytes]] = {}
         self.hits: dict[str, int] = {}
+        self.hosts: list[str] = []  # the Host header of each request
         site = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):
                 path = self.path.split("?")[0]
                 site.hits[path] = site.hits.get(path, 0) + 1
+                site.hosts.append(self.headers.get("Host"))
                 status, headers, body = site.answers.get(path, (404, {}, b"not here"))
                 self.send_response(status)
                 for name, value in {"Content-Length": str(len(body)), **headers}.items():
@@ -205,3 +209,78 @@ def test_an_svg_sprite_of_the_site_is_served_as_one_that_runs_nothing_opened_on_
     policy = response["Content-Security-Policy"]
     assert "sandbox" in policy and "default-src 'none'" in policy and "script-src" not in policy
     assert response["X-Content-Type-Options"] == "nosniff"
+
+
+# What the server's own network holds, and a name that resolves there: the relay refuses all of them unless
+# RELAY_PRIVATE_ADDRESSES (on with DEBUG, as tests run) says the sites live there.
+@pytest.mark.parametrize("address", ["127.0.0.1", "10.1.2.3", "172.16.0.9", "192.168.1.1", "169.254.169.254",
+                                     "100.64.0.1", "0.0.0.0", "::1", "::ffff:127.0.0.1", "fd00::1", "fe80::1", "localhost"])
+def test_no_address_inside_a_private_network_is_reached(settings, address):
+    settings.RELAY_PRIVATE_ADDRESSES = False
+    with pytest.raises(RelayRefused) as refused:
+        reachable_address(address, 80)
+    assert (refused.value.status, refused.value.code) == (403, "private_address")
+    settings.RELAY_PRIVATE_ADDRESSES = True  # (a site on this machine, in development)
+    assert ipaddress.ip_address(reachable_address(address, 80))
+
+
+def test_a_public_address_is_reached(settings):
+    settings.RELAY_PRIVATE_ADDRESSES = False
+    assert reachable_address("93.184.215.14", 443) == "93.184.215.14"
+    assert reachable_address("[2606:2800:21f:cb07:6820:80da:af6b:8b2c]", 443) == "2606:2800:21f:cb07:6820:80da:af6b:8b2c"
+
+
+def test_a_site_whose_domain_resolves_into_the_servers_network_gets_a_403_and_nothing_is_asked(
+        relay, font_site, settings):
+    """A site's member who gave the site a domain inside the server's network (an address, or a name that
+    resolves there) had the relay reach into it: its answer was refused unless a font, but it was asked."""
+    settings.RELAY_PRIVATE_ADDRESSES = False
+    port = font_site.server.server_address[1]
+    Site.objects.filter(pk=relay.site.pk).update(domains=[font_site.domain, f"localhost:{port}"])
+    for url in (font_site.origin + "/f.ttf", f"http://localhost:{port}/f.woff2"):
+        response = relay(url)
+        assert response.status_code == 403, response.content
+        assert response.json()["error"] == "private_address"
+    assert not font_site.hits
+
+
+def test_a_redirect_into_the_servers_network_is_refused(relay, font_site, settings, monkeypatch):
+    """(The site's public name, then a redirect to one that resolves inside; DNS answers as the test says.)"""
+    port = font_site.server.server_address[1]
+    font_site.answers["/moved-in"] = (302, {"Location": f"http://intranet.shop.test:{port}/f.ttf"}, b"")
+    resolve = socket.getaddrinfo
+    answers = {"fonts.shop.test": "127.0.0.1", "intranet.shop.test": "10.0.0.7"}
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        if host in answers:
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (answers[host], port))]
+        return resolve(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    Site.objects.filter(pk=relay.site.pk).update(domains=[f"fonts.shop.test:{port}", f"intranet.shop.test:{port}"])
+    # The test's "public" site is on this machine: only the redirect's address is judged as in production.
+    monkeypatch.setattr("replay.relay.settings.RELAY_PRIVATE_ADDRESSES", False)
+    monkeypatch.setattr(ipaddress.IPv4Address, "is_global", property(lambda ip: str(ip) != "10.0.0.7"))
+    response = relay(f"http://fonts.shop.test:{port}/moved-in")
+    assert response.status_code == 403 and response.json()["error"] == "private_address"
+    assert font_site.hits == {"/moved-in": 1}
+
+
+def test_the_relay_connects_to_the_address_it_checked_and_asks_the_site_by_its_name(relay, font_site, monkeypatch):
+    """A name whose next resolution answers another address (DNS rebinding: public when checked, the
+    server's network when connected) cannot lead the relay there: it connects to the address it checked."""
+    port = font_site.server.server_address[1]
+    resolve = socket.getaddrinfo
+    answers = ["127.0.0.1", "10.255.255.1"]  # the second: what a connection resolving again would reach
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        if host == "fonts.shop.test":
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (answers.pop(0) if len(answers) > 1 else answers[0], port))]
+        return resolve(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    Site.objects.filter(pk=relay.site.pk).update(domains=[f"fonts.shop.test:{port}"])
+    response = relay(f"http://fonts.shop.test:{port}/f.ttf")
+    assert response.status_code == 200, response.content
+    assert response.content == TTF
+    assert font_site.hosts == [f"fonts.shop.test:{port}"]
