@@ -478,6 +478,42 @@ def test_a_megabyte_text_or_data_url_is_stored_whole_and_recording_goes_on(
     replayed_at_end(context, live_server, site, "#after")
 
 
+def test_a_change_too_large_to_record_is_marked_in_the_replay_and_the_next_page_records_again(
+        live_server, celery_worker, customer, context):
+    """A change of more than the 4 MB of JSON the recorder sends at once (a table of tens of thousands of rows
+    rendered after load) stops the recording of that page, as README says; the replay only ended there,
+    with nothing to tell its viewer why."""
+    site = make_site(customer)
+    customer.pages = {
+        "/": html(site_snippet(site, live_server.url), "<h1>Orders</h1><table id='rows'></table><a href='/next'>next</a>"),
+        "/next": html(site_snippet(site, live_server.url), "<h1>Next page</h1>"),
+    }
+    page = context.new_page()
+    page.goto(customer.url("/"))
+    recorder_started(page)
+    page.wait_for_timeout(300)
+    page.evaluate("""() => { const rows = [];
+        for (let i = 0; i < 50000; i++) rows.push(`<tr><td>Order ${i}</td><td>Widget ${i} blue</td><td>${i % 997}.00</td></tr>`);
+        document.getElementById('rows').innerHTML = rows.join(''); }""")
+    page.wait_for_timeout(500)
+    page.evaluate("document.querySelector('h1').textContent = 'after-too-large'")  # not recorded
+    page.click("a")
+    page.wait_for_selector("text=Next page")
+    page.evaluate("document.querySelector('h1').textContent = 'next-recorded'")
+    page.wait_for_timeout(300)
+    page.close()
+    events = stored_events(site, until=closed("next-recorded"), timeout=60)
+    stop = [e for e in events if e["type"] == 5 and e["data"]["tag"] == "hs.stop"]
+    assert len(stop) == 1 and stop[0]["data"]["payload"]["bytes"] > 4_000_000, stop
+    assert "after-too-large" not in text_of(events) and "Order 49999" not in text_of(events)
+    frame = replayed_at_end(context, live_server, site, "h1")
+    assert frame.eval_on_selector("h1", "h => h.textContent") == "next-recorded"
+    viewer = context.pages[-1]
+    marker = viewer.locator("[data-testid=marker][data-kind=gap]")
+    assert marker.count() == 1
+    assert "Recording stopped on this page: a change of" in marker.get_attribute("aria-label")
+
+
 NOTICE = ".hindsight-ignore[role=status]"
 
 

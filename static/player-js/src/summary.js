@@ -37,6 +37,7 @@ export function createSummary(startTime) {
     tags: [],
     identities: [],
     gaps: [],
+    stops: [],
     viewports: [],
   };
 }
@@ -112,6 +113,9 @@ function addCustom(summary, time, { tag, payload }) {
     case 'hs.gap':
       summary.gaps.push({ time, dropped: num(p.dropped), bytes: num(p.bytes) });
       break;
+    case 'hs.stop':
+      summary.stops.push({ time, bytes: num(p.bytes) });
+      break;
     default:
       break;
   }
@@ -167,6 +171,11 @@ export function markersOf(summary) {
   }
   for (const g of summary.gaps) {
     markers.push({ time: g.time, kind: 'gap', label: `Recording gap: ${g.dropped} events dropped` });
+  }
+  // (The recorder sends a snapshot or change of up to 4 MB of JSON; the page's next load records again.)
+  for (const g of summary.stops) {
+    const mb = (g.bytes / 1e6).toFixed(1);
+    markers.push({ time: g.time, kind: 'gap', label: `Recording stopped on this page: a change of ${mb} MB, too large to record` });
   }
   return markers.sort((a, b) => a.time - b.time);
 }

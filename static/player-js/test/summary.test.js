@@ -102,3 +102,11 @@ test('hostile payloads do not break the summary', () => {
 for (const [status, failed] of [[0, true], [200, false], [302, false], [399, false], [400, true], [500, true]]) {
   test(`status ${status} is ${failed ? '' : 'not '}a failed request`, () => assert.equal(isFailedRequest(status), failed));
 }
+
+test('a gap and a page too large to record are marked where they happened', () => {
+  const s = summarize([...events, custom(2500, 'hs.gap', { dropped: 40, bytes: 9000 }), custom(2600, 'hs.stop', { bytes: 36_400_000 })]);
+  assert.deepEqual(markersOf(s).filter((m) => m.kind === 'gap').map((m) => [m.time, m.label]), [
+    [2500, 'Recording gap: 40 events dropped'],
+    [2600, 'Recording stopped on this page: a change of 36.4 MB, too large to record'],
+  ]);
+});
