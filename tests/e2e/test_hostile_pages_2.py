@@ -12,9 +12,9 @@ import pytest
 from recorder.models import Chunk, Session
 from sites.snippet import site_snippet
 from tests.e2e.conftest import (
-    CHROMIUM, CHROMIUM_ARGS, UploadSpy, flush_now, recorder_started, stored_bytes_everywhere, wait_for_js,
+    CHROMIUM, CHROMIUM_ARGS, UploadSpy, flush_now, login, recorder_started, stored_bytes_everywhere, wait_for_js,
 )
-from tests.e2e.test_capture import custom, element_ids, html, make_site, replayed_at_end, stored_events
+from tests.e2e.test_capture import custom, element_ids, has, html, make_site, replayed_at_end, stored_events
 
 pytestmark = [pytest.mark.e2e, pytest.mark.worker]
 
@@ -512,6 +512,27 @@ def test_a_change_too_large_to_record_is_marked_in_the_replay_and_the_next_page_
     marker = viewer.locator("[data-testid=marker][data-kind=gap]")
     assert marker.count() == 1
     assert "Recording stopped on this page: a change of" in marker.get_attribute("aria-label")
+
+
+def test_a_page_whose_first_snapshot_is_too_large_says_so_in_the_player(live_server, celery_worker, customer, context):
+    """(Its snapshot is the recording's first: the player waited for the visitor's page to load, or said
+    there was no snapshot, for good.)"""
+    site = make_site(customer)
+    customer.pages = {"/": html(site_snippet(site, live_server.url), """<h1>Orders</h1><table id='rows'></table><script>
+        const rows = [];
+        for (let i = 0; i < 50000; i++) rows.push(`<tr><td>Order ${i}</td><td>Widget ${i} blue</td><td>${i % 997}.00</td></tr>`);
+        document.getElementById('rows').innerHTML = rows.join('');</script>""")}
+    page = context.new_page()
+    page.goto(customer.url("/"))
+    recorder_started(page)
+    page.wait_for_timeout(300)
+    page.close()
+    events = stored_events(site, until=has("hs.stop"), timeout=30)
+    assert not [e for e in events if e["type"] == 2]
+    viewer = context.new_page()
+    login(viewer, live_server, site.owner.username)
+    viewer.goto(f"{live_server.url}/sites/{site.pk}/sessions/{Session.objects.get(site=site).pk}/")
+    viewer.get_by_text("This page was too large to record: its snapshot was").wait_for(timeout=20_000)
 
 
 NOTICE = ".hindsight-ignore[role=status]"

@@ -129,7 +129,15 @@ function createPlayer(root) {
     else {
       // Nothing to replay (yet), but the pages, errors and requests it holds are known.
       showLists(known);
-      if (state.live) {
+      const stop = known.stops[0];
+      if (stop) {
+        // (The recorder stopped at a snapshot over its limit: nothing of the page will come.)
+        state.status = 'empty';
+        ui.showMessage(
+          `This page was too large to record: its snapshot was ${(stop.bytes / 1e6).toFixed(1)} MB, more than the 4 MB the recorder sends at once. The visitor's next page is recorded again.`,
+          { state: 'empty' },
+        );
+      } else if (state.live) {
         pending = events;
         state.status = 'waiting';
         ui.showMessage('The visitor is still loading the page. Waiting for the first events…', { state: 'waiting' });
