@@ -1,6 +1,8 @@
 """What a site's pages receive: the install snippet and the recorder's embedded settings."""
 import json
 
+from django.conf import settings
+
 from privacy.scrub import url_names_parse
 
 from .models import Site
@@ -71,6 +73,9 @@ def recorder_config(site: Site, base_url: str) -> dict:
         "unmaskSelectors": _selectors(site.unmask_selectors),
         "notice": site.notice,
         "noticeText": site.notice_text,
+        # The unsent data a page keeps in memory, twice its largest snapshot or change (which goes in a batch
+        # of its own): a server that takes larger batches records larger pages (docs/protocol.md, `hs.stop`).
+        "capBytes": settings.INGEST_MAX_INFLATED_BYTES,
     }
 
 

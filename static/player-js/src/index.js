@@ -18,7 +18,7 @@ import { createPanels } from './panels.js';
 import { useRelay } from './relay.js';
 import { createSearch } from './search.js';
 import { startLive } from './live.js';
-import { addToSummary, markersOf, pageAt, sortEvents, summarize, viewportAt } from './summary.js';
+import { addToSummary, markersOf, pageAt, sortEvents, summarize, tooLarge, viewportAt } from './summary.js';
 
 const EVENT_META = 4;
 const EVENT_FULL_SNAPSHOT = 2;
@@ -134,7 +134,7 @@ function createPlayer(root) {
         // (The recorder stopped at a snapshot over its limit: nothing of the page will come.)
         state.status = 'empty';
         ui.showMessage(
-          `This page was too large to record: its snapshot was ${(stop.bytes / 1e6).toFixed(1)} MB, more than the 4 MB the recorder sends at once. The visitor's next page is recorded again.`,
+          `This page was too large to record: ${tooLarge(stop)}. The visitor's next page is recorded again.`,
           { state: 'empty' },
         );
       } else if (state.live) {

@@ -114,7 +114,7 @@ function addCustom(summary, time, { tag, payload }) {
       summary.gaps.push({ time, dropped: num(p.dropped), bytes: num(p.bytes) });
       break;
     case 'hs.stop':
-      summary.stops.push({ time, bytes: num(p.bytes) });
+      summary.stops.push({ time, bytes: num(p.bytes), max: num(p.max) });
       break;
     default:
       break;
@@ -172,12 +172,18 @@ export function markersOf(summary) {
   for (const g of summary.gaps) {
     markers.push({ time: g.time, kind: 'gap', label: `Recording gap: ${g.dropped} events dropped` });
   }
-  // (The recorder sends a snapshot or change of up to 4 MB of JSON; the page's next load records again.)
+  // (The page's next load records again.)
   for (const g of summary.stops) {
-    const mb = (g.bytes / 1e6).toFixed(1);
-    markers.push({ time: g.time, kind: 'gap', label: `Recording stopped on this page: a change of ${mb} MB, too large to record` });
+    markers.push({ time: g.time, kind: 'gap', label: `Recording stopped on this page: ${tooLarge(g)}` });
   }
   return markers.sort((a, b) => a.time - b.time);
+}
+
+const mb = (bytes) => `${(bytes / 1e6).toFixed(1)} MB`;
+
+/** Why the recording of a page stopped (an hs.stop): its change's size against the largest the recorder sends. */
+export function tooLarge(stop) {
+  return `a change of ${mb(stop.bytes)}, more than the ${stop.max ? mb(stop.max) : '4 MB'} the recorder sends at once`;
 }
 
 /**

@@ -104,9 +104,11 @@ for (const [status, failed] of [[0, true], [200, false], [302, false], [399, fal
 }
 
 test('a gap and a page too large to record are marked where they happened', () => {
-  const s = summarize([...events, custom(2500, 'hs.gap', { dropped: 40, bytes: 9000 }), custom(2600, 'hs.stop', { bytes: 36_400_000 })]);
+  const s = summarize([...events, custom(2500, 'hs.gap', { dropped: 40, bytes: 9000 }), custom(2600, 'hs.stop', { bytes: 36_400_000, max: 4_194_304 }),
+    custom(2700, 'hs.stop', { bytes: 5e6 })]);
   assert.deepEqual(markersOf(s).filter((m) => m.kind === 'gap').map((m) => [m.time, m.label]), [
     [2500, 'Recording gap: 40 events dropped'],
-    [2600, 'Recording stopped on this page: a change of 36.4 MB, too large to record'],
+    [2600, 'Recording stopped on this page: a change of 36.4 MB, more than the 4.2 MB the recorder sends at once'],
+    [2700, 'Recording stopped on this page: a change of 5.0 MB, more than the 4 MB the recorder sends at once'],
   ]);
 });

@@ -27,7 +27,7 @@ export const DEFAULTS = {
   flushMs: 10000, // upload interval (the page hiding or closing sends at once)
   batchBytes: 800000, // JSON per batch at most (transport.js closes one sooner by its gzip); kept whole in localStorage
   batchZipBytes: 45000, // its pieces' gzip, at most: a closing page's last request may hold 64 KB
-  capBytes: 8e6, // buffered + unsent data kept in memory (the largest event: half of it)
+  capBytes: 8e6, // buffered + unsent data kept in memory (the largest event: half of it); the loader sends the server's
   persistBytes: 1e6, // unsent data kept in localStorage across page loads
   checkoutMs: 300000, // a new full snapshot so the player can seek
 }

@@ -527,7 +527,7 @@ export function createRecorder(options, win) {
     lastTs = Math.max(lastTs, at || (e.timestamp += stepBack))
     const json = stringify(e)
     // A page this large cannot be recorded within the memory cap: the replay is told why it stops here.
-    if (json.length > cfg.capBytes / 2) return custom('hs.stop', { bytes: json.length }), fail()
+    if (json.length > cfg.capBytes / 2) return custom('hs.stop', { bytes: json.length, max: cfg.capBytes / 2 }), fail()
     // Each keystroke carries the field's whole value: a newer value of the
     // same field within one frame replaces the one before (gzip takes care of
     // the repeated prefixes of slower typing).
