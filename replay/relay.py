@@ -193,11 +193,17 @@ class _HTTPSPool(urllib3.HTTPSConnectionPool):
     ConnectionCls = _HTTPSConnection
 
 
+def pool_manager(**options) -> urllib3.PoolManager:
+    """The relay's connections (urllib3's `options` for them), each made to its host's checked address."""
+    pool = urllib3.PoolManager(num_pools=20, maxsize=2, headers={"User-Agent": "Hindsight replay relay"}, **options)
+    pool.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
+    return pool
+
+
 def _fetched(site: Site, url: str) -> tuple[bytes, str]:
     global _pool
     if _pool is None:
-        _pool = urllib3.PoolManager(num_pools=20, maxsize=2, headers={"User-Agent": "Hindsight replay relay"})
-        _pool.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
+        _pool = pool_manager()
     for _ in range(MAX_REDIRECTS + 1):
         try:
             response = _pool.request("GET", url, redirect=False, retries=False, timeout=TIMEOUT, preload_content=False)

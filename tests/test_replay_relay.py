@@ -12,7 +12,8 @@ from urllib.parse import quote
 import pytest
 from django.urls import reverse
 
-from replay.relay import RelayRefused, reachable_address
+from replay import relay as relay_module
+from replay.relay import RelayRefused, pool_manager, reachable_address
 from sites.models import Membership, Site
 from tests.factories import SiteFactory, UserFactory
 
@@ -284,3 +285,48 @@ def test_the_relay_connects_to_the_address_it_checked_and_asks_the_site_by_its_n
     assert response.status_code == 200, response.content
     assert response.content == TTF
     assert font_site.hosts == [f"fonts.shop.test:{port}"]
+
+
+def test_a_site_on_https_is_asked_by_its_name_at_the_address_checked(relay, tmp_path, monkeypatch):
+    """The connection goes to the address checked, and TLS still names the site: the certificate is checked
+    against its name (SNI too), as the Host header names it."""
+    import datetime
+    import ssl
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "fonts.shop.test")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName("fonts.shop.test")]), critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    (tmp_path / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / "key.pem").write_bytes(key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+
+    site = FontSite()
+    site.answers = {"/f.woff2": (200, {}, WOFF2)}
+    names = []
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(tmp_path / "cert.pem", tmp_path / "key.pem")
+    context.sni_callback = lambda sock, server_name, ctx: names.append(server_name)
+    site.server.socket = context.wrap_socket(site.server.socket, server_side=True)
+    port = site.server.server_address[1]
+    resolve = socket.getaddrinfo
+    monkeypatch.setattr(socket, "getaddrinfo", lambda host, *a, **k: resolve("127.0.0.1" if host == "fonts.shop.test" else host, *a, **k))
+    monkeypatch.setattr(relay_module, "_pool", pool_manager(ca_certs=str(tmp_path / "cert.pem")))
+    try:
+        Site.objects.filter(pk=relay.site.pk).update(domains=[f"fonts.shop.test:{port}"])
+        response = relay(f"https://fonts.shop.test:{port}/f.woff2")
+        assert response.status_code == 200, response.content
+        assert response.content == WOFF2
+        assert names == ["fonts.shop.test"] and site.hosts == [f"fonts.shop.test:{port}"]
+    finally:
+        site.close()
