@@ -245,19 +245,27 @@ def test_a_site_whose_domain_resolves_into_the_servers_network_gets_a_403_and_no
     assert not font_site.hits
 
 
+def fake_dns(monkeypatch, answers: dict) -> None:
+    """DNS as the test says: a name of `answers` resolves to its address, or to the next of its list of them
+    at each lookup (the last one again after); any other name as this machine resolves it."""
+    resolve = socket.getaddrinfo
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        if host not in answers:
+            return resolve(host, port, *args, **kwargs)
+        address = answers[host]
+        if isinstance(address, list):
+            address = address.pop(0) if len(address) > 1 else address[0]
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+
+
 def test_a_redirect_into_the_servers_network_is_refused(relay, font_site, settings, monkeypatch):
     """(The site's public name, then a redirect to one that resolves inside; DNS answers as the test says.)"""
     port = font_site.server.server_address[1]
     font_site.answers["/moved-in"] = (302, {"Location": f"http://intranet.shop.test:{port}/f.ttf"}, b"")
-    resolve = socket.getaddrinfo
-    answers = {"fonts.shop.test": "127.0.0.1", "intranet.shop.test": "10.0.0.7"}
-
-    def getaddrinfo(host, port, *args, **kwargs):
-        if host in answers:
-            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (answers[host], port))]
-        return resolve(host, port, *args, **kwargs)
-
-    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    fake_dns(monkeypatch, {"fonts.shop.test": "127.0.0.1", "intranet.shop.test": "10.0.0.7"})
     Site.objects.filter(pk=relay.site.pk).update(domains=[f"fonts.shop.test:{port}", f"intranet.shop.test:{port}"])
     # The test's "public" site is on this machine: only the redirect's address is judged as in production.
     monkeypatch.setattr("replay.relay.settings.RELAY_PRIVATE_ADDRESSES", False)
@@ -271,15 +279,8 @@ def test_the_relay_connects_to_the_address_it_checked_and_asks_the_site_by_its_n
     """A name whose next resolution answers another address (DNS rebinding: public when checked, the
     server's network when connected) cannot lead the relay there: it connects to the address it checked."""
     port = font_site.server.server_address[1]
-    resolve = socket.getaddrinfo
-    answers = ["127.0.0.1", "10.255.255.1"]  # the second: what a connection resolving again would reach
-
-    def getaddrinfo(host, port, *args, **kwargs):
-        if host == "fonts.shop.test":
-            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (answers.pop(0) if len(answers) > 1 else answers[0], port))]
-        return resolve(host, port, *args, **kwargs)
-
-    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    # (the second: what a connection resolving the name again would reach)
+    fake_dns(monkeypatch, {"fonts.shop.test": ["127.0.0.1", "10.255.255.1"]})
     Site.objects.filter(pk=relay.site.pk).update(domains=[f"fonts.shop.test:{port}"])
     response = relay(f"http://fonts.shop.test:{port}/f.ttf")
     assert response.status_code == 200, response.content
@@ -319,8 +320,7 @@ def test_a_site_on_https_is_asked_by_its_name_at_the_address_checked(relay, tmp_
     context.sni_callback = lambda sock, server_name, ctx: names.append(server_name)
     site.server.socket = context.wrap_socket(site.server.socket, server_side=True)
     port = site.server.server_address[1]
-    resolve = socket.getaddrinfo
-    monkeypatch.setattr(socket, "getaddrinfo", lambda host, *a, **k: resolve("127.0.0.1" if host == "fonts.shop.test" else host, *a, **k))
+    fake_dns(monkeypatch, {"fonts.shop.test": "127.0.0.1"})
     monkeypatch.setattr(relay_module, "_pool", pool_manager(ca_certs=str(tmp_path / "cert.pem")))
     try:
         Site.objects.filter(pk=relay.site.pk).update(domains=[f"fonts.shop.test:{port}"])
