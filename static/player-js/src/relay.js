@@ -78,7 +78,10 @@ export function relayedUrl(url, relay) {
 export function cssRelayed(css, relay) {
   if (!/@font-face/i.test(css)) return css;
   return css.replace(FACE, (face) =>
-    face.replace(URL_OF, (whole, quote, url) => (onSiteHosts(url, relay.hosts) ? `url("${relayedUrl(url, relay)}")` : whole)));
+    face.replace(URL_OF, (whole, quote, url) => {
+      const relayedTo = relayedUrl(url, relay);
+      return relayedTo === url ? whole : `url("${relayedTo}")`;
+    }));
 }
 
 /** A `<use>`'s attributes with its sprite asked of the relay (in place). */
